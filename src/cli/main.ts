@@ -1,0 +1,17 @@
+// The `kubeherald` command line: kubectl-style verbs, one subcommand each.
+
+import { Command } from 'commander';
+import { registerSim } from './sim.ts';
+
+const program = new Command()
+  .name('kubeherald')
+  .description('Watches Kubernetes clusters, tells people what matters where they talk, and lets them act back safely.')
+  .version('0.1.0')
+  .showHelpAfterError();
+
+registerSim(program);
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  process.stderr.write(`kubeherald: ${(err as Error).message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,37 @@
+// Everything that runs "inside" the simulated cluster, started in the order
+// a real one comes up: namespaces, garbage collector, nodes with their
+// kubelets, scheduler, then the workload controllers.
+
+import type { SimContext } from '../scenario.ts';
+import { startDeploymentControllers } from './deployment.ts';
+import { startGarbageCollector } from './gc.ts';
+import { startKubelet } from './kubelet.ts';
+import { startNamespaceController } from './namespaces.ts';
+import { startNodes } from './nodes.ts';
+import { startScheduler } from './scheduler.ts';
+
+export { evictPod } from './kubelet.ts';
+export { setNodePressure, setNodeReady } from './nodes.ts';
+
+export interface Controllers {
+  /** names of the simulated nodes */
+  nodes: string[];
+  stop(): void;
+}
+
+export function startControllers(ctx: SimContext, opts: { nodes?: number } & Record<string, unknown> = {}): Controllers {
+  const stops: (() => void)[] = [];
+  stops.push(startNamespaceController(ctx));
+  stops.push(startGarbageCollector(ctx));
+  const nodes = startNodes(ctx, { nodes: opts.nodes });
+  stops.push(() => nodes.stop());
+  stops.push(startKubelet(ctx));
+  stops.push(startScheduler(ctx));
+  stops.push(startDeploymentControllers(ctx));
+  return {
+    nodes: nodes.names,
+    stop() {
+      for (const stop of stops.reverse()) stop();
+    },
+  };
+}

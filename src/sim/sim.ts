@@ -1,0 +1,159 @@
+// startSim(): the simulated cluster as one object — API server, store,
+// controllers, scenarios, clock and fault switch — for `kubeherald sim`,
+// `kubeherald demo`, tests and benchmarks.
+
+import { randomBytes } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { ApiServer, type AccessLogEntry } from './apiserver.ts';
+import { builtinResourceTypes } from './builtins.ts';
+import { SimClock } from './clock.ts';
+import { startControllers } from './controllers/index.ts';
+import { EventRecorder } from './events.ts';
+import { Faults, type FaultOptions } from './faults.ts';
+import { kubeconfigYaml } from './kubeconfig.ts';
+import { LogStore } from './logs.ts';
+import { Authorizer, defaultRbacObjects } from './rbac.ts';
+import { ResourceRegistry } from './registry.ts';
+import type { ScenarioOptions, SimContext } from './scenario.ts';
+import { scenarios, startScenario } from './scenarios/index.ts';
+import { ObjectStore } from './store.ts';
+import { servingCert } from './tls.ts';
+import type { KObject, UserInfo } from './types.ts';
+
+export interface SimUser {
+  name: string;
+  groups?: string[];
+  /** defaults to a random token */
+  token?: string;
+}
+
+export interface SimOptions {
+  /** 0 picks a free port; default 0 (the CLI defaults to 6443) */
+  port?: number;
+  host?: string;
+  /** scenarios to start right away, by name */
+  scenario?: string | string[];
+  scenarioOptions?: ScenarioOptions;
+  faults?: FaultOptions;
+  /** virtual ms per real ms; 0 stops the clock so tests step it with clock.advance() */
+  clockSpeed?: number;
+  start?: Date;
+  /** simulated nodes (default 3) */
+  nodes?: number;
+  /** how many changes watches can resume from before 410 (default 20000) */
+  historySize?: number;
+  /** users besides the admin; each gets a token and a kubeconfig context */
+  users?: SimUser[];
+  bookmarkIntervalMs?: number;
+  /** write the kubeconfig here */
+  kubeconfigPath?: string;
+  onRequest?: (entry: AccessLogEntry) => void;
+}
+
+export interface ScenarioController {
+  names(): string[];
+  start(name: string, opts?: ScenarioOptions): () => void;
+  stopAll(): void;
+}
+
+export interface Sim {
+  url: string;
+  /** PEM of the CA that signed the serving certificate (also in the kubeconfig) */
+  caCert: string;
+  /** kubeconfig YAML whose current context is the admin */
+  kubeconfig: string;
+  kubeconfigPath?: string;
+  adminToken: string;
+  /** user name → bearer token */
+  tokens: Map<string, string>;
+  /** a kubeconfig whose current context is this user */
+  kubeconfigFor(user: string): string;
+  clock: SimClock;
+  faults: Faults;
+  scenarios: ScenarioController;
+  ctx: SimContext;
+  registry: ResourceRegistry;
+  close(): Promise<void>;
+}
+
+export const ADMIN_USER = 'admin';
+
+export async function startSim(opts: SimOptions = {}): Promise<Sim> {
+  const clock = new SimClock({ speed: opts.clockSpeed ?? 1, start: opts.start });
+  const store = new ObjectStore({ clock, historySize: opts.historySize });
+  const logs = new LogStore();
+  const ctx: SimContext = { store, clock, logs, recorder: new EventRecorder(store) };
+  const registry = new ResourceRegistry(builtinResourceTypes());
+  const faults = new Faults(opts.faults);
+
+  const tokenTable = new Map<string, UserInfo>();
+  const tokens = new Map<string, string>();
+  const addUser = (name: string, groups: string[], token = randomBytes(16).toString('hex')): void => {
+    tokenTable.set(token, { username: name, groups });
+    tokens.set(name, token);
+  };
+  addUser(ADMIN_USER, ['system:masters']);
+  for (const u of opts.users ?? []) addUser(u.name, u.groups ?? [], u.token);
+
+  for (const o of defaultRbacObjects()) seed(store, registry, o);
+  const authz = new Authorizer({ list: (storage, ns) => store.list(storage, ns) });
+  const controllers = startControllers(ctx, { nodes: opts.nodes ?? 3 });
+
+  const api = new ApiServer({ store, registry, clock, logs, faults, authz, tokens: tokenTable, bookmarkIntervalMs: opts.bookmarkIntervalMs, onRequest: opts.onRequest });
+  const host = opts.host ?? '127.0.0.1';
+  const tls = await servingCert([host, '127.0.0.1', '::1']);
+  const url = await api.listen(opts.port ?? 0, host, tls);
+
+  const users = [...tokens].map(([name, token]) => ({ name, token }));
+  const kubeconfigFor = (user: string): string => kubeconfigYaml({ server: url, caCert: tls.cert, users, currentUser: user });
+  const kubeconfig = kubeconfigFor(ADMIN_USER);
+  if (opts.kubeconfigPath) await writeFile(opts.kubeconfigPath, kubeconfig, { mode: 0o600 });
+
+  const running = new Set<() => void>();
+  const controller: ScenarioController = {
+    names: () => [...scenarios.keys()],
+    start(name, sopts = {}) {
+      const stop = startScenario(ctx, name, { ...opts.scenarioOptions, ...sopts });
+      running.add(stop);
+      return () => {
+        running.delete(stop);
+        stop();
+      };
+    },
+    stopAll() {
+      for (const stop of running) stop();
+      running.clear();
+    },
+  };
+  for (const name of [opts.scenario ?? []].flat()) controller.start(name);
+
+  return {
+    url,
+    caCert: tls.cert,
+    kubeconfig,
+    kubeconfigPath: opts.kubeconfigPath,
+    adminToken: tokens.get(ADMIN_USER)!,
+    tokens,
+    kubeconfigFor,
+    clock,
+    faults,
+    scenarios: controller,
+    ctx,
+    registry,
+    async close() {
+      controller.stopAll();
+      controllers.stop();
+      faults.clear();
+      await api.close();
+      clock.close();
+    },
+  };
+}
+
+/** Objects a fresh cluster has before anyone talks to it. */
+function seed(store: ObjectStore, registry: ResourceRegistry, obj: KObject): void {
+  const [group, version] = obj.apiVersion!.includes('/') ? obj.apiVersion!.split('/') : ['', obj.apiVersion!];
+  const rt = registry.byKind(group, version, obj.kind!);
+  if (!rt) throw new Error(`sim: no resource serves ${obj.apiVersion} ${obj.kind}`);
+  store.create({ storage: rt.storage, resource: rt.resource, group: rt.group }, obj);
+}
