@@ -13,6 +13,7 @@ import { Handlers, type Reply } from './handlers.ts';
 import type { LogStore } from './logs.ts';
 import { openapiDocument, openapiIndex } from './openapi.ts';
 import { servePodLog } from './podlog.ts';
+import { decodeK8sProtobuf, PROTOBUF_CONTENT_TYPE } from './protobuf.ts';
 import { authenticate, type Authorizer, forbiddenError, impersonate, reviewAccess } from './rbac.ts';
 import type { ResourceRegistry } from './registry.ts';
 import { parseRequest, type RequestInfo } from './request.ts';
@@ -83,7 +84,16 @@ export class ApiServer {
     const info = parseRequest(method, req.url ?? '/');
     let username = 'system:anonymous';
     res.on('finish', () => this.#d.onRequest?.({ method, path: info.path, user: username, verb: info.verb, status: res.statusCode }));
-    const raw = method === 'GET' || method === 'HEAD' ? '' : await readBody(req);
+    const body = method === 'GET' || method === 'HEAD' ? Buffer.alloc(0) : await readBody(req);
+    let ct = req.headers['content-type'];
+    let raw: string;
+    if (body.length && ct?.split(';')[0].trim() === PROTOBUF_CONTENT_TYPE) {
+      // kubectl's typed clients send protobuf; everything past here speaks JSON
+      raw = JSON.stringify(decodeK8sProtobuf(body));
+      ct = 'application/json';
+    } else {
+      raw = body.toString('utf8');
+    }
 
     const requester = this.#authenticate(req);
     const user = impersonate(this.#d.authz, requester, req.headersDistinct);
@@ -135,7 +145,6 @@ export class ApiServer {
         tableRequest(req.headers.accept),
       );
     }
-    const ct = req.headers['content-type'];
     const h = this.#handlers;
     let reply: Reply;
     switch (info.verb) {
@@ -283,7 +292,7 @@ function text(res: ServerResponse, status: number, body: string): void {
   res.end(body);
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
+function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -296,7 +305,7 @@ function readBody(req: IncomingMessage): Promise<string> {
       }
       chunks.push(c);
     });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });
 }

@@ -102,7 +102,8 @@ export function applyCreateDefaults(storage: string, obj: KObject): void {
         for (const p of spec.ports) {
           if (!isObj(p)) continue;
           setDefault(p, 'protocol', 'TCP');
-          setDefault(p, 'targetPort', p.port);
+          // protobuf bodies carry an unset int-or-string as 0
+          if (p.targetPort === undefined || p.targetPort === 0) p.targetPort = p.port;
         }
       }
       o.status = { loadBalancer: {} };

@@ -53,7 +53,7 @@ export class Kubectl {
 
 /** Resolves with everything a process printed once `predicate` holds for its stdout. */
 export function waitForOutput(child: ChildProcess, predicate: (out: string) => boolean): Promise<string> {
-  return new Promise((resolve, reject) => {
+  const p = new Promise<string>((resolve, reject) => {
     let out = '';
     let err = '';
     child.stdout!.on('data', (d: Buffer) => {
@@ -63,4 +63,7 @@ export function waitForOutput(child: ChildProcess, predicate: (out: string) => b
     child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
     child.on('exit', (code) => reject(new Error(`process exited (${code}) before the expected output:\n${out}\n${err}`)));
   });
+  // a test that fails first and kills the process must not leave an unhandled rejection behind
+  p.catch(() => {});
+  return p;
 }

@@ -170,7 +170,8 @@ describe('kubectl against the simulator', () => {
     const cr = 'apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w1, namespace: shop}\nspec: {size: 3, color: red}\n';
     assert.match(await k.ok(['apply', '-f', '-'], cr), /widget.example.com\/w1 created/);
     const table = await k.ok(['get', 'widgets', '-n', 'shop']);
-    assert.match(table, /NAME\s+SIZE\s+AGE/);
+    // with additionalPrinterColumns the real server prints exactly those after NAME (no implicit AGE)
+    assert.match(table, /^NAME\s+SIZE\n/);
     assert.match(table, /w1\s+3\s+/);
     assert.match(await k.ok(['get', 'wd', 'w1', '-n', 'shop', '-o', 'jsonpath={.spec.color}']), /^red$/);
     const bad = await k.run(['apply', '-f', '-'], 'apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w2, namespace: shop}\nspec: {size: 0, color: green}\n');
