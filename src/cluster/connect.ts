@@ -1,0 +1,75 @@
+// Where the cluster is: an explicit kubeconfig and context, $KUBECONFIG or
+// ~/.kube/config, or the pod's service account when running in a cluster.
+// Also resolves extra watched resources (group/version/resource) to kinds
+// through discovery, so custom resources can be watched by name.
+
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import * as k8s from '@kubernetes/client-node';
+import type { ResourceSpec } from './reflector.ts';
+
+export interface ConnectOptions {
+  kubeconfig?: string;
+  context?: string;
+  inCluster?: boolean;
+  env?: NodeJS.ProcessEnv;
+}
+
+export function loadKubeConfig(opts: ConnectOptions): k8s.KubeConfig {
+  const kc = new k8s.KubeConfig();
+  const env = opts.env ?? process.env;
+  if (opts.inCluster) {
+    kc.loadFromCluster();
+  } else if (opts.kubeconfig) {
+    if (!existsSync(opts.kubeconfig)) throw new Error(`kubeconfig ${opts.kubeconfig}: no such file`);
+    kc.loadFromFile(opts.kubeconfig);
+  } else if (env.KUBECONFIG) {
+    kc.loadFromDefault();
+  } else if (existsSync(join(homedir(), '.kube', 'config'))) {
+    kc.loadFromDefault();
+  } else if (env.KUBERNETES_SERVICE_HOST) {
+    kc.loadFromCluster();
+  } else {
+    throw new Error('no kubeconfig: set --kubeconfig, KUBECONFIG or ~/.kube/config, or run inside a cluster');
+  }
+  if (opts.context) {
+    if (!kc.getContextObject(opts.context)) {
+      throw new Error(`context "${opts.context}" not found in kubeconfig (have: ${kc.getContexts().map((c) => c.name).join(', ') || 'none'})`);
+    }
+    kc.setCurrentContext(opts.context);
+  }
+  return kc;
+}
+
+export interface ResourceRef {
+  group: string;
+  version: string;
+  resource: string;
+}
+
+/** Looks each resource up in discovery; errors name the entry that cannot be served. */
+export async function resolveResources(kc: k8s.KubeConfig, refs: ResourceRef[]): Promise<ResourceSpec[]> {
+  const out: ResourceSpec[] = [];
+  for (const ref of refs) {
+    const apiVersion = ref.group ? `${ref.group}/${ref.version}` : ref.version;
+    let list: k8s.V1APIResourceList;
+    try {
+      list = ref.group
+        ? await kc.makeApiClient(k8s.CustomObjectsApi).getAPIResources({ group: ref.group, version: ref.version })
+        : await kc.makeApiClient(k8s.CoreV1Api).getAPIResources();
+    } catch (err) {
+      throw new Error(`watch.resources: ${apiVersion}/${ref.resource}: the API server does not serve ${apiVersion} (${(err as Error).message})`);
+    }
+    const r = list.resources.find((x) => x.name === ref.resource);
+    if (!r) {
+      const known = list.resources.filter((x) => !x.name.includes('/')).map((x) => x.name);
+      throw new Error(`watch.resources: ${apiVersion}/${ref.resource}: no such resource (served: ${known.join(', ')})`);
+    }
+    if (!r.verbs.includes('watch') || !r.verbs.includes('list')) {
+      throw new Error(`watch.resources: ${apiVersion}/${ref.resource}: the resource cannot be listed and watched`);
+    }
+    out.push({ apiVersion, kind: r.kind, resource: r.name, namespaced: r.namespaced });
+  }
+  return out;
+}

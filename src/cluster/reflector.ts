@@ -1,0 +1,282 @@
+// List+watch for one resource, in the manner of client-go's Reflector: a
+// paged list, then a watch from the list's resourceVersion with bookmarks;
+// reconnects from the last version seen; a 410 Gone (or a history that moved
+// on) re-lists and reconciles the cache so every object is reported exactly
+// as it now is: nothing missed, nothing reported twice. A watch that goes
+// silent (no event, no bookmark) for watchdogMs is torn down and restarted.
+
+import * as k8s from '@kubernetes/client-node';
+import type { KubeObject } from '../model/kube.ts';
+
+export interface ResourceSpec {
+  /** "v1" or "apps/v1" */
+  apiVersion: string;
+  kind: string;
+  /** plural, as in the URL */
+  resource: string;
+  namespaced: boolean;
+}
+
+export interface ReflectorDelta {
+  type: 'ADDED' | 'MODIFIED' | 'DELETED';
+  old?: KubeObject;
+  current?: KubeObject;
+}
+
+export interface ReflectorLogger {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  debug(obj: object, msg: string): void;
+}
+
+export interface ReflectorOptions {
+  kc: k8s.KubeConfig;
+  spec: ResourceSpec;
+  /** called synchronously for every change, in order */
+  onDelta: (delta: ReflectorDelta) => void;
+  /** drops what nobody reads before caching (managedFields and the like) */
+  trim: (obj: KubeObject) => KubeObject;
+  /** restart a watch that sent nothing, not even a bookmark, for this long */
+  watchdogMs: number;
+  pageSize: number;
+  log: ReflectorLogger;
+  /** reconnect back-off bounds */
+  minBackoffMs?: number;
+  maxBackoffMs?: number;
+}
+
+const key = (o: KubeObject): string => (o.metadata.namespace ? `${o.metadata.namespace}/${o.metadata.name}` : o.metadata.name!);
+
+export class Reflector {
+  #o: ReflectorOptions;
+  #objects = new Map<string, KubeObject>();
+  #api: k8s.KubernetesObjectApi;
+  #resourceVersion = '';
+  #stopped = false;
+  #abort: AbortController | undefined;
+  #retryTimer: NodeJS.Timeout | undefined;
+  #failures = 0;
+  #synced!: () => void;
+  /** resolves once the first list has been delivered */
+  readonly synced: Promise<void>;
+  /** counters for metrics and tests */
+  readonly stats = { lists: 0, watches: 0, relistsAfterGone: 0, watchdogRestarts: 0, errors: 0, events: 0 };
+
+  constructor(opts: ReflectorOptions) {
+    this.#o = opts;
+    this.#api = k8s.KubernetesObjectApi.makeApiClient(opts.kc);
+    this.synced = new Promise((r) => (this.#synced = r));
+  }
+
+  get resourceVersion(): string {
+    return this.#resourceVersion;
+  }
+
+  get size(): number {
+    return this.#objects.size;
+  }
+
+  /** The cached (trimmed) objects. */
+  list(): KubeObject[] {
+    return [...this.#objects.values()];
+  }
+
+  start(): void {
+    this.#stopped = false;
+    void this.#listThenWatch();
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    if (this.#retryTimer) clearTimeout(this.#retryTimer);
+    this.#abort?.abort();
+  }
+
+  get #label(): object {
+    return { resource: this.#o.spec.resource, apiVersion: this.#o.spec.apiVersion };
+  }
+
+  async #listThenWatch(): Promise<void> {
+    try {
+      await this.#list();
+    } catch (err) {
+      this.#retry(err, 'list failed');
+      return;
+    }
+    this.#synced();
+    this.#watch();
+  }
+
+  async #list(): Promise<void> {
+    const seen = new Map<string, KubeObject>();
+    let token: string | undefined;
+    let rv = '';
+    do {
+      const page = await this.#api.list(this.#o.spec.apiVersion, this.#o.spec.kind, undefined, undefined, undefined, undefined, undefined, undefined, this.#o.pageSize, token);
+      for (const item of page.items) {
+        // typed lists come back as client models (Dates and all); cache plain JSON like the watch delivers
+        const obj = this.#normalize(JSON.parse(JSON.stringify(item)) as KubeObject);
+        seen.set(key(obj), obj);
+      }
+      token = page.metadata?._continue;
+      rv = page.metadata?.resourceVersion ?? rv;
+    } while (token);
+    this.stats.lists++;
+    // reconcile: what changed or vanished while we were not watching
+    for (const [k, old] of this.#objects) {
+      if (!seen.has(k)) {
+        this.#objects.delete(k);
+        this.#o.onDelta({ type: 'DELETED', old });
+      }
+    }
+    for (const [k, obj] of seen) {
+      const old = this.#objects.get(k);
+      this.#objects.set(k, obj);
+      if (!old) this.#o.onDelta({ type: 'ADDED', current: obj });
+      else if (old.metadata.resourceVersion !== obj.metadata.resourceVersion || old.metadata.uid !== obj.metadata.uid) {
+        if (old.metadata.uid !== obj.metadata.uid) {
+          // deleted and re-created under the same name while we were away
+          this.#o.onDelta({ type: 'DELETED', old });
+          this.#o.onDelta({ type: 'ADDED', current: obj });
+        } else {
+          this.#o.onDelta({ type: 'MODIFIED', old, current: obj });
+        }
+      }
+    }
+    this.#resourceVersion = rv;
+    this.#o.log.debug({ ...this.#label, objects: seen.size, resourceVersion: rv }, 'listed');
+  }
+
+  #watch(): void {
+    if (this.#stopped) return;
+    const { apiVersion, resource } = this.#o.spec;
+    const path = `${apiVersion.includes('/') ? '/apis' : '/api'}/${apiVersion}/${resource}`;
+    const state = { gone: false, delivered: false, silent: false, lastActivity: Date.now() };
+    this.stats.watches++;
+    // the watchdog: a watch that stopped delivering without an error (a known
+    // client failure mode) is torn down and restarted from the last version
+    const dog = setInterval(() => {
+      if (Date.now() - state.lastActivity < this.#o.watchdogMs) return;
+      state.silent = true;
+      this.#abort?.abort();
+    }, Math.min(this.#o.watchdogMs, 1000));
+    dog.unref();
+    new k8s.Watch(this.#o.kc)
+      .watch(
+        path,
+        {
+          resourceVersion: this.#resourceVersion,
+          allowWatchBookmarks: true,
+          // the server ends the watch cleanly after this; we resume from the last version
+          timeoutSeconds: 300 + Math.floor(Math.random() * 300),
+        },
+        (type: string, obj: KubeObject & { code?: number }) => {
+          state.delivered = true;
+          state.lastActivity = Date.now();
+          this.#failures = 0;
+          if (type === 'ERROR') {
+            if (obj.code === 410) state.gone = true;
+            else this.#o.log.warn({ ...this.#label, status: obj }, 'watch error event');
+            return;
+          }
+          if (type === 'BOOKMARK') {
+            this.#resourceVersion = obj.metadata?.resourceVersion ?? this.#resourceVersion;
+            return;
+          }
+          this.stats.events++;
+          this.#apply(type, obj);
+        },
+        (err: unknown) => {
+          clearInterval(dog);
+          this.#watchEnded(err, state);
+        },
+      )
+      .then((abort) => {
+        this.#abort = abort;
+        if (this.#stopped) abort.abort();
+      })
+      .catch((err) => {
+        clearInterval(dog);
+        this.#retry(err, 'watch failed');
+      });
+  }
+
+  /** List items carry no apiVersion/kind; every cached object does. */
+  #normalize(raw: KubeObject): KubeObject {
+    return this.#o.trim({ ...raw, apiVersion: this.#o.spec.apiVersion, kind: this.#o.spec.kind });
+  }
+
+  #apply(type: string, raw: KubeObject): void {
+    const obj = this.#normalize(raw);
+    const k = key(obj);
+    const old = this.#objects.get(k);
+    this.#resourceVersion = obj.metadata.resourceVersion ?? this.#resourceVersion;
+    if (type === 'DELETED') {
+      this.#objects.delete(k);
+      this.#o.onDelta({ type: 'DELETED', old: old ?? obj });
+      return;
+    }
+    this.#objects.set(k, obj);
+    if (type === 'ADDED' && !old) this.#o.onDelta({ type: 'ADDED', current: obj });
+    else this.#o.onDelta({ type: 'MODIFIED', old, current: obj });
+  }
+
+  #watchEnded(err: unknown, state: { gone: boolean; delivered: boolean; silent: boolean }): void {
+    if (this.#stopped) return;
+    const e = err as { name?: string; statusCode?: number } | null;
+    if (state.gone || e?.statusCode === 410) {
+      // our version fell out of the server's history: list again and reconcile
+      this.stats.relistsAfterGone++;
+      this.#o.log.info(this.#label, 'watch expired (410 Gone); re-listing');
+      this.#resourceVersion = '';
+      void this.#listThenWatch();
+      return;
+    }
+    if (state.silent || e?.name === 'TimeoutError') {
+      // silent for too long (our watchdog, or the client's own inactivity timeout)
+      this.stats.watchdogRestarts++;
+      this.#o.log.info(this.#label, 'watch went silent; restarting it');
+      this.#watch();
+      return;
+    }
+    if (e && e.name !== 'AbortError') {
+      this.#retry(err, 'watch ended with an error');
+      return;
+    }
+    // a clean end (server timeout, connection closed): resume where we were
+    if (!state.delivered) this.#failures++;
+    if (this.#failures > 3) this.#retry(new Error('watch keeps closing without events'), 'watch unstable');
+    else this.#watch();
+  }
+
+  #retry(err: unknown, msg: string): void {
+    if (this.#stopped) return;
+    this.stats.errors++;
+    this.#failures++;
+    const min = this.#o.minBackoffMs ?? 250;
+    const max = this.#o.maxBackoffMs ?? 30_000;
+    let delay = Math.min(max, min * 2 ** Math.min(this.#failures - 1, 16));
+    const retryAfter = retryAfterMs(err);
+    if (retryAfter !== undefined) delay = Math.max(delay, retryAfter);
+    delay = Math.round(delay / 2 + (Math.random() * delay) / 2);
+    this.#o.log.warn({ ...this.#label, err: describe(err), retryInMs: delay }, msg);
+    this.#retryTimer = setTimeout(() => {
+      if (this.#resourceVersion) this.#watch();
+      else void this.#listThenWatch();
+    }, delay);
+  }
+}
+
+function retryAfterMs(err: unknown): number | undefined {
+  const headers = (err as { headers?: Record<string, string> })?.headers;
+  const v = headers?.['retry-after'] ?? headers?.['Retry-After'];
+  if (v === undefined) return undefined;
+  const s = Number(v);
+  return Number.isFinite(s) ? s * 1000 : undefined;
+}
+
+function describe(err: unknown): string {
+  if (err instanceof k8s.ApiException) return `HTTP ${err.code}: ${typeof err.body === 'string' ? err.body.slice(0, 300) : JSON.stringify(err.body)?.slice(0, 300)}`;
+  const e = err as { message?: string; statusCode?: number };
+  return e?.statusCode ? `HTTP ${e.statusCode}: ${e.message}` : String(e?.message ?? err);
+}

@@ -1,0 +1,61 @@
+// What the listener keeps of each object. Caches hold every pod and node in
+// the cluster, so everything detection never reads is dropped on arrival:
+// managedFields, last-applied configuration, pod specs beyond container
+// names and images, node images and volumes. Memory then grows with the
+// number of objects, not with how verbose they are.
+
+import type { KubeObject } from '../model/kube.ts';
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+const DROPPED_ANNOTATIONS = ['kubectl.kubernetes.io/last-applied-configuration'];
+
+function trimMeta(meta: KubeObject['metadata']): KubeObject['metadata'] {
+  const { managedFields: _m, selfLink: _s, ...rest } = meta;
+  if (rest.annotations) {
+    const annotations = { ...rest.annotations };
+    for (const a of DROPPED_ANNOTATIONS) delete annotations[a];
+    rest.annotations = annotations;
+  }
+  return rest;
+}
+
+function trimContainers(list: unknown): unknown {
+  if (!Array.isArray(list)) return list;
+  return list.map((c: Obj) => ({ name: c.name, image: c.image }));
+}
+
+function trimPodSpec(spec: unknown): unknown {
+  if (!isObj(spec)) return spec;
+  return {
+    nodeName: spec.nodeName,
+    restartPolicy: spec.restartPolicy,
+    containers: trimContainers(spec.containers),
+    initContainers: spec.initContainers ? trimContainers(spec.initContainers) : undefined,
+  };
+}
+
+/** Returns a trimmed copy; the input is not changed. */
+export function trimObject(obj: KubeObject): KubeObject {
+  const out: KubeObject = { ...obj, metadata: trimMeta(obj.metadata) };
+  switch (obj.kind) {
+    case 'Pod':
+      out.spec = trimPodSpec(obj.spec);
+      break;
+    case 'Node':
+      if (isObj(obj.status)) {
+        const { images: _i, volumesAttached: _va, volumesInUse: _vu, ...status } = obj.status;
+        out.status = status;
+      }
+      break;
+    case 'Deployment':
+    case 'ReplicaSet':
+      if (isObj(obj.spec) && isObj(obj.spec.template)) {
+        const tpl = obj.spec.template as Obj;
+        out.spec = { ...obj.spec, template: { metadata: tpl.metadata, spec: trimPodSpec(tpl.spec) } };
+      }
+      break;
+  }
+  return out;
+}
