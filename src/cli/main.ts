@@ -1,6 +1,8 @@
 // The `kubeherald` command line: kubectl-style verbs, one subcommand each.
 
 import { Command } from 'commander';
+import { registerConfig } from './config.ts';
+import { registerRun } from './run.ts';
 import { registerSim } from './sim.ts';
 
 const program = new Command()
@@ -9,7 +11,9 @@ const program = new Command()
   .version('0.1.0')
   .showHelpAfterError();
 
+registerRun(program);
 registerSim(program);
+registerConfig(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`kubeherald: ${(err as Error).message}\n`);

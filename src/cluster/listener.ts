@@ -5,7 +5,7 @@
 
 import type * as k8s from '@kubernetes/client-node';
 import type { DetectorsConfig } from '../detect/config.ts';
-import { detect } from '../detect/index.ts';
+import { detect, recheckAt } from '../detect/index.ts';
 import { IncidentTracker } from '../detect/tracker.ts';
 import type { KubeObject } from '../model/kube.ts';
 import type { Notification } from '../model/notification.ts';
@@ -65,8 +65,10 @@ export class Listener {
   #clock: ListenerClock;
   #tracker: IncidentTracker;
   #reflectors: Reflector[] = [];
-  #tickTimer: unknown;
-  #tickDue: number | undefined;
+  #timer: unknown;
+  #timerDue: number | undefined;
+  /** objects to look at again at a time, though they did not change (a crash loop becoming stable) */
+  #rechecks = new Map<string, { due: number; spec: ResourceSpec; reflector: Reflector; namespace?: string; name: string }>();
   readonly stats = { deltas: 0, notifications: 0 };
 
   constructor(opts: ListenerOptions) {
@@ -94,7 +96,7 @@ export class Listener {
         watchdogMs: c.watchdogSeconds * 1000,
         pageSize: c.pageSize,
         log: this.#o.log,
-        onDelta: (d) => this.#onDelta(spec, d),
+        onDelta: (d) => this.#onDelta(spec, r, d),
       });
       this.#reflectors.push(r);
       r.start();
@@ -102,20 +104,49 @@ export class Listener {
     await Promise.all(this.#reflectors.map((r) => r.synced));
   }
 
-  stop(): void {
-    for (const r of this.#reflectors) r.stop();
-    if (this.#tickTimer !== undefined) this.#clock.clearTimeout(this.#tickTimer);
-    this.#tickTimer = undefined;
+  /** Resolves when every watch has seen the server up to `rv` (see Reflector.waitForVersion). */
+  async caughtUp(rv: number): Promise<void> {
+    await Promise.all(this.#reflectors.map((r) => r.waitForVersion(rv)));
   }
 
-  #onDelta(spec: ResourceSpec, d: ReflectorDelta): void {
+  stop(): void {
+    for (const r of this.#reflectors) r.stop();
+    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#rechecks.clear();
+  }
+
+  #onDelta(spec: ResourceSpec, reflector: Reflector, d: ReflectorDelta): void {
     const obj = d.current ?? d.old!;
     if (!this.#inScope(spec, obj)) return;
     this.stats.deltas++;
+    this.#evaluate(spec, reflector, d.old, d.current);
+    this.#schedule();
+  }
+
+  #evaluate(spec: ResourceSpec, reflector: Reflector, old: KubeObject | undefined, current: KubeObject | undefined): void {
+    const uid = (current ?? old)!.metadata.uid!;
     const now = this.#clock.now();
-    const observations = d.type === 'DELETED' ? [] : detect(spec.kind, { old: d.old, current: d.current }, now, this.#o.config.detectors);
-    this.#emit(this.#tracker.observe(obj.metadata.uid!, d.current, observations, now));
-    this.#scheduleTick();
+    const cfg = this.#o.config.detectors;
+    const observations = current ? detect(spec.kind, { old, current }, now, cfg) : [];
+    this.#emit(this.#tracker.observe(uid, current, observations, now));
+    const again = recheckAt(spec.kind, current, now, cfg);
+    if (again && current) {
+      this.#rechecks.set(uid, { due: again.getTime(), spec, reflector, namespace: current.metadata.namespace, name: current.metadata.name! });
+    } else {
+      this.#rechecks.delete(uid);
+    }
+  }
+
+  #runDue(): void {
+    const now = this.#clock.now();
+    this.#emit(this.#tracker.tick(now));
+    for (const [uid, r] of [...this.#rechecks]) {
+      if (r.due > now.getTime()) continue;
+      this.#rechecks.delete(uid);
+      const current = r.reflector.get(r.namespace, r.name);
+      if (current && current.metadata.uid === uid) this.#evaluate(r.spec, r.reflector, current, current);
+    }
   }
 
   #inScope(spec: ResourceSpec, obj: KubeObject): boolean {
@@ -133,17 +164,22 @@ export class Listener {
     }
   }
 
-  /** Level incidents waiting out a minimum duration fire from a timer, not from the next change. */
-  #scheduleTick(): void {
-    const due = this.#tracker.nextDue()?.getTime();
-    if (due === undefined || due === this.#tickDue) return;
-    if (this.#tickTimer !== undefined) this.#clock.clearTimeout(this.#tickTimer);
-    this.#tickDue = due;
-    this.#tickTimer = this.#clock.setTimeout(() => {
-      this.#tickTimer = undefined;
-      this.#tickDue = undefined;
-      this.#emit(this.#tracker.tick(this.#clock.now()));
-      this.#scheduleTick();
+  /**
+   * Incidents waiting out a minimum duration, and objects due a second look,
+   * are handled from one timer set for the earliest of them, not from the
+   * next change (which may never come).
+   */
+  #schedule(): void {
+    let due = this.#tracker.nextDue()?.getTime();
+    for (const r of this.#rechecks.values()) if (due === undefined || r.due < due) due = r.due;
+    if (due === undefined || due === this.#timerDue) return;
+    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
+    this.#timerDue = due;
+    this.#timer = this.#clock.setTimeout(() => {
+      this.#timer = undefined;
+      this.#timerDue = undefined;
+      this.#runDue();
+      this.#schedule();
     }, Math.max(0, due - this.#clock.now().getTime()));
   }
 }

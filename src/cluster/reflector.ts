@@ -56,6 +56,7 @@ export class Reflector {
   #abort: AbortController | undefined;
   #retryTimer: NodeJS.Timeout | undefined;
   #failures = 0;
+  #versionWaiters: { rv: number; resolve: () => void }[] = [];
   #synced!: () => void;
   /** resolves once the first list has been delivered */
   readonly synced: Promise<void>;
@@ -72,8 +73,35 @@ export class Reflector {
     return this.#resourceVersion;
   }
 
+  /**
+   * Resolves once this reflector has seen the server up to `rv` (through an
+   * event or a bookmark). resourceVersions are opaque in general; this is
+   * for servers whose versions are numbers, like the simulator, so tests
+   * and the demo can wait for "caught up" instead of sleeping.
+   */
+  waitForVersion(rv: number): Promise<void> {
+    if (Number(this.#resourceVersion) >= rv) return Promise.resolve();
+    return new Promise((resolve) => this.#versionWaiters.push({ rv, resolve }));
+  }
+
+  #setVersion(rv: string | undefined): void {
+    if (!rv) return;
+    this.#resourceVersion = rv;
+    if (!this.#versionWaiters.length) return;
+    const n = Number(rv);
+    this.#versionWaiters = this.#versionWaiters.filter((w) => {
+      if (n < w.rv) return true;
+      w.resolve();
+      return false;
+    });
+  }
+
   get size(): number {
     return this.#objects.size;
+  }
+
+  get(namespace: string | undefined, name: string): KubeObject | undefined {
+    return this.#objects.get(namespace ? `${namespace}/${name}` : name);
   }
 
   /** The cached (trimmed) objects. */
@@ -143,7 +171,7 @@ export class Reflector {
         }
       }
     }
-    this.#resourceVersion = rv;
+    this.#setVersion(rv);
     this.#o.log.debug({ ...this.#label, objects: seen.size, resourceVersion: rv }, 'listed');
   }
 
@@ -180,7 +208,7 @@ export class Reflector {
             return;
           }
           if (type === 'BOOKMARK') {
-            this.#resourceVersion = obj.metadata?.resourceVersion ?? this.#resourceVersion;
+            this.#setVersion(obj.metadata?.resourceVersion);
             return;
           }
           this.stats.events++;
@@ -210,15 +238,16 @@ export class Reflector {
     const obj = this.#normalize(raw);
     const k = key(obj);
     const old = this.#objects.get(k);
-    this.#resourceVersion = obj.metadata.resourceVersion ?? this.#resourceVersion;
     if (type === 'DELETED') {
       this.#objects.delete(k);
       this.#o.onDelta({ type: 'DELETED', old: old ?? obj });
-      return;
+    } else {
+      this.#objects.set(k, obj);
+      if (type === 'ADDED' && !old) this.#o.onDelta({ type: 'ADDED', current: obj });
+      else this.#o.onDelta({ type: 'MODIFIED', old, current: obj });
     }
-    this.#objects.set(k, obj);
-    if (type === 'ADDED' && !old) this.#o.onDelta({ type: 'ADDED', current: obj });
-    else this.#o.onDelta({ type: 'MODIFIED', old, current: obj });
+    // after the delta, so a waiter sees its effects
+    this.#setVersion(obj.metadata.resourceVersion);
   }
 
   #watchEnded(err: unknown, state: { gone: boolean; delivered: boolean; silent: boolean }): void {

@@ -12,7 +12,13 @@ export interface DetectorsConfig {
   nodeNotReady: { enabled: boolean; minSeconds: number };
   nodePressure: { enabled: boolean; conditions: string[] };
   rollout: { enabled: boolean; /** notify completed rollouts */ completed: boolean };
-  warningEvents: { enabled: boolean; /** Event reasons never notified */ excludeReasons: string[] };
+  warningEvents: {
+    enabled: boolean;
+    /** Event reasons never notified */
+    excludeReasons: string[];
+    /** also notify Warning events that repeat what a state detector reports (BackOff, Failed image pulls, Evicted, Unhealthy …) */
+    includeCovered: boolean;
+  };
   /** Normal events are not incidents; enable to route them (info severity) */
   normalEvents: { enabled: boolean };
 }
@@ -30,6 +36,6 @@ export const DEFAULT_DETECTORS: DetectorsConfig = {
   nodeNotReady: { enabled: true, minSeconds: 0 },
   nodePressure: { enabled: true, conditions: ['MemoryPressure', 'DiskPressure', 'PIDPressure', 'NetworkUnavailable'] },
   rollout: { enabled: true, completed: true },
-  warningEvents: { enabled: true, excludeReasons: [] },
+  warningEvents: { enabled: true, excludeReasons: [], includeCovered: false },
   normalEvents: { enabled: false },
 };

@@ -18,7 +18,7 @@ import { SimClock } from '../../src/sim/clock.ts';
 import { evictPod } from '../../src/sim/controllers/kubelet.ts';
 import { deleteObject, startGarbageCollector } from '../../src/sim/controllers/gc.ts';
 import { ensureNamespace, startNamespaceController } from '../../src/sim/controllers/namespaces.ts';
-import { setNodePressure, setNodeReady, startNodes } from '../../src/sim/controllers/nodes.ts';
+import { setNodePressure, setNodeReady, startNodes, startTaintEvictionController } from '../../src/sim/controllers/nodes.ts';
 import { parseQuantity, qosClass, startScheduler } from '../../src/sim/controllers/scheduler.ts';
 import { startKubelet } from '../../src/sim/controllers/kubelet.ts';
 import { EventRecorder } from '../../src/sim/events.ts';
@@ -44,6 +44,7 @@ function cluster(opts: { nodes?: number; kubelet?: boolean; scheduler?: boolean 
   const stops: (() => void)[] = [startNamespaceController(ctx), startGarbageCollector(ctx)];
   const nodes = startNodes(ctx, { nodes: opts.nodes ?? 3 });
   stops.push(() => nodes.stop());
+  stops.push(startTaintEvictionController(ctx));
   if (opts.kubelet !== false) stops.push(startKubelet(ctx));
   if (opts.scheduler !== false) stops.push(startScheduler(ctx));
   const seen: Seen[] = [];
@@ -534,6 +535,52 @@ describe('node lifecycle', () => {
     k.stop();
   });
 
+  test('an unreachable node past the 300 s toleration: pods marked for deletion, finished when the kubelet returns', async () => {
+    const k = cluster({ nodes: 1 });
+    createPod(k, pod('web'));
+    await k.advance(10);
+    setNodeReady(k.ctx, 'sim-node-1', false);
+    await k.advance(299);
+    assert.equal(k.pod('demo', 'web').metadata.deletionTimestamp, undefined);
+    await k.advance(1);
+    const p = k.pod('demo', 'web');
+    assert.equal(p.metadata.deletionTimestamp, at(340));
+    assert.deepEqual(p.status.conditions.at(-1), {
+      type: 'DisruptionTarget',
+      status: 'True',
+      lastProbeTime: null,
+      lastTransitionTime: at(310),
+      reason: 'DeletionByTaintManager',
+      message: 'Taint manager: deleting due to NoExecute taint',
+    });
+    const marked = k.store.list('events', 'demo').find((e) => e.reason === 'TaintManagerEviction') as Record<string, any>;
+    assert.deepEqual(JSON.parse(JSON.stringify([marked.type, marked.message, marked.source, marked.involvedObject])), [
+      'Normal',
+      'Marking for deletion Pod demo/web',
+      { component: 'taint-eviction-controller' },
+      { kind: 'Pod', namespace: 'demo', name: 'web', apiVersion: 'v1' },
+    ]);
+    await k.advance(600);
+    assert.ok(k.pod('demo', 'web'), 'Terminating until its kubelet is back');
+    setNodeReady(k.ctx, 'sim-node-1', true);
+    await k.advance(2);
+    assert.equal(k.pod('demo', 'web'), undefined);
+    assert.deepEqual(podEvents(k, 'web').at(-1), [910, 'Killing', 'Normal', 'Stopping container app', 1]);
+    k.stop();
+  });
+
+  test('a pod with no toleration for the taint is evicted at once', async () => {
+    const k = cluster({ nodes: 1 });
+    const p = pod('strict');
+    (p.spec as Record<string, unknown>).tolerations = [{ key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 0 }];
+    createPod(k, p);
+    await k.advance(10);
+    setNodeReady(k.ctx, 'sim-node-1', false);
+    await k.advance(0);
+    assert.equal(k.pod('demo', 'strict').metadata.deletionTimestamp, at(40));
+    k.stop();
+  });
+
   test('memory pressure: condition, kubelet event, NoSchedule taint, and relief', async () => {
     const k = cluster({ nodes: 1, kubelet: false });
     await k.advance(3);
@@ -556,6 +603,28 @@ describe('node lifecycle', () => {
       [3, 'NodeHasInsufficientMemory', 'Normal', 'Node sim-node-1 status is now: NodeHasInsufficientMemory', 1],
       [10, 'NodeHasSufficientMemory', 'Normal', 'Node sim-node-1 status is now: NodeHasSufficientMemory', 2],
     ]);
+    k.stop();
+  });
+});
+
+describe('a stopped kubelet', () => {
+  test('reports no pressure and evicts nothing; its return clears pressure taints', async () => {
+    const k = cluster({ nodes: 1 });
+    createPod(k, pod('web'));
+    await k.advance(10);
+    assert.equal(setNodePressure(k.ctx, 'sim-node-1', 'disk', true), true);
+    assert.equal(setNodePressure(k.ctx, 'sim-node-1', 'disk', true), false, 'already under pressure');
+    setNodeReady(k.ctx, 'sim-node-1', false);
+    assert.equal(setNodePressure(k.ctx, 'sim-node-1', 'memory', true), false);
+    assert.equal(evictPod(k.ctx, 'demo', 'web'), false);
+    assert.equal(k.pod('demo', 'web').status.phase, 'Running');
+    const taints = () => (k.store.get(NODES.storage, undefined, 'sim-node-1')!.spec as { taints?: { key: string }[] }).taints?.map((t) => t.key);
+    assert.deepEqual(taints(), ['node.kubernetes.io/unreachable', 'node.kubernetes.io/disk-pressure', 'node.kubernetes.io/unreachable']);
+    setNodeReady(k.ctx, 'sim-node-1', true);
+    assert.equal(taints(), undefined);
+    await k.advance(1);
+    assert.equal(evictPod(k.ctx, 'demo', 'web'), true);
+    assert.equal(evictPod(k.ctx, 'demo', 'web'), false, 'already evicted');
     k.stop();
   });
 });

@@ -8,7 +8,7 @@ import { SimClock } from '../../src/sim/clock.ts';
 import { startGarbageCollector } from '../../src/sim/controllers/gc.ts';
 import { startKubelet } from '../../src/sim/controllers/kubelet.ts';
 import { startNamespaceController } from '../../src/sim/controllers/namespaces.ts';
-import { startNodes } from '../../src/sim/controllers/nodes.ts';
+import { startNodes, startTaintEvictionController } from '../../src/sim/controllers/nodes.ts';
 import { startScheduler } from '../../src/sim/controllers/scheduler.ts';
 import { EventRecorder } from '../../src/sim/events.ts';
 import { LogStore } from '../../src/sim/logs.ts';
@@ -31,6 +31,7 @@ function run(scenario: { start(ctx: SimContext, opts: ScenarioOptions): () => vo
   const stops = [startNamespaceController(ctx), startGarbageCollector(ctx)];
   const nodes = startNodes(ctx, { nodes: 3 });
   stops.push(() => nodes.stop(), startKubelet(ctx), startScheduler(ctx));
+  stops.push(startTaintEvictionController(ctx));
   const seen: { t: number; c: Change }[] = [];
   store.subscribe((c) => seen.push({ t: +((clock.nowMs() - T0) / 1000).toFixed(3), c }));
   const cancel = scenario.start(ctx, opts);
@@ -339,7 +340,12 @@ test('node-notready: the node goes NotReady after 5s and comes back 120s later',
     '5 Running running r0 Ready=False',
     '125 Running running r0 Ready=True',
   ]);
-  assert.deepEqual(s.events(), [...startup('node-notready'), [5, 'NodeNotReady', 'Warning', 'Node is not ready', 1]]);
+  assert.deepEqual(s.events(), [
+    ...startup('node-notready'),
+    [5, 'NodeNotReady', 'Warning', 'Node is not ready', 1],
+    // back before its 300 s toleration ran out: the pending eviction is called off
+    [125, 'TaintManagerEviction', 'Normal', 'Cancelling deletion of Pod demo/node-notready', 1],
+  ]);
   assert.deepEqual(
     s.events('default').filter((e) => e[0] > 0),
     [

@@ -4,10 +4,11 @@
 
 import type { SimContext } from '../scenario.ts';
 import { startDeploymentControllers } from './deployment.ts';
+import { startEndpointControllers } from './endpoints.ts';
 import { startGarbageCollector } from './gc.ts';
 import { startKubelet } from './kubelet.ts';
 import { startNamespaceController } from './namespaces.ts';
-import { startNodes } from './nodes.ts';
+import { startNodes, startTaintEvictionController } from './nodes.ts';
 import { startScheduler } from './scheduler.ts';
 
 export { evictPod } from './kubelet.ts';
@@ -25,9 +26,11 @@ export function startControllers(ctx: SimContext, opts: { nodes?: number } & Rec
   stops.push(startGarbageCollector(ctx));
   const nodes = startNodes(ctx, { nodes: opts.nodes });
   stops.push(() => nodes.stop());
+  stops.push(startTaintEvictionController(ctx));
   stops.push(startKubelet(ctx));
   stops.push(startScheduler(ctx));
   stops.push(startDeploymentControllers(ctx));
+  stops.push(startEndpointControllers(ctx));
   return {
     nodes: nodes.names,
     stop() {

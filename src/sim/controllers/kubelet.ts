@@ -889,12 +889,15 @@ function containersReadyCondition(names: string[], statuses: Record<string, unkn
  * node, an Evicted event and Killing events on the pod, and a Failed status
  * with reason Evicted and a DisruptionTarget condition. The pod object stays,
  * as evicted pods do. The kubelet worker sees the terminal phase and stops.
+ * Returns false, changing nothing, when the pod is already finished or its
+ * node's kubelet is stopped.
  */
-export function evictPod(ctx: SimContext, namespace: string, name: string, resource = 'memory'): void {
+export function evictPod(ctx: SimContext, namespace: string, name: string, resource = 'memory'): boolean {
   const pod = ctx.store.get(PODS.storage, namespace, name);
   if (!pod) throw new Error(`pod "${name}" not found in namespace "${namespace}"`);
   const node = specOf(pod).nodeName;
   if (!node) throw new Error(`pod "${name}" is not bound to a node`);
+  if (isTerminal(statusOf(pod).phase) || !kubeletRunning(ctx.store.get(NODES.storage, undefined, node))) return false;
   const message = evictionMessage(pod, resource);
   const source = { component: 'kubelet', host: node };
   ctx.recorder.record({
@@ -950,6 +953,7 @@ export function evictPod(ctx: SimContext, namespace: string, name: string, resou
     }
     p.status = reorderStatus(status);
   });
+  return true;
 }
 
 /** Keeps PodStatus fields in the order the API server serializes them. */

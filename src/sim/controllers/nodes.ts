@@ -7,6 +7,7 @@
 
 import { createHash } from 'node:crypto';
 import type { TimerHandle } from '../clock.ts';
+import { isoSeconds } from '../clock.ts';
 import { LEASES, NODES, PODS } from '../refs.ts';
 import type { SimContext } from '../scenario.ts';
 import type { KObject } from '../types.ts';
@@ -386,10 +387,12 @@ function recoverNode(ctx: SimContext, name: string): void {
     });
   });
   statusEvent(ctx, name, 'NodeReady');
+  // the controller's taints follow the healthy conditions: no unreachable, no pressure
+  const stale = new Set([UNREACHABLE_TAINT, ...Object.values(PRESSURE).map((p) => p.taint)]);
   ctx.store.mutate(NODES, undefined, name, (n) => {
     const spec = n.spec as { taints?: Taint[] } | undefined;
-    if (!spec?.taints?.some((t) => t.key === UNREACHABLE_TAINT)) return false;
-    spec.taints = spec.taints.filter((t) => t.key !== UNREACHABLE_TAINT);
+    if (!spec?.taints?.some((t) => stale.has(t.key))) return false;
+    spec.taints = spec.taints.filter((t) => !stale.has(t.key));
     if (spec.taints.length === 0) delete spec.taints;
   });
   renewLease(ctx, name);
@@ -400,13 +403,16 @@ function recoverNode(ctx: SimContext, name: string): void {
  * turns True with the kubelet's reason, it records NodeHasInsufficientMemory
  * (NodeHasDiskPressure, NodeHasInsufficientPID), and the node lifecycle
  * controller taints the node NoSchedule; the reverse when `on` is false.
+ * Returns false, changing nothing, when the node's kubelet is stopped (it
+ * cannot report) or the condition is already so.
  */
-export function setNodePressure(ctx: SimContext, name: string, kind: PressureKind, on: boolean): void {
+export function setNodePressure(ctx: SimContext, name: string, kind: PressureKind, on: boolean): boolean {
   const p = PRESSURE[kind];
   const node = ctx.store.get(NODES.storage, undefined, name);
   if (!node) throw new Error(`node "${name}" not found`);
+  if (!kubeletRunning(node)) return false;
   const current = nodeConditions(node).find((c) => c.type === p.type);
-  if ((current?.status === 'True') === on) return;
+  if ((current?.status === 'True') === on) return false;
   const healthy = HEALTHY.find((h) => h.type === p.type)!;
   const now = ctx.clock.nowIso();
   ctx.store.mutate(NODES, undefined, name, (n) => {
@@ -430,4 +436,164 @@ export function setNodePressure(ctx: SimContext, name: string, kind: PressureKin
       else delete spec.taints;
     }
   });
+  return true;
+}
+
+// ---------------------------------------------------------------- taint-based eviction
+
+export const TAINT_EVICTION_CONTROLLER = 'taint-eviction-controller';
+/** what the DefaultTolerationSeconds admission plugin gives every pod */
+export const DEFAULT_TOLERATION_SECONDS = 300;
+
+interface Toleration {
+  key?: string;
+  operator?: string;
+  value?: string;
+  effect?: string;
+  tolerationSeconds?: number;
+}
+
+function toleratesTaint(t: Toleration, taint: Taint): boolean {
+  if (t.effect && t.effect !== taint.effect) return false;
+  if (t.operator === 'Exists') return !t.key || t.key === taint.key;
+  return t.key === taint.key && (t.value ?? '') === (taint.value ?? '');
+}
+
+/** The pod's tolerations, with the admission defaults for not-ready/unreachable when it has none of its own. */
+function podTolerations(pod: KObject): Toleration[] {
+  const own = ((pod.spec as { tolerations?: Toleration[] } | undefined)?.tolerations ?? []) as Toleration[];
+  const defaults = ['node.kubernetes.io/not-ready', UNREACHABLE_TAINT]
+    .filter((key) => !own.some((t) => t.key === key && (!t.effect || t.effect === 'NoExecute')))
+    .map((key) => ({ key, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: DEFAULT_TOLERATION_SECONDS }));
+  return [...own, ...defaults];
+}
+
+/**
+ * How long a pod may stay on a node with these NoExecute taints: 0 when one
+ * is not tolerated, undefined when all are tolerated forever, else the
+ * shortest tolerationSeconds (getMinTolerationTime).
+ */
+export function evictionDelaySeconds(pod: KObject, taints: Taint[]): number | undefined {
+  const tolerations = podTolerations(pod);
+  let min: number | undefined;
+  for (const taint of taints) {
+    const used = tolerations.filter((t) => toleratesTaint(t, taint));
+    if (used.length === 0) return 0;
+    for (const t of used) {
+      if (t.tolerationSeconds === undefined) continue;
+      const s = Math.max(0, t.tolerationSeconds);
+      min = min === undefined ? s : Math.min(min, s);
+    }
+  }
+  return min;
+}
+
+/**
+ * The taint-eviction-controller: pods on a node with NoExecute taints they
+ * do not tolerate (or tolerate only for tolerationSeconds, 300 s for an
+ * unreachable node by default) are marked for deletion; when the taint goes
+ * away first, the pending deletion is cancelled, with an event each way.
+ */
+export function startTaintEvictionController(ctx: SimContext): () => void {
+  const pending = new Map<string, TimerHandle>();
+  const work = new Set<string>();
+  let flushTimer: TimerHandle | undefined;
+  let stopped = false;
+  const podRef = (ns: string, name: string): KObject => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: ns } });
+  const event = (ns: string, name: string, message: string): void => {
+    ctx.recorder.record({ object: podRef(ns, name), type: 'Normal', reason: 'TaintManagerEviction', message, source: { component: TAINT_EVICTION_CONTROLLER } });
+  };
+  const cancel = (key: string, withEvent: boolean): void => {
+    const t = pending.get(key);
+    if (!t) return;
+    ctx.clock.clearTimeout(t);
+    pending.delete(key);
+    if (withEvent) {
+      const [ns, name] = key.split('/');
+      event(ns, name, `Cancelling deletion of Pod ${key}`);
+    }
+  };
+  const evict = (key: string, uid: string): void => {
+    pending.delete(key);
+    const [ns, name] = key.split('/');
+    const pod = ctx.store.get(PODS.storage, ns, name);
+    if (!pod || pod.metadata.uid !== uid || pod.metadata.deletionTimestamp) return;
+    event(ns, name, `Marking for deletion Pod ${key}`);
+    const now = ctx.clock.nowIso();
+    ctx.store.mutate(PODS, ns, name, (p) => {
+      const status = (p.status ??= {}) as { conditions?: Record<string, unknown>[] };
+      const conditions = (status.conditions ??= []);
+      if (conditions.some((c) => c.type === 'DisruptionTarget' && c.status === 'True')) return false;
+      conditions.push({
+        type: 'DisruptionTarget',
+        status: 'True',
+        lastProbeTime: null,
+        lastTransitionTime: now,
+        reason: 'DeletionByTaintManager',
+        message: 'Taint manager: deleting due to NoExecute taint',
+      });
+    });
+    // a DELETE through the API: the pod turns Terminating and waits for its kubelet
+    const spec = (pod.spec ?? {}) as { terminationGracePeriodSeconds?: number };
+    const grace = spec.terminationGracePeriodSeconds ?? 30;
+    ctx.store.mutate(PODS, ns, name, (p) => {
+      if (p.metadata.deletionTimestamp) return false;
+      p.metadata.deletionTimestamp = isoSeconds(ctx.clock.nowMs() + grace * 1000);
+      p.metadata.deletionGracePeriodSeconds = grace;
+    });
+  };
+  const process = (pod: KObject): void => {
+    const key = `${pod.metadata.namespace}/${pod.metadata.name}`;
+    const nodeName = (pod.spec as { nodeName?: string } | undefined)?.nodeName;
+    const phase = (pod.status as { phase?: string } | undefined)?.phase;
+    if (!nodeName || pod.metadata.deletionTimestamp || phase === 'Succeeded' || phase === 'Failed') {
+      cancel(key, false);
+      return;
+    }
+    const taints = nodeTaints(ctx.store.get(NODES.storage, undefined, nodeName)).filter((t) => t.effect === 'NoExecute');
+    const delay = taints.length ? evictionDelaySeconds(pod, taints) : undefined;
+    if (delay === undefined) {
+      cancel(key, true);
+      return;
+    }
+    if (pending.has(key)) return;
+    const uid = pod.metadata.uid!;
+    pending.set(key, ctx.clock.setTimeout(() => evict(key, uid), delay * 1000));
+  };
+  const flush = (): void => {
+    flushTimer = undefined;
+    const keys = [...work];
+    work.clear();
+    for (const key of keys) {
+      if (key.startsWith('node:')) {
+        const node = key.slice(5);
+        for (const pod of ctx.store.list(PODS.storage)) if ((pod.spec as { nodeName?: string } | undefined)?.nodeName === node) process(pod);
+      } else {
+        const [ns, name] = key.split('/');
+        const pod = ctx.store.get(PODS.storage, ns, name);
+        if (pod) process(pod);
+      }
+    }
+  };
+  const queue = (key: string): void => {
+    work.add(key);
+    flushTimer ??= ctx.clock.setTimeout(flush, 0);
+  };
+  const unsubscribe = ctx.store.subscribe((c) => {
+    if (stopped) return;
+    if (c.storage === NODES.storage && c.type !== 'DELETED') {
+      const noExecute = (n: KObject | undefined): string => JSON.stringify(nodeTaints(n).filter((t) => t.effect === 'NoExecute'));
+      if (noExecute(c.object) !== noExecute(c.prev)) queue(`node:${c.object.metadata.name}`);
+    } else if (c.storage === PODS.storage) {
+      const key = `${c.object.metadata.namespace}/${c.object.metadata.name}`;
+      if (c.type === 'DELETED') cancel(key, false);
+      else if (pending.has(key) || nodeTaints(ctx.store.get(NODES.storage, undefined, (c.object.spec as { nodeName?: string } | undefined)?.nodeName ?? '')).some((t) => t.effect === 'NoExecute')) queue(key);
+    }
+  });
+  return () => {
+    stopped = true;
+    unsubscribe();
+    ctx.clock.clearTimeout(flushTimer);
+    for (const t of pending.values()) ctx.clock.clearTimeout(t);
+  };
 }

@@ -2,13 +2,14 @@
 
 import type { Scenario, ScenarioOptions, SimContext } from '../scenario.ts';
 import { backgroundScenario } from './background.ts';
+import { demoScenario } from './demo.ts';
 import { nodeScenarios } from './nodes.ts';
 import { podScenarios } from './pods.ts';
 import { rolloutScenarios } from './rollout.ts';
 import { stormScenario } from './storm.ts';
 
 export const scenarios: Map<string, Scenario> = new Map(
-  [...podScenarios, ...nodeScenarios, backgroundScenario, ...rolloutScenarios, stormScenario].map((s) => [s.name, s]),
+  [...podScenarios, ...nodeScenarios, backgroundScenario, ...rolloutScenarios, stormScenario, demoScenario].map((s) => [s.name, s]),
 );
 
 /** Starts a scenario by name; returns the function that cancels its pending steps. */

@@ -121,7 +121,7 @@ export function freePodName(ctx: SimContext, namespace: string, base: string): s
 }
 
 /** Creates the pod (and its namespace if missing); returns the stored pod. */
-export function createPod(ctx: SimContext, o: Omit<SimPodOptions, 'name'> & { name: string }): KObject {
+export function createPod(ctx: SimContext, o: SimPodOptions): KObject {
   ensureNamespace(ctx, o.namespace);
   return ctx.store.create(PODS, simPod({ ...o, name: freePodName(ctx, o.namespace, o.name) }));
 }

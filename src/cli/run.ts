@@ -1,0 +1,59 @@
+// `kubeherald run`: watch a cluster and notify every configured sink, until
+// SIGINT/SIGTERM. A bad config stops it before it touches the cluster.
+
+import type { Command } from 'commander';
+import { startHerald } from '../app/herald.ts';
+import { createLogger } from '../app/log.ts';
+import { loadKubeConfig } from '../cluster/connect.ts';
+import { loadConfig, type ConfigFlags } from '../config/index.ts';
+
+export interface CommonFlags {
+  config?: string;
+  kubeconfig?: string;
+  context?: string;
+  clusterName?: string;
+  namespace: string[];
+  excludeNamespace: string[];
+  logLevel?: string;
+}
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+/** The flags `run` shares with other commands that read the config. */
+export function withConfigFlags(cmd: Command): Command {
+  return cmd
+    .option('-c, --config <file>', 'config file (YAML); see `kubeherald config example`')
+    .option('--kubeconfig <file>', 'kubeconfig file (default: $KUBECONFIG, ~/.kube/config, then in-cluster)')
+    .option('--context <name>', 'kubeconfig context')
+    .option('--cluster-name <name>', 'cluster name shown in notifications')
+    .option('-n, --namespace <glob>', 'only this namespace (glob; repeatable)', collect, [])
+    .option('--exclude-namespace <glob>', 'never this namespace (glob; repeatable)', collect, [])
+    .option('--log-level <level>', 'trace, debug, info, warn or error');
+}
+
+export function configFlags(f: CommonFlags): Partial<ConfigFlags> {
+  const out: Partial<ConfigFlags> = {};
+  if (f.kubeconfig) out.kubeconfig = f.kubeconfig;
+  if (f.context) out.context = f.context;
+  if (f.clusterName) out.clusterName = f.clusterName;
+  if (f.namespace.length) out.namespace = f.namespace;
+  if (f.excludeNamespace.length) out.excludeNamespace = f.excludeNamespace;
+  if (f.logLevel) out.logLevel = f.logLevel;
+  return out;
+}
+
+export function registerRun(program: Command): void {
+  withConfigFlags(program.command('run').description('watch a cluster and send notifications to the configured sinks')).action(async (flags: CommonFlags) => {
+    const config = await loadConfig({ file: flags.config, env: process.env, flags: configFlags(flags) });
+    const log = createLogger('kubeherald', config.log.level, config.log.format);
+    const kc = loadKubeConfig({ kubeconfig: config.cluster.kubeconfig || undefined, context: config.cluster.context || undefined, inCluster: config.cluster.inCluster });
+    const herald = await startHerald({ config, kc, log });
+    const stop = async (signal: string): Promise<void> => {
+      log.info({ signal }, 'stopping');
+      await herald.stop();
+      process.exit(0);
+    };
+    process.once('SIGINT', () => void stop('SIGINT'));
+    process.once('SIGTERM', () => void stop('SIGTERM'));
+  });
+}

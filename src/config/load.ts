@@ -1,0 +1,238 @@
+// Reading the configuration: YAML file, then environment, then flags, each
+// over the one before and over the defaults. Every value is validated where it
+// came from, so an error names the file line, the variable or the flag.
+
+import { readFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { type Document, LineCounter, parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { type ConfigIssue, ConfigError, formatPath, issueMessage } from './errors.ts';
+import { type Config, ConfigSchema } from './schema.ts';
+import { lineOf } from './yaml-lines.ts';
+
+/** The command-line flags that override config keys (see docs/config.md). */
+export interface ConfigFlags {
+  kubeconfig: string;
+  context: string;
+  clusterName: string;
+  namespace: string[];
+  excludeNamespace: string[];
+  logLevel: string;
+}
+
+export interface LoadOptions {
+  /** a config file; when absent, $KUBEHERALD_CONFIG; when neither, defaults only */
+  file?: string;
+  /** default process.env */
+  env?: NodeJS.ProcessEnv;
+  flags?: Partial<ConfigFlags>;
+}
+
+type Path = (string | number)[];
+
+/** A value from the environment or a flag, and where it belongs in the config. */
+interface Override {
+  source: string;
+  path: Path;
+  value: unknown;
+}
+
+interface Parsed {
+  raw: unknown;
+  issues: ConfigIssue[];
+  doc?: Document;
+  lines?: LineCounter;
+}
+
+const SYNTAX_MESSAGES: Record<string, string> = {
+  MULTIPLE_DOCS: 'expected a single YAML document, found several (separated by ---)',
+};
+
+/** Reads YAML text into plain data; syntax errors become issues with their line. */
+function readYaml(text: string, file: string): Parsed {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, merge: true });
+  const issues: ConfigIssue[] = doc.errors.map((e) => ({
+    file,
+    path: '',
+    line: lines.linePos(e.pos[0]).line,
+    message: `invalid YAML: ${SYNTAX_MESSAGES[e.code] ?? e.message}`,
+  }));
+  if (issues.length > 0) return { raw: undefined, issues };
+  try {
+    // aliases are bounded so a few lines cannot expand into gigabytes
+    return { raw: doc.toJS({ maxAliasCount: 100 }), issues, doc, lines };
+  } catch (err) {
+    return { raw: undefined, issues: [{ file, path: '', message: `invalid YAML: ${(err as Error).message}` }] };
+  }
+}
+
+function schemaIssues(raw: unknown): z.core.$ZodIssue[] {
+  const r = ConfigSchema.safeParse(raw, { reportInput: true });
+  return r.success ? [] : r.error.issues;
+}
+
+function fileIssues(parsed: Parsed, file: string): ConfigIssue[] {
+  const issues = schemaIssues(parsed.raw).map((i) => ({
+    file,
+    path: formatPath(i.path),
+    line: parsed.doc && parsed.lines ? lineOf(parsed.doc, parsed.lines, i.path) : undefined,
+    message: issueMessage(i),
+  }));
+  // in file order, as the reader will fix them
+  return issues.sort((a, b) => (a.line ?? Infinity) - (b.line ?? Infinity));
+}
+
+/**
+ * Parses and validates one config file's text: defaults filled in, every
+ * problem reported at once as a ConfigError. No environment, flags or path
+ * resolution: see loadConfig.
+ */
+export function parseConfigText(text: string, file: string): Config {
+  const parsed = readYaml(text, file);
+  if (parsed.issues.length > 0) throw new ConfigError(parsed.issues);
+  const issues = fileIssues(parsed, file);
+  if (issues.length > 0) throw new ConfigError(issues);
+  return ConfigSchema.parse(parsed.raw);
+}
+
+/**
+ * The effective configuration: flags over environment over file over
+ * defaults. A file named explicitly (or by $KUBEHERALD_CONFIG) must exist.
+ * Relative paths in the file (cluster.kubeconfig, a jsonl sink's path) are
+ * relative to the file's directory; `~/` means the home directory.
+ */
+export async function loadConfig(opts: LoadOptions = {}): Promise<Config> {
+  const env = opts.env ?? process.env;
+  const file = opts.file ?? (env.KUBEHERALD_CONFIG || undefined);
+  const issues: ConfigIssue[] = [];
+  let raw: unknown;
+  if (file !== undefined) {
+    const parsed = readYaml(await readConfigFile(file), file);
+    issues.push(...parsed.issues);
+    if (parsed.issues.length === 0) issues.push(...fileIssues(parsed, file));
+    raw = parsed.raw;
+  }
+  const overrides = [...envOverrides(env), ...flagOverrides(opts.flags ?? {})];
+  for (const o of overrides) issues.push(...overrideIssues(o));
+  if (issues.length > 0) throw new ConfigError(issues);
+
+  const merged = structuredClone(raw ?? {}) as Record<string, unknown>;
+  for (const o of overrides) setIn(merged, o.path, o.value);
+  const r = ConfigSchema.safeParse(merged, { reportInput: true });
+  // each piece was valid alone; what remains are rules across pieces (e.g. inCluster with a file's kubeconfig)
+  if (!r.success) throw new ConfigError(r.error.issues.map((i) => ({ file: sourceOf(i.path, overrides) ?? file ?? 'config', path: formatPath(i.path), message: issueMessage(i) })));
+  return file === undefined ? r.data : resolvePaths(r.data, dirname(file), overrides);
+}
+
+async function readConfigFile(file: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (err as Error).message;
+    throw new ConfigError([{ file, path: '', message: `cannot read the config file: ${why}` }]);
+  }
+}
+
+/** The environment variables kubeherald reads, and the key each sets. */
+export const ENV_VARS = {
+  KUBEHERALD_CLUSTER_NAME: ['cluster', 'name'],
+  KUBEHERALD_KUBECONFIG: ['cluster', 'kubeconfig'],
+  KUBEHERALD_CONTEXT: ['cluster', 'context'],
+  KUBEHERALD_IN_CLUSTER: ['cluster', 'inCluster'],
+  KUBEHERALD_NAMESPACES: ['watch', 'namespaces', 'include'],
+  KUBEHERALD_EXCLUDE_NAMESPACES: ['watch', 'namespaces', 'exclude'],
+  KUBEHERALD_LOG_LEVEL: ['log', 'level'],
+  KUBEHERALD_LOG_FORMAT: ['log', 'format'],
+} as const satisfies Record<string, Path>;
+
+const LIST_VARS = new Set(['KUBEHERALD_NAMESPACES', 'KUBEHERALD_EXCLUDE_NAMESPACES']);
+const BOOLEAN_VARS = new Set(['KUBEHERALD_IN_CLUSTER']);
+
+// an empty variable counts as unset, as `KEY=` in an env file usually means
+function envOverrides(env: NodeJS.ProcessEnv): Override[] {
+  const out: Override[] = [];
+  for (const [name, path] of Object.entries(ENV_VARS)) {
+    const value = env[name];
+    if (value === undefined || value === '') continue;
+    out.push({ source: name, path: [...path], value: LIST_VARS.has(name) ? splitList(value) : BOOLEAN_VARS.has(name) ? parseBoolean(value) : value });
+  }
+  return out;
+}
+
+function splitList(value: string): string[] {
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+}
+
+/** true/false/1/0; anything else is left as text for the schema to reject by name. */
+function parseBoolean(value: string): boolean | string {
+  const v = value.trim().toLowerCase();
+  if (v === 'true' || v === '1') return true;
+  if (v === 'false' || v === '0') return false;
+  return value;
+}
+
+const FLAGS: Record<keyof ConfigFlags, { flag: string; path: Path }> = {
+  clusterName: { flag: '--cluster-name', path: ['cluster', 'name'] },
+  kubeconfig: { flag: '--kubeconfig', path: ['cluster', 'kubeconfig'] },
+  context: { flag: '--context', path: ['cluster', 'context'] },
+  namespace: { flag: '--namespace', path: ['watch', 'namespaces', 'include'] },
+  excludeNamespace: { flag: '--exclude-namespace', path: ['watch', 'namespaces', 'exclude'] },
+  logLevel: { flag: '--log-level', path: ['log', 'level'] },
+};
+
+// a repeatable flag given no times arrives as [] and means "not given"
+function flagOverrides(flags: Partial<ConfigFlags>): Override[] {
+  const out: Override[] = [];
+  for (const [key, { flag, path }] of Object.entries(FLAGS)) {
+    const value = flags[key as keyof ConfigFlags];
+    if (value === undefined || (Array.isArray(value) && value.length === 0)) continue;
+    out.push({ source: flag, path, value });
+  }
+  return out;
+}
+
+/** One override validated alone, against defaults everywhere else. */
+function overrideIssues(o: Override): ConfigIssue[] {
+  const raw: Record<string, unknown> = {};
+  setIn(raw, o.path, o.value);
+  return schemaIssues(raw).map((i) => ({ file: o.source, path: formatPath(i.path), message: issueMessage(i) }));
+}
+
+function setIn(target: Record<string, unknown>, path: Path, value: unknown): void {
+  let node = target;
+  for (const seg of path.slice(0, -1)) {
+    const next = node[seg];
+    if (next === null || typeof next !== 'object' || Array.isArray(next)) node[seg] = {};
+    node = node[seg] as Record<string, unknown>;
+  }
+  node[path[path.length - 1]] = value;
+}
+
+function isPrefix(prefix: readonly PropertyKey[], path: readonly PropertyKey[]): boolean {
+  return prefix.length <= path.length && prefix.every((seg, i) => seg === path[i]);
+}
+
+/** The flag or variable that set the value at `path` (the last one wins, as it did when merging). */
+function sourceOf(path: readonly PropertyKey[], overrides: Override[]): string | undefined {
+  return overrides.findLast((o) => isPrefix(o.path, path))?.source;
+}
+
+function expandHome(p: string): string {
+  return p === '~' ? homedir() : p.startsWith('~/') ? join(homedir(), p.slice(2)) : p;
+}
+
+function resolvePaths(cfg: Config, base: string, overrides: Override[]): Config {
+  const fromFile = (p: string, path: Path): string => (sourceOf(path, overrides) ? expandHome(p) : resolve(base, expandHome(p)));
+  const kubeconfig = cfg.cluster.kubeconfig ? fromFile(cfg.cluster.kubeconfig, ['cluster', 'kubeconfig']) : '';
+  return {
+    ...cfg,
+    cluster: { ...cfg.cluster, kubeconfig },
+    sinks: cfg.sinks.map((s) => (s.type === 'jsonl' && s.path !== '-' ? { ...s, path: resolve(base, expandHome(s.path)) } : s)),
+  };
+}

@@ -1,0 +1,145 @@
+// The configuration file's shape, its defaults and its rules. Every key is
+// documented in docs/config.md and examples/kubeherald.yaml; keep the three
+// in step (test/config/docs.test.ts checks).
+
+import { z } from 'zod';
+import { DEFAULT_DETECTORS, type DetectorsConfig } from '../detect/config.ts';
+import { consoleSinkSchema } from '../sinks/console.ts';
+import { jsonlSinkSchema } from '../sinks/jsonl.ts';
+import { count, list, section, strict } from './fields.ts';
+
+/** Namespace names are DNS-1123 labels; globs add `*` and `?`. */
+const namespaceGlob = z
+  .string()
+  .max(63, { error: 'expected at most 63 characters' })
+  .regex(/^[a-z0-9*?-]+$/, { error: 'expected a namespace name or glob (lowercase letters, digits, "-", "*" and "?")' });
+
+const clusterSchema = strict({
+  name: z.string().min(1).default('default'),
+  kubeconfig: z.string().default(''),
+  context: z.string().default(''),
+  inCluster: z.boolean().default(false),
+}).superRefine((c, ctx) => {
+  // in-cluster config is the service account's token and CA: a kubeconfig or context would be silently ignored
+  if (c.inCluster && (c.kubeconfig || c.context)) {
+    const other = c.kubeconfig ? 'cluster.kubeconfig' : 'cluster.context';
+    ctx.addIssue({ code: 'custom', path: ['inCluster'], message: `true cannot be combined with ${other} (in-cluster config uses the pod's service account)` });
+  }
+});
+
+const resourceSchema = strict({
+  group: z
+    .string()
+    .regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*)?$/, { error: 'expected an API group ("" for the core group, else a DNS subdomain such as apps or example.com)' })
+    .default(''),
+  version: z.string().regex(/^v[1-9][0-9]*((alpha|beta)[1-9][0-9]*)?$/, { error: 'expected an API version such as v1, v1beta1 or v2alpha1' }),
+  resource: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, { error: 'expected a resource name: lowercase and plural, as in `kubectl api-resources` (e.g. configmaps)' }),
+});
+
+const watchSchema = strict({
+  namespaces: section(
+    strict({
+      include: list(namespaceGlob),
+      exclude: list(namespaceGlob),
+    }),
+  ),
+  eventsApi: z.enum(['core', 'events.k8s.io']).default('core'),
+  resources: list(resourceSchema).superRefine(
+    (rs, ctx) => {
+      if (!Array.isArray(rs)) return;
+      // two versions of one resource are the same objects: they would be watched, and notified, twice
+      const seen = new Map<string, number>();
+      rs.forEach((r: { group?: unknown; resource?: unknown } | undefined, i) => {
+        // runs even when another entry is invalid (when: below), so look before trusting the shape
+        const group = r?.group ?? '';
+        if (typeof group !== 'string' || typeof r?.resource !== 'string') return;
+        const key = `${group}/${r.resource}`;
+        const first = seen.get(key);
+        if (first === undefined) seen.set(key, i);
+        else ctx.addIssue({ code: 'custom', path: [i], message: `duplicate of watch.resources[${first}] (${group || 'core'} ${r.resource})` });
+      });
+    },
+    { when: () => true },
+  ),
+  watchdogSeconds: count(1).default(300),
+  pageSize: count(1).default(500),
+});
+
+// The detectors section mirrors DetectorsConfig key for key, derived from its
+// defaults so a detector added in src/detect is configurable at once.
+function detectorFieldSchema(where: string, value: unknown): z.ZodType {
+  if (typeof value === 'boolean') return z.boolean();
+  if (typeof value === 'number') return count(0);
+  if (typeof value === 'string') return z.string();
+  if (Array.isArray(value)) return z.array(z.string().min(1));
+  throw new Error(`detectors.${where}: no config schema for a default of ${JSON.stringify(value)}`);
+}
+
+const detectorsSchema = strict(
+  Object.fromEntries(
+    Object.entries(DEFAULT_DETECTORS).map(([name, defaults]) => [
+      name,
+      section(strict(Object.fromEntries(Object.entries(defaults).map(([key, value]) => [key, detectorFieldSchema(`${name}.${key}`, value).optional()])))),
+    ]),
+  ),
+).transform((given): DetectorsConfig => {
+  // every key is optional: what is given replaces the default, lists included
+  const merged: Record<string, unknown> = {};
+  for (const [name, defaults] of Object.entries(DEFAULT_DETECTORS)) {
+    const overrides = Object.fromEntries(Object.entries((given[name] ?? {}) as Record<string, unknown>).filter(([, v]) => v !== undefined));
+    merged[name] = structuredClone({ ...defaults, ...overrides });
+  }
+  return merged as unknown as DetectorsConfig;
+});
+
+export const SINK_TYPES = ['console', 'jsonl'] as const;
+
+const sinkSchema = z.discriminatedUnion('type', [consoleSinkSchema, jsonlSinkSchema]);
+
+const DEFAULT_SINKS: z.output<typeof sinkSchema>[] = [{ name: 'console', type: 'console', color: 'auto' }];
+
+const sinksSchema = z.preprocess(
+  (v) => (v === null ? undefined : v),
+  z
+    .array(sinkSchema)
+    .min(1, { error: 'expected at least one sink (leave `sinks` out for a console sink)' })
+    .superRefine(
+      (sinks, ctx) => {
+        if (!Array.isArray(sinks)) return;
+        const seen = new Map<string, number>();
+        sinks.forEach((s, i) => {
+          // runs even when another sink is invalid (when: below), so look before trusting the shape
+          const name = (s as { name?: unknown } | undefined)?.name;
+          if (typeof name !== 'string') return;
+          const first = seen.get(name);
+          if (first === undefined) seen.set(name, i);
+          else ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `duplicate sink name "${name}" (also sinks[${first}])` });
+        });
+      },
+      { when: () => true },
+    )
+    .default(() => structuredClone(DEFAULT_SINKS)),
+);
+
+const logSchema = strict({
+  level: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info'),
+  format: z.enum(['json', 'pretty']).default('json'),
+});
+
+export const ConfigSchema = section(
+  strict({
+    cluster: section(clusterSchema),
+    watch: section(watchSchema),
+    detectors: section(detectorsSchema),
+    sinks: sinksSchema,
+    log: section(logSchema),
+  }),
+);
+
+export type Config = z.infer<typeof ConfigSchema>;
+export type SinkConfig = Config['sinks'][number];
+
+/** The configuration used when there is no file, environment or flag: a single console sink. */
+export function defaultConfig(): Config {
+  return ConfigSchema.parse(undefined);
+}

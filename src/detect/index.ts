@@ -1,0 +1,55 @@
+// The detectors' entry point: from one object's change to the observations
+// that hold for its current state. Pure: no I/O, no clock (`now` is given).
+// The IncidentTracker (tracker.ts) turns observations into notifications.
+
+import type { KubeObject } from '../model/kube.ts';
+import type { DetectorsConfig } from './config.ts';
+import { detectDeployment } from './deployment.ts';
+import { detectEvent } from './event.ts';
+import { detectNode } from './node.ts';
+import { detectPod, podRecheckAt } from './pod.ts';
+import type { Delta, Observation } from './types.ts';
+
+export type { Delta, Observation, ObservationKind } from './types.ts';
+export { DEFAULT_DETECTORS, type DetectorsConfig } from './config.ts';
+export { describeResolved } from './resolved.ts';
+export { IncidentTracker, type TrackerOptions, type TrackerState, type TrackedIncident } from './tracker.ts';
+
+/** The object kinds detect() has detectors for. */
+export const DETECTED_KINDS = ['Pod', 'Node', 'Event', 'Deployment'] as const;
+
+/**
+ * The observations that hold for `delta.current`. A deletion (no current)
+ * gives none: the tracker resolves whatever is no longer observed. Kinds
+ * without detectors give none.
+ */
+export function detect(kind: string, delta: Delta, now: Date, config: DetectorsConfig): Observation[] {
+  const current = delta.current;
+  if (!current) return [];
+  switch (kind) {
+    case 'Pod':
+      return detectPod(current, now, config);
+    case 'Node':
+      return detectNode(current, config);
+    case 'Event':
+      return detectEvent(current, config);
+    case 'Deployment':
+      return detectDeployment(delta, config);
+    default:
+      return [];
+  }
+}
+
+/**
+ * When detect() may answer differently for the same, unchanged object: time
+ * alone ends some incidents (a restarted container is stable stableSeconds
+ * after it started, and its crash loop resolves then), and the API server
+ * sends no change for that. The caller re-runs detect() and observe() for
+ * the object at this time. Waiting for a minimum duration is not included:
+ * that is IncidentTracker.nextDue().
+ */
+export function recheckAt(kind: string, current: KubeObject | undefined, now: Date, config: DetectorsConfig): Date | undefined {
+  if (!current) return undefined;
+  if (kind === 'Pod') return podRecheckAt(current, now, config);
+  return undefined;
+}

@@ -1,0 +1,57 @@
+// What every sink is: a name from the config, a type, and a way to send one
+// notification. Delivery order, retries and fan-out belong to the caller.
+
+import type { Notification } from '../model/notification.ts';
+
+export interface Sink {
+  /** the sink's unique name from the config */
+  readonly name: string;
+  /** the sink type, e.g. "console" */
+  readonly type: string;
+  /** Resolves once the notification has been handed over (written, accepted); rejects with a SinkError. */
+  send(n: Notification): Promise<void>;
+  /** Waits for every send in flight, flushes, and releases the sink's resources; later sends reject. */
+  close(): Promise<void>;
+}
+
+/** What the process lends to sinks; tests pass their own. */
+export interface SinkDeps {
+  /** where console output and jsonl `path: "-"` go (default process.stdout) */
+  stdout?: NodeJS.WritableStream;
+  /** for NO_COLOR / TERM (default process.env) */
+  env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * How a failed send should be treated: `retryable` (try again later),
+ * `rate-limited` (try again after retryAfterMs) or `permanent` (retrying the
+ * same notification cannot succeed until someone changes something).
+ */
+export type SinkErrorKind = 'retryable' | 'rate-limited' | 'permanent';
+
+export class SinkError extends Error {
+  readonly kind: SinkErrorKind;
+  readonly retryAfterMs?: number;
+
+  constructor(message: string, opts: { kind: SinkErrorKind; retryAfterMs?: number; cause?: unknown }) {
+    super(message, { cause: opts.cause });
+    this.name = 'SinkError';
+    this.kind = opts.kind;
+    if (opts.retryAfterMs !== undefined) this.retryAfterMs = opts.retryAfterMs;
+  }
+}
+
+/** A sink that is closed refuses sends: the caller has a bug, not a delivery problem. */
+export function closedError(type: string, name: string): SinkError {
+  return new SinkError(`${type} sink "${name}": closed`, { kind: 'permanent' });
+}
+
+/**
+ * Writes a chunk and waits for the stream to take it: the callback fires once
+ * the data is handed to the OS (or fails), which also gives backpressure.
+ */
+export function writeChunk(stream: NodeJS.WritableStream, chunk: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    stream.write(chunk, (err?: Error | null) => (err ? reject(err) : resolve()));
+  });
+}

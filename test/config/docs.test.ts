@@ -1,0 +1,72 @@
+// docs/config.md and examples/kubeherald.yaml describe the same keys the
+// schema has, with the same defaults: a key added to one without the others
+// fails here.
+
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { defaultConfig, ENV_VARS, parseConfigText } from '../../src/config/index.ts';
+
+const docs = readFileSync(new URL('../../docs/config.md', import.meta.url), 'utf8');
+const example = readFileSync(new URL('../../examples/kubeherald.yaml', import.meta.url), 'utf8');
+
+/** Dotted paths of every leaf of a plain object; lists are leaves. */
+function leafPaths(value: unknown, prefix = ''): string[] {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return [prefix];
+  return Object.entries(value).flatMap(([k, v]) => leafPaths(v, prefix ? `${prefix}.${k}` : k));
+}
+
+const { sinks: _sinks, ...rest } = defaultConfig();
+const KEYS = [
+  ...leafPaths(rest),
+  'sinks',
+  'watch.resources[].group',
+  'watch.resources[].version',
+  'watch.resources[].resource',
+  ...['console', 'jsonl'].flatMap((type) => Object.keys(parseConfigText(`sinks: [{ name: a, type: ${type} }]`, 'x').sinks[0]).map((k) => `sinks[].${k}`)),
+];
+
+describe('docs/config.md', () => {
+  it('has a table row for every key', () => {
+    const rows = new Set([...docs.matchAll(/^\| `([^`]+)` \|/gm)].map((m) => m[1]));
+    for (const key of KEYS) assert.ok(rows.has(key), `docs/config.md has no row for ${key}`);
+  });
+
+  it('documents no key the schema does not have', () => {
+    const rows = [...docs.matchAll(/^\| `([^`]+)` \|/gm)].map((m) => m[1]);
+    for (const row of rows) assert.ok(KEYS.includes(row), `docs/config.md documents ${row}, which is not a config key`);
+  });
+
+  it('names every environment variable', () => {
+    for (const name of [...Object.keys(ENV_VARS), 'KUBEHERALD_CONFIG']) assert.ok(docs.includes(`\`${name}\``), `docs/config.md does not mention ${name}`);
+  });
+
+  it('shows the true default of every scalar key', () => {
+    const flat = new Map<string, unknown>(leafPaths(rest).map((p) => [p, p.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], rest)]));
+    for (const [key, value] of flat) {
+      if (Array.isArray(value)) continue;
+      const row = docs.split('\n').find((l) => l.startsWith(`| \`${key}\` |`))!;
+      const shown = row.split(' | ')[2];
+      assert.equal(shown, typeof value === 'string' && value === '' ? '`""`' : `\`${String(value)}\``, `default of ${key}`);
+    }
+  });
+});
+
+describe('examples/kubeherald.yaml', () => {
+  it('is valid and, but for its sinks, exactly the defaults', () => {
+    const cfg = parseConfigText(example, 'examples/kubeherald.yaml');
+    const { sinks, ...others } = cfg;
+    assert.deepEqual(others, rest);
+    assert.deepEqual(sinks, [
+      { name: 'console', type: 'console', color: 'auto' },
+      { name: 'events-file', type: 'jsonl', path: 'notifications.jsonl', includeRawObject: false },
+    ]);
+  });
+
+  it('spells out every key', () => {
+    for (const key of KEYS) {
+      const last = key.split(/[.[\]]+/).filter(Boolean).pop()!;
+      assert.match(example, new RegExp(`^[ #-]*(- )?\\{? ?${last}:|[{,] ${last}:`, 'm'), `examples/kubeherald.yaml does not show ${key}`);
+    }
+  });
+});

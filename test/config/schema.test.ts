@@ -1,0 +1,101 @@
+// The config's shape and defaults: what an empty or partial file means.
+
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { DEFAULT_DETECTORS } from '../../src/detect/config.ts';
+import { type Config, defaultConfig, parseConfigText } from '../../src/config/index.ts';
+
+const DEFAULTS: Config = {
+  cluster: { name: 'default', kubeconfig: '', context: '', inCluster: false },
+  watch: { namespaces: { include: [], exclude: [] }, eventsApi: 'core', resources: [], watchdogSeconds: 300, pageSize: 500 },
+  detectors: DEFAULT_DETECTORS,
+  sinks: [{ name: 'console', type: 'console', color: 'auto' }],
+  log: { level: 'info', format: 'json' },
+};
+
+describe('defaults', () => {
+  it('no config at all is the defaults with a single console sink', () => {
+    assert.deepEqual(defaultConfig(), DEFAULTS);
+  });
+
+  it('an empty file, a comment-only file and `{}` are the defaults', () => {
+    assert.deepEqual(parseConfigText('', 'k.yaml'), DEFAULTS);
+    assert.deepEqual(parseConfigText('# nothing yet\n', 'k.yaml'), DEFAULTS);
+    assert.deepEqual(parseConfigText('{}', 'k.yaml'), DEFAULTS);
+  });
+
+  it('sections left empty (every child commented out) are their defaults', () => {
+    const text = 'cluster:\nwatch:\n  namespaces:\n  resources:\ndetectors:\n  podNotReady:\nsinks:\nlog:\n';
+    assert.deepEqual(parseConfigText(text, 'k.yaml'), DEFAULTS);
+  });
+
+  it('returns fresh objects: changing one config does not change the next', () => {
+    const a = defaultConfig();
+    a.sinks.push({ name: 'x', type: 'jsonl', path: '-', includeRawObject: false });
+    a.detectors.badWaiting.reasons.push('Oops');
+    assert.deepEqual(defaultConfig(), DEFAULTS);
+    assert.equal(DEFAULT_DETECTORS.badWaiting.reasons.includes('Oops'), false);
+  });
+});
+
+describe('values', () => {
+  it('keeps what is given and fills in the rest', () => {
+    const cfg = parseConfigText(
+      [
+        'cluster: { name: prod-eu, context: admin@prod }',
+        'watch:',
+        '  namespaces: { include: ["team-*"], exclude: [team-sandbox] }',
+        '  eventsApi: events.k8s.io',
+        '  resources:',
+        '    - { version: v1, resource: configmaps }',
+        '    - { group: cert-manager.io, version: v1, resource: certificates }',
+        '  watchdogSeconds: 120',
+        '  pageSize: 50',
+        'sinks:',
+        '  - { name: out, type: console, color: never }',
+        '  - { name: file, type: jsonl, path: /var/log/k.jsonl, includeRawObject: true }',
+        '  - { name: stdout-json, type: jsonl }',
+        'log: { level: debug, format: pretty }',
+      ].join('\n'),
+      'k.yaml',
+    );
+    assert.deepEqual(cfg.cluster, { name: 'prod-eu', kubeconfig: '', context: 'admin@prod', inCluster: false });
+    assert.deepEqual(cfg.watch, {
+      namespaces: { include: ['team-*'], exclude: ['team-sandbox'] },
+      eventsApi: 'events.k8s.io',
+      resources: [
+        { group: '', version: 'v1', resource: 'configmaps' },
+        { group: 'cert-manager.io', version: 'v1', resource: 'certificates' },
+      ],
+      watchdogSeconds: 120,
+      pageSize: 50,
+    });
+    assert.deepEqual(cfg.sinks, [
+      { name: 'out', type: 'console', color: 'never' },
+      { name: 'file', type: 'jsonl', path: '/var/log/k.jsonl', includeRawObject: true },
+      { name: 'stdout-json', type: 'jsonl', path: '-', includeRawObject: false },
+    ]);
+    assert.deepEqual(cfg.log, { level: 'debug', format: 'pretty' });
+  });
+
+  it('merges detectors key by key over the defaults; a list replaces the default list', () => {
+    const cfg = parseConfigText(
+      'detectors:\n  podNotReady: { minSeconds: 120 }\n  normalEvents: { enabled: true }\n  nodePressure:\n    conditions: [DiskPressure]\n',
+      'k.yaml',
+    );
+    assert.deepEqual(cfg.detectors, {
+      ...DEFAULT_DETECTORS,
+      podNotReady: { enabled: true, minSeconds: 120 },
+      normalEvents: { enabled: true },
+      nodePressure: { enabled: true, conditions: ['DiskPressure'] },
+    });
+  });
+
+  it('supports anchors, aliases and merge keys', () => {
+    const cfg = parseConfigText('sinks:\n  - &file { name: a, type: jsonl, path: /a.jsonl, includeRawObject: true }\n  - { <<: *file, name: b }\n', 'k.yaml');
+    assert.deepEqual(cfg.sinks, [
+      { name: 'a', type: 'jsonl', path: '/a.jsonl', includeRawObject: true },
+      { name: 'b', type: 'jsonl', path: '/a.jsonl', includeRawObject: true },
+    ]);
+  });
+});

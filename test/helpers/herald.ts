@@ -1,0 +1,75 @@
+// A listener running against an in-process simulator on the simulator's own
+// clock, collecting notifications, with "advance cluster time, then wait
+// until the listener has seen everything" as one step: no sleeps.
+
+import * as k8s from '@kubernetes/client-node';
+import { Listener, type ListenerClock } from '../../src/cluster/listener.ts';
+import { DEFAULT_DETECTORS, type DetectorsConfig } from '../../src/detect/config.ts';
+import { type Notification, State } from '../../src/model/notification.ts';
+import { startSim, type Sim, type SimOptions } from '../../src/sim/sim.ts';
+
+const quiet = { info() {}, warn() {}, debug() {} };
+
+export function simClock(sim: Sim): ListenerClock {
+  return {
+    now: () => sim.clock.now(),
+    setTimeout: (fn, ms) => sim.clock.setTimeout(fn, ms),
+    clearTimeout: (h) => sim.clock.clearTimeout(h as never),
+  };
+}
+
+export interface Harness {
+  sim: Sim;
+  listener: Listener;
+  notifications: Notification[];
+  /** advance cluster time in steps, letting the listener catch up after each */
+  run(ms: number, stepMs?: number): Promise<void>;
+  settle(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startHarness(opts: { sim?: SimOptions; detectors?: Partial<DetectorsConfig>; namespaces?: (ns: string) => boolean } = {}): Promise<Harness> {
+  const sim = await startSim({ clockSpeed: 0, bookmarkIntervalMs: 20, ...opts.sim });
+  const kc = new k8s.KubeConfig();
+  kc.loadFromString(sim.kubeconfig);
+  const notifications: Notification[] = [];
+  const listener = new Listener({
+    kc,
+    clock: simClock(sim),
+    log: quiet,
+    onNotification: (n) => notifications.push(n),
+    config: {
+      cluster: 'sim',
+      namespaceAllowed: opts.namespaces ?? (() => true),
+      eventsApi: 'core',
+      extraResources: [],
+      watchdogSeconds: 30,
+      pageSize: 100,
+      detectors: { ...DEFAULT_DETECTORS, ...opts.detectors },
+    },
+  });
+  await listener.start();
+  const settle = (): Promise<void> => listener.caughtUp(sim.ctx.store.resourceVersion);
+  return {
+    sim,
+    listener,
+    notifications,
+    settle,
+    async run(ms, stepMs = 1000) {
+      for (let t = 0; t < ms; t += stepMs) {
+        await sim.clock.advance(Math.min(stepMs, ms - t));
+        await settle();
+      }
+    },
+    async close() {
+      listener.stop();
+      await sim.close();
+    },
+  };
+}
+
+/** "FIRING CrashLoopBackOff Pod/crashloop" — compact lines for exact assertions. */
+export function summarize(n: Notification): string {
+  const o = n.involvedObject;
+  return `${n.state === State.FIRING ? 'FIRING' : 'RESOLVED'} ${n.reason} ${o?.kind}/${o?.name}`;
+}
