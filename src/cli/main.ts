@@ -2,6 +2,7 @@
 
 import { Command } from 'commander';
 import { registerConfig } from './config.ts';
+import { registerDemo } from './demo.ts';
 import { registerRun } from './run.ts';
 import { registerSim } from './sim.ts';
 
@@ -11,6 +12,7 @@ const program = new Command()
   .version('0.1.0')
   .showHelpAfterError();
 
+registerDemo(program);
 registerRun(program);
 registerSim(program);
 registerConfig(program);
