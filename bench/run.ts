@@ -3,6 +3,7 @@
 
 const benches: Record<string, () => Promise<Record<string, unknown>>> = {
   sim: async () => (await import('./sim.ts')).benchSim(),
+  listen: async () => (await import('./listen.ts')).benchListen(),
 };
 
 const names = process.argv.slice(2).filter((a) => !a.startsWith('-'));

@@ -10,7 +10,7 @@ import { IncidentTracker } from '../detect/tracker.ts';
 import type { KubeObject } from '../model/kube.ts';
 import type { Notification } from '../model/notification.ts';
 import { Reflector, type ReflectorDelta, type ReflectorLogger, type ResourceSpec } from './reflector.ts';
-import { trimObject } from './trim.ts';
+import { identityOnly, trimObject } from './trim.ts';
 
 export interface ListenerClock {
   now(): Date;
@@ -93,6 +93,7 @@ export class Listener {
         kc: this.#o.kc,
         spec,
         trim: trimObject,
+        cacheForm: spec.kind === 'Event' ? identityOnly : undefined,
         watchdogMs: c.watchdogSeconds * 1000,
         pageSize: c.pageSize,
         log: this.#o.log,

@@ -36,6 +36,12 @@ export interface ReflectorOptions {
   onDelta: (delta: ReflectorDelta) => void;
   /** drops what nobody reads before caching (managedFields and the like) */
   trim: (obj: KubeObject) => KubeObject;
+  /**
+   * What the cache keeps of an object (default: all of the trimmed object).
+   * Events need only their identity: nothing compares old and new Events,
+   * and a busy cluster has far more of them than of anything else.
+   */
+  cacheForm?: (obj: KubeObject) => KubeObject;
   /** restart a watch that sent nothing, not even a bookmark, for this long */
   watchdogMs: number;
   pageSize: number;
@@ -159,7 +165,7 @@ export class Reflector {
     }
     for (const [k, obj] of seen) {
       const old = this.#objects.get(k);
-      this.#objects.set(k, obj);
+      this.#objects.set(k, this.#cacheForm(obj));
       if (!old) this.#o.onDelta({ type: 'ADDED', current: obj });
       else if (old.metadata.resourceVersion !== obj.metadata.resourceVersion || old.metadata.uid !== obj.metadata.uid) {
         if (old.metadata.uid !== obj.metadata.uid) {
@@ -229,6 +235,10 @@ export class Reflector {
       });
   }
 
+  #cacheForm(obj: KubeObject): KubeObject {
+    return this.#o.cacheForm ? this.#o.cacheForm(obj) : obj;
+  }
+
   /** List items carry no apiVersion/kind; every cached object does. */
   #normalize(raw: KubeObject): KubeObject {
     return this.#o.trim({ ...raw, apiVersion: this.#o.spec.apiVersion, kind: this.#o.spec.kind });
@@ -242,7 +252,7 @@ export class Reflector {
       this.#objects.delete(k);
       this.#o.onDelta({ type: 'DELETED', old: old ?? obj });
     } else {
-      this.#objects.set(k, obj);
+      this.#objects.set(k, this.#cacheForm(obj));
       if (type === 'ADDED' && !old) this.#o.onDelta({ type: 'ADDED', current: obj });
       else this.#o.onDelta({ type: 'MODIFIED', old, current: obj });
     }

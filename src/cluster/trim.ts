@@ -59,3 +59,9 @@ export function trimObject(obj: KubeObject): KubeObject {
   }
   return out;
 }
+
+/** Just enough of an object to tell, after a re-list, whether it changed or went away. */
+export function identityOnly(obj: KubeObject): KubeObject {
+  const { name, namespace, uid, resourceVersion } = obj.metadata;
+  return { apiVersion: obj.apiVersion, kind: obj.kind, metadata: { name, namespace, uid, resourceVersion } };
+}
