@@ -121,15 +121,15 @@ export class Listener {
     const obj = d.current ?? d.old!;
     if (!this.#inScope(spec, obj)) return;
     this.stats.deltas++;
-    this.#evaluate(spec, reflector, d.old, d.current);
+    this.#evaluate(spec, reflector, d.old, d.current, d.initial);
     this.#schedule();
   }
 
-  #evaluate(spec: ResourceSpec, reflector: Reflector, old: KubeObject | undefined, current: KubeObject | undefined): void {
+  #evaluate(spec: ResourceSpec, reflector: Reflector, old: KubeObject | undefined, current: KubeObject | undefined, initial?: boolean): void {
     const uid = (current ?? old)!.metadata.uid!;
     const now = this.#clock.now();
     const cfg = this.#o.config.detectors;
-    const observations = current ? detect(spec.kind, { old, current }, now, cfg) : [];
+    const observations = detect(spec.kind, { old, current, initial }, now, cfg);
     this.#emit(this.#tracker.observe(uid, current, observations, now));
     const again = recheckAt(spec.kind, current, now, cfg);
     if (again && current) {

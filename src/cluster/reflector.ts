@@ -21,6 +21,8 @@ export interface ReflectorDelta {
   type: 'ADDED' | 'MODIFIED' | 'DELETED';
   old?: KubeObject;
   current?: KubeObject;
+  /** from the very first list: the object existed before we started */
+  initial?: boolean;
 }
 
 export interface ReflectorLogger {
@@ -155,6 +157,7 @@ export class Reflector {
       token = page.metadata?._continue;
       rv = page.metadata?.resourceVersion ?? rv;
     } while (token);
+    const initial = this.stats.lists === 0;
     this.stats.lists++;
     // reconcile: what changed or vanished while we were not watching
     for (const [k, old] of this.#objects) {
@@ -166,7 +169,7 @@ export class Reflector {
     for (const [k, obj] of seen) {
       const old = this.#objects.get(k);
       this.#objects.set(k, this.#cacheForm(obj));
-      if (!old) this.#o.onDelta({ type: 'ADDED', current: obj });
+      if (!old) this.#o.onDelta({ type: 'ADDED', current: obj, initial });
       else if (old.metadata.resourceVersion !== obj.metadata.resourceVersion || old.metadata.uid !== obj.metadata.uid) {
         if (old.metadata.uid !== obj.metadata.uid) {
           // deleted and re-created under the same name while we were away

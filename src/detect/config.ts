@@ -21,6 +21,8 @@ export interface DetectorsConfig {
   };
   /** Normal events are not incidents; enable to route them (info severity) */
   normalEvents: { enabled: boolean };
+  /** created / changed / deleted notifications (info) for the extra resources under watch.resources */
+  resourceChanges: { enabled: boolean; created: boolean; updated: boolean; deleted: boolean };
 }
 
 export const DEFAULT_DETECTORS: DetectorsConfig = {
@@ -38,4 +40,5 @@ export const DEFAULT_DETECTORS: DetectorsConfig = {
   rollout: { enabled: true, completed: true },
   warningEvents: { enabled: true, excludeReasons: [], includeCovered: false },
   normalEvents: { enabled: false },
+  resourceChanges: { enabled: true, created: true, updated: true, deleted: true },
 };

@@ -8,6 +8,7 @@ import { detectDeployment } from './deployment.ts';
 import { detectEvent } from './event.ts';
 import { detectNode } from './node.ts';
 import { detectPod, podRecheckAt } from './pod.ts';
+import { detectResourceChange } from './resource.ts';
 import type { Delta, Observation } from './types.ts';
 
 export type { Delta, Observation, ObservationKind } from './types.ts';
@@ -20,11 +21,12 @@ export const DETECTED_KINDS = ['Pod', 'Node', 'Event', 'Deployment'] as const;
 
 /**
  * The observations that hold for `delta.current`. A deletion (no current)
- * gives none: the tracker resolves whatever is no longer observed. Kinds
- * without detectors give none.
+ * gives none: the tracker resolves whatever is no longer observed. Other
+ * kinds (the extra watched resources) give created/changed/deleted edges.
  */
 export function detect(kind: string, delta: Delta, now: Date, config: DetectorsConfig): Observation[] {
   const current = delta.current;
+  if (!(DETECTED_KINDS as readonly string[]).includes(kind)) return detectResourceChange(kind, delta, config);
   if (!current) return [];
   switch (kind) {
     case 'Pod':

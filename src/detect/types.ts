@@ -9,6 +9,8 @@ import type { Severity } from '../model/notification.ts';
 export interface Delta {
   old?: KubeObject;
   current?: KubeObject;
+  /** seen in the first list after start: it existed before we looked (not a creation we saw) */
+  initial?: boolean;
 }
 
 /**

@@ -374,13 +374,12 @@ export class Handlers {
       else (next as Obj).status = structuredClone(cur.status);
     }
     const m = next.metadata;
-    m.uid = current.metadata.uid;
-    m.creationTimestamp = current.metadata.creationTimestamp;
-    m.deletionTimestamp = current.metadata.deletionTimestamp;
-    if (current.metadata.deletionGracePeriodSeconds !== undefined) m.deletionGracePeriodSeconds = current.metadata.deletionGracePeriodSeconds;
+    // fields the server owns: the client's copy (or its absence) never wins
+    for (const k of ['uid', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'generation', 'namespace'] as const) {
+      if (current.metadata[k] === undefined) delete m[k];
+      else m[k] = current.metadata[k];
+    }
     if (!rt.namespaced) delete m.namespace;
-    else m.namespace = current.metadata.namespace;
-    m.generation = current.metadata.generation;
     if (info.subresource !== 'status' && specChanged(current, next)) m.generation = (current.metadata.generation ?? 1) + 1;
     if (!rt.crd) applyUpdateDefaults(rt.storage, next);
     this.#validate(rt, next);

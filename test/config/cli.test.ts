@@ -31,10 +31,10 @@ async function validate(file: string): Promise<{ code: number; stdout: string; s
 
 describe('config validate', () => {
   it('says a valid file is valid, with its sink and enabled-detector counts', async () => {
-    assert.deepEqual(await validate(EXAMPLE_CONFIG_PATH), { code: 0, stdout: `${EXAMPLE_CONFIG_PATH}: valid (2 sinks, 10 detectors enabled)\n`, stderr: '' });
+    assert.deepEqual(await validate(EXAMPLE_CONFIG_PATH), { code: 0, stdout: `${EXAMPLE_CONFIG_PATH}: valid (2 sinks, 11 detectors enabled)\n`, stderr: '' });
     const one = join(dir, 'one.yaml');
     writeFileSync(one, 'detectors:\n  normalEvents: { enabled: true }\n  oomKilled: { enabled: false }\n  evicted: { enabled: false }\n');
-    assert.deepEqual(await validate(one), { code: 0, stdout: `${one}: valid (1 sink, 9 detectors enabled)\n`, stderr: '' });
+    assert.deepEqual(await validate(one), { code: 0, stdout: `${one}: valid (1 sink, 10 detectors enabled)\n`, stderr: '' });
   });
 
   it('prints every issue and returns 1', async () => {

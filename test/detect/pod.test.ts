@@ -219,10 +219,20 @@ test('owners: a ReplicaSet without the template hash, a StatefulSet, and no cont
   assert.deepEqual(owner(pod(base)), [undefined, undefined, undefined, undefined]);
 });
 
-test('detect: deletions and kinds without detectors give nothing', () => {
+test('detect: deletions give nothing; other kinds (extra watched resources) give change edges', () => {
   const p = pod({ statuses: [crashLooping()] });
   assert.deepEqual(detect('Pod', { old: p }, t(1), DEFAULTS), []);
-  assert.deepEqual(detect('ConfigMap', { current: { metadata: { name: 'x', uid: 'u' } } }, t(1), DEFAULTS), []);
+  const cm = { metadata: { name: 'x', namespace: 'demo', uid: 'u', resourceVersion: '1' }, data: { a: '1' } };
+  // already there when we started: not a creation we saw
+  assert.deepEqual(detect('ConfigMap', { current: cm, initial: true }, t(1), DEFAULTS), []);
+  assert.deepEqual(detect('ConfigMap', { current: cm }, t(1), DEFAULTS).map((o) => [o.key, o.reason, o.kind]), [['ConfigMap/u/created', 'Created', 'edge']]);
+  const changed = { ...cm, metadata: { ...cm.metadata, resourceVersion: '2' }, data: { a: '2' } };
+  assert.deepEqual(detect('ConfigMap', { old: cm, current: changed }, t(1), DEFAULTS).map((o) => [o.key, o.reason]), [['ConfigMap/u/changed/2', 'Changed']]);
+  // a status-only write is not a change a person made
+  const statusOnly = { ...cm, metadata: { ...cm.metadata, resourceVersion: '3' }, status: { phase: 'x' } };
+  assert.deepEqual(detect('ConfigMap', { old: cm, current: statusOnly }, t(1), DEFAULTS), []);
+  assert.deepEqual(detect('ConfigMap', { old: cm }, t(1), DEFAULTS).map((o) => [o.key, o.reason]), [['ConfigMap/u/deleted', 'Deleted']]);
+  assert.deepEqual(detect('ConfigMap', { old: cm }, t(1), config({ resourceChanges: { enabled: false } })), []);
   // a pod the listener saw before kubelet posted anything
   assert.deepEqual(detect('Pod', { current: { metadata: { name: 'new', namespace: 'demo', uid: 'u' }, spec: {}, status: { phase: 'Pending' } } }, t(1), DEFAULTS), []);
 });

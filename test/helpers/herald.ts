@@ -3,6 +3,7 @@
 // until the listener has seen everything" as one step: no sleeps.
 
 import * as k8s from '@kubernetes/client-node';
+import { resolveResources, type ResourceRef } from '../../src/cluster/connect.ts';
 import { Listener, type ListenerClock } from '../../src/cluster/listener.ts';
 import { DEFAULT_DETECTORS, type DetectorsConfig } from '../../src/detect/config.ts';
 import { type Notification, State } from '../../src/model/notification.ts';
@@ -28,8 +29,20 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(opts: { sim?: SimOptions; detectors?: Partial<DetectorsConfig>; namespaces?: (ns: string) => boolean } = {}): Promise<Harness> {
+export interface HarnessOptions {
+  sim?: SimOptions;
+  detectors?: Partial<DetectorsConfig>;
+  namespaces?: (ns: string) => boolean;
+  eventsApi?: 'core' | 'events.k8s.io';
+  /** extra resources to watch, resolved through discovery once the simulator runs */
+  resources?: ResourceRef[];
+  /** runs against the simulator before the listener starts (apply CRDs …) */
+  before?: (sim: Sim) => Promise<void>;
+}
+
+export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
   const sim = await startSim({ clockSpeed: 0, bookmarkIntervalMs: 20, ...opts.sim });
+  await opts.before?.(sim);
   const kc = new k8s.KubeConfig();
   kc.loadFromString(sim.kubeconfig);
   const notifications: Notification[] = [];
@@ -41,8 +54,8 @@ export async function startHarness(opts: { sim?: SimOptions; detectors?: Partial
     config: {
       cluster: 'sim',
       namespaceAllowed: opts.namespaces ?? (() => true),
-      eventsApi: 'core',
-      extraResources: [],
+      eventsApi: opts.eventsApi ?? 'core',
+      extraResources: opts.resources ? await resolveResources(kc, opts.resources) : [],
       watchdogSeconds: 30,
       pageSize: 100,
       detectors: { ...DEFAULT_DETECTORS, ...opts.detectors },
