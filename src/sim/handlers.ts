@@ -377,7 +377,7 @@ export class Handlers {
     // fields the server owns: the client's copy (or its absence) never wins
     for (const k of ['uid', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'generation', 'namespace'] as const) {
       if (current.metadata[k] === undefined) delete m[k];
-      else m[k] = current.metadata[k];
+      else (m as Record<string, unknown>)[k] = current.metadata[k];
     }
     if (!rt.namespaced) delete m.namespace;
     if (info.subresource !== 'status' && specChanged(current, next)) m.generation = (current.metadata.generation ?? 1) + 1;
