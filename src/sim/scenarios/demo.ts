@@ -271,6 +271,7 @@ export const demoScenario: Scenario = {
     cleanups.push(backgroundScenario.start(ctx, { namespace: ns }));
 
     let rollbackTimer: TimerHandle | undefined;
+    const timers: TimerHandle[] = [];
     let unwatchApi = (): void => {};
     let pressured = false;
     let nodeDown = false;
@@ -352,10 +353,15 @@ export const demoScenario: Scenario = {
         [
           // once the scheduler has bound it, the kubelet finds the Secret missing
           s(S.configReader + 1),
-          () => {
+          function failMount(attempt = 0): void {
             const pod = names.config ? ctx.store.get(PODS.storage, ns, names.config) : undefined;
             const node = names.config ? podNode(ctx, ns, names.config) : undefined;
-            if (!pod || !node) return;
+            if (!pod) return;
+            if (!node) {
+              // not bound yet (a busy clock at high speed): the kubelet gets to it once it is
+              if (attempt < 30) timers.push(ctx.clock.setTimeout(() => failMount(attempt + 1), 1000));
+              return;
+            }
             ctx.recorder.record({
               object: pod,
               type: 'Warning',
@@ -420,6 +426,7 @@ export const demoScenario: Scenario = {
       for (const c of cleanups) c();
       unwatchApi();
       ctx.clock.clearTimeout(rollbackTimer);
+      for (const t of timers) ctx.clock.clearTimeout(t);
       relievePressure();
       bringNodeBack();
     };
