@@ -4,6 +4,7 @@
 const benches: Record<string, () => Promise<Record<string, unknown>>> = {
   sim: async () => (await import('./sim.ts')).benchSim(),
   listen: async () => (await import('./listen.ts')).benchListen(),
+  rules: async () => (await import('./rules.ts')).benchRules(),
 };
 
 const names = process.argv.slice(2).filter((a) => !a.startsWith('-'));

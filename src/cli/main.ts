@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import { registerConfig } from './config.ts';
 import { registerDemo } from './demo.ts';
 import { registerRun } from './run.ts';
+import { registerRoutes } from './routes.ts';
 import { registerSim } from './sim.ts';
 
 const program = new Command()
@@ -16,6 +17,7 @@ registerDemo(program);
 registerRun(program);
 registerSim(program);
 registerConfig(program);
+registerRoutes(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`kubeherald: ${(err as Error).message}\n`);

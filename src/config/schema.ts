@@ -5,8 +5,15 @@
 import { z } from 'zod';
 import { DEFAULT_DETECTORS, type DetectorsConfig } from '../detect/config.ts';
 import { consoleSinkSchema } from '../sinks/console.ts';
+import { dingtalkSinkSchema } from '../sinks/dingtalk/config.ts';
+import { elasticsearchSinkSchema } from '../sinks/elasticsearch/config.ts';
 import { jsonlSinkSchema } from '../sinks/jsonl.ts';
+import { slackSinkSchema } from '../sinks/slack/config.ts';
+import { teamsSinkSchema } from '../sinks/teams/config.ts';
+import { telegramSinkSchema } from '../sinks/telegram/config.ts';
+import { webhookSinkSchema } from '../sinks/webhook/config.ts';
 import { count, list, section, strict } from './fields.ts';
+import { routesSchema } from '../rules/schema.ts';
 
 /** Namespace names are DNS-1123 labels; globs add `*` and `?`. */
 const namespaceGlob = z
@@ -92,9 +99,9 @@ const detectorsSchema = strict(
   return merged as unknown as DetectorsConfig;
 });
 
-export const SINK_TYPES = ['console', 'jsonl'] as const;
+export const SINK_TYPES = ['console', 'jsonl', 'slack', 'telegram', 'elasticsearch', 'teams', 'dingtalk', 'webhook'] as const;
 
-const sinkSchema = z.discriminatedUnion('type', [consoleSinkSchema, jsonlSinkSchema]);
+const sinkSchema = z.discriminatedUnion('type', [consoleSinkSchema, jsonlSinkSchema, slackSinkSchema, telegramSinkSchema, elasticsearchSinkSchema, teamsSinkSchema, dingtalkSinkSchema, webhookSinkSchema]);
 
 const DEFAULT_SINKS: z.output<typeof sinkSchema>[] = [{ name: 'console', type: 'console', color: 'auto' }];
 
@@ -132,6 +139,7 @@ export const ConfigSchema = section(
     watch: section(watchSchema),
     detectors: section(detectorsSchema),
     sinks: sinksSchema,
+    routes: routesSchema,
     log: section(logSchema),
   }),
 );

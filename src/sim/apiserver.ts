@@ -42,6 +42,20 @@ export interface AccessLogEntry {
   user: string;
   verb: string;
   status: number;
+  /** what an audit event needs (src/sim/audit.ts) */
+  requestURI: string;
+  info: RequestInfo;
+  /** cluster clock */
+  received: Date;
+  finished: Date;
+  userAgent?: string;
+  sourceIP?: string;
+  /** the authenticated user, and who it acted as (impersonation headers) */
+  requester?: UserInfo;
+  impersonated?: UserInfo;
+  /** the request body as JSON text (protobuf decoded), and the object replied */
+  requestBody?: string;
+  responseBody?: unknown;
 }
 
 const MAX_BODY = 3 * 1024 * 1024; // the real server's default request size limit
@@ -83,7 +97,15 @@ export class ApiServer {
     const method = req.method ?? 'GET';
     const info = parseRequest(method, req.url ?? '/');
     let username = 'system:anonymous';
-    res.on('finish', () => this.#d.onRequest?.({ method, path: info.path, user: username, verb: info.verb, status: res.statusCode }));
+    const received = this.#d.clock.now();
+    const audit: Pick<AccessLogEntry, 'requester' | 'impersonated' | 'requestBody' | 'responseBody'> = {};
+    res.on('finish', () =>
+      this.#d.onRequest?.({
+        method, path: info.path, user: username, verb: info.verb, status: res.statusCode,
+        requestURI: req.url ?? '/', info, received, finished: this.#d.clock.now(),
+        userAgent: req.headers['user-agent'], sourceIP: req.socket.remoteAddress, ...audit,
+      }),
+    );
     const body = method === 'GET' || method === 'HEAD' ? Buffer.alloc(0) : await readBody(req);
     let ct = req.headers['content-type'];
     let raw: string;
@@ -95,8 +117,11 @@ export class ApiServer {
       raw = body.toString('utf8');
     }
 
+    if (raw) audit.requestBody = raw;
     const requester = this.#authenticate(req);
+    audit.requester = requester;
     const user = impersonate(this.#d.authz, requester, req.headersDistinct);
+    if (user !== requester) audit.impersonated = user;
     username = user.username;
 
     if (!info.isResourceRequest) {
@@ -172,6 +197,7 @@ export class ApiServer {
       default:
         throw methodNotAllowed();
     }
+    audit.responseBody = reply.body;
     this.#send(req, res, rt, info, reply);
   }
 

@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { ApiServer, type AccessLogEntry } from './apiserver.ts';
+import { AuditWebhook, type SimAuditOptions } from './audit.ts';
 import { builtinResourceTypes } from './builtins.ts';
 import { SimClock } from './clock.ts';
 import { startControllers } from './controllers/index.ts';
@@ -48,6 +49,8 @@ export interface SimOptions {
   /** write the kubeconfig here */
   kubeconfigPath?: string;
   onRequest?: (entry: AccessLogEntry) => void;
+  /** post audit events of the API calls to this webhook, like kube-apiserver's webhook backend */
+  audit?: SimAuditOptions;
 }
 
 export interface ScenarioController {
@@ -73,6 +76,8 @@ export interface Sim {
   scenarios: ScenarioController;
   ctx: SimContext;
   registry: ResourceRegistry;
+  /** the audit webhook backend, when options.audit was given (flush() posts what is waiting) */
+  audit?: AuditWebhook;
   close(): Promise<void>;
 }
 
@@ -99,7 +104,14 @@ export async function startSim(opts: SimOptions = {}): Promise<Sim> {
   const authz = new Authorizer({ list: (storage, ns) => store.list(storage, ns) });
   const controllers = startControllers(ctx, { nodes: opts.nodes ?? 3 });
 
-  const api = new ApiServer({ store, registry, clock, logs, faults, authz, tokens: tokenTable, bookmarkIntervalMs: opts.bookmarkIntervalMs, onRequest: opts.onRequest });
+  const audit = opts.audit ? new AuditWebhook(opts.audit) : undefined;
+  const onRequest = audit
+    ? (e: AccessLogEntry) => {
+        opts.onRequest?.(e);
+        audit.record(e);
+      }
+    : opts.onRequest;
+  const api = new ApiServer({ store, registry, clock, logs, faults, authz, tokens: tokenTable, bookmarkIntervalMs: opts.bookmarkIntervalMs, onRequest });
   const host = opts.host ?? '127.0.0.1';
   const tls = await servingCert([host, '127.0.0.1', '::1']);
   const url = await api.listen(opts.port ?? 0, host, tls);
@@ -140,11 +152,13 @@ export async function startSim(opts: SimOptions = {}): Promise<Sim> {
     scenarios: controller,
     ctx,
     registry,
+    audit,
     async close() {
       controller.stopAll();
       controllers.stop();
       faults.clear();
       await api.close();
+      await audit?.close();
       clock.close();
     },
   };

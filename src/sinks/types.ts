@@ -10,8 +10,30 @@ export interface Sink {
   readonly type: string;
   /** Resolves once the notification has been handed over (written, accepted); rejects with a SinkError. */
   send(n: Notification): Promise<void>;
+  /**
+   * Sends a group (Alertmanager-style grouping) as one message, members in
+   * the order they joined; `group.update` is 0 for the group's first message,
+   * then 1, 2 … for updates of the same group (`group.key`). Optional: a sink
+   * without it gets send() of one notification standing for the group.
+   */
+  sendGroup?(ns: readonly Notification[], group: SinkGroupInfo): Promise<void>;
+  /**
+   * Where in the sink a notification goes (a Slack channel, a Telegram chat):
+   * deliveries to one target keep their order and share its rate limit. It
+   * is logged and stored, so never a secret (a webhook's token). Optional:
+   * without it the whole sink is one target.
+   */
+  targetOf?(n: Notification): string;
   /** Waits for every send in flight, flushes, and releases the sink's resources; later sends reject. */
   close(): Promise<void>;
+}
+
+/** Which group a sendGroup() call is, so a sink can thread or edit its updates. */
+export interface SinkGroupInfo {
+  /** stable for the group across its updates */
+  key: string;
+  /** 0 for the first message, then 1, 2 … */
+  update: number;
 }
 
 /** What the process lends to sinks; tests pass their own. */

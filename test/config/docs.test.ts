@@ -23,7 +23,13 @@ const KEYS = [
   'watch.resources[].group',
   'watch.resources[].version',
   'watch.resources[].resource',
-  ...['console', 'jsonl'].flatMap((type) => Object.keys(parseConfigText(`sinks: [{ name: a, type: ${type} }]`, 'x').sinks[0]).map((k) => `sinks[].${k}`)),
+  ...['console', 'jsonl', 'elasticsearch', 'teams', 'dingtalk', 'webhook'].flatMap((type) => Object.keys(parseConfigText(`sinks: [{ name: a, type: ${type} }]`, 'x').sinks[0]).map((k) => `sinks[].${k}`)),
+  // sinks with required keys: a minimal sink each, once per optional key
+  ...[
+    '{ name: a, type: slack, tokenFrom: { env: T }, channel: C1 }',
+    '{ name: a, type: slack, webhookUrlFrom: { env: H } }',
+    '{ name: a, type: telegram, tokenFrom: { env: T }, chatId: 1, messageThreadId: 2 }',
+  ].flatMap((sink) => Object.keys(parseConfigText(`sinks: [${sink}]`, 'x').sinks[0]).map((k) => `sinks[].${k}`)),
 ];
 
 describe('docs/config.md', () => {

@@ -3,7 +3,10 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ConfigError, parseConfigText } from '../../src/config/index.ts';
+import { ConfigError, parseConfigText, SINK_TYPES } from '../../src/config/index.ts';
+
+/** every sink type, in the schema's order: the messages list them all */
+const TYPES = SINK_TYPES.join(', ');
 
 /** The error's lines for `text`; fails when the text is valid or the error is not a ConfigError. */
 function errorsOf(text: string, file = 'k.yaml'): string[] {
@@ -58,7 +61,7 @@ describe('unknown keys', () => {
   });
 
   it('lists the known keys when nothing is close', () => {
-    assert.deepEqual(errorsOf(yaml('routes: []')), ['k.yaml:1: routes: unknown key (known keys: cluster, watch, detectors, sinks, log)']);
+    assert.deepEqual(errorsOf(yaml('outputs: []')), ['k.yaml:1: outputs: unknown key (known keys: cluster, watch, detectors, sinks, routes, log)']);
   });
 
   it('checks detectors and their settings, and each sink type against its own keys', () => {
@@ -76,7 +79,7 @@ describe('unknown keys', () => {
   it('reports unknown keys alongside other errors, even an aborting integer check', () => {
     assert.deepEqual(errorsOf(yaml('watch:', '  pageSize: 1.5', 'extra: 1')), [
       'k.yaml:2: watch.pageSize: expected an integer ≥ 1, got 1.5',
-      'k.yaml:3: extra: unknown key (known keys: cluster, watch, detectors, sinks, log)',
+      'k.yaml:3: extra: unknown key (known keys: cluster, watch, detectors, sinks, routes, log)',
     ]);
   });
 });
@@ -172,16 +175,16 @@ describe('sinks', () => {
   it('needs a name and a known type on every sink', () => {
     assert.deepEqual(errorsOf(yaml('sinks:', '  - type: console', '  - name: b', '  - name: c', '    type: slak', '  - name: d', '    type: 7')), [
       'k.yaml:2: sinks[0].name: required (expected a string)',
-      'k.yaml:3: sinks[1].type: required (expected one of console, jsonl)',
-      'k.yaml:5: sinks[2].type: expected one of console, jsonl, got "slak"',
-      'k.yaml:7: sinks[3].type: expected one of console, jsonl, got 7',
+      `k.yaml:3: sinks[1].type: required (expected one of ${TYPES})`,
+      `k.yaml:5: sinks[2].type: expected one of ${TYPES}, got "slak"; did you mean "slack"?`,
+      `k.yaml:7: sinks[3].type: expected one of ${TYPES}, got 7`,
     ]);
   });
 
   it('suggests the sink type that was probably meant', () => {
     assert.deepEqual(errorsOf(yaml('sinks:', '  - { name: a, type: JSONL }', '  - { name: b, type: consol }')), [
-      'k.yaml:2: sinks[0].type: expected one of console, jsonl, got "JSONL"; did you mean "jsonl"?',
-      'k.yaml:3: sinks[1].type: expected one of console, jsonl, got "consol"; did you mean "console"?',
+      `k.yaml:2: sinks[0].type: expected one of ${TYPES}, got "JSONL"; did you mean "jsonl"?`,
+      `k.yaml:3: sinks[1].type: expected one of ${TYPES}, got "consol"; did you mean "console"?`,
     ]);
   });
 

@@ -10,6 +10,7 @@ const DEFAULTS: Config = {
   watch: { namespaces: { include: [], exclude: [] }, eventsApi: 'core', resources: [], watchdogSeconds: 300, pageSize: 500 },
   detectors: DEFAULT_DETECTORS,
   sinks: [{ name: 'console', type: 'console', color: 'auto' }],
+  routes: [],
   log: { level: 'info', format: 'json' },
 };
 

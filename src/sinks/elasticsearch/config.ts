@@ -1,11 +1,12 @@
 // The elasticsearch sink's configuration: where the cluster is, which data
 // stream to write, what to install at start, and where the credentials come
-// from (environment variables only: a secret never sits in the config file).
+// from (an environment variable or a mounted file, never the config itself).
 // Every key has a default so `{ name, type: elasticsearch }` is a working
 // sink against http://localhost:9200.
 
 import { z } from 'zod';
 import { count, dnsLabel, strict } from '../../config/fields.ts';
+import { credentialRefSchema } from '../credential.ts';
 
 export const DEFAULT_NODE = 'http://localhost:9200';
 export const DEFAULT_DATA_STREAM = 'kubeherald-events';
@@ -47,14 +48,8 @@ const nodeUrl = z.string().superRefine((s, ctx) => {
   else if (url.search || url.hash) ctx.addIssue({ code: 'custom', message: 'expected a URL without a query or fragment' });
 });
 
-/** Where a secret comes from: `{ env: NAME }`, read when the sink is created. */
-export const secretFromSchema = strict({
-  env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'expected an environment variable name' }),
-});
-
-export type SecretFrom = z.output<typeof secretFromSchema>;
-
-const secretFrom = z.preprocess((v) => (v === undefined ? null : v), secretFromSchema.nullable());
+// `{ env: NAME }` or `{ file: PATH }`, read when the sink is created; null when not given
+const secretFrom = z.preprocess((v) => (v === undefined ? null : v), credentialRefSchema.nullable());
 
 export const elasticsearchSinkSchema = strict({
   name: dnsLabel,
@@ -75,9 +70,9 @@ export const elasticsearchSinkSchema = strict({
   ilmRolloverMaxAge: timeValue(false).default('30d'),
   /** delete backing indices this long after their rollover; "" keeps them */
   ilmDeleteAfter: timeValue(true).default('90d'),
-  /** API key (the encoded form, as Kibana shows it) from this environment variable */
+  /** API key, the encoded form Kibana shows (base64 of id:key): `{ env: NAME }` or `{ file: PATH }` */
   apiKeyFrom: secretFrom,
-  /** basic authentication, both from environment variables */
+  /** basic authentication instead, each `{ env: NAME }` or `{ file: PATH }` */
   usernameFrom: secretFrom,
   passwordFrom: secretFrom,
   /** PEM file of the CA that signed the cluster's certificate; "" trusts the system CAs */
@@ -89,7 +84,6 @@ export const elasticsearchSinkSchema = strict({
   /** keep the Kubernetes object as seen (kubernetes.object, stored but not indexed) */
   includeRawObject: z.boolean().default(false),
 }).superRefine((c, ctx) => {
-  if (!c || typeof c !== 'object') return;
   if (c.apiKeyFrom && (c.usernameFrom || c.passwordFrom)) {
     ctx.addIssue({ code: 'custom', path: ['apiKeyFrom'], message: 'cannot be combined with usernameFrom/passwordFrom: choose one way to authenticate' });
   }

@@ -3,6 +3,7 @@
 // and the optional ILM policy. Pure data; README.md documents the mapping
 // field by field, so a change here is a change there.
 
+import type { estypes } from '@elastic/elasticsearch';
 import type { ElasticsearchSinkConfig } from './config.ts';
 
 /** The ECS version the documents follow (ecs.version). */
@@ -26,7 +27,7 @@ const objectRef = { properties: { api_version: KEYWORD, kind: KEYWORD, name: KEY
  * never clashes (one would be a value, the other an object) and new keys
  * never grow the mapping.
  */
-export function documentMappings() {
+export function documentMappings(): estypes.MappingTypeMapping {
   return {
     dynamic: false,
     properties: {
@@ -100,7 +101,7 @@ export function documentMappings() {
 type TemplateOptions = Pick<ElasticsearchSinkConfig, 'dataStream' | 'templateName' | 'templatePriority' | 'ilmPolicy'>;
 
 /** The body of `PUT _index_template/<templateName>`: matches exactly the data stream, and makes it one. */
-export function indexTemplate(cfg: TemplateOptions) {
+export function indexTemplate(cfg: TemplateOptions): Omit<estypes.IndicesPutIndexTemplateRequest, 'name'> {
   return {
     index_patterns: [cfg.dataStream],
     data_stream: {},
@@ -117,7 +118,7 @@ export function indexTemplate(cfg: TemplateOptions) {
 type PolicyOptions = Pick<ElasticsearchSinkConfig, 'ilmRolloverMaxAge' | 'ilmDeleteAfter'>;
 
 /** The body of `PUT _ilm/policy/<ilmPolicy>`: roll over by age or size, delete after ilmDeleteAfter (unless ""). */
-export function ilmPolicy(cfg: PolicyOptions) {
+export function ilmPolicy(cfg: PolicyOptions): Omit<estypes.IlmPutLifecycleRequest, 'name'> {
   return {
     policy: {
       _meta: { managed_by: 'kubeherald' },

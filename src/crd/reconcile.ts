@@ -1,0 +1,156 @@
+// From the Route/ClusterRoute/Sink/ClusterSink objects as they are to what
+// the rules engine compiles (RouteSpecs, KnownSinks) and back to what each
+// object's status should say (Ready True/False naming the field and the
+// error). Pure: the controller does the watching, the Secret reads and the
+// status writes.
+
+import type { KubeObject } from '../model/kube.ts';
+import type { KnownSink, RouteProblem, RouteSpec, RoutingTable } from '../rules/types.ts';
+import { type Condition, type CRKind, type FieldProblem, type RouteCRSpec, routeSpecSchema, type SinkSpec, sinkSpecSchema, validateSpec } from './schemas.ts';
+
+export interface Problem extends FieldProblem {
+  /** machine-readable, for the condition's reason: InvalidSpec, InlineSecret, SecretNotFound, InvalidCEL, UnknownSink … */
+  reason: string;
+}
+
+/** "Route/<ns>/<name>", "ClusterRoute/<name>", "Sink/<ns>/<name>", "ClusterSink/<name>": the ids the rules engine uses. */
+export function objectId(kind: CRKind, o: KubeObject): string {
+  return o.metadata.namespace ? `${kind}/${o.metadata.namespace}/${o.metadata.name}` : `${kind}/${o.metadata.name}`;
+}
+
+// ---------------------------------------------------------------------------
+// Sinks
+
+export interface SinkCheck {
+  id: string;
+  kind: 'Sink' | 'ClusterSink';
+  obj: KubeObject;
+  spec?: SinkSpec;
+  problems: Problem[];
+}
+
+const INLINE = /^inline secret values are not allowed/;
+
+export function checkSink(kind: 'Sink' | 'ClusterSink', obj: KubeObject): SinkCheck {
+  const id = objectId(kind, obj);
+  const r = validateSpec(sinkSpecSchema, obj.spec);
+  if (!r.ok) return { id, kind, obj, problems: r.problems.map((p) => ({ ...p, reason: INLINE.test(p.message) ? 'InlineSecret' : 'InvalidSpec' })) };
+  return { id, kind, obj, spec: r.value, problems: [] };
+}
+
+export function knownSinkOf(s: SinkCheck): KnownSink {
+  return s.kind === 'Sink' ? { kind: 'Sink', name: s.obj.metadata.name!, namespace: s.obj.metadata.namespace } : { kind: 'ClusterSink', name: s.obj.metadata.name! };
+}
+
+// ---------------------------------------------------------------------------
+// Routes
+
+export interface RouteCheck {
+  id: string;
+  kind: 'Route' | 'ClusterRoute';
+  obj: KubeObject;
+  crSpec?: RouteCRSpec;
+  spec?: RouteSpec;
+  problems: Problem[];
+}
+
+export function checkRoute(kind: 'Route' | 'ClusterRoute', obj: KubeObject): RouteCheck {
+  const id = objectId(kind, obj);
+  const r = validateSpec(routeSpecSchema, obj.spec);
+  if (!r.ok) return { id, kind, obj, problems: r.problems.map((p) => ({ ...p, reason: 'InvalidSpec' })) };
+  const s = r.value;
+  const spec: RouteSpec = {
+    id,
+    name: obj.metadata.name!,
+    source: kind,
+    order: s.order ?? 0,
+    match: s.match ?? {},
+    sinks: (s.sinks ?? []).map((ref) => ({ name: ref.name, ...(ref.kind ? { kind: ref.kind } : {}), ...(ref.namespace ? { namespace: ref.namespace } : {}) })),
+    ...(s.drop ? { drop: true } : {}),
+    ...(s.continue ? { continue: true } : {}),
+  };
+  if (kind === 'Route') spec.namespace = obj.metadata.namespace;
+  return { id, kind, obj, crSpec: s, spec, problems: [] };
+}
+
+/** The sinks as `kubectl get routes` shows them. */
+export function sinksText(spec: RouteCRSpec | undefined): string {
+  if (!spec) return '';
+  if (spec.drop) return '(drop)';
+  return (spec.sinks ?? []).map((r) => `${r.kind === 'ClusterSink' ? 'ClusterSink/' : ''}${r.namespace ? `${r.namespace}/` : ''}${r.name}`).join(', ');
+}
+
+/**
+ * The table's problems for one route, with a reference to a Sink that exists
+ * but is not Ready explained as such (the engine only knows valid sinks).
+ */
+export function routeProblems(route: RouteCheck, table: RoutingTable, sinks: ReadonlyMap<string, SinkCheck>): Problem[] {
+  const out: Problem[] = [];
+  for (const p of table.problems) {
+    if (p.routeId !== route.id) continue;
+    out.push(explainUnknownSink(route, p, sinks) ?? { field: p.field, reason: p.reason, message: p.message });
+  }
+  return out;
+}
+
+function explainUnknownSink(route: RouteCheck, p: RouteProblem, sinks: ReadonlyMap<string, SinkCheck>): Problem | undefined {
+  if (p.reason !== 'UnknownSink' || !route.spec) return undefined;
+  const m = /^spec\.sinks\[(\d+)\]/.exec(p.field);
+  const ref = m ? route.spec.sinks[Number(m[1])] : undefined;
+  if (!ref) return undefined;
+  const candidates =
+    route.kind === 'Route'
+      ? [`Sink/${route.obj.metadata.namespace}/${ref.name}`]
+      : ref.namespace
+        ? [`Sink/${ref.namespace}/${ref.name}`]
+        : [`ClusterSink/${ref.name}`];
+  for (const id of candidates) {
+    const s = sinks.get(id);
+    if (s && s.problems.length) {
+      return { field: p.field, reason: 'SinkNotReady', message: `${id.replace(/^(Cluster)?Sink\//, `$1Sink `)} is not Ready: ${summary(s.problems)}` };
+    }
+  }
+  return undefined;
+}
+
+// ---------------------------------------------------------------------------
+// Status
+
+export interface DesiredStatus {
+  observedGeneration: number;
+  conditions: Condition[];
+  sinks?: string;
+}
+
+/** "spec.match.cel: undeclared reference to 'reasn'; spec.sinks[0]: …" */
+export function summary(problems: readonly Problem[]): string {
+  return problems.map((p) => (p.field ? `${p.field}: ${p.message}` : p.message)).join('; ');
+}
+
+const MAX_MESSAGE = 32_000;
+
+/** The Ready condition, keeping lastTransitionTime while the status stays the same. */
+export function readyCondition(problems: readonly Problem[], okMessage: string, generation: number, previous: Condition | undefined, now: Date): Condition {
+  const status = problems.length ? 'False' : 'True';
+  const reason = problems.length ? problems[0].reason : 'Accepted';
+  let message = problems.length ? summary(problems) : okMessage;
+  if (message.length > MAX_MESSAGE) message = `${message.slice(0, MAX_MESSAGE - 1)}…`;
+  const lastTransitionTime = previous?.status === status && previous.lastTransitionTime ? previous.lastTransitionTime : now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return { type: 'Ready', status, reason, message, observedGeneration: generation, lastTransitionTime };
+}
+
+export function previousReady(obj: KubeObject): Condition | undefined {
+  const conditions = (obj.status as { conditions?: unknown } | undefined)?.conditions;
+  if (!Array.isArray(conditions)) return undefined;
+  return conditions.find((c: Condition | null) => c?.type === 'Ready') as Condition | undefined;
+}
+
+/** Whether the object's status already says this (so no write is needed). */
+export function statusUpToDate(obj: KubeObject, desired: DesiredStatus): boolean {
+  const cur = (obj.status ?? {}) as Record<string, unknown>;
+  if (cur.observedGeneration !== desired.observedGeneration) return false;
+  if (desired.sinks !== undefined && cur.sinks !== desired.sinks) return false;
+  const prev = previousReady(obj);
+  const want = desired.conditions[0];
+  return !!prev && prev.status === want.status && prev.reason === want.reason && prev.message === want.message && prev.observedGeneration === want.observedGeneration;
+}

@@ -1,0 +1,399 @@
+// The kubeherald.io/v1alpha1 custom resources as zod schemas: Sink and
+// ClusterSink (where notifications go), Route and ClusterRoute (which go
+// where). The controller validates with these, and the CRD manifests'
+// openAPIV3Schema is generated from them (src/crd/openapi.ts), so what the
+// API server admits and what the controller accepts cannot drift apart.
+// Rules a structural schema cannot say (one credential or another, fields a
+// sink type does not use) are refinements here and surface in status.
+
+import { z } from 'zod';
+
+export const GROUP = 'kubeherald.io';
+export const VERSION = 'v1alpha1';
+export const API_VERSION = `${GROUP}/${VERSION}`;
+
+// RE2-compatible patterns only: the API server evaluates them in Go
+const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+const objectName = z
+  .string()
+  .min(1)
+  .max(253)
+  .regex(DNS1123_SUBDOMAIN, { error: 'expected a Kubernetes object name (lowercase letters, digits, "-" and ".")' });
+const namespaceName = z
+  .string()
+  .min(1)
+  .max(63)
+  .regex(DNS1123_LABEL, { error: 'expected a namespace name (a DNS-1123 label)' });
+const nonEmpty = z.string().min(1);
+const int = (min: number, max: number) => z.number().int().min(min).max(max);
+
+// ---------------------------------------------------------------------------
+// Sink and ClusterSink
+
+export const SINK_TYPES = ['slack', 'telegram', 'teams', 'dingtalk', 'webhook', 'elasticsearch', 'console', 'jsonl'] as const;
+export type SinkType = (typeof SINK_TYPES)[number];
+
+export const secretKeySelectorSchema = z
+  .strictObject({
+    name: objectName.describe("Name of the Secret: in the Sink's namespace, or kubeherald's own namespace for a ClusterSink."),
+    key: z
+      .string()
+      .min(1)
+      .max(253)
+      .regex(/^[-._a-zA-Z0-9]+$/, { error: 'expected a Secret data key (letters, digits, "-", "_" and ".")' })
+      .describe('Key within the Secret.'),
+  })
+  .describe('A key of a Secret.');
+
+const INLINE_SECRET = 'inline secret values are not allowed: credentials are read from Secrets only (secretKeyRef: {name, key})';
+
+/**
+ * A credential is only ever a reference to a Secret. The schema keeps
+ * unknown fields here (x-kubernetes-preserve-unknown-fields) on purpose:
+ * pruned silently, `value: xoxb-…` would leave a Sink that looks configured
+ * and fails at delivery; kept, the controller reports the exact field.
+ */
+export const credentialSchema = z
+  .looseObject({ secretKeyRef: secretKeySelectorSchema.optional() })
+  .superRefine((c, ctx) => {
+    const extra = Object.keys(c).filter((k) => k !== 'secretKeyRef');
+    for (const k of extra) ctx.addIssue({ code: 'custom', path: [k], message: INLINE_SECRET });
+    if (!extra.length && !c.secretKeyRef) ctx.addIssue({ code: 'custom', path: ['secretKeyRef'], message: 'required: the Secret and key holding this credential' });
+  })
+  .describe('Where the credential is: secretKeyRef only, never the value itself.');
+
+export type Credential = z.output<typeof credentialSchema>;
+
+export const CREDENTIAL_NAMES = ['token', 'webhookUrl', 'signingSecret', 'apiKey', 'username', 'password'] as const;
+export type CredentialName = (typeof CREDENTIAL_NAMES)[number];
+
+const credentialsSchema = z
+  .strictObject({
+    token: credentialSchema.optional().describe('Bot token: Slack (xoxb-…) or Telegram; bearer token for a webhook.'),
+    webhookUrl: credentialSchema.optional().describe('Incoming webhook URL (Slack, Teams, DingTalk): the URL itself is the secret.'),
+    signingSecret: credentialSchema.optional().describe('HMAC signing secret (webhook, DingTalk).'),
+    apiKey: credentialSchema.optional().describe('Elasticsearch API key (encoded).'),
+    username: credentialSchema.optional().describe('Elasticsearch basic authentication user.'),
+    password: credentialSchema.optional().describe('Elasticsearch basic authentication password.'),
+  })
+  .describe('Credentials, each from a Secret.');
+
+export const TARGET_FIELDS = ['channel', 'chatId', 'messageThreadId', 'url', 'index', 'path'] as const;
+export type TargetField = (typeof TARGET_FIELDS)[number];
+
+const targetSchema = z
+  .strictObject({
+    channel: nonEmpty.max(200).optional().describe('Slack channel ID (C0123ABCD) or name (#alerts).'),
+    chatId: z
+      .string()
+      .regex(/^(-?[0-9]+|@[A-Za-z][A-Za-z0-9_]{3,})$/, { error: 'expected a numeric chat ID (-1001234567890) or @channelname' })
+      .optional()
+      .describe('Telegram chat ID (-1001234567890) or @channelname.'),
+    messageThreadId: int(1, 2147483647).optional().describe('Telegram forum topic.'),
+    url: z
+      .string()
+      .max(2048)
+      .regex(/^https?:\/\/[^\s/@]+(\/\S*)?$/, { error: 'expected an http(s) URL without credentials in it' })
+      .optional()
+      .describe('Webhook receiver URL, or the Elasticsearch node URL.'),
+    index: z
+      .string()
+      .max(255)
+      .regex(/^[a-z0-9][a-z0-9._+-]*$/, { error: 'expected a lowercase index or data stream name' })
+      .optional()
+      .describe('Elasticsearch data stream (default kubeherald-events).'),
+    path: nonEmpty.max(4096).optional().describe('File the jsonl sink appends to, inside the kubeherald container.'),
+  })
+  .describe('Where notifications go; which fields apply depends on type.');
+
+export const deliverySchema = z
+  .strictObject({
+    rateLimitPerMinute: int(0, 1_000_000).optional().describe('Messages per minute at most; 0 is unlimited. Default per type.'),
+    burst: int(1, 10_000).optional().describe('Messages sent back to back before the rate limit applies.'),
+    groupWaitSeconds: int(0, 3600).optional().describe('Notifications about one object within this window go out as one message.'),
+    floodWindowSeconds: int(0, 86_400).optional().describe('Window in which floodThreshold notifications of one reason start a summary instead.'),
+    floodThreshold: int(1, 100_000).optional().describe('Notifications per flood window before they are summarised.'),
+  })
+  .describe('Delivery options; unset ones take the defaults of the sink type.');
+
+export type Delivery = Required<z.output<typeof deliverySchema>>;
+
+/** Per type: what the platform tolerates (Slack ~1 message/s per channel, Telegram 20/min per group, DingTalk 20/min per robot). */
+export const DELIVERY_DEFAULTS: Record<SinkType, Delivery> = {
+  slack: { rateLimitPerMinute: 60, burst: 5, groupWaitSeconds: 10, floodWindowSeconds: 300, floodThreshold: 20 },
+  telegram: { rateLimitPerMinute: 20, burst: 3, groupWaitSeconds: 10, floodWindowSeconds: 300, floodThreshold: 20 },
+  teams: { rateLimitPerMinute: 30, burst: 4, groupWaitSeconds: 10, floodWindowSeconds: 300, floodThreshold: 20 },
+  dingtalk: { rateLimitPerMinute: 20, burst: 3, groupWaitSeconds: 10, floodWindowSeconds: 300, floodThreshold: 20 },
+  webhook: { rateLimitPerMinute: 600, burst: 50, groupWaitSeconds: 0, floodWindowSeconds: 0, floodThreshold: 1000 },
+  elasticsearch: { rateLimitPerMinute: 0, burst: 500, groupWaitSeconds: 0, floodWindowSeconds: 0, floodThreshold: 100_000 },
+  console: { rateLimitPerMinute: 0, burst: 100, groupWaitSeconds: 0, floodWindowSeconds: 0, floodThreshold: 100_000 },
+  jsonl: { rateLimitPerMinute: 0, burst: 100, groupWaitSeconds: 0, floodWindowSeconds: 0, floodThreshold: 100_000 },
+};
+
+interface TypeRules {
+  target: { required: TargetField[]; optional: TargetField[] };
+  /** alternatives: exactly one must be given (each alternative a set of credentials) */
+  oneOf?: CredentialName[][];
+  required: CredentialName[];
+  optional: CredentialName[];
+  /** what the required target fields are, for the message */
+  hint?: Partial<Record<TargetField | CredentialName, string>>;
+}
+
+const RULES: Record<SinkType, TypeRules> = {
+  slack: { target: { required: [], optional: ['channel'] }, oneOf: [['token'], ['webhookUrl']], required: [], optional: [] },
+  telegram: { target: { required: ['chatId'], optional: ['messageThreadId'] }, required: ['token'], optional: [] },
+  teams: { target: { required: [], optional: [] }, required: ['webhookUrl'], optional: [] },
+  dingtalk: { target: { required: [], optional: [] }, required: ['webhookUrl'], optional: ['signingSecret'] },
+  webhook: { target: { required: ['url'], optional: [] }, required: [], optional: ['signingSecret', 'token'] },
+  elasticsearch: { target: { required: ['url'], optional: ['index'] }, oneOf: [[], ['apiKey'], ['username', 'password']], required: [], optional: [] },
+  console: { target: { required: [], optional: [] }, required: [], optional: [] },
+  jsonl: { target: { required: ['path'], optional: [] }, required: [], optional: [] },
+};
+
+export const sinkSpecSchema = z
+  .strictObject({
+    type: z.enum(SINK_TYPES).describe('The platform.'),
+    target: targetSchema.optional(),
+    credentials: credentialsSchema.optional(),
+    delivery: deliverySchema.optional(),
+  })
+  .superRefine((spec, ctx) => {
+    const rules = RULES[spec.type];
+    const target = (spec.target ?? {}) as Record<string, unknown>;
+    const creds = (spec.credentials ?? {}) as Record<string, unknown>;
+    for (const f of rules.target.required) {
+      if (target[f] === undefined) ctx.addIssue({ code: 'custom', path: ['target', f], message: `required for a ${spec.type} sink` });
+    }
+    for (const f of Object.keys(target)) {
+      if (target[f] !== undefined && ![...rules.target.required, ...rules.target.optional].includes(f as TargetField)) {
+        ctx.addIssue({ code: 'custom', path: ['target', f], message: `not used by a ${spec.type} sink` });
+      }
+    }
+    const given = CREDENTIAL_NAMES.filter((c) => creds[c] !== undefined);
+    const allowed = new Set<CredentialName>([...rules.required, ...rules.optional, ...(rules.oneOf ?? []).flat()]);
+    for (const c of given) if (!allowed.has(c)) ctx.addIssue({ code: 'custom', path: ['credentials', c], message: `not used by a ${spec.type} sink` });
+    for (const c of rules.required) {
+      if (creds[c] === undefined) ctx.addIssue({ code: 'custom', path: ['credentials', c], message: `required for a ${spec.type} sink` });
+    }
+    if (rules.oneOf) {
+      const chosen = rules.oneOf.filter((alt) => alt.length > 0 && alt.some((c) => creds[c] !== undefined));
+      const options = rules.oneOf.filter((a) => a.length).map((a) => a.join(' and ')).join(' or ');
+      const optional = rules.oneOf.some((a) => a.length === 0);
+      if (chosen.length > 1) ctx.addIssue({ code: 'custom', path: ['credentials'], message: `expected one of ${options}, not several` });
+      else if (chosen.length === 0 && !optional) ctx.addIssue({ code: 'custom', path: ['credentials'], message: `expected ${options}` });
+      else if (chosen.length === 1) {
+        for (const c of chosen[0]) if (creds[c] === undefined) ctx.addIssue({ code: 'custom', path: ['credentials', c], message: `required with ${chosen[0].filter((x) => x !== c).join(', ')}` });
+      }
+    }
+    if (spec.type === 'slack') {
+      if (creds.token !== undefined && !target.channel) ctx.addIssue({ code: 'custom', path: ['target', 'channel'], message: 'required with a bot token: the channel ID (C0123ABCD) or name (#alerts)' });
+      if (creds.webhookUrl !== undefined && target.channel) ctx.addIssue({ code: 'custom', path: ['target', 'channel'], message: 'not used with webhookUrl: an incoming webhook posts to the channel it was created for' });
+    }
+  })
+  .describe('Where notifications are delivered.');
+
+export type SinkSpec = z.output<typeof sinkSpecSchema>;
+
+/** The delivery options in force: the spec's, else the type's defaults. */
+export function deliveryOf(spec: Pick<SinkSpec, 'type' | 'delivery'>): Delivery {
+  const given = Object.fromEntries(Object.entries(spec.delivery ?? {}).filter(([, v]) => v !== undefined));
+  return { ...DELIVERY_DEFAULTS[spec.type], ...given };
+}
+
+// ---------------------------------------------------------------------------
+// Route and ClusterRoute
+
+const labelSelectorSchema = z
+  .strictObject({
+    matchLabels: z.record(z.string(), z.string()).optional(),
+    matchExpressions: z
+      .array(
+        z.strictObject({
+          key: nonEmpty,
+          operator: z.enum(['In', 'NotIn', 'Exists', 'DoesNotExist']),
+          values: z.array(z.string()).optional(),
+        }),
+      )
+      .optional(),
+  })
+  .describe("A label selector over the notification's labels (those of the object it is about).");
+
+export const matchSchema = z
+  .strictObject({
+    kinds: z.array(nonEmpty).optional().describe('Kinds of the object, exact: Pod, Deployment, Node …'),
+    namespaces: z
+      .array(z.string().regex(/^[a-z0-9*?-]+$/, { error: 'expected a namespace name or glob (lowercase letters, digits, "-", "*" and "?")' }))
+      .optional()
+      .describe('Namespaces of the object, globs allowed; a cluster-scoped object has namespace "". A Route only ever sees its own namespace.'),
+    reasons: z.array(nonEmpty).optional().describe('Reasons, exact: CrashLoopBackOff, OOMKilled, Scaled …'),
+    severities: z.array(z.enum(['critical', 'warning', 'info'])).optional(),
+    eventTypes: z.array(z.enum(['Normal', 'Warning'])).optional().describe('For notifications made from Events.'),
+    labelSelector: labelSelectorSchema.optional(),
+    users: z.array(nonEmpty).optional().describe('Who made the change (from the audit log), globs allowed: expert@org.com, *@org.com.'),
+    states: z.array(z.enum(['firing', 'resolved'])).optional(),
+    detectors: z.array(nonEmpty).optional().describe('The detector, exact: crashLoopBackOff, audit …'),
+    cel: z.string().min(1).max(4096).optional().describe('A CEL expression over the notification that must be true; see docs/routes.md.'),
+  })
+  .describe('What the route matches: every field given must match; within a list, any entry. Empty matches everything.');
+
+export const sinkRefSchema = z.strictObject({
+  name: objectName,
+  kind: z.enum(['Sink', 'ClusterSink']).optional().describe('Sink (default for a Route) or ClusterSink.'),
+  namespace: namespaceName.optional().describe("A Sink's namespace; a Route may only use Sinks of its own namespace."),
+});
+
+export const routeSpecSchema = z
+  .strictObject({
+    order: int(-1_000_000, 1_000_000).optional().describe('Position among all routes, lower first (default 0); ties by kind, namespace and name.'),
+    match: matchSchema.optional(),
+    sinks: z.array(sinkRefSchema).max(32).optional().describe('Where matching notifications go.'),
+    drop: z.boolean().optional().describe('A matching notification is dropped: no later route sees it.'),
+    continue: z.boolean().optional().describe('Keep evaluating later routes after this one matched.'),
+  })
+  .superRefine((spec, ctx) => {
+    if (spec.drop && spec.sinks?.length) ctx.addIssue({ code: 'custom', path: ['sinks'], message: 'a drop route delivers nothing: remove sinks, or drop' });
+    if (!spec.drop && !spec.sinks?.length) ctx.addIssue({ code: 'custom', path: ['sinks'], message: 'required: at least one sink (or drop: true)' });
+  })
+  .describe('Which notifications go to which sinks.');
+
+export type RouteCRSpec = z.output<typeof routeSpecSchema>;
+
+// ---------------------------------------------------------------------------
+// Status (written by the controller through the status subresource)
+
+export const conditionSchema = z.strictObject({
+  type: nonEmpty.max(316),
+  status: z.enum(['True', 'False', 'Unknown']),
+  observedGeneration: int(0, Number.MAX_SAFE_INTEGER).optional(),
+  lastTransitionTime: z.string(),
+  reason: z.string().max(1024),
+  message: z.string().max(32768),
+});
+
+export type Condition = z.output<typeof conditionSchema>;
+
+const counters = {
+  matched: int(0, Number.MAX_SAFE_INTEGER).optional().describe('Notifications matched (updated every few seconds).'),
+  delivered: int(0, Number.MAX_SAFE_INTEGER).optional().describe('Notifications delivered (updated every few seconds).'),
+};
+
+const conditions = z
+  .array(conditionSchema)
+  .optional()
+  .meta({ 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['type'] });
+
+export const routeStatusSchema = z.strictObject({
+  observedGeneration: int(0, Number.MAX_SAFE_INTEGER).optional(),
+  conditions,
+  sinks: z.string().optional().describe('The sinks, for kubectl get.'),
+  ...counters,
+});
+
+export const sinkStatusSchema = z.strictObject({
+  observedGeneration: int(0, Number.MAX_SAFE_INTEGER).optional(),
+  conditions,
+  ...counters,
+});
+
+export type CRStatus = z.output<typeof routeStatusSchema>;
+
+// ---------------------------------------------------------------------------
+// The kinds
+
+export type CRKind = 'Sink' | 'ClusterSink' | 'Route' | 'ClusterRoute';
+
+export interface KindInfo {
+  kind: CRKind;
+  plural: string;
+  singular: string;
+  namespaced: boolean;
+  shortNames: string[];
+  spec: z.ZodType;
+  status: z.ZodType;
+  description: string;
+}
+
+export const KINDS: Record<CRKind, KindInfo> = {
+  Sink: {
+    kind: 'Sink',
+    plural: 'sinks',
+    singular: 'sink',
+    namespaced: true,
+    shortNames: ['hsink'],
+    spec: sinkSpecSchema,
+    status: sinkStatusSchema,
+    description: "A destination for notifications, usable by the Routes of its namespace and by ClusterRoutes. Credentials come from Secrets in the Sink's namespace.",
+  },
+  ClusterSink: {
+    kind: 'ClusterSink',
+    plural: 'clustersinks',
+    singular: 'clustersink',
+    namespaced: false,
+    shortNames: ['hcsink'],
+    spec: sinkSpecSchema,
+    status: sinkStatusSchema,
+    description: "A destination for notifications, usable by ClusterRoutes. Credentials come from Secrets in kubeherald's namespace.",
+  },
+  Route: {
+    kind: 'Route',
+    plural: 'routes',
+    singular: 'route',
+    namespaced: true,
+    shortNames: ['hroute'],
+    spec: routeSpecSchema,
+    status: routeStatusSchema,
+    description: "Sends notifications about objects in its own namespace to Sinks of that namespace.",
+  },
+  ClusterRoute: {
+    kind: 'ClusterRoute',
+    plural: 'clusterroutes',
+    singular: 'clusterroute',
+    namespaced: false,
+    shortNames: ['hcroute'],
+    spec: routeSpecSchema,
+    status: routeStatusSchema,
+    description: 'Sends any notification to ClusterSinks, Sinks of any namespace, or the sinks of the config file.',
+  },
+};
+
+/** The whole object's schema (what the CRD's openAPIV3Schema describes). */
+export function objectSchema(info: KindInfo): z.ZodType {
+  return z
+    .strictObject({
+      apiVersion: z.string().optional().describe('kubeherald.io/v1alpha1'),
+      kind: z.string().optional().describe(info.kind),
+      metadata: z.object({}).optional(),
+      spec: info.spec,
+      status: info.status.optional(),
+    })
+    .describe(info.description);
+}
+
+export interface FieldProblem {
+  /** the object's field, e.g. spec.match.cel or spec.credentials.token.value */
+  field: string;
+  message: string;
+}
+
+/** Validates a spec; problems name the exact field (spec.…). */
+export function validateSpec<T>(schema: z.ZodType<T>, spec: unknown): { ok: true; value: T } | { ok: false; problems: FieldProblem[] } {
+  const r = schema.safeParse(spec ?? undefined);
+  if (r.success) return { ok: true, value: r.data };
+  const problems: FieldProblem[] = [];
+  for (const issue of r.error.issues) {
+    const keys = issue.code === 'unrecognized_keys' ? issue.keys : [undefined];
+    for (const key of keys) {
+      const path = key === undefined ? issue.path : [...issue.path, key];
+      problems.push({ field: fieldPath(['spec', ...path]), message: key === undefined ? issue.message : 'unknown field' });
+    }
+  }
+  return { ok: false, problems };
+}
+
+/** ['spec', 'sinks', 0, 'name'] → "spec.sinks[0].name" */
+export function fieldPath(path: readonly PropertyKey[]): string {
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i ? '.' : ''}${String(p)}`)).join('');
+}

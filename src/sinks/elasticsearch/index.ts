@@ -1,0 +1,177 @@
+// The elasticsearch sink: notifications as ECS documents in a data stream,
+// exactly once. Each document's _id is the notification's idempotency key and
+// is written with `create`, so a retried or repeated delivery is a conflict
+// the sink counts as success, never a second document.
+//
+// One write path: send() and sendBatch() both go through the bulk helper.
+// send() calls arriving while a bulk request is in flight are gathered into
+// the next one, so a busy caller gets batching without asking for it.
+
+import type { Notification } from '../../model/notification.ts';
+import { closedError, type Sink, type SinkDeps, SinkError } from '../types.ts';
+import type { Outcome } from './classify.ts';
+import type { ElasticsearchSinkConfig } from './config.ts';
+import { documentId, formatDocument } from './format.ts';
+import { type BulkEntry, bulkCreate, createClient, prepareCluster } from './send.ts';
+
+export { type Outcome } from './classify.ts';
+export { type ElasticsearchSinkConfig, elasticsearchSinkSchema } from './config.ts';
+export { documentId, formatDocument } from './format.ts';
+export { documentMappings, ilmPolicy, indexTemplate } from './mapping.ts';
+
+/** pino, or anything with its `(fields, message)` methods */
+export interface SinkLogger {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+  debug(obj: object, msg: string): void;
+}
+
+export interface ElasticsearchSinkDeps extends SinkDeps {
+  log?: SinkLogger;
+  /** processing time (event.created); tests pass a fixed clock */
+  now?: () => Date;
+}
+
+export interface ElasticsearchSink extends Sink {
+  readonly type: 'elasticsearch';
+  /**
+   * Checks the cluster and installs the ILM policy and index template. Called
+   * by the first send when not called before; calling it at startup reports a
+   * wrong URL, credential or privilege at once. Rejects with a SinkError
+   * (retryable when the cluster is unreachable, permanent when it refuses);
+   * the next call tries again.
+   */
+  start(): Promise<void>;
+  /**
+   * Indexes several notifications in one bulk request (split by size when
+   * large). Never rejects for a delivery problem: each notification gets its
+   * outcome, in order (`indexed`, `duplicate`: indexed before, or `failed`
+   * with a SinkError). Rejects only when the sink is closed.
+   */
+  sendBatch(ns: Notification[]): Promise<Outcome[]>;
+}
+
+// one send() batch at most; the bulk helper still splits it by bytes
+const MAX_GATHERED = 500;
+
+const NO_LOG: SinkLogger = { info() {}, warn() {}, error() {}, debug() {} };
+
+interface Pending {
+  n: Notification;
+  resolve: () => void;
+  reject: (err: SinkError) => void;
+}
+
+export function createElasticsearchSink(cfg: ElasticsearchSinkConfig, deps: ElasticsearchSinkDeps = {}): ElasticsearchSink {
+  const prefix = `elasticsearch sink "${cfg.name}"`;
+  const log = deps.log ?? NO_LOG;
+  const now = deps.now ?? (() => new Date());
+  const client = createClient(cfg, deps.env ?? process.env, prefix);
+  let setup: Promise<void> | undefined;
+  let closed = false;
+  const inFlight = new Set<Promise<unknown>>();
+  let queue: Pending[] = [];
+  let gathering = false;
+
+  const ready = (): Promise<void> => {
+    setup ??= prepareCluster(client, cfg, prefix).then(
+      (info) => {
+        log.info({ sink: cfg.name, dataStream: cfg.dataStream, elasticsearch: info.version, cluster: info.clusterName, manageTemplate: cfg.manageTemplate }, 'elasticsearch sink ready');
+      },
+      (err: SinkError) => {
+        setup = undefined;
+        log.warn({ sink: cfg.name, kind: err.kind, err: err.message }, 'elasticsearch sink cannot start');
+        throw err;
+      },
+    );
+    return setup;
+  };
+
+  const track = <T>(p: Promise<T>): Promise<T> => {
+    inFlight.add(p);
+    const done = (): void => void inFlight.delete(p);
+    p.then(done, done);
+    return p;
+  };
+
+  const deliver = async (ns: Notification[]): Promise<Outcome[]> => {
+    try {
+      await ready();
+    } catch (err) {
+      return ns.map(() => ({ status: 'failed', error: err as SinkError }));
+    }
+    const at = now();
+    // the same notification twice in one request: send it once, the other is its duplicate
+    const entries: BulkEntry[] = [];
+    const slots = new Map<string, number>();
+    const slotOf = ns.map((n) => {
+      const id = documentId(n);
+      let slot = slots.get(id);
+      if (slot === undefined) {
+        slot = entries.push({ id, doc: formatDocument(n, { includeRawObject: cfg.includeRawObject, now: at }) }) - 1;
+        slots.set(id, slot);
+      }
+      return slot;
+    });
+    const { outcomes, missingDataStream } = await bulkCreate(client, cfg, entries, prefix);
+    // someone deleted the template (or never let us install it): install it again before the next write
+    if (missingDataStream && cfg.manageTemplate) setup = undefined;
+    const first = new Set<number>();
+    return slotOf.map((slot) => {
+      const o = outcomes[slot];
+      if (first.has(slot) && o.status !== 'failed') return { status: 'duplicate' };
+      first.add(slot);
+      return o;
+    });
+  };
+
+  const gather = async (): Promise<void> => {
+    while (queue.length) {
+      const batch = queue.slice(0, MAX_GATHERED);
+      queue = queue.slice(batch.length);
+      let outcomes: Outcome[];
+      try {
+        outcomes = await deliver(batch.map((p) => p.n));
+      } catch (err) {
+        // a bug rather than a delivery problem, but every caller must still hear back
+        const error = new SinkError(`${prefix}: ${(err as Error).message}`, { kind: 'retryable', cause: err });
+        outcomes = batch.map(() => ({ status: 'failed', error }));
+      }
+      batch.forEach((p, i) => {
+        const o = outcomes[i];
+        if (o.status === 'failed') p.reject(o.error);
+        else p.resolve();
+      });
+    }
+    gathering = false;
+  };
+
+  return {
+    name: cfg.name,
+    type: 'elasticsearch',
+    start() {
+      if (closed) return Promise.reject(closedError('elasticsearch', cfg.name));
+      return track(ready());
+    },
+    send(n) {
+      if (closed) return Promise.reject(closedError('elasticsearch', cfg.name));
+      const sent = new Promise<void>((resolve, reject) => queue.push({ n, resolve, reject }));
+      if (!gathering) {
+        gathering = true;
+        // after the current tick, so sends made together travel together
+        track(Promise.resolve().then(gather));
+      }
+      return track(sent);
+    },
+    sendBatch(ns) {
+      if (closed) return Promise.reject(closedError('elasticsearch', cfg.name));
+      return track(deliver(ns));
+    },
+    async close() {
+      closed = true;
+      while (inFlight.size) await Promise.allSettled([...inFlight]);
+      await client.close();
+    },
+  };
+}

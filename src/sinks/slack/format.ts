@@ -1,0 +1,201 @@
+// Notifications as Slack messages: Block Kit inside one attachment, because
+// an attachment's colour bar is the only way Slack shows a severity colour.
+// Pure: the same notification always gives the same payload.
+//
+// Slack's documented limits are kept here, visibly: 50 blocks per message,
+// 150 characters in a header, 3,000 in a section's text, 10 fields of 2,000
+// characters each. What does not fit is cut with "…" and says so.
+
+import type { Notification } from '../../model/notification.ts';
+import { emojiFor, type SeverityWord, type Summary, summarize, truncate, worstOf } from '../summary.ts';
+
+export interface TextObject {
+  type: 'plain_text' | 'mrkdwn';
+  text: string;
+  emoji?: boolean;
+}
+
+export type Block =
+  | { type: 'header'; text: TextObject }
+  | { type: 'section'; text: TextObject }
+  | { type: 'section'; fields: TextObject[] }
+  | { type: 'context'; elements: TextObject[] };
+
+export interface SlackAttachment {
+  color: string;
+  /** shown where attachments cannot be (old clients, some notifications) */
+  fallback: string;
+  blocks: Block[];
+}
+
+/** The body of chat.postMessage / chat.update / an incoming webhook, without channel or thread. */
+export interface SlackMessage {
+  /** the notification text (push, screen readers); Slack shows the attachment in the channel */
+  text: string;
+  attachments: SlackAttachment[];
+}
+
+export interface SlackFormatOptions {
+  /** see SlackSinkConfig.linkTemplate */
+  linkTemplate?: string;
+  /** a group lists at most this many notifications, then "…and N more" (default 20, at most 40) */
+  maxGroupItems?: number;
+}
+
+export const LIMITS = {
+  blocks: 50,
+  headerText: 150,
+  sectionText: 3000,
+  fields: 10,
+  fieldText: 2000,
+  contextElements: 10,
+} as const;
+
+const TRUNCATED = '… [truncated]';
+const FALLBACK_MAX = 500;
+const GROUP_ITEM_MESSAGE_MAX = 280;
+
+export const COLORS: Record<SeverityWord | 'resolved', string> = {
+  critical: '#E01E5A',
+  warning: '#ECB22E',
+  info: '#36C5F0',
+  unknown: '#9E9E9E',
+  resolved: '#2EB67D',
+};
+
+/** Slack's three control characters in mrkdwn (https://docs.slack.dev/messaging/formatting-message-text#escaping). */
+export function escapeMrkdwn(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** Escaped, and at most `max` characters once escaped; an entity is never cut in half. */
+export function fitMrkdwn(raw: string, max: number, suffix = '…'): string {
+  const whole = escapeMrkdwn(raw);
+  if (whole.length <= max) return whole;
+  const room = Math.max(0, max - suffix.length);
+  let out = '';
+  for (const ch of raw) {
+    const e = escapeMrkdwn(ch);
+    if (out.length + e.length > room) break;
+    out += e;
+  }
+  return out + suffix;
+}
+
+function colorOf(s: Summary): string {
+  return COLORS[s.state === 'RESOLVED' ? 'resolved' : s.severity];
+}
+
+/** `<!date^…>` shows the time in each reader's own time zone, with the UTC text as fallback. */
+function slackDate(s: Summary): string {
+  if (!s.epochSeconds) return '';
+  return `<!date^${s.epochSeconds}^{date_short_pretty} {time_secs}|${escapeMrkdwn(s.time)}>`;
+}
+
+function linkText(url: string, label: string): string {
+  // the URL's own & < > are escaped too; "|" would end the URL early
+  return url ? `<${escapeMrkdwn(url).replace(/\|/g, '%7C')}|${label}>` : '';
+}
+
+function header(text: string): Block {
+  return { type: 'header', text: { type: 'plain_text', text: truncate(text, LIMITS.headerText), emoji: true } };
+}
+
+function factsBlock(s: Summary): Block | undefined {
+  const fields = s.facts.slice(0, LIMITS.fields).map((f) => ({ type: 'mrkdwn' as const, text: `*${f.label}*\n${fitMrkdwn(f.value, LIMITS.fieldText - f.label.length - 3)}` }));
+  return fields.length > 0 ? { type: 'section', fields } : undefined;
+}
+
+function messageBlock(message: string): Block | undefined {
+  // plain text: cluster-supplied words cannot format, link or mention anyone
+  return message ? { type: 'section', text: { type: 'plain_text', text: truncate(message, LIMITS.sectionText, TRUNCATED), emoji: false } } : undefined;
+}
+
+function context(parts: string[]): Block {
+  return { type: 'context', elements: [{ type: 'mrkdwn', text: truncate(parts.filter(Boolean).join(' · '), LIMITS.sectionText) }] };
+}
+
+function fallbackText(s: Summary): string {
+  return fitMrkdwn(`${s.emoji} ${s.state} ${s.severity} ${s.reason || s.object}: ${s.title}`, FALLBACK_MAX);
+}
+
+function message(color: string, text: string, blocks: (Block | undefined)[]): SlackMessage {
+  const kept = blocks.filter((b): b is Block => b !== undefined).slice(0, LIMITS.blocks);
+  return { text, attachments: [{ color, fallback: text, blocks: kept }] };
+}
+
+function countNote(n: Notification, s: Summary): string {
+  // restarts are already a fact; other counts (Event repeats) are worth a word
+  return n.count > 1 && !s.facts.some((f) => f.label === 'Restarts') ? `seen ${n.count}×` : '';
+}
+
+/**
+ * A new message: one notification (header, facts, message, status line) or
+ * a group (one line each, "…and N more" past the limit).
+ */
+export function formatSlackMessage(input: Notification | readonly Notification[], opts: SlackFormatOptions = {}): SlackMessage {
+  if (!Array.isArray(input)) return formatSlackParent(input as Notification, input as Notification, opts);
+  const ns = input as readonly Notification[];
+  if (ns.length === 1) return formatSlackParent(ns[0], ns[0], opts);
+  return formatGroup(ns, opts);
+}
+
+/**
+ * The first message of an incident as it should look now: what `opened` said,
+ * with the colour and status line of `latest` (still firing, resolved).
+ */
+export function formatSlackParent(opened: Notification, latest: Notification, opts: SlackFormatOptions = {}): SlackMessage {
+  const first = summarize(opened, opts);
+  const now = opened === latest ? first : summarize(latest, opts);
+  const status =
+    opened === latest
+      ? [`*${now.state}*`, now.severity, slackDate(now), countNote(latest, now)]
+      : now.state === 'RESOLVED'
+        ? [`*RESOLVED*`, `was ${first.severity}`, first.epochSeconds ? `fired ${slackDate(first)}` : '', now.epochSeconds ? `resolved ${slackDate(now)}` : '']
+        : [`*${now.state}*`, now.severity, first.epochSeconds ? `since ${slackDate(first)}` : '', now.epochSeconds ? `last ${slackDate(now)}` : '', countNote(latest, now)];
+  // restarts move on while an incident lasts: show the latest count
+  const restarts = now.facts.find((f) => f.label === 'Restarts');
+  const facts = first.facts.map((f) => (f.label === 'Restarts' && restarts ? restarts : f));
+  return message(colorOf(now), fallbackText({ ...first, emoji: now.emoji, state: now.state }), [
+    header(`${now.emoji} ${first.title}`),
+    factsBlock({ ...first, facts }),
+    messageBlock(first.message),
+    context([...status, linkText(first.link, 'Open')]),
+  ]);
+}
+
+/** A reply in an incident's thread: its state and message, short. */
+export function formatSlackReply(n: Notification, opts: SlackFormatOptions = {}): SlackMessage {
+  const s = summarize(n, opts);
+  const what = s.state === 'RESOLVED' ? 'Resolved' : s.state === 'FIRING' ? 'Still firing' : 'Update';
+  return message(colorOf(s), fallbackText(s), [
+    context([`${s.emoji} *${what}*`, s.severity, fitMrkdwn(s.reason, 200), slackDate(s), countNote(n, s), linkText(s.link, 'Open')]),
+    messageBlock(s.message),
+  ]);
+}
+
+function formatGroup(ns: readonly Notification[], opts: SlackFormatOptions): SlackMessage {
+  const max = Math.min(Math.max(1, opts.maxGroupItems ?? 20), 40);
+  const summaries = ns.map((n) => summarize(n, opts));
+  const worst = worstOf(ns);
+  const emoji = emojiFor(worst);
+  const clusters = new Set(summaries.map((s) => s.facts.find((f) => f.label === 'Cluster')?.value ?? ''));
+  const cluster = clusters.size === 1 ? [...clusters][0] : '';
+  const firing = summaries.filter((s) => s.state !== 'RESOLVED').length;
+  const title = `${ns.length} notifications${cluster ? ` from ${cluster}` : ''}`;
+  const items: Block[] = summaries.slice(0, max).map((s) => {
+    const namespace = s.facts.find((f) => f.label === 'Namespace')?.value;
+    const where = [namespace, s.object === '-' ? '' : s.object].filter(Boolean).join('/');
+    const head = [`${s.emoji} *${escapeMrkdwn(s.state)} ${fitMrkdwn(s.reason || s.title, 200)}*`, where ? fitMrkdwn(where, 300) : '', linkText(s.link, 'Open')].filter(Boolean).join(' · ');
+    const body = s.message ? `\n${fitMrkdwn(s.message, GROUP_ITEM_MESSAGE_MAX)}` : '';
+    return { type: 'section', text: { type: 'mrkdwn', text: head + body } };
+  });
+  const more = ns.length > max ? context([`_…and ${ns.length - max} more_`]) : undefined;
+  const first = summaries.find((s) => s.epochSeconds);
+  return message(COLORS[worst], fitMrkdwn(`${emoji} ${title}: ${firing} firing, ${ns.length - firing} resolved`, FALLBACK_MAX), [
+    header(`${emoji} ${title}`),
+    ...items,
+    more,
+    context([`${firing} firing`, `${ns.length - firing} resolved`, first ? slackDate(first) : '']),
+  ]);
+}

@@ -1,0 +1,122 @@
+// Sending through Slack's official clients: @slack/web-api with a bot token,
+// @slack/webhook with an incoming webhook URL. Both are told never to retry
+// or wait on their own: a 429 comes straight back with its Retry-After, and
+// the outbox decides when to try again (the SDK's default would hold a send,
+// and every send queued behind it, for up to half an hour).
+
+import { type Logger as SlackLogger, LogLevel, WebClient } from '@slack/web-api';
+import { IncomingWebhook, IncomingWebhookHTTPError } from '@slack/webhook';
+import type { SlackMessage } from './format.ts';
+
+/** What the sinks log through: pino's Logger fits. */
+export interface LogLike {
+  debug(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+}
+
+export interface Posted {
+  /** the channel ID (Slack answers with the ID even when the channel was given by name) */
+  channel: string;
+  ts: string;
+}
+
+export interface SlackTransport {
+  /** bot: threads and updates possible; webhook: posts only */
+  readonly mode: 'bot' | 'webhook';
+  /** Posts a message, in a thread when threadTs is given; a webhook answers with no ts. */
+  post(msg: SlackMessage, threadTs?: string): Promise<Posted | undefined>;
+  update(ref: Posted, msg: SlackMessage): Promise<void>;
+}
+
+/** The SDK's own log lines go to ours at debug level: never to stdout, which belongs to the console and jsonl sinks. */
+function sdkLogger(log: LogLike | undefined, sink: string): SlackLogger {
+  const emit = (level: string) => (...msg: unknown[]) => log?.debug({ sink, sdk: '@slack/web-api', level }, msg.map(String).join(' '));
+  return {
+    debug: emit('debug'),
+    info: emit('info'),
+    warn: emit('warn'),
+    error: emit('error'),
+    setLevel: () => undefined,
+    getLevel: () => LogLevel.DEBUG,
+    setName: () => undefined,
+  };
+}
+
+export interface BotTransportOptions {
+  token: string;
+  apiUrl: string;
+  channel: string;
+  timeoutMs: number;
+  sink: string;
+  log?: LogLike;
+}
+
+export function botTransport(opts: BotTransportOptions): SlackTransport {
+  const client = new WebClient(opts.token, {
+    slackApiUrl: opts.apiUrl,
+    timeout: opts.timeoutMs,
+    retryConfig: { retries: 0 },
+    rejectRateLimitedCalls: true,
+    logger: sdkLogger(opts.log, opts.sink),
+  });
+  return {
+    mode: 'bot',
+    async post(msg, threadTs) {
+      const res = await client.chat.postMessage({
+        channel: opts.channel,
+        text: msg.text,
+        attachments: msg.attachments,
+        // a link in a cluster message should not unfurl a preview of someone's dashboard
+        unfurl_links: false,
+        unfurl_media: false,
+        ...(threadTs ? { thread_ts: threadTs } : {}),
+      });
+      return { channel: String(res.channel ?? opts.channel), ts: String(res.ts) };
+    },
+    async update(ref, msg) {
+      await client.chat.update({ channel: ref.channel, ts: ref.ts, text: msg.text, attachments: msg.attachments });
+    },
+  };
+}
+
+/** An IncomingWebhookHTTPError does not carry headers: the transport adds Retry-After here. */
+export interface WithRetryAfter {
+  retryAfterSeconds?: number;
+}
+
+export interface WebhookTransportOptions {
+  url: string;
+  timeoutMs: number;
+}
+
+export function webhookTransport(opts: WebhookTransportOptions): SlackTransport {
+  return {
+    mode: 'webhook',
+    async post(msg) {
+      let retryAfter: string | null = null;
+      // one client per send, so the Retry-After seen belongs to this send's response
+      const hook = new IncomingWebhook(opts.url, {
+        timeout: opts.timeoutMs,
+        retryConfig: { retries: 0 },
+        fetch: async (url, init) => {
+          const res = await fetch(url, init);
+          retryAfter = res.headers.get('retry-after');
+          return res;
+        },
+      });
+      try {
+        await hook.send({ text: msg.text, attachments: msg.attachments, unfurl_links: false, unfurl_media: false });
+      } catch (err) {
+        if (err instanceof IncomingWebhookHTTPError && retryAfter !== null) {
+          const seconds = Number.parseInt(retryAfter, 10);
+          if (Number.isFinite(seconds) && seconds >= 0) (err as WithRetryAfter).retryAfterSeconds = seconds;
+        }
+        throw err;
+      }
+      return undefined;
+    },
+    async update() {
+      throw new Error('an incoming webhook cannot update messages');
+    },
+  };
+}

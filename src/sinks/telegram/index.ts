@@ -1,0 +1,97 @@
+// The Telegram sink: one message per notification (or group) to a chat, or
+// a forum topic in it; info notifications arrive without a sound.
+
+import { ConfigError } from '../../config/errors.ts';
+import type { Notification } from '../../model/notification.ts';
+import { readCredential } from '../credential.ts';
+import { closedError, type Sink, type SinkDeps, type SinkGroupInfo } from '../types.ts';
+import { classifyTelegramError } from './classify.ts';
+import type { TelegramSinkConfig } from './config.ts';
+import { formatTelegram, type TelegramFormatOptions } from './format.ts';
+import { type TelegramTarget, telegramTransport } from './send.ts';
+
+export { telegramSinkSchema, type TelegramSinkConfig } from './config.ts';
+export { escapeHtml, escapeMarkdownV2, formatTelegram, type TelegramMessage } from './format.ts';
+
+/** What the sink logs through: pino's Logger fits. */
+export interface LogLike {
+  debug(obj: object, msg?: string): void;
+}
+
+export interface TelegramSinkDeps extends SinkDeps {
+  log?: LogLike;
+  /** overrides timeoutSeconds (tests) */
+  timeoutMs?: number;
+}
+
+export interface TelegramSink extends Sink {
+  /**
+   * One message for several notifications (the pipeline's grouping). With
+   * `group`, updates after the first reply to the group's first message.
+   */
+  sendGroup(ns: readonly Notification[], group?: SinkGroupInfo): Promise<void>;
+  targetOf(n: Notification): string;
+}
+
+// group key → its first message, bounded: an old group's updates just stop quoting it
+const MAX_GROUPS = 10_000;
+
+// Bot API tokens are `<bot id>:<secret>`; anything else would only fail later, on every send
+const TOKEN_SHAPE = /^[0-9]+:[A-Za-z0-9_-]+$/;
+
+export function createTelegramSink(cfg: TelegramSinkConfig, deps: TelegramSinkDeps = {}): TelegramSink {
+  const owner = `telegram sink "${cfg.name}"`;
+  const token = readCredential(cfg.tokenFrom, { owner, key: 'tokenFrom', env: deps.env ?? process.env });
+  if (!TOKEN_SHAPE.test(token)) {
+    throw new ConfigError([{ file: cfg.tokenFrom.env ?? cfg.tokenFrom.file ?? 'config', path: '', message: `${owner} (tokenFrom): does not look like a bot token (digits, ":", then letters, digits, "_" or "-")` }]);
+  }
+  const transport = telegramTransport({ token, apiRoot: cfg.apiRoot, timeoutMs: deps.timeoutMs ?? cfg.timeoutSeconds * 1000 });
+  const target: TelegramTarget = { chatId: cfg.chatId, messageThreadId: cfg.messageThreadId };
+  const fopts: TelegramFormatOptions = { parseMode: cfg.parseMode, silentFor: cfg.silentFor, linkTemplate: cfg.linkTemplate };
+  const inflight = new Set<Promise<void>>();
+  let closed = false;
+
+  const firstOfGroup = new Map<string, number>();
+
+  const deliver = async (input: Notification | readonly Notification[], group?: SinkGroupInfo): Promise<void> => {
+    const replyTo = group && group.update > 0 ? firstOfGroup.get(group.key) : undefined;
+    let id: number;
+    try {
+      id = await transport.send(target, formatTelegram(input, fopts), replyTo);
+    } catch (err) {
+      throw classifyTelegramError(err, { sink: cfg.name, secrets: [token] });
+    }
+    if (group && replyTo === undefined) {
+      firstOfGroup.set(group.key, id);
+      if (firstOfGroup.size > MAX_GROUPS) firstOfGroup.delete(firstOfGroup.keys().next().value as string);
+    }
+    deps.log?.debug({ sink: cfg.name, messageId: id }, 'telegram: sent');
+  };
+
+  const track = (p: Promise<void>): Promise<void> => {
+    inflight.add(p);
+    void p.catch(() => undefined).then(() => inflight.delete(p));
+    return p;
+  };
+
+  return {
+    name: cfg.name,
+    type: 'telegram',
+    send(n) {
+      if (closed) return Promise.reject(closedError('telegram', cfg.name));
+      return track(deliver(n));
+    },
+    sendGroup(ns, group) {
+      if (closed) return Promise.reject(closedError('telegram', cfg.name));
+      if (ns.length === 0) return Promise.resolve();
+      return track(deliver(ns.length === 1 ? ns[0] : ns, group));
+    },
+    targetOf() {
+      return cfg.messageThreadId === undefined ? String(cfg.chatId) : `${cfg.chatId}/${cfg.messageThreadId}`;
+    },
+    async close() {
+      closed = true;
+      await Promise.allSettled([...inflight]);
+    },
+  };
+}

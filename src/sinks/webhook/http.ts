@@ -1,0 +1,128 @@
+// One HTTP POST with a deadline, and the classification every HTTP sink
+// shares: status codes, Retry-After, network failures. Used by the webhook
+// sink and by the chat sinks that post to webhooks (teams, dingtalk); no
+// official SDK exists for any of them, so this is Node's built-in fetch.
+
+import { SinkError, type SinkErrorKind } from '../types.ts';
+
+export const USER_AGENT = 'kubeherald/0.1';
+
+/** What came back: the body is read up to MAX_RESPONSE_BYTES (services answer in a few bytes; a proxy's error page can be large). */
+export interface HttpResult {
+  status: number;
+  headers: Headers;
+  body: string;
+}
+
+const MAX_RESPONSE_BYTES = 64 * 1024;
+
+export interface PostOptions {
+  timeoutMs: number;
+  headers?: Record<string, string>;
+}
+
+/**
+ * POSTs `body` as JSON. Resolves with whatever status came back; rejects
+ * only when no response arrived (connection refused, DNS, TLS, timeout).
+ * Redirects are not followed: a signed body must not travel to a host the
+ * configuration did not name.
+ */
+export async function postJson(url: string, body: string, opts: PostOptions): Promise<HttpResult> {
+  const headers = new Headers({ 'content-type': 'application/json; charset=utf-8', 'user-agent': USER_AGENT });
+  // set, not append: a configured Content-Type or User-Agent replaces ours whatever its case
+  for (const [name, value] of Object.entries(opts.headers ?? {})) headers.set(name, value);
+  const res = await fetch(url, {
+    method: 'POST',
+    headers,
+    body,
+    redirect: 'manual',
+    signal: AbortSignal.timeout(opts.timeoutMs),
+  });
+  let text = '';
+  try {
+    text = await readCapped(res);
+  } catch {
+    // the status is what matters; a body cut off by the deadline reads as empty
+  }
+  return { status: res.status, headers: res.headers, body: text };
+}
+
+async function readCapped(res: Response): Promise<string> {
+  if (!res.body) return '';
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    size += value.byteLength;
+    if (size >= MAX_RESPONSE_BYTES) {
+      await reader.cancel().catch(() => undefined);
+      break;
+    }
+  }
+  return Buffer.concat(chunks).subarray(0, MAX_RESPONSE_BYTES).toString('utf8');
+}
+
+/** A URL as errors may show it: scheme, host and port only, since paths and queries of webhook URLs are often the secret. */
+export function describeUrl(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return 'an invalid URL';
+  }
+}
+
+/** Why no response arrived, without the URL: "no response within 10s", "connection failed (ECONNREFUSED)". */
+export function networkReason(err: unknown, timeoutMs: number): string {
+  const e = err as Error & { cause?: { code?: string; message?: string } };
+  if (e?.name === 'TimeoutError' || e?.name === 'AbortError') return `no response within ${formatSeconds(timeoutMs)}`;
+  if (e?.cause?.code) return `connection failed (${e.cause.code})`;
+  return `request failed (${e?.cause?.message ?? e?.message ?? String(err)})`;
+}
+
+/** A failure to get any response: always worth retrying. */
+export function networkError(prefix: string, err: unknown, timeoutMs: number): SinkError {
+  return new SinkError(`${prefix}: ${networkReason(err, timeoutMs)}`, { kind: 'retryable', cause: err });
+}
+
+function formatSeconds(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
+}
+
+/** The most a Retry-After is honoured for: a longer one is more likely a bug than a plan. */
+export const MAX_RETRY_AFTER_MS = 60 * 60 * 1000;
+
+/** Retry-After as milliseconds: delta-seconds or an HTTP date (RFC 9110 §10.2.3); `fallbackMs` when absent or unreadable. */
+export function retryAfterMs(value: string | null | undefined, nowMs: number, fallbackMs: number): number {
+  if (value === null || value === undefined || value.trim() === '') return fallbackMs;
+  const v = value.trim();
+  let ms: number;
+  if (/^\d+$/.test(v)) ms = Number(v) * 1000;
+  else {
+    const at = Date.parse(v);
+    if (!Number.isFinite(at)) return fallbackMs;
+    ms = at - nowMs;
+  }
+  return Math.min(MAX_RETRY_AFTER_MS, Math.max(0, ms));
+}
+
+/**
+ * What an HTTP status means for a retry: 2xx none; 408, 425, 5xx the server
+ * may do better later; 429 slow down; any other 4xx (and 3xx, which is not
+ * followed) will not change until someone changes the request or the
+ * receiver.
+ */
+export function statusKind(status: number): SinkErrorKind | undefined {
+  if (status >= 200 && status < 300) return undefined;
+  if (status === 429) return 'rate-limited';
+  if (status === 408 || status === 425 || status >= 500) return 'retryable';
+  return 'permanent';
+}
+
+/** A response body fit for an error message: one line, controls removed, at most `max` characters. */
+export function bodySnippet(body: string, max = 200): string {
+  const one = body.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').replace(/\s+/g, ' ').trim();
+  return one.length <= max ? one : `${one.slice(0, max - 1)}…`;
+}

@@ -1,0 +1,283 @@
+// The routing controller end to end: real kubectl applies the CRDs, Sinks,
+// Routes and Secrets to the simulator; the controller watches them, compiles
+// the table, and writes status. Waits on onChange and on the controller
+// having settled, never on time.
+
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { create } from '@bufbuild/protobuf';
+import * as k8s from '@kubernetes/client-node';
+import { CrdController } from '../../src/crd/controller.ts';
+import { type Notification, NotificationSchema, ObjectRefSchema, Severity, State } from '../../src/model/notification.ts';
+import type { RoutingTable } from '../../src/rules/types.ts';
+import { startSim, type Sim } from '../../src/sim/sim.ts';
+import { Kubectl } from '../helpers/kubectl.ts';
+
+const CRD_DIR = join(import.meta.dirname, '..', '..', 'deploy', 'crds');
+const warnings: string[] = [];
+const log = { info() {}, debug() {}, error: (_o: object, m: string) => warnings.push(m), warn: (_o: object, m: string) => warnings.push(m) };
+
+let sim: Sim;
+let kubectl: Kubectl;
+let controller: CrdController;
+let api: k8s.CustomObjectsApi;
+let waiters: { pred: (t: RoutingTable) => boolean; resolve: (t: RoutingTable) => void }[] = [];
+
+function waitTable(pred: (t: RoutingTable) => boolean): Promise<RoutingTable> {
+  if (pred(controller.current())) return Promise.resolve(controller.current());
+  return new Promise((resolve) => waiters.push({ pred, resolve }));
+}
+
+const b64 = (s: string) => Buffer.from(s).toString('base64');
+
+const OBJECTS = `
+apiVersion: v1
+kind: Secret
+metadata: {name: slack, namespace: shop}
+data: {token: ${b64('xoxb-real-token\n')}}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: es, namespace: kubeherald}
+data: {apiKey: ${b64('es-key')}}
+---
+apiVersion: kubeherald.io/v1alpha1
+kind: Sink
+metadata: {name: deploys, namespace: shop}
+spec:
+  type: slack
+  target: {channel: "#deploys"}
+  credentials: {token: {secretKeyRef: {name: slack, key: token}}}
+---
+apiVersion: kubeherald.io/v1alpha1
+kind: Sink
+metadata: {name: leaky, namespace: shop}
+spec:
+  type: slack
+  target: {channel: "#leaks"}
+  credentials: {token: {value: xoxb-leaked-inline}}
+---
+apiVersion: kubeherald.io/v1alpha1
+kind: Sink
+metadata: {name: pending, namespace: shop}
+spec:
+  type: telegram
+  target: {chatId: "-1001234567890"}
+  credentials: {token: {secretKeyRef: {name: telegram, key: token}}}
+---
+apiVersion: kubeherald.io/v1alpha1
+kind: Sink
+metadata: {name: theirs, namespace: other}
+spec: {type: console}
+---
+apiVersion: kubeherald.io/v1alpha1
+kind: ClusterSink
+metadata: {name: es}
+spec:
+  type: elasticsearch
+  target: {url: "https://es.example:9200"}
+  credentials: {apiKey: {secretKeyRef: {name: es, key: apiKey}}}
+---
+apiVersion: kubeherald.io/v1alpha1
+kind: ClusterRoute
+metadata: {name: everything}
+spec: {order: -10, continue: true, sinks: [{name: es, kind: ClusterSink}]}
+---
+apiVersion: kubeherald.io/v1alpha1
+kind: Route
+metadata: {name: rollouts, namespace: shop}
+spec:
+  match: {kinds: [Deployment], reasons: [RolloutComplete]}
+  sinks: [{name: deploys}]
+---
+apiVersion: kubeherald.io/v1alpha1
+kind: Route
+metadata: {name: bad-cel, namespace: shop}
+spec:
+  match: {cel: 'reasn == "OOMKilled"'}
+  sinks: [{name: deploys}]
+---
+apiVersion: kubeherald.io/v1alpha1
+kind: Route
+metadata: {name: steal, namespace: shop}
+spec:
+  sinks: [{name: theirs, namespace: other}]
+---
+apiVersion: kubeherald.io/v1alpha1
+kind: Route
+metadata: {name: via-leaky, namespace: shop}
+spec:
+  sinks: [{name: leaky}]
+`;
+
+function note(reason: string, namespace: string, kind = 'Deployment', name = 'web'): Notification {
+  return create(NotificationSchema, {
+    reason,
+    severity: Severity.INFO,
+    state: State.FIRING,
+    involvedObject: create(ObjectRefSchema, { apiVersion: 'apps/v1', kind, namespace, name }),
+  });
+}
+
+const PLURALS: Record<string, string> = { route: 'routes', sink: 'sinks', clusterroute: 'clusterroutes', clustersink: 'clustersinks' };
+
+// status reads go through client-node (kubectl takes ~0.3 s a call); writes and table output use kubectl
+async function statusOf(kind: string, name: string, namespace?: string): Promise<{ generation: number; status: any }> {
+  const plural = PLURALS[kind];
+  const o = (namespace
+    ? await api.getNamespacedCustomObject({ group: 'kubeherald.io', version: 'v1alpha1', namespace, plural, name })
+    : await api.getClusterCustomObject({ group: 'kubeherald.io', version: 'v1alpha1', plural, name })) as { metadata: { generation: number }; status?: unknown };
+  return { generation: o.metadata.generation, status: o.status ?? {} };
+}
+
+async function ready(kind: string, name: string, namespace?: string): Promise<{ type: string; status: string; reason: string; message: string; observedGeneration: number; lastTransitionTime: string }> {
+  const { status } = await statusOf(kind, name, namespace);
+  return status.conditions?.find((c: { type: string }) => c.type === 'Ready');
+}
+
+before(async () => {
+  sim = await startSim({ clockSpeed: 0 });
+  kubectl = new Kubectl(sim.kubeconfig);
+  await kubectl.ok(['apply', '-k', CRD_DIR]);
+  await kubectl.ok(['apply', '-f', '-'], ['shop', 'other', 'kubeherald'].map((ns) => `apiVersion: v1\nkind: Namespace\nmetadata: {name: ${ns}}\n`).join('---\n'));
+  const kc = new k8s.KubeConfig();
+  kc.loadFromString(sim.kubeconfig);
+  api = kc.makeApiClient(k8s.CustomObjectsApi);
+  controller = new CrdController({
+    kc,
+    namespace: 'kubeherald',
+    log,
+    debounceMs: 20,
+    secretRetryMs: 50,
+    onChange: (t) => {
+      waiters = waiters.filter((w) => (w.pred(t) ? (w.resolve(t), false) : true));
+    },
+  });
+  await controller.start();
+  await kubectl.ok(['apply', '-f', '-'], OBJECTS);
+  await waitTable((t) => t.routes.some((r) => r.id === 'Route/shop/rollouts') && t.problems.some((p) => p.routeId === 'Route/shop/via-leaky'));
+  await controller.settled();
+});
+
+after(async () => {
+  await controller?.stop();
+  await sim?.close();
+});
+
+test('valid Sinks and Routes are Ready and route; the namespace boundary holds', async () => {
+  const t = controller.current();
+  assert.deepEqual(t.match(note('RolloutComplete', 'shop')).sinks, ['ClusterSink/es', 'Sink/shop/deploys']);
+  // a Route only sees its own namespace's notifications
+  assert.deepEqual(t.match(note('RolloutComplete', 'other')).sinks, ['ClusterSink/es']);
+
+  const { lastTransitionTime, ...cond } = await ready('route', 'rollouts', 'shop');
+  assert.deepEqual(cond, { type: 'Ready', status: 'True', reason: 'Accepted', message: 'routes to deploys', observedGeneration: 1 });
+  assert.match(lastTransitionTime, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+  const s = await statusOf('route', 'rollouts', 'shop');
+  assert.equal(s.status.observedGeneration, 1);
+  assert.equal(s.status.sinks, 'deploys');
+  assert.equal((await ready('sink', 'deploys', 'shop')).status, 'True');
+  assert.equal((await ready('clustersink', 'es')).status, 'True');
+  assert.equal((await ready('clusterroute', 'everything')).message, 'routes to ClusterSink/es');
+
+  // credentials are resolved for the router, trimmed, and nowhere else
+  const sink = controller.sinks().get('Sink/shop/deploys')!;
+  assert.deepEqual(sink.credentials, { token: 'xoxb-real-token' });
+  assert.equal(sink.delivery.rateLimitPerMinute, 60);
+  assert.deepEqual(controller.sinks().get('ClusterSink/es')!.credentials, { apiKey: 'es-key' });
+
+  const table = await kubectl.ok(['get', 'routes', '-n', 'shop']);
+  assert.match(table, /\nrollouts\s+deploys\s+True\s+\d+s\n/);
+});
+
+test('an invalid CEL expression: Ready=False naming spec.match.cel; the other routes keep working', async () => {
+  const c = await ready('route', 'bad-cel', 'shop');
+  assert.equal(c.status, 'False');
+  assert.equal(c.reason, 'InvalidCEL');
+  assert.match(c.message, /^spec\.match\.cel: .*reasn/);
+  assert.equal(controller.current().routes.some((r) => r.id === 'Route/shop/bad-cel'), false);
+});
+
+test('a Sink with an inline secret: Ready=False naming the field, the value never repeated', async () => {
+  const c = await ready('sink', 'leaky', 'shop');
+  assert.equal(c.status, 'False');
+  assert.equal(c.reason, 'InlineSecret');
+  assert.equal(c.message, 'spec.credentials.token.value: inline secret values are not allowed: credentials are read from Secrets only (secretKeyRef: {name, key})');
+  assert.equal(controller.sinks().has('Sink/shop/leaky'), false);
+  // a route using it says why
+  const r = await ready('route', 'via-leaky', 'shop');
+  assert.equal(r.status, 'False');
+  assert.equal(r.reason, 'SinkNotReady');
+  assert.match(r.message, /^spec\.sinks\[0\]: Sink shop\/leaky is not Ready: spec\.credentials\.token\.value: inline secret/);
+  const everything = JSON.stringify(warnings) + JSON.stringify((await statusOf('sink', 'leaky', 'shop')).status);
+  assert.equal(everything.includes('xoxb-leaked-inline'), false);
+  assert.equal(everything.includes('xoxb-real-token'), false);
+});
+
+test('a Route pointing at another namespace’s Sink: Ready=False, SinkNotAllowed at spec.sinks[0]', async () => {
+  const c = await ready('route', 'steal', 'shop');
+  assert.equal(c.status, 'False');
+  assert.equal(c.reason, 'SinkNotAllowed');
+  assert.match(c.message, /^spec\.sinks\[0\]: /);
+  assert.deepEqual(controller.current().match(note('Anything', 'shop', 'Pod')).sinks, ['ClusterSink/es']);
+});
+
+test('a missing Secret: Ready=False naming the secretKeyRef, then Ready once the Secret exists', async () => {
+  const c = await ready('sink', 'pending', 'shop');
+  assert.equal(c.status, 'False');
+  assert.equal(c.reason, 'SecretNotFound');
+  assert.equal(c.message, 'spec.credentials.token.secretKeyRef: Secret "telegram" not found in namespace "shop"');
+  const appeared = waitTable(() => controller.sinks().has('Sink/shop/pending'));
+  await kubectl.ok(['create', 'secret', 'generic', 'telegram', '-n', 'shop', '--from-literal=token=123:abc']);
+  await appeared;
+  await controller.settled();
+  assert.equal((await ready('sink', 'pending', 'shop')).status, 'True');
+});
+
+test('an edit takes effect within 2 s, and status follows the new generation', async () => {
+  const failed = note('RolloutFailed', 'shop');
+  assert.deepEqual(controller.current().match(failed).sinks, ['ClusterSink/es']);
+  const t0 = performance.now();
+  const changed = waitTable((t) => t.match(failed).sinks.includes('Sink/shop/deploys'));
+  await kubectl.ok(['patch', 'route', 'rollouts', '-n', 'shop', '--type=merge', '-p', '{"spec":{"match":{"reasons":["RolloutFailed"]}}}']);
+  const t = await changed;
+  const elapsed = performance.now() - t0;
+  assert.ok(elapsed < 2000, `took ${elapsed} ms`);
+  assert.deepEqual(t.match(note('RolloutComplete', 'shop')).sinks, ['ClusterSink/es']);
+  await controller.settled();
+  const s = await statusOf('route', 'rollouts', 'shop');
+  assert.equal(s.generation, 2);
+  assert.equal(s.status.observedGeneration, 2);
+  assert.equal(s.status.conditions[0].observedGeneration, 2);
+});
+
+test('deleting a Route removes it from the table; fixing one makes it Ready', async () => {
+  const gone = waitTable((t) => !t.problems.some((p) => p.routeId === 'Route/shop/steal'));
+  await kubectl.ok(['delete', 'route', 'steal', '-n', 'shop']);
+  await gone;
+  const fixed = waitTable((t) => t.routes.some((r) => r.id === 'Route/shop/bad-cel'));
+  await kubectl.ok(['patch', 'route', 'bad-cel', '-n', 'shop', '--type=merge', '-p', '{"spec":{"match":{"cel":"reason == \\"OOMKilled\\""}}}']);
+  await fixed;
+  await controller.settled();
+  const c = await ready('route', 'bad-cel', 'shop');
+  assert.equal(c.status, 'True');
+  assert.equal(c.observedGeneration, 2);
+});
+
+test('matched/delivered counters reach status when flushed', async () => {
+  controller.countMatched('Route/shop/rollouts', 3);
+  controller.countDelivered('Route/shop/rollouts', 2);
+  controller.countDelivered('Sink/shop/deploys', 2);
+  await controller.flushCounters();
+  const r = await statusOf('route', 'rollouts', 'shop');
+  assert.equal(r.status.matched, 3);
+  assert.equal(r.status.delivered, 2);
+  assert.equal(r.status.conditions[0].status, 'True');
+  controller.countMatched('Route/shop/rollouts');
+  await controller.flushCounters();
+  assert.equal((await statusOf('route', 'rollouts', 'shop')).status.matched, 4);
+  assert.equal((await statusOf('sink', 'deploys', 'shop')).status.delivered, 2);
+  const wide = await kubectl.ok(['get', 'routes', 'rollouts', '-n', 'shop', '-o', 'wide']);
+  assert.match(wide, /\nrollouts\s+deploys\s+True\s+Accepted\s+4\s+2\s+/);
+});

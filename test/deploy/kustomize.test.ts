@@ -1,0 +1,191 @@
+// The Kustomize base: it renders with `kubectl kustomize deploy/`, holds what
+// an installation needs, and its RBAC is least privilege. The RBAC objects
+// are applied to the simulator and checked with `kubectl auth can-i` as the
+// service account; then the routing controller runs as that service account
+// and needs exactly the per-namespace RoleBinding docs/deploy.md describes to
+// read a tenant's Sink Secret.
+
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import * as k8s from '@kubernetes/client-node';
+import { parseAllDocuments, stringify } from 'yaml';
+import { CrdController } from '../../src/crd/controller.ts';
+import { startSim, type Sim } from '../../src/sim/sim.ts';
+import { Kubectl } from '../helpers/kubectl.ts';
+
+const DEPLOY = join(import.meta.dirname, '..', '..', 'deploy');
+const SA = 'system:serviceaccount:kubeherald:kubeherald';
+type Obj = Record<string, any>;
+
+function render(): Promise<Obj[]> {
+  return new Promise((resolve, reject) => {
+    execFile('kubectl', ['kustomize', DEPLOY], { maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
+      if (err) return reject(new Error(`kubectl kustomize failed: ${stderr}`));
+      resolve(parseAllDocuments(stdout).map((d) => d.toJSON() as Obj));
+    });
+  });
+}
+
+let objects: Obj[];
+const find = (kind: string, name?: string) => objects.filter((o) => o.kind === kind && (!name || o.metadata.name === name));
+
+before(async () => {
+  objects = await render();
+});
+
+describe('kubectl kustomize deploy/', () => {
+  test('renders everything an installation needs', () => {
+    const kinds = objects.map((o) => `${o.kind}/${o.metadata.name}`).sort();
+    assert.deepEqual(
+      kinds.filter((k) => !k.startsWith('ConfigMap/')),
+      [
+        'ClusterRole/kubeherald',
+        'ClusterRole/kubeherald-sink-secrets',
+        'ClusterRoleBinding/kubeherald',
+        'CustomResourceDefinition/clusterroutes.kubeherald.io',
+        'CustomResourceDefinition/clustersinks.kubeherald.io',
+        'CustomResourceDefinition/routes.kubeherald.io',
+        'CustomResourceDefinition/sinks.kubeherald.io',
+        'Deployment/kubeherald',
+        'Namespace/kubeherald',
+        'PersistentVolumeClaim/kubeherald-state',
+        'Role/kubeherald',
+        'RoleBinding/kubeherald',
+        'Service/kubeherald-audit',
+        'ServiceAccount/kubeherald',
+      ],
+    );
+    for (const o of objects) {
+      if (['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition'].includes(o.kind)) continue;
+      assert.equal(o.metadata.namespace, 'kubeherald', `${o.kind}/${o.metadata.name}`);
+    }
+  });
+
+  test('the Deployment: its service account, image, config, state volume and audit port', () => {
+    const [dep] = find('Deployment');
+    const pod = dep.spec.template.spec;
+    assert.equal(pod.serviceAccountName, 'kubeherald');
+    assert.equal(dep.spec.replicas, 1);
+    assert.equal(dep.spec.strategy.type, 'Recreate');
+    const [c] = pod.containers;
+    assert.equal(c.image, 'ghcr.io/kubeherald/kubeherald:0.1.0');
+    assert.deepEqual(c.args, ['run', '--config', '/etc/kubeherald/kubeherald.yaml']);
+    assert.equal(c.securityContext.readOnlyRootFilesystem, true);
+    assert.equal(pod.securityContext.runAsNonRoot, true);
+    const volumes = new Map<string, Obj>(pod.volumes.map((v: Obj) => [v.name, v]));
+    const cm = find('ConfigMap')[0];
+    assert.match(cm.metadata.name, /^kubeherald-config-[a-z0-9]+$/);
+    assert.equal(volumes.get('config')!.configMap.name, cm.metadata.name, 'the hashed ConfigMap name is wired in');
+    assert.match(cm.data['kubeherald.yaml'], /inCluster: true/);
+    assert.equal(volumes.get('state')!.persistentVolumeClaim.claimName, find('PersistentVolumeClaim')[0].metadata.name);
+    assert.equal(volumes.get('audit-tls')!.secret.optional, true);
+    const [svc] = find('Service');
+    assert.equal(svc.spec.ports[0].targetPort, 'audit');
+    assert.ok(c.ports.some((p: Obj) => p.name === 'audit' && p.containerPort === 8443));
+    for (const [k, v] of Object.entries(svc.spec.selector)) assert.equal(dep.spec.template.metadata.labels[k], v);
+  });
+
+  test('RBAC: no wildcards, reads only, status writes only, Secrets only by get and never cluster-wide', () => {
+    const rules = (kind: string, name: string): Obj[] => find(kind, name)[0].rules;
+    for (const r of [...rules('ClusterRole', 'kubeherald'), ...rules('Role', 'kubeherald'), ...rules('ClusterRole', 'kubeherald-sink-secrets')]) {
+      for (const k of ['apiGroups', 'resources', 'verbs']) assert.equal(r[k].includes('*'), false, JSON.stringify(r));
+    }
+    for (const r of rules('ClusterRole', 'kubeherald')) {
+      assert.equal(r.resources.includes('secrets'), false);
+      const status = r.resources.every((x: string) => x.endsWith('/status'));
+      assert.deepEqual(r.verbs, status ? ['get', 'update', 'patch'] : ['get', 'list', 'watch'], JSON.stringify(r));
+    }
+    const bindings = [...find('ClusterRoleBinding'), ...find('RoleBinding')];
+    assert.deepEqual(bindings.map((b) => b.roleRef.name).sort(), ['kubeherald', 'kubeherald'], 'kubeherald-sink-secrets is bound per namespace, never cluster-wide');
+    for (const b of bindings) assert.deepEqual(b.subjects, [{ kind: 'ServiceAccount', name: 'kubeherald', namespace: 'kubeherald' }]);
+  });
+});
+
+describe('the RBAC in a cluster', () => {
+  let sim: Sim;
+  let kubectl: Kubectl;
+  before(async () => {
+    sim = await startSim({ clockSpeed: 0 });
+    kubectl = new Kubectl(sim.kubeconfig);
+    // what the simulator serves of the base: everything but the workload objects
+    const serve = objects.filter((o) => !['Deployment', 'PersistentVolumeClaim', 'Service', 'ConfigMap'].includes(o.kind));
+    await kubectl.ok(['apply', '-f', '-'], serve.map((o) => stringify(o)).join('---\n'));
+  });
+  after(() => sim?.close());
+
+  test('kubectl auth can-i, as the service account', async () => {
+    const can = async (...args: string[]) => (await kubectl.run(['auth', 'can-i', ...args, '--as', SA])).stdout.trim();
+    const checks: [string[], string][] = [
+      [['watch', 'pods', '-A'], 'yes'],
+      [['list', 'nodes'], 'yes'],
+      [['watch', 'events.events.k8s.io', '-A'], 'yes'],
+      [['list', 'deployments.apps', '-A'], 'yes'],
+      [['watch', 'routes.kubeherald.io', '-A'], 'yes'],
+      [['list', 'clustersinks.kubeherald.io'], 'yes'],
+      [['patch', 'routes.kubeherald.io', '--subresource=status', '-n', 'shop'], 'yes'],
+      [['update', 'routes.kubeherald.io', '-n', 'shop'], 'no'],
+      [['delete', 'sinks.kubeherald.io', '-n', 'shop'], 'no'],
+      [['get', 'secrets', '-n', 'kubeherald'], 'yes'],
+      [['list', 'secrets', '-n', 'kubeherald'], 'no'],
+      [['get', 'secrets', '-n', 'shop'], 'no'],
+      [['delete', 'pods', '-n', 'shop'], 'no'],
+      [['update', 'leases.coordination.k8s.io', '-n', 'kubeherald'], 'yes'],
+      [['update', 'leases.coordination.k8s.io', '-n', 'kube-system'], 'no'],
+    ];
+    const answers = await Promise.all(checks.map(([args]) => can(...args)));
+    checks.forEach(([args, want], i) => assert.equal(answers[i], want, args.join(' ')));
+  });
+
+  test('the controller runs as the service account; a tenant Secret needs the documented RoleBinding', async () => {
+    await kubectl.ok(
+      ['apply', '-f', '-'],
+      `apiVersion: v1
+kind: Namespace
+metadata: {name: shop}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: hook, namespace: shop}
+stringData: {secret: s3cr3t}
+---
+apiVersion: kubeherald.io/v1alpha1
+kind: Sink
+metadata: {name: hook, namespace: shop}
+spec:
+  type: webhook
+  target: {url: "https://hooks.example/k8s"}
+  credentials: {signingSecret: {secretKeyRef: {name: hook, key: secret}}}
+`,
+    );
+    const kc = new k8s.KubeConfig();
+    kc.loadFromString(sim.kubeconfig);
+    // the admin's token, impersonating the service account: every request is authorized as kubeherald
+    const user = kc.getCurrentUser()!;
+    kc.users = kc.users.map((u) => (u.name === user.name ? { ...u, impersonateUser: SA } : u));
+    const quiet = { info() {}, warn() {}, error() {}, debug() {} };
+    const controller = new CrdController({ kc, namespace: 'kubeherald', log: quiet, debounceMs: 20, secretRetryMs: 50 });
+    try {
+      await controller.start();
+      await controller.settled();
+      const ready = async () => {
+        const o = (await kc.makeApiClient(k8s.CustomObjectsApi).getNamespacedCustomObject({ group: 'kubeherald.io', version: 'v1alpha1', namespace: 'shop', plural: 'sinks', name: 'hook' })) as Obj;
+        return o.status.conditions[0];
+      };
+      const denied = await ready();
+      assert.equal(denied.status, 'False');
+      assert.equal(denied.reason, 'SecretForbidden');
+      assert.match(denied.message, /^spec\.credentials\.signingSecret\.secretKeyRef: kubeherald may not get Secret "hook" in namespace "shop" \(bind the kubeherald-sink-secrets ClusterRole there/);
+
+      const resolved = new Promise<void>((resolve) => controller.onChange(() => controller.sinks().has('Sink/shop/hook') && resolve()));
+      await kubectl.ok(['create', 'rolebinding', 'kubeherald-sink-secrets', '-n', 'shop', '--clusterrole=kubeherald-sink-secrets', '--serviceaccount=kubeherald:kubeherald']);
+      await resolved;
+      await controller.settled();
+      assert.equal((await ready()).status, 'True');
+      assert.deepEqual(controller.sinks().get('Sink/shop/hook')!.credentials, { signingSecret: 's3cr3t' });
+    } finally {
+      await controller.stop();
+    }
+  });
+});
