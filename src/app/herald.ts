@@ -1,6 +1,6 @@
-// kubeherald assembled: the listener over one cluster, and every
-// notification fanned out to every configured sink (routing rules come
-// later). `run` and `demo` both start exactly this.
+// kubeherald assembled: the listener over one cluster, every notification
+// routed by the rules (config routes; with none, every sink gets
+// everything) to its sinks. `run` and `demo` both start exactly this.
 
 import type * as k8s from '@kubernetes/client-node';
 import type { Logger } from 'pino';
@@ -8,6 +8,8 @@ import { resolveResources } from '../cluster/connect.ts';
 import { Listener, type ListenerClock } from '../cluster/listener.ts';
 import { namespaceAllowed, type Config } from '../config/index.ts';
 import type { Notification } from '../model/notification.ts';
+import type { RoutingTable } from '../rules/types.ts';
+import { sinkId, tableFromConfig } from '../rules/index.ts';
 import { createSink } from '../sinks/index.ts';
 import type { Sink } from '../sinks/types.ts';
 
@@ -18,12 +20,15 @@ export interface HeraldOptions {
   clock?: ListenerClock;
   /** where console/jsonl sinks write "-" (defaults to process.stdout) */
   stdout?: NodeJS.WritableStream;
+  /** where sinks read credentials named by `{env: …}` (defaults to process.env) */
+  env?: NodeJS.ProcessEnv;
   /** every notification, after it went to the sinks (the demo counts them) */
   onNotification?: (n: Notification) => void;
 }
 
 export interface Herald {
   listener: Listener;
+  table: RoutingTable;
   sinks: Sink[];
   /** resolves when every notification so far has been handed to every sink */
   drain(): Promise<void>;
@@ -32,11 +37,16 @@ export interface Herald {
 
 export async function startHerald(opts: HeraldOptions): Promise<Herald> {
   const { config, log } = opts;
-  const sinks = config.sinks.map((s) => createSink(s, { stdout: opts.stdout }));
+  const table = tableFromConfig(config);
+  for (const p of table.problems) log.error({ route: p.routeId, field: p.field, reason: p.reason }, `route left out: ${p.message}`);
+  const sinks = await Promise.all(config.sinks.map((s) => createSink(s, { stdout: opts.stdout, env: opts.env })));
+  const byId = new Map(sinks.map((s) => [sinkId({ name: s.name, kind: 'config' }), s]));
   // one chain per sink keeps each sink's notifications in order without one slow sink holding up the others
   const chains = new Map<Sink, Promise<void>>(sinks.map((s) => [s, Promise.resolve()]));
   const deliver = (n: Notification): void => {
-    for (const sink of sinks) {
+    for (const id of table.match(n).sinks) {
+      const sink = byId.get(id);
+      if (!sink) continue;
       const next = chains.get(sink)!.then(() =>
         sink.send(n).catch((err: Error) => {
           log.error({ sink: sink.name, incident: n.incidentKey, err: err.message }, 'sink failed to send a notification');
@@ -69,6 +79,7 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
   };
   return {
     listener,
+    table,
     sinks,
     drain,
     async stop() {

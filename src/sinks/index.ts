@@ -1,37 +1,34 @@
 // The sink registry: a sink's config (one entry of `sinks:`) to a running sink.
 
 import type { SinkConfig } from '../config/schema.ts';
-import { createConsoleSink } from './console.ts';
-import { createDingTalkSink } from './dingtalk/index.ts';
-import { createElasticsearchSink } from './elasticsearch/index.ts';
-import { createJsonlSink } from './jsonl.ts';
-import { createSlackSink } from './slack/index.ts';
-import { createTeamsSink } from './teams/index.ts';
-import { createTelegramSink } from './telegram/index.ts';
 import type { Sink, SinkDeps } from './types.ts';
-import { createWebhookSink } from './webhook/index.ts';
 
 export type { Sink, SinkDeps } from './types.ts';
 export { SinkError } from './types.ts';
 
-export function createSink(cfg: SinkConfig, deps: SinkDeps = {}): Sink {
+/**
+ * Each sink's module (and its platform SDK) is loaded only when a sink of
+ * that type is configured: the SDKs together cost tens of MB of memory a
+ * console-only deployment should not pay.
+ */
+export async function createSink(cfg: SinkConfig, deps: SinkDeps = {}): Promise<Sink> {
   switch (cfg.type) {
     case 'console':
-      return createConsoleSink(cfg, deps);
+      return (await import('./console.ts')).createConsoleSink(cfg, deps);
     case 'jsonl':
-      return createJsonlSink(cfg, deps);
+      return (await import('./jsonl.ts')).createJsonlSink(cfg, deps);
     case 'slack':
-      return createSlackSink(cfg, deps);
+      return (await import('./slack/index.ts')).createSlackSink(cfg, deps);
     case 'telegram':
-      return createTelegramSink(cfg, deps);
+      return (await import('./telegram/index.ts')).createTelegramSink(cfg, deps);
     case 'elasticsearch':
-      return createElasticsearchSink(cfg, deps);
+      return (await import('./elasticsearch/index.ts')).createElasticsearchSink(cfg, deps);
     case 'teams':
-      return createTeamsSink(cfg, deps);
+      return (await import('./teams/index.ts')).createTeamsSink(cfg, deps);
     case 'dingtalk':
-      return createDingTalkSink(cfg, deps);
+      return (await import('./dingtalk/index.ts')).createDingTalkSink(cfg, deps);
     case 'webhook':
-      return createWebhookSink(cfg, deps);
+      return (await import('./webhook/index.ts')).createWebhookSink(cfg, deps);
     default: {
       const unknown: never = cfg;
       throw new Error(`unknown sink type ${JSON.stringify((unknown as { type: string }).type)}`);

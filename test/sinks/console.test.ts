@@ -115,7 +115,7 @@ function recorder(isTTY = false): { stream: PassThrough; text: () => string } {
 describe('console sink', () => {
   it('writes one line per notification, in order', async () => {
     const out = recorder();
-    const sink = createSink({ name: 'out', type: 'console', color: 'auto' }, { stdout: out.stream, env: {} });
+    const sink = await createSink({ name: 'out', type: 'console', color: 'auto' }, { stdout: out.stream, env: {} });
     assert.equal(sink.name, 'out');
     assert.equal(sink.type, 'console');
     await Promise.all([sink.send(crashLoop()), sink.send(crashLoop({ state: State.RESOLVED, message: 'ok' }))]);

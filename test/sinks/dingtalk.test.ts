@@ -357,14 +357,14 @@ describe('the DingTalk sink against a fake robot', () => {
   it('is what the registry builds, and names the variables it lacks', async () => {
     clock = Date.now(); // the registry's sink has the real clock
     const cfg = parseConfigText('sinks: [{ name: ding, type: dingtalk, secretFrom: { env: DING_SECRET } }]', 'x').sinks[0];
-    const s = createSink(cfg, { env: { KUBEHERALD_DINGTALK_URL: fake.webhookUrl(signing), DING_SECRET: SECRET } });
+    const s = await createSink(cfg, { env: { KUBEHERALD_DINGTALK_URL: fake.webhookUrl(signing), DING_SECRET: SECRET } });
     await s.send(crashLoop());
     assert.equal(fake.messages.length, 1);
-    assert.throws(() => createSink(cfg, { env: { KUBEHERALD_DINGTALK_URL: fake.webhookUrl(signing) } }), {
+    await assert.rejects(async () => createSink(cfg, { env: { KUBEHERALD_DINGTALK_URL: fake.webhookUrl(signing) } }), {
       name: 'ConfigError',
       message: 'DING_SECRET: dingtalk sink "ding" (secretFrom.env): environment variable is not set or is empty',
     });
-    assert.throws(() => createSink(cfg, { env: { DING_SECRET: SECRET } }), {
+    await assert.rejects(async () => createSink(cfg, { env: { DING_SECRET: SECRET } }), {
       message: 'KUBEHERALD_DINGTALK_URL: dingtalk sink "ding" (urlFrom.env): environment variable is not set or is empty',
     });
   });

@@ -620,7 +620,7 @@ describe('elasticsearch sink config', () => {
 
   it('is in the sink registry', async () => {
     const cfg = parseConfigText('sinks: [{ name: es, type: elasticsearch }]', 'x').sinks[0];
-    const sink = createSink(cfg, { env: {} });
+    const sink = await createSink(cfg, { env: {} });
     assert.deepEqual([sink.name, sink.type], ['es', 'elasticsearch']);
     await sink.close();
   });

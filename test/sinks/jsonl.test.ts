@@ -91,7 +91,7 @@ describe('formatJsonlLine', () => {
 describe('jsonl sink to stdout', () => {
   it('writes one line per notification that parses back to it', async () => {
     const out = recorder();
-    const sink = createSink({ name: 'json', type: 'jsonl', path: '-', includeRawObject: false }, { stdout: out.stream });
+    const sink = await createSink({ name: 'json', type: 'jsonl', path: '-', includeRawObject: false }, { stdout: out.stream });
     assert.equal(sink.type, 'jsonl');
     await sink.send(oom(1));
     await sink.send(oom(2));

@@ -283,7 +283,7 @@ describe('Slack sink with a bot token', () => {
   const deps = (over: SlackSinkDeps = {}): SlackSinkDeps => ({ env: { SLACK_BOT_TOKEN: slack.token }, log, ...over });
 
   it('posts through chat.postMessage with the bearer token, the exact payload and no unfurling', async () => {
-    const sink = createSink(cfg(), deps());
+    const sink = await createSink(cfg(), deps());
     assert.equal(sink.type, 'slack');
     await sink.send(crashLoop());
     await sink.close();
@@ -581,10 +581,10 @@ describe('Slack sink config and credentials', () => {
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('a missing token variable stops start-up, naming the sink and the variable', () => {
+  it('a missing token variable stops start-up, naming the sink and the variable', async () => {
     const cfg = parseConfigText('sinks: [{ name: alerts, type: slack, tokenFrom: { env: SLACK_BOT_TOKEN }, channel: C0ALERTS }]', 'x').sinks[0];
-    assert.throws(
-      () => createSink(cfg, { env: {} }),
+    await assert.rejects(
+      async () => createSink(cfg, { env: {} }),
       (e: unknown) => e instanceof ConfigError && e.message === 'SLACK_BOT_TOKEN: slack sink "alerts" (tokenFrom.env): environment variable is not set or is empty',
     );
   });
@@ -595,7 +595,7 @@ describe('Slack sink config and credentials', () => {
     const slack = await FakeSlack.start({ token: 'xoxb-from-file' });
     try {
       const cfg = parseConfigText(`sinks: [{ name: alerts, type: slack, tokenFrom: { file: ${JSON.stringify(file)} }, channel: C0ALERTS, apiUrl: ${JSON.stringify(slack.apiUrl)} }]`, 'x').sinks[0];
-      const sink = createSink(cfg, { env: {} });
+      const sink = await createSink(cfg, { env: {} });
       await sink.send(crashLoop());
       await sink.close();
       assert.equal(slack.parents().length, 1);

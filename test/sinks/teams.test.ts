@@ -338,13 +338,13 @@ describe('the Teams sink against a fake workflow', () => {
   });
 
   it('is what the registry builds, and names the variable when the URL is missing', async () => {
-    const sink = createSink(cfg, { env: { KUBEHERALD_TEAMS_URL: fake.workflowUrl } });
+    const sink = await createSink(cfg, { env: { KUBEHERALD_TEAMS_URL: fake.workflowUrl } });
     await sink.send(crashLoop());
     assert.equal(fake.cards.length, 1);
-    assert.throws(() => createSink(cfg, { env: {} }), {
+    await assert.rejects(async () => createSink(cfg, { env: {} }), {
       name: 'ConfigError',
       message: 'KUBEHERALD_TEAMS_URL: teams sink "ops" (urlFrom.env): environment variable is not set or is empty',
     });
-    assert.throws(() => createSink(cfg, { env: { KUBEHERALD_TEAMS_URL: 'not a url sig=abc' } }), (err: Error) => err.message === 'KUBEHERALD_TEAMS_URL: teams sink "ops" (urlFrom): not a URL' && !err.message.includes('sig=abc'));
+    await assert.rejects(async () => createSink(cfg, { env: { KUBEHERALD_TEAMS_URL: 'not a url sig=abc' } }), (err: Error) => err.message === 'KUBEHERALD_TEAMS_URL: teams sink "ops" (urlFrom): not a URL' && !err.message.includes('sig=abc'));
   });
 });

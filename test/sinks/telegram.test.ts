@@ -236,7 +236,7 @@ describe('Telegram sink', () => {
 
   for (const parseMode of ['HTML', 'MarkdownV2'] as const) {
     it(`sends ${parseMode} through grammY to the chat's forum topic, accepted by the Bot API's parser`, async () => {
-      const sink = createSink(cfg({ parseMode, messageThreadId: 7 }), deps());
+      const sink = await createSink(cfg({ parseMode, messageThreadId: 7 }), deps());
       const n = crashLoop({ message: 'back-off 40s restarting failed container=app pod=web-1_demo(uid) <x> & *y*' });
       await sink.send(n);
       await sink.close();
@@ -375,18 +375,18 @@ describe('Telegram sink', () => {
 });
 
 describe('Telegram sink config and credentials', () => {
-  it('a missing token variable stops start-up, naming the sink and the variable', () => {
+  it('a missing token variable stops start-up, naming the sink and the variable', async () => {
     const cfg = parseConfigText('sinks: [{ name: ops, type: telegram, tokenFrom: { env: TELEGRAM_BOT_TOKEN }, chatId: -1001234567890 }]', 'x').sinks[0];
-    assert.throws(
-      () => createSink(cfg, { env: { TELEGRAM_BOT_TOKEN: '' } }),
+    await assert.rejects(
+      async () => createSink(cfg, { env: { TELEGRAM_BOT_TOKEN: '' } }),
       (e: unknown) => e instanceof ConfigError && e.message === 'TELEGRAM_BOT_TOKEN: telegram sink "ops" (tokenFrom.env): environment variable is not set or is empty',
     );
   });
 
-  it('a token of the wrong shape is refused without being echoed', () => {
+  it('a token of the wrong shape is refused without being echoed', async () => {
     const cfg = parseConfigText('sinks: [{ name: ops, type: telegram, tokenFrom: { env: T }, chatId: 42 }]', 'x').sinks[0];
-    assert.throws(
-      () => createSink(cfg, { env: { T: 'not a token/secret' } }),
+    await assert.rejects(
+      async () => createSink(cfg, { env: { T: 'not a token/secret' } }),
       (e: unknown) => e instanceof ConfigError && !/secret/.test(e.message) && /telegram sink "ops" \(tokenFrom\): does not look like a bot token/.test(e.message),
     );
   });

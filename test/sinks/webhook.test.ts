@@ -422,7 +422,7 @@ describe('the webhook sink against receivers', () => {
   it('is what the registry builds from the config', async () => {
     receiverNow = null; // the registry's sink has the real clock
     const cfg = parseConfigText(`sinks: [{ name: reg, type: webhook, urls: ["${fake.url('/reg')}"] }]`, 'x').sinks[0];
-    const sink = createSink(cfg, { env });
+    const sink = await createSink(cfg, { env });
     assert.equal(sink.type, 'webhook');
     await sink.send(crashLoop());
     await sink.sendGroup!([crashLoop({ idempotencyKey: 'g1' }), crashLoop({ idempotencyKey: 'g2' })], { key: 'g', update: 0 });

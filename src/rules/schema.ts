@@ -1,0 +1,99 @@
+// The config file's `routes:` section (docs/routes.md): its shape, and the
+// same checks compileRoutes makes (CEL type errors, globs, selectors), so
+// `kubeherald config validate` reports a bad route at its line. Whether a
+// sink name exists is left to compileRoutes: a config route may name a
+// ClusterSink that only the cluster knows.
+
+import { z } from 'zod';
+import { dnsLabel, strict } from '../config/fields.ts';
+import { type ConfigRoute, configRoutes } from './config.ts';
+import { compileRouteAt, type PathProblem } from './route.ts';
+import type { LabelSelectorRequirement } from './types.ts';
+
+const names = z.array(z.string().min(1, { error: 'expected a non-empty string' }));
+
+const labelSelectorSchema = strict({
+  matchLabels: z.record(z.string(), z.string()).optional(),
+  matchExpressions: z
+    .array(
+      strict({
+        key: z.string(),
+        // checked with the rest of the selector below, in Kubernetes' words
+        operator: z.string().transform((op) => op as LabelSelectorRequirement['operator']),
+        values: z.array(z.string()).optional(),
+      }),
+    )
+    .optional(),
+});
+
+const matchSchema = strict({
+  kinds: names.optional(),
+  namespaces: z.array(z.string()).optional(),
+  reasons: names.optional(),
+  severities: z.array(z.enum(['critical', 'warning', 'info'])).optional(),
+  eventTypes: z.array(z.enum(['Normal', 'Warning'])).optional(),
+  labelSelector: labelSelectorSchema.optional(),
+  users: z.array(z.string()).optional(),
+  states: z.array(z.enum(['firing', 'resolved'])).optional(),
+  detectors: names.optional(),
+  cel: z.string().optional(),
+});
+
+const sinkRefSchema = z.union([
+  z.string().min(1, { error: 'expected a sink name' }),
+  strict({
+    name: z.string().min(1),
+    namespace: z.string().min(1).optional(),
+    kind: z.enum(['Sink', 'ClusterSink']).optional(),
+  }),
+]);
+
+const routeSchema = strict({
+  name: dnsLabel,
+  match: z.preprocess((v) => (v === null ? {} : v), matchSchema.prefault({})),
+  sinks: z.preprocess((v) => (v === null ? undefined : v), z.array(sinkRefSchema).default([])),
+  drop: z.boolean().default(false),
+  continue: z.boolean().default(false),
+});
+
+/** `routes:` — evaluated in list order; none means every notification to every sink. */
+export const routesSchema = z.preprocess(
+  (v) => (v === null ? undefined : v),
+  z
+    .array(routeSchema)
+    .superRefine(
+      (routes, ctx) => {
+        if (!Array.isArray(routes)) return;
+        const seen = new Map<string, number>();
+        routes.forEach((r, i) => {
+          // runs even when another route is invalid (when: below), so look before trusting the shape
+          const name = (r as { name?: unknown } | undefined)?.name;
+          if (typeof name !== 'string') return;
+          const first = seen.get(name);
+          if (first === undefined) seen.set(name, i);
+          else ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `duplicate route name "${name}" (also routes[${first}])` });
+        });
+        routes.forEach((r, i) => {
+          for (const p of semanticProblems(r)) ctx.addIssue({ code: 'custom', path: [i, ...p.path], message: p.message });
+        });
+      },
+      { when: () => true },
+    )
+    .default([]),
+);
+
+/**
+ * What compileRoutes would reject but the shapes above do not check (CEL,
+ * globs, selectors, sinks with drop), so no issue is reported twice. Sink
+ * names are left out (see above). Runs on routes whose other keys are wrong
+ * too, so it looks before trusting the shape.
+ */
+function semanticProblems(route: unknown): PathProblem[] {
+  if (route === null || typeof route !== 'object' || Array.isArray(route)) return [];
+  const r = route as Partial<ConfigRoute>;
+  const match = r.match !== null && typeof r.match === 'object' && !Array.isArray(r.match) ? r.match : {};
+  const sinks = Array.isArray(r.sinks) ? r.sinks : r.sinks === undefined || r.sinks === null ? [] : undefined;
+  if (!sinks) return [];
+  const [spec] = configRoutes([{ name: typeof r.name === 'string' ? r.name : '', match, sinks, drop: r.drop === true, continue: false }]);
+  return compileRouteAt(spec, new Map()).problems.filter((p) => p.reason !== 'UnknownSink' && p.reason !== 'InvalidMatch');
+}

@@ -1,0 +1,119 @@
+// The routing contract: what a route says (MatchSpec, RouteSpec), which sinks
+// exist (KnownSink), and what compiling and matching return. Both the config
+// file and the Route/ClusterRoute custom resources are mapped to RouteSpec;
+// compileRoutes (src/rules/index.ts) turns a list of them into a RoutingTable.
+
+import type { Notification } from '../model/notification.ts';
+
+export type SeverityName = 'critical' | 'warning' | 'info';
+export type StateName = 'firing' | 'resolved';
+
+export interface LabelSelectorRequirement {
+  key: string;
+  operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
+  values?: string[];
+}
+
+/** A Kubernetes metav1.LabelSelector over Notification.labels. */
+export interface LabelSelector {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: LabelSelectorRequirement[];
+}
+
+/**
+ * What a route matches. Every field given must match (AND); within a list,
+ * any entry may match (OR). An empty MatchSpec matches every notification.
+ */
+export interface MatchSpec {
+  /** involvedObject.kind, exact (e.g. Pod, Deployment, Node) */
+  kinds?: string[];
+  /** involvedObject.namespace, globs: `*` any characters, `?` one; a cluster-scoped object has namespace "" */
+  namespaces?: string[];
+  /** Notification.reason, exact */
+  reasons?: string[];
+  severities?: SeverityName[];
+  /** Normal | Warning (notifications made from Events) */
+  eventTypes?: string[];
+  labelSelector?: LabelSelector;
+  /** globs over Notification.user.username */
+  users?: string[];
+  states?: StateName[];
+  /** Notification.detector, exact (e.g. crashLoopBackOff) */
+  detectors?: string[];
+  /** a CEL expression that must evaluate to true; see docs/routes.md for its variables */
+  cel?: string;
+}
+
+export interface SinkRef {
+  name: string;
+  /** for a namespaced Sink */
+  namespace?: string;
+  kind?: 'Sink' | 'ClusterSink';
+}
+
+export interface RouteSpec {
+  /** unique id: "config/<name>", "Route/<ns>/<name>", "ClusterRoute/<name>" */
+  id: string;
+  name: string;
+  /** set for namespaced Routes: the tenancy boundary */
+  namespace?: string;
+  source: 'config' | 'Route' | 'ClusterRoute';
+  /** position; lower first; ties by id */
+  order: number;
+  match: MatchSpec;
+  sinks: SinkRef[];
+  /** a matching drop route stops evaluation and delivers nothing at all */
+  drop?: boolean;
+  /** keep evaluating later routes after this one matched */
+  continue?: boolean;
+}
+
+export interface KnownSink {
+  name: string;
+  namespace?: string;
+  kind: 'Sink' | 'ClusterSink' | 'config';
+}
+
+export interface RouteProblem {
+  routeId: string;
+  /** e.g. "spec.match.cel", "spec.sinks[0]" */
+  field: string;
+  reason: 'InvalidCEL' | 'UnknownSink' | 'SinkNotAllowed' | 'InvalidSelector' | 'InvalidGlob' | string;
+  message: string;
+}
+
+export interface RouteDecision {
+  routeId: string;
+  matched: boolean;
+  /** e.g. 'reasons: "OOMKilled" not in [CrashLoopBackOff]' or 'cel: false' */
+  why: string;
+  /** sink ids this route added (empty when not matched or drop) */
+  sinks: string[];
+}
+
+export interface RoutingResult {
+  /**
+   * resolved sink ids, deduped, in order: "config/<name>" (a config-file
+   * sink), "Sink/<namespace>/<name>", "ClusterSink/<name>" (see sinkId)
+   */
+  sinks: string[];
+  dropped: boolean;
+  decisions: RouteDecision[];
+}
+
+export interface RoutingTable {
+  /**
+   * The sinks a notification goes to. Fast (indexed): `decisions` holds only
+   * the routes that matched, and those whose CEL condition failed at run time
+   * (matched: false, why: "cel: error: …"), for counters and logs.
+   */
+  match(n: Notification): RoutingResult;
+  /**
+   * The same result as match, but `decisions` has every route of the table in
+   * order with why it did or did not match (`routes test`); slow.
+   */
+  explain(n: Notification): RoutingResult;
+  /** the valid routes, in evaluation order */
+  routes: readonly RouteSpec[];
+  problems: readonly RouteProblem[];
+}

@@ -1,0 +1,230 @@
+// `kubeherald routes list` and `kubeherald routes test`: the table as printed,
+// a notification file explained route by route, and --from-event against the
+// simulator.
+
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { after, before, describe, it } from 'node:test';
+import { type RouteSource, routesList, routesTest } from '../../src/cli/routes.ts';
+import { startSim } from '../../src/sim/sim.ts';
+
+let dir: string;
+before(() => {
+  dir = mkdtempSync(join(tmpdir(), 'kubeherald-cli-routes-'));
+});
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+function file(name: string, text: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+function io() {
+  const out = new PassThrough();
+  const err = new PassThrough();
+  const chunks = { out: [] as Buffer[], err: [] as Buffer[] };
+  out.on('data', (c: Buffer) => chunks.out.push(c));
+  err.on('data', (c: Buffer) => chunks.err.push(c));
+  return { io: { stdout: out, stderr: err, env: {} }, stdout: () => Buffer.concat(chunks.out).toString(), stderr: () => Buffer.concat(chunks.err).toString() };
+}
+
+const CONFIG = `
+sinks:
+  - { name: console, type: console }
+  - { name: es, type: jsonl, path: es.jsonl }
+  - { name: deploys, type: jsonl, path: deploys.jsonl }
+routes:
+  - name: quiet-sandboxes
+    match: { namespaces: ["*-sandbox"] }
+    drop: true
+  - name: everything-to-es
+    match: {}
+    sinks: [es]
+    continue: true
+  - name: rollouts
+    match: { kinds: [Deployment], reasons: [RolloutCompleted] }
+    sinks: [deploys]
+  - name: changed-by-expert
+    match: { cel: 'user == "expert@org.com" && kind == "Deployment"' }
+    sinks: [console]
+  - name: typo
+    match: { reasons: [OOMKilled] }
+    sinks: [consol]
+`;
+
+describe('routes list', () => {
+  it('prints the table in order, and the routes left out with their field in the file (exit 1)', async () => {
+    const c = io();
+    const code = await routesList({ config: file('k.yaml', CONFIG) }, c.io);
+    assert.equal(c.stderr(), '');
+    assert.equal(
+      c.stdout(),
+      [
+        '#  ROUTE                     THEN      SINKS    MATCH',
+        '1  config/quiet-sandboxes    drop      (drop)   namespaces=[*-sandbox]',
+        '2  config/everything-to-es   continue  es       (everything)',
+        '3  config/rollouts           stop      deploys  kinds=[Deployment] reasons=[RolloutCompleted]',
+        '4  config/changed-by-expert  stop      console  cel: user == "expert@org.com" && kind == "Deployment"',
+        '',
+        '1 route left out of the table (every other route works):',
+        '  config/typo  routes[4].sinks[0]: UnknownSink: no config sink or ClusterSink named "consol"',
+        '',
+      ].join('\n'),
+    );
+    assert.equal(code, 1);
+  });
+
+  it('says when the default applies (no routes anywhere), exit 0', async () => {
+    const c = io();
+    const code = await routesList({ config: file('none.yaml', 'sinks: [{ name: a, type: console }, { name: b, type: jsonl }]\n') }, c.io);
+    assert.equal(
+      c.stdout(),
+      ['No routes configured: every notification goes to every config sink.', '', '#  ROUTE           THEN  SINKS  MATCH', '1  config/default  stop  a, b   (everything)', ''].join('\n'),
+    );
+    assert.equal(code, 0);
+  });
+
+  it('merges routes and sinks from other sources (the custom resources)', async () => {
+    const crds: RouteSource = async ({ config }) => {
+      assert.equal(config.sinks.length, 1);
+      return {
+        routes: [{ id: 'Route/team-a/mine', name: 'mine', namespace: 'team-a', source: 'Route', order: 100, match: { labelSelector: { matchLabels: { app: 'web' }, matchExpressions: [{ key: 'canary', operator: 'DoesNotExist' }] } }, sinks: [{ name: 'chat' }] }],
+        sinks: [{ name: 'chat', namespace: 'team-a', kind: 'Sink' }],
+      };
+    };
+    const c = io();
+    const code = await routesList({ config: file('one.yaml', 'sinks: [{ name: a, type: console }]\nroutes: [{ name: r, match: { severities: [critical] }, sinks: [a], continue: true }]\n'), sources: [crds] }, c.io);
+    assert.equal(
+      c.stdout(),
+      ['#  ROUTE              THEN      SINKS  MATCH', '1  config/r           continue  a      severities=[critical]', '2  Route/team-a/mine  stop      chat   (namespace team-a only) labels{app=web, !canary}', ''].join('\n'),
+    );
+    assert.equal(code, 0);
+  });
+
+  it('an invalid config file: its problems on stderr, exit 2', async () => {
+    const c = io();
+    const bad = file('bad.yaml', "routes:\n  - name: r\n    match: { cel: 'reasn == 1' }\n    sinks: [console]\n");
+    assert.equal(await routesList({ config: bad }, c.io), 2);
+    assert.equal(c.stderr(), `${bad}:3: routes[0].match.cel: 1:1: undeclared reference to 'reasn'\n`);
+  });
+
+  it('-o json', async () => {
+    const c = io();
+    await routesList({ config: file('k2.yaml', CONFIG), output: 'json' }, c.io);
+    const out = JSON.parse(c.stdout());
+    assert.equal(out.default, false);
+    assert.deepEqual(
+      out.routes.map((r: { id: string }) => r.id),
+      ['config/quiet-sandboxes', 'config/everything-to-es', 'config/rollouts', 'config/changed-by-expert'],
+    );
+    assert.deepEqual(out.problems, [{ routeId: 'config/typo', field: 'sinks[0]', reason: 'UnknownSink', message: 'no config sink or ClusterSink named "consol"' }]);
+  });
+});
+
+describe('routes test', () => {
+  it('explains every route for a YAML notification', async () => {
+    const n = file('n.yaml', ['severity: info', 'state: firing', 'reason: RolloutCompleted', 'involvedObject: { kind: Deployment, namespace: prod, name: web }', 'user: { username: expert@org.com }', ''].join('\n'));
+    const c = io();
+    const code = await routesTest({ config: file('k3.yaml', CONFIG), file: n }, c.io);
+    assert.equal(c.stderr(), '');
+    assert.equal(
+      c.stdout(),
+      [
+        'notification: FIRING info RolloutCompleted Deployment prod/web by expert@org.com',
+        'sinks: config/es, config/deploys',
+        '  ROUTE                     RESULT    SINKS           WHY',
+        '  config/quiet-sandboxes    no match  -               namespaces: "prod" matches none of [*-sandbox]',
+        '  config/everything-to-es   matched   config/es       matched: empty match (every notification)',
+        '  config/rollouts           matched   config/deploys  matched: kinds, reasons',
+        '  config/changed-by-expert  skipped   -               not evaluated: config/rollouts matched first (without continue)',
+        '',
+        '1 route left out of the table (every other route works):',
+        '  config/typo  routes[4].sinks[0]: UnknownSink: no config sink or ClusterSink named "consol"',
+        '',
+      ].join('\n'),
+    );
+    assert.equal(code, 0);
+  });
+
+  it('a dropped notification, and several notifications from JSON lines (what the jsonl sink writes)', async () => {
+    const lines = [
+      JSON.stringify({ severity: 'SEVERITY_WARNING', state: 'STATE_FIRING', reason: 'BackOff', involvedObject: { kind: 'Pod', namespace: 'x-sandbox', name: 'p' } }),
+      JSON.stringify({ severity: 'SEVERITY_CRITICAL', reason: 'NodeNotReady', involvedObject: { kind: 'Node', name: 'n1' } }),
+    ].join('\n');
+    const c = io();
+    await routesTest({ config: file('k4.yaml', CONFIG.replace('consol]', 'console]')), file: file('n.jsonl', `${lines}\n`) }, c.io);
+    assert.equal(
+      c.stdout(),
+      [
+        'notification: FIRING warning BackOff Pod x-sandbox/p',
+        'sinks: (none: dropped)',
+        '  ROUTE                     RESULT   SINKS   WHY',
+        '  config/quiet-sandboxes    matched  (drop)  matched: namespaces (drop)',
+        '  config/everything-to-es   skipped  -       not evaluated: dropped by config/quiet-sandboxes',
+        '  config/rollouts           skipped  -       not evaluated: dropped by config/quiet-sandboxes',
+        '  config/changed-by-expert  skipped  -       not evaluated: dropped by config/quiet-sandboxes',
+        '  config/typo               skipped  -       not evaluated: dropped by config/quiet-sandboxes',
+        '',
+        'notification: critical NodeNotReady Node n1',
+        'sinks: config/es',
+        '  ROUTE                     RESULT    SINKS      WHY',
+        '  config/quiet-sandboxes    no match  -          namespaces: the object is cluster-scoped (namespace ""), matching none of [*-sandbox]',
+        '  config/everything-to-es   matched   config/es  matched: empty match (every notification)',
+        '  config/rollouts           no match  -          kinds: "Node" not in [Deployment]',
+        '  config/changed-by-expert  no match  -          cel: false',
+        '  config/typo               no match  -          reasons: "NodeNotReady" not in [OOMKilled]',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('bad input: not a notification, neither or both sources (exit 2)', async () => {
+    const c = io();
+    const bad = file('bad-n.yaml', 'reason: X\nseverity: loud\n');
+    assert.equal(await routesTest({ config: file('k5.yaml', CONFIG), file: bad }, c.io), 2);
+    assert.equal(c.stderr(), `kubeherald routes: ${bad}: not a kubeherald.v1.Notification: cannot decode enum kubeherald.v1.Severity from JSON: "loud"\n`);
+    const d = io();
+    assert.equal(await routesTest({ config: file('k6.yaml', CONFIG) }, d.io), 2);
+    assert.equal(d.stderr(), 'kubeherald routes test: give a notification FILE or --from-event KIND/NAMESPACE/NAME (one of them)\n');
+    const e = io();
+    assert.equal(await routesTest({ fromEvent: 'Pod', config: file('k7.yaml', CONFIG) }, e.io), 2);
+    assert.equal(e.stderr(), 'kubeherald routes: --from-event "Pod": expected KIND/NAMESPACE/NAME, or KIND/NAME for a cluster-scoped object\n');
+  });
+
+  it('--from-event: the detectors make the notification from the live object', async () => {
+    const sim = await startSim({ clockSpeed: 0, scenario: 'node-notready', kubeconfigPath: join(dir, 'sim.kubeconfig') });
+    try {
+      await sim.clock.advance(30_000);
+      const config = file('k8.yaml', `${CONFIG}  - name: nodes\n    match: { kinds: [Node], reasons: [NodeNotReady], severities: [critical] }\n    sinks: [console]\n`);
+      const c = io();
+      const code = await routesTest({ config, fromEvent: 'Node/sim-node-1', kubeconfig: join(dir, 'sim.kubeconfig') }, c.io);
+      assert.equal(c.stderr(), '');
+      const lines = c.stdout().split('\n');
+      assert.equal(lines[0], 'notification: FIRING critical NodeNotReady Node sim-node-1');
+      assert.equal(lines[1], 'sinks: config/es, config/console');
+      assert.match(c.stdout(), /\n  config\/nodes +matched +config\/console +matched: kinds, reasons, severities\n/);
+      assert.equal(code, 0);
+
+      // a healthy object: no detector fires, so the notification just names it (with its labels)
+      const h = io();
+      await routesTest({ config, fromEvent: 'node/sim-node-2', kubeconfig: join(dir, 'sim.kubeconfig'), output: 'json' }, h.io);
+      const out = JSON.parse(h.stdout());
+      assert.equal(out.results.length, 1);
+      assert.equal(out.results[0].note, 'no detector fires for this object now: routing a notification that names it, with no reason');
+      assert.deepEqual(out.results[0].notification.involvedObject, { apiVersion: 'v1', kind: 'Node', name: 'sim-node-2', uid: out.results[0].notification.involvedObject.uid });
+      assert.equal(out.results[0].notification.labels['kubernetes.io/hostname'], 'sim-node-2');
+      assert.deepEqual(out.results[0].sinks, ['config/es']);
+
+      // an object that does not exist
+      const m = io();
+      assert.equal(await routesTest({ config, fromEvent: 'Pod/default/nope', kubeconfig: join(dir, 'sim.kubeconfig') }, m.io), 2);
+      assert.match(m.stderr(), /^kubeherald routes: .*(not found|NotFound|404)/);
+    } finally {
+      await sim.close();
+    }
+  });
+});
