@@ -6,6 +6,7 @@ import { startHerald } from '../app/herald.ts';
 import { createLogger } from '../app/log.ts';
 import { loadKubeConfig } from '../cluster/connect.ts';
 import { loadConfig, type ConfigFlags } from '../config/index.ts';
+import { applyWebhookOverrides } from '../sinks/webhook/config.ts';
 
 export interface CommonFlags {
   config?: string;
@@ -15,6 +16,8 @@ export interface CommonFlags {
   namespace: string[];
   excludeNamespace: string[];
   logLevel?: string;
+  url: string[];
+  secret?: string;
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -28,7 +31,9 @@ export function withConfigFlags(cmd: Command): Command {
     .option('--cluster-name <name>', 'cluster name shown in notifications')
     .option('-n, --namespace <glob>', 'only this namespace (glob; repeatable)', collect, [])
     .option('--exclude-namespace <glob>', 'never this namespace (glob; repeatable)', collect, [])
-    .option('--log-level <level>', 'trace, debug, info, warn or error');
+    .option('--log-level <level>', 'trace, debug, info, warn or error')
+    .option('--url <url>', 'webhook sink URL (repeatable; replaces KUBEHERALD_WEBHOOKS and the config\'s urls)', collect, [])
+    .option('--secret <secret>', 'webhook signing secret (overrides KUBEHERALD_WEBHOOK_SECRET)');
 }
 
 export function configFlags(f: CommonFlags): Partial<ConfigFlags> {
@@ -44,10 +49,12 @@ export function configFlags(f: CommonFlags): Partial<ConfigFlags> {
 
 export function registerRun(program: Command): void {
   withConfigFlags(program.command('run').description('watch a cluster and send notifications to the configured sinks')).action(async (flags: CommonFlags) => {
-    const config = await loadConfig({ file: flags.config, env: process.env, flags: configFlags(flags) });
+    const loaded = await loadConfig({ file: flags.config, env: process.env, flags: configFlags(flags) });
+    // the webhook URL/secret flags and variables; the secret travels in env, never in the config
+    const { config, env } = applyWebhookOverrides(loaded, process.env, { url: flags.url, secret: flags.secret });
     const log = createLogger('kubeherald', config.log.level, config.log.format);
     const kc = loadKubeConfig({ kubeconfig: config.cluster.kubeconfig || undefined, context: config.cluster.context || undefined, inCluster: config.cluster.inCluster });
-    const herald = await startHerald({ config, kc, log });
+    const herald = await startHerald({ config, kc, log, env });
     const stop = async (signal: string): Promise<void> => {
       log.info({ signal }, 'stopping');
       await herald.stop();

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { startSim } from '../../src/sim/sim.ts';
+import { FakeWebhooks } from '../fakes/webhook.ts';
 
 const bin = join(import.meta.dirname, '../../bin/kubeherald.js');
 
@@ -69,6 +70,33 @@ describe('kubeherald demo and run', () => {
       assert.equal(await p.exited, 0);
     } finally {
       p.child.kill('SIGKILL');
+      await sim.close();
+    }
+  });
+
+  it('run --url --secret sends signed webhooks with no config file at all', async () => {
+    const sim = await startSim({ clockSpeed: 30 });
+    const receiver = await FakeWebhooks.start({ secret: 's3cret' });
+    const dir = mkdtempSync(join(tmpdir(), 'kubeherald-run-'));
+    const kubeconfig = join(dir, 'kc');
+    writeFileSync(kubeconfig, sim.kubeconfig);
+    const p = runCli(['run', '--kubeconfig', kubeconfig, '--url', receiver.url('/hook'), '--secret', 's3cret', '--log-level', 'warn'], { env: { KUBEHERALD_WEBHOOKS: 'http://127.0.0.1:9/ignored' } });
+    try {
+      sim.scenarios.start('crashloop');
+      const got = await new Promise<(typeof receiver.received)[number]>((resolve, reject) => {
+        p.exited.then((c) => reject(new Error(`run exited ${c}: ${p.err()}`)));
+        const check = (): void => {
+          const hit = receiver.accepted('/hook').find((r) => JSON.stringify(r.body).includes('CrashLoopBackOff'));
+          if (hit) resolve(hit);
+          else sim.clock.setTimeout(check, 1000);
+        };
+        check();
+      });
+      assert.equal(got.verified, true, 'the documented receiver code verifies the signature');
+      assert.doesNotMatch(p.err(), /s3cret/, 'the secret never reaches the log');
+    } finally {
+      p.child.kill('SIGKILL');
+      await receiver.close();
       await sim.close();
     }
   });
