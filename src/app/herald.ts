@@ -1,5 +1,6 @@
 // kubeherald assembled: the listener over one cluster, every notification
-// routed by the rules (config routes; with none, every sink gets
+// routed by the rules (the config file's routes and, when enabled, the
+// kubeherald.io custom resources; with no routes at all every sink gets
 // everything) to its sinks. `run` and `demo` both start exactly this.
 
 import type * as k8s from '@kubernetes/client-node';
@@ -8,13 +9,14 @@ import { resolveResources } from '../cluster/connect.ts';
 import { Listener, type ListenerClock } from '../cluster/listener.ts';
 import { namespaceAllowed, type Config } from '../config/index.ts';
 import type { Notification } from '../model/notification.ts';
-import type { RoutingTable } from '../rules/types.ts';
-import { sinkId, tableFromConfig } from '../rules/index.ts';
-import { createSink } from '../sinks/index.ts';
-import type { Sink } from '../sinks/types.ts';
+import { RoutingHub } from './routing.ts';
 
 export interface HeraldOptions {
   config: Config;
+  /** watched for changes to routes and sinks (hot reload) */
+  configFile?: string;
+  /** how the file is re-read on change (the CLI passes its flags through this) */
+  loadConfig?: (file: string) => Promise<Config>;
   kc: k8s.KubeConfig;
   log: Logger;
   clock?: ListenerClock;
@@ -22,14 +24,13 @@ export interface HeraldOptions {
   stdout?: NodeJS.WritableStream;
   /** where sinks read credentials named by `{env: …}` (defaults to process.env) */
   env?: NodeJS.ProcessEnv;
-  /** every notification, after it went to the sinks (the demo counts them) */
+  /** every notification, after it was handed to its sinks (the demo counts them) */
   onNotification?: (n: Notification) => void;
 }
 
 export interface Herald {
   listener: Listener;
-  table: RoutingTable;
-  sinks: Sink[];
+  routing: RoutingHub;
   /** resolves when every notification so far has been handed to every sink */
   drain(): Promise<void>;
   stop(): Promise<void>;
@@ -37,22 +38,28 @@ export interface Herald {
 
 export async function startHerald(opts: HeraldOptions): Promise<Herald> {
   const { config, log } = opts;
-  const table = tableFromConfig(config);
-  for (const p of table.problems) log.error({ route: p.routeId, field: p.field, reason: p.reason }, `route left out: ${p.message}`);
-  const sinks = await Promise.all(config.sinks.map((s) => createSink(s, { stdout: opts.stdout, env: opts.env })));
-  const byId = new Map(sinks.map((s) => [sinkId({ name: s.name, kind: 'config' }), s]));
+  const routing = await RoutingHub.start({
+    config,
+    configFile: opts.configFile,
+    loadConfig: opts.loadConfig,
+    kc: opts.kc,
+    crds: config.customResources.enabled,
+    namespace: config.customResources.namespace || undefined,
+    log,
+    stdout: opts.stdout,
+    env: opts.env,
+  });
   // one chain per sink keeps each sink's notifications in order without one slow sink holding up the others
-  const chains = new Map<Sink, Promise<void>>(sinks.map((s) => [s, Promise.resolve()]));
+  const chains = new Map<string, Promise<void>>();
   const deliver = (n: Notification): void => {
-    for (const id of table.match(n).sinks) {
-      const sink = byId.get(id);
-      if (!sink) continue;
-      const next = chains.get(sink)!.then(() =>
-        sink.send(n).catch((err: Error) => {
-          log.error({ sink: sink.name, incident: n.incidentKey, err: err.message }, 'sink failed to send a notification');
-        }),
+    for (const sink of routing.route(n)) {
+      const next = (chains.get(sink.id) ?? Promise.resolve()).then(() =>
+        sink.send(n).then(
+          () => routing.delivered(n, sink),
+          (err: Error) => log.error({ sink: sink.name, sinkId: sink.id, incident: n.incidentKey, err: err.message }, 'sink failed to send a notification'),
+        ),
       );
-      chains.set(sink, next);
+      chains.set(sink.id, next);
     }
     opts.onNotification?.(n);
   };
@@ -73,19 +80,18 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
     },
   });
   await listener.start();
-  log.info({ cluster: config.cluster.name, sinks: sinks.map((s) => s.name), resources: listener.reflectors.length }, 'listening');
+  log.info({ cluster: config.cluster.name, sinks: routing.sinks().map((s) => s.id), resources: listener.reflectors.length }, 'listening');
   const drain = async (): Promise<void> => {
     await Promise.all(chains.values());
   };
   return {
     listener,
-    table,
-    sinks,
+    routing,
     drain,
     async stop() {
       listener.stop();
       await drain();
-      await Promise.all(sinks.map((s) => s.close()));
+      await routing.close();
     },
   };
 }

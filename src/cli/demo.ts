@@ -35,15 +35,15 @@ export interface DemoRun {
   notifications: Notification[];
 }
 
-/** Runs the demo; with `once`, until the scenario has played out, then judges it. */
-export async function runDemo(opts: { once: boolean; speed: number; configFile?: string; logLevel: string; stdout?: NodeJS.WritableStream }): Promise<DemoRun> {
+/** Runs the demo; with `once`, until the scenario has played out, then judges it. `env`: where sinks read `{env: …}` credentials (default process.env). */
+export async function runDemo(opts: { once: boolean; speed: number; configFile?: string; logLevel: string; stdout?: NodeJS.WritableStream; env?: NodeJS.ProcessEnv }): Promise<DemoRun> {
   const config = await loadConfig({ file: opts.configFile, env: {}, flags: { clusterName: 'demo', logLevel: opts.logLevel } });
   const log = createLogger('kubeherald-demo', config.log.level, config.log.format);
   const sim = await startSim({ clockSpeed: opts.speed, nodes: 3, bookmarkIntervalMs: 250 });
   const kc = new k8s.KubeConfig();
   kc.loadFromString(sim.kubeconfig);
   const notifications: Notification[] = [];
-  const herald = await startHerald({ config, kc, log, clock: simListenerClock(sim), stdout: opts.stdout, onNotification: (n) => notifications.push(n) });
+  const herald = await startHerald({ config, kc, log, clock: simListenerClock(sim), stdout: opts.stdout, env: opts.env, onNotification: (n) => notifications.push(n) });
   const started = sim.clock.nowMs();
   sim.scenarios.start('demo');
   if (!opts.once) {

@@ -3,6 +3,7 @@
 import { Command } from 'commander';
 import { registerConfig } from './config.ts';
 import { registerDemo } from './demo.ts';
+import { registerDlq } from './dlq.ts';
 import { registerRun } from './run.ts';
 import { registerRoutes } from './routes.ts';
 import { registerSim } from './sim.ts';
@@ -17,6 +18,7 @@ registerDemo(program);
 registerRun(program);
 registerSim(program);
 registerConfig(program);
+registerDlq(program);
 registerRoutes(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {

@@ -233,6 +233,7 @@ function resolvePaths(cfg: Config, base: string, overrides: Override[]): Config 
   return {
     ...cfg,
     cluster: { ...cfg.cluster, kubeconfig },
+    state: { ...cfg.state, path: fromFile(cfg.state.path, ['state', 'path']) },
     sinks: cfg.sinks.map((s) => (s.type === 'jsonl' && s.path !== '-' ? { ...s, path: resolve(base, expandHome(s.path)) } : s)),
   };
 }

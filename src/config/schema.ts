@@ -13,6 +13,8 @@ import { teamsSinkSchema } from '../sinks/teams/config.ts';
 import { telegramSinkSchema } from '../sinks/telegram/config.ts';
 import { webhookSinkSchema } from '../sinks/webhook/config.ts';
 import { count, list, section, strict } from './fields.ts';
+import { deliverySchema } from '../pipeline/config.ts';
+import { stateSchema } from '../store/config.ts';
 import { routesSchema } from '../rules/schema.ts';
 
 /** Namespace names are DNS-1123 labels; globs add `*` and `?`. */
@@ -133,6 +135,13 @@ const logSchema = strict({
   format: z.enum(['json', 'pretty']).default('json'),
 });
 
+/** Routes and Sinks from the kubeherald.io custom resources, next to the file's. */
+const customResourcesSchema = strict({
+  enabled: z.boolean().default(false),
+  /** where kubeherald runs: ClusterSinks' Secrets are read here (default: the kubeconfig context's namespace, else "default") */
+  namespace: z.string().default(''),
+});
+
 export const ConfigSchema = section(
   strict({
     cluster: section(clusterSchema),
@@ -140,6 +149,9 @@ export const ConfigSchema = section(
     detectors: section(detectorsSchema),
     sinks: sinksSchema,
     routes: routesSchema,
+    customResources: section(customResourcesSchema),
+    delivery: section(deliverySchema),
+    state: section(stateSchema),
     log: section(logSchema),
   }),
 );

@@ -46,7 +46,7 @@ describe('herald routing', () => {
     kc.loadFromString(sim.kubeconfig);
     const herald = await startHerald({ config, kc, log: createLogger('test', 'error'), clock: simClock(sim) });
     try {
-      assert.deepEqual(herald.table.problems, []);
+      assert.deepEqual(herald.routing.table().problems, []);
       sim.scenarios.start('rollout');
       sim.scenarios.start('oom', { recoverAfter: 120 });
       sim.scenarios.start('crashloop');

@@ -11,6 +11,19 @@ const DEFAULTS: Config = {
   detectors: DEFAULT_DETECTORS,
   sinks: [{ name: 'console', type: 'console', color: 'auto' }],
   routes: [],
+  customResources: { enabled: false, namespace: '' },
+  delivery: {
+    concurrency: 8,
+    maxAgeSeconds: 86_400,
+    sendTimeoutSeconds: 30,
+    backoff: { baseSeconds: 1, factor: 2, maxSeconds: 300 },
+    repeatIntervalSeconds: 14_400,
+    floodWindowSeconds: 600,
+    groupBy: ['namespace', 'owner', 'reason'],
+    groupWaitSeconds: 10,
+    groupIntervalSeconds: 300,
+  },
+  state: { path: './.kubeherald/state.db', synchronous: 'full', pruneIntervalSeconds: 300, retention: { deliveredSeconds: 86_400, deadLetterSeconds: 604_800, dedupSeconds: 604_800 } },
   log: { level: 'info', format: 'json' },
 };
 

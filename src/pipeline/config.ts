@@ -1,0 +1,198 @@
+// Delivery settings: the `delivery:` config section (defaults for every
+// sink), the per-sink overrides sink schemas can take in
+// (`...sinkDeliveryFields`), the platforms' own rate limits, and the policy
+// each sink's deliveries follow once all of that is resolved.
+
+import { z } from 'zod';
+import { count, section, strict } from '../config/fields.ts';
+
+/** What a group key can be made of; `label:<name>` is the value of one object label. */
+export const GROUP_DIMENSIONS = ['cluster', 'namespace', 'owner', 'object', 'kind', 'reason', 'severity', 'detector', 'node'] as const;
+
+export const DEFAULT_GROUP_BY = ['namespace', 'owner', 'reason'];
+
+const groupDimension = z.string().regex(new RegExp(`^(${GROUP_DIMENSIONS.join('|')}|label:[A-Za-z0-9./_-]+)$`), {
+  error: `expected one of ${GROUP_DIMENSIONS.join(', ')} or label:<name>`,
+});
+
+/** A number of seconds > 0 that may have a fraction (0.5 for half a second). */
+function seconds() {
+  return z.number().superRefine((n, ctx) => {
+    if (!Number.isFinite(n) || n <= 0) ctx.addIssue({ code: 'custom', message: `expected a number of seconds > 0, got ${n}` });
+  });
+}
+
+function atLeastOne() {
+  return z.number().superRefine((n, ctx) => {
+    if (!Number.isFinite(n) || n < 1) ctx.addIssue({ code: 'custom', message: `expected a number ≥ 1, got ${n}` });
+  });
+}
+
+const backoffSchema = strict({
+  baseSeconds: seconds().default(1),
+  factor: atLeastOne().default(2),
+  maxSeconds: seconds().default(300),
+});
+
+const groupBySchema = z.preprocess((v) => (v === null ? [] : v), z.array(groupDimension).default(() => [...DEFAULT_GROUP_BY]));
+
+export const deliverySchema = strict({
+  concurrency: count(1).default(8),
+  maxAgeSeconds: count(1).default(86_400),
+  sendTimeoutSeconds: count(1).default(30),
+  backoff: section(backoffSchema),
+  repeatIntervalSeconds: count(0).default(14_400),
+  floodWindowSeconds: count(0).default(600),
+  groupBy: groupBySchema,
+  groupWaitSeconds: count(0).default(10),
+  groupIntervalSeconds: count(1).default(300),
+});
+
+export type DeliveryConfig = z.output<typeof deliverySchema>;
+
+const rateRuleSchema = strict({
+  count: count(1),
+  perSeconds: seconds(),
+  /** target: each target (channel, chat) has its own allowance; sink: all targets share one */
+  scope: z.enum(['target', 'sink']).default('target'),
+  /** only targets matching this regular expression (e.g. "^-" for Telegram groups) */
+  targets: z
+    .string()
+    .refine(
+      (s) => {
+        try {
+          new RegExp(s);
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      { error: 'expected a regular expression' },
+    )
+    .optional(),
+});
+
+export type RateRuleConfig = z.output<typeof rateRuleSchema>;
+
+/** The same keys as `delivery:`, each optional (unset: the global value), plus the sink's rate limits. */
+export const sinkDeliverySchema = strict({
+  concurrency: count(1).optional(),
+  maxAgeSeconds: count(1).optional(),
+  sendTimeoutSeconds: count(1).optional(),
+  backoff: strict({ baseSeconds: seconds().optional(), factor: atLeastOne().optional(), maxSeconds: seconds().optional() }).optional(),
+  repeatIntervalSeconds: count(0).optional(),
+  floodWindowSeconds: count(0).optional(),
+  groupBy: z.preprocess((v) => (v === null ? [] : v), z.array(groupDimension).optional()),
+  groupWaitSeconds: count(0).optional(),
+  groupIntervalSeconds: count(1).optional(),
+  /** replaces the platform's default limits; [] for none */
+  rateLimits: z.array(rateRuleSchema).optional(),
+});
+
+export type SinkDeliveryConfig = z.output<typeof sinkDeliverySchema>;
+
+/** Spread into a sink's schema: `strict({ name, type, ..., ...sinkDeliveryFields })`. */
+export const sinkDeliveryFields = {
+  delivery: z.preprocess((v) => (v === null ? undefined : v), sinkDeliverySchema.optional()),
+};
+
+export interface RateRule {
+  count: number;
+  perMs: number;
+  scope: 'target' | 'sink';
+  /** a regular expression source; the rule applies to matching targets only */
+  targets?: string;
+}
+
+/**
+ * What the platforms allow, so kubeherald does not earn 429s: Slack about one
+ * message per second per channel; Telegram one per second per chat, 20 per
+ * minute per group (negative chat ids) and 30 per second per bot; DingTalk 20
+ * per minute per robot (over that it blocks the robot for 10 minutes); Teams
+ * incoming webhooks 4 per second. Types not listed are unlimited.
+ */
+export const PLATFORM_RATE_LIMITS: Record<string, RateRule[]> = {
+  slack: [{ count: 1, perMs: 1000, scope: 'target' }],
+  telegram: [
+    { count: 1, perMs: 1000, scope: 'target' },
+    { count: 20, perMs: 60_000, scope: 'target', targets: '^-' },
+    { count: 30, perMs: 1000, scope: 'sink' },
+  ],
+  dingtalk: [{ count: 20, perMs: 60_000, scope: 'target' }],
+  teams: [{ count: 4, perMs: 1000, scope: 'target' }],
+};
+
+export interface BackoffPolicy {
+  baseMs: number;
+  factor: number;
+  capMs: number;
+}
+
+/** How one sink's deliveries are made; every time in ms (0 turns repeat, flood and grouping features off). */
+export interface SinkPolicy {
+  /** deliveries in flight at once, over different targets */
+  concurrency: number;
+  backoff: BackoffPolicy;
+  /** a delivery not done this long after it was queued is dead-lettered */
+  maxAgeMs: number;
+  /** a send that has not settled by then counts as failed (retryable) */
+  sendTimeoutMs: number;
+  rateLimits: RateRule[];
+  /** 0: no reminders */
+  repeatIntervalMs: number;
+  /** 0: no flood control */
+  floodWindowMs: number;
+  /** []: no grouping */
+  groupBy: string[];
+  groupWaitMs: number;
+  groupIntervalMs: number;
+}
+
+export interface DeliveryPolicies {
+  forSink(name: string): SinkPolicy;
+}
+
+/** The policy of a sink with no overrides and no platform limits, for tests and benchmarks. */
+export function defaultSinkPolicy(overrides: Partial<SinkPolicy> = {}): SinkPolicy {
+  return { ...sinkPolicy(deliverySchema.parse({}), 'none', undefined), ...overrides };
+}
+
+export function sinkPolicy(global: DeliveryConfig, sinkType: string, own: SinkDeliveryConfig | undefined): SinkPolicy {
+  const o = own ?? {};
+  const b = { ...global.backoff, ...stripUndefined(o.backoff ?? {}) };
+  return {
+    concurrency: o.concurrency ?? global.concurrency,
+    backoff: { baseMs: b.baseSeconds * 1000, factor: b.factor, capMs: b.maxSeconds * 1000 },
+    maxAgeMs: (o.maxAgeSeconds ?? global.maxAgeSeconds) * 1000,
+    sendTimeoutMs: (o.sendTimeoutSeconds ?? global.sendTimeoutSeconds) * 1000,
+    rateLimits: o.rateLimits
+      ? o.rateLimits.map((r) => ({ count: r.count, perMs: r.perSeconds * 1000, scope: r.scope, ...(r.targets !== undefined ? { targets: r.targets } : {}) }))
+      : structuredClone(PLATFORM_RATE_LIMITS[sinkType] ?? []),
+    repeatIntervalMs: (o.repeatIntervalSeconds ?? global.repeatIntervalSeconds) * 1000,
+    floodWindowMs: (o.floodWindowSeconds ?? global.floodWindowSeconds) * 1000,
+    groupBy: [...(o.groupBy ?? global.groupBy)],
+    groupWaitMs: (o.groupWaitSeconds ?? global.groupWaitSeconds) * 1000,
+    groupIntervalMs: (o.groupIntervalSeconds ?? global.groupIntervalSeconds) * 1000,
+  };
+}
+
+/** Every configured sink's policy; a sink config may carry `delivery` overrides (see sinkDeliveryFields). */
+export function resolvePolicies(global: DeliveryConfig, sinks: readonly { name: string; type: string; delivery?: SinkDeliveryConfig }[]): DeliveryPolicies {
+  const byName = new Map(sinks.map((s) => [s.name, sinkPolicy(global, s.type, s.delivery)]));
+  return {
+    forSink(name) {
+      const p = byName.get(name);
+      if (!p) throw new Error(`no delivery policy for sink "${name}": it is not configured`);
+      return p;
+    },
+  };
+}
+
+/** The same policy for every sink (tests, benchmarks). */
+export function uniformPolicies(p: SinkPolicy): DeliveryPolicies {
+  return { forSink: () => p };
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

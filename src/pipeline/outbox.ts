@@ -1,0 +1,280 @@
+// The way into durable delivery. enqueue() takes notifications and the sinks
+// each goes to, and for every (notification, sink) pair, in the caller's
+// transaction:
+//
+//   dedup  → a pair already enqueued once is dropped (persisted, so also
+//            after a restart);
+//   flood  → within floodWindow, a FIRING notification with the flood key
+//            (cluster, namespace, owner workload, reason) of one already
+//            sent is folded into the first: counted, not sent on its own
+//            (with grouping, it joins the first's group; without, its
+//            RESOLVED is folded too);
+//   group  → with groupBy set, held in its group for groupWait and sent as
+//            one message with the others; a group that went out gets one
+//            update after groupInterval when more joined or resolved;
+//   outbox → else written as one pending delivery.
+//
+// Reminders and group messages come out of the same tables: remind() and
+// flushGroups() are called on a timer (the Deliverer does both).
+
+import type { Notification } from '../model/notification.ts';
+import { State } from '../model/notification.ts';
+import type { Sink } from '../sinks/types.ts';
+import type { GroupRow, Store } from '../store/types.ts';
+import type { PipelineLogger } from './clock.ts';
+import type { DeliveryPolicies, SinkPolicy } from './config.ts';
+import { floodKeyOf, groupIdempotencyKey, groupKeyOf, memberKeyOf, reminderOf } from './keys.ts';
+import { decodeNotification, encodeNotification } from './payload.ts';
+import { dueReminders, nextReminderAt, staleReminders } from './reminders.ts';
+
+/** What the outbox needs to know of a sink: its name and, if it has several, the target of a notification. */
+export type SinkTargets = ReadonlyMap<string, Pick<Sink, 'name'> & { targetOf?(n: Notification): string }>;
+
+export interface OutboxOptions {
+  store: Store;
+  sinks: SinkTargets;
+  policies: DeliveryPolicies;
+  log?: PipelineLogger;
+}
+
+export interface EnqueueResult {
+  /** deliveries written to the outbox now */
+  queued: number;
+  /** notifications held in (or added to) a group */
+  grouped: number;
+  /** (notification, sink) pairs enqueued before */
+  deduplicated: number;
+  /** folded into the first of their flood key */
+  folded: number;
+}
+
+/** Which sinks a notification goes to: the same for all, or decided per notification (routing rules). */
+export type SinkSelection = readonly string[] | ((n: Notification) => readonly string[]);
+
+const toMs = (t: number | Date): number => (typeof t === 'number' ? t : t.getTime());
+
+/** Frames stored member bytes as size-delimited messages (varint length + message), without decoding them. */
+function frame(parts: readonly Uint8Array[]): Uint8Array {
+  const varint = (n: number): number[] => {
+    const out: number[] = [];
+    while (n > 0x7f) {
+      out.push((n & 0x7f) | 0x80);
+      n >>>= 7;
+    }
+    out.push(n);
+    return out;
+  };
+  const chunks = parts.flatMap((p) => [Uint8Array.from(varint(p.length)), p]);
+  const out = new Uint8Array(chunks.reduce((a, c) => a + c.length, 0));
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}
+
+export class Outbox {
+  #store: Store;
+  #sinks: SinkTargets;
+  #policies: DeliveryPolicies;
+
+  constructor(opts: OutboxOptions) {
+    this.#store = opts.store;
+    this.#sinks = opts.sinks;
+    this.#policies = opts.policies;
+  }
+
+  /**
+   * Enqueues every (notification, sink) pair. Call it inside
+   * store.transaction() together with the tracker's state change, so both
+   * are kept or neither; then wake the Deliverer.
+   */
+  enqueue(notifications: readonly Notification[], sinks: SinkSelection, now: number | Date): EnqueueResult {
+    const t = toMs(now);
+    const result: EnqueueResult = { queued: 0, grouped: 0, deduplicated: 0, folded: 0 };
+    this.#store.transaction(() => {
+      for (const n of notifications) {
+        for (const sink of typeof sinks === 'function' ? sinks(n) : sinks) this.#accept(n, sink, t, false, result);
+      }
+    });
+    return result;
+  }
+
+  #targetOf(sink: string, n: Notification): string {
+    const s = this.#sinks.get(sink);
+    if (!s) throw new Error(`cannot enqueue for sink "${sink}": no such sink`);
+    return s.targetOf?.(n) ?? s.name;
+  }
+
+  #accept(n: Notification, sink: string, now: number, reminder: boolean, r: EnqueueResult): void {
+    const p = this.#policies.forSink(sink);
+    const target = this.#targetOf(sink, n);
+    if (!this.#store.dedup.claim(sink, n.idempotencyKey, now)) {
+      r.deduplicated++;
+      return;
+    }
+    const grouping = p.groupBy.length > 0;
+    const resolved = n.state === State.RESOLVED;
+    let joinGroup: string | undefined;
+    if (!reminder && p.floodWindowMs > 0) {
+      const flood = this.#store.flood;
+      if (resolved) {
+        if (n.incidentKey && flood.wasFolded(sink, n.incidentKey)) {
+          flood.forgetFolded(sink, n.incidentKey);
+          // its FIRING was never sent on its own: neither is its RESOLVED (with grouping, the group shows it)
+          if (!grouping) {
+            r.folded++;
+            return;
+          }
+        }
+      } else {
+        const key = floodKeyOf(n);
+        const open = flood.get(sink, key);
+        if (open && open.windowEndsAt > now) {
+          flood.fold(sink, key, n.incidentKey || n.idempotencyKey, now);
+          r.folded++;
+          if (!grouping) return;
+          joinGroup = open.groupKey ?? undefined;
+        } else {
+          flood.open({ sink, floodKey: key, firstIdempotencyKey: n.idempotencyKey, groupKey: grouping ? this.#groupKeyFor(n, sink, p, target) : null, openedAt: now, windowEndsAt: now + p.floodWindowMs });
+        }
+      }
+    }
+    if (!reminder && p.repeatIntervalMs > 0 && n.incidentKey) {
+      if (resolved) this.#store.reminders.delete(sink, n.incidentKey);
+      else this.#store.reminders.put(sink, n.incidentKey, encodeNotification(n), now);
+    }
+    if (grouping) {
+      this.#addToGroup(n, sink, p, target, now, joinGroup);
+      r.grouped++;
+      return;
+    }
+    this.#store.outbox.insert({ sink, target, orderingKey: target, idempotencyKey: n.idempotencyKey, payload: encodeNotification(n), members: 1, createdAt: now });
+    r.queued++;
+  }
+
+  /** A live (not yet expired) group, or undefined. */
+  #liveGroup(sink: string, groupKey: string, now: number): GroupRow | undefined {
+    const g = this.#store.groups.get(sink, groupKey);
+    if (g && g.flushAt === null && g.expiresAt !== null && g.expiresAt <= now) {
+      this.#store.groups.deleteGroup(sink, groupKey);
+      return undefined;
+    }
+    return g;
+  }
+
+  /** Where a notification's member lives if it already has one in a group, else where groupBy puts it. */
+  #groupKeyFor(n: Notification, sink: string, p: SinkPolicy, target: string): string {
+    return this.#store.groups.groupOfMember(sink, memberKeyOf(n)) ?? groupKeyOf(n, p.groupBy, target);
+  }
+
+  #addToGroup(n: Notification, sink: string, p: SinkPolicy, target: string, now: number, preferred: string | undefined): void {
+    const groups = this.#store.groups;
+    const memberKey = memberKeyOf(n);
+    let key = groups.groupOfMember(sink, memberKey) ?? preferred;
+    let g = key === undefined ? undefined : this.#liveGroup(sink, key, now);
+    if (!g) {
+      key = groupKeyOf(n, p.groupBy, target);
+      g = this.#liveGroup(sink, key, now);
+    }
+    if (!g) {
+      g = { sink, groupKey: key!, target, orderingKey: target, openedAt: now, flushAt: now + p.groupWaitMs, lastFlushAt: null, expiresAt: null, updates: 0 };
+    } else if (g.flushAt === null) {
+      // it went out already: the update waits out groupInterval since that message
+      g = { ...g, flushAt: Math.max(now, (g.lastFlushAt ?? now) + p.groupIntervalMs) };
+    }
+    groups.upsertGroup(g);
+    groups.upsertMember(sink, g.groupKey, { memberKey, notification: encodeNotification(n), resolved: n.state === State.RESOLVED }, now);
+  }
+
+  /** Writes the message of every group due by `now` to the outbox; returns how many. */
+  flushGroups(now: number | Date): number {
+    const t = toMs(now);
+    return this.#store.transaction(() => {
+      const groups = this.#store.groups;
+      let written = 0;
+      for (const g of groups.due(t)) {
+        const members = groups.members(g.sink, g.groupKey);
+        if (members.length === 0) {
+          groups.deleteGroup(g.sink, g.groupKey);
+          continue;
+        }
+        this.#store.outbox.insert({
+          sink: g.sink,
+          target: g.target,
+          orderingKey: g.orderingKey,
+          idempotencyKey: groupIdempotencyKey(g.sink, g.groupKey, g.openedAt, g.updates),
+          payload: frame(members.map((m) => m.notification)),
+          members: members.length,
+          groupKey: g.groupKey,
+          groupUpdate: g.updates,
+          createdAt: t,
+        });
+        written++;
+        // a resolved member has been told; like Alertmanager, the next update no longer lists it
+        groups.deleteResolvedMembers(g.sink, g.groupKey);
+        if (members.every((m) => m.resolved)) {
+          groups.deleteGroup(g.sink, g.groupKey);
+          continue;
+        }
+        const interval = this.#intervalOf(g.sink);
+        groups.upsertGroup({ ...g, flushAt: null, lastFlushAt: t, expiresAt: t + interval, updates: g.updates + 1 });
+      }
+      return written;
+    });
+  }
+
+  /** A sink removed from the config may still have groups: they close at once. */
+  #intervalOf(sink: string): number {
+    try {
+      return this.#policies.forSink(sink).groupIntervalMs;
+    } catch {
+      return 0;
+    }
+  }
+
+  nextGroupFlushAt(): number | undefined {
+    return this.#store.groups.nextFlushAt();
+  }
+
+  /**
+   * Enqueues a reminder for every incident still firing (`openIncidents`, by
+   * incident key) that was last sent to a sink at least its repeatInterval
+   * ago; forgets incidents no longer open. Returns the reminders enqueued.
+   */
+  remind(openIncidents: Iterable<string>, now: number | Date): number {
+    const t = toMs(now);
+    const open = new Set(openIncidents);
+    return this.#store.transaction(() => {
+      let sent = 0;
+      const r: EnqueueResult = { queued: 0, grouped: 0, deduplicated: 0, folded: 0 };
+      for (const sink of this.#sinks.keys()) {
+        const p = this.#policies.forSink(sink);
+        if (p.repeatIntervalMs <= 0) continue;
+        const rows = this.#store.reminders.list(sink);
+        const lastSent = new Map(rows.map((row) => [row.incidentKey, row.lastSentAt]));
+        for (const key of staleReminders(open, lastSent)) this.#store.reminders.delete(sink, key);
+        const byKey = new Map(rows.map((row) => [row.incidentKey, row]));
+        for (const key of dueReminders(open, lastSent, t, p.repeatIntervalMs)) {
+          const row = byKey.get(key)!;
+          this.#accept(reminderOf(decodeNotification(row.notification), row.repeats + 1), sink, t, true, r);
+          this.#store.reminders.sent(sink, key, t);
+          sent++;
+        }
+      }
+      return sent;
+    });
+  }
+
+  /** When remind() next has something to do. */
+  nextReminderAt(): number | undefined {
+    let next: number | undefined;
+    for (const { sink, lastSentAt } of this.#store.reminders.earliest()) {
+      if (!this.#sinks.has(sink)) continue;
+      const at = nextReminderAt([lastSentAt], this.#policies.forSink(sink).repeatIntervalMs);
+      if (at !== undefined && (next === undefined || at < next)) next = at;
+    }
+    return next;
+  }
+}

@@ -1,0 +1,35 @@
+// The `state:` section of the config: where the state database lives, how
+// hard it syncs, and how long what is no longer needed is kept.
+
+import { z } from 'zod';
+import { count, section, strict } from '../config/fields.ts';
+import type { RetentionPolicy } from './types.ts';
+
+export const DEFAULT_STATE_PATH = './.kubeherald/state.db';
+
+/** Thread refs (e.g. Slack thread ts) not touched for this long are forgotten; not configurable. */
+const THREADS_MS = 30 * 24 * 3600_000;
+
+export const stateSchema = strict({
+  path: z.string().min(1).default(DEFAULT_STATE_PATH),
+  synchronous: z.enum(['full', 'normal']).default('full'),
+  pruneIntervalSeconds: count(1).default(300),
+  retention: section(
+    strict({
+      deliveredSeconds: count(0).default(86_400),
+      deadLetterSeconds: count(0).default(604_800),
+      dedupSeconds: count(1).default(604_800),
+    }),
+  ),
+});
+
+export type StateConfig = z.output<typeof stateSchema>;
+
+export function retentionPolicy(cfg: StateConfig): RetentionPolicy {
+  return {
+    deliveredMs: cfg.retention.deliveredSeconds * 1000,
+    deadMs: cfg.retention.deadLetterSeconds * 1000,
+    dedupMs: cfg.retention.dedupSeconds * 1000,
+    threadsMs: THREADS_MS,
+  };
+}

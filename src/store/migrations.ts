@@ -1,0 +1,165 @@
+// Schema migrations, versioned in code. Each runs once, in its own
+// transaction, and is recorded in the `migrations` table; a database written
+// by a newer kubeherald (a version this code does not know) is refused rather
+// than guessed at.
+
+import type { DatabaseSync } from 'node:sqlite';
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'outbox, dedup, tracker, flood, reminders, groups, threads',
+    sql: `
+      CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        sink TEXT NOT NULL,
+        target TEXT NOT NULL,
+        ordering_key TEXT NOT NULL,
+        idempotency_key TEXT NOT NULL,
+        payload BLOB NOT NULL,
+        members INTEGER NOT NULL DEFAULT 1,
+        group_key TEXT,
+        group_update INTEGER,
+        state TEXT NOT NULL CHECK (state IN ('pending', 'inflight', 'delivered', 'dead')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at INTEGER NOT NULL,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        last_error TEXT,
+        last_response TEXT,
+        dead_reason TEXT
+      );
+      -- the next row of a queue, and each queue's head
+      CREATE INDEX outbox_queue ON outbox (sink, ordering_key, id) WHERE state IN ('pending', 'inflight');
+      -- retention, recovery and the dead-letter commands
+      CREATE INDEX outbox_state ON outbox (state, updated_at);
+
+      CREATE TABLE dedup (
+        sink TEXT NOT NULL,
+        idempotency_key TEXT NOT NULL,
+        seen_at INTEGER NOT NULL,
+        PRIMARY KEY (sink, idempotency_key)
+      ) WITHOUT ROWID;
+      CREATE INDEX dedup_seen ON dedup (seen_at);
+
+      CREATE TABLE tracker_incidents (
+        key TEXT PRIMARY KEY,
+        body TEXT NOT NULL
+      ) WITHOUT ROWID;
+      CREATE TABLE tracker_edges (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        key TEXT NOT NULL UNIQUE,
+        object_uid TEXT NOT NULL
+      );
+
+      CREATE TABLE flood (
+        sink TEXT NOT NULL,
+        flood_key TEXT NOT NULL,
+        first_key TEXT NOT NULL,
+        group_key TEXT,
+        opened_at INTEGER NOT NULL,
+        window_ends_at INTEGER NOT NULL,
+        folded INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (sink, flood_key)
+      ) WITHOUT ROWID;
+      CREATE TABLE flood_folded (
+        sink TEXT NOT NULL,
+        incident_key TEXT NOT NULL,
+        flood_key TEXT NOT NULL,
+        folded_at INTEGER NOT NULL,
+        PRIMARY KEY (sink, incident_key)
+      ) WITHOUT ROWID;
+
+      CREATE TABLE reminders (
+        sink TEXT NOT NULL,
+        incident_key TEXT NOT NULL,
+        notification BLOB NOT NULL,
+        last_sent_at INTEGER NOT NULL,
+        repeats INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (sink, incident_key)
+      ) WITHOUT ROWID;
+
+      CREATE TABLE delivery_groups (
+        sink TEXT NOT NULL,
+        group_key TEXT NOT NULL,
+        target TEXT NOT NULL,
+        ordering_key TEXT NOT NULL,
+        opened_at INTEGER NOT NULL,
+        flush_at INTEGER,
+        last_flush_at INTEGER,
+        expires_at INTEGER,
+        updates INTEGER NOT NULL DEFAULT 0,
+        -- groups due at the same time go out in the order they opened
+        seq INTEGER NOT NULL,
+        PRIMARY KEY (sink, group_key)
+      ) WITHOUT ROWID;
+      CREATE INDEX delivery_groups_flush ON delivery_groups (flush_at) WHERE flush_at IS NOT NULL;
+      CREATE TABLE group_members (
+        sink TEXT NOT NULL,
+        group_key TEXT NOT NULL,
+        member_key TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        notification BLOB NOT NULL,
+        resolved INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        PRIMARY KEY (sink, group_key, member_key)
+      ) WITHOUT ROWID;
+      CREATE INDEX group_members_member ON group_members (sink, member_key);
+
+      CREATE TABLE threads (
+        sink TEXT NOT NULL,
+        key TEXT NOT NULL,
+        value TEXT NOT NULL,
+        updated_at INTEGER NOT NULL,
+        PRIMARY KEY (sink, key)
+      ) WITHOUT ROWID;
+      CREATE INDEX threads_updated ON threads (updated_at);
+    `,
+  },
+];
+
+export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
+
+/** The highest migration recorded (0 for a fresh database). */
+export function currentVersion(db: DatabaseSync): number {
+  db.exec('CREATE TABLE IF NOT EXISTS migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
+  const row = db.prepare('SELECT MAX(version) AS v FROM migrations').get() as { v: number | null };
+  return row.v ?? 0;
+}
+
+/**
+ * Applies every migration above the database's version, each in its own
+ * transaction; returns the versions applied (none when already current).
+ */
+export function migrate(db: DatabaseSync, migrations: readonly Migration[] = MIGRATIONS, now: () => number = Date.now): number[] {
+  const applied: number[] = [];
+  const from = currentVersion(db);
+  const known = migrations.length ? migrations[migrations.length - 1].version : 0;
+  if (from > known) throw new Error(`the state database is at schema version ${from}, newer than this kubeherald knows (${known}): upgrade kubeherald or use another state file`);
+  const record = db.prepare('INSERT INTO migrations (version, name, applied_at) VALUES (?, ?, ?)');
+  for (const m of migrations) {
+    if (m.version <= from) continue;
+    db.exec('BEGIN IMMEDIATE');
+    try {
+      // another process may have migrated between our look and our lock
+      if (currentVersion(db) >= m.version) {
+        db.exec('COMMIT');
+        continue;
+      }
+      db.exec(m.sql);
+      record.run(m.version, m.name, now());
+      db.exec('COMMIT');
+      applied.push(m.version);
+    } catch (err) {
+      db.exec('ROLLBACK');
+      throw new Error(`state database migration ${m.version} (${m.name}) failed: ${(err as Error).message}`, { cause: err });
+    }
+  }
+  return applied;
+}

@@ -1,0 +1,202 @@
+// The outbox table on SQLite: one row per delivery (a notification, or a
+// group of them, for one sink), from pending through inflight to delivered or
+// dead. Statements are prepared once.
+
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import type { DeadLetterFilter, DeliveryMeta, DeliveryRow, DeliveryState, NewDelivery, OutboxCounts, OutboxRepo } from './types.ts';
+
+type Row = Record<string, unknown>;
+
+const META_COLUMNS = 'id, sink, target, ordering_key, state, attempts, next_attempt_at, created_at, members';
+
+function meta(r: Row): DeliveryMeta {
+  return {
+    id: Number(r.id),
+    sink: String(r.sink),
+    target: String(r.target),
+    orderingKey: String(r.ordering_key),
+    state: r.state as DeliveryState,
+    attempts: Number(r.attempts),
+    nextAttemptAt: Number(r.next_attempt_at),
+    createdAt: Number(r.created_at),
+    members: Number(r.members),
+  };
+}
+
+function full(r: Row): DeliveryRow {
+  return {
+    ...meta(r),
+    idempotencyKey: String(r.idempotency_key),
+    payload: r.payload as Uint8Array,
+    groupKey: (r.group_key as string | null) ?? null,
+    groupUpdate: r.group_update === null ? null : Number(r.group_update),
+    updatedAt: Number(r.updated_at),
+    lastError: (r.last_error as string | null) ?? null,
+    lastResponse: (r.last_response as string | null) ?? null,
+    deadReason: (r.dead_reason as string | null) ?? null,
+  };
+}
+
+/** The WHERE clause (and its values) for a dead-letter filter. */
+function deadWhere(f: DeadLetterFilter): { sql: string; args: (string | number)[] } {
+  const parts = ["state = 'dead'"];
+  const args: (string | number)[] = [];
+  if (f.sink !== undefined) {
+    parts.push('sink = ?');
+    args.push(f.sink);
+  }
+  if (f.ids !== undefined) {
+    // an empty id list selects nothing, never everything
+    parts.push(f.ids.length ? `id IN (${f.ids.map(() => '?').join(', ')})` : '0');
+    args.push(...f.ids);
+  }
+  if (f.deadBefore !== undefined) {
+    parts.push('updated_at < ?');
+    args.push(f.deadBefore);
+  }
+  return { sql: parts.join(' AND '), args };
+}
+
+export class SqliteOutbox implements OutboxRepo {
+  #db: DatabaseSync;
+  #s: Record<string, StatementSync>;
+
+  constructor(db: DatabaseSync) {
+    this.#db = db;
+    const p = (sql: string): StatementSync => db.prepare(sql);
+    this.#s = {
+      insert: p(
+        `INSERT INTO outbox (sink, target, ordering_key, idempotency_key, payload, members, group_key, group_update, state, attempts, next_attempt_at, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)`,
+      ),
+      get: p('SELECT * FROM outbox WHERE id = ?'),
+      // "+state" keeps SQLite off the state index: the id range is the short walk here, not every pending row
+      pendingAfter: p(`SELECT ${META_COLUMNS} FROM outbox WHERE id > ? AND +state = 'pending' ORDER BY id LIMIT ?`),
+      // "state IN (…)" repeats the partial index's condition word for word, which is what lets SQLite use it
+      nextInQueue: p(
+        `SELECT ${META_COLUMNS} FROM outbox WHERE state IN ('pending', 'inflight') AND sink = ? AND ordering_key = ? AND id > ? AND state = 'pending' ORDER BY id LIMIT 1`,
+      ),
+      // the partial index holds only open rows, so this reads little more than each queue's first entry
+      queueHeads: p(
+        `SELECT ${META_COLUMNS} FROM outbox WHERE id IN (SELECT MIN(id) FROM outbox WHERE state IN ('pending', 'inflight') GROUP BY sink, ordering_key) ORDER BY id`,
+      ),
+      inflight: p("UPDATE outbox SET state = 'inflight', attempts = attempts + 1, updated_at = ? WHERE id = ?"),
+      delivered: p("UPDATE outbox SET state = 'delivered', updated_at = ?, last_response = ?, last_error = NULL WHERE id = ?"),
+      retry: p("UPDATE outbox SET state = 'pending', updated_at = ?, next_attempt_at = ?, last_error = ?, last_response = ? WHERE id = ?"),
+      dead: p("UPDATE outbox SET state = 'dead', updated_at = ?, dead_reason = ?, last_error = COALESCE(?, last_error), last_response = COALESCE(?, last_response) WHERE id = ?"),
+      recover: p("UPDATE outbox SET state = 'pending', updated_at = ? WHERE state = 'inflight'"),
+      counts: p("SELECT state, COUNT(*) AS n, MIN(CASE WHEN state IN ('pending', 'inflight') THEN created_at END) AS oldest FROM outbox GROUP BY state"),
+      deleteDelivered: p("DELETE FROM outbox WHERE state = 'delivered' AND updated_at < ?"),
+      maxId: p('SELECT COALESCE(MAX(id), 0) AS m FROM outbox'),
+    };
+  }
+
+  insert(d: NewDelivery): number {
+    const r = this.#s.insert.run(
+      d.sink,
+      d.target,
+      d.orderingKey,
+      d.idempotencyKey,
+      d.payload,
+      d.members,
+      d.groupKey ?? null,
+      d.groupUpdate ?? null,
+      d.nextAttemptAt ?? d.createdAt,
+      d.createdAt,
+      d.createdAt,
+    );
+    return Number(r.lastInsertRowid);
+  }
+
+  get(id: number): DeliveryRow | undefined {
+    const r = this.#s.get.get(id) as Row | undefined;
+    return r ? full(r) : undefined;
+  }
+
+  pendingAfter(afterId: number, limit = -1): DeliveryMeta[] {
+    return (this.#s.pendingAfter.all(afterId, limit) as Row[]).map(meta);
+  }
+
+  nextInQueue(sink: string, orderingKey: string, afterId: number): DeliveryMeta | undefined {
+    const r = this.#s.nextInQueue.get(sink, orderingKey, afterId) as Row | undefined;
+    return r ? meta(r) : undefined;
+  }
+
+  queueHeads(): DeliveryMeta[] {
+    return (this.#s.queueHeads.all() as Row[]).map(meta);
+  }
+
+  markInflight(id: number, now: number): void {
+    this.#s.inflight.run(now, id);
+  }
+
+  markDelivered(id: number, now: number, response: string | null): void {
+    this.#s.delivered.run(now, response, id);
+  }
+
+  markRetry(id: number, now: number, nextAttemptAt: number, error: string, response: string | null): void {
+    this.#s.retry.run(now, nextAttemptAt, error, response, id);
+  }
+
+  markDead(id: number, now: number, reason: string, error: string | null, response: string | null): void {
+    this.#s.dead.run(now, reason, error, response, id);
+  }
+
+  recoverInflight(now: number): number {
+    return Number(this.#s.recover.run(now).changes);
+  }
+
+  listDead(filter: DeadLetterFilter = {}): DeliveryRow[] {
+    const w = deadWhere(filter);
+    const limit = filter.limit ?? -1;
+    return (this.#db.prepare(`SELECT * FROM outbox WHERE ${w.sql} ORDER BY id LIMIT ?`).all(...w.args, limit) as Row[]).map(full);
+  }
+
+  replayDead(filter: DeadLetterFilter, now: number): number[] {
+    const w = deadWhere(filter);
+    const rows = (this.#db.prepare(`SELECT * FROM outbox WHERE ${w.sql} ORDER BY id`).all(...w.args) as Row[]).map(full);
+    const del = this.#db.prepare('DELETE FROM outbox WHERE id = ?');
+    // a new row (a new, higher id) puts the replay behind what is queued now, and a running
+    // kubeherald finds it by looking for ids above the last it saw
+    return rows.map((r) => {
+      del.run(r.id);
+      return this.insert({
+        sink: r.sink,
+        target: r.target,
+        orderingKey: r.orderingKey,
+        idempotencyKey: r.idempotencyKey,
+        payload: r.payload,
+        members: r.members,
+        groupKey: r.groupKey ?? undefined,
+        groupUpdate: r.groupUpdate ?? undefined,
+        createdAt: now,
+      });
+    });
+  }
+
+  purgeDead(filter: DeadLetterFilter): number {
+    const w = deadWhere(filter);
+    return Number(this.#db.prepare(`DELETE FROM outbox WHERE ${w.sql}`).run(...w.args).changes);
+  }
+
+  counts(): OutboxCounts {
+    const out: OutboxCounts = { pending: 0, inflight: 0, delivered: 0, dead: 0, oldestOpenAt: undefined };
+    for (const r of this.#s.counts.all() as Row[]) {
+      out[r.state as DeliveryState] = Number(r.n);
+      if (r.oldest !== null && (out.oldestOpenAt === undefined || Number(r.oldest) < out.oldestOpenAt)) out.oldestOpenAt = Number(r.oldest);
+    }
+    return out;
+  }
+
+  deleteDelivered(before: number): number {
+    return Number(this.#s.deleteDelivered.run(before).changes);
+  }
+
+  deleteDeadBefore(before: number): number {
+    return this.purgeDead({ deadBefore: before });
+  }
+
+  maxId(): number {
+    return Number((this.#s.maxId.get() as Row).m);
+  }
+}

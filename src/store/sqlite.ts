@@ -1,0 +1,202 @@
+// The embedded store: one SQLite file through Node's built-in node:sqlite,
+// in WAL mode so readers (the dlq command) never block the writer.
+//
+// Durability: in WAL mode synchronous=FULL fsyncs the log at every commit, so
+// a commit survives power loss, not only a crash of this process; NORMAL
+// syncs only at checkpoints and may lose the last commits on power loss. FULL
+// costs about 0.1 ms per commit on the SSD we measured (NORMAL about 0.02 ms),
+// well within the delivery targets, so it is the default.
+
+import { closeSync, mkdirSync, openSync, statSync } from 'node:fs';
+import { DatabaseSync } from 'node:sqlite';
+import { dirname } from 'node:path';
+import { currentVersion, migrate } from './migrations.ts';
+import { SqliteGroups } from './groups.ts';
+import { SqliteOutbox } from './outbox.ts';
+import { SqliteDedup, SqliteFlood, SqliteReminders, SqliteThreads, SqliteTracker } from './state.ts';
+import type { PruneCounts, RetentionPolicy, Store } from './types.ts';
+
+export interface StoreLogger {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+}
+
+export interface SqliteStoreOptions {
+  /** the database file, created with its directory when missing; ":memory:" for tests */
+  path: string;
+  /** default "full": every commit durable (see above) */
+  synchronous?: 'full' | 'normal';
+  /**
+   * Return rows left inflight by a process that died to pending (default
+   * true). Only the process that delivers may do this: the dlq command opens
+   * with false so it never touches a running kubeherald's deliveries.
+   */
+  recover?: boolean;
+  /** refuse to create the file (the dlq command on a mistyped path) */
+  mustExist?: boolean;
+  /** how long to wait for another process's write lock (default 5 s) */
+  busyTimeoutMs?: number;
+  /** the time thread refs are stamped with (default Date.now) */
+  now?: () => number;
+  log?: StoreLogger;
+}
+
+/** WAL files are truncated back to this after a checkpoint, so a burst does not leave a big file behind. */
+const JOURNAL_SIZE_LIMIT = 16 * 1024 * 1024;
+
+export class SqliteStore implements Store {
+  readonly path: string;
+  readonly outbox: SqliteOutbox;
+  readonly dedup: SqliteDedup;
+  readonly tracker: SqliteTracker;
+  readonly flood: SqliteFlood;
+  readonly reminders: SqliteReminders;
+  readonly groups: SqliteGroups;
+  readonly threads: SqliteThreads;
+  /** the underlying connection, for tests and diagnostics */
+  readonly db: DatabaseSync;
+  #depth = 0;
+  #rollbackHooks: (() => void)[] = [];
+
+  constructor(opts: SqliteStoreOptions) {
+    this.path = opts.path;
+    const memory = opts.path === ':memory:';
+    if (!memory) prepareFile(opts.path, opts.mustExist ?? false);
+    this.db = new DatabaseSync(opts.path, { timeout: opts.busyTimeoutMs ?? 5000 });
+    try {
+      // only takes effect on a new, empty database, which is when it matters: freed pages can be returned
+      this.db.exec('PRAGMA auto_vacuum = INCREMENTAL');
+      if (!memory) {
+        const mode = (this.db.prepare('PRAGMA journal_mode = WAL').get() as { journal_mode: string }).journal_mode;
+        if (mode !== 'wal') throw new Error(`cannot switch ${opts.path} to WAL mode (journal mode is ${mode}): is it on a network file system?`);
+      }
+      this.db.exec(`PRAGMA synchronous = ${(opts.synchronous ?? 'full').toUpperCase()}`);
+      this.db.exec(`PRAGMA journal_size_limit = ${JOURNAL_SIZE_LIMIT}`);
+      const applied = migrate(this.db);
+      if (applied.length) opts.log?.info({ path: opts.path, versions: applied }, 'state database migrated');
+      const hooks = { onRollback: (fn: () => void) => void this.#rollbackHooks.push(fn) };
+      this.outbox = new SqliteOutbox(this.db);
+      this.dedup = new SqliteDedup(this.db);
+      this.tracker = new SqliteTracker(this.db, hooks);
+      this.flood = new SqliteFlood(this.db);
+      this.reminders = new SqliteReminders(this.db);
+      this.groups = new SqliteGroups(this.db);
+      this.threads = new SqliteThreads(this.db, opts.now ?? Date.now);
+      if (opts.recover ?? true) {
+        const recovered = this.transaction(() => this.outbox.recoverInflight(opts.now?.() ?? Date.now()));
+        if (recovered) opts.log?.warn({ path: opts.path, deliveries: recovered }, 'deliveries in flight when kubeherald last stopped will be attempted again');
+      }
+    } catch (err) {
+      this.db.close();
+      throw err;
+    }
+  }
+
+  transaction<T>(fn: () => T): T {
+    const depth = this.#depth;
+    this.db.exec(depth === 0 ? 'BEGIN IMMEDIATE' : `SAVEPOINT s${depth}`);
+    this.#depth++;
+    let result: T;
+    try {
+      result = fn();
+      if (typeof (result as { then?: unknown } | undefined)?.then === 'function') {
+        throw new Error('store.transaction(fn): fn returned a promise; a transaction must not span an await');
+      }
+    } catch (err) {
+      this.#depth--;
+      this.#rollback(depth);
+      throw err;
+    }
+    this.#depth--;
+    if (depth > 0) {
+      this.db.exec(`RELEASE s${depth}`);
+      return result;
+    }
+    try {
+      this.db.exec('COMMIT');
+    } catch (err) {
+      // a failed COMMIT (disk full, I/O error) may leave the transaction open
+      this.#rollback(0);
+      throw err;
+    }
+    this.#rollbackHooks = [];
+    return result;
+  }
+
+  #rollback(depth: number): void {
+    if (depth === 0) {
+      if (this.db.isTransaction) this.db.exec('ROLLBACK');
+    } else {
+      this.db.exec(`ROLLBACK TO s${depth}`);
+      this.db.exec(`RELEASE s${depth}`);
+    }
+    // caches of what was written are dropped whichever level rolled back: cheap, and always safe
+    const hooks = this.#rollbackHooks;
+    if (depth === 0) this.#rollbackHooks = [];
+    for (const h of hooks) h();
+  }
+
+  prune(now: number, policy: RetentionPolicy): PruneCounts {
+    const counts = this.transaction(
+      (): PruneCounts => ({
+        delivered: this.outbox.deleteDelivered(now - policy.deliveredMs),
+        dead: policy.deadMs > 0 ? this.outbox.deleteDeadBefore(now - policy.deadMs) : 0,
+        dedup: this.dedup.deleteBefore(now - policy.dedupMs),
+        flood: this.flood.deleteExpired(now, now - policy.dedupMs),
+        groups: this.groups.deleteExpired(now),
+        // an incident still firing is re-sent (and re-stamped) every repeat interval, so only the forgotten get this old
+        reminders: this.reminders.deleteBefore(now - policy.dedupMs),
+        threads: this.threads.deleteBefore(now - policy.threadsMs),
+      }),
+    );
+    // hand freed pages back, so the file shrinks after a burst instead of only ceasing to grow
+    this.db.exec('PRAGMA incremental_vacuum');
+    if (this.path !== ':memory:') this.db.exec('PRAGMA wal_checkpoint(TRUNCATE)');
+    return counts;
+  }
+
+  sizeBytes(): number {
+    if (this.path === ':memory:') {
+      const pages = (this.db.prepare('PRAGMA page_count').get() as { page_count: number }).page_count;
+      const size = (this.db.prepare('PRAGMA page_size').get() as { page_size: number }).page_size;
+      return pages * size;
+    }
+    return fileSize(this.path) + fileSize(`${this.path}-wal`);
+  }
+
+  schemaVersion(): number {
+    return currentVersion(this.db);
+  }
+
+  close(): void {
+    if (this.db.isOpen) this.db.close();
+  }
+}
+
+/** Opens (creating if need be) and migrates a state database. */
+export function openSqliteStore(opts: SqliteStoreOptions): SqliteStore {
+  return new SqliteStore(opts);
+}
+
+function fileSize(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
+}
+
+// Notifications can carry what the cluster says about itself: the file is
+// the owner's alone (SQLite would create it with the umask's mode).
+function prepareFile(path: string, mustExist: boolean): void {
+  if (mustExist) {
+    try {
+      statSync(path);
+    } catch {
+      throw new Error(`no state database at ${path}`);
+    }
+    return;
+  }
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  closeSync(openSync(path, 'a', 0o600));
+}

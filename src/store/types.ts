@@ -1,0 +1,250 @@
+// The store: everything kubeherald must remember across restarts, behind one
+// small interface so the embedded SQLite default can later be joined by
+// PostgreSQL for several replicas. Calls are synchronous (node:sqlite is), and
+// every write made inside store.transaction() commits or rolls back as one.
+
+import type { TrackedIncident, TrackerState } from '../detect/tracker.ts';
+
+export type DeliveryState = 'pending' | 'inflight' | 'delivered' | 'dead';
+
+/** A delivery to write: one notification (or one group of them) for one sink. */
+export interface NewDelivery {
+  sink: string;
+  /** where in the sink it goes (a Slack channel, a Telegram chat); rate limits apply per target */
+  target: string;
+  /** deliveries sharing an ordering key are attempted one at a time, in id order */
+  orderingKey: string;
+  idempotencyKey: string;
+  /** protobuf binary: one Notification, or size-delimited Notifications when groupKey is set */
+  payload: Uint8Array;
+  /** notifications in the payload */
+  members: number;
+  groupKey?: string;
+  /** 0 for a group's first message, then 1, 2 … for its updates */
+  groupUpdate?: number;
+  /** epoch ms */
+  createdAt: number;
+  /** epoch ms; defaults to createdAt */
+  nextAttemptAt?: number;
+}
+
+/** What the delivery scheduler needs to know about a row, without its payload. */
+export interface DeliveryMeta {
+  id: number;
+  sink: string;
+  target: string;
+  orderingKey: string;
+  state: DeliveryState;
+  attempts: number;
+  nextAttemptAt: number;
+  createdAt: number;
+  /** notifications in the payload */
+  members: number;
+}
+
+export interface DeliveryRow extends DeliveryMeta {
+  idempotencyKey: string;
+  payload: Uint8Array;
+  groupKey: string | null;
+  groupUpdate: number | null;
+  updatedAt: number;
+  lastError: string | null;
+  lastResponse: string | null;
+  /** why it is dead: "permanent", "expired" … */
+  deadReason: string | null;
+}
+
+/** Selects dead letters for `dlq list|replay|purge`; every given field must match. */
+export interface DeadLetterFilter {
+  sink?: string;
+  ids?: number[];
+  /** only those dead-lettered before this time (epoch ms) */
+  deadBefore?: number;
+  limit?: number;
+}
+
+export interface OutboxCounts {
+  pending: number;
+  inflight: number;
+  delivered: number;
+  dead: number;
+  /** created_at of the oldest pending or inflight row (epoch ms) */
+  oldestOpenAt: number | undefined;
+}
+
+export interface OutboxRepo {
+  /** Adds a pending delivery; returns its id (ids only grow, so they give the order). */
+  insert(d: NewDelivery): number;
+  get(id: number): DeliveryRow | undefined;
+  /** Pending rows with an id above `afterId`, oldest first (no payloads). */
+  pendingAfter(afterId: number, limit?: number): DeliveryMeta[];
+  /** The first pending row of one queue with an id above `afterId`. */
+  nextInQueue(sink: string, orderingKey: string, afterId: number): DeliveryMeta | undefined;
+  /** The first pending or inflight row of every queue. */
+  queueHeads(): DeliveryMeta[];
+  markInflight(id: number, now: number): void;
+  markDelivered(id: number, now: number, response: string | null): void;
+  markRetry(id: number, now: number, nextAttemptAt: number, error: string, response: string | null): void;
+  markDead(id: number, now: number, reason: string, error: string | null, response: string | null): void;
+  /** Rows left inflight by a process that died go back to pending; returns how many. */
+  recoverInflight(now: number): number;
+  listDead(filter?: DeadLetterFilter): DeliveryRow[];
+  /** Dead letters become new pending rows (at the end of their queue, attempts reset); returns the new ids. */
+  replayDead(filter: DeadLetterFilter, now: number): number[];
+  purgeDead(filter: DeadLetterFilter): number;
+  counts(): OutboxCounts;
+  deleteDelivered(before: number): number;
+  maxId(): number;
+}
+
+/** (sink, idempotency key) pairs already enqueued, so a notification is never queued twice for one sink. */
+export interface DedupRepo {
+  /** Records the pair; false when it was already there. */
+  claim(sink: string, idempotencyKey: string, now: number): boolean;
+  has(sink: string, idempotencyKey: string): boolean;
+  deleteBefore(before: number): number;
+}
+
+/** The incident tracker's state, kept incident by incident so a change writes one row, not the whole snapshot. */
+export interface TrackerRepo {
+  load(): TrackerState;
+  /** Writes what differs from the last state saved or loaded. */
+  save(state: TrackerState): void;
+  putIncident(i: TrackedIncident): void;
+  deleteIncident(key: string): void;
+  putEdge(key: string, objectUid: string): void;
+  deleteEdge(key: string): void;
+}
+
+/** An open flood window: FIRING notifications with this key fold into the first. */
+export interface FloodEntry {
+  sink: string;
+  floodKey: string;
+  firstIdempotencyKey: string;
+  /** the group the first went into, when the sink groups */
+  groupKey: string | null;
+  openedAt: number;
+  windowEndsAt: number;
+  folded: number;
+}
+
+export interface FloodRepo {
+  get(sink: string, floodKey: string): FloodEntry | undefined;
+  open(e: Omit<FloodEntry, 'folded'>): void;
+  /** Counts one more folded notification and remembers its incident, so its RESOLVED folds too. */
+  fold(sink: string, floodKey: string, incidentKey: string, now: number): void;
+  wasFolded(sink: string, incidentKey: string): boolean;
+  forgetFolded(sink: string, incidentKey: string): void;
+  deleteExpired(now: number, foldedBefore: number): number;
+}
+
+export interface ReminderRow {
+  sink: string;
+  incidentKey: string;
+  /** the FIRING notification as first enqueued (protobuf binary) */
+  notification: Uint8Array;
+  lastSentAt: number;
+  repeats: number;
+}
+
+export interface ReminderRepo {
+  put(sink: string, incidentKey: string, notification: Uint8Array, now: number): void;
+  list(sink: string): ReminderRow[];
+  sent(sink: string, incidentKey: string, now: number): void;
+  delete(sink: string, incidentKey: string): void;
+  /** The earliest last_sent_at per sink, for the next reminder's timer. */
+  earliest(): { sink: string; lastSentAt: number }[];
+  /** Rows not sent since `before`: incidents that ended unnoticed, or events that never resolve. */
+  deleteBefore(before: number): number;
+}
+
+export interface GroupRow {
+  sink: string;
+  groupKey: string;
+  target: string;
+  orderingKey: string;
+  openedAt: number;
+  /** when its next message is due; null once flushed with nothing new since */
+  flushAt: number | null;
+  lastFlushAt: number | null;
+  /** a flushed group that nothing joined by then is closed */
+  expiresAt: number | null;
+  updates: number;
+}
+
+export interface GroupMember {
+  memberKey: string;
+  notification: Uint8Array;
+  resolved: boolean;
+  seq: number;
+}
+
+export interface GroupRepo {
+  get(sink: string, groupKey: string): GroupRow | undefined;
+  /** The live group holding a member (by incident key), if any. */
+  groupOfMember(sink: string, memberKey: string): string | undefined;
+  upsertGroup(g: GroupRow): void;
+  upsertMember(sink: string, groupKey: string, m: Omit<GroupMember, 'seq'>, now: number): void;
+  members(sink: string, groupKey: string): GroupMember[];
+  deleteResolvedMembers(sink: string, groupKey: string): void;
+  deleteGroup(sink: string, groupKey: string): void;
+  due(now: number): GroupRow[];
+  nextFlushAt(): number | undefined;
+  deleteExpired(now: number): number;
+}
+
+/** Per-sink key → value, e.g. the Slack thread ts of an incident's first message. */
+export interface ThreadStore {
+  get(key: string): string | undefined;
+  set(key: string, value: string): void;
+  delete(key: string): void;
+}
+
+export interface ThreadRepo {
+  forSink(sink: string): ThreadStore;
+  deleteBefore(before: number): number;
+}
+
+/** How long what is no longer needed is kept (ms); 0 for dead letters means until purged. */
+export interface RetentionPolicy {
+  deliveredMs: number;
+  deadMs: number;
+  dedupMs: number;
+  /** thread refs not touched for this long are forgotten */
+  threadsMs: number;
+}
+
+export interface PruneCounts {
+  delivered: number;
+  dead: number;
+  dedup: number;
+  flood: number;
+  groups: number;
+  reminders: number;
+  threads: number;
+}
+
+export interface Store {
+  /** the database file (":memory:" for an in-memory store) */
+  readonly path: string;
+  /**
+   * Runs fn in one transaction: every write inside commits together, durably,
+   * or (if fn throws) not at all. Nested calls are savepoints of the outer one.
+   * fn must be synchronous.
+   */
+  transaction<T>(fn: () => T): T;
+  readonly outbox: OutboxRepo;
+  readonly dedup: DedupRepo;
+  readonly tracker: TrackerRepo;
+  readonly flood: FloodRepo;
+  readonly reminders: ReminderRepo;
+  readonly groups: GroupRepo;
+  readonly threads: ThreadRepo;
+  /** Deletes what retention allows (in one transaction) and returns freed pages to the file system. */
+  prune(now: number, policy: RetentionPolicy): PruneCounts;
+  /** The database's size on disk, write-ahead log included (a metric). */
+  sizeBytes(): number;
+  /** The schema version the database is at. */
+  schemaVersion(): number;
+  close(): void;
+}

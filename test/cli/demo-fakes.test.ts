@@ -1,0 +1,193 @@
+// `npm run demo:fakes`: the demo delivering to every platform's fake at
+// once, through the real sinks and their official clients. Each fake must
+// show the demo's incidents as its platform would (the crash loop firing and
+// resolving, threads, signatures, documents), and the demo's own verdict
+// must still pass.
+
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import {
+  type DemoFakes,
+  DATA_STREAM,
+  demoFakesConfig,
+  FAKE_SINK_TYPES,
+  formatFakesSummary,
+  parseSinkTypes,
+  renderTelegramMessage,
+  slackPlain,
+  startDemoFakes,
+  WEBHOOK_PATH,
+} from '../../scripts/demo-fakes.ts';
+import { type DemoRun, runDemo } from '../../src/cli/demo.ts';
+import { type Notification, Severity, State } from '../../src/model/notification.ts';
+
+const DINGTALK_PER_MINUTE = 20;
+
+const isCrashLoop = (n: Notification, state: State): boolean => n.reason === 'CrashLoopBackOff' && n.state === state;
+
+describe('demo:fakes — the demo against every platform fake at once', () => {
+  let fakes: DemoFakes;
+  let run: DemoRun;
+  let dir: string;
+  let logs = '';
+  let total = 0;
+  let firing: Notification;
+  let resolved: Notification;
+
+  before(
+    async () => {
+      // Teams takes 4 requests a second; `demo` hands each notification to a
+      // sink once, so at 60× a burst would be throttled and lost. Throttling
+      // itself is covered by the Teams sink's send tests.
+      fakes = await startDemoFakes(FAKE_SINK_TYPES, { teamsPerSecond: 1000 });
+      dir = mkdtempSync(join(tmpdir(), 'kubeherald-demo-fakes-test-'));
+      const configFile = join(dir, 'kubeherald.yaml');
+      // pretty logs go through process.stderr.write, so the test can read them
+      writeFileSync(configFile, demoFakesConfig(fakes, { console: false }) + 'log:\n  format: pretty\n');
+      const write = process.stderr.write;
+      process.stderr.write = ((chunk: string | Uint8Array) => {
+        logs += String(chunk);
+        return true;
+      }) as typeof process.stderr.write;
+      try {
+        run = await runDemo({ once: true, speed: 60, configFile, logLevel: 'warn', env: fakes.env });
+      } finally {
+        process.stderr.write = write;
+      }
+      total = run.notifications.length;
+      firing = run.notifications.find((n) => isCrashLoop(n, State.FIRING))!;
+      resolved = run.notifications.find((n) => isCrashLoop(n, State.RESOLVED))!;
+    },
+    { timeout: 30_000 },
+  );
+
+  after(async () => {
+    await fakes?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('still passes the demo verdict, crash loop firing and resolved included', () => {
+    assert.ok(run.report, 'runDemo --once returns a report');
+    assert.equal(run.report.ok, true, JSON.stringify(run.report.results.filter((r) => !r.ok)));
+    assert.ok(firing, 'a CrashLoopBackOff firing notification');
+    assert.ok(resolved, 'a CrashLoopBackOff resolved notification');
+    assert.equal(resolved.incidentKey, firing.incidentKey);
+  });
+
+  it('Slack: every notification, the crash loop a message whose thread gets the resolution and whose colour turns green', () => {
+    const slack = fakes.slack!;
+    assert.equal(slack.messages.length, total);
+    assert.equal(slack.calls.filter((c) => c.status !== 200).length, 0);
+    const posted = slack.calls.find((c) => c.method === 'chat.postMessage' && c.params.thread_ts === undefined && String(c.params.text).includes(`FIRING critical CrashLoopBackOff: ${firing.title}`));
+    assert.ok(posted, 'the crash loop posted in the channel');
+    const parent = slack.parents().find((m) => m.ts === (posted.response as { ts: string }).ts)!;
+    // updated in place when it resolved: the channel shows it green, resolved
+    assert.ok(parent.updates >= 1);
+    assert.equal(parent.text, `✅ RESOLVED critical CrashLoopBackOff: ${firing.title}`);
+    assert.equal((parent.attachments?.[0] as { color: string }).color, '#2EB67D');
+    const replies = slack.replies(parent.ts);
+    assert.ok(
+      replies.some((r) => /RESOLVED/.test(r.text ?? '') && r.text?.includes('CrashLoopBackOff')),
+      `a resolved reply in the thread: ${JSON.stringify(replies.map((r) => r.text))}`,
+    );
+    const text = fakes.report().find((r) => r.type === 'slack')!.texts.find((t) => t.startsWith(`↳ reply in the thread of ${parent.ts}`) && t.includes('CrashLoopBackOff'));
+    assert.ok(text, 'the rendering shows the reply in its thread');
+    assert.match(text, /^▌#2EB67D /m);
+  });
+
+  it('Telegram: every notification in the forum topic, info ones silent, the crash loop firing and resolved', () => {
+    const telegram = fakes.telegram!;
+    assert.equal(telegram.messages.length, total);
+    assert.ok(telegram.messages.every((m) => m.message_thread_id === 7 && m.parse_mode === 'HTML'));
+    const info = run.notifications.filter((n) => n.severity === Severity.INFO && n.state === State.FIRING).length;
+    assert.equal(telegram.messages.filter((m) => m.disable_notification).length, info);
+    const plain = telegram.messages.map((m) => m.plain);
+    assert.ok(plain.some((p) => p.startsWith('🔴 FIRING · critical · CrashLoopBackOff\n') && p.includes(firing.title)), plain.join('\n---\n'));
+    assert.ok(plain.some((p) => /^✅ RESOLVED · critical · CrashLoopBackOff\n/.test(p) && p.includes(resolved.message)));
+  });
+
+  it('Teams: every notification as a card the Adaptive Card schema accepts, the crash loop firing and resolved', () => {
+    const teams = fakes.teams!;
+    assert.equal(teams.cards.length, total);
+    assert.deepEqual(teams.posts.map((p) => p.status).filter((s) => s !== 202), []);
+    const texts = fakes.report().find((r) => r.type === 'teams')!.texts;
+    assert.ok(texts.some((t) => t.startsWith('FIRING · critical · CrashLoopBackOff\n') && t.includes(firing.title)));
+    assert.ok(texts.some((t) => t.startsWith('RESOLVED · critical · CrashLoopBackOff\n') && t.includes(resolved.message)));
+  });
+
+  it('DingTalk: signed messages, in order, until the sink holds back the 21st in a minute rather than earn the penalty', () => {
+    const dingtalk = fakes.dingtalk!;
+    const delivered = Math.min(total, DINGTALK_PER_MINUTE);
+    assert.equal(dingtalk.messages.length, delivered);
+    // the held-back ones never reached the robot: no 130101, no 10-minute penalty
+    assert.deepEqual(dingtalk.requests.map((r) => r.errcode), Array(delivered).fill(0));
+    assert.ok(dingtalk.requests.every((r) => r.query.has('timestamp') && r.query.has('sign')));
+    const titles = dingtalk.messages.map((m) => (m.body.markdown as { title: string }).title);
+    const expected = run.notifications.slice(0, delivered).map((n) => `: ${n.title}`);
+    titles.forEach((t, i) => assert.ok(t.endsWith(expected[i]), `message ${i}: ${t} ≠ …${expected[i]}`));
+    assert.ok(titles.some((t) => t.startsWith('FIRING · critical · CrashLoopBackOff: ')));
+    const heldBack = logs.split('\n').filter((l) => l.includes('sink=dingtalk') && l.includes('held back')).length;
+    assert.equal(heldBack, total - delivered);
+  });
+
+  it('webhook: every notification once, in order, each signature checked by the documented verifier', () => {
+    const accepted = fakes.webhook!.accepted(WEBHOOK_PATH);
+    assert.equal(fakes.webhook!.received.length, total);
+    assert.deepEqual(
+      accepted.map((r) => (r.body as { idempotencyKey: string }).idempotencyKey),
+      run.notifications.map((n) => n.idempotencyKey),
+    );
+    assert.ok(accepted.every((r) => r.verified === true && r.headers['webhook-id'] === (r.body as { idempotencyKey: string }).idempotencyKey));
+    const states = accepted.filter((r) => (r.body as { reason: string }).reason === 'CrashLoopBackOff').map((r) => (r.body as { state: string }).state);
+    assert.deepEqual(states, ['STATE_FIRING', 'STATE_RESOLVED']);
+  });
+
+  it('Elasticsearch: one document per notification, _id the idempotency key, the crash loop firing and resolved', () => {
+    const docs = fakes.elasticsearch!.documents(DATA_STREAM);
+    assert.deepEqual(docs.map((d) => d._id).sort(), run.notifications.map((n) => n.idempotencyKey).sort());
+    const crash = docs.filter((d) => (d._source.event as { reason: string }).reason === 'CrashLoopBackOff');
+    assert.deepEqual(crash.map((d) => (d._source.event as { action: string }).action), ['firing', 'resolved']);
+    assert.equal(crash[0]._source['@timestamp'], new Date(Number(firing.eventTime!.seconds) * 1000 + Math.floor(firing.eventTime!.nanos / 1e6)).toISOString());
+  });
+
+  it('the summary counts what each fake received and shows its last message', () => {
+    const summary = formatFakesSummary(fakes.report(), total);
+    for (const type of ['slack', 'telegram', 'teams', 'webhook', 'elasticsearch']) {
+      assert.match(summary, new RegExp(`^── ${type}: ${total} of ${total} notifications received \\(`, 'm'));
+    }
+    assert.match(summary, new RegExp(`^── dingtalk: ${DINGTALK_PER_MINUTE} of ${total} notifications received \\(${DINGTALK_PER_MINUTE} requests signed; 0 requests over the 20-a-minute limit\\)`, 'm'));
+    assert.match(summary, /did not reach a fake; the errors above say why/);
+    const last = run.notifications.at(-1)!;
+    assert.ok(summary.includes(last.message), 'the last message is shown');
+  });
+
+  it('puts no credential in the logs or the summary', () => {
+    const summary = formatFakesSummary(fakes.report(), total);
+    for (const [name, value] of Object.entries(fakes.env)) {
+      assert.ok(!logs.includes(value), `${name} appears in the logs`);
+      assert.ok(!summary.includes(value), `${name} appears in the summary`);
+    }
+  });
+});
+
+describe('demo:fakes helpers', () => {
+  it('parses the platforms named on the command line', () => {
+    assert.deepEqual(parseSinkTypes(['all']), [...FAKE_SINK_TYPES]);
+    assert.deepEqual(parseSinkTypes(['teams', 'slack', 'teams']), ['teams', 'slack']);
+    assert.throws(() => parseSinkTypes(['slack', 'discord']), /unknown platform "discord"\nusage: npm run demo:fakes -- <slack\|telegram\|teams\|dingtalk\|webhook\|elasticsearch\|all>/);
+    assert.throws(() => parseSinkTypes([]), /name at least one platform/);
+  });
+
+  it('renders Slack mrkdwn as a reader sees it', () => {
+    assert.equal(slackPlain('*FIRING* · <!date^1700000000^{date_short_pretty}|2023-11-14 22:13 UTC> · <https://x.example/a?b=1|open>'), 'FIRING · 2023-11-14 22:13 UTC · open (https://x.example/a?b=1)');
+    assert.equal(slackPlain('a &lt;b&gt; &amp;lt;'), 'a <b> &lt;');
+  });
+
+  it('renders a Telegram message with where and how it arrived', () => {
+    const m = { chat_id: -100, message_id: 5, text: '<b>x</b>', plain: 'x', message_thread_id: 7, disable_notification: true, reply_to: 3 };
+    assert.equal(renderTelegramMessage(m), '[topic 7, silent, reply to 3]\nx');
+  });
+});

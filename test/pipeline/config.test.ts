@@ -1,0 +1,64 @@
+// Delivery settings: the config section's defaults and checks, per-sink
+// overrides, platform rate limits, and the resolved policy in ms.
+
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { z } from 'zod';
+import { strict } from '../../src/config/fields.ts';
+import { deliverySchema, PLATFORM_RATE_LIMITS, resolvePolicies, sinkDeliveryFields, sinkPolicy } from '../../src/pipeline/config.ts';
+
+const global = deliverySchema.parse({});
+
+describe('delivery policy', () => {
+  it('defaults: 8 at once, 24 h max age, backoff 1 s ×2 up to 5 min, reminders every 4 h, flood 10 min, groups by namespace/owner/reason 10 s / 5 min', () => {
+    assert.deepEqual(sinkPolicy(global, 'webhook', undefined), {
+      concurrency: 8,
+      backoff: { baseMs: 1000, factor: 2, capMs: 300_000 },
+      maxAgeMs: 86_400_000,
+      sendTimeoutMs: 30_000,
+      rateLimits: [],
+      repeatIntervalMs: 14_400_000,
+      floodWindowMs: 600_000,
+      groupBy: ['namespace', 'owner', 'reason'],
+      groupWaitMs: 10_000,
+      groupIntervalMs: 300_000,
+    });
+  });
+
+  it('takes the platform rate limits by sink type', () => {
+    assert.deepEqual(sinkPolicy(global, 'slack', undefined).rateLimits, [{ count: 1, perMs: 1000, scope: 'target' }]);
+    assert.deepEqual(sinkPolicy(global, 'dingtalk', undefined).rateLimits, [{ count: 20, perMs: 60_000, scope: 'target' }]);
+    assert.deepEqual(sinkPolicy(global, 'teams', undefined).rateLimits, PLATFORM_RATE_LIMITS.teams);
+    assert.equal(sinkPolicy(global, 'telegram', undefined).rateLimits.length, 3);
+  });
+
+  it('a sink overrides what it sets, backoff key by key, rate limits as a whole', () => {
+    const Sink = strict({ name: z.string(), type: z.literal('slack'), ...sinkDeliveryFields });
+    const cfg = Sink.parse({ name: 'ops', type: 'slack', delivery: { concurrency: 2, backoff: { maxSeconds: 60 }, groupBy: [], rateLimits: [{ count: 3, perSeconds: 0.5 }] } });
+    const p = resolvePolicies(global, [cfg]).forSink('ops');
+    assert.equal(p.concurrency, 2);
+    assert.deepEqual(p.backoff, { baseMs: 1000, factor: 2, capMs: 60_000 });
+    assert.deepEqual(p.groupBy, []);
+    assert.deepEqual(p.rateLimits, [{ count: 3, perMs: 500, scope: 'target' }]);
+    assert.equal(p.repeatIntervalMs, 14_400_000);
+    assert.deepEqual(resolvePolicies(global, [{ name: 'x', type: 'slack', delivery: { rateLimits: [] } }]).forSink('x').rateLimits, [], '[] means no limits');
+    assert.throws(() => resolvePolicies(global, []).forSink('nope'), /not configured/);
+    assert.equal(Sink.parse({ name: 'a', type: 'slack' }).delivery, undefined);
+    assert.equal(Sink.parse({ name: 'a', type: 'slack', delivery: null }).delivery, undefined);
+  });
+
+  it('reports bad values and unknown keys by path', () => {
+    const r = deliverySchema.safeParse({ groupBy: ['namespace', 'pod'], backoff: { factor: 0.5, baseSeconds: 0 }, concurrency: 0, groupWait: 5 });
+    assert.equal(r.success, false);
+    const issues = r.error!.issues.map((i) => `${i.path.join('.')}: ${i.message}`).sort();
+    assert.deepEqual(issues, [
+      'backoff.baseSeconds: expected a number of seconds > 0, got 0',
+      'backoff.factor: expected a number ≥ 1, got 0.5',
+      'concurrency: expected an integer ≥ 1, got 0',
+      'groupBy.1: expected one of cluster, namespace, owner, object, kind, reason, severity, detector, node or label:<name>',
+      'groupWait: unknown key; did you mean "groupWaitSeconds"?',
+    ]);
+    assert.deepEqual(deliverySchema.parse({ groupBy: ['label:app.kubernetes.io/name'] }).groupBy, ['label:app.kubernetes.io/name']);
+    assert.deepEqual(deliverySchema.parse({ groupBy: null }).groupBy, [], 'an empty `groupBy:` means no grouping');
+  });
+});

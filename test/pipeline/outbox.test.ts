@@ -1,0 +1,195 @@
+// The way in: dedup (also across a reopen of the file), flood folding,
+// grouping (with its updates, and across a restart) and repeat reminders.
+
+import assert from 'node:assert/strict';
+import { afterEach, describe, it } from 'node:test';
+import { type Notification, State } from '../../src/model/notification.ts';
+import { T0, note } from './helpers.ts';
+import { Harness } from './harness.ts';
+
+let h: Harness | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+const pods = (ns: readonly Notification[]): string[] => ns.map((n) => n.involvedObject!.name);
+const MIN = 60_000;
+
+describe('dedup', () => {
+  it('never enqueues a (notification, sink) pair twice, also after the file is reopened', async () => {
+    h = new Harness({ sinks: ['a', 'b'] });
+    const n = note({ pod: 'web-1' });
+    assert.equal(h.enqueue([n]).queued, 2);
+    assert.deepEqual(h.enqueue([n]), { queued: 0, grouped: 0, deduplicated: 2, folded: 0 });
+    await h.run(0);
+    await h.restart();
+    assert.deepEqual(h.enqueue([n], ['a']), { queued: 0, grouped: 0, deduplicated: 1, folded: 0 });
+    await h.run(1000);
+    assert.equal(h.sink('a').calls.length, 1);
+    assert.equal(h.sink('b').calls.length, 1);
+  });
+});
+
+describe('flood control', () => {
+  it('folds further FIRING notifications of one workload and reason into the first, within the window', async () => {
+    h = new Harness({ policy: { floodWindowMs: 10 * MIN } });
+    const first = h.enqueue([note({ pod: 'web-1' })]);
+    assert.equal(first.queued, 1);
+    const rest = h.enqueue(['web-2', 'web-3', 'web-4', 'web-5'].map((pod) => note({ pod })));
+    assert.deepEqual(rest, { queued: 0, grouped: 0, deduplicated: 0, folded: 4 });
+    assert.equal(h.enqueue([note({ pod: 'api-1', owner: 'api' })]).queued, 1, 'another workload is another flood key');
+    assert.equal(h.enqueue([note({ pod: 'web-6', reason: 'OOMKilled' })]).queued, 1, 'another reason too');
+    await h.run(MIN);
+    assert.deepEqual(pods(h.sink().calls.flatMap((c) => c.notifications)), ['web-1', 'api-1', 'web-6']);
+    assert.equal(h.store.flood.get('chat', JSON.stringify(['prod', 'shop', 'Deployment/web', 'CrashLoopBackOff']))?.folded, 4);
+
+    // the folded incidents were never announced, so neither is their end; the first's is
+    const resolved = h.enqueue(['web-1', 'web-2', 'web-3'].map((pod) => note({ pod, state: State.RESOLVED })));
+    assert.deepEqual([resolved.queued, resolved.folded], [1, 2]);
+
+    // after the window a new FIRING is a new first, and folded state survives a restart
+    await h.restart();
+    await h.run(10 * MIN);
+    assert.equal(h.enqueue([note({ pod: 'web-4', state: State.RESOLVED })]).folded, 1);
+    assert.equal(h.enqueue([note({ pod: 'web-7' })]).queued, 1);
+    await h.run(0);
+    assert.deepEqual(pods(h.sink().calls.flatMap((c) => c.notifications)), ['web-1', 'api-1', 'web-6', 'web-1', 'web-7']);
+  });
+});
+
+describe('grouping', () => {
+  const GROUPED = { groupBy: ['namespace', 'owner', 'reason'], groupWaitMs: 10_000, groupIntervalMs: 5 * MIN, floodWindowMs: 10 * MIN };
+
+  it('50 crash-looping pods of one deployment within 3 s: one message per sink, updated as more join', async () => {
+    h = new Harness({ sinks: ['slack', 'console'], sinkOptions: { console: { groups: false } }, policy: GROUPED });
+    for (let i = 0; i < 50; i++) {
+      h.enqueue([note({ pod: `web-${i}` })]);
+      await h.run(60);
+    }
+    await h.run(10_000 - 3000 - 1);
+    assert.equal(h.sink('slack').calls.length, 0, 'held for groupWait');
+    await h.run(1);
+    const [slack] = h.sink('slack').calls;
+    assert.equal(h.sink('slack').calls.length, 1);
+    assert.equal(slack.at, T0 + 10_000);
+    assert.deepEqual(slack.group?.update, 0);
+    assert.deepEqual(
+      pods(slack.notifications),
+      Array.from({ length: 50 }, (_, i) => `web-${i}`),
+    );
+    const [consoleCall] = h.sink('console').calls;
+    assert.equal(h.sink('console').calls.length, 1);
+    assert.equal(consoleCall.notifications.length, 1, 'a sink without sendGroup gets one notification standing for the group');
+    assert.equal(consoleCall.notifications[0].fields.groupSize, '50');
+    assert.match(consoleCall.notifications[0].message, /\(\+49 more: web-1, web-2, web-3, web-4, web-5, …\)$/);
+
+    // five more a minute later: one update, groupInterval after the first message, listing all 55
+    await h.run(MIN - 10_000);
+    h.enqueue(['web-50', 'web-51', 'web-52', 'web-53', 'web-54'].map((pod) => note({ pod })));
+    await h.run(10_000 + 4 * MIN - 1);
+    assert.equal(h.sink('slack').calls.length, 1, 'the update waits out groupInterval');
+    await h.run(1);
+    assert.equal(h.sink('slack').calls.length, 2);
+    const update = h.sink('slack').calls[1];
+    assert.equal(update.at, T0 + 10_000 + 5 * MIN);
+    assert.equal(update.group?.update, 1);
+    assert.equal(update.group?.key, slack.group?.key);
+    assert.equal(update.notifications.length, 55);
+
+    // the rollout recovers long after: the 55 RESOLVED make one message, and the group is gone
+    await h.run(20 * MIN);
+    h.enqueue(Array.from({ length: 55 }, (_, i) => note({ pod: `web-${i}`, state: State.RESOLVED })));
+    await h.run(10_000);
+    const last = h.sink('slack').calls.at(-1)!;
+    assert.equal(h.sink('slack').calls.length, 3);
+    assert.equal(last.notifications.length, 55);
+    assert.ok(last.notifications.every((n) => n.state === State.RESOLVED));
+    assert.equal(h.store.db.prepare('SELECT COUNT(*) AS n FROM delivery_groups').get()!.n, 0);
+    assert.equal(h.store.db.prepare('SELECT COUNT(*) AS n FROM group_members').get()!.n, 0);
+    assert.equal(h.sink('console').calls.length, 3);
+  });
+
+  it('an update lists a member that resolved, once; the next update no longer does', async () => {
+    h = new Harness({ policy: GROUPED });
+    h.enqueue(['a', 'b', 'c'].map((pod) => note({ pod })));
+    await h.run(10_000);
+    h.enqueue([note({ pod: 'a', state: State.RESOLVED })]);
+    await h.run(5 * MIN);
+    const update = h.sink().calls[1];
+    assert.deepEqual(
+      update.notifications.map((n) => [n.involvedObject?.name, n.state]),
+      [
+        ['a', State.RESOLVED],
+        ['b', State.FIRING],
+        ['c', State.FIRING],
+      ],
+    );
+    h.enqueue([note({ pod: 'd' })]);
+    await h.run(5 * MIN);
+    assert.deepEqual(pods(h.sink().calls[2].notifications), ['b', 'c', 'd']);
+  });
+
+  it('a group being held survives a restart', async () => {
+    h = new Harness({ policy: GROUPED });
+    h.enqueue(Array.from({ length: 10 }, (_, i) => note({ pod: `web-${i}` })));
+    await h.run(5000);
+    await h.restart();
+    await h.run(4999);
+    assert.equal(h.sink().calls.length, 0);
+    await h.run(1);
+    assert.equal(h.sink().calls.length, 1);
+    assert.equal(h.sink().calls[0].notifications.length, 10);
+  });
+
+  it('keeps groups of different targets, namespaces and reasons apart', async () => {
+    h = new Harness({ policy: GROUPED, sinkOptions: { chat: { targetOf: (n) => (n.severity === 3 ? '#critical' : '#other') } } });
+    h.enqueue([note({ pod: 'a' }), note({ pod: 'b' }), note({ pod: 'c', namespace: 'pay' }), note({ pod: 'd', reason: 'OOMKilled' })]);
+    await h.run(10_000);
+    assert.deepEqual(
+      h.sink().calls.map((c) => pods(c.notifications)),
+      [['a', 'b'], ['c'], ['d']],
+    );
+  });
+
+  it('a lone notification goes out as itself, not as a group', async () => {
+    h = new Harness({ policy: GROUPED });
+    h.enqueue([note({ pod: 'a' })]);
+    await h.run(10_000);
+    assert.equal(h.sink().calls[0].group, undefined);
+  });
+});
+
+describe('reminders', () => {
+  it('repeats incidents still firing every repeatInterval, and stops once they resolve or close', async () => {
+    const open = new Set(['pod/a/app/CrashLoopBackOff', 'pod/b/app/CrashLoopBackOff']);
+    h = new Harness({ policy: { repeatIntervalMs: 4 * 3600_000 }, openIncidents: () => open, pollIntervalMs: 10 * MIN });
+    h.enqueue([note({ pod: 'a' }), note({ pod: 'b' })]);
+    await h.run(4 * 3600_000 - 1);
+    assert.equal(h.sink().calls.length, 2);
+    await h.run(1);
+    const reminders = h.sink().calls.slice(2).flatMap((c) => c.notifications);
+    assert.deepEqual(
+      reminders.map((n) => [n.involvedObject?.name, n.fields.reminder]),
+      [
+        ['a', '1'],
+        ['b', '1'],
+      ],
+    );
+    assert.notEqual(reminders[0].idempotencyKey, h.sink().calls[0].keys[0]);
+    open.delete('pod/b/app/CrashLoopBackOff');
+    await h.restart();
+    await h.run(4 * 3600_000);
+    assert.deepEqual(
+      h.sink().calls.slice(4).map((c) => [c.notifications[0].involvedObject?.name, c.notifications[0].fields.reminder]),
+      [['a', '2']],
+    );
+    h.enqueue([note({ pod: 'a', state: State.RESOLVED })]);
+    await h.run(12 * 3600_000);
+    assert.deepEqual(
+      h.sink().calls.slice(5).map((c) => [c.notifications[0].involvedObject?.name, c.notifications[0].state]),
+      [['a', State.RESOLVED]],
+    );
+    assert.equal(h.store.reminders.list('chat').length, 0);
+  });
+});
