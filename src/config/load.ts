@@ -234,6 +234,14 @@ function resolvePaths(cfg: Config, base: string, overrides: Override[]): Config 
     ...cfg,
     cluster: { ...cfg.cluster, kubeconfig },
     state: { ...cfg.state, path: fromFile(cfg.state.path, ['state', 'path']) },
+    audit: {
+      ...cfg.audit,
+      tls: {
+        certFile: cfg.audit.tls.certFile && resolve(base, expandHome(cfg.audit.tls.certFile)),
+        keyFile: cfg.audit.tls.keyFile && resolve(base, expandHome(cfg.audit.tls.keyFile)),
+        clientCAFile: cfg.audit.tls.clientCAFile && resolve(base, expandHome(cfg.audit.tls.clientCAFile)),
+      },
+    },
     sinks: cfg.sinks.map((s) => (s.type === 'jsonl' && s.path !== '-' ? { ...s, path: resolve(base, expandHome(s.path)) } : s)),
   };
 }

@@ -16,6 +16,7 @@ import { count, list, section, strict } from './fields.ts';
 import { deliverySchema } from '../pipeline/config.ts';
 import { stateSchema } from '../store/config.ts';
 import { routesSchema } from '../rules/schema.ts';
+import { auditConfigSchema } from '../sources/audit-config.ts';
 
 /** Namespace names are DNS-1123 labels; globs add `*` and `?`. */
 const namespaceGlob = z
@@ -150,6 +151,7 @@ export const ConfigSchema = section(
     sinks: sinksSchema,
     routes: routesSchema,
     customResources: section(customResourcesSchema),
+    audit: section(auditConfigSchema),
     delivery: section(deliverySchema),
     state: section(stateSchema),
     log: section(logSchema),

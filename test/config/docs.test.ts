@@ -23,6 +23,8 @@ const KEYS = [
   'watch.resources[].group',
   'watch.resources[].version',
   'watch.resources[].resource',
+  // optional keys with no default
+  'audit.tokenFrom',
   ...['console', 'jsonl', 'elasticsearch', 'teams', 'dingtalk', 'webhook'].flatMap((type) => Object.keys(parseConfigText(`sinks: [{ name: a, type: ${type} }]`, 'x').sinks[0]).map((k) => `sinks[].${k}`)),
   // sinks with required keys: a minimal sink each, once per optional key
   ...[

@@ -12,6 +12,7 @@ const DEFAULTS: Config = {
   sinks: [{ name: 'console', type: 'console', color: 'auto' }],
   routes: [],
   customResources: { enabled: false, namespace: '' },
+  audit: { enabled: false, listen: '0.0.0.0:8443', tls: { certFile: '', keyFile: '', clientCAFile: '' }, clientCertNames: [] },
   delivery: {
     concurrency: 8,
     maxAgeSeconds: 86_400,
