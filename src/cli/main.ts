@@ -6,6 +6,7 @@ import { registerDemo } from './demo.ts';
 import { registerDlq } from './dlq.ts';
 import { registerRun } from './run.ts';
 import { registerRoutes } from './routes.ts';
+import { crdRouteSource } from './routes-crd.ts';
 import { registerSim } from './sim.ts';
 
 const program = new Command()
@@ -19,7 +20,7 @@ registerRun(program);
 registerSim(program);
 registerConfig(program);
 registerDlq(program);
-registerRoutes(program);
+registerRoutes(program, [crdRouteSource]);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`kubeherald: ${(err as Error).message}\n`);
