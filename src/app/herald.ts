@@ -1,15 +1,28 @@
 // kubeherald assembled: the listener over one cluster, every notification
 // routed by the rules (the config file's routes and, when enabled, the
 // kubeherald.io custom resources; with no routes at all every sink gets
-// everything) to its sinks. `run` and `demo` both start exactly this.
+// everything) into the durable pipeline, and delivered from there to its
+// sinks. `run` and `demo` both start exactly this.
+//
+// Durability: each batch the listener emits is written to the outbox (dedup,
+// flood control, grouping) in the same transaction as the incident tracker's
+// new state, so after a crash either both happened or neither did, and the
+// restarted listener re-derives what was not stored. The tracker is restored
+// from the state database on start; the Deliverer takes from the outbox.
 
 import type * as k8s from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { resolveResources } from '../cluster/connect.ts';
-import { Listener, type ListenerClock } from '../cluster/listener.ts';
-import { namespaceAllowed, type Config } from '../config/index.ts';
+import { Listener, type ListenerClock, realClock } from '../cluster/listener.ts';
+import { type Config, loadConfig as loadConfigDefault, namespaceAllowed } from '../config/index.ts';
 import type { Notification } from '../model/notification.ts';
+import { type AttemptRecord, Deliverer, decodePayload, Outbox } from '../pipeline/index.ts';
+import { Pruner, retentionPolicy } from '../store/index.ts';
+import { openSqliteStore } from '../store/sqlite.ts';
+import type { Store } from '../store/types.ts';
+import { routingPolicies, storeBackedSinks } from './durable.ts';
 import { RoutingHub } from './routing.ts';
+import { startAuditFeed, type AuditFeed } from './audit-feed.ts';
 
 export interface HeraldOptions {
   config: Config;
@@ -19,79 +32,222 @@ export interface HeraldOptions {
   loadConfig?: (file: string) => Promise<Config>;
   kc: k8s.KubeConfig;
   log: Logger;
+  /** detection and delivery time (default the wall clock); the demo runs both on the simulator's clock */
   clock?: ListenerClock;
   /** where console/jsonl sinks write "-" (defaults to process.stdout) */
   stdout?: NodeJS.WritableStream;
   /** where sinks read credentials named by `{env: …}` (defaults to process.env) */
   env?: NodeJS.ProcessEnv;
-  /** every notification, after it was handed to its sinks (the demo counts them) */
+  /** every notification, once it is stored for delivery (the demo counts them) */
   onNotification?: (n: Notification) => void;
+  /** every delivery attempt, as recorded (tests, metrics) */
+  onAttempt?: (a: AttemptRecord) => void;
+  /** backoff jitter in [0, 1) (default Math.random); tests pin it */
+  random?: () => number;
+  /** the state database is no longer usable: notifications can no longer be stored (run exits so a restart re-derives them) */
+  onFatal?: (err: Error) => void;
 }
 
 export interface Herald {
   listener: Listener;
   routing: RoutingHub;
-  /** resolves when every notification so far has been handed to every sink */
+  store: Store;
+  outbox: Outbox;
+  deliverer: Deliverer;
+  /**
+   * Stores notifications for delivery (routed, deduplicated, grouped) in one
+   * transaction with the incident tracker's state, and wakes the deliverer.
+   * The listener feeds it; other sources (the audit webhook) call it too.
+   */
+  submit(ns: Notification[]): void;
+  /** resolves when the outbox holds nothing waiting for delivery (pending, in flight or in an open group) */
   drain(): Promise<void>;
+  /** deliveries still waiting, by sink id */
+  pending(): Map<string, number>;
   stop(): Promise<void>;
 }
 
+/** ":memory:" (or "") keeps state in memory only: nothing survives a restart (tests, the demo). */
+const inMemory = (path: string): boolean => path === '' || path === ':memory:';
+
 export async function startHerald(opts: HeraldOptions): Promise<Herald> {
-  const { config, log } = opts;
-  const routing = await RoutingHub.start({
-    config,
-    configFile: opts.configFile,
-    loadConfig: opts.loadConfig,
-    kc: opts.kc,
-    crds: config.customResources.enabled,
-    namespace: config.customResources.namespace || undefined,
-    log,
-    stdout: opts.stdout,
-    env: opts.env,
+  const { log } = opts;
+  let config = opts.config;
+  const clock = opts.clock ?? realClock;
+  const statePath = inMemory(config.state.path) ? ':memory:' : config.state.path;
+  const store = openSqliteStore({ path: statePath, synchronous: config.state.synchronous, now: () => clock.now().getTime(), log });
+  let routing: RoutingHub;
+  try {
+    // a reload's config replaces the one policies are read from once the hub accepted it
+    let loaded: Config | undefined;
+    const load = opts.loadConfig ?? ((f: string) => loadConfigDefault({ file: f, env: opts.env ?? process.env }));
+    routing = await RoutingHub.start({
+      config,
+      configFile: opts.configFile,
+      loadConfig: async (f) => (loaded = await load(f)),
+      kc: opts.kc,
+      crds: config.customResources.enabled,
+      namespace: config.customResources.namespace || undefined,
+      log,
+      stdout: opts.stdout,
+      env: opts.env,
+      createSink: storeBackedSinks(store),
+    });
+    routing.onConfigReload((r) => {
+      if (r.ok && loaded) config = loaded;
+      policies.invalidate();
+    });
+  } catch (err) {
+    store.close();
+    throw err;
+  }
+  const policies = routingPolicies({
+    config: () => config,
+    resolved: (id) => routing.controller?.sinks().get(id),
+    typeOf: (id) => routing.sinkMap().get(id)?.type,
   });
-  // one chain per sink keeps each sink's notifications in order without one slow sink holding up the others
-  const chains = new Map<string, Promise<void>>();
-  const deliver = (n: Notification): void => {
-    for (const sink of routing.route(n)) {
-      const next = (chains.get(sink.id) ?? Promise.resolve()).then(() =>
-        sink.send(n).then(
-          () => routing.delivered(n, sink),
-          (err: Error) => log.error({ sink: sink.name, sinkId: sink.id, incident: n.incidentKey, err: err.message }, 'sink failed to send a notification'),
-        ),
-      );
-      chains.set(sink.id, next);
-    }
-    opts.onNotification?.(n);
-  };
-  const extraResources = await resolveResources(opts.kc, config.watch.resources);
-  const listener = new Listener({
-    kc: opts.kc,
-    clock: opts.clock,
+  routing.onChange(() => policies.invalidate());
+  const sinks = routing.sinkMap();
+  const outbox = new Outbox({ store, sinks, policies, log });
+
+  let listener: Listener | undefined;
+  const attemptWaiters: (() => void)[] = [];
+  const deliverer = new Deliverer({
+    store,
+    sinks,
+    policy: policies,
+    clock,
     log,
-    onNotification: deliver,
-    config: {
-      cluster: config.cluster.name,
-      namespaceAllowed: (ns) => namespaceAllowed(config.watch.namespaces, ns),
-      eventsApi: config.watch.eventsApi,
-      extraResources,
-      watchdogSeconds: config.watch.watchdogSeconds,
-      pageSize: config.watch.pageSize,
-      detectors: config.detectors,
+    random: opts.random,
+    // reminders only for incidents that were notified
+    openIncidents: () => (listener ? listener.tracker.open().flatMap((i) => (i.notified ? [i.key] : [])) : []),
+    onAttempt: (a) => {
+      if (a.outcome === 'delivered' && routing.controller) countDelivered(a);
+      opts.onAttempt?.(a);
+      for (const w of attemptWaiters.splice(0)) w();
     },
   });
-  await listener.start();
-  log.info({ cluster: config.cluster.name, sinks: routing.sinks().map((s) => s.id), resources: listener.reflectors.length }, 'listening');
-  const drain = async (): Promise<void> => {
-    await Promise.all(chains.values());
+  // the custom-resource routes' status counters: which notifications the delivery carried
+  const countDelivered = (a: AttemptRecord): void => {
+    const row = store.outbox.get(a.id);
+    if (!row) return;
+    try {
+      for (const n of decodePayload(row.payload, row.groupKey !== null)) routing.delivered(n, a.sink);
+    } catch {
+      // an unreadable payload was dead-lettered by the deliverer, not delivered
+    }
   };
-  return {
-    listener,
-    routing,
-    drain,
-    async stop() {
-      listener.stop();
-      await drain();
+
+  let fatal: Error | undefined;
+  let audit: AuditFeed | undefined;
+  const submit = (ns: Notification[]): void => {
+    if (ns.length === 0) return;
+    // who did it, when the audit log saw a change to the same object a moment before
+    if (audit) for (const n of ns) audit.attribute(n);
+    if (fatal) {
+      log.error({ notifications: ns.length }, 'notifications not stored: the state database failed earlier');
+      return;
+    }
+    try {
+      store.transaction(() => {
+        outbox.enqueue(ns, (n) => routing.route(n).map((s) => s.id), clock.now());
+        if (listener) store.tracker.save(listener.tracker.snapshot());
+      });
+    } catch (err) {
+      // the tracker has moved on in memory; storing its later state would mark these notified: stop storing
+      fatal = err as Error;
+      log.error({ err: fatal.message, notifications: ns.length }, 'cannot store notifications in the state database; restart kubeherald to re-derive them');
+      opts.onFatal?.(fatal);
+      return;
+    }
+    deliverer.wake();
+    if (opts.onNotification) for (const n of ns) opts.onNotification(n);
+  };
+
+  const pruner = new Pruner({ store, policy: retentionPolicy(config.state), intervalMs: config.state.pruneIntervalSeconds * 1000, clock, log });
+  let started = false;
+  try {
+    const stored = store.tracker.load();
+    const extraResources = await resolveResources(opts.kc, config.watch.resources);
+    listener = new Listener({
+      kc: opts.kc,
+      clock,
+      log,
+      onNotifications: submit,
+      initialState: stored.incidents.length || stored.edges.length ? stored : undefined,
+      config: {
+        cluster: config.cluster.name,
+        namespaceAllowed: (ns) => namespaceAllowed(config.watch.namespaces, ns),
+        eventsApi: config.watch.eventsApi,
+        extraResources,
+        watchdogSeconds: config.watch.watchdogSeconds,
+        pageSize: config.watch.pageSize,
+        detectors: config.detectors,
+      },
+    });
+    // what the outbox held when kubeherald last stopped goes out while the cluster is listed
+    deliverer.start();
+    pruner.start();
+    audit = await startAuditFeed(config.audit, { cluster: config.cluster.name, log, env: opts.env ?? process.env, onNotification: (n) => submit([n]) });
+    await listener.start();
+    started = true;
+  } finally {
+    if (!started) {
+      await audit?.close();
+      listener?.stop();
+      pruner.stop();
+      await deliverer.stop();
       await routing.close();
+      store.close();
+    }
+  }
+  const l = listener;
+  log.info({ cluster: config.cluster.name, sinks: routing.sinks().map((s) => s.id), resources: l.reflectors.length, state: store.path }, 'listening');
+
+  const open = (): boolean => {
+    const c = store.outbox.counts();
+    return c.pending + c.inflight > 0 || store.groups.nextFlushAt() !== undefined;
+  };
+  const pending = (): Map<string, number> => {
+    const out = new Map<string, number>();
+    for (const h of store.outbox.queueHeads()) if (h.state === 'inflight') out.set(h.sink, (out.get(h.sink) ?? 0) + 1);
+    for (const r of store.outbox.pendingAfter(0)) out.set(r.sink, (out.get(r.sink) ?? 0) + 1);
+    return out;
+  };
+  let stopped: Promise<void> | undefined;
+  return {
+    listener: l,
+    routing,
+    store,
+    outbox,
+    deliverer,
+    submit,
+    pending,
+    async drain() {
+      while (open()) {
+        // an attempt's outcome, or a timer of the deliverer's clock, changes what is open
+        await new Promise<void>((resolve) => {
+          attemptWaiters.push(resolve);
+          setTimeout(resolve, 20).unref();
+        });
+      }
+    },
+    stop() {
+      stopped ??= (async () => {
+        await audit?.close();
+        l.stop();
+        pruner.stop();
+        // the sends in flight finish and are recorded; what is still queued waits in the state database
+        await deliverer.stop();
+        const waiting = pending();
+        if (waiting.size) {
+          const where = inMemory(config.state.path) ? 'the state is in memory: they are dropped' : 'they are delivered after the next start';
+          log.warn({ pending: Object.fromEntries(waiting) }, `stopping with deliveries still queued; ${where}`);
+        }
+        await routing.close();
+        store.close();
+      })();
+      return stopped;
     },
   };
 }

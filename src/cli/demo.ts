@@ -3,13 +3,15 @@
 // kind), runs the real listener against it over HTTPS, and prints the
 // notifications as they happen. `--once` plays it to the end and judges it.
 
+import { readFile } from 'node:fs/promises';
 import * as k8s from '@kubernetes/client-node';
 import type { Command } from 'commander';
+import { parse as parseYaml } from 'yaml';
 import { type DemoReport, checkDemo, formatReport } from '../app/demo-check.ts';
 import { startHerald } from '../app/herald.ts';
 import { createLogger } from '../app/log.ts';
 import type { ListenerClock } from '../cluster/listener.ts';
-import { loadConfig } from '../config/index.ts';
+import { type Config, loadConfig } from '../config/index.ts';
 import type { Notification } from '../model/notification.ts';
 import { DEMO_DURATION_MS, demoExpectations } from '../sim/scenarios/demo.ts';
 import { startSim, type Sim } from '../sim/sim.ts';
@@ -33,11 +35,29 @@ export function simListenerClock(sim: Sim): ListenerClock {
 export interface DemoRun {
   report?: DemoReport;
   notifications: Notification[];
+  /** deliveries still queued when the demo stopped, by sink id (a rate limit held them) */
+  pending: Map<string, number>;
+}
+
+/**
+ * The demo shows every notification as it happens and keeps no state: unless
+ * the config file says otherwise, no grouping, flood control or reminders,
+ * and the state database in memory.
+ */
+export async function demoDefaults(config: Config, configFile: string | undefined): Promise<Config> {
+  const raw = configFile ? ((parseYaml(await readFile(configFile, 'utf8')) ?? {}) as { delivery?: Record<string, unknown>; state?: Record<string, unknown> }) : {};
+  const given = raw.delivery ?? {};
+  const out = structuredClone(config);
+  if (!('groupBy' in given)) out.delivery.groupBy = [];
+  if (!('floodWindowSeconds' in given)) out.delivery.floodWindowSeconds = 0;
+  if (!('repeatIntervalSeconds' in given)) out.delivery.repeatIntervalSeconds = 0;
+  if (!raw.state || !('path' in raw.state)) out.state.path = ':memory:';
+  return out;
 }
 
 /** Runs the demo; with `once`, until the scenario has played out, then judges it. `env`: where sinks read `{env: …}` credentials (default process.env). */
 export async function runDemo(opts: { once: boolean; speed: number; configFile?: string; logLevel: string; stdout?: NodeJS.WritableStream; env?: NodeJS.ProcessEnv }): Promise<DemoRun> {
-  const config = await loadConfig({ file: opts.configFile, env: {}, flags: { clusterName: 'demo', logLevel: opts.logLevel } });
+  const config = await demoDefaults(await loadConfig({ file: opts.configFile, env: {}, flags: { clusterName: 'demo', logLevel: opts.logLevel } }), opts.configFile);
   const log = createLogger('kubeherald-demo', config.log.level, config.log.format);
   const sim = await startSim({ clockSpeed: opts.speed, nodes: 3, bookmarkIntervalMs: 250 });
   const kc = new k8s.KubeConfig();
@@ -51,16 +71,20 @@ export async function runDemo(opts: { once: boolean; speed: number; configFile?:
       process.once('SIGINT', resolve);
       process.once('SIGTERM', resolve);
     });
+    const pending = herald.pending();
     await herald.stop();
     await sim.close();
-    return { notifications };
+    return { notifications, pending };
   }
   // play to the end (plus a margin for the last resolutions), then let the listener catch up
   await new Promise<void>((resolve) => sim.clock.setTimeout(resolve, DEMO_DURATION_MS + 15_000 - (sim.clock.nowMs() - started)));
   await herald.listener.caughtUp(sim.ctx.store.resourceVersion);
+  // what is due now goes out; what a rate limit holds stays queued (and is reported)
+  await herald.deliverer.settled();
+  const pending = herald.pending();
   await herald.stop();
   await sim.close();
-  return { notifications, report: checkDemo(demoExpectations(), notifications) };
+  return { notifications, pending, report: checkDemo(demoExpectations(), notifications) };
 }
 
 export function registerDemo(program: Command): void {

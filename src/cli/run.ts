@@ -54,13 +54,29 @@ export function registerRun(program: Command): void {
     const { config, env } = applyWebhookOverrides(loaded, process.env, { url: flags.url, secret: flags.secret });
     const log = createLogger('kubeherald', config.log.level, config.log.format);
     const kc = loadKubeConfig({ kubeconfig: config.cluster.kubeconfig || undefined, context: config.cluster.context || undefined, inCluster: config.cluster.inCluster });
-    const herald = await startHerald({ config, kc, log, env });
+    // a signal during start-up stops kubeherald once it has started, rather than killing it mid-way
+    let stopping = false;
     const stop = async (signal: string): Promise<void> => {
+      if (stopping) return;
+      stopping = true;
       log.info({ signal }, 'stopping');
-      await herald.stop();
+      try {
+        await (await started).stop();
+      } catch {
+        process.exit(1);
+      }
       process.exit(0);
     };
     process.once('SIGINT', () => void stop('SIGINT'));
     process.once('SIGTERM', () => void stop('SIGTERM'));
+    const started = startHerald({
+      config,
+      kc,
+      log,
+      env,
+      // the tracker has moved past what the database holds: a restart re-derives it from the cluster
+      onFatal: () => process.exit(1),
+    });
+    await started;
   });
 }

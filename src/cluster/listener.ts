@@ -6,7 +6,7 @@
 import type * as k8s from '@kubernetes/client-node';
 import type { DetectorsConfig } from '../detect/config.ts';
 import { detect, recheckAt } from '../detect/index.ts';
-import { IncidentTracker } from '../detect/tracker.ts';
+import { IncidentTracker, type TrackerState } from '../detect/tracker.ts';
 import type { KubeObject } from '../model/kube.ts';
 import type { Notification } from '../model/notification.ts';
 import { Reflector, type ReflectorDelta, type ReflectorLogger, type ResourceSpec } from './reflector.ts';
@@ -44,9 +44,17 @@ export interface ListenerOptions {
   kc: k8s.KubeConfig;
   config: ListenerConfig;
   log: ReflectorLogger;
-  onNotification: (n: Notification) => void;
+  /**
+   * Each observation's or timer tick's notifications together, so the caller
+   * can store them and the tracker's new state in one transaction.
+   */
+  onNotifications?: (ns: Notification[]) => void;
+  /** every notification, one by one (after onNotifications) */
+  onNotification?: (n: Notification) => void;
   /** the detectors' notion of now; the demo runs it on the simulator's clock */
   clock?: ListenerClock;
+  /** the tracker's state as last stored: incidents already notified are not notified again */
+  initialState?: TrackerState;
 }
 
 export function builtinSpecs(eventsApi: ListenerConfig['eventsApi']): ResourceSpec[] {
@@ -69,12 +77,19 @@ export class Listener {
   #timerDue: number | undefined;
   /** objects to look at again at a time, though they did not change (a crash loop becoming stable) */
   #rechecks = new Map<string, { due: number; spec: ResourceSpec; reflector: Reflector; namespace?: string; name: string }>();
+  /**
+   * Until every resource has been listed once: the restored objects not yet
+   * seen alive. Those still here then were deleted while we were away.
+   */
+  #unseen: Set<string> | undefined;
   readonly stats = { deltas: 0, notifications: 0 };
 
   constructor(opts: ListenerOptions) {
     this.#o = opts;
     this.#clock = opts.clock ?? realClock;
-    this.#tracker = new IncidentTracker({ cluster: opts.config.cluster });
+    const topts = { cluster: opts.config.cluster };
+    this.#tracker = opts.initialState ? IncidentTracker.restore(opts.initialState, topts) : new IncidentTracker(topts);
+    if (opts.initialState) this.#unseen = this.#tracker.objectUids();
   }
 
   get tracker(): IncidentTracker {
@@ -103,6 +118,25 @@ export class Listener {
       r.start();
     }
     await Promise.all(this.#reflectors.map((r) => r.synced));
+    this.#reconcileDeleted();
+    // restored incidents still waiting out their minimum duration
+    this.#schedule();
+  }
+
+  /**
+   * Objects the stored state knows that no first list contained were deleted
+   * while kubeherald was down: their incidents resolve now (RESOLVED when
+   * FIRING was sent) and their edge keys are forgotten.
+   */
+  #reconcileDeleted(): void {
+    const unseen = this.#unseen;
+    this.#unseen = undefined;
+    if (!unseen?.size) return;
+    const now = this.#clock.now();
+    const out: Notification[] = [];
+    for (const uid of unseen) out.push(...this.#tracker.observe(uid, undefined, [], now));
+    this.#o.log.info({ objects: unseen.size, resolved: out.length }, 'objects deleted while kubeherald was down: their incidents resolved');
+    this.#emit(out);
   }
 
   /** Resolves when every watch has seen the server up to `rv` (see Reflector.waitForVersion). */
@@ -119,6 +153,8 @@ export class Listener {
 
   #onDelta(spec: ResourceSpec, reflector: Reflector, d: ReflectorDelta): void {
     const obj = d.current ?? d.old!;
+    // seen alive (in scope or not), or its deletion seen: either way not deleted unseen
+    if (this.#unseen && obj.metadata.uid) this.#unseen.delete(obj.metadata.uid);
     if (!this.#inScope(spec, obj)) return;
     this.stats.deltas++;
     this.#evaluate(spec, reflector, d.old, d.current, d.initial);
@@ -159,10 +195,10 @@ export class Listener {
   }
 
   #emit(notifications: Notification[]): void {
-    for (const n of notifications) {
-      this.stats.notifications++;
-      this.#o.onNotification(n);
-    }
+    if (notifications.length === 0) return;
+    this.stats.notifications += notifications.length;
+    this.#o.onNotifications?.(notifications);
+    if (this.#o.onNotification) for (const n of notifications) this.#o.onNotification(n);
   }
 
   /**

@@ -137,6 +137,15 @@ export class IncidentTracker {
     return t;
   }
 
+  /**
+   * The uids of every object the tracker holds state for (open incidents and
+   * remembered edges): after a restart, those missing from the first list
+   * were deleted while kubeherald was down.
+   */
+  objectUids(): Set<string> {
+    return new Set([...this.#incidentsByObject.keys(), ...this.#edgesByObject.keys()]);
+  }
+
   /** Open incidents (pending ones too), for tests and `kubeherald status`. */
   open(): { key: string; since: string; notified: boolean }[] {
     return [...this.#incidents.values()].map((i) => ({ key: i.key, since: i.since, notified: i.notified }));

@@ -24,6 +24,9 @@ describe('herald routing', () => {
     const config = parseConfigText(
       [
         'cluster: {name: routed}',
+        // each notification on its own, and no state left behind
+        'delivery: {groupBy: [], floodWindowSeconds: 0}',
+        "state: {path: ':memory:'}",
         'sinks:',
         `  - {name: deploys, type: jsonl, path: ${deploys}}`,
         `  - {name: everything, type: jsonl, path: ${all}}`,

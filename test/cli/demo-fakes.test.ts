@@ -118,7 +118,7 @@ describe('demo:fakes — the demo against every platform fake at once', () => {
     assert.ok(texts.some((t) => t.startsWith('RESOLVED · critical · CrashLoopBackOff\n') && t.includes(resolved.message)));
   });
 
-  it('DingTalk: signed messages, in order, until the sink holds back the 21st in a minute rather than earn the penalty', () => {
+  it('DingTalk: signed messages, in order, 20 in the minute the demo lasts; the rest stay queued rather than earn the penalty', () => {
     const dingtalk = fakes.dingtalk!;
     const delivered = Math.min(total, DINGTALK_PER_MINUTE);
     assert.equal(dingtalk.messages.length, delivered);
@@ -129,8 +129,10 @@ describe('demo:fakes — the demo against every platform fake at once', () => {
     const expected = run.notifications.slice(0, delivered).map((n) => `: ${n.title}`);
     titles.forEach((t, i) => assert.ok(t.endsWith(expected[i]), `message ${i}: ${t} ≠ …${expected[i]}`));
     assert.ok(titles.some((t) => t.startsWith('FIRING · critical · CrashLoopBackOff: ')));
-    const heldBack = logs.split('\n').filter((l) => l.includes('sink=dingtalk') && l.includes('held back')).length;
-    assert.equal(heldBack, total - delivered);
+    // the outbox keeps the rest for the next minute (a real run delivers them then); every other sink got everything
+    assert.deepEqual([...run.pending], total > delivered ? [['config/dingtalk', total - delivered]] : []);
+    // the sink's own limit said when to try again; each refusal was logged as held back, none as an error of DingTalk's
+    assert.doesNotMatch(logs, /130101/);
   });
 
   it('webhook: every notification once, in order, each signature checked by the documented verifier', () => {
