@@ -11,22 +11,10 @@ import type { KubeObject } from '../model/kube.ts';
 import type { Notification } from '../model/notification.ts';
 import { Reflector, type ReflectorDelta, type ReflectorLogger, type ResourceSpec } from './reflector.ts';
 import { identityOnly, trimObject } from './trim.ts';
+import { type Clock, realClock } from '../model/clock.ts';
 
-export interface ListenerClock {
-  now(): Date;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-export const realClock: ListenerClock = {
-  now: () => new Date(),
-  setTimeout: (fn, ms) => {
-    const t = setTimeout(fn, ms);
-    t.unref();
-    return t;
-  },
-  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
-};
+export type ListenerClock = Clock;
+export { realClock };
 
 export interface ListenerConfig {
   cluster: string;

@@ -1,23 +1,8 @@
 // What the pipeline borrows from its surroundings: a clock (so tests step
-// time instead of sleeping) and a pino-like logger. The clock has the shape
-// of the listener's, so one object can serve both.
+// time instead of sleeping; the same one the listener takes) and a
+// pino-like logger.
 
-export interface Clock {
-  now(): Date;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-/** Wall-clock time; timers do not keep the process alive on their own. */
-export const realClock: Clock = {
-  now: () => new Date(),
-  setTimeout: (fn, ms) => {
-    const t = setTimeout(fn, ms);
-    t.unref();
-    return t;
-  },
-  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
-};
+export { type Clock, realClock } from '../model/clock.ts';
 
 export interface PipelineLogger {
   debug(obj: object, msg: string): void;

@@ -4,20 +4,16 @@
 
 import * as k8s from '@kubernetes/client-node';
 import { resolveResources, type ResourceRef } from '../../src/cluster/connect.ts';
-import { Listener, type ListenerClock } from '../../src/cluster/listener.ts';
+import { Listener } from '../../src/cluster/listener.ts';
+import { simListenerClock } from '../../src/cli/demo.ts';
 import { DEFAULT_DETECTORS, type DetectorsConfig } from '../../src/detect/config.ts';
 import { type Notification, State } from '../../src/model/notification.ts';
 import { startSim, type Sim, type SimOptions } from '../../src/sim/sim.ts';
 
 const quiet = { info() {}, warn() {}, debug() {} };
 
-export function simClock(sim: Sim): ListenerClock {
-  return {
-    now: () => sim.clock.now(),
-    setTimeout: (fn, ms) => sim.clock.setTimeout(fn, ms),
-    clearTimeout: (h) => sim.clock.clearTimeout(h as never),
-  };
-}
+/** The listener on the simulator's clock (what the demo does). */
+export const simClock = simListenerClock;
 
 export interface Harness {
   sim: Sim;
