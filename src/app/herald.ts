@@ -23,6 +23,7 @@ import type { Store } from '../store/types.ts';
 import { routingPolicies, storeBackedSinks } from './durable.ts';
 import { RoutingHub } from './routing.ts';
 import { startAuditFeed, type AuditFeed } from './audit-feed.ts';
+import { createMetrics, type Metrics } from './metrics.ts';
 
 export interface HeraldOptions {
   config: Config;
@@ -60,6 +61,8 @@ export interface Herald {
    * The listener feeds it; other sources (the audit webhook) call it too.
    */
   submit(ns: Notification[]): void;
+  /** where /metrics is served, when metrics.listen is set */
+  metricsUrl(): string | undefined;
   /** resolves when the outbox holds nothing waiting for delivery (pending, in flight or in an open group) */
   drain(): Promise<void>;
   /** deliveries still waiting, by sink id */
@@ -111,6 +114,7 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
   const outbox = new Outbox({ store, sinks, policies, log });
 
   let listener: Listener | undefined;
+  const metrics: Metrics | undefined = config.metrics.listen ? createMetrics({ store, listener: () => listener }) : undefined;
   const attemptWaiters: (() => void)[] = [];
   const deliverer = new Deliverer({
     store,
@@ -122,6 +126,7 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
     // reminders only for incidents that were notified
     openIncidents: () => (listener ? listener.tracker.open().flatMap((i) => (i.notified ? [i.key] : [])) : []),
     onAttempt: (a) => {
+      metrics?.attempted(a);
       if (a.outcome === 'delivered' && routing.controller) countDelivered(a);
       opts.onAttempt?.(a);
       for (const w of attemptWaiters.splice(0)) w();
@@ -140,6 +145,7 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
 
   let fatal: Error | undefined;
   let audit: AuditFeed | undefined;
+  let metricsUrl: string | undefined;
   const submit = (ns: Notification[]): void => {
     if (ns.length === 0) return;
     // who did it, when the audit log saw a change to the same object a moment before
@@ -161,6 +167,7 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
       return;
     }
     deliverer.wake();
+    metrics?.notified(ns);
     if (opts.onNotification) for (const n of ns) opts.onNotification(n);
   };
 
@@ -188,12 +195,17 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
     // what the outbox held when kubeherald last stopped goes out while the cluster is listed
     deliverer.start();
     pruner.start();
+    if (metrics) {
+      metricsUrl = await metrics.listen(config.metrics.listen);
+      log.info({ url: metricsUrl }, 'metrics listening');
+    }
     audit = await startAuditFeed(config.audit, { cluster: config.cluster.name, log, env: opts.env ?? process.env, onNotification: (n) => submit([n]) });
     await listener.start();
     started = true;
   } finally {
     if (!started) {
       await audit?.close();
+      await metrics?.close();
       listener?.stop();
       pruner.stop();
       await deliverer.stop();
@@ -223,6 +235,7 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
     deliverer,
     submit,
     pending,
+    metricsUrl: () => metricsUrl,
     async drain() {
       while (open()) {
         // an attempt's outcome, or a timer of the deliverer's clock, changes what is open
@@ -235,6 +248,7 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
     stop() {
       stopped ??= (async () => {
         await audit?.close();
+        await metrics?.close();
         l.stop();
         pruner.stop();
         // the sends in flight finish and are recorded; what is still queued waits in the state database

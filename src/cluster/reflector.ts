@@ -77,6 +77,10 @@ export class Reflector {
     this.synced = new Promise((r) => (this.#synced = r));
   }
 
+  get spec(): ResourceSpec {
+    return this.#o.spec;
+  }
+
   get resourceVersion(): string {
     return this.#resourceVersion;
   }

@@ -136,6 +136,15 @@ const logSchema = strict({
   format: z.enum(['json', 'pretty']).default('json'),
 });
 
+/** Prometheus metrics over HTTP; off unless an address is given. */
+const metricsSchema = strict({
+  /** host:port for /metrics, e.g. 0.0.0.0:9090; empty = off */
+  listen: z
+    .string()
+    .regex(/^$|^(\[[0-9a-fA-F:]+\]|[^:\s]*):\d{1,5}$/, { error: 'expected host:port (e.g. 0.0.0.0:9090) or "" for off' })
+    .default(''),
+});
+
 /** Routes and Sinks from the kubeherald.io custom resources, next to the file's. */
 const customResourcesSchema = strict({
   enabled: z.boolean().default(false),
@@ -152,6 +161,7 @@ export const ConfigSchema = section(
     routes: routesSchema,
     customResources: section(customResourcesSchema),
     audit: section(auditConfigSchema),
+    metrics: section(metricsSchema),
     delivery: section(deliverySchema),
     state: section(stateSchema),
     log: section(logSchema),

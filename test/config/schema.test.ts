@@ -13,6 +13,7 @@ const DEFAULTS: Config = {
   routes: [],
   customResources: { enabled: false, namespace: '' },
   audit: { enabled: false, listen: '0.0.0.0:8443', tls: { certFile: '', keyFile: '', clientCAFile: '' }, clientCertNames: [] },
+  metrics: { listen: '' },
   delivery: {
     concurrency: 8,
     maxAgeSeconds: 86_400,

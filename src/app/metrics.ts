@@ -1,0 +1,104 @@
+// Prometheus metrics on /metrics (prom-client): what an operator alerts on
+// — notifications made, deliveries and their outcomes, the outbox backlog
+// and its age, dead letters, the state database's size, watch activity.
+// Gauges are read at scrape time, so nothing is recomputed on the hot path.
+
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { Listener } from '../cluster/listener.ts';
+import type { Notification } from '../model/notification.ts';
+import { State } from '../model/notification.ts';
+import type { AttemptRecord } from '../pipeline/index.ts';
+import type { Store } from '../store/types.ts';
+
+export interface Metrics {
+  registry: Registry;
+  notified(ns: readonly Notification[]): void;
+  attempted(a: AttemptRecord): void;
+  /** serves /metrics on host:port; resolves with the URL */
+  listen(listen: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+export function createMetrics(deps: { store: Store; listener: () => Listener | undefined }): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'kubeherald_' });
+  const notifications = new Counter({ name: 'kubeherald_notifications_total', help: 'Notifications produced, by state and reason.', labelNames: ['state', 'reason'], registers: [registry] });
+  const attempts = new Counter({ name: 'kubeherald_delivery_attempts_total', help: 'Delivery attempts, by sink and outcome (delivered, retry, dead).', labelNames: ['sink', 'outcome'], registers: [registry] });
+  const latency = new Histogram({
+    name: 'kubeherald_delivery_duration_seconds',
+    help: 'How long a sink took per delivery attempt.',
+    labelNames: ['sink'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  const outbox = new Gauge({ name: 'kubeherald_outbox_deliveries', help: 'Deliveries in the outbox, by state (pending, inflight, dead).', labelNames: ['state'], registers: [registry] });
+  const oldest = new Gauge({ name: 'kubeherald_outbox_oldest_open_age_seconds', help: 'Age of the oldest delivery not yet done (0 when none).', registers: [registry] });
+  const dbSize = new Gauge({ name: 'kubeherald_state_db_bytes', help: 'Size of the state database file(s).', registers: [registry] });
+  const watchEvents = new Gauge({ name: 'kubeherald_watch_events', help: 'Watch events received since start, by resource.', labelNames: ['resource'], registers: [registry] });
+  const relists = new Gauge({ name: 'kubeherald_watch_relists_after_gone', help: 'Re-lists after 410 Gone since start, by resource.', labelNames: ['resource'], registers: [registry] });
+  const openIncidents = new Gauge({ name: 'kubeherald_open_incidents', help: 'Incidents open in the tracker (firing or pending).', registers: [registry] });
+
+  // read at scrape time
+  const refresh = (): void => {
+    const c = deps.store.outbox.counts();
+    outbox.set({ state: 'pending' }, c.pending);
+    outbox.set({ state: 'inflight' }, c.inflight);
+    outbox.set({ state: 'dead' }, c.dead);
+    oldest.set(c.oldestOpenAt === undefined ? 0 : Math.max(0, (Date.now() - c.oldestOpenAt) / 1000));
+    dbSize.set(deps.store.sizeBytes());
+    const l = deps.listener();
+    if (l) {
+      for (const r of l.reflectors) {
+        const resource = r.spec.resource;
+        watchEvents.set({ resource }, r.stats.events);
+        relists.set({ resource }, r.stats.relistsAfterGone);
+      }
+      openIncidents.set(l.tracker.open().length);
+    }
+  };
+
+  let server: Server | undefined;
+  return {
+    registry,
+    notified(ns) {
+      for (const n of ns) notifications.inc({ state: n.state === State.RESOLVED ? 'resolved' : 'firing', reason: n.reason });
+    },
+    attempted(a) {
+      if (a.attempted) latency.observe({ sink: a.sink }, a.durationMs / 1000);
+      attempts.inc({ sink: a.sink, outcome: a.outcome });
+    },
+    async listen(listen) {
+      const i = listen.lastIndexOf(':');
+      const host = listen.slice(0, i).replace(/^\[|\]$/g, '') || '0.0.0.0';
+      const port = Number(listen.slice(i + 1));
+      server = createServer((req, res) => {
+        if (req.url !== '/metrics') {
+          res.writeHead(404).end('not found\n');
+          return;
+        }
+        try {
+          refresh();
+        } catch {
+          // a closed store during shutdown: serve what we have
+        }
+        registry.metrics().then(
+          (text) => res.writeHead(200, { 'Content-Type': registry.contentType }).end(text),
+          (err: Error) => res.writeHead(500).end(err.message),
+        );
+      });
+      await new Promise<void>((resolve, reject) => {
+        server!.once('error', reject);
+        server!.listen(port, host, () => resolve());
+      });
+      const addr = server.address() as AddressInfo;
+      return `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}/metrics`;
+    },
+    async close() {
+      if (!server) return;
+      server.closeAllConnections();
+      await new Promise<void>((r) => server!.close(() => r()));
+    },
+  };
+}
