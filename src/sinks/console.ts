@@ -6,6 +6,7 @@ import { timestampDate } from '@bufbuild/protobuf/wkt';
 import { z } from 'zod';
 import { dnsLabel, strict } from '../config/fields.ts';
 import { type Notification, type ObjectRef, Severity, State } from '../model/notification.ts';
+import { shortKind } from './summary.ts';
 import { closedError, type Sink, type SinkDeps, SinkError, writeChunk } from './types.ts';
 
 export const consoleSinkSchema = strict({
@@ -41,21 +42,6 @@ const SEVERITY: Record<number, { word: string; color: string }> = {
   [Severity.INFO]: { word: 'info', color: ANSI.cyan },
 };
 
-// kubectl's short names where people use them; other kinds are lower-cased
-const SHORT_KIND: Record<string, string> = {
-  Deployment: 'deploy',
-  ReplicaSet: 'rs',
-  StatefulSet: 'sts',
-  DaemonSet: 'ds',
-  Service: 'svc',
-  PersistentVolumeClaim: 'pvc',
-  PersistentVolume: 'pv',
-  HorizontalPodAutoscaler: 'hpa',
-  ConfigMap: 'cm',
-  Namespace: 'ns',
-  Ingress: 'ing',
-};
-
 /**
  * `12:01:05 FIRING   critical CrashLoopBackOff  demo/pod/web-7d9c-abcde (deploy/web)  container app restarted 5 times…`
  * State and severity are padded so columns line up; everything that came
@@ -86,8 +72,7 @@ function clock(n: Notification, zone: 'local' | 'utc'): string {
 }
 
 function refText(ref: ObjectRef, withNamespace: boolean): string {
-  const kind = SHORT_KIND[ref.kind] ?? (ref.kind.toLowerCase() || 'object');
-  const path = `${clean(kind)}/${clean(ref.name)}`;
+  const path = `${clean(shortKind(ref.kind))}/${clean(ref.name)}`;
   return withNamespace && ref.namespace ? `${clean(ref.namespace)}/${path}` : path;
 }
 

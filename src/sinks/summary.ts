@@ -120,10 +120,14 @@ const SHORT_KIND: Record<string, string> = {
   Ingress: 'ing',
 };
 
+/** "Deployment" → "deploy", as kubectl users write it; unknown kinds lower-cased. */
+export function shortKind(kind: string): string {
+  return SHORT_KIND[kind] ?? (kind.toLowerCase() || 'object');
+}
+
 export function refText(ref: ObjectRef | undefined): string {
   if (!ref || !ref.name) return '-';
-  const kind = SHORT_KIND[ref.kind] ?? (ref.kind.toLowerCase() || 'object');
-  return `${cleanLine(kind)}/${cleanLine(ref.name)}`;
+  return `${cleanLine(shortKind(ref.kind))}/${cleanLine(ref.name)}`;
 }
 
 function utcTime(d: Date): string {
