@@ -51,6 +51,10 @@ export interface ReflectorOptions {
   /** reconnect back-off bounds */
   minBackoffMs?: number;
   maxBackoffMs?: number;
+  /** only this namespace (namespaced resources; default: all namespaces) */
+  namespace?: string;
+  /** only objects matching this label selector, e.g. "kubeherald.io/plugin" */
+  labelSelector?: string;
 }
 
 const key = (o: KubeObject): string => (o.metadata.namespace ? `${o.metadata.namespace}/${o.metadata.name}` : o.metadata.name!);
@@ -152,7 +156,7 @@ export class Reflector {
     let token: string | undefined;
     let rv = '';
     do {
-      const page = await this.#api.list(this.#o.spec.apiVersion, this.#o.spec.kind, undefined, undefined, undefined, undefined, undefined, undefined, this.#o.pageSize, token);
+      const page = await this.#api.list(this.#o.spec.apiVersion, this.#o.spec.kind, this.#o.namespace, undefined, undefined, undefined, undefined, this.#o.labelSelector, this.#o.pageSize, token);
       for (const item of page.items) {
         // typed lists come back as client models (Dates and all); cache plain JSON like the watch delivers
         const obj = this.#normalize(JSON.parse(JSON.stringify(item)) as KubeObject);
@@ -191,7 +195,8 @@ export class Reflector {
   #watch(): void {
     if (this.#stopped) return;
     const { apiVersion, resource } = this.#o.spec;
-    const path = `${apiVersion.includes('/') ? '/apis' : '/api'}/${apiVersion}/${resource}`;
+    const ns = this.#o.namespace ? `/namespaces/${encodeURIComponent(this.#o.namespace)}` : '';
+    const path = `${apiVersion.includes('/') ? '/apis' : '/api'}/${apiVersion}${ns}/${resource}`;
     const state = { gone: false, delivered: false, silent: false, lastActivity: Date.now() };
     this.stats.watches++;
     // the watchdog: a watch that stopped delivering without an error (a known
@@ -208,6 +213,7 @@ export class Reflector {
         {
           resourceVersion: this.#resourceVersion,
           allowWatchBookmarks: true,
+          ...(this.#o.labelSelector ? { labelSelector: this.#o.labelSelector } : {}),
           // the server ends the watch cleanly after this; we resume from the last version
           timeoutSeconds: 300 + Math.floor(Math.random() * 300),
         },
