@@ -21,6 +21,7 @@ import { jsonlSinkSchema } from '../sinks/jsonl.ts';
 import { slackSinkSchema } from '../sinks/slack/config.ts';
 import { teamsSinkSchema } from '../sinks/teams/config.ts';
 import { telegramSinkSchema } from '../sinks/telegram/config.ts';
+import { pluginSinkSchema } from '../sinks/plugin.ts';
 import { webhookSinkSchema } from '../sinks/webhook/config.ts';
 
 export type MappedSink =
@@ -44,6 +45,7 @@ const SCHEMAS: Record<SinkConfig['type'], z.ZodType> = {
   teams: teamsSinkSchema,
   dingtalk: dingtalkSinkSchema,
   webhook: webhookSinkSchema,
+  plugin: pluginSinkSchema,
 };
 
 const ENV_SUFFIX: Record<CredentialName, string> = {

@@ -34,8 +34,9 @@ export function routingPolicies(src: PolicySources): DeliveryPolicies & { invali
     const config = src.config();
     const global: DeliveryConfig = config.delivery;
     if (id.startsWith('config/')) {
-      const cfg = config.sinks.find((s) => s.name === id.slice('config/'.length)) as (SinkConfig & { delivery?: Parameters<typeof sinkPolicy>[2] }) | undefined;
-      if (cfg) return sinkPolicy(global, cfg.type, cfg.delivery);
+      const cfg = config.sinks.find((s) => s.name === id.slice('config/'.length));
+      // a plugin sink keeps below the limits of the platform its plugin talks to
+      if (cfg) return sinkPolicy(global, cfg.type === 'plugin' ? cfg.plugin : cfg.type, cfg.delivery);
     }
     const r = src.resolved(id);
     if (r) return sinkPolicy(global, r.spec.type, sinkDeliveryFromResolved(r));

@@ -26,7 +26,7 @@ import { type ControllerLogger, CrdController, type CrdControllerOptions } from 
 import type { FieldProblem } from '../crd/schemas.ts';
 import type { Notification } from '../model/notification.ts';
 import { configRoutes, configSinks, sinkId, tableFromConfig } from '../rules/index.ts';
-import type { RoutingResult, RoutingTable } from '../rules/types.ts';
+import type { RouteGrouping, RoutingResult, RoutingTable } from '../rules/types.ts';
 import { redact } from '../sinks/credential.ts';
 import { createSink as createSinkDefault } from '../sinks/index.ts';
 import { type Sink, type SinkDeps, SinkError, type SinkGroupInfo } from '../sinks/types.ts';
@@ -246,6 +246,11 @@ export class RoutingHub {
    * for each custom-resource route (and sink) it went through.
    */
   route(n: Notification): RoutedSink[] {
+    return this.routeWithGroups(n).map((c) => c.sink);
+  }
+
+  /** route(), each sink with the grouping of the route that chose it when that route has `group`. */
+  routeWithGroups(n: Notification): { sink: RoutedSink; group?: RouteGrouping }[] {
     const { table, sinks } = this.#state;
     const r = table.match(n);
     const c = this.#controller;
@@ -254,11 +259,13 @@ export class RoutingHub {
       for (const d of r.decisions) if (d.matched && isCrRoute(d.routeId)) c.countMatched(d.routeId);
       for (const id of r.sinks) if (isCrSink(id)) c.countMatched(id);
     }
-    const out: RoutedSink[] = [];
+    const out: { sink: RoutedSink; group?: RouteGrouping }[] = [];
     for (const id of r.sinks) {
       const s = sinks.get(id);
       // a Sink the hub could not start was logged when it was left out
-      if (s) out.push(s);
+      if (!s) continue;
+      const group = r.groups?.[id];
+      out.push(group ? { sink: s, group } : { sink: s });
     }
     return out;
   }
@@ -334,7 +341,8 @@ export class RoutingHub {
     const results = await Promise.allSettled(
       config.sinks.map(async (cfg) => {
         const id = sinkId({ kind: 'config', name: cfg.name });
-        const fp = fingerprint(cfg);
+        // delivery settings are read per delivery (policies): a change to them alone keeps the running sink and its state
+        const fp = fingerprint({ ...cfg, delivery: undefined });
         const have = current.get(id);
         if (have && have.fingerprint === fp) return next.set(id, have);
         const sink = this.#track(id, await this.#create(cfg, { stdout: this.#o.stdout, env: this.#o.env }));

@@ -68,6 +68,7 @@ export function checkRoute(kind: 'Route' | 'ClusterRoute', obj: KubeObject): Rou
     sinks: (s.sinks ?? []).map((ref) => ({ name: ref.name, ...(ref.kind ? { kind: ref.kind } : {}), ...(ref.namespace ? { namespace: ref.namespace } : {}) })),
     ...(s.drop ? { drop: true } : {}),
     ...(s.continue ? { continue: true } : {}),
+    ...(s.group ? { group: { ...s.group } } : {}),
   };
   if (kind === 'Route') spec.namespace = obj.metadata.namespace;
   return { id, kind, obj, crSpec: s, spec, problems: [] };

@@ -7,6 +7,7 @@
 // sink type does not use) are refinements here and surface in status.
 
 import { z } from 'zod';
+import { GROUP_DIMENSION_PATTERN, GROUP_DIMENSIONS } from '../pipeline/config.ts';
 
 export const GROUP = 'kubeherald.io';
 export const VERSION = 'v1alpha1';
@@ -245,6 +246,18 @@ export const sinkRefSchema = z.strictObject({
   namespace: namespaceName.optional().describe("A Sink's namespace; a Route may only use Sinks of its own namespace."),
 });
 
+export const routeGroupSchema = z
+  .strictObject({
+    by: z
+      .array(z.string().regex(new RegExp(GROUP_DIMENSION_PATTERN), { error: `expected one of ${GROUP_DIMENSIONS.join(', ')} or label:<name>` }))
+      .max(16)
+      .optional()
+      .describe(`Notifications alike in these are one message: ${GROUP_DIMENSIONS.join(', ')}, label:<name>. [] sends each on its own. Default: the sink's.`),
+    waitSeconds: int(0, 86_400).optional().describe("A new group waits this long for others before its first message. Default: the sink's."),
+    intervalSeconds: int(1, 604_800).optional().describe("A group that went out gets an update this long after its last message when members joined or resolved. Default: the sink's."),
+  })
+  .describe("How what this route sends is grouped, in place of each sink's own grouping; its groups are never merged with another route's.");
+
 export const routeSpecSchema = z
   .strictObject({
     order: int(-1_000_000, 1_000_000).optional().describe('Position among all routes, lower first (default 0); ties by kind, namespace and name.'),
@@ -252,9 +265,11 @@ export const routeSpecSchema = z
     sinks: z.array(sinkRefSchema).max(32).optional().describe('Where matching notifications go.'),
     drop: z.boolean().optional().describe('A matching notification is dropped: no later route sees it.'),
     continue: z.boolean().optional().describe('Keep evaluating later routes after this one matched.'),
+    group: routeGroupSchema.optional(),
   })
   .superRefine((spec, ctx) => {
     if (spec.drop && spec.sinks?.length) ctx.addIssue({ code: 'custom', path: ['sinks'], message: 'a drop route delivers nothing: remove sinks, or drop' });
+    if (spec.drop && spec.group) ctx.addIssue({ code: 'custom', path: ['group'], message: 'a drop route sends nothing to group: remove group, or drop' });
     if (!spec.drop && !spec.sinks?.length) ctx.addIssue({ code: 'custom', path: ['sinks'], message: 'required: at least one sink (or drop: true)' });
   })
   .describe('Which notifications go to which sinks.');

@@ -11,7 +11,11 @@ export const GROUP_DIMENSIONS = ['cluster', 'namespace', 'owner', 'object', 'kin
 
 export const DEFAULT_GROUP_BY = ['namespace', 'owner', 'reason'];
 
-const groupDimension = z.string().regex(new RegExp(`^(${GROUP_DIMENSIONS.join('|')}|label:[A-Za-z0-9./_-]+)$`), {
+/** A group dimension, as a regular expression (RE2-compatible: the custom resources' schema uses it too). */
+export const GROUP_DIMENSION_PATTERN = `^(${GROUP_DIMENSIONS.join('|')}|label:[A-Za-z0-9./_-]+)$`;
+const GROUP_DIMENSION_RE = new RegExp(GROUP_DIMENSION_PATTERN);
+
+const groupDimension = z.string().regex(GROUP_DIMENSION_RE, {
   error: `expected one of ${GROUP_DIMENSIONS.join(', ')} or label:<name>`,
 });
 
@@ -91,6 +95,24 @@ export const sinkDeliverySchema = strict({
 
 export type SinkDeliveryConfig = z.output<typeof sinkDeliverySchema>;
 
+/**
+ * A route's `group:` (config routes and Route/ClusterRoute): how what the
+ * route sends is grouped, in place of the sink's groupBy, groupWaitSeconds
+ * and groupIntervalSeconds; an omitted key keeps the sink's value, `by: []`
+ * sends what the route matched ungrouped.
+ */
+export const routeGroupSchema = strict({
+  by: z.preprocess((v) => (v === null ? [] : v), z.array(groupDimension).optional()),
+  waitSeconds: count(0).optional(),
+  intervalSeconds: count(1).optional(),
+});
+
+/** Why `d` is not a group dimension, or undefined when it is one (for specs that did not come through a schema). */
+export function groupDimensionProblem(d: unknown): string | undefined {
+  if (typeof d === 'string' && GROUP_DIMENSION_RE.test(d)) return undefined;
+  return `expected one of ${GROUP_DIMENSIONS.join(', ')} or label:<name>, got ${JSON.stringify(d)}`;
+}
+
 /** Spread into a sink's schema: `strict({ name, type, ..., ...sinkDeliveryFields })`. */
 export const sinkDeliveryFields = {
   delivery: z.preprocess((v) => (v === null ? undefined : v), sinkDeliverySchema.optional()),
@@ -150,6 +172,31 @@ export interface SinkPolicy {
 
 export interface DeliveryPolicies {
   forSink(name: string): SinkPolicy;
+}
+
+/**
+ * The grouping of the route that sent a notification to a sink, when that
+ * route has `group:`: each key given replaces the sink's. Groups made under
+ * it belong to the route (its id is in their key), so they never merge with
+ * the sink's own groups or another route's.
+ */
+export interface GroupOverride {
+  /** the route's id, e.g. "config/crashloops" or "Route/shop/pods" */
+  route: string;
+  by?: readonly string[];
+  waitSeconds?: number;
+  intervalSeconds?: number;
+}
+
+/** A sink's policy with a route's grouping applied (the policy itself when there is none). */
+export function withGroupOverride(p: SinkPolicy, o: GroupOverride | undefined): SinkPolicy {
+  if (!o) return p;
+  return {
+    ...p,
+    groupBy: o.by ? [...o.by] : p.groupBy,
+    groupWaitMs: o.waitSeconds !== undefined ? o.waitSeconds * 1000 : p.groupWaitMs,
+    groupIntervalMs: o.intervalSeconds !== undefined ? o.intervalSeconds * 1000 : p.groupIntervalMs,
+  };
 }
 
 /** The policy of a sink with no overrides and no platform limits, for tests and benchmarks. */

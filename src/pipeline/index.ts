@@ -23,19 +23,22 @@ export {
   type DeliveryPolicies,
   deliverySchema,
   GROUP_DIMENSIONS,
+  type GroupOverride,
   PLATFORM_RATE_LIMITS,
   type RateRule,
   resolvePolicies,
+  routeGroupSchema,
   type SinkDeliveryConfig,
   sinkDeliveryFields,
   sinkDeliverySchema,
   type SinkPolicy,
   sinkPolicy,
   uniformPolicies,
+  withGroupOverride,
 } from './config.ts';
 export { type AttemptRecord, Deliverer, type DelivererOptions, type DelivererStats } from './deliverer.ts';
 export { floodKeyOf, groupKeyOf, memberKeyOf, reminderOf, summarizeGroup } from './keys.ts';
-export { type EnqueueResult, Outbox, type OutboxOptions, type SinkSelection, type SinkTargets } from './outbox.ts';
+export { type EnqueueResult, Outbox, type OutboxOptions, type SinkChoice, type SinkSelection, type SinkTargets } from './outbox.ts';
 export { decodeGroup, decodeNotification, decodePayload, encodeGroup, encodeNotification } from './payload.ts';
 export { RateLimiter } from './ratelimit.ts';
 export { dueReminders, nextReminderAt, staleReminders } from './reminders.ts';

@@ -18,9 +18,14 @@ function workload(n: Notification): string {
   return o ? `${o.kind}/${o.name}` : '';
 }
 
-/** cluster + namespace + owner kind/name + reason: one failing rollout, one flood key. */
-export function floodKeyOf(n: Notification): string {
-  return JSON.stringify([n.cluster, n.involvedObject?.namespace ?? '', workload(n), n.reason]);
+/**
+ * cluster + namespace + owner kind/name + reason: one failing rollout, one
+ * flood key. `route` (the route whose own grouping applies) keeps its floods
+ * apart from the sink's, as its groups are.
+ */
+export function floodKeyOf(n: Notification, route?: string): string {
+  const parts = [n.cluster, n.involvedObject?.namespace ?? '', workload(n), n.reason];
+  return JSON.stringify(route === undefined ? parts : [{ route }, ...parts]);
 }
 
 function dimension(n: Notification, d: string): string {
@@ -51,10 +56,12 @@ function dimension(n: Notification, d: string): string {
 /**
  * The group a notification joins for one sink: the target (messages to
  * different channels are never one message), the cluster, and the groupBy
- * values in order.
+ * values in order. Under a route's own grouping the route's id leads, so two
+ * groupings of one sink never make one group.
  */
-export function groupKeyOf(n: Notification, groupBy: readonly string[], target: string): string {
-  return JSON.stringify([target, n.cluster, ...groupBy.map((d) => dimension(n, d))]);
+export function groupKeyOf(n: Notification, groupBy: readonly string[], target: string, route?: string): string {
+  const parts = [target, n.cluster, ...groupBy.map((d) => dimension(n, d))];
+  return JSON.stringify(route === undefined ? parts : [{ route }, ...parts]);
 }
 
 /** One member per incident: its RESOLVED replaces its FIRING. Notifications without an incident stand alone. */

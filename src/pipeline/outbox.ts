@@ -16,13 +16,17 @@
 //
 // Reminders and group messages come out of the same tables: remind() and
 // flushGroups() are called on a timer (the Deliverer does both).
+//
+// A pair may carry the grouping of the route that chose the sink (a route's
+// `group:`): it replaces the sink's groupBy, groupWait and groupInterval for
+// that notification, and its groups and flood windows are the route's own.
 
 import type { Notification } from '../model/notification.ts';
 import { State } from '../model/notification.ts';
 import type { Sink } from '../sinks/types.ts';
 import type { GroupRow, Store } from '../store/types.ts';
 import type { PipelineLogger } from './clock.ts';
-import type { DeliveryPolicies, SinkPolicy } from './config.ts';
+import { type DeliveryPolicies, type GroupOverride, type SinkPolicy, withGroupOverride } from './config.ts';
 import { floodKeyOf, groupIdempotencyKey, groupKeyOf, memberKeyOf, reminderOf } from './keys.ts';
 import { decodeNotification, encodeNotification } from './payload.ts';
 import { dueReminders, nextReminderAt, staleReminders } from './reminders.ts';
@@ -48,8 +52,14 @@ export interface EnqueueResult {
   folded: number;
 }
 
+/** A sink, and the grouping of the route that chose it when that route has its own. */
+export interface SinkChoice {
+  sink: string;
+  group?: GroupOverride;
+}
+
 /** Which sinks a notification goes to: the same for all, or decided per notification (routing rules). */
-export type SinkSelection = readonly string[] | ((n: Notification) => readonly string[]);
+export type SinkSelection = readonly (string | SinkChoice)[] | ((n: Notification) => readonly (string | SinkChoice)[]);
 
 const toMs = (t: number | Date): number => (typeof t === 'number' ? t : t.getTime());
 
@@ -74,6 +84,17 @@ function frame(parts: readonly Uint8Array[]): Uint8Array {
   return out;
 }
 
+/** A reminder's stored grouping; one that cannot be read falls back to the sink's. */
+function groupingOf(stored: string | null): GroupOverride | undefined {
+  if (stored === null) return undefined;
+  try {
+    const o = JSON.parse(stored) as GroupOverride;
+    return typeof o?.route === 'string' ? o : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export class Outbox {
   #store: Store;
   #sinks: SinkTargets;
@@ -95,7 +116,10 @@ export class Outbox {
     const result: EnqueueResult = { queued: 0, grouped: 0, deduplicated: 0, folded: 0 };
     this.#store.transaction(() => {
       for (const n of notifications) {
-        for (const sink of typeof sinks === 'function' ? sinks(n) : sinks) this.#accept(n, sink, t, false, result);
+        for (const c of typeof sinks === 'function' ? sinks(n) : sinks) {
+          if (typeof c === 'string') this.#accept(n, c, t, false, result, undefined);
+          else this.#accept(n, c.sink, t, false, result, c.group);
+        }
       }
     });
     return result;
@@ -107,8 +131,9 @@ export class Outbox {
     return s.targetOf?.(n) ?? s.name;
   }
 
-  #accept(n: Notification, sink: string, now: number, reminder: boolean, r: EnqueueResult): void {
-    const p = this.#policies.forSink(sink);
+  #accept(n: Notification, sink: string, now: number, reminder: boolean, r: EnqueueResult, override: GroupOverride | undefined): void {
+    const p = withGroupOverride(this.#policies.forSink(sink), override);
+    const route = override?.route;
     const target = this.#targetOf(sink, n);
     if (!this.#store.dedup.claim(sink, n.idempotencyKey, now)) {
       r.deduplicated++;
@@ -129,7 +154,7 @@ export class Outbox {
           }
         }
       } else {
-        const key = floodKeyOf(n);
+        const key = floodKeyOf(n, route);
         const open = flood.get(sink, key);
         if (open && open.windowEndsAt > now) {
           flood.fold(sink, key, n.incidentKey || n.idempotencyKey, now);
@@ -137,16 +162,17 @@ export class Outbox {
           if (!grouping) return;
           joinGroup = open.groupKey ?? undefined;
         } else {
-          flood.open({ sink, floodKey: key, firstIdempotencyKey: n.idempotencyKey, groupKey: grouping ? this.#groupKeyFor(n, sink, p, target) : null, openedAt: now, windowEndsAt: now + p.floodWindowMs });
+          flood.open({ sink, floodKey: key, firstIdempotencyKey: n.idempotencyKey, groupKey: grouping ? this.#groupKeyFor(n, sink, p, target, route) : null, openedAt: now, windowEndsAt: now + p.floodWindowMs });
         }
       }
     }
     if (!reminder && p.repeatIntervalMs > 0 && n.incidentKey) {
       if (resolved) this.#store.reminders.delete(sink, n.incidentKey);
-      else this.#store.reminders.put(sink, n.incidentKey, encodeNotification(n), now);
+      else this.#store.reminders.put(sink, n.incidentKey, encodeNotification(n), now, override ? JSON.stringify(override) : null);
     }
-    if (grouping) {
-      this.#addToGroup(n, sink, p, target, now, joinGroup);
+    // the RESOLVED of an incident whose FIRING is in a live group (made under another grouping) updates that group
+    if (grouping || (resolved && this.#liveMemberGroup(sink, n, now))) {
+      this.#addToGroup(n, sink, p, target, now, joinGroup, override);
       r.grouped++;
       return;
     }
@@ -164,25 +190,33 @@ export class Outbox {
     return g;
   }
 
-  /** Where a notification's member lives if it already has one in a group, else where groupBy puts it. */
-  #groupKeyFor(n: Notification, sink: string, p: SinkPolicy, target: string): string {
-    return this.#store.groups.groupOfMember(sink, memberKeyOf(n)) ?? groupKeyOf(n, p.groupBy, target);
+  /** The live group already holding this notification's incident, if any. */
+  #liveMemberGroup(sink: string, n: Notification, now: number): GroupRow | undefined {
+    const key = this.#store.groups.groupOfMember(sink, memberKeyOf(n));
+    return key === undefined ? undefined : this.#liveGroup(sink, key, now);
   }
 
-  #addToGroup(n: Notification, sink: string, p: SinkPolicy, target: string, now: number, preferred: string | undefined): void {
+  /** Where a notification's member lives if it already has one in a group, else where groupBy puts it. */
+  #groupKeyFor(n: Notification, sink: string, p: SinkPolicy, target: string, route: string | undefined): string {
+    return this.#store.groups.groupOfMember(sink, memberKeyOf(n)) ?? groupKeyOf(n, p.groupBy, target, route);
+  }
+
+  #addToGroup(n: Notification, sink: string, p: SinkPolicy, target: string, now: number, preferred: string | undefined, override: GroupOverride | undefined): void {
     const groups = this.#store.groups;
     const memberKey = memberKeyOf(n);
     let key = groups.groupOfMember(sink, memberKey) ?? preferred;
     let g = key === undefined ? undefined : this.#liveGroup(sink, key, now);
     if (!g) {
-      key = groupKeyOf(n, p.groupBy, target);
+      key = groupKeyOf(n, p.groupBy, target, override?.route);
       g = this.#liveGroup(sink, key, now);
     }
     if (!g) {
-      g = { sink, groupKey: key!, target, orderingKey: target, openedAt: now, flushAt: now + p.groupWaitMs, lastFlushAt: null, expiresAt: null, updates: 0 };
+      // a route's interval is kept with the group, so its updates follow it after a restart or a reload too
+      const intervalMs = override?.intervalSeconds !== undefined ? override.intervalSeconds * 1000 : null;
+      g = { sink, groupKey: key!, target, orderingKey: target, openedAt: now, flushAt: now + p.groupWaitMs, lastFlushAt: null, expiresAt: null, updates: 0, intervalMs };
     } else if (g.flushAt === null) {
       // it went out already: the update waits out groupInterval since that message
-      g = { ...g, flushAt: Math.max(now, (g.lastFlushAt ?? now) + p.groupIntervalMs) };
+      g = { ...g, flushAt: Math.max(now, (g.lastFlushAt ?? now) + this.#intervalOf(g)) };
     }
     groups.upsertGroup(g);
     groups.upsertMember(sink, g.groupKey, { memberKey, notification: encodeNotification(n), resolved: n.state === State.RESOLVED }, now);
@@ -218,17 +252,17 @@ export class Outbox {
           groups.deleteGroup(g.sink, g.groupKey);
           continue;
         }
-        const interval = this.#intervalOf(g.sink);
-        groups.upsertGroup({ ...g, flushAt: null, lastFlushAt: t, expiresAt: t + interval, updates: g.updates + 1 });
+        groups.upsertGroup({ ...g, flushAt: null, lastFlushAt: t, expiresAt: t + this.#intervalOf(g), updates: g.updates + 1 });
       }
       return written;
     });
   }
 
-  /** A sink removed from the config may still have groups: they close at once. */
-  #intervalOf(sink: string): number {
+  /** The group's own interval (a route's), else its sink's; a sink removed from the config may still have groups: they close at once. */
+  #intervalOf(g: GroupRow): number {
+    if (g.intervalMs !== null) return g.intervalMs;
     try {
-      return this.#policies.forSink(sink).groupIntervalMs;
+      return this.#policies.forSink(g.sink).groupIntervalMs;
     } catch {
       return 0;
     }
@@ -258,7 +292,7 @@ export class Outbox {
         const byKey = new Map(rows.map((row) => [row.incidentKey, row]));
         for (const key of dueReminders(open, lastSent, t, p.repeatIntervalMs)) {
           const row = byKey.get(key)!;
-          this.#accept(reminderOf(decodeNotification(row.notification), row.repeats + 1), sink, t, true, r);
+          this.#accept(reminderOf(decodeNotification(row.notification), row.repeats + 1), sink, t, true, r, groupingOf(row.grouping));
           this.#store.reminders.sent(sink, key, t);
           sent++;
         }

@@ -3,7 +3,7 @@
 // what kubeherald did before routing existed.
 
 import { compileRoutes } from './table.ts';
-import type { KnownSink, MatchSpec, RouteSpec, RoutingTable, SinkRef } from './types.ts';
+import type { KnownSink, MatchSpec, RouteGroup, RouteSpec, RoutingTable, SinkRef } from './types.ts';
 
 /** One entry of the config file's `routes:` (see docs/routes.md). */
 export interface ConfigRoute {
@@ -13,6 +13,8 @@ export interface ConfigRoute {
   sinks?: (string | SinkRef)[];
   drop?: boolean;
   continue?: boolean;
+  /** group what this route sends its own way: `by`, `waitSeconds`, `intervalSeconds` */
+  group?: RouteGroup;
 }
 
 /** Config routes as RouteSpecs: id "config/<name>", order = position in the list. */
@@ -26,6 +28,7 @@ export function configRoutes(routes: readonly ConfigRoute[]): RouteSpec[] {
     sinks: (r.sinks ?? []).map((s) => (typeof s === 'string' ? { name: s } : s)),
     ...(r.drop ? { drop: true } : {}),
     ...(r.continue ? { continue: true } : {}),
+    ...(r.group ? { group: { ...r.group } } : {}),
   }));
 }
 

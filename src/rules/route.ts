@@ -3,11 +3,12 @@
 // values it requires (for the index).
 
 import type { Notification } from '../model/notification.ts';
+import { groupDimensionProblem } from '../pipeline/config.ts';
 import { type CelBindings, type CelPins, celBindings, type CompiledCel, compileCel, type PinDim, SEVERITY_NAMES, STATE_NAMES } from './cel.ts';
 import { globRegExp, isGlob, namespaceGlobProblem, userGlobProblem } from './glob.ts';
 import { compileSelector } from './selector.ts';
 import { resolveSinkRef } from './sinks.ts';
-import type { KnownSink, RouteProblem, RouteSpec } from './types.ts';
+import type { KnownSink, RouteGrouping, RouteProblem, RouteSpec } from './types.ts';
 
 /** What routes test, computed once per notification. */
 export interface Facts {
@@ -58,6 +59,8 @@ export interface CompiledRoute {
   pins: Map<PinDim, string[]>;
   /** why, when it matches: which conditions it has */
   matchedWhy: string;
+  /** the route's own grouping, handed on with each sink it adds (shared, frozen) */
+  grouping?: RouteGrouping;
 }
 
 export type Verdict = { matched: true } | { matched: false; why: string; celError?: string };
@@ -224,11 +227,56 @@ export function compileRouteAt(spec: RouteSpec, known: ReadonlyMap<string, Known
     });
   }
 
+  const grouping = compileGroup(spec, problem);
+
   if (problems.length) return { problems };
   return {
     problems,
-    route: { spec, sinkIds, conditions, cel, pins, matchedWhy: names.length ? `matched: ${names.join(', ')}` : 'matched: empty match (every notification)' },
+    route: {
+      spec,
+      sinkIds,
+      conditions,
+      cel,
+      pins,
+      matchedWhy: names.length ? `matched: ${names.join(', ')}` : 'matched: empty match (every notification)',
+      ...(grouping ? { grouping } : {}),
+    },
   };
+}
+
+const GROUP_KEYS = ['by', 'waitSeconds', 'intervalSeconds'];
+
+/** A route's `group`, checked (it may come from a custom resource that no schema has seen), as handed on by matches. */
+function compileGroup(spec: RouteSpec, problem: (path: Path, reason: string, message: string) => void): RouteGrouping | undefined {
+  const group = spec.group as unknown;
+  if (group === undefined || group === null) return undefined;
+  if (typeof group !== 'object' || Array.isArray(group)) {
+    problem(['group'], 'InvalidGroup', 'expected a mapping of by, waitSeconds and intervalSeconds');
+    return undefined;
+  }
+  if (spec.drop) problem(['group'], 'DropWithGroup', 'a drop route sends nothing to group: remove either group or drop: true');
+  const g = group as Record<string, unknown>;
+  const out: RouteGrouping = { route: spec.id };
+  for (const key of Object.keys(g)) if (!GROUP_KEYS.includes(key) && g[key] !== undefined) problem(['group', key], 'InvalidGroup', `unknown key (known keys: ${GROUP_KEYS.join(', ')})`);
+  if (g.by !== undefined && g.by !== null) {
+    if (!Array.isArray(g.by)) problem(['group', 'by'], 'InvalidGroup', 'expected a list of group dimensions');
+    else {
+      g.by.forEach((d, i) => {
+        const p = groupDimensionProblem(d);
+        if (p) problem(['group', 'by', i], 'InvalidGroup', p);
+      });
+      out.by = [...(g.by as string[])];
+    }
+  }
+  const seconds = (key: 'waitSeconds' | 'intervalSeconds', min: number): void => {
+    const v = g[key];
+    if (v === undefined || v === null) return;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min) problem(['group', key], 'InvalidGroup', `expected an integer ≥ ${min}, got ${JSON.stringify(v)}`);
+    else out[key] = v;
+  };
+  seconds('waitSeconds', 0);
+  seconds('intervalSeconds', 1);
+  return Object.freeze(out);
 }
 
 /** CEL pins narrow further only where the shorthand has none (both are necessary, either indexes correctly). */

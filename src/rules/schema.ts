@@ -6,6 +6,7 @@
 
 import { z } from 'zod';
 import { dnsLabel, strict } from '../config/fields.ts';
+import { routeGroupSchema } from '../pipeline/config.ts';
 import { type ConfigRoute, configRoutes } from './config.ts';
 import { compileRouteAt, type PathProblem } from './route.ts';
 import type { LabelSelectorRequirement } from './types.ts';
@@ -54,6 +55,8 @@ const routeSchema = strict({
   sinks: z.preprocess((v) => (v === null ? undefined : v), z.array(sinkRefSchema).default([])),
   drop: z.boolean().default(false),
   continue: z.boolean().default(false),
+  /** the route's own grouping of what it sends; `group:` left empty is no group (the sinks' own) */
+  group: z.preprocess((v) => (v === null ? undefined : v), routeGroupSchema.optional()),
 });
 
 /** `routes:` — evaluated in list order; none means every notification to every sink. */
@@ -94,6 +97,8 @@ function semanticProblems(route: unknown): PathProblem[] {
   const match = r.match !== null && typeof r.match === 'object' && !Array.isArray(r.match) ? r.match : {};
   const sinks = Array.isArray(r.sinks) ? r.sinks : r.sinks === undefined || r.sinks === null ? [] : undefined;
   if (!sinks) return [];
-  const [spec] = configRoutes([{ name: typeof r.name === 'string' ? r.name : '', match, sinks, drop: r.drop === true, continue: false }]);
+  // the group's own shape is the schema's to check; only how it goes with drop is left
+  const group = r.group !== null && typeof r.group === 'object' && !Array.isArray(r.group) ? {} : undefined;
+  const [spec] = configRoutes([{ name: typeof r.name === 'string' ? r.name : '', match, sinks, drop: r.drop === true, continue: false, group }]);
   return compileRouteAt(spec, new Map()).problems.filter((p) => p.reason !== 'UnknownSink' && p.reason !== 'InvalidMatch');
 }

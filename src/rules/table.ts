@@ -14,7 +14,7 @@ import type { Notification } from '../model/notification.ts';
 import type { PinDim } from './cel.ts';
 import { type CompiledRoute, compileRoute, evaluate, type Facts, factsOf } from './route.ts';
 import { sinkId } from './sinks.ts';
-import type { KnownSink, RouteDecision, RouteProblem, RouteSpec, RoutingResult, RoutingTable } from './types.ts';
+import type { KnownSink, RouteDecision, RouteGrouping, RouteProblem, RouteSpec, RoutingResult, RoutingTable } from './types.ts';
 
 /** Most selective first: a route is indexed under the first dimension it pins. */
 const DIMENSIONS: PinDim[] = ['reason', 'namespace', 'user', 'kind', 'detector', 'eventType', 'severity', 'state'];
@@ -89,6 +89,7 @@ class Table implements RoutingTable {
     const heads = new Array<number>(lists.length).fill(0);
     const sinks: string[] = [];
     const decisions: RouteDecision[] = [];
+    let groups: Record<string, RouteGrouping> | undefined;
     for (;;) {
       // the next candidate in table order: the smallest head of the sorted lists
       let best = -1;
@@ -112,11 +113,11 @@ class Table implements RoutingTable {
         decisions.push({ routeId: route.spec.id, matched: true, why: `${route.matchedWhy} (drop)`, sinks: [] });
         return { sinks: [], dropped: true, decisions };
       }
-      for (const s of route.sinkIds) if (!sinks.includes(s)) sinks.push(s);
+      groups = addSinks(sinks, route, groups);
       decisions.push({ routeId: route.spec.id, matched: true, why: route.matchedWhy, sinks: [...route.sinkIds] });
       if (!route.spec.continue) break;
     }
-    return { sinks, dropped: false, decisions };
+    return withGroups({ sinks, dropped: false, decisions }, groups);
   }
 
   explain(n: Notification): RoutingResult {
@@ -125,6 +126,7 @@ class Table implements RoutingTable {
     const decisions: RouteDecision[] = [];
     let stoppedBy: string | undefined;
     let dropped = false;
+    let groups: Record<string, RouteGrouping> | undefined;
     for (const route of this.#compiled) {
       const id = route.spec.id;
       if (stoppedBy !== undefined) {
@@ -142,10 +144,25 @@ class Table implements RoutingTable {
         stoppedBy = `dropped by ${id}`;
         continue;
       }
-      for (const s of route.sinkIds) if (!sinks.includes(s)) sinks.push(s);
+      groups = addSinks(sinks, route, groups);
       decisions.push({ routeId: id, matched: true, why: route.matchedWhy, sinks: [...route.sinkIds] });
       if (!route.spec.continue) stoppedBy = `${id} matched first (without continue)`;
     }
-    return { sinks: dropped ? [] : sinks, dropped, decisions };
+    return dropped ? { sinks: [], dropped, decisions } : withGroups({ sinks, dropped, decisions }, groups);
   }
+}
+
+/** Adds a matched route's sinks not added yet; the route that adds a sink decides its grouping. */
+function addSinks(sinks: string[], route: CompiledRoute, groups: Record<string, RouteGrouping> | undefined): Record<string, RouteGrouping> | undefined {
+  for (const s of route.sinkIds) {
+    if (sinks.includes(s)) continue;
+    sinks.push(s);
+    if (route.grouping) (groups ??= {})[s] = route.grouping;
+  }
+  return groups;
+}
+
+function withGroups(r: RoutingResult, groups: Record<string, RouteGrouping> | undefined): RoutingResult {
+  if (groups) r.groups = groups;
+  return r;
 }

@@ -51,6 +51,24 @@ export interface SinkRef {
   kind?: 'Sink' | 'ClusterSink';
 }
 
+/**
+ * How a route groups what it sends, in place of each sink's `delivery`
+ * groupBy / groupWaitSeconds / groupIntervalSeconds: an omitted key keeps the
+ * sink's value; `by: []` sends what the route matched ungrouped.
+ */
+export interface RouteGroup {
+  /** the same dimensions as a sink's groupBy (namespace, owner, reason, label:<name> …) */
+  by?: string[];
+  waitSeconds?: number;
+  intervalSeconds?: number;
+}
+
+/** A route's grouping as a match hands it on, with the route it belongs to. */
+export interface RouteGrouping extends RouteGroup {
+  /** the route's id */
+  route: string;
+}
+
 export interface RouteSpec {
   /** unique id: "config/<name>", "Route/<ns>/<name>", "ClusterRoute/<name>" */
   id: string;
@@ -66,6 +84,8 @@ export interface RouteSpec {
   drop?: boolean;
   /** keep evaluating later routes after this one matched */
   continue?: boolean;
+  /** group what this route sends its own way (see RouteGroup) */
+  group?: RouteGroup;
 }
 
 export interface KnownSink {
@@ -99,6 +119,12 @@ export interface RoutingResult {
   sinks: string[];
   dropped: boolean;
   decisions: RouteDecision[];
+  /**
+   * By sink id, the grouping of the route that added the sink, when that
+   * route has `group` (the first matching route naming a sink decides);
+   * absent when no such route matched.
+   */
+  groups?: Record<string, RouteGrouping>;
 }
 
 export interface RoutingTable {

@@ -5,6 +5,7 @@
 import { timestampDate } from '@bufbuild/protobuf/wkt';
 import { z } from 'zod';
 import { dnsLabel, strict } from '../config/fields.ts';
+import { sinkDeliveryFields } from '../pipeline/config.ts';
 import { type Notification, type ObjectRef, Severity, State } from '../model/notification.ts';
 import { shortKind } from './summary.ts';
 import { closedError, type Sink, type SinkDeps, SinkError, writeChunk } from './types.ts';
@@ -14,6 +15,7 @@ export const consoleSinkSchema = strict({
   type: z.literal('console'),
   /** auto: colour when stdout is a terminal and NO_COLOR is unset */
   color: z.enum(['auto', 'always', 'never']).default('auto'),
+  ...sinkDeliveryFields,
 });
 
 export type ConsoleSinkConfig = z.output<typeof consoleSinkSchema>;

@@ -7,6 +7,7 @@ import { dirname } from 'node:path';
 import { toJsonString } from '@bufbuild/protobuf';
 import { z } from 'zod';
 import { dnsLabel, strict } from '../config/fields.ts';
+import { sinkDeliveryFields } from '../pipeline/config.ts';
 import { type Notification, NotificationSchema } from '../model/notification.ts';
 import { closedError, type Sink, type SinkDeps, SinkError, writeChunk } from './types.ts';
 
@@ -17,6 +18,7 @@ export const jsonlSinkSchema = strict({
   path: z.string().min(1).default('-'),
   /** raw objects are large and may hold data (env values, annotations) not meant for every reader */
   includeRawObject: z.boolean().default(false),
+  ...sinkDeliveryFields,
 });
 
 export type JsonlSinkConfig = z.output<typeof jsonlSinkSchema>;

@@ -20,6 +20,7 @@ function group(r: Row): GroupRow {
     lastFlushAt: num(r.last_flush_at),
     expiresAt: num(r.expires_at),
     updates: Number(r.updates),
+    intervalMs: num(r.interval_ms),
   };
 }
 
@@ -31,10 +32,11 @@ export class SqliteGroups implements GroupRepo {
       get: db.prepare('SELECT * FROM delivery_groups WHERE sink = ? AND group_key = ?'),
       groupOfMember: db.prepare('SELECT group_key FROM group_members WHERE sink = ? AND member_key = ? LIMIT 1'),
       upsertGroup: db.prepare(
-        `INSERT INTO delivery_groups (sink, group_key, target, ordering_key, opened_at, flush_at, last_flush_at, expires_at, updates, seq)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM delivery_groups))
+        `INSERT INTO delivery_groups (sink, group_key, target, ordering_key, opened_at, flush_at, last_flush_at, expires_at, updates, interval_ms, seq)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM delivery_groups))
          ON CONFLICT (sink, group_key) DO UPDATE SET target = excluded.target, ordering_key = excluded.ordering_key, opened_at = excluded.opened_at,
-           flush_at = excluded.flush_at, last_flush_at = excluded.last_flush_at, expires_at = excluded.expires_at, updates = excluded.updates`,
+           flush_at = excluded.flush_at, last_flush_at = excluded.last_flush_at, expires_at = excluded.expires_at, updates = excluded.updates,
+           interval_ms = excluded.interval_ms`,
       ),
       // a member keeps its place (seq) when its notification is replaced, e.g. FIRING by RESOLVED
       upsertMember: db.prepare(
@@ -62,7 +64,7 @@ export class SqliteGroups implements GroupRepo {
   }
 
   upsertGroup(g: GroupRow): void {
-    this.#s.upsertGroup.run(g.sink, g.groupKey, g.target, g.orderingKey, g.openedAt, g.flushAt, g.lastFlushAt, g.expiresAt, g.updates);
+    this.#s.upsertGroup.run(g.sink, g.groupKey, g.target, g.orderingKey, g.openedAt, g.flushAt, g.lastFlushAt, g.expiresAt, g.updates, g.intervalMs);
   }
 
   upsertMember(sink: string, groupKey: string, m: Omit<GroupMember, 'seq'>, now: number): void {

@@ -122,6 +122,15 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX threads_updated ON threads (updated_at);
     `,
   },
+  {
+    version: 2,
+    name: 'per-route grouping: a group keeps its interval, a reminder its grouping',
+    // NULL in both: the sink's own settings, read when needed (what version 1 did)
+    sql: `
+      ALTER TABLE delivery_groups ADD COLUMN interval_ms INTEGER;
+      ALTER TABLE reminders ADD COLUMN grouping TEXT;
+    `,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

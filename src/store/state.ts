@@ -200,8 +200,9 @@ export class SqliteReminders implements ReminderRepo {
   constructor(db: DatabaseSync) {
     this.#s = {
       put: db.prepare(
-        `INSERT INTO reminders (sink, incident_key, notification, last_sent_at, repeats) VALUES (?, ?, ?, ?, 0)
-         ON CONFLICT (sink, incident_key) DO UPDATE SET notification = excluded.notification, last_sent_at = excluded.last_sent_at, repeats = 0`,
+        `INSERT INTO reminders (sink, incident_key, notification, last_sent_at, repeats, grouping) VALUES (?, ?, ?, ?, 0, ?)
+         ON CONFLICT (sink, incident_key) DO UPDATE SET notification = excluded.notification, last_sent_at = excluded.last_sent_at, repeats = 0,
+           grouping = excluded.grouping`,
       ),
       list: db.prepare('SELECT * FROM reminders WHERE sink = ? ORDER BY last_sent_at, incident_key'),
       sent: db.prepare('UPDATE reminders SET last_sent_at = ?, repeats = repeats + 1 WHERE sink = ? AND incident_key = ?'),
@@ -211,8 +212,8 @@ export class SqliteReminders implements ReminderRepo {
     };
   }
 
-  put(sink: string, incidentKey: string, notification: Uint8Array, now: number): void {
-    this.#s.put.run(sink, incidentKey, notification, now);
+  put(sink: string, incidentKey: string, notification: Uint8Array, now: number, grouping: string | null = null): void {
+    this.#s.put.run(sink, incidentKey, notification, now, grouping);
   }
 
   list(sink: string): ReminderRow[] {
@@ -222,6 +223,7 @@ export class SqliteReminders implements ReminderRepo {
       notification: r.notification as Uint8Array,
       lastSentAt: Number(r.last_sent_at),
       repeats: Number(r.repeats),
+      grouping: r.grouping === null || r.grouping === undefined ? null : String(r.grouping),
     }));
   }
 

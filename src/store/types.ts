@@ -145,10 +145,12 @@ export interface ReminderRow {
   notification: Uint8Array;
   lastSentAt: number;
   repeats: number;
+  /** how the route that sent it grouped it (opaque to the store, JSON); null: the sink's grouping */
+  grouping: string | null;
 }
 
 export interface ReminderRepo {
-  put(sink: string, incidentKey: string, notification: Uint8Array, now: number): void;
+  put(sink: string, incidentKey: string, notification: Uint8Array, now: number, grouping?: string | null): void;
   list(sink: string): ReminderRow[];
   sent(sink: string, incidentKey: string, now: number): void;
   delete(sink: string, incidentKey: string): void;
@@ -170,6 +172,8 @@ export interface GroupRow {
   /** a flushed group that nothing joined by then is closed */
   expiresAt: number | null;
   updates: number;
+  /** its groupInterval when a route set one; null: the sink's, as configured at the time */
+  intervalMs: number | null;
 }
 
 export interface GroupMember {

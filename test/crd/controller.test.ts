@@ -281,3 +281,20 @@ test('matched/delivered counters reach status when flushed', async () => {
   const wide = await kubectl.ok(['get', 'routes', 'rollouts', '-n', 'shop', '-o', 'wide']);
   assert.match(wide, /\nrollouts\s+deploys\s+True\s+Accepted\s+4\s+2\s+/);
 });
+
+test('a Route’s group reaches the table with the sinks it adds; a dimension that does not exist is refused by the CRD’s schema', async () => {
+  const route = (by: string) =>
+    ['apiVersion: kubeherald.io/v1alpha1', 'kind: Route', 'metadata: {name: crash-loops, namespace: shop}', 'spec:', '  match: {reasons: [CrashLoopBackOff]}', '  sinks: [{name: deploys}]', `  group: {by: [${by}], waitSeconds: 30}`, ''].join('\n');
+  const grouped = waitTable((t) => t.routes.some((r) => r.id === 'Route/shop/crash-loops'));
+  await kubectl.ok(['apply', '-f', '-'], route('owner'));
+  const r = (await grouped).match(note('CrashLoopBackOff', 'shop', 'Pod', 'web-1'));
+  assert.deepEqual(r.sinks, ['ClusterSink/es', 'Sink/shop/deploys']);
+  assert.deepEqual(r.groups, { 'Sink/shop/deploys': { route: 'Route/shop/crash-loops', by: ['owner'], waitSeconds: 30 } });
+  await controller.settled();
+  assert.equal((await ready('route', 'crash-loops', 'shop')).status, 'True');
+
+  const refused = await kubectl.run(['apply', '-f', '-'], route('pod'));
+  assert.notEqual(refused.code, 0);
+  assert.match(refused.stderr, /spec\.group\.by\[0\]: Invalid value: "pod"/);
+  assert.deepEqual(controller.current().match(note('CrashLoopBackOff', 'shop', 'Pod', 'web-1')).groups, r.groups);
+});

@@ -5,6 +5,7 @@
 
 import { z } from 'zod';
 import { count, dnsLabel, list, strict } from '../../config/fields.ts';
+import { sinkDeliveryFields } from '../../pipeline/config.ts';
 import { credentialRefSchema } from '../credential.ts';
 
 export const DINGTALK_URL_ENV = 'KUBEHERALD_DINGTALK_URL';
@@ -32,6 +33,7 @@ export const dingtalkSinkSchema = strict({
       if (n > DINGTALK_MAX_PER_MINUTE) ctx.addIssue({ code: 'custom', message: `expected at most ${DINGTALK_MAX_PER_MINUTE}: DingTalk refuses the 21st message in a minute and then every message for 10 minutes` });
     }),
   timeoutSeconds: count(1).default(10),
+  ...sinkDeliveryFields,
 });
 
 export type DingTalkSinkConfig = z.output<typeof dingtalkSinkSchema>;

@@ -6,6 +6,7 @@
 
 import { z } from 'zod';
 import { count, dnsLabel, strict } from '../../config/fields.ts';
+import { sinkDeliveryFields } from '../../pipeline/config.ts';
 import { credentialRefSchema } from '../credential.ts';
 
 export const DEFAULT_NODE = 'http://localhost:9200';
@@ -83,6 +84,7 @@ export const elasticsearchSinkSchema = strict({
   timeoutSeconds: count(1).default(30),
   /** keep the Kubernetes object as seen (kubernetes.object, stored but not indexed) */
   includeRawObject: z.boolean().default(false),
+  ...sinkDeliveryFields,
 }).superRefine((c, ctx) => {
   if (c.apiKeyFrom && (c.usernameFrom || c.passwordFrom)) {
     ctx.addIssue({ code: 'custom', path: ['apiKeyFrom'], message: 'cannot be combined with usernameFrom/passwordFrom: choose one way to authenticate' });

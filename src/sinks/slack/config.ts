@@ -4,6 +4,7 @@
 
 import { z } from 'zod';
 import { count, dnsLabel, strict } from '../../config/fields.ts';
+import { sinkDeliveryFields } from '../../pipeline/config.ts';
 import { credentialRefSchema } from '../credential.ts';
 
 const httpUrl = z.string().regex(/^https?:\/\/[^\s/]+\S*$/, { error: 'expected an http(s) URL' });
@@ -25,6 +26,7 @@ export const slackSinkSchema = strict({
   linkTemplate: z.union([z.literal(''), httpUrl]).default(''),
   /** per request; a timed-out send is retried by the outbox */
   timeoutSeconds: count(1).default(10),
+  ...sinkDeliveryFields,
 }).superRefine((c, ctx) => {
   if ((c.tokenFrom === undefined) === (c.webhookUrlFrom === undefined)) {
     ctx.addIssue({ code: 'custom', path: ['tokenFrom'], message: 'expected exactly one of tokenFrom (a bot token) or webhookUrlFrom (an incoming webhook URL)' });

@@ -6,6 +6,7 @@
 
 import { z } from 'zod';
 import { count, dnsLabel, list, strict } from '../../config/fields.ts';
+import { sinkDeliveryFields } from '../../pipeline/config.ts';
 import { credentialRefSchema } from '../credential.ts';
 import { parseTemplate, renderTemplate } from '../webhook/template.ts';
 
@@ -49,6 +50,7 @@ export const teamsSinkSchema = strict({
     if (Array.isArray(a) && a.length > MAX_ACTIONS) ctx.addIssue({ code: 'custom', message: `expected at most ${MAX_ACTIONS} actions (Teams shows no more)` });
   }),
   timeoutSeconds: count(1).default(10),
+  ...sinkDeliveryFields,
 });
 
 export type TeamsSinkConfig = z.output<typeof teamsSinkSchema>;

@@ -3,6 +3,7 @@
 
 import { z } from 'zod';
 import { count, dnsLabel, list, strict } from '../../config/fields.ts';
+import { sinkDeliveryFields } from '../../pipeline/config.ts';
 import { credentialRefSchema } from '../credential.ts';
 
 const httpUrl = z.string().regex(/^https?:\/\/[^\s/]+\S*$/, { error: 'expected an http(s) URL' });
@@ -30,6 +31,7 @@ export const telegramSinkSchema = strict({
   linkTemplate: z.union([z.literal(''), httpUrl]).default(''),
   /** per request; a timed-out send is retried by the outbox */
   timeoutSeconds: count(1).default(10),
+  ...sinkDeliveryFields,
 });
 
 export type TelegramSinkConfig = z.output<typeof telegramSinkSchema>;

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { type ConfigIssue, ConfigError, formatPath, issueMessage } from '../../config/errors.ts';
 import { count, dnsLabel, list, strict } from '../../config/fields.ts';
+import { sinkDeliveryFields } from '../../pipeline/config.ts';
 import type { Config } from '../../config/schema.ts';
 import { credentialRefSchema } from '../credential.ts';
 import { checkJsonTemplate } from './template.ts';
@@ -75,6 +76,7 @@ export const webhookSinkSchema = strict({
     }),
   /** per request, per URL */
   timeoutSeconds: count(1).default(10),
+  ...sinkDeliveryFields,
 });
 
 export type WebhookSinkConfig = z.output<typeof webhookSinkSchema>;
