@@ -8,6 +8,7 @@ import { registerRun } from './run.ts';
 import { registerRoutes } from './routes.ts';
 import { crdRouteSource } from './routes-crd.ts';
 import { registerSim } from './sim.ts';
+import { registerPlugin } from './plugin.ts';
 
 const program = new Command()
   .name('kubeherald')
@@ -18,6 +19,7 @@ const program = new Command()
 registerDemo(program);
 registerRun(program);
 registerSim(program);
+registerPlugin(program);
 registerConfig(program);
 registerDlq(program);
 registerRoutes(program, [crdRouteSource]);

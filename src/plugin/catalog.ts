@@ -1,0 +1,78 @@
+// What the plugin host knows about each sink type: its config schema (the
+// same one a `sinks:` entry is checked with), which option names a target,
+// and which keys a delivery may never set because they carry or direct the
+// plugin's credentials.
+
+import type { z } from 'zod';
+import type { SinkConfig } from '../config/schema.ts';
+import { consoleSinkSchema } from '../sinks/console.ts';
+import { dingtalkSinkSchema } from '../sinks/dingtalk/config.ts';
+import { elasticsearchSinkSchema } from '../sinks/elasticsearch/config.ts';
+import { jsonlSinkSchema } from '../sinks/jsonl.ts';
+import { slackSinkSchema } from '../sinks/slack/config.ts';
+import { teamsSinkSchema } from '../sinks/teams/config.ts';
+import { telegramSinkSchema } from '../sinks/telegram/config.ts';
+import { webhookSinkSchema } from '../sinks/webhook/config.ts';
+
+/** The types a plugin can host: every sink type but `plugin` (a sink that is itself served by a plugin). */
+export type PluginSinkType = Exclude<SinkConfig['type'], 'plugin'>;
+
+export interface SinkTypeInfo {
+  /** the `sinks:` entry schema of the type */
+  schema: z.ZodType;
+  /**
+   * The option a DeliverRequest.target sets ("" when the type has no
+   * targets): what the type's targetOf names, never a secret.
+   */
+  targetOption: string;
+  /**
+   * Keys that decide where the plugin's credentials go, or what of its own
+   * host it touches: a delivery may repeat the plugin's value but not change
+   * it (a Slack token must not be sent to another apiUrl). `base` is the
+   * plugin's own config, for keys that are sensitive only in some configs.
+   */
+  boundKeys(base: Record<string, unknown>): string[];
+}
+
+const none = (): string[] => [];
+
+export const SINK_TYPE_INFO: Record<PluginSinkType, SinkTypeInfo> = {
+  console: { schema: consoleSinkSchema, targetOption: '', boundKeys: none },
+  // a file path is the plugin host's file system, not the caller's to choose
+  jsonl: { schema: jsonlSinkSchema, targetOption: '', boundKeys: () => ['path'] },
+  // the bot token goes to apiUrl with every call
+  slack: { schema: slackSinkSchema, targetOption: 'channel', boundKeys: () => ['apiUrl'] },
+  telegram: { schema: telegramSinkSchema, targetOption: 'chatId', boundKeys: () => ['apiRoot'] },
+  // the API key or password goes to every node; caFile is a file of the host and decides whom to trust
+  elasticsearch: { schema: elasticsearchSinkSchema, targetOption: 'dataStream', boundKeys: () => ['nodes', 'caFile'] },
+  // the workflow / robot URL is itself the credential (urlFrom)
+  teams: { schema: teamsSinkSchema, targetOption: '', boundKeys: none },
+  dingtalk: { schema: dingtalkSinkSchema, targetOption: '', boundKeys: none },
+  // header values expand the plugin's environment (${NAME}); while the
+  // plugin's headers carry any, the URLs they are sent to are bound too
+  webhook: {
+    schema: webhookSinkSchema,
+    targetOption: '',
+    boundKeys: (base) => {
+      const headers = base.headers;
+      const hasHeaders = headers !== null && typeof headers === 'object' && Object.keys(headers).length > 0;
+      return hasHeaders ? ['headers', 'urls'] : ['headers'];
+    },
+  },
+};
+
+export function isPluginSinkType(type: string): type is PluginSinkType {
+  return Object.hasOwn(SINK_TYPE_INFO, type);
+}
+
+/**
+ * Keys of every sink entry that are kubeherald's (the outbox's retries, rate
+ * limits and grouping for the sink), not the plugin's: refused in options and
+ * in the plugin's config.
+ */
+export const KUBEHERALD_ONLY_KEYS = ['delivery'];
+
+/** `tokenFrom`, `urlFrom`, `secretFrom` …: where a credential is read from, always the plugin's own business. */
+export function isCredentialKey(key: string): boolean {
+  return key.endsWith('From');
+}

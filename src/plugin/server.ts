@@ -1,0 +1,237 @@
+// The plugin host: one sink type served as kubeherald.v1.SinkPlugin (and
+// grpc.health.v1.Health) over HTTP/2, gRPC protocol (Connect and gRPC-Web
+// are accepted too). `kubeherald plugin <type>` runs it; tests start it in
+// process.
+
+import { readFileSync } from 'node:fs';
+import http2 from 'node:http2';
+import type { AddressInfo } from 'node:net';
+import { create } from '@bufbuild/protobuf';
+import { Code, ConnectError, type ConnectRouter } from '@connectrpc/connect';
+import { connectNodeAdapter } from '@connectrpc/connect-node';
+import { Health, HealthCheckResponse_ServingStatus as Status } from '../gen/grpc/health/v1/health_pb.js';
+import { Capability, type DeliverRequest, DeliverRequestSchema, SinkPlugin } from '../gen/kubeherald/v1/plugin_pb.js';
+import type { SinkConfig } from '../config/schema.ts';
+import { formatHostPort, parseHostPort } from './address.ts';
+import { SINK_TYPE_INFO } from './catalog.ts';
+import { parsePluginConfig, pluginType } from './config.ts';
+import { type DeliverAnswer, Deliverer, type PluginLogger } from './deliver.ts';
+import { healthService, HealthState } from './health.ts';
+import { optionsJsonSchema } from './options.ts';
+import { type CreateSink, sinkFactory } from './running.ts';
+import { SinkCache } from './sink-cache.ts';
+import { serveDeliverStream } from './stream.ts';
+
+export type { PluginLogger } from './deliver.ts';
+
+/** The plugin server's TLS: its certificate, and with clientCaFile, mutual TLS (clients without a certificate it signed are refused). */
+export interface PluginTlsFiles {
+  certFile: string;
+  keyFile: string;
+  clientCaFile?: string;
+}
+
+export interface PluginServerOptions {
+  /** the sink type served, e.g. "webhook" */
+  type: string;
+  /**
+   * The plugin's sink: the keys of one `sinks:` entry (name optional,
+   * default the type; type optional, must match), as written or parsed.
+   * Its credentials are read from `env` and files, as in the main config.
+   */
+  base: Record<string, unknown>;
+  /** host:port; port 0 picks a free one, ":50051" every interface */
+  listen: string;
+  tls?: PluginTlsFiles;
+  log: PluginLogger;
+  /** where credentials are read (default process.env) */
+  env?: NodeJS.ProcessEnv;
+  /** reported by Describe (default package.json's) */
+  version?: string;
+  /** tests: how sinks are made (default src/sinks createSink) */
+  createSink?: CreateSink;
+  /** how long close() waits for deliveries in flight (default 30 s) */
+  graceMs?: number;
+  /** deliveries in flight per DeliverStream (default 256) */
+  streamConcurrency?: number;
+  /** distinct effective configs kept running besides the plugin's own (default 64) */
+  maxSinks?: number;
+  /** delivered ids remembered for repeats (default 50,000) */
+  rememberDeliveries?: number;
+}
+
+export interface PluginServer {
+  /** the bound host:port */
+  readonly address: string;
+  /** Graceful: NOT_SERVING, refuse new deliveries, finish those in flight (within the grace period), close sinks and the server. */
+  close(): Promise<void>;
+}
+
+export const PACKAGE_VERSION: string = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+const EMPTY_REQUEST: DeliverRequest = create(DeliverRequestSchema);
+
+export async function startPluginServer(opts: PluginServerOptions): Promise<PluginServer> {
+  const type = pluginType(opts.type);
+  const listen = parseHostPort(opts.listen, 'listen', { allowAnyHost: true, allowPortZero: true });
+  const base: SinkConfig = parsePluginConfig(type, opts.base);
+  const log = opts.log;
+  const graceMs = opts.graceMs ?? 30_000;
+  const tls = opts.tls ? readTls(opts.tls) : undefined;
+
+  const makeSink = sinkFactory({ env: opts.env ?? process.env, log, createSink: opts.createSink });
+  const sinks = new SinkCache({
+    max: opts.maxSinks,
+    create: (key) => makeSink(JSON.parse(key) as SinkConfig),
+    onCloseError: (_key, err) => log.warn({ err: (err as Error).message }, 'plugin: a sink failed to close'),
+  });
+  const deliverer = new Deliverer({ type, base, sinks, log, rememberDeliveries: opts.rememberDeliveries });
+  // the plugin's own sink starts now: a missing credential stops the plugin before it listens
+  const own = await sinks.pin(deliverer.baseKey);
+
+  const health = new HealthState();
+  const shutdown = new AbortController();
+  let inflight = 0;
+  let idle: (() => void) | undefined;
+  const tracked = async (req: DeliverRequest | undefined): Promise<DeliverAnswer> => {
+    inflight++;
+    try {
+      return await deliverer.deliver(req ?? EMPTY_REQUEST);
+    } finally {
+      if (--inflight === 0) idle?.();
+    }
+  };
+  const refuseWhenStopping = (): void => {
+    if (shutdown.signal.aborted) throw new ConnectError('the plugin is shutting down: send to another instance', Code.Unavailable);
+  };
+
+  const capabilities = [Capability.STREAM, Capability.IDEMPOTENT];
+  if (own.sink.sendGroup) capabilities.unshift(Capability.GROUPS);
+  const describe = {
+    type,
+    version: opts.version ?? PACKAGE_VERSION,
+    capabilities,
+    optionsSchemaJson: JSON.stringify(optionsJsonSchema(type, base)),
+    targetOption: SINK_TYPE_INFO[type].targetOption,
+  };
+
+  const routes = (router: ConnectRouter): void => {
+    router.service(SinkPlugin, {
+      describe: () => describe,
+      async deliver(req) {
+        refuseWhenStopping();
+        return tracked(req);
+      },
+      deliverStream(requests, ctx) {
+        refuseWhenStopping();
+        return serveDeliverStream(requests, { deliver: tracked, limit: opts.streamConcurrency, shutdown: shutdown.signal, signal: ctx.signal });
+      },
+    });
+    router.service(Health, healthService(health));
+  };
+  const handler = connectNodeAdapter({ routes });
+  const server = tls
+    ? http2.createSecureServer({ ...tls, allowHTTP1: false }, handler)
+    : http2.createServer({}, handler);
+  const sessions = new Set<http2.ServerHttp2Session>();
+  server.on('session', (s: http2.ServerHttp2Session) => {
+    sessions.add(s);
+    s.once('close', () => sessions.delete(s));
+  });
+  const streams = new Set<http2.ServerHttp2Stream>();
+  server.on('stream', (st: http2.ServerHttp2Stream) => {
+    streams.add(st);
+    st.once('close', () => streams.delete(st));
+  });
+  // a client refused by (mutual) TLS is the client's problem: noted for debugging, not warned about on every attempt
+  server.on('tlsClientError', (err: Error) => log.debug({ err: err.message }, 'plugin: TLS handshake refused'));
+
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      const done = (): void => {
+        server.off('error', reject);
+        resolve();
+      };
+      if (listen.host === '') server.listen(listen.port, done);
+      else server.listen(listen.port, listen.host, done);
+    });
+  } catch (err) {
+    await sinks.close();
+    throw new Error(`cannot listen on ${opts.listen}: ${(err as Error).message}`, { cause: err });
+  }
+  const bound = server.address() as AddressInfo;
+  const address = formatHostPort(bound.address, bound.port);
+
+  let closing: Promise<void> | undefined;
+  const close = async (): Promise<void> => {
+    const deadline = Date.now() + graceMs;
+    health.set(Status.NOT_SERVING);
+    shutdown.abort();
+    log.info({ address, inflight, graceMs }, 'plugin: shutting down');
+    if (inflight > 0) {
+      const finished = await within(new Promise<void>((resolve) => (idle = resolve)), deadline - Date.now());
+      if (!finished) log.warn({ inflight }, 'plugin: grace period over with deliveries still in flight');
+    }
+    if (!(await within(sinks.close(), deadline - Date.now()))) log.warn({}, 'plugin: sinks still closing at the end of the grace period');
+    health.end();
+    // after the grace period, open calls get a moment to flush what they have written, no more
+    await closeServer(server, sessions, streams, Math.max(100, Math.min(1000, deadline - Date.now())));
+    log.info({ address }, 'plugin: stopped');
+  };
+
+  return {
+    address,
+    close: () => (closing ??= close()),
+  };
+}
+
+function readTls(files: PluginTlsFiles): http2.SecureServerOptions {
+  const read = (what: string, path: string): Buffer => {
+    try {
+      return readFileSync(path);
+    } catch (err) {
+      throw new Error(`cannot read the TLS ${what} ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err });
+    }
+  };
+  const out: http2.SecureServerOptions = { cert: read('certificate', files.certFile), key: read('key', files.keyFile), minVersion: 'TLSv1.2' };
+  if (files.clientCaFile) {
+    out.ca = read('client CA', files.clientCaFile);
+    out.requestCert = true;
+    out.rejectUnauthorized = true;
+  }
+  return out;
+}
+
+/** Resolves true when `p` settles within `ms`, false otherwise. */
+async function within(p: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), Math.max(0, ms))));
+  try {
+    return await Promise.race([p.then(() => true, () => true), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Stops listening, lets open calls end (GOAWAY), then cuts what is left. A
+ * call whose answer is complete while its caller still has the request side
+ * open (a DeliverStream ended with UNAVAILABLE) is reset with NO_ERROR, as
+ * HTTP/2 allows a server that has answered without reading the whole request.
+ */
+async function closeServer(server: http2.Http2Server | http2.Http2SecureServer, sessions: Set<http2.ServerHttp2Session>, streams: Set<http2.ServerHttp2Stream>, waitMs: number): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  // the answer is complete once its trailers (END_STREAM) are out: the stream is then half-closed on our side
+  const resetWhenAnswered = (st: http2.ServerHttp2Stream): void => {
+    if (st.closed || st.destroyed) return;
+    if (st.state.state === http2.constants.NGHTTP2_STREAM_STATE_HALF_CLOSED_LOCAL) st.close(http2.constants.NGHTTP2_NO_ERROR);
+    else setTimeout(() => resetWhenAnswered(st), 5).unref();
+  };
+  for (const st of streams) resetWhenAnswered(st);
+  for (const s of sessions) s.close();
+  if (!(await within(closed, waitMs))) {
+    for (const s of sessions) s.destroy();
+    await closed;
+  }
+}
