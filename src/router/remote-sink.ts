@@ -1,0 +1,74 @@
+// A sink whose sending happens in a plugin process: what the outbox sees
+// for a sink configured as a plugin type. It only names the delivery
+// (stable ids, so a plugin drops repeats of a retried one) and hands it to
+// the router; the plugin formats, sends and classifies.
+
+import type { JsonObject } from '@bufbuild/protobuf';
+import type { Notification } from '../model/notification.ts';
+import { closedError, type Sink, type SinkGroupInfo } from '../sinks/types.ts';
+import type { PluginRouter } from './router.ts';
+import type { PluginDelivery } from './types.ts';
+
+export interface RemoteSinkOptions {
+  /** the sink's name from the config */
+  name: string;
+  /** the plugin type that serves it ("slack") */
+  pluginType: string;
+  /** where in the platform (a channel); "" or absent for the plugin's default */
+  target?: string;
+  /** the sink's non-secret settings, passed to the plugin as they are */
+  options?: JsonObject;
+  router: Pick<PluginRouter, 'deliver'>;
+}
+
+export function createRemoteSink(o: RemoteSinkOptions): Sink {
+  const target = o.target ?? '';
+  const options = o.options ?? {};
+  // ordering and rate limits are per target; an untargeted sink is one target
+  const orderKey = target || o.name;
+  const inFlight = new Set<Promise<void>>();
+  let closed = false;
+
+  function run(d: PluginDelivery): Promise<void> {
+    if (closed) return Promise.reject(closedError(o.pluginType, o.name));
+    const p = o.router.deliver(o.pluginType, d);
+    inFlight.add(p);
+    const forget = (): void => {
+      inFlight.delete(p);
+    };
+    p.then(forget, forget);
+    return p;
+  }
+
+  return {
+    name: o.name,
+    type: o.pluginType,
+    send(n: Notification): Promise<void> {
+      return run({
+        deliveryId: `${o.name}:${n.idempotencyKey}`,
+        sink: o.name,
+        target,
+        options,
+        payload: { case: 'notification', value: n },
+        attempt: 1,
+      });
+    },
+    sendGroup(ns: readonly Notification[], g: SinkGroupInfo): Promise<void> {
+      return run({
+        deliveryId: `${o.name}:group:${g.key}:${g.update}`,
+        sink: o.name,
+        target,
+        options,
+        payload: { case: 'group', value: { key: g.key, update: g.update, members: [...ns] } },
+        attempt: 1,
+      });
+    },
+    targetOf(): string {
+      return orderKey;
+    },
+    async close(): Promise<void> {
+      closed = true;
+      await Promise.allSettled([...inFlight]);
+    },
+  };
+}
