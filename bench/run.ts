@@ -6,6 +6,7 @@ const benches: Record<string, () => Promise<Record<string, unknown>>> = {
   listen: async () => (await import('./listen.ts')).benchListen(),
   delivery: async () => (await import('./delivery.ts')).benchDelivery(),
   rules: async () => (await import('./rules.ts')).benchRules(),
+  grpc: async () => (await import('./grpc.ts')).benchGrpc(),
 };
 
 const names = process.argv.slice(2).filter((a) => !a.startsWith('-'));

@@ -21,6 +21,8 @@ import { Pruner, retentionPolicy } from '../store/index.ts';
 import { openSqliteStore } from '../store/sqlite.ts';
 import type { Store } from '../store/types.ts';
 import { routingPolicies, storeBackedSinks } from './durable.ts';
+import type { PluginRouter } from '../router/router.ts';
+import { type Plugins, startPlugins } from './plugins.ts';
 import { RoutingHub } from './routing.ts';
 import { startAuditFeed, type AuditFeed } from './audit-feed.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
@@ -55,6 +57,10 @@ export interface Herald {
   store: Store;
   outbox: Outbox;
   deliverer: Deliverer;
+  /** the router `type: plugin` sinks deliver through */
+  plugins: PluginRouter;
+  /** host:port of the plugin Registry RPC, when plugins.registry.listen is set */
+  pluginRegistryAddress(): string | undefined;
   /**
    * Stores notifications for delivery (routed, deduplicated, grouped) in one
    * transaction with the incident tracker's state, and wakes the deliverer.
@@ -80,6 +86,17 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
   const statePath = inMemory(config.state.path) ? ':memory:' : config.state.path;
   const store = openSqliteStore({ path: statePath, synchronous: config.state.synchronous, now: () => clock.now().getTime(), log });
   let routing: RoutingHub;
+  let plugins: Plugins;
+  // metrics exist before the router, which reports every plugin call to them
+  let listener: Listener | undefined;
+  const metrics: Metrics | undefined = config.metrics.listen ? createMetrics({ store, listener: () => listener, plugins: () => plugins?.router }) : undefined;
+  try {
+    plugins = await startPlugins(config.plugins, { kc: opts.kc, log, onCall: metrics ? (r) => metrics.pluginCalled(r) : undefined });
+  } catch (err) {
+    store.close();
+    throw err;
+  }
+  const createSink = storeBackedSinks(store);
   try {
     // a reload's config replaces the one policies are read from once the hub accepted it
     let loaded: Config | undefined;
@@ -94,13 +111,14 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
       log,
       stdout: opts.stdout,
       env: opts.env,
-      createSink: storeBackedSinks(store),
+      createSink: (cfg, deps) => createSink(cfg, { ...deps, router: plugins.router }),
     });
     routing.onConfigReload((r) => {
       if (r.ok && loaded) config = loaded;
       policies.invalidate();
     });
   } catch (err) {
+    await plugins.close();
     store.close();
     throw err;
   }
@@ -113,8 +131,6 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
   const sinks = routing.sinkMap();
   const outbox = new Outbox({ store, sinks, policies, log });
 
-  let listener: Listener | undefined;
-  const metrics: Metrics | undefined = config.metrics.listen ? createMetrics({ store, listener: () => listener }) : undefined;
   const attemptWaiters: (() => void)[] = [];
   const deliverer = new Deliverer({
     store,
@@ -156,7 +172,8 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
     }
     try {
       store.transaction(() => {
-        outbox.enqueue(ns, (n) => routing.route(n).map((s) => s.id), clock.now());
+        // a route with `group` groups what it sends its own way
+        outbox.enqueue(ns, (n) => routing.routeWithGroups(n).map(({ sink, group }) => (group ? { sink: sink.id, group } : sink.id)), clock.now());
         if (listener) store.tracker.save(listener.tracker.snapshot());
       });
     } catch (err) {
@@ -210,6 +227,7 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
       pruner.stop();
       await deliverer.stop();
       await routing.close();
+      await plugins.close();
       store.close();
     }
   }
@@ -233,6 +251,8 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
     store,
     outbox,
     deliverer,
+    plugins: plugins.router,
+    pluginRegistryAddress: () => plugins.registryAddress,
     submit,
     pending,
     metricsUrl: () => metricsUrl,
@@ -259,6 +279,7 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
           log.warn({ pending: Object.fromEntries(waiting) }, `stopping with deliveries still queued; ${where}`);
         }
         await routing.close();
+        await plugins.close();
         store.close();
       })();
       return stopped;

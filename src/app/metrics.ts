@@ -10,18 +10,22 @@ import type { Listener } from '../cluster/listener.ts';
 import type { Notification } from '../model/notification.ts';
 import { State } from '../model/notification.ts';
 import type { AttemptRecord } from '../pipeline/index.ts';
+import type { PluginRouter } from '../router/router.ts';
+import type { PluginCallRecord } from '../router/types.ts';
 import type { Store } from '../store/types.ts';
 
 export interface Metrics {
   registry: Registry;
   notified(ns: readonly Notification[]): void;
   attempted(a: AttemptRecord): void;
+  /** one call of the router to a plugin instance */
+  pluginCalled(r: PluginCallRecord): void;
   /** serves /metrics on host:port; resolves with the URL */
   listen(listen: string): Promise<string>;
   close(): Promise<void>;
 }
 
-export function createMetrics(deps: { store: Store; listener: () => Listener | undefined }): Metrics {
+export function createMetrics(deps: { store: Store; listener: () => Listener | undefined; plugins?: () => Pick<PluginRouter, 'instances'> | undefined }): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'kubeherald_' });
   const notifications = new Counter({ name: 'kubeherald_notifications_total', help: 'Notifications produced, by state and reason.', labelNames: ['state', 'reason'], registers: [registry] });
@@ -38,6 +42,21 @@ export function createMetrics(deps: { store: Store; listener: () => Listener | u
   const dbSize = new Gauge({ name: 'kubeherald_state_db_bytes', help: 'Size of the state database file(s).', registers: [registry] });
   const watchEvents = new Gauge({ name: 'kubeherald_watch_events', help: 'Watch events received since start, by resource.', labelNames: ['resource'], registers: [registry] });
   const relists = new Gauge({ name: 'kubeherald_watch_relists_after_gone', help: 'Re-lists after 410 Gone since start, by resource.', labelNames: ['resource'], registers: [registry] });
+  const pluginCalls = new Counter({
+    name: 'kubeherald_plugin_calls_total',
+    help: 'Calls to sink plugin instances, by plugin type, instance and outcome (delivered, retryable, rate-limited, permanent: the plugin\'s answer; transport: no answer).',
+    labelNames: ['type', 'instance', 'outcome'],
+    registers: [registry],
+  });
+  const pluginLatency = new Histogram({
+    name: 'kubeherald_plugin_call_duration_seconds',
+    help: 'How long a plugin instance took to answer a delivery call, by plugin type and instance.',
+    labelNames: ['type', 'instance'],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  const pluginInstances = new Gauge({ name: 'kubeherald_plugin_instances', help: 'Known sink plugin instances, by plugin type and state (healthy, unhealthy, ejected, draining).', labelNames: ['type', 'state'], registers: [registry] });
+  const pluginOutstanding = new Gauge({ name: 'kubeherald_plugin_outstanding_calls', help: 'Calls in flight to each plugin instance.', labelNames: ['type', 'instance'], registers: [registry] });
   const openIncidents = new Gauge({ name: 'kubeherald_open_incidents', help: 'Incidents open in the tracker (firing or pending).', registers: [registry] });
 
   // read at scrape time
@@ -57,6 +76,21 @@ export function createMetrics(deps: { store: Store; listener: () => Listener | u
       }
       openIncidents.set(l.tracker.open().length);
     }
+    const router = deps.plugins?.();
+    if (router) {
+      pluginInstances.reset();
+      pluginOutstanding.reset();
+      const byState = new Map<string, number>();
+      for (const i of router.instances()) {
+        const k = `${i.type}\u0000${i.state}`;
+        byState.set(k, (byState.get(k) ?? 0) + 1);
+        pluginOutstanding.set({ type: i.type, instance: i.id }, i.outstanding);
+      }
+      for (const [k, n] of byState) {
+        const [type, state] = k.split('\u0000');
+        pluginInstances.set({ type, state }, n);
+      }
+    }
   };
 
   let server: Server | undefined;
@@ -68,6 +102,10 @@ export function createMetrics(deps: { store: Store; listener: () => Listener | u
     attempted(a) {
       if (a.attempted) latency.observe({ sink: a.sink }, a.durationMs / 1000);
       attempts.inc({ sink: a.sink, outcome: a.outcome });
+    },
+    pluginCalled(r) {
+      pluginCalls.inc({ type: r.type, instance: r.instance, outcome: r.outcome });
+      pluginLatency.observe({ type: r.type, instance: r.instance }, r.durationMs / 1000);
     },
     async listen(listen) {
       const i = listen.lastIndexOf(':');

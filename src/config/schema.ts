@@ -16,6 +16,8 @@ import { count, list, section, strict } from './fields.ts';
 import { deliverySchema } from '../pipeline/config.ts';
 import { stateSchema } from '../store/config.ts';
 import { routesSchema } from '../rules/schema.ts';
+import { pluginsSchema } from '../router/config.ts';
+import { pluginSinkSchema } from '../sinks/plugin.ts';
 import { auditConfigSchema } from '../sources/audit-config.ts';
 
 /** Namespace names are DNS-1123 labels; globs add `*` and `?`. */
@@ -102,9 +104,9 @@ const detectorsSchema = strict(
   return merged as unknown as DetectorsConfig;
 });
 
-export const SINK_TYPES = ['console', 'jsonl', 'slack', 'telegram', 'elasticsearch', 'teams', 'dingtalk', 'webhook'] as const;
+export const SINK_TYPES = ['console', 'jsonl', 'slack', 'telegram', 'elasticsearch', 'teams', 'dingtalk', 'webhook', 'plugin'] as const;
 
-const sinkSchema = z.discriminatedUnion('type', [consoleSinkSchema, jsonlSinkSchema, slackSinkSchema, telegramSinkSchema, elasticsearchSinkSchema, teamsSinkSchema, dingtalkSinkSchema, webhookSinkSchema]);
+const sinkSchema = z.discriminatedUnion('type', [consoleSinkSchema, jsonlSinkSchema, slackSinkSchema, telegramSinkSchema, elasticsearchSinkSchema, teamsSinkSchema, dingtalkSinkSchema, webhookSinkSchema, pluginSinkSchema]);
 
 const DEFAULT_SINKS: z.output<typeof sinkSchema>[] = [{ name: 'console', type: 'console', color: 'auto' }];
 
@@ -163,6 +165,7 @@ export const ConfigSchema = section(
     audit: section(auditConfigSchema),
     metrics: section(metricsSchema),
     delivery: section(deliverySchema),
+    plugins: section(pluginsSchema),
     state: section(stateSchema),
     log: section(logSchema),
   }),

@@ -29,6 +29,8 @@ export async function createSink(cfg: SinkConfig, deps: SinkDeps = {}): Promise<
       return (await import('./dingtalk/index.ts')).createDingTalkSink(cfg, deps);
     case 'webhook':
       return (await import('./webhook/index.ts')).createWebhookSink(cfg, deps);
+    case 'plugin':
+      return (await import('./plugin.ts')).createPluginSink(cfg, deps);
     default: {
       const unknown: never = cfg;
       throw new Error(`unknown sink type ${JSON.stringify((unknown as { type: string }).type)}`);

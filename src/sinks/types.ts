@@ -2,6 +2,7 @@
 // notification. Delivery order, retries and fan-out belong to the caller.
 
 import type { Notification } from '../model/notification.ts';
+import type { PluginDelivery } from '../router/types.ts';
 
 export interface Sink {
   /** the sink's unique name from the config */
@@ -42,6 +43,8 @@ export interface SinkDeps {
   stdout?: NodeJS.WritableStream;
   /** for NO_COLOR / TERM (default process.env) */
   env?: NodeJS.ProcessEnv;
+  /** where plugin sinks deliver (the process's plugin router) */
+  router?: { deliver(type: string, d: PluginDelivery): Promise<void> };
 }
 
 /**

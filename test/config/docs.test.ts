@@ -17,6 +17,11 @@ function leafPaths(value: unknown, prefix = ''): string[] {
 }
 
 const { sinks: _sinks, ...rest } = defaultConfig();
+// a sink's own `delivery:` takes every key of the global one, and rate limit rules
+const sinkDelivery = parseConfigText(
+  `sinks: [{ name: a, type: console, delivery: ${JSON.stringify({ ...rest.delivery, rateLimits: [{ count: 1, perSeconds: 1, scope: 'sink', targets: '^-' }] })} }]`,
+  'x',
+).sinks[0].delivery!;
 const KEYS = [
   ...leafPaths(rest),
   'sinks',
@@ -25,12 +30,16 @@ const KEYS = [
   'watch.resources[].resource',
   // optional keys with no default
   'audit.tokenFrom',
+  'sinks[].delivery',
+  ...leafPaths(sinkDelivery, 'sinks[].delivery'),
+  ...Object.keys(sinkDelivery.rateLimits![0]).map((k) => `sinks[].delivery.rateLimits[].${k}`),
   ...['console', 'jsonl', 'elasticsearch', 'teams', 'dingtalk', 'webhook'].flatMap((type) => Object.keys(parseConfigText(`sinks: [{ name: a, type: ${type} }]`, 'x').sinks[0]).map((k) => `sinks[].${k}`)),
   // sinks with required keys: a minimal sink each, once per optional key
   ...[
     '{ name: a, type: slack, tokenFrom: { env: T }, channel: C1 }',
     '{ name: a, type: slack, webhookUrlFrom: { env: H } }',
     '{ name: a, type: telegram, tokenFrom: { env: T }, chatId: 1, messageThreadId: 2 }',
+    '{ name: a, type: plugin, plugin: slack }',
   ].flatMap((sink) => Object.keys(parseConfigText(`sinks: [${sink}]`, 'x').sinks[0]).map((k) => `sinks[].${k}`)),
 ];
 

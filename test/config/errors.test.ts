@@ -61,7 +61,7 @@ describe('unknown keys', () => {
   });
 
   it('lists the known keys when nothing is close', () => {
-    assert.deepEqual(errorsOf(yaml('outputs: []')), ['k.yaml:1: outputs: unknown key (known keys: cluster, watch, detectors, sinks, routes, customResources, audit, metrics, delivery, state, log)']);
+    assert.deepEqual(errorsOf(yaml('outputs: []')), ['k.yaml:1: outputs: unknown key (known keys: cluster, watch, detectors, sinks, routes, customResources, audit, metrics, delivery, plugins, state, log)']);
   });
 
   it('checks detectors and their settings, and each sink type against its own keys', () => {
@@ -70,8 +70,8 @@ describe('unknown keys', () => {
       [
         'k.yaml:2: detectors.crashLoopBackof: unknown key; did you mean "crashLoopBackOff"?',
         'k.yaml:4: detectors.podNotReady.minSecs: unknown key; did you mean "minSeconds"?',
-        'k.yaml:8: sinks[0].path: unknown key (known keys: name, type, color)',
-        'k.yaml:11: sinks[1].colour: unknown key (known keys: name, type, path, includeRawObject)',
+        'k.yaml:8: sinks[0].path: unknown key (known keys: name, type, color, delivery)',
+        'k.yaml:11: sinks[1].colour: unknown key (known keys: name, type, path, includeRawObject, delivery)',
       ],
     );
   });
@@ -79,7 +79,7 @@ describe('unknown keys', () => {
   it('reports unknown keys alongside other errors, even an aborting integer check', () => {
     assert.deepEqual(errorsOf(yaml('watch:', '  pageSize: 1.5', 'extra: 1')), [
       'k.yaml:2: watch.pageSize: expected an integer ≥ 1, got 1.5',
-      'k.yaml:3: extra: unknown key (known keys: cluster, watch, detectors, sinks, routes, customResources, audit, metrics, delivery, state, log)',
+      'k.yaml:3: extra: unknown key (known keys: cluster, watch, detectors, sinks, routes, customResources, audit, metrics, delivery, plugins, state, log)',
     ]);
   });
 });

@@ -25,6 +25,16 @@ const DEFAULTS: Config = {
     groupWaitSeconds: 10,
     groupIntervalSeconds: 300,
   },
+  plugins: {
+    tls: { caFile: '', certFile: '', keyFile: '', serverName: '' },
+    callTimeoutSeconds: 30,
+    healthCheck: { intervalSeconds: 5, unhealthyThreshold: 2, healthyThreshold: 1 },
+    outlierDetection: { consecutiveFailures: 5, baseEjectionSeconds: 30, maxEjectionPercent: 50 },
+    maxAttemptsPerDelivery: 3,
+    static: [],
+    kubernetes: { enabled: false, namespaces: [], portName: '' },
+    registry: { listen: '', ttlSeconds: 15, heartbeatIntervalSeconds: 5, tls: { certFile: '', keyFile: '', clientCaFile: '' } },
+  },
   state: { path: './.kubeherald/state.db', synchronous: 'full', pruneIntervalSeconds: 300, retention: { deliveredSeconds: 86_400, deadLetterSeconds: 604_800, dedupSeconds: 604_800 } },
   log: { level: 'info', format: 'json' },
 };

@@ -124,6 +124,8 @@ describe('the RBAC in a cluster', () => {
       [['list', 'deployments.apps', '-A'], 'yes'],
       [['watch', 'routes.kubeherald.io', '-A'], 'yes'],
       [['list', 'clustersinks.kubeherald.io'], 'yes'],
+      [['watch', 'endpointslices.discovery.k8s.io', '-A'], 'yes'],
+      [['list', 'services', '-A'], 'no'],
       [['patch', 'routes.kubeherald.io', '--subresource=status', '-n', 'shop'], 'yes'],
       [['update', 'routes.kubeherald.io', '-n', 'shop'], 'no'],
       [['delete', 'sinks.kubeherald.io', '-n', 'shop'], 'no'],

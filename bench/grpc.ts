@@ -1,0 +1,127 @@
+// Sink plugins over gRPC: deliveries per second through the router to three
+// `kubeherald plugin jsonl` processes on loopback (each writing to
+// /dev/null, so the figure is the router, the gRPC hop and the plugin host,
+// not a platform), and the latency the hop adds at a steady 500/s.
+//
+//   throughput: N deliveries kept CONCURRENCY in flight through
+//     router.deliver(), from the first call to the last answer.
+//   latency: one delivery every 2 ms on the wall clock; from the call to its
+//     answer; the same sink in process at the same rate for comparison.
+
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { create } from '@bufbuild/protobuf';
+import { timestampFromDate } from '@bufbuild/protobuf/wkt';
+import { type Notification, NotificationSchema, Severity, State } from '../src/model/notification.ts';
+import { staticSource } from '../src/router/discovery/static.ts';
+import { PluginRouter } from '../src/router/router.ts';
+import type { PluginDelivery } from '../src/router/types.ts';
+import { createSink } from '../src/sinks/index.ts';
+import { type PluginProcess, spawnPlugin } from '../test/helpers/plugin-process.ts';
+
+const N = Number(process.env.BENCH_GRPC_DELIVERIES ?? 30_000);
+const CONCURRENCY = Number(process.env.BENCH_GRPC_CONCURRENCY ?? 256);
+const LATENCY_SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? 10);
+const LATENCY_RATE = 500;
+
+const quiet = { info() {}, warn() {}, error() {}, debug() {} };
+
+function notification(i: number): Notification {
+  return create(NotificationSchema, {
+    idempotencyKey: `bench-${i}`,
+    incidentKey: `pod/uid-${i}/app/CrashLoopBackOff`,
+    eventTime: timestampFromDate(new Date()),
+    severity: Severity.CRITICAL,
+    state: State.FIRING,
+    reason: 'CrashLoopBackOff',
+    title: `Container app of web-${i} is crash-looping`,
+    message: `back-off 40s restarting failed container app in pod web-${i}`,
+    involvedObject: { apiVersion: 'v1', kind: 'Pod', namespace: `team-${i % 20}`, name: `web-${i}`, uid: `uid-${i}` },
+    owner: { apiVersion: 'apps/v1', kind: 'Deployment', namespace: `team-${i % 20}`, name: 'web', uid: 'uid-web' },
+    cluster: 'bench',
+    labels: { app: 'web', 'app.kubernetes.io/part-of': 'shop' },
+    count: 5,
+    fields: { container: 'app', restarts: '5' },
+    detector: 'crashLoopBackOff',
+  });
+}
+
+const delivery = (i: number, prefix: string): PluginDelivery => ({
+  deliveryId: `${prefix}-${i}`,
+  sink: 'config/bench',
+  target: '',
+  options: {},
+  payload: { case: 'notification', value: notification(i) },
+  attempt: 1,
+});
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+/** Calls `send` LATENCY_RATE times a second on the wall clock; returns each call's latency in ms. */
+async function steady(send: (i: number) => Promise<void>): Promise<number[]> {
+  const total = LATENCY_SECONDS * LATENCY_RATE;
+  const interval = 1000 / LATENCY_RATE;
+  const latencies: number[] = [];
+  const pending: Promise<void>[] = [];
+  const t0 = performance.now();
+  for (let i = 0; i < total; i++) {
+    const due = t0 + i * interval;
+    const wait = due - performance.now();
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    const start = performance.now();
+    pending.push(send(i).then(() => void latencies.push(performance.now() - start)));
+  }
+  await Promise.all(pending);
+  return latencies.sort((a, b) => a - b);
+}
+
+export async function benchGrpc(): Promise<Record<string, unknown>> {
+  const dir = mkdtempSync(join(tmpdir(), 'kubeherald-bench-grpc-'));
+  const config = join(dir, 'jsonl.yaml');
+  writeFileSync(config, 'path: /dev/null\n');
+  const plugins: PluginProcess[] = [];
+  const router = new PluginRouter({ log: quiet });
+  try {
+    plugins.push(...(await Promise.all([0, 1, 2].map(() => spawnPlugin('jsonl', ['--listen', '127.0.0.1:0', '--config', config], { KUBEHERALD_LOG_LEVEL: 'warn' })))));
+    await router.addSource(staticSource([{ type: 'jsonl', addresses: plugins.map((p) => p.address) }]));
+    await router.waitForReady('jsonl', 3);
+
+    // warm up connections, streams and the JIT
+    await Promise.all(Array.from({ length: 2000 }, (_, i) => router.deliver('jsonl', delivery(i, 'warm'))));
+
+    let next = 0;
+    const t0 = performance.now();
+    await Promise.all(
+      Array.from({ length: CONCURRENCY }, async () => {
+        while (next < N) await router.deliver('jsonl', delivery(next++, 'bench'));
+      }),
+    );
+    const seconds = (performance.now() - t0) / 1000;
+    const share = router.instances().map((i) => i.delivered);
+
+    const viaRouter = await steady((i) => router.deliver('jsonl', delivery(i, 'steady')));
+    const local = await createSink({ name: 'bench', type: 'jsonl', path: '/dev/null', includeRawObject: false });
+    const inProcess = await steady((i) => local.send(notification(i)));
+    await local.close();
+
+    return {
+      plugins: 3,
+      deliveries: N,
+      concurrency: CONCURRENCY,
+      deliveriesPerSecond: Math.round(N / seconds),
+      perInstance: share,
+      steadyRate: LATENCY_RATE,
+      routerP50Ms: +percentile(viaRouter, 50).toFixed(2),
+      routerP99Ms: +percentile(viaRouter, 99).toFixed(2),
+      inProcessP99Ms: +percentile(inProcess, 99).toFixed(2),
+      addedP99Ms: +(percentile(viaRouter, 99) - percentile(inProcess, 99)).toFixed(2),
+    };
+  } finally {
+    await router.close();
+    await Promise.all(plugins.map((p) => p.kill('SIGTERM')));
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,39 @@
+// A sink served by a plugin process (`kubeherald plugin <type>`, or any
+// program serving kubeherald.v1.SinkPlugin): the router finds instances of
+// its plugin type and delivers there; credentials live with the plugin, so
+// this config carries only what is not secret.
+
+import type { JsonObject } from '@bufbuild/protobuf';
+import { z } from 'zod';
+import { dnsLabel, strict } from '../config/fields.ts';
+import { sinkDeliveryFields } from '../pipeline/config.ts';
+import type { Sink, SinkDeps } from './types.ts';
+
+const SECRET_KEY = /From$|token|secret|password|key$/i;
+
+export const pluginSinkSchema = strict({
+  name: dnsLabel,
+  type: z.literal('plugin'),
+  /** the plugin type to route to, e.g. slack: instances found by discovery under that type */
+  plugin: dnsLabel,
+  /** where in the platform (a channel, a chat); "" for the plugin's own default */
+  target: z.string().default(''),
+  /** the sink's non-secret settings, sent with every delivery and checked by the plugin (e.g. threads: false) */
+  options: z
+    .record(z.string(), z.unknown())
+    .superRefine((o, ctx) => {
+      for (const k of Object.keys(o)) {
+        if (SECRET_KEY.test(k)) ctx.addIssue({ code: 'custom', path: [k], message: 'credentials belong in the plugin’s own environment, not in options sent over the network' });
+      }
+    })
+    .default({}),
+  ...sinkDeliveryFields,
+});
+
+export type PluginSinkConfig = z.output<typeof pluginSinkSchema>;
+
+export async function createPluginSink(cfg: PluginSinkConfig, deps: SinkDeps): Promise<Sink> {
+  if (!deps.router) throw new Error(`plugin sink "${cfg.name}": no plugin router in this process`);
+  const { createRemoteSink } = await import('../router/remote-sink.ts');
+  return createRemoteSink({ name: cfg.name, pluginType: cfg.plugin, target: cfg.target, options: cfg.options as JsonObject, router: deps.router });
+}
