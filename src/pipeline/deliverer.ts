@@ -36,6 +36,12 @@ export interface DelivererOptions {
   sinks: ReadonlyMap<string, Sink>;
   policy: DeliveryPolicies;
   clock?: Clock;
+  /**
+   * What times a send out (default realClock). A sink's answer takes physical
+   * time however fast `clock` runs (the demo runs it 20× faster), so only
+   * tests that step time hand their clock in here too.
+   */
+  sendTimer?: Pick<Clock, 'setTimeout' | 'clearTimeout'>;
   log?: PipelineLogger;
   /** uniform in [0, 1), for backoff jitter (default Math.random); tests pin it */
   random?: () => number;
@@ -111,6 +117,7 @@ export class Deliverer {
   #sinks: ReadonlyMap<string, Sink>;
   #policies: DeliveryPolicies;
   #clock: Clock;
+  #sendTimer: Pick<Clock, 'setTimeout' | 'clearTimeout'>;
   #log: PipelineLogger;
   #random: () => number;
   #pollMs: number;
@@ -142,6 +149,7 @@ export class Deliverer {
     this.#sinks = opts.sinks;
     this.#policies = opts.policy;
     this.#clock = opts.clock ?? realClock;
+    this.#sendTimer = opts.sendTimer ?? realClock;
     this.#log = opts.log ?? silentLogger;
     this.#random = opts.random ?? Math.random;
     this.#pollMs = opts.pollIntervalMs ?? 1000;
@@ -457,18 +465,18 @@ export class Deliverer {
     const p = this.#policy(meta.sink)!;
     let timer: unknown;
     const timeout = new Promise<never>((_, reject) => {
-      timer = this.#clock.setTimeout(
+      timer = this.#sendTimer.setTimeout(
         () => reject(new SinkError(`no answer from sink "${meta.sink}" within ${p.sendTimeoutMs / 1000} s`, { kind: 'retryable' })),
         p.sendTimeoutMs,
       );
     });
     Promise.race([attempt, timeout]).then(
       (v) => {
-        this.#clock.clearTimeout(timer);
+        this.#sendTimer.clearTimeout(timer);
         finish(true, v);
       },
       (err: unknown) => {
-        this.#clock.clearTimeout(timer);
+        this.#sendTimer.clearTimeout(timer);
         finish(false, err);
       },
     );

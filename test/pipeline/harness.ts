@@ -59,6 +59,7 @@ export class Harness {
       sinks: this.sinks,
       policy: policies,
       clock: this.clock,
+      sendTimer: this.clock,
       random: this.opts.random ?? (() => 0.5),
       openIncidents: this.opts.openIncidents,
       pollIntervalMs: this.opts.pollIntervalMs,
