@@ -5,9 +5,8 @@
 
 import { readFile } from 'node:fs/promises';
 import * as k8s from '@kubernetes/client-node';
-import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
-import { type DemoReport, checkDemo, formatReport } from '../app/demo-check.ts';
+import { type DemoReport, checkDemo } from '../app/demo-check.ts';
 import { startHerald } from '../app/herald.ts';
 import { createLogger } from '../app/log.ts';
 import type { ListenerClock } from '../cluster/listener.ts';
@@ -15,13 +14,6 @@ import { type Config, loadConfig } from '../config/index.ts';
 import type { Notification } from '../model/notification.ts';
 import { DEMO_DURATION_MS, demoExpectations } from '../sim/scenarios/demo.ts';
 import { startSim, type Sim } from '../sim/sim.ts';
-
-interface DemoFlags {
-  once?: boolean;
-  speed: string;
-  config?: string;
-  logLevel: string;
-}
 
 /** The listener runs on the simulator's clock, so minutes of cluster time pass in seconds. */
 export function simListenerClock(sim: Sim): ListenerClock {
@@ -85,27 +77,4 @@ export async function runDemo(opts: { once: boolean; speed: number; configFile?:
   await herald.stop();
   await sim.close();
   return { notifications, pending, report: checkDemo(demoExpectations(), notifications) };
-}
-
-export function registerDemo(program: Command): void {
-  program
-    .command('demo')
-    .description('run kubeherald against the embedded simulated cluster playing every incident kind')
-    .option('--once', 'play the scenario to the end, print expected vs notified, exit 0 only if every incident was notified exactly once')
-    .option('--speed <factor>', 'cluster seconds per real second', '20')
-    .option('-c, --config <file>', 'config file for sinks and detectors (default: one console sink)')
-    .option('--log-level <level>', 'log level for kubeherald itself (stderr)', 'warn')
-    .action(async (flags: DemoFlags) => {
-      const speed = Number(flags.speed);
-      if (!(speed > 0)) throw new Error(`--speed: expected a positive number, got "${flags.speed}"`);
-      process.stderr.write(
-        `kubeherald demo: a simulated 3-node cluster plays CrashLoopBackOff, OOMKilled, a bad image, pod and node NotReady,\n` +
-          `an eviction, a good and a failed rollout and Warning events over ${DEMO_DURATION_MS / 60_000} cluster minutes (${speed}× speed).\n\n`,
-      );
-      const run = await runDemo({ once: !!flags.once, speed, configFile: flags.config, logLevel: flags.logLevel });
-      if (run.report) {
-        process.stdout.write(formatReport(run.report));
-        process.exitCode = run.report.ok ? 0 : 1;
-      }
-    });
 }

@@ -2,7 +2,7 @@
 
 import { Command } from 'commander';
 import { registerConfig } from './config.ts';
-import { registerDemo } from './demo.ts';
+import { registerDemo } from './demo-command.ts';
 import { registerDlq } from './dlq.ts';
 import { registerRun } from './run.ts';
 import { registerRoutes } from './routes.ts';

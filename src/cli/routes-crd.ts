@@ -2,8 +2,6 @@
 // and Sinks in the cluster join the file's, read once without writing
 // status, so the listing is the table `run` would use.
 
-import { loadKubeConfig } from '../cluster/connect.ts';
-import { CrdController } from '../crd/controller.ts';
 import type { RouteSource } from './routes.ts';
 
 const quiet = { info() {}, warn() {}, error() {}, debug() {} };
@@ -11,6 +9,8 @@ const READ_TIMEOUT_MS = 15_000;
 
 export const crdRouteSource: RouteSource = async ({ config, kubeconfig, context }) => {
   if (!config.customResources.enabled) return { routes: [], sinks: [] };
+  // the Kubernetes client loads only when the custom resources are read
+  const [{ loadKubeConfig }, { CrdController }] = await Promise.all([import('../cluster/connect.ts'), import('../crd/controller.ts')]);
   const kc = loadKubeConfig({
     kubeconfig: kubeconfig || config.cluster.kubeconfig || undefined,
     context: context || config.cluster.context || undefined,

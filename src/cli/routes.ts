@@ -8,7 +8,6 @@ import { readFile } from 'node:fs/promises';
 import { fromJson, type JsonValue, toJson } from '@bufbuild/protobuf';
 import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
-import { loadKubeConfig } from '../cluster/connect.ts';
 import { type Config, ConfigError, formatIssue, loadConfig } from '../config/index.ts';
 import { detect, IncidentTracker } from '../detect/index.ts';
 import type { KubeObject } from '../model/kube.ts';
@@ -237,7 +236,7 @@ export function notificationsForObject(kind: string, obj: KubeObject, config: Co
 async function readObject(opts: RoutesOptions & { fromEvent: string; apiVersion?: string }, config: Config): Promise<{ kind: string; obj: KubeObject }> {
   const ref = parseObjectRef(opts.fromEvent, opts.apiVersion);
   if (ref.kind === 'Event' && !opts.apiVersion && config.watch.eventsApi === 'events.k8s.io') ref.apiVersion = 'events.k8s.io/v1';
-  const k8s = await import('@kubernetes/client-node');
+  const [k8s, { loadKubeConfig }] = await Promise.all([import('@kubernetes/client-node'), import('../cluster/connect.ts')]);
   const kc = loadKubeConfig({
     kubeconfig: opts.kubeconfig ?? (config.cluster.kubeconfig || undefined),
     context: opts.context ?? (config.cluster.context || undefined),

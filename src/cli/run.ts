@@ -2,9 +2,7 @@
 // SIGINT/SIGTERM. A bad config stops it before it touches the cluster.
 
 import type { Command } from 'commander';
-import { startHerald } from '../app/herald.ts';
 import { createLogger } from '../app/log.ts';
-import { loadKubeConfig } from '../cluster/connect.ts';
 import { loadConfig, type ConfigFlags } from '../config/index.ts';
 import { applyWebhookOverrides } from '../sinks/webhook/config.ts';
 
@@ -53,6 +51,8 @@ export function registerRun(program: Command): void {
     // the webhook URL/secret flags and variables; the secret travels in env, never in the config
     const { config, env } = applyWebhookOverrides(loaded, process.env, { url: flags.url, secret: flags.secret });
     const log = createLogger('kubeherald', config.log.level, config.log.format);
+    // loaded here, not at the top: every other command (a plugin process above all) starts faster without the Kubernetes client
+    const [{ startHerald }, { loadKubeConfig }] = await Promise.all([import('../app/herald.ts'), import('../cluster/connect.ts')]);
     const kc = loadKubeConfig({ kubeconfig: config.cluster.kubeconfig || undefined, context: config.cluster.context || undefined, inCluster: config.cluster.inCluster });
     // a signal during start-up stops kubeherald once it has started, rather than killing it mid-way
     let stopping = false;

@@ -4,7 +4,6 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import pino from 'pino';
-import { startSim } from '../sim/sim.ts';
 
 interface SimFlags {
   port: string;
@@ -47,6 +46,7 @@ export function registerSim(program: Command): void {
         if (!name) throw new Error(`--user: expected name[:group,group], got "${u}"`);
         return { name, groups: groups ? groups.split(',') : [] };
       });
+      const { startSim } = await import('../sim/sim.ts');
       const sim = await startSim({
         port: intFlag('port', flags.port),
         host: flags.host,
