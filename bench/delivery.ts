@@ -30,7 +30,7 @@ const ENQUEUE_PER_TICK = Number(process.env.BENCH_ENQUEUE_PER_TICK ?? 50);
 
 const POLICIES = uniformPolicies(defaultSinkPolicy({ groupBy: [], floodWindowMs: 0, repeatIntervalMs: 0, rateLimits: [], concurrency: 32 }));
 
-function notification(i: number, targets: number): Notification {
+export function notification(i: number, targets: number): Notification {
   return create(NotificationSchema, {
     idempotencyKey: `bench-${i}`,
     incidentKey: `pod/uid-${i}/app/CrashLoopBackOff`,

@@ -11,48 +11,28 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { create } from '@bufbuild/protobuf';
-import { timestampFromDate } from '@bufbuild/protobuf/wkt';
-import { type Notification, NotificationSchema, Severity, State } from '../src/model/notification.ts';
 import { staticSource } from '../src/router/discovery/static.ts';
 import { PluginRouter } from '../src/router/router.ts';
 import type { PluginDelivery } from '../src/router/types.ts';
 import { createSink } from '../src/sinks/index.ts';
 import { type PluginProcess, spawnPlugin } from '../test/helpers/plugin-process.ts';
+import { notification } from './delivery.ts';
 
 const N = Number(process.env.BENCH_GRPC_DELIVERIES ?? 30_000);
 const CONCURRENCY = Number(process.env.BENCH_GRPC_CONCURRENCY ?? 256);
 const LATENCY_SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? 10);
 const LATENCY_RATE = 500;
+/** distinct namespaces the notifications spread over */
+const TARGETS = 20;
 
 const quiet = { info() {}, warn() {}, error() {}, debug() {} };
-
-function notification(i: number): Notification {
-  return create(NotificationSchema, {
-    idempotencyKey: `bench-${i}`,
-    incidentKey: `pod/uid-${i}/app/CrashLoopBackOff`,
-    eventTime: timestampFromDate(new Date()),
-    severity: Severity.CRITICAL,
-    state: State.FIRING,
-    reason: 'CrashLoopBackOff',
-    title: `Container app of web-${i} is crash-looping`,
-    message: `back-off 40s restarting failed container app in pod web-${i}`,
-    involvedObject: { apiVersion: 'v1', kind: 'Pod', namespace: `team-${i % 20}`, name: `web-${i}`, uid: `uid-${i}` },
-    owner: { apiVersion: 'apps/v1', kind: 'Deployment', namespace: `team-${i % 20}`, name: 'web', uid: 'uid-web' },
-    cluster: 'bench',
-    labels: { app: 'web', 'app.kubernetes.io/part-of': 'shop' },
-    count: 5,
-    fields: { container: 'app', restarts: '5' },
-    detector: 'crashLoopBackOff',
-  });
-}
 
 const delivery = (i: number, prefix: string): PluginDelivery => ({
   deliveryId: `${prefix}-${i}`,
   sink: 'config/bench',
   target: '',
   options: {},
-  payload: { case: 'notification', value: notification(i) },
+  payload: { case: 'notification', value: notification(i, TARGETS) },
   attempt: 1,
 });
 
@@ -104,7 +84,7 @@ export async function benchGrpc(): Promise<Record<string, unknown>> {
 
     const viaRouter = await steady((i) => router.deliver('jsonl', delivery(i, 'steady')));
     const local = await createSink({ name: 'bench', type: 'jsonl', path: '/dev/null', includeRawObject: false });
-    const inProcess = await steady((i) => local.send(notification(i)));
+    const inProcess = await steady((i) => local.send(notification(i, TARGETS)));
     await local.close();
 
     return {

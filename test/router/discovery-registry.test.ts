@@ -9,12 +9,12 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Code, ConnectError, createClient, type Client } from '@connectrpc/connect';
 import { createGrpcTransport } from '@connectrpc/connect-node';
-import { generate } from 'selfsigned';
 import { Registry } from '../../src/gen/kubeherald/v1/plugin_pb.js';
 import type { Clock } from '../../src/model/clock.ts';
 import { createRegistry, parseListen, serveRegistry, type PluginRegistry, type RegistryServer } from '../../src/router/discovery/registry.ts';
 import type { PluginEndpoint } from '../../src/router/types.ts';
 import { servingCert } from '../../src/sim/tls.ts';
+import { authority, leaf } from '../helpers/pki.ts';
 
 const quiet = { info() {}, warn() {}, error() {}, debug() {} };
 
@@ -233,28 +233,17 @@ describe('registry over mutual TLS', () => {
 
   it('accepts a plugin with a certificate the client CA signed, refuses one without', async () => {
     const serving = await servingCert(['127.0.0.1']);
-    const now = Date.now();
-    const clientPems = await generate([{ name: 'commonName', value: 'slack-plugin' }], {
-      keyType: 'ec',
-      curve: 'P-256',
-      algorithm: 'sha256',
-      notBeforeDate: new Date(now - 3600_000),
-      notAfterDate: new Date(now + 24 * 3600_000),
-      extensions: [
-        { name: 'basicConstraints', cA: true, critical: true },
-        { name: 'keyUsage', digitalSignature: true, keyCertSign: true, critical: true },
-        { name: 'extKeyUsage', clientAuth: true },
-      ],
-    });
+    const clientCa = await authority('plugin client CA');
+    const clientPems = await leaf('slack-plugin', clientCa, { clientAuth: true });
     const files = { certFile: join(dir, 'tls.crt'), keyFile: join(dir, 'tls.key'), clientCaFile: join(dir, 'client-ca.crt') };
     await writeFile(files.certFile, serving.cert);
     await writeFile(files.keyFile, serving.key);
-    await writeFile(files.clientCaFile, clientPems.cert);
+    await writeFile(files.clientCaFile, clientCa.cert);
     const registry = createRegistry({ clock: new FakeClock(), log: quiet });
     const server = await serveRegistry({ registry, listen: '127.0.0.1:0', tls: files });
     const baseUrl = `https://${server.address}`;
     try {
-      const withCert = createClient(Registry, createGrpcTransport({ baseUrl, nodeOptions: { ca: serving.cert, cert: clientPems.cert, key: clientPems.private } }));
+      const withCert = createClient(Registry, createGrpcTransport({ baseUrl, nodeOptions: { ca: serving.cert, cert: clientPems.cert, key: clientPems.key } }));
       await withCert.register({ type: 'slack', address: 'a:1', instanceId: 'tls-1' });
       assert.deepEqual(registry.instances(), [ep('tls-1', 'slack', 'a:1')]);
       const without = createClient(Registry, createGrpcTransport({ baseUrl, nodeOptions: { ca: serving.cert } }));
