@@ -93,10 +93,15 @@ const FIELD_OF: Record<string, string> = {
   usernameFrom: 'spec.credentials.username',
   passwordFrom: 'spec.credentials.password',
   headers: 'spec.credentials.token',
+  plugin: 'spec.plugin',
+  target: 'spec.target.name',
+  options: 'spec.options',
 };
 
 function crField(path: readonly PropertyKey[]): string {
   const key = typeof path[0] === 'string' ? path[0] : '';
+  // an option's own name, as the Sink spells it
+  if (key === 'options' && typeof path[1] === 'string') return `spec.options.${path[1]}`;
   return FIELD_OF[key] ?? (key ? `spec (sink setting ${key})` : 'spec');
 }
 
@@ -181,6 +186,10 @@ export function sinkConfigFromResolved(r: ResolvedSink): MappedSink {
         usernameFrom: ref('username') ?? null,
         passwordFrom: ref('password') ?? null,
       };
+      break;
+    case 'plugin':
+      // no credentials to pass: the plugin reads its own; the router finds its instances by plugin type
+      raw = { ...base, plugin: spec.plugin, target: target.name, options: spec.options };
       break;
     default: {
       const unknown: never = spec.type;

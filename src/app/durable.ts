@@ -6,6 +6,7 @@
 
 import type { Config, SinkConfig } from '../config/index.ts';
 import type { ResolvedSink } from '../crd/controller.ts';
+import { platformOf } from '../crd/schemas.ts';
 import { type DeliveryConfig, type DeliveryPolicies, type SinkPolicy, sinkPolicy } from '../pipeline/config.ts';
 import { createSink as createSinkDefault } from '../sinks/index.ts';
 import type { Sink, SinkDeps } from '../sinks/types.ts';
@@ -39,7 +40,8 @@ export function routingPolicies(src: PolicySources): DeliveryPolicies & { invali
       if (cfg) return sinkPolicy(global, cfg.type === 'plugin' ? cfg.plugin : cfg.type, cfg.delivery);
     }
     const r = src.resolved(id);
-    if (r) return sinkPolicy(global, r.spec.type, sinkDeliveryFromResolved(r));
+    // as for config sinks: a plugin Sink keeps below the limits of its plugin's platform
+    if (r) return sinkPolicy(global, platformOf(r.spec), sinkDeliveryFromResolved(r));
     return sinkPolicy(global, src.typeOf(id) ?? 'none', undefined);
   };
   return {

@@ -100,6 +100,26 @@ export function describeMatch(r: RouteSpec): string {
   return parts.length ? parts.join(' ') : '(everything)';
 }
 
+/** 90 → "90s", 300 → "5m", 7200 → "2h": as a person would write the interval. */
+function seconds(n: number): string {
+  if (n > 0 && n % 3600 === 0) return `${n / 3600}h`;
+  if (n > 0 && n % 60 === 0) return `${n / 60}m`;
+  return `${n}s`;
+}
+
+/** The route's own grouping in one line ("by=[owner] wait=30s interval=5m"); "" when it has none. */
+export function describeGroup(r: RouteSpec): string {
+  const g = r.group;
+  if (!g) return '';
+  const parts: string[] = [];
+  // by: [] is a choice (each notification alone), not an omission
+  if (g.by) parts.push(g.by.length ? `by=[${g.by.join(',')}]` : 'by=[] (ungrouped)');
+  if (g.waitSeconds !== undefined) parts.push(`wait=${seconds(g.waitSeconds)}`);
+  if (g.intervalSeconds !== undefined) parts.push(`interval=${seconds(g.intervalSeconds)}`);
+  // group: {} keeps every sink setting, but still keeps the route's groups apart from other routes'
+  return parts.length ? parts.join(' ') : "(own groups, sinks' settings)";
+}
+
 function printProblems(e: Effective, io: RoutesIo): void {
   const { problems } = e.table;
   if (!problems.length) return;
@@ -125,7 +145,12 @@ export async function routesList(opts: RoutesOptions, io: RoutesIo): Promise<num
   if (table.routes.length === 0) io.stdout.write('The table is empty: no notification goes anywhere.\n');
   else {
     const sinksOf = (r: RouteSpec): string => (r.drop ? '(drop)' : r.sinks.map((s) => (s.kind === 'ClusterSink' ? `ClusterSink/${s.name}` : s.namespace && r.source !== 'Route' ? `${s.namespace}/${s.name}` : s.name)).join(', '));
-    const rows = [['#', 'ROUTE', 'THEN', 'SINKS', 'MATCH'], ...table.routes.map((r, i) => [String(i + 1), r.id, r.drop ? 'drop' : r.continue ? 'continue' : 'stop', sinksOf(r), describeMatch(r)])];
+    // the GROUP column only when some route groups its own way: most tables have none
+    const grouped = table.routes.some((r) => r.group);
+    const rows = [
+      ['#', 'ROUTE', 'THEN', 'SINKS', ...(grouped ? ['GROUP'] : []), 'MATCH'],
+      ...table.routes.map((r, i) => [String(i + 1), r.id, r.drop ? 'drop' : r.continue ? 'continue' : 'stop', sinksOf(r), ...(grouped ? [describeGroup(r) || '-'] : []), describeMatch(r)]),
+    ];
     io.stdout.write(columns(rows));
   }
   printProblems(e, io);

@@ -30,7 +30,8 @@ function printerColumns(info: KindInfo): PrinterColumn[] {
       : [{ name: 'Delivered', type: 'integer', jsonPath: '.status.delivered', priority: 1 }];
   const age: PrinterColumn = { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' };
   if (info.kind === 'Sink' || info.kind === 'ClusterSink') {
-    return [{ name: 'Type', type: 'string', jsonPath: '.spec.type' }, ...ready, ...counters('Delivered'), age];
+    // Plugin is empty but for type plugin: which plugin type delivers it
+    return [{ name: 'Type', type: 'string', jsonPath: '.spec.type' }, { name: 'Plugin', type: 'string', jsonPath: '.spec.plugin', priority: 1 }, ...ready, ...counters('Delivered'), age];
   }
   return [
     // the controller writes the list as text: a JSONPath over spec.sinks[*] prints only the first

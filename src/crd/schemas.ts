@@ -8,6 +8,8 @@
 
 import { z } from 'zod';
 import { GROUP_DIMENSION_PATTERN, GROUP_DIMENSIONS } from '../pipeline/config.ts';
+import { KUBEHERALD_ONLY_KEYS } from '../plugin/catalog.ts';
+import { isCredentialOptionKey } from '../sinks/plugin.ts';
 
 export const GROUP = 'kubeherald.io';
 export const VERSION = 'v1alpha1';
@@ -33,7 +35,7 @@ const int = (min: number, max: number) => z.number().int().min(min).max(max);
 // ---------------------------------------------------------------------------
 // Sink and ClusterSink
 
-export const SINK_TYPES = ['slack', 'telegram', 'teams', 'dingtalk', 'webhook', 'elasticsearch', 'console', 'jsonl'] as const;
+export const SINK_TYPES = ['slack', 'telegram', 'teams', 'dingtalk', 'webhook', 'elasticsearch', 'console', 'jsonl', 'plugin'] as const;
 export type SinkType = (typeof SINK_TYPES)[number];
 
 export const secretKeySelectorSchema = z
@@ -81,7 +83,7 @@ const credentialsSchema = z
   })
   .describe('Credentials, each from a Secret.');
 
-export const TARGET_FIELDS = ['channel', 'chatId', 'messageThreadId', 'url', 'index', 'path'] as const;
+export const TARGET_FIELDS = ['channel', 'chatId', 'messageThreadId', 'url', 'index', 'path', 'name'] as const;
 export type TargetField = (typeof TARGET_FIELDS)[number];
 
 const targetSchema = z
@@ -106,6 +108,8 @@ const targetSchema = z
       .optional()
       .describe('Elasticsearch data stream (default kubeherald-events).'),
     path: nonEmpty.max(4096).optional().describe('File the jsonl sink appends to, inside the kubeherald container.'),
+    // one free-form field rather than the platform's own (channel, chatId …): which option it sets is the plugin's business (its Describe targetOption)
+    name: nonEmpty.max(1024).optional().describe("Plugin sinks: where in the platform (a channel, a chat), as the plugin's target; omitted, the plugin's own default."),
   })
   .describe('Where notifications go; which fields apply depends on type.');
 
@@ -131,6 +135,8 @@ export const DELIVERY_DEFAULTS: Record<SinkType, Delivery> = {
   elasticsearch: { rateLimitPerMinute: 0, burst: 500, groupWaitSeconds: 0, floodWindowSeconds: 0, floodThreshold: 100_000 },
   console: { rateLimitPerMinute: 0, burst: 100, groupWaitSeconds: 0, floodWindowSeconds: 0, floodThreshold: 100_000 },
   jsonl: { rateLimitPerMinute: 0, burst: 100, groupWaitSeconds: 0, floodWindowSeconds: 0, floodThreshold: 100_000 },
+  // a plugin of a built-in type takes that type's (deliveryOf); one kubeherald does not know, no limits, as the pipeline gives it
+  plugin: { rateLimitPerMinute: 0, burst: 100, groupWaitSeconds: 0, floodWindowSeconds: 0, floodThreshold: 100_000 },
 };
 
 interface TypeRules {
@@ -152,17 +158,50 @@ const RULES: Record<SinkType, TypeRules> = {
   elasticsearch: { target: { required: ['url'], optional: ['index'] }, oneOf: [[], ['apiKey'], ['username', 'password']], required: [], optional: [] },
   console: { target: { required: [], optional: [] }, required: [], optional: [] },
   jsonl: { target: { required: ['path'], optional: [] }, required: [], optional: [] },
+  plugin: { target: { required: [], optional: ['name'] }, required: [], optional: [] },
 };
+
+const PLUGIN_CREDENTIALS = "not allowed for a plugin sink: credentials belong to the plugin's own Secret (its environment or files), never to kubeherald";
+
+/**
+ * A plugin sink's options: non-secret settings the plugin checks against its
+ * own schema, so their shape is open (x-kubernetes-preserve-unknown-fields).
+ * They are sent with every delivery and are readable by anyone who can read
+ * the Sink: what looks like a credential is refused, as in the config file.
+ */
+const optionsSchema = z
+  .record(z.string(), z.unknown())
+  .superRefine((o, ctx) => {
+    for (const k of Object.keys(o)) {
+      if (isCredentialOptionKey(k)) ctx.addIssue({ code: 'custom', path: [k], message: "looks like a credential: credentials belong to the plugin's own Secret, and options are sent with every delivery" });
+      else if (KUBEHERALD_ONLY_KEYS.includes(k)) ctx.addIssue({ code: 'custom', path: [k], message: 'set by kubeherald, not the plugin: use spec.delivery' });
+    }
+  })
+  .describe("Plugin sinks: the sink's non-secret settings (e.g. threads: false), sent with every delivery and checked by the plugin.");
 
 export const sinkSpecSchema = z
   .strictObject({
-    type: z.enum(SINK_TYPES).describe('The platform.'),
+    type: z.enum(SINK_TYPES).describe('The platform, or plugin: delivered through instances of a sink plugin (docs/plugins.md).'),
+    plugin: z
+      .string()
+      .max(63)
+      .regex(DNS1123_LABEL, { error: 'expected a plugin type (a DNS-1123 label: lowercase letters, digits and "-")' })
+      .optional()
+      .describe('Plugin sinks: the plugin type to deliver to (slack, webhook …), whose instances discovery finds.'),
     target: targetSchema.optional(),
+    options: optionsSchema.optional(),
     credentials: credentialsSchema.optional(),
     delivery: deliverySchema.optional(),
   })
   .superRefine((spec, ctx) => {
     const rules = RULES[spec.type];
+    if (spec.type === 'plugin') {
+      if (spec.plugin === undefined) ctx.addIssue({ code: 'custom', path: ['plugin'], message: 'required for a plugin sink: the plugin type (slack, webhook …)' });
+      if (spec.credentials !== undefined) ctx.addIssue({ code: 'custom', path: ['credentials'], message: PLUGIN_CREDENTIALS });
+    } else {
+      if (spec.plugin !== undefined) ctx.addIssue({ code: 'custom', path: ['plugin'], message: `not used by a ${spec.type} sink (only with type: plugin)` });
+      if (spec.options !== undefined) ctx.addIssue({ code: 'custom', path: ['options'], message: `not used by a ${spec.type} sink (only with type: plugin)` });
+    }
     const target = (spec.target ?? {}) as Record<string, unknown>;
     const creds = (spec.credentials ?? {}) as Record<string, unknown>;
     for (const f of rules.target.required) {
@@ -170,10 +209,11 @@ export const sinkSpecSchema = z
     }
     for (const f of Object.keys(target)) {
       if (target[f] !== undefined && ![...rules.target.required, ...rules.target.optional].includes(f as TargetField)) {
-        ctx.addIssue({ code: 'custom', path: ['target', f], message: `not used by a ${spec.type} sink` });
+        ctx.addIssue({ code: 'custom', path: ['target', f], message: spec.type === 'plugin' ? 'not used by a plugin sink: target.name says where, whatever the platform' : `not used by a ${spec.type} sink` });
       }
     }
-    const given = CREDENTIAL_NAMES.filter((c) => creds[c] !== undefined);
+    // a plugin sink's credentials were refused as a whole above
+    const given = spec.type === 'plugin' ? [] : CREDENTIAL_NAMES.filter((c) => creds[c] !== undefined);
     const allowed = new Set<CredentialName>([...rules.required, ...rules.optional, ...(rules.oneOf ?? []).flat()]);
     for (const c of given) if (!allowed.has(c)) ctx.addIssue({ code: 'custom', path: ['credentials', c], message: `not used by a ${spec.type} sink` });
     for (const c of rules.required) {
@@ -198,10 +238,17 @@ export const sinkSpecSchema = z
 
 export type SinkSpec = z.output<typeof sinkSpecSchema>;
 
-/** The delivery options in force: the spec's, else the type's defaults. */
-export function deliveryOf(spec: Pick<SinkSpec, 'type' | 'delivery'>): Delivery {
+/** The type whose platform a sink delivers to: a plugin sink's plugin type, else its own. */
+export function platformOf(spec: Pick<SinkSpec, 'type' | 'plugin'>): string {
+  return spec.type === 'plugin' ? (spec.plugin ?? 'plugin') : spec.type;
+}
+
+/** The delivery options in force: the spec's, else the defaults of the platform's type (a plugin sink of an unknown type: none). */
+export function deliveryOf(spec: Pick<SinkSpec, 'type' | 'delivery' | 'plugin'>): Delivery {
   const given = Object.fromEntries(Object.entries(spec.delivery ?? {}).filter(([, v]) => v !== undefined));
-  return { ...DELIVERY_DEFAULTS[spec.type], ...given };
+  const platform = platformOf(spec);
+  const defaults = Object.hasOwn(DELIVERY_DEFAULTS, platform) ? DELIVERY_DEFAULTS[platform as SinkType] : DELIVERY_DEFAULTS.plugin;
+  return { ...defaults, ...given };
 }
 
 // ---------------------------------------------------------------------------

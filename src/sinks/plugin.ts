@@ -11,6 +11,16 @@ import type { Sink, SinkDeps } from './types.ts';
 
 const SECRET_KEY = /From$|token|secret|password|key$/i;
 
+/**
+ * Whether an option's name looks like it carries or locates a credential
+ * (tokenFrom, apiKey, password …). Options travel with every delivery, so
+ * such keys are refused wherever a plugin sink is written: here and in the
+ * Sink custom resource (src/crd/schemas.ts).
+ */
+export function isCredentialOptionKey(key: string): boolean {
+  return SECRET_KEY.test(key);
+}
+
 export const pluginSinkSchema = strict({
   name: dnsLabel,
   type: z.literal('plugin'),
@@ -23,7 +33,7 @@ export const pluginSinkSchema = strict({
     .record(z.string(), z.unknown())
     .superRefine((o, ctx) => {
       for (const k of Object.keys(o)) {
-        if (SECRET_KEY.test(k)) ctx.addIssue({ code: 'custom', path: [k], message: 'credentials belong in the plugin’s own environment, not in options sent over the network' });
+        if (isCredentialOptionKey(k)) ctx.addIssue({ code: 'custom', path: [k], message: 'credentials belong in the plugin’s own environment, not in options sent over the network' });
       }
     })
     .default({}),

@@ -8,7 +8,10 @@ import { credentialEnvName, sinkConfigFromResolved, sinkDeliveryFromResolved, si
 import type { ResolvedSink } from '../../src/crd/controller.ts';
 import { deliveryOf, sinkSpecSchema } from '../../src/crd/schemas.ts';
 import type { Credentials } from '../../src/crd/secrets.ts';
+import { create } from '@bufbuild/protobuf';
+import { NotificationSchema } from '../../src/model/notification.ts';
 import { createSink } from '../../src/sinks/index.ts';
+import type { SinkDeps } from '../../src/sinks/types.ts';
 
 function resolved(id: string, spec: unknown, credentials: Credentials = {}): ResolvedSink {
   const parsed = sinkSpecSchema.parse(spec);
@@ -201,6 +204,48 @@ describe('sinkConfigFromResolved', () => {
     assert.deepEqual(mapOk(c).config, { name: sinkNameFor(c), type: 'console', color: 'auto' });
     const j = resolved('Sink/dev/file', { type: 'jsonl', target: { path: '/var/log/kubeherald/events.jsonl' } });
     assert.deepEqual(mapOk(j).config, { name: sinkNameFor(j), type: 'jsonl', path: '/var/log/kubeherald/events.jsonl', includeRawObject: false });
+  });
+
+  it('plugin: the plugin type, target.name as the target, options as they are; nothing secret to pass', () => {
+    const r = resolved('ClusterSink/ops-chat', { type: 'plugin', plugin: 'slack', target: { name: '#ops' }, options: { threads: false, linkTemplate: 'https://x.example/{{name}}' }, delivery: { rateLimitPerMinute: 30 } });
+    const m = mapOk(r);
+    assert.deepEqual(m.config, { name: sinkNameFor(r), type: 'plugin', plugin: 'slack', target: '#ops', options: { threads: false, linkTemplate: 'https://x.example/{{name}}' } });
+    assert.deepEqual(m.env, {});
+    assert.deepEqual(m.fields, {});
+    // the delivery defaults are those of the plugin's platform
+    assert.deepEqual(r.delivery, { rateLimitPerMinute: 30, burst: 5, groupWaitSeconds: 10, floodWindowSeconds: 300, floodThreshold: 20 });
+
+    const bare = resolved('Sink/shop/relay', { type: 'plugin', plugin: 'my-pager' });
+    assert.deepEqual(mapOk(bare).config, { name: sinkNameFor(bare), type: 'plugin', plugin: 'my-pager', target: '', options: {} });
+    assert.deepEqual(bare.delivery, { rateLimitPerMinute: 0, burst: 100, groupWaitSeconds: 0, floodWindowSeconds: 0, floodThreshold: 100_000 });
+  });
+
+  it('plugin: the sink starts as a remote sink of its plugin type, only where there is a plugin router', async () => {
+    const r = resolved('Sink/shop/relay', { type: 'plugin', plugin: 'webhook' });
+    const m = mapOk(r);
+    await assert.rejects(createSink(m.config, { env: m.env }), { message: `plugin sink "${sinkNameFor(r)}": no plugin router in this process` });
+    const calls: [string, unknown][] = [];
+    const router = { deliver: async (type: string, d: unknown) => void calls.push([type, d]) } as unknown as NonNullable<SinkDeps['router']>;
+    const sink = await createSink(m.config, { env: m.env, router });
+    assert.equal(sink.type, 'webhook');
+    await sink.send(create(NotificationSchema, { idempotencyKey: 'k1' }));
+    assert.deepEqual(
+      calls.map(([type, d]) => [type, (d as { sink: string; target: string; options: unknown }).sink, (d as { target: string }).target, (d as { options: unknown }).options]),
+      [['webhook', sinkNameFor(r), '', {}]],
+    );
+    await sink.close();
+  });
+
+  it('plugin: what the plugin sink schema refuses names the Sink’s field (options key, plugin)', () => {
+    // past the custom resource's own schema (which refuses these first): the mapping still names fields, not values
+    const spec = { type: 'plugin', plugin: 'Bad_Type', options: { apiKey: 'k-leak' } } as unknown as ResolvedSink['spec'];
+    const m = sinkConfigFromResolved({ id: 'Sink/a/b', kind: 'Sink', name: 'b', namespace: 'a', spec, delivery: deliveryOf({ type: 'plugin' }), credentials: {} });
+    assert.equal(m.ok, false);
+    assert.deepEqual(
+      !m.ok && m.problems.map((p) => p.field),
+      ['spec.plugin', 'spec.options.apiKey'],
+    );
+    assert.equal(JSON.stringify(m).includes('k-leak'), false);
   });
 
   it('the sinks start from the mapped config and env alone', async () => {

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { routingPolicies } from '../../src/app/durable.ts';
 import { parseConfigText } from '../../src/config/index.ts';
+import { sinkSpecSchema } from '../../src/crd/schemas.ts';
 import { PLATFORM_RATE_LIMITS } from '../../src/pipeline/config.ts';
 
 const config = parseConfigText(
@@ -22,6 +23,21 @@ describe('routingPolicies', () => {
   test('a plugin sink keeps to the rate limits of its plugin type', () => {
     assert.deepEqual(policies.forSink('config/ops').rateLimits, PLATFORM_RATE_LIMITS.slack);
     assert.deepEqual(policies.forSink('config/hook').rateLimits, []);
+  });
+
+  test('a plugin Sink custom resource keeps to the rate limits of its plugin type too; its own rateLimitPerMinute wins', () => {
+    const specs: Record<string, unknown> = {
+      'ClusterSink/ops-chat': { type: 'plugin', plugin: 'telegram' },
+      'Sink/shop/relay': { type: 'plugin', plugin: 'my-pager' },
+      'Sink/shop/slow': { type: 'plugin', plugin: 'slack', delivery: { rateLimitPerMinute: 6 } },
+      'Sink/shop/direct': { type: 'dingtalk', credentials: { webhookUrl: { secretKeyRef: { name: 'd', key: 'url' } } } },
+    };
+    const crs = routingPolicies({ config: () => config, resolved: (id) => (specs[id] ? { spec: sinkSpecSchema.parse(specs[id]) } : undefined), typeOf: () => undefined });
+    assert.deepEqual(crs.forSink('ClusterSink/ops-chat').rateLimits, PLATFORM_RATE_LIMITS.telegram);
+    assert.deepEqual(crs.forSink('Sink/shop/relay').rateLimits, []);
+    assert.deepEqual(crs.forSink('Sink/shop/slow').rateLimits, [{ count: 6, perMs: 60_000, scope: 'sink' }]);
+    assert.deepEqual(crs.forSink('Sink/shop/direct').rateLimits, PLATFORM_RATE_LIMITS.dingtalk);
+    assert.equal(crs.forSink('ClusterSink/ops-chat').repeatIntervalMs, 3_600_000);
   });
 
   test("a sink's own delivery block wins over the global one, key by key", () => {

@@ -105,6 +105,68 @@ describe('routes list', () => {
     assert.equal(code, 0);
   });
 
+  it("a GROUP column when some route groups its own way, and the group in -o json", async () => {
+    const cfg = file(
+      'grouped.yaml',
+      `
+sinks: [{ name: slack-oncall, type: console }]
+routes:
+  - name: crash-loops
+    match: { reasons: [CrashLoopBackOff] }
+    sinks: [slack-oncall]
+    group: { by: [owner], waitSeconds: 30, intervalSeconds: 600 }
+  - name: the-rest
+    match: {}
+    sinks: [slack-oncall]
+`,
+    );
+    const c = io();
+    assert.equal(await routesList({ config: cfg }, c.io), 0);
+    assert.equal(c.stderr(), '');
+    // what docs/routes.md shows
+    assert.equal(
+      c.stdout(),
+      [
+        '#  ROUTE               THEN  SINKS         GROUP                             MATCH',
+        '1  config/crash-loops  stop  slack-oncall  by=[owner] wait=30s interval=10m  reasons=[CrashLoopBackOff]',
+        '2  config/the-rest     stop  slack-oncall  -                                 (everything)',
+        '',
+      ].join('\n'),
+    );
+    const j = io();
+    await routesList({ config: cfg, output: 'json' }, j.io);
+    const routes = JSON.parse(j.stdout()).routes as { id: string; group?: unknown }[];
+    assert.deepEqual(
+      routes.map((r) => [r.id, r.group]),
+      [
+        ['config/crash-loops', { by: ['owner'], waitSeconds: 30, intervalSeconds: 600 }],
+        ['config/the-rest', undefined],
+      ],
+    );
+  });
+
+  it('GROUP shows only the keys a route sets; by: [] is ungrouped', async () => {
+    const crds: RouteSource = async () => ({
+      routes: [
+        { id: 'ClusterRoute/each', name: 'each', source: 'ClusterRoute', order: 0, match: { severities: ['critical'] }, sinks: [{ name: 'a' }], continue: true, group: { by: [] } },
+        { id: 'ClusterRoute/slow', name: 'slow', source: 'ClusterRoute', order: 1, match: {}, sinks: [{ name: 'a' }], group: { waitSeconds: 90, intervalSeconds: 7200 } },
+      ],
+      sinks: [],
+    });
+    const c = io();
+    await routesList({ config: file('g2.yaml', 'sinks: [{ name: a, type: console }]\nroutes: [{ name: r, match: { reasons: [X] }, sinks: [a], group: {} }]\n'), sources: [crds] }, c.io);
+    assert.equal(
+      c.stdout(),
+      [
+        '#  ROUTE              THEN      SINKS  GROUP                          MATCH',
+        '1  ClusterRoute/each  continue  a      by=[] (ungrouped)              severities=[critical]',
+        '2  config/r           stop      a      (own groups, sinks\' settings)  reasons=[X]',
+        '3  ClusterRoute/slow  stop      a      wait=90s interval=2h           (everything)',
+        '',
+      ].join('\n'),
+    );
+  });
+
   it('an invalid config file: its problems on stderr, exit 2', async () => {
     const c = io();
     const bad = file('bad.yaml', "routes:\n  - name: r\n    match: { cel: 'reasn == 1' }\n    sinks: [console]\n");

@@ -53,7 +53,7 @@ describe('CRD manifests', () => {
     for (const c of crds) assert.deepEqual(validateCRD(c as KObject), [], c.metadata.name);
   });
 
-  test('structural: no $ref, a type on every node, unknown fields kept only on credentials', () => {
+  test('structural: no $ref, a type on every node, unknown fields kept only on credentials and plugin options', () => {
     for (const c of crds) {
       const text = JSON.stringify(c);
       assert.equal(text.includes('$ref'), false);
@@ -65,7 +65,7 @@ describe('CRD manifests', () => {
         for (const k of ['anyOf', 'oneOf', 'allOf', 'const', '$schema', 'propertyNames']) assert.equal(k in node, false, `${path}: ${k}`);
         if (node['x-kubernetes-preserve-unknown-fields']) preserved.push(path);
       }
-      const expected = c.spec.names.kind.endsWith('Sink') ? ['token', 'webhookUrl', 'signingSecret', 'apiKey', 'username', 'password'].map((k) => `.spec.credentials.${k}`) : [];
+      const expected = c.spec.names.kind.endsWith('Sink') ? ['.spec.options', ...['token', 'webhookUrl', 'signingSecret', 'apiKey', 'username', 'password'].map((k) => `.spec.credentials.${k}`)] : [];
       assert.deepEqual(preserved, expected, c.metadata.name);
     }
   });
@@ -95,7 +95,7 @@ describe('CRD manifests', () => {
       'Delivered*=.status.delivered',
       'Age=.metadata.creationTimestamp',
     ]);
-    assert.deepEqual(cols('ClusterSink'), ['Type=.spec.type', `Ready=${ready}.status`, `Reason*=${ready}.reason`, 'Delivered*=.status.delivered', 'Age=.metadata.creationTimestamp']);
+    assert.deepEqual(cols('ClusterSink'), ['Type=.spec.type', 'Plugin*=.spec.plugin', `Ready=${ready}.status`, `Reason*=${ready}.reason`, 'Delivered*=.status.delivered', 'Age=.metadata.creationTimestamp']);
   });
 
   test('the committed deploy/crds/ is what `npm run generate:crds` writes', () => {
