@@ -24,7 +24,7 @@ function runCli(args: string[], opts: { env?: NodeJS.ProcessEnv } = {}) {
 
 describe('kubeherald demo and run', () => {
   it('demo --once plays every incident kind and passes its own check', async () => {
-    const p = runCli(['demo', '--once', '--speed', '60']);
+    const p = runCli(['demo', '--once', '--speed', '30']);
     assert.equal(await p.exited, 0, p.out() + p.err());
     assert.match(p.out(), /15 of 15 expected incidents notified exactly once; 0 unexpected — PASS/);
     assert.match(p.out(), /FIRING +critical CrashLoopBackOff/);
