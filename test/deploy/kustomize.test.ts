@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
 import { parseAllDocuments, stringify } from 'yaml';
+import { parseConfigText } from '../../src/config/index.ts';
 import { CrdController } from '../../src/crd/controller.ts';
 import { startSim, type Sim } from '../../src/sim/sim.ts';
 import { Kubectl } from '../helpers/kubectl.ts';
@@ -78,8 +79,12 @@ describe('kubectl kustomize deploy/', () => {
     const cm = find('ConfigMap')[0];
     assert.match(cm.metadata.name, /^kubeherald-config-[a-z0-9]+$/);
     assert.equal(volumes.get('config')!.configMap.name, cm.metadata.name, 'the hashed ConfigMap name is wired in');
-    assert.match(cm.data['kubeherald.yaml'], /inCluster: true/);
+    const config = parseConfigText(cm.data['kubeherald.yaml'], 'deploy/kubeherald.yaml');
+    assert.equal(config.cluster.inCluster, true);
     assert.equal(volumes.get('state')!.persistentVolumeClaim.claimName, find('PersistentVolumeClaim')[0].metadata.name);
+    // the root file system is read-only: the state database must live on the state volume
+    const stateMount = c.volumeMounts.find((m: Obj) => m.name === 'state').mountPath;
+    assert.ok(config.state.path.startsWith(`${stateMount}/`), `state.path ${config.state.path} is on the volume mounted at ${stateMount}`);
     assert.equal(volumes.get('audit-tls')!.secret.optional, true);
     const [svc] = find('Service');
     assert.equal(svc.spec.ports[0].targetPort, 'audit');
