@@ -7,7 +7,8 @@ import { fromJsonString, toJsonString } from '@bufbuild/protobuf';
 import { ConfigError } from '../../config/errors.ts';
 import { type Notification, NotificationSchema, State } from '../../model/notification.ts';
 import { readCredential } from '../credential.ts';
-import { closedError, type Sink, type SinkDeps, type SinkError, type SinkGroupInfo } from '../types.ts';
+import { lifecycle } from '../lifecycle.ts';
+import { type Sink, type SinkDeps, type SinkError, type SinkGroupInfo } from '../types.ts';
 import { classifySlackError } from './classify.ts';
 import type { SlackSinkConfig } from './config.ts';
 import { formatSlackMessage, formatSlackParent, formatSlackReply, type SlackFormatOptions, type SlackMessage } from './format.ts';
@@ -69,10 +70,9 @@ export function createSlackSink(cfg: SlackSinkConfig, deps: SlackSinkDeps = {}):
   const threads = deps.threads ?? new MemoryThreadStore();
   const threaded = transport.mode === 'bot' && cfg.threads;
   const fopts: SlackFormatOptions = { linkTemplate: cfg.linkTemplate };
-  const inflight = new Set<Promise<unknown>>();
+  const life = lifecycle('slack', cfg.name);
   // one incident at a time: a RESOLVED right behind its FIRING must find the FIRING's thread
   const locks = new Map<string, Promise<void>>();
-  let closed = false;
 
   const classify = (err: unknown, what: string): SinkError => classifySlackError(err, { sink: cfg.name, what, secrets: [secret] });
   const call = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
@@ -199,31 +199,21 @@ export function createSlackSink(cfg: SlackSinkConfig, deps: SlackSinkDeps = {}):
     if (posted) await adopt(ns, posted);
   };
 
-  const track = (p: Promise<void>): Promise<void> => {
-    inflight.add(p);
-    void p.catch(() => undefined).then(() => inflight.delete(p));
-    return p;
-  };
-
   return {
     name: cfg.name,
     type: 'slack',
     send(n) {
-      if (closed) return Promise.reject(closedError('slack', cfg.name));
-      return track(deliverOne(n));
+      return life.run(() => deliverOne(n));
     },
     sendGroup(ns, group) {
-      if (closed) return Promise.reject(closedError('slack', cfg.name));
-      if (ns.length === 0) return Promise.resolve();
-      return track(deliverGroup(ns, group));
+      return life.run(() => (ns.length === 0 ? Promise.resolve() : deliverGroup(ns, group)));
     },
     targetOf() {
       // a webhook's URL is its secret: the channel behind it is not ours to name
       return transport.mode === 'bot' ? (cfg.channel ?? '') : 'webhook';
     },
-    async close() {
-      closed = true;
-      await Promise.allSettled([...inflight]);
+    close() {
+      return life.close();
     },
   };
 }

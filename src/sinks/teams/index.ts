@@ -8,7 +8,7 @@ import { readCredential } from '../credential.ts';
 import type { SinkDeps } from '../types.ts';
 import { networkError } from '../webhook/http.ts';
 import type { GroupSink } from '../webhook/index.ts';
-import { lifecycle } from '../webhook/lifecycle.ts';
+import { lifecycle } from '../lifecycle.ts';
 import { checkHttpUrl } from '../webhook/secrets.ts';
 import { parseTemplate } from '../webhook/template.ts';
 import { classifyTeamsResponse } from './classify.ts';

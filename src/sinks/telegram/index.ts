@@ -4,7 +4,8 @@
 import { ConfigError } from '../../config/errors.ts';
 import type { Notification } from '../../model/notification.ts';
 import { readCredential } from '../credential.ts';
-import { closedError, type Sink, type SinkDeps, type SinkGroupInfo } from '../types.ts';
+import { lifecycle } from '../lifecycle.ts';
+import { type Sink, type SinkDeps, type SinkGroupInfo } from '../types.ts';
 import { classifyTelegramError } from './classify.ts';
 import type { TelegramSinkConfig } from './config.ts';
 import { formatTelegram, type TelegramFormatOptions } from './format.ts';
@@ -48,8 +49,7 @@ export function createTelegramSink(cfg: TelegramSinkConfig, deps: TelegramSinkDe
   const transport = telegramTransport({ token, apiRoot: cfg.apiRoot, timeoutMs: deps.timeoutMs ?? cfg.timeoutSeconds * 1000 });
   const target: TelegramTarget = { chatId: cfg.chatId, messageThreadId: cfg.messageThreadId };
   const fopts: TelegramFormatOptions = { parseMode: cfg.parseMode, silentFor: cfg.silentFor, linkTemplate: cfg.linkTemplate };
-  const inflight = new Set<Promise<void>>();
-  let closed = false;
+  const life = lifecycle('telegram', cfg.name);
 
   const firstOfGroup = new Map<string, number>();
 
@@ -68,30 +68,20 @@ export function createTelegramSink(cfg: TelegramSinkConfig, deps: TelegramSinkDe
     deps.log?.debug({ sink: cfg.name, messageId: id }, 'telegram: sent');
   };
 
-  const track = (p: Promise<void>): Promise<void> => {
-    inflight.add(p);
-    void p.catch(() => undefined).then(() => inflight.delete(p));
-    return p;
-  };
-
   return {
     name: cfg.name,
     type: 'telegram',
     send(n) {
-      if (closed) return Promise.reject(closedError('telegram', cfg.name));
-      return track(deliver(n));
+      return life.run(() => deliver(n));
     },
     sendGroup(ns, group) {
-      if (closed) return Promise.reject(closedError('telegram', cfg.name));
-      if (ns.length === 0) return Promise.resolve();
-      return track(deliver(ns.length === 1 ? ns[0] : ns, group));
+      return life.run(() => (ns.length === 0 ? Promise.resolve() : deliver(ns.length === 1 ? ns[0] : ns, group)));
     },
     targetOf() {
       return cfg.messageThreadId === undefined ? String(cfg.chatId) : `${cfg.chatId}/${cfg.messageThreadId}`;
     },
-    async close() {
-      closed = true;
-      await Promise.allSettled([...inflight]);
+    close() {
+      return life.close();
     },
   };
 }

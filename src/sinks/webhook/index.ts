@@ -11,7 +11,7 @@ import { combineFailures, classifyWebhookResponse, type UrlFailure } from './cla
 import type { WebhookSinkConfig } from './config.ts';
 import { formatWebhook, type WebhookFormatOptions, type WebhookRequest } from './format.ts';
 import { describeUrl, networkReason } from './http.ts';
-import { lifecycle } from './lifecycle.ts';
+import { lifecycle } from '../lifecycle.ts';
 import { expandEnv } from './secrets.ts';
 import { postWebhook } from './send.ts';
 import { parseTemplate } from './template.ts';

@@ -1,9 +1,9 @@
-// The open/closed life of an HTTP sink, shared by webhook, teams and
-// dingtalk: sends run concurrently (ordering is the caller's business);
-// close() refuses new ones and waits for those in flight, each bounded by
-// its request timeout.
+// The open/closed life of a sink that talks to a remote service (webhook,
+// teams, dingtalk, slack, telegram): sends run concurrently (ordering is the
+// caller's business); close() refuses new ones and waits for those in
+// flight, each bounded by its request timeout.
 
-import { closedError } from '../types.ts';
+import { closedError } from './types.ts';
 
 export interface Lifecycle {
   /** Runs one send, or rejects at once when closed. */
