@@ -8,8 +8,7 @@
 
 import { z } from 'zod';
 import { GROUP_DIMENSION_PATTERN, GROUP_DIMENSIONS } from '../pipeline/config.ts';
-import { KUBEHERALD_ONLY_KEYS } from '../plugin/catalog.ts';
-import { isCredentialOptionKey } from '../sinks/plugin.ts';
+import { isCredentialOptionKey, KUBEHERALD_ONLY_KEYS } from '../sinks/plugin.ts';
 
 export const GROUP = 'kubeherald.io';
 export const VERSION = 'v1alpha1';

@@ -65,12 +65,7 @@ export function isPluginSinkType(type: string): type is PluginSinkType {
   return Object.hasOwn(SINK_TYPE_INFO, type);
 }
 
-/**
- * Keys of every sink entry that are kubeherald's (the outbox's retries, rate
- * limits and grouping for the sink), not the plugin's: refused in options and
- * in the plugin's config.
- */
-export const KUBEHERALD_ONLY_KEYS = ['delivery'];
+export { KUBEHERALD_ONLY_KEYS } from '../sinks/plugin.ts';
 
 /** `tokenFrom`, `urlFrom`, `secretFrom` …: where a credential is read from, always the plugin's own business. */
 export function isCredentialKey(key: string): boolean {

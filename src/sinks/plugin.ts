@@ -21,6 +21,13 @@ export function isCredentialOptionKey(key: string): boolean {
   return SECRET_KEY.test(key);
 }
 
+/**
+ * Keys of every sink entry that are kubeherald's (the outbox's retries, rate
+ * limits and grouping for the sink), not the plugin's: refused in options,
+ * here, in the Sink custom resource and by the plugin itself.
+ */
+export const KUBEHERALD_ONLY_KEYS = ['delivery'];
+
 export const pluginSinkSchema = strict({
   name: dnsLabel,
   type: z.literal('plugin'),
@@ -34,6 +41,7 @@ export const pluginSinkSchema = strict({
     .superRefine((o, ctx) => {
       for (const k of Object.keys(o)) {
         if (isCredentialOptionKey(k)) ctx.addIssue({ code: 'custom', path: [k], message: 'credentials belong in the plugin’s own environment, not in options sent over the network' });
+        else if (KUBEHERALD_ONLY_KEYS.includes(k)) ctx.addIssue({ code: 'custom', path: [k], message: 'set by kubeherald, not the plugin: use the sink’s own delivery key' });
       }
     })
     .default({}),

@@ -22,14 +22,13 @@ import { startSim, type Sim } from '../../src/sim/sim.ts';
 import { createSink } from '../../src/sinks/index.ts';
 import { FakeWebhooks } from '../fakes/webhook.ts';
 import { Kubectl } from '../helpers/kubectl.ts';
+import { recordingLog } from '../helpers/log.ts';
 
 const CRD_DIR = join(import.meta.dirname, '..', '..', 'deploy', 'crds');
 // the plugin's own credential: kubeherald never sees it
 const SIGNING = 'whsec-plugin-e2e-5d21';
 const quiet = { info() {}, warn() {}, error() {}, debug() {} };
-const logged: { level: string; obj: object; msg: string }[] = [];
-const at = (level: string) => (obj: object, msg: string) => void logged.push({ level, obj, msg });
-const log = { info: at('info'), warn: at('warn'), error: at('error'), debug: at('debug') };
+const { entries: logged, log } = recordingLog();
 
 let sim: Sim;
 let kubectl: Kubectl;

@@ -20,13 +20,12 @@ import { createSink } from '../../src/sinks/index.ts';
 import type { Sink } from '../../src/sinks/types.ts';
 import { FakeWebhooks } from '../fakes/webhook.ts';
 import { Kubectl } from '../helpers/kubectl.ts';
+import { recordingLog } from '../helpers/log.ts';
 
 const CRD_DIR = join(import.meta.dirname, '..', '..', 'deploy', 'crds');
 const SIGNING = 'whsec-e2e-7f3a';
 const TOKEN = 'bearer-e2e-91c2';
-const logged: { level: string; obj: object; msg: string }[] = [];
-const at = (level: string) => (obj: object, msg: string) => void logged.push({ level, obj, msg });
-const log = { info: at('info'), warn: at('warn'), error: at('error'), debug: at('debug') };
+const { entries: logged, log } = recordingLog();
 
 let sim: Sim;
 let kubectl: Kubectl;

@@ -48,3 +48,12 @@ describe('routingPolicies', () => {
     assert.equal(policies.forSink('config/out').backoff.baseMs, 1000);
   });
 });
+
+describe('plugin sink options', () => {
+  test("kubeherald's own delivery settings are refused in options, as in the Sink custom resource", () => {
+    assert.throws(
+      () => parseConfigText('sinks: [{ name: p, type: plugin, plugin: slack, options: { delivery: { concurrency: 1 } } }]', 'k.yaml'),
+      /sinks\[0\]\.options\.delivery: set by kubeherald, not the plugin: use the sink’s own delivery key/,
+    );
+  });
+});

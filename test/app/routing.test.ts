@@ -15,6 +15,7 @@ import { type Config, ConfigError, loadConfig } from '../../src/config/index.ts'
 import { type Notification, NotificationSchema, ObjectRefSchema } from '../../src/model/notification.ts';
 import type { RoutingTable } from '../../src/rules/types.ts';
 import type { Sink, SinkDeps } from '../../src/sinks/types.ts';
+import { recordingLog } from '../helpers/log.ts';
 
 interface FakeSink extends Sink {
   cfg: Record<string, unknown>;
@@ -53,12 +54,6 @@ function fakeFactory() {
 
 function note(reason: string, kind = 'Pod'): Notification {
   return create(NotificationSchema, { reason, involvedObject: create(ObjectRefSchema, { kind, namespace: 'shop', name: 'web' }) });
-}
-
-function logger() {
-  const entries: { level: string; obj: Record<string, unknown>; msg: string }[] = [];
-  const at = (level: string) => (obj: object, msg: string) => entries.push({ level, obj: obj as Record<string, unknown>, msg });
-  return { entries, log: { info: at('info'), warn: at('warn'), error: at('error'), debug: at('debug') } };
 }
 
 const CONFIG_A = `
@@ -101,7 +96,7 @@ async function startWithFile(text: string, extra: Partial<RoutingHubOptions> = {
   writeFileSync(file, text);
   const load = (f: string): Promise<Config> => loadConfig({ file: f, env: {} });
   const fake = fakeFactory();
-  const { entries, log } = logger();
+  const { entries, log } = recordingLog();
   const hub = await RoutingHub.start({ config: await load(file), configFile: file, loadConfig: load, crds: false, log, createSink: fake.createSink, env: { SOME: 'env' }, ...extra });
   hubs.push(hub);
   return { hub, file, dir, fake, entries };
@@ -264,7 +259,7 @@ describe('RoutingHub (config file)', () => {
 
     const other = fakeFactory();
     await assert.rejects(
-      RoutingHub.start({ config: await loadConfig({ file, env: {} }), crds: false, log: logger().log, createSink: other.createSink }),
+      RoutingHub.start({ config: await loadConfig({ file, env: {} }), crds: false, log: recordingLog().log, createSink: other.createSink }),
       ConfigError,
     );
     assert.equal(other.made.every((s) => s.closed), true);

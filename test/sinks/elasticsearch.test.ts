@@ -23,11 +23,11 @@ import {
   formatDocument,
   ilmPolicy,
   indexTemplate,
-  type SinkLogger,
 } from '../../src/sinks/elasticsearch/index.ts';
 import { createSink, SinkError } from '../../src/sinks/index.ts';
 import { servingCert } from '../../src/sim/tls.ts';
 import { type FakeElasticsearch, type FakeElasticsearchOptions, startFakeElasticsearch } from '../fakes/elasticsearch.ts';
+import { type LogEntry, recordingLog } from '../helpers/log.ts';
 
 const EVENT_TIME = '2025-03-04T12:01:05.250Z';
 const NOW = new Date('2025-03-04T12:05:00.000Z');
@@ -636,16 +636,6 @@ afterEach(async () => {
 const tmp = mkdtempSync(join(tmpdir(), 'kubeherald-es-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
-interface Logged {
-  level: string;
-  obj: object;
-  msg: string;
-}
-
-function recordingLog(into: Logged[]): SinkLogger {
-  const at = (level: string) => (obj: object, msg: string) => void into.push({ level, obj, msg });
-  return { info: at('info'), warn: at('warn'), error: at('error'), debug: at('debug') };
-}
 
 async function fakeEs(opts: FakeElasticsearchOptions = {}): Promise<FakeElasticsearch> {
   const fake = await startFakeElasticsearch({ now: () => FAKE_NOW, ...opts });
@@ -653,9 +643,9 @@ async function fakeEs(opts: FakeElasticsearchOptions = {}): Promise<FakeElastics
   return fake;
 }
 
-function sinkFor(nodes: string[], over: Record<string, unknown> = {}, env: NodeJS.ProcessEnv = {}, logs: Logged[] = []): ElasticsearchSink {
+function sinkFor(nodes: string[], over: Record<string, unknown> = {}, env: NodeJS.ProcessEnv = {}, logs: LogEntry[] = []): ElasticsearchSink {
   const cfg = elasticsearchSinkSchema.parse({ name: 'events', type: 'elasticsearch', nodes, ...over });
-  const sink = createElasticsearchSink(cfg, { env, now: () => NOW, log: recordingLog(logs) });
+  const sink = createElasticsearchSink(cfg, { env, now: () => NOW, log: recordingLog(logs).log });
   open.push(() => sink.close());
   return sink;
 }
@@ -784,7 +774,7 @@ describe('elasticsearch sink against the fake', () => {
   it('authenticates with an API key or basic credentials from the environment, never logging them', async () => {
     const key = 'VnVhQ2ZHY0JDZGJrUW0tZTVhT3g6dWkybHAyYXhUTm1zeWFrdzl0dk5udw==';
     const es = await fakeEs({ apiKey: key, basic: { username: 'writer', password: 'pa55word' } });
-    const logs: Logged[] = [];
+    const logs: LogEntry[] = [];
     await sinkFor([es.url], { apiKeyFrom: { env: 'ES_API_KEY' } }, { ES_API_KEY: key }, logs).send(CASES[0].n);
     assert.ok(es.requests.every((r) => r.headers.authorization === `ApiKey ${key}`));
     const file = join(tmp, 'password');
@@ -797,7 +787,7 @@ describe('elasticsearch sink against the fake', () => {
 
   it('a wrong or missing credential is permanent (401), and the error names no secret', async () => {
     const es = await fakeEs({ apiKey: 'right-key' });
-    const logs: Logged[] = [];
+    const logs: LogEntry[] = [];
     const wrong = sinkFor([es.url], { apiKeyFrom: { env: 'K' } }, { K: 'wrong-key' }, logs);
     const startErr = await sinkError(wrong.start());
     assert.equal(startErr.kind, 'permanent');
@@ -946,7 +936,7 @@ describe('elasticsearch sink against the fake', () => {
 
   it('logs the cluster it writes to once ready', async () => {
     const es = await fakeEs();
-    const logs: Logged[] = [];
+    const logs: LogEntry[] = [];
     await sinkFor([es.url], {}, {}, logs).start();
     assert.deepEqual(logs, [
       {
