@@ -19,6 +19,7 @@ import { routesSchema } from '../rules/schema.ts';
 import { pluginsSchema } from '../router/config.ts';
 import { pluginSinkSchema } from '../sinks/plugin.ts';
 import { auditConfigSchema } from '../sources/audit-config.ts';
+import { chatopsSchema } from '../chatops/config.ts';
 
 /** Namespace names are DNS-1123 labels; globs add `*` and `?`. */
 const namespaceGlob = z
@@ -165,6 +166,7 @@ export const ConfigSchema = section(
     audit: section(auditConfigSchema),
     metrics: section(metricsSchema),
     delivery: section(deliverySchema),
+    chatops: section(chatopsSchema),
     plugins: section(pluginsSchema),
     state: section(stateSchema),
     log: section(logSchema),

@@ -25,6 +25,14 @@ const DEFAULTS: Config = {
     groupWaitSeconds: 10,
     groupIntervalSeconds: 300,
   },
+  chatops: {
+    defaultNamespace: 'default',
+    slack: { enabled: false, mode: 'socket', listen: '0.0.0.0:3000', tls: { certFile: '', keyFile: '' }, apiUrl: 'https://slack.com/api/', slashCommand: '/kube', channels: [] },
+    telegram: { enabled: false, apiRoot: 'https://api.telegram.org', mode: 'polling', webhook: { listen: '0.0.0.0:8443', url: '', tls: { certFile: '', keyFile: '' } }, chats: [] },
+    identities: [],
+    identityResources: false,
+    auditNotifications: false,
+  },
   plugins: {
     tls: { caFile: '', certFile: '', keyFile: '', serverName: '' },
     callTimeoutSeconds: 30,

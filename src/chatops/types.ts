@@ -1,0 +1,181 @@
+// The contracts of the command path, a leaf every chatops module meets at:
+// what a platform adapter hands in (a message or a button press from one
+// chat user), what comes back (a platform-neutral reply that each adapter
+// renders its own way), the parsed command, the identity it runs as, and the
+// audit record it leaves. No I/O here.
+
+export type Platform = 'slack' | 'telegram' | 'console';
+
+/** Who typed it, as the platform identifies them. `id` is stable (Slack U…, Telegram numeric id); names are for display only. */
+export interface ChatUser {
+  platform: Platform;
+  id: string;
+  /** display name or @handle, never used to decide anything */
+  name?: string;
+  /** Slack only: the e-mail Slack has verified for this user (users.info), when the identity mapping asks for it */
+  email?: string;
+}
+
+/** One command as an adapter received it. */
+export interface ChatMessage {
+  platform: Platform;
+  user: ChatUser;
+  /** Slack channel id (C…, D… for a DM), Telegram chat id, `console` */
+  channel: string;
+  /** where the reply goes: Slack thread_ts, Telegram message id to reply to */
+  thread?: string;
+  /** the command text, with the bot mention, `/kube` or `/kube@bot` already removed */
+  text: string;
+  /** epoch ms when the adapter received it (latency metrics and the bench) */
+  receivedAt: number;
+}
+
+/** A button press on a reply (confirmation and approval build on this). */
+export interface ChatInteraction {
+  platform: Platform;
+  user: ChatUser;
+  channel: string;
+  thread?: string;
+  /** the ReplyAction id that was pressed */
+  actionId: string;
+  /** the ReplyAction value, as sent (adapters never trust it further than an opaque key) */
+  value: string;
+  /** the message the button was on, so the reply can replace or follow it */
+  messageRef?: string;
+  receivedAt: number;
+}
+
+/** The body of a reply, platform-neutral; renderers map it to Block Kit, Telegram HTML or terminal text. */
+export type ReplyBlock =
+  | { kind: 'text'; text: string }
+  /** preformatted text: shown in a code block */
+  | { kind: 'code'; text: string }
+  /** a kubectl-style table (shown as aligned columns in a code block) */
+  | { kind: 'table'; columns: string[]; rows: string[][] }
+  /** label/value pairs (whoami, a confirmation preview) */
+  | { kind: 'fields'; fields: { label: string; value: string }[] };
+
+export interface ReplyAction {
+  id: string;
+  label: string;
+  style?: 'primary' | 'danger';
+  /** opaque to adapters; handed back in ChatInteraction.value */
+  value: string;
+}
+
+export type ReplyStatus =
+  /** the command ran */
+  | 'ok'
+  /** RBAC (or the unmapped-user rule) refused it */
+  | 'denied'
+  /** it did not parse: usage shown, nothing reached the cluster */
+  | 'invalid'
+  /** it reached the cluster and failed there (not found, conflict, timeout) */
+  | 'error'
+  /** waiting for a confirmation or an approval */
+  | 'pending';
+
+export interface ChatReply {
+  status: ReplyStatus;
+  /** one line, shown first (bold where the platform can) */
+  title?: string;
+  blocks: ReplyBlock[];
+  /** long output (logs) that the adapter uploads as a file/document rather than cutting it */
+  file?: { name: string; content: string };
+  /** said whenever anything was cut or left out: "showing 100 of 1,000 pods" */
+  notes?: string[];
+  actions?: ReplyAction[];
+}
+
+/** What every adapter drives. Undefined: say nothing (a channel not in the config). */
+export interface ChatHandler {
+  handle(msg: ChatMessage, signal?: AbortSignal): Promise<ChatReply | undefined>;
+  interact(ev: ChatInteraction, signal?: AbortSignal): Promise<ChatReply | undefined>;
+}
+
+/** One platform connection. start() resolves once it receives messages; stop() lets in-flight replies finish. */
+export interface ChatAdapter {
+  readonly platform: Platform;
+  start(handler: ChatHandler, signal: AbortSignal): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** The Kubernetes identity a chat user acts as: every API call of their commands impersonates it. */
+export interface KubeIdentity {
+  user: string;
+  groups: string[];
+}
+
+/** SubjectAccessReview resource attributes, as Kubernetes names them. */
+export interface ResourceAttributes {
+  verb: string;
+  group: string;
+  resource: string;
+  subresource?: string;
+  namespace?: string;
+  name?: string;
+}
+
+/** The kinds a command may name: the ones kubeherald watches (see kinds.ts). */
+export type KindName = 'pod' | 'node' | 'event' | 'deployment' | 'replicaset' | 'statefulset' | 'daemonset' | 'job' | 'cronjob' | 'persistentvolumeclaim' | 'horizontalpodautoscaler' | 'service' | 'namespace';
+
+/**
+ * A command that parsed: every name checked (DNS-1123), every number in range.
+ * `namespace` is what the user typed; the service fills in the channel's default.
+ */
+export type ParsedCommand =
+  | { verb: 'help'; topic?: string }
+  | { verb: 'whoami' }
+  | { verb: 'pods'; namespace?: string; allNamespaces: boolean; selector?: string }
+  | { verb: 'get'; kind: KindName; name?: string; namespace?: string; allNamespaces: boolean; selector?: string }
+  | { verb: 'describe'; kind: KindName; name: string; namespace?: string }
+  | { verb: 'logs'; pod: string; namespace?: string; container?: string; tail?: number; previous: boolean; sinceSeconds?: number }
+  | { verb: 'events'; namespace?: string; allNamespaces: boolean; for?: { kind: KindName; name: string } }
+  | { verb: 'scale'; kind: 'deployment'; name: string; replicas: number; namespace?: string }
+  | { verb: 'restart'; kind: 'deployment'; name: string; namespace?: string }
+  | { verb: 'rollout'; action: 'status' | 'history' | 'undo'; kind: 'deployment'; name: string; namespace?: string; toRevision?: number }
+  | { verb: 'cordon'; node: string }
+  | { verb: 'uncordon'; node: string }
+  | { verb: 'delete'; kind: 'pod'; name: string; namespace?: string };
+
+export type Verb = ParsedCommand['verb'];
+
+export type ParseResult = { ok: true; command: ParsedCommand } | { ok: false; error: string; usage?: string };
+
+/** How a command ended, for the audit trail. */
+export type AuditDecision = 'allowed' | 'denied' | 'unmapped' | 'invalid';
+export type AuditOutcome = 'ok' | 'error' | 'denied' | 'invalid' | 'pending';
+
+export interface AuditEntry {
+  /** assigned by the store */
+  id?: number;
+  /** epoch ms the command was received */
+  at: number;
+  platform: Platform;
+  platformUserId: string;
+  platformUserName?: string;
+  channel: string;
+  /** the identity impersonated; absent for an unmapped user */
+  identity?: KubeIdentity;
+  /** the text as typed, cut to 1,000 characters */
+  text: string;
+  /** the parsed command, normalised (`scale deployment web 3 -n demo`); absent when it did not parse */
+  command?: string;
+  verb?: Verb;
+  /** `deployments/web in demo`, `nodes/sim-node-1` */
+  target?: string;
+  writes: boolean;
+  decision: AuditDecision;
+  outcome: AuditOutcome;
+  /** why it was refused or failed, never a secret */
+  error?: string;
+  durationMs: number;
+}
+
+export interface AuditFilter {
+  /** platform user id, platform user name or impersonated Kubernetes user */
+  user?: string;
+  /** epoch ms */
+  since?: number;
+  limit?: number;
+}
