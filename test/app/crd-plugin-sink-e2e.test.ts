@@ -53,7 +53,7 @@ apiVersion: kubeherald.io/v1alpha1
 kind: Route
 metadata: {name: rollouts, namespace: shop}
 spec:
-  match: {kinds: [Deployment], reasons: [RolloutComplete]}
+  match: {kinds: [Deployment], reasons: [RolloutCompleted]}
   sinks: [{name: relay}]
 ---
 apiVersion: kubeherald.io/v1alpha1
@@ -160,7 +160,7 @@ test('kubectl shows a plugin Sink with its type; the API server keeps its option
 });
 
 test('a notification routed to the plugin Sink goes through the router to the plugin, with the Sink’s options and the plugin’s own secret', async () => {
-  const n = note('RolloutComplete', 'shop');
+  const n = note('RolloutCompleted', 'shop');
   const sinks = hub.route(n);
   assert.deepEqual(
     sinks.map((s) => s.id),
@@ -172,7 +172,7 @@ test('a notification routed to the plugin Sink goes through the router to the pl
   assert.equal(got.length, 1);
   assert.equal(got[0].verified, true);
   // the template came from spec.options, over the plugin's own config
-  assert.deepEqual(got[0].body, { reason: 'RolloutComplete', namespace: 'shop' });
+  assert.deepEqual(got[0].body, { reason: 'RolloutCompleted', namespace: 'shop' });
   // a repeat of the same delivery (a retry) is dropped by the plugin, not posted twice
   await sinks[0].send(n);
   assert.equal(fake.accepted('/plugin').length, 1);
@@ -205,9 +205,9 @@ test('editing the plugin Sink’s options with kubectl apply gives it a new inst
   const changed = nextTable(() => hub.sinkMap().get('Sink/shop/relay') !== before && hub.sinkMap().has('Sink/shop/relay'));
   await kubectl.ok(['apply', '-f', '-'], OBJECTS.split('---')[0].replace('"namespace": "{{involvedObject.namespace}}"', '"edited": true'));
   await changed;
-  const n = note('RolloutComplete', 'shop');
+  const n = note('RolloutCompleted', 'shop');
   await hub.route(n)[0].send(n);
   const got = fake.accepted('/plugin');
   assert.equal(got.length, 2);
-  assert.deepEqual(got[1].body, { reason: 'RolloutComplete', edited: true });
+  assert.deepEqual(got[1].body, { reason: 'RolloutCompleted', edited: true });
 });

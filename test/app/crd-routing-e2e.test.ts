@@ -90,7 +90,7 @@ spec:
   target: {chatId: "007"}
   credentials: {token: {secretKeyRef: {name: hook-creds, key: token}}}
 ---
-${route(['RolloutComplete'])}
+${route(['RolloutCompleted'])}
 ---
 apiVersion: kubeherald.io/v1alpha1
 kind: Route
@@ -153,7 +153,7 @@ after(async () => {
 });
 
 test('a notification routed to a Sink custom resource is delivered, signed, with its bearer token', async () => {
-  const n = note('RolloutComplete', 'shop');
+  const n = note('RolloutCompleted', 'shop');
   const sinks = hub.route(n);
   assert.deepEqual(
     sinks.map((s) => s.id),
@@ -165,7 +165,7 @@ test('a notification routed to a Sink custom resource is delivered, signed, with
   assert.equal(got.length, 1);
   assert.equal(got[0].verified, true);
   assert.equal(got[0].headers.authorization, `Bearer ${TOKEN}`);
-  assert.equal((got[0].body as { reason: string }).reason, 'RolloutComplete');
+  assert.equal((got[0].body as { reason: string }).reason, 'RolloutCompleted');
 
   await hub.controller!.flushCounters();
   const s = await status('routes', 'rollouts', 'shop');
@@ -188,7 +188,7 @@ test('editing the Route with kubectl apply changes routing within 2 s', async ()
     hub.route(failed).map((s) => s.id),
     ['Sink/shop/hook'],
   );
-  assert.deepEqual(hub.route(note('RolloutComplete', 'shop')), []);
+  assert.deepEqual(hub.route(note('RolloutCompleted', 'shop')), []);
   // an unchanged Sink keeps its instance across compiles
   assert.equal(hub.sinkMap().get('Sink/shop/hook'), hub.route(failed)[0]);
 });

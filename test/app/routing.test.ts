@@ -63,7 +63,7 @@ sinks:
   - {name: old, type: console}
 routes:
   - name: rollouts
-    match: {reasons: [RolloutComplete]}
+    match: {reasons: [RolloutCompleted]}
     sinks: [deploys]
   - name: rest
     sinks: [pager, old]
@@ -76,7 +76,7 @@ sinks:
   - {name: pager, type: console, color: never}
 routes:
   - name: rollouts
-    match: {reasons: [RolloutComplete]}
+    match: {reasons: [RolloutCompleted]}
     sinks: [deploys, pager]
   - name: rest
     sinks: [pager]
@@ -125,7 +125,7 @@ function nextReload(hub: RoutingHub): Promise<ReloadResult> {
 describe('RoutingHub (config file)', () => {
   it('routes with the config’s table; sinks get the config and the process env', async () => {
     const { hub, fake } = await startWithFile(CONFIG_A);
-    assert.deepEqual(names(hub.route(note('RolloutComplete', 'Deployment'))), ['deploys']);
+    assert.deepEqual(names(hub.route(note('RolloutCompleted', 'Deployment'))), ['deploys']);
     assert.deepEqual(names(hub.route(note('BackOff'))), ['pager', 'old']);
     assert.deepEqual(
       hub.sinks().map((s) => s.id),
@@ -136,9 +136,9 @@ describe('RoutingHub (config file)', () => {
       ['pager', 'console', { SOME: 'env' }],
       ['old', 'console', { SOME: 'env' }],
     ]);
-    const [deploys] = hub.route(note('RolloutComplete'));
-    await deploys.send(note('RolloutComplete'));
-    assert.deepEqual(fake.live('deploys')[0].sent, ['RolloutComplete']);
+    const [deploys] = hub.route(note('RolloutCompleted'));
+    await deploys.send(note('RolloutCompleted'));
+    assert.deepEqual(fake.live('deploys')[0].sent, ['RolloutCompleted']);
     assert.equal(hub.sinkMap().get('config/deploys'), deploys);
     assert.equal(hub.controller, undefined);
   });
@@ -157,7 +157,7 @@ describe('RoutingHub (config file)', () => {
     assert.ok(elapsed < 2000, `took ${elapsed} ms`);
 
     assert.equal(hub.table(), table);
-    assert.deepEqual(names(hub.route(note('RolloutComplete'))), ['deploys', 'pager']);
+    assert.deepEqual(names(hub.route(note('RolloutCompleted'))), ['deploys', 'pager']);
     assert.deepEqual(names(hub.route(note('BackOff'))), ['pager']);
     assert.deepEqual(names(hub.sinks()), ['deploys', 'pager']);
     // deploys was not re-created; pager was (its config changed), and the old instance closed; old closed

@@ -88,7 +88,7 @@ apiVersion: kubeherald.io/v1alpha1
 kind: Route
 metadata: {name: rollouts, namespace: shop}
 spec:
-  match: {kinds: [Deployment], reasons: [RolloutComplete]}
+  match: {kinds: [Deployment], reasons: [RolloutCompleted]}
   sinks: [{name: deploys}]
 ---
 apiVersion: kubeherald.io/v1alpha1
@@ -167,9 +167,9 @@ after(async () => {
 
 test('valid Sinks and Routes are Ready and route; the namespace boundary holds', async () => {
   const t = controller.current();
-  assert.deepEqual(t.match(note('RolloutComplete', 'shop')).sinks, ['ClusterSink/es', 'Sink/shop/deploys']);
+  assert.deepEqual(t.match(note('RolloutCompleted', 'shop')).sinks, ['ClusterSink/es', 'Sink/shop/deploys']);
   // a Route only sees its own namespace's notifications
-  assert.deepEqual(t.match(note('RolloutComplete', 'other')).sinks, ['ClusterSink/es']);
+  assert.deepEqual(t.match(note('RolloutCompleted', 'other')).sinks, ['ClusterSink/es']);
 
   const { lastTransitionTime, ...cond } = await ready('route', 'rollouts', 'shop');
   assert.deepEqual(cond, { type: 'Ready', status: 'True', reason: 'Accepted', message: 'routes to deploys', observedGeneration: 1 });
@@ -244,7 +244,7 @@ test('an edit takes effect within 2 s, and status follows the new generation', a
   const t = await changed;
   const elapsed = performance.now() - t0;
   assert.ok(elapsed < 2000, `took ${elapsed} ms`);
-  assert.deepEqual(t.match(note('RolloutComplete', 'shop')).sinks, ['ClusterSink/es']);
+  assert.deepEqual(t.match(note('RolloutCompleted', 'shop')).sinks, ['ClusterSink/es']);
   await controller.settled();
   const s = await statusOf('route', 'rollouts', 'shop');
   assert.equal(s.generation, 2);

@@ -190,7 +190,7 @@ apiVersion: kubeherald.io/v1alpha1
 kind: Route
 metadata: {name: rollouts, namespace: shop}
 spec:
-  match: {kinds: [Deployment], reasons: [RolloutComplete]}
+  match: {kinds: [Deployment], reasons: [RolloutCompleted]}
   sinks: [{name: deploys}]
 ---
 apiVersion: kubeherald.io/v1alpha1

@@ -306,7 +306,7 @@ const CASES = [
       idempotencyKey: 'k-done',
       incidentKey: 'deployment/uid-deploy/rollout/5',
       severity: Severity.INFO,
-      reason: 'RolloutComplete',
+      reason: 'RolloutCompleted',
       title: 'web rolled out',
       message: 'deployment "web" successfully rolled out (generation 5)',
       involvedObject: DEPLOY,
@@ -316,7 +316,7 @@ const CASES = [
       '@timestamp': EVENT_TIME,
       message: 'deployment "web" successfully rolled out (generation 5)',
       ecs: { version: '8.17.0' },
-      event: { id: 'k-done', kind: 'event', action: 'firing', reason: 'RolloutComplete', provider: 'rollout', severity: 1, ...ECS_BASE },
+      event: { id: 'k-done', kind: 'event', action: 'firing', reason: 'RolloutCompleted', provider: 'rollout', severity: 1, ...ECS_BASE },
       log: { level: 'info' },
       orchestrator: { type: 'kubernetes', cluster: { name: 'prod' }, namespace: 'demo', resource: { type: 'deployment', name: 'web', id: 'uid-deploy' } },
       kubernetes: {
