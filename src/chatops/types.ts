@@ -4,7 +4,10 @@
 // renders its own way), the parsed command, the identity it runs as, and the
 // audit record it leaves. No I/O here.
 
-export type Platform = 'slack' | 'telegram' | 'console';
+import type { AuditEntry as StoredAuditEntry, KubeIdentity, Platform } from '../model/audit.ts';
+
+// shared with store/ (which may not import chatops/), so defined in model/
+export type { AuditDecision, AuditFilter, AuditOutcome, KubeIdentity, Platform } from '../model/audit.ts';
 
 /** Who typed it, as the platform identifies them. `id` is stable (Slack U…, Telegram numeric id); names are for display only. */
 export interface ChatUser {
@@ -100,12 +103,6 @@ export interface ChatAdapter {
   stop(): Promise<void>;
 }
 
-/** The Kubernetes identity a chat user acts as: every API call of their commands impersonates it. */
-export interface KubeIdentity {
-  user: string;
-  groups: string[];
-}
-
 /** SubjectAccessReview resource attributes, as Kubernetes names them. */
 export interface ResourceAttributes {
   verb: string;
@@ -142,40 +139,7 @@ export type Verb = ParsedCommand['verb'];
 
 export type ParseResult = { ok: true; command: ParsedCommand } | { ok: false; error: string; usage?: string };
 
-/** How a command ended, for the audit trail. */
-export type AuditDecision = 'allowed' | 'denied' | 'unmapped' | 'invalid';
-export type AuditOutcome = 'ok' | 'error' | 'denied' | 'invalid' | 'pending';
-
-export interface AuditEntry {
-  /** assigned by the store */
-  id?: number;
-  /** epoch ms the command was received */
-  at: number;
-  platform: Platform;
-  platformUserId: string;
-  platformUserName?: string;
-  channel: string;
-  /** the identity impersonated; absent for an unmapped user */
-  identity?: KubeIdentity;
-  /** the text as typed, cut to 1,000 characters */
-  text: string;
-  /** the parsed command, normalised (`scale deployment web 3 -n demo`); absent when it did not parse */
-  command?: string;
+/** What a command leaves in the audit trail (the store's record, with the parser's verbs). */
+export interface AuditEntry extends StoredAuditEntry {
   verb?: Verb;
-  /** `deployments/web in demo`, `nodes/sim-node-1` */
-  target?: string;
-  writes: boolean;
-  decision: AuditDecision;
-  outcome: AuditOutcome;
-  /** why it was refused or failed, never a secret */
-  error?: string;
-  durationMs: number;
-}
-
-export interface AuditFilter {
-  /** platform user id, platform user name or impersonated Kubernetes user */
-  user?: string;
-  /** epoch ms */
-  since?: number;
-  limit?: number;
 }
