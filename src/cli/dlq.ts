@@ -8,6 +8,7 @@ import type { Command } from 'commander';
 import { loadConfig } from '../config/index.ts';
 import { type Notification, NotificationSchema, State } from '../model/notification.ts';
 import { decodePayload } from '../pipeline/payload.ts';
+import { isMemoryPath, MEMORY_STATE_PATH } from '../store/config.ts';
 import { openSqliteStore } from '../store/sqlite.ts';
 import type { DeadLetterFilter, DeliveryRow } from '../store/types.ts';
 
@@ -58,9 +59,10 @@ function filterOf(f: DlqFlags, now: number): DeadLetterFilter {
 
 /** --state, else the config's state.path (a config file's relative path is relative to the file), else the default. */
 async function statePath(f: DlqFlags): Promise<string> {
-  if (f.state) return f.state;
-  const cfg = await loadConfig({ file: f.config, env: process.env });
-  return cfg.state.path;
+  const path = f.state || (await loadConfig({ file: f.config, env: process.env })).state.path;
+  // an in-memory state lives and dies with the process that holds it: there is nothing here to read
+  if (isMemoryPath(path)) throw new Error(`state.path is ${MEMORY_STATE_PATH}: dead letters live only in the memory of the kubeherald process, not in a file to open`);
+  return path;
 }
 
 function age(ms: number): string {

@@ -10,6 +10,7 @@ import type { z } from 'zod';
 import { type ConfigIssue, ConfigError, formatPath, issueMessage } from './errors.ts';
 import { type Config, ConfigSchema } from './schema.ts';
 import { lineOf } from './yaml-lines.ts';
+import { isMemoryPath } from '../store/config.ts';
 
 /** The command-line flags that override config keys (see docs/config.md). */
 export interface ConfigFlags {
@@ -100,8 +101,9 @@ export function parseConfigText(text: string, file: string): Config {
 /**
  * The effective configuration: flags over environment over file over
  * defaults. A file named explicitly (or by $KUBEHERALD_CONFIG) must exist.
- * Relative paths in the file (cluster.kubeconfig, a jsonl sink's path) are
- * relative to the file's directory; `~/` means the home directory.
+ * Relative paths in the file (cluster.kubeconfig, state.path, a jsonl sink's
+ * path) are relative to the file's directory; `~/` means the home directory;
+ * a state.path of ":memory:" stays as it is (in-memory state).
  */
 export async function loadConfig(opts: LoadOptions = {}): Promise<Config> {
   const env = opts.env ?? process.env;
@@ -233,7 +235,8 @@ function resolvePaths(cfg: Config, base: string, overrides: Override[]): Config 
   return {
     ...cfg,
     cluster: { ...cfg.cluster, kubeconfig },
-    state: { ...cfg.state, path: fromFile(cfg.state.path, ['state', 'path']) },
+    // ":memory:" is not a file name: resolved against the directory it would become one
+    state: { ...cfg.state, path: isMemoryPath(cfg.state.path) ? cfg.state.path : fromFile(cfg.state.path, ['state', 'path']) },
     audit: {
       ...cfg.audit,
       tls: {

@@ -7,6 +7,18 @@ import type { RetentionPolicy } from './types.ts';
 
 export const DEFAULT_STATE_PATH = './.kubeherald/state.db';
 
+/** The state.path that keeps the state in memory only: nothing survives a restart (tests, the demo). */
+export const MEMORY_STATE_PATH = ':memory:';
+
+/**
+ * Whether a state path means memory rather than a file. Every reader of
+ * state.path asks this before treating it as a file name (resolving it
+ * against the config file's directory would create a file named ":memory:").
+ */
+export function isMemoryPath(path: string): boolean {
+  return path === MEMORY_STATE_PATH;
+}
+
 /** Thread refs (e.g. Slack thread ts) not touched for this long are forgotten; not configurable. */
 const THREADS_MS = 30 * 24 * 3600_000;
 

@@ -1,7 +1,7 @@
 // `kubeherald dlq list|replay|purge` on a state file, run in process.
 
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
@@ -94,6 +94,14 @@ describe('kubeherald dlq', () => {
     assert.equal(await dlq('list', '-c', cfg), 'no dead letters\n');
     writeFileSync(cfg, 'state:\n  path: missing.db\n');
     await assert.rejects(dlq('list', '-c', cfg), /no state database at .*missing\.db/);
+  });
+
+  it('says an in-memory state has nothing to read, and creates no file named :memory:', async () => {
+    const cfg = join(tmp.dir, 'memory.yaml');
+    writeFileSync(cfg, 'state:\n  path: ":memory:"\n');
+    await assert.rejects(dlq('list', '-c', cfg), /state\.path is :memory:: dead letters live only in the memory of the kubeherald process/);
+    await assert.rejects(dlq('purge', '--state', ':memory:', '--all'), /state\.path is :memory:/);
+    assert.equal(existsSync(join(tmp.dir, ':memory:')), false);
   });
 
   it('reads durations', () => {
