@@ -13,6 +13,7 @@ import type { AttemptRecord } from '../pipeline/index.ts';
 import type { PluginRouter } from '../router/router.ts';
 import type { PluginCallRecord } from '../router/types.ts';
 import type { Store } from '../store/types.ts';
+import type { AuditEntry } from '../chatops/types.ts';
 
 export interface Metrics {
   registry: Registry;
@@ -20,6 +21,10 @@ export interface Metrics {
   attempted(a: AttemptRecord): void;
   /** one call of the router to a plugin instance */
   pluginCalled(r: PluginCallRecord): void;
+  /** one chat command, as audited */
+  chatCommand(e: AuditEntry): void;
+  /** a request to a chat listener refused before it was read (bad signature, missing secret token) */
+  chatRejected(platform: string, reason: string): void;
   /** serves /metrics on host:port; resolves with the URL */
   listen(listen: string): Promise<string>;
   close(): Promise<void>;
@@ -57,6 +62,25 @@ export function createMetrics(deps: { store: Store; listener: () => Listener | u
   });
   const pluginInstances = new Gauge({ name: 'kubeherald_plugin_instances', help: 'Known sink plugin instances, by plugin type and state (healthy, unhealthy, ejected, draining).', labelNames: ['type', 'state'], registers: [registry] });
   const pluginOutstanding = new Gauge({ name: 'kubeherald_plugin_outstanding_calls', help: 'Calls in flight to each plugin instance.', labelNames: ['type', 'instance'], registers: [registry] });
+  const chatCommands = new Counter({
+    name: 'kubeherald_chatops_commands_total',
+    help: 'Chat commands, by platform, command, decision (allowed, denied, unmapped, invalid) and outcome.',
+    labelNames: ['platform', 'command', 'decision', 'outcome'],
+    registers: [registry],
+  });
+  const chatLatency = new Histogram({
+    name: 'kubeherald_chatops_command_duration_seconds',
+    help: 'From a chat command received to its reply ready, by platform.',
+    labelNames: ['platform'],
+    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  const chatRejectedRequests = new Counter({
+    name: 'kubeherald_chatops_rejected_requests_total',
+    help: 'Requests to the chat listeners refused with 401 (bad, stale or missing Slack signature; missing or wrong Telegram secret token), by platform and reason.',
+    labelNames: ['platform', 'reason'],
+    registers: [registry],
+  });
   const openIncidents = new Gauge({ name: 'kubeherald_open_incidents', help: 'Incidents open in the tracker (firing or pending).', registers: [registry] });
 
   // read at scrape time
@@ -102,6 +126,13 @@ export function createMetrics(deps: { store: Store; listener: () => Listener | u
     attempted(a) {
       if (a.attempted) latency.observe({ sink: a.sink }, a.durationMs / 1000);
       attempts.inc({ sink: a.sink, outcome: a.outcome });
+    },
+    chatCommand(e) {
+      chatCommands.inc({ platform: e.platform, command: e.verb ?? 'unparsed', decision: e.decision, outcome: e.outcome });
+      chatLatency.observe({ platform: e.platform }, e.durationMs / 1000);
+    },
+    chatRejected(platform, reason) {
+      chatRejectedRequests.inc({ platform, reason });
     },
     pluginCalled(r) {
       pluginCalls.inc({ type: r.type, instance: r.instance, outcome: r.outcome });

@@ -9,6 +9,8 @@ interface DemoFlags {
   speed: string;
   config?: string;
   logLevel: string;
+  chat?: boolean;
+  as: string;
 }
 
 export function registerDemo(program: Command): void {
@@ -19,9 +21,17 @@ export function registerDemo(program: Command): void {
     .option('--speed <factor>', 'cluster seconds per real second', '20')
     .option('-c, --config <file>', 'config file for sinks and detectors (default: one console sink)')
     .option('--log-level <level>', 'log level for kubeherald itself (stderr)', 'warn')
+    .option('--chat', 'also take chat commands from the terminal (notifications go to stderr); reads stdin line by line when it is not a terminal')
+    .option('--as <chat-user>', 'with --chat: the chat user typing (alice may edit namespace demo, bob may view it, mallory is not mapped)', 'alice')
     .action(async (flags: DemoFlags) => {
       const speed = Number(flags.speed);
       if (!(speed > 0)) throw new Error(`--speed: expected a positive number, got "${flags.speed}"`);
+      if (flags.chat) {
+        if (flags.once) throw new Error('--chat and --once cannot be combined: --once judges the notifications of a whole scenario');
+        const { runDemoChat } = await import('./demo-chat.ts');
+        await runDemoChat({ speed, configFile: flags.config, logLevel: flags.logLevel, as: flags.as, input: process.stdin, output: process.stdout });
+        return;
+      }
       const [{ runDemo }, { formatReport }, { DEMO_DURATION_MS }] = await Promise.all([import('./demo.ts'), import('../app/demo-check.ts'), import('../sim/scenarios/demo.ts')]);
       process.stderr.write(
         `kubeherald demo: a simulated 3-node cluster plays CrashLoopBackOff, OOMKilled, a bad image, pod and node NotReady,\n` +

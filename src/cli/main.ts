@@ -9,6 +9,7 @@ import { registerRoutes } from './routes.ts';
 import { crdRouteSource } from './routes-crd.ts';
 import { registerSim } from './sim.ts';
 import { registerPlugin } from './plugin.ts';
+import { registerChat } from './chat.ts';
 
 const program = new Command()
   .name('kubeherald')
@@ -18,6 +19,7 @@ const program = new Command()
 
 registerDemo(program);
 registerRun(program);
+registerChat(program);
 registerSim(program);
 registerPlugin(program);
 registerConfig(program);

@@ -1,0 +1,137 @@
+// ChatOps assembled: the identity map (config and, when enabled, ChatIdentity
+// resources), the command service, and one adapter per configured platform
+// (Slack over Socket Mode or HTTP, Telegram by long polling or webhook, and
+// any the caller brings, such as the console). `run` starts it next to the
+// listener; `chat` and `demo --chat` start it with the console adapter.
+
+import type * as k8s from '@kubernetes/client-node';
+import type { Config } from '../config/index.ts';
+import { chatCommandNotification } from '../chatops/audit-notification.ts';
+import { IdentityMap } from '../chatops/identity.ts';
+import { startIdentityResources } from '../chatops/identity-source.ts';
+import { ChatOpsService } from '../chatops/service.ts';
+import { SlackHttpAdapter } from '../chatops/slack/http.ts';
+import { SlackSocketAdapter } from '../chatops/slack/socket.ts';
+import { TelegramAdapter } from '../chatops/telegram/adapter.ts';
+import type { AuditEntry, ChatAdapter } from '../chatops/types.ts';
+import type { Logger } from '../model/logger.ts';
+import type { Notification } from '../model/notification.ts';
+import { readCredential } from '../sinks/credential.ts';
+import type { Store } from '../store/types.ts';
+import type { Metrics } from './metrics.ts';
+
+export interface ChatOpsOptions {
+  config: Config;
+  kc: k8s.KubeConfig;
+  /** the audit trail is written here */
+  store: Pick<Store, 'audit'>;
+  log: Logger;
+  /** where `{env: …}` credentials are read (default process.env) */
+  env?: NodeJS.ProcessEnv;
+  metrics?: Pick<Metrics, 'chatCommand' | 'chatRejected'>;
+  /** where ChatCommand notifications go when chatops.auditNotifications is on */
+  submit?: (ns: Notification[]) => void;
+  /** adapters besides the configured platforms (the console) */
+  adapters?: ChatAdapter[];
+  /** start the platforms the config enables (default true; `kubeherald chat` answers only its terminal) */
+  platforms?: boolean;
+  /** called for every audit record after it is stored (tests, the demo) */
+  onAudit?: (e: AuditEntry) => void;
+}
+
+export interface ChatOps {
+  service: ChatOpsService;
+  adapters: ChatAdapter[];
+  stop(): Promise<void>;
+}
+
+/** Whether the config asks for any chat platform (the console is asked for by the command, not the config). */
+export function chatPlatformsEnabled(config: Config): boolean {
+  return config.chatops.slack.enabled || config.chatops.telegram.enabled;
+}
+
+export async function startChatOps(opts: ChatOpsOptions): Promise<ChatOps> {
+  const { config, log } = opts;
+  const c = config.chatops;
+  const env = opts.env ?? process.env;
+  const identities = new IdentityMap(c.identities);
+  const abort = new AbortController();
+  const stops: (() => Promise<void> | void)[] = [];
+  const stopAll = async (): Promise<void> => {
+    abort.abort();
+    for (const s of stops.splice(0).reverse()) await s();
+  };
+  try {
+    if (c.identityResources) {
+      const source = await startIdentityResources({ kc: opts.kc, map: identities, log: log.child({ component: 'chat-identities' }) });
+      stops.push(() => source.stop());
+    }
+    const service = new ChatOpsService({
+      config: c,
+      identities,
+      kc: opts.kc,
+      audit: opts.store.audit,
+      log: log.child({ component: 'chatops' }),
+      onAudit: (e, cmd, namespace) => {
+        opts.metrics?.chatCommand(e);
+        if (c.auditNotifications && opts.submit) opts.submit([chatCommandNotification(e, { cluster: config.cluster.name, cmd, namespace })]);
+        opts.onAudit?.(e);
+      },
+    });
+    const adapters = [...(opts.platforms === false ? [] : platformAdapters(config, env, log, opts.metrics)), ...(opts.adapters ?? [])];
+    for (const a of adapters) {
+      await a.start(service, abort.signal);
+      stops.push(() => a.stop());
+      log.info({ platform: a.platform }, 'chat commands answered');
+    }
+    return { service, adapters, stop: stopAll };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
+
+function platformAdapters(config: Config, env: NodeJS.ProcessEnv, log: Logger, metrics: ChatOpsOptions['metrics']): ChatAdapter[] {
+  const c = config.chatops;
+  const out: ChatAdapter[] = [];
+  const cred = (ref: Parameters<typeof readCredential>[0] | undefined, owner: string, key: string): string => {
+    // the schema requires these when the platform is enabled
+    if (!ref) throw new Error(`chatops.${owner}.${key} is required`);
+    return readCredential(ref, { owner: `chatops.${owner}`, key, env });
+  };
+  if (c.slack.enabled) {
+    const s = c.slack;
+    const common = {
+      botToken: cred(s.botTokenFrom, 'slack', 'botTokenFrom'),
+      apiUrl: s.apiUrl,
+      slashCommand: s.slashCommand,
+      resolveEmail: c.identities.some((i) => i.platform === 'slack' && i.email !== undefined) || c.identityResources,
+      log: log.child({ component: 'chatops-slack' }),
+      onRejected: (reason: string) => metrics?.chatRejected('slack', reason),
+    };
+    out.push(
+      s.mode === 'socket'
+        ? new SlackSocketAdapter({ ...common, appToken: cred(s.appTokenFrom, 'slack', 'appTokenFrom') })
+        : new SlackHttpAdapter({ ...common, signingSecret: cred(s.signingSecretFrom, 'slack', 'signingSecretFrom'), listen: s.listen, tls: s.tls }),
+    );
+  }
+  if (c.telegram.enabled) {
+    const t = c.telegram;
+    out.push(
+      new TelegramAdapter({
+        token: cred(t.tokenFrom, 'telegram', 'tokenFrom'),
+        apiRoot: t.apiRoot,
+        mode: t.mode,
+        webhook: {
+          listen: t.webhook.listen,
+          url: t.webhook.url,
+          secretToken: t.mode === 'webhook' ? cred(t.webhook.secretTokenFrom, 'telegram', 'webhook.secretTokenFrom') : '',
+          tls: t.webhook.tls,
+        },
+        log: log.child({ component: 'chatops-telegram' }),
+        onRejected: (reason: string) => metrics?.chatRejected('telegram', reason),
+      }),
+    );
+  }
+  return out;
+}

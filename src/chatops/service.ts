@@ -1,0 +1,210 @@
+// The command path every adapter drives: a message from a chat user becomes
+// at most one set of Kubernetes API calls, made as that user's own
+// Kubernetes identity, and always exactly one audit record.
+//
+//   channel allowed? → parse → identity → RBAC (SelfSubjectAccessReview as
+//   the user) → execute (impersonated) → reply → audit
+//
+// Nothing reaches the cluster for a message that did not parse, from a user
+// who is not mapped, or that RBAC refuses. The order matters for the audit
+// trail too: every refusal is recorded with why.
+
+import type * as k8s from '@kubernetes/client-node';
+import type { Logger } from '../model/logger.ts';
+import { authorize } from './authorize.ts';
+import { commandTarget, formatCommand, isWrite, requiredAccess } from './commands.ts';
+import type { ChatOpsConfig } from './config.ts';
+import { executeCommand } from './executor.ts';
+import { parseCommand } from './grammar.ts';
+import { helpReply } from './help.ts';
+import { impersonatingClients } from './kube.ts';
+import type { AuditEntry, ChatHandler, ChatInteraction, ChatMessage, ChatReply, ChatUser, KubeIdentity, ParsedCommand, Platform } from './types.ts';
+
+export interface IdentityResolver {
+  resolve(user: ChatUser): KubeIdentity | undefined;
+}
+
+export interface AuditSink {
+  append(e: AuditEntry): number;
+}
+
+export interface ChatOpsServiceOptions {
+  config: ChatOpsConfig;
+  identities: IdentityResolver;
+  /** kubeherald's own credentials: they only impersonate, never act for a chat user */
+  kc: k8s.KubeConfig;
+  audit: AuditSink;
+  log: Logger;
+  /** every audit record once stored (metrics; the optional ChatCommand notification), with the command when it parsed */
+  onAudit?: (e: AuditEntry, cmd?: ParsedCommand, namespace?: string) => void;
+  /** a message from a channel that is not configured (metrics) */
+  onIgnored?: (platform: Platform) => void;
+  now?: () => number;
+}
+
+type Clients = ReturnType<typeof impersonatingClients>;
+
+/** Kept clients per identity: building one is cheap, but each holds its own agent and connections. */
+const MAX_CACHED_IDENTITIES = 256;
+/** The audit record keeps what was typed, cut to this. */
+const MAX_AUDIT_TEXT = 1000;
+
+export class ChatOpsService implements ChatHandler {
+  readonly #opts: ChatOpsServiceOptions;
+  readonly #namespaces: Map<string, string>;
+  readonly #clients = new Map<string, Clients>();
+  readonly #now: () => number;
+
+  constructor(opts: ChatOpsServiceOptions) {
+    this.#opts = opts;
+    this.#now = opts.now ?? Date.now;
+    const c = opts.config;
+    this.#namespaces = new Map([
+      ...c.slack.channels.map((ch) => [`slack/${ch.id}`, ch.namespace ?? c.defaultNamespace] as const),
+      ...c.telegram.chats.map((ch) => [`telegram/${ch.id}`, ch.namespace ?? c.defaultNamespace] as const),
+      ['console/console', c.defaultNamespace] as const,
+    ]);
+  }
+
+  /** The namespace commands without -n use in this channel; undefined: kubeherald does not answer there. */
+  channelNamespace(platform: Platform, channel: string): string | undefined {
+    return this.#namespaces.get(`${platform}/${channel}`);
+  }
+
+  async handle(msg: ChatMessage, signal?: AbortSignal): Promise<ChatReply | undefined> {
+    const namespace = this.channelNamespace(msg.platform, msg.channel);
+    if (namespace === undefined) {
+      // silence, not a refusal: an unlisted channel must not learn the bot is there
+      this.#opts.log.debug({ platform: msg.platform, channel: msg.channel, user: msg.user.id }, 'command from a channel not in chatops config ignored');
+      this.#opts.onIgnored?.(msg.platform);
+      return undefined;
+    }
+    const started = this.#now();
+    const base: Omit<AuditEntry, 'decision' | 'outcome' | 'writes' | 'durationMs'> = {
+      at: msg.receivedAt,
+      platform: msg.platform,
+      platformUserId: msg.user.id,
+      platformUserName: msg.user.name,
+      channel: msg.channel,
+      text: msg.text.slice(0, MAX_AUDIT_TEXT),
+    };
+    let cmd: ParsedCommand | undefined;
+    let ns: string | undefined;
+    const record = (e: Pick<AuditEntry, 'decision' | 'outcome' | 'writes'> & Partial<AuditEntry>, reply: ChatReply): ChatReply => {
+      this.#audit({ ...base, ...e, durationMs: Math.max(0, this.#now() - started) }, cmd, ns);
+      return reply;
+    };
+
+    const text = msg.text.trim();
+    if (!text) return record({ decision: 'allowed', outcome: 'ok', writes: false, verb: 'help', command: 'help' }, helpReply());
+    const parsed = parseCommand(text);
+    if (!parsed.ok) {
+      const reply: ChatReply = { status: 'invalid', title: parsed.error, blocks: parsed.usage ? [{ kind: 'code', text: parsed.usage }] : [], notes: ['`help` lists the commands; `help <command>` explains one.'] };
+      return record({ decision: 'invalid', outcome: 'invalid', writes: false, error: parsed.error }, reply);
+    }
+    const command = parsed.command;
+    const target = resolveNamespace(command, namespace);
+    // the audit record carries them from here on
+    cmd = command;
+    ns = target;
+    const writes = isWrite(command);
+    const identity = this.#opts.identities.resolve(msg.user);
+    const described = { verb: command.verb, command: formatCommand(command, target), target: commandTarget(command, target), writes, identity };
+
+    if (command.verb === 'help') return record({ ...described, decision: 'allowed', outcome: 'ok' }, helpReply(command.topic));
+    if (command.verb === 'whoami') return record({ ...described, decision: identity ? 'allowed' : 'unmapped', outcome: 'ok' }, this.#whoami(msg.user, identity, namespace));
+    if (!identity) {
+      const reply: ChatReply = {
+        status: 'denied',
+        title: `${who(msg.user)} is not mapped to a Kubernetes identity, so it may run only \`help\` and \`whoami\`.`,
+        blocks: [{ kind: 'text', text: 'An administrator maps chat users to Kubernetes users in `chatops.identities` or with a ChatIdentity resource.' }],
+      };
+      return record({ ...described, decision: 'unmapped', outcome: 'denied', error: 'chat user not mapped' }, reply);
+    }
+
+    const clients = this.#clientsFor(identity);
+    let verdict: Awaited<ReturnType<typeof authorize>>;
+    try {
+      verdict = await authorize(clients, identity, requiredAccess(command, target), signal);
+    } catch (err) {
+      const reason = `cannot check permissions: ${(err as Error).message}`;
+      this.#opts.log.warn({ platform: msg.platform, user: identity.user, err: (err as Error).message }, 'access review failed');
+      return record({ ...described, decision: 'denied', outcome: 'error', error: reason }, { status: 'error', title: reason, blocks: [] });
+    }
+    if (!verdict.allowed) {
+      return record({ ...described, decision: 'denied', outcome: 'denied', error: verdict.message }, { status: 'denied', title: verdict.message, blocks: [] });
+    }
+
+    let reply: ChatReply;
+    try {
+      reply = await executeCommand(command, { clients, identity, namespace: target, signal });
+    } catch (err) {
+      // the executor turns API errors into replies; this is a bug or an abort, still answered and recorded
+      this.#opts.log.error({ platform: msg.platform, command: described.command, err: (err as Error).message }, 'command failed unexpectedly');
+      reply = { status: 'error', title: `${described.command}: ${(err as Error).message}`, blocks: [] };
+    }
+    const outcome = reply.status === 'ok' ? 'ok' : reply.status === 'pending' ? 'pending' : reply.status === 'denied' ? 'denied' : reply.status === 'invalid' ? 'invalid' : 'error';
+    return record({ ...described, decision: 'allowed', outcome, error: outcome === 'ok' || outcome === 'pending' ? undefined : reply.title }, reply);
+  }
+
+  async interact(ev: ChatInteraction): Promise<ChatReply | undefined> {
+    if (this.channelNamespace(ev.platform, ev.channel) === undefined) return undefined;
+    // no reply carries buttons yet; a press on an old or forged one is answered, never acted on
+    return { status: 'invalid', title: 'This button is no longer valid.', blocks: [] };
+  }
+
+  #whoami(user: ChatUser, identity: KubeIdentity | undefined, namespace: string): ChatReply {
+    const fields = [
+      { label: 'Chat user', value: `${user.name ? `${user.name} ` : ''}(${user.platform} ${user.id})` },
+      ...(user.email ? [{ label: 'Verified e-mail', value: user.email }] : []),
+    ];
+    if (!identity) {
+      return {
+        status: 'ok',
+        title: `${who(user)} is not mapped to a Kubernetes identity.`,
+        blocks: [{ kind: 'fields', fields }, { kind: 'text', text: 'Only `help` and `whoami` answer until an administrator maps you in `chatops.identities` or with a ChatIdentity resource.' }],
+      };
+    }
+    fields.push({ label: 'Kubernetes user', value: identity.user }, { label: 'Kubernetes groups', value: identity.groups.join(', ') || '(none)' }, { label: 'Default namespace here', value: namespace });
+    return { status: 'ok', title: `You act as Kubernetes user ${identity.user}.`, blocks: [{ kind: 'fields', fields }], notes: ['Every command runs with your own Kubernetes permissions (impersonation).'] };
+  }
+
+  #clientsFor(identity: KubeIdentity): Clients {
+    const key = JSON.stringify([identity.user, [...identity.groups].sort()]);
+    let c = this.#clients.get(key);
+    if (c) {
+      // most recently used last, so the oldest goes first
+      this.#clients.delete(key);
+    } else {
+      c = impersonatingClients(this.#opts.kc, identity);
+      if (this.#clients.size >= MAX_CACHED_IDENTITIES) this.#clients.delete(this.#clients.keys().next().value!);
+    }
+    this.#clients.set(key, c);
+    return c;
+  }
+
+  #audit(e: AuditEntry, cmd: ParsedCommand | undefined, namespace: string | undefined): void {
+    try {
+      e.id = this.#opts.audit.append(e);
+    } catch (err) {
+      // the command has run: losing its record must be loud, never silent
+      this.#opts.log.error({ err: (err as Error).message, platform: e.platform, user: e.platformUserId, command: e.command }, 'cannot write the chat audit record');
+    }
+    this.#opts.log.info(
+      { platform: e.platform, user: e.platformUserId, as: e.identity?.user, channel: e.channel, command: e.command, decision: e.decision, outcome: e.outcome, durationMs: e.durationMs },
+      'chat command',
+    );
+    this.#opts.onAudit?.(e, cmd, namespace);
+  }
+}
+
+/** The namespace a command acts in: its -n, else the channel's; '' for -A and cluster-scoped commands. */
+export function resolveNamespace(cmd: ParsedCommand, channelNamespace: string): string {
+  if ('allNamespaces' in cmd && cmd.allNamespaces) return '';
+  if ('namespace' in cmd) return cmd.namespace ?? channelNamespace;
+  return channelNamespace;
+}
+
+function who(user: ChatUser): string {
+  return `${user.name ?? user.id} (${user.platform} user ${user.id})`;
+}
