@@ -17,6 +17,7 @@ import type { PluginDelivery } from '../src/router/types.ts';
 import { createSink } from '../src/sinks/index.ts';
 import { type PluginProcess, spawnPlugin } from '../test/helpers/plugin-process.ts';
 import { notification } from './delivery.ts';
+import { silentLogger } from '../src/model/logger.ts';
 
 const N = Number(process.env.BENCH_GRPC_DELIVERIES ?? 30_000);
 const CONCURRENCY = Number(process.env.BENCH_GRPC_CONCURRENCY ?? 256);
@@ -25,7 +26,7 @@ const LATENCY_RATE = 500;
 /** distinct namespaces the notifications spread over */
 const TARGETS = 20;
 
-const quiet = { info() {}, warn() {}, error() {}, debug() {} };
+const quiet = silentLogger;
 
 const delivery = (i: number, prefix: string): PluginDelivery => ({
   deliveryId: `${prefix}-${i}`,

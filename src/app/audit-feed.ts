@@ -8,6 +8,7 @@ import type { Notification } from '../model/notification.ts';
 import { AuditSource } from '../sources/audit.ts';
 import { type AuditConfig, parseListen } from '../sources/audit-config.ts';
 import { readCredential } from '../sinks/credential.ts';
+import type { Logger } from '../model/logger.ts';
 
 export interface AuditFeed {
   source: AuditSource;
@@ -20,7 +21,7 @@ export interface AuditFeed {
 
 export async function startAuditFeed(
   cfg: AuditConfig,
-  deps: { cluster: string; log: { info(o: object, m: string): void; warn(o: object, m: string): void; error(o: object, m: string): void; debug(o: object, m: string): void }; env: NodeJS.ProcessEnv; onNotification: (n: Notification) => void },
+  deps: { cluster: string; log: Logger; env: NodeJS.ProcessEnv; onNotification: (n: Notification) => void },
 ): Promise<AuditFeed | undefined> {
   if (!cfg.enabled) return undefined;
   const bearerToken = cfg.tokenFrom ? readCredential(cfg.tokenFrom, { owner: 'audit webhook', key: 'audit.tokenFrom', env: deps.env }) : undefined;

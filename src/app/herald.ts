@@ -11,7 +11,7 @@
 // from the state database on start; the Deliverer takes from the outbox.
 
 import type * as k8s from '@kubernetes/client-node';
-import type { Logger } from 'pino';
+import type { Logger } from '../model/logger.ts';
 import { resolveResources } from '../cluster/connect.ts';
 import { Listener, type ListenerClock, realClock } from '../cluster/listener.ts';
 import { type Config, loadConfig as loadConfigDefault, namespaceAllowed } from '../config/index.ts';

@@ -3,7 +3,7 @@
 // names (static addresses, EndpointSlices, the Registry RPC it serves).
 
 import type * as k8s from '@kubernetes/client-node';
-import type { Logger } from 'pino';
+import type { Logger } from '../model/logger.ts';
 import { kubernetesSource } from '../router/discovery/kubernetes.ts';
 import { createRegistry, type RegistryServer, serveRegistry } from '../router/discovery/registry.ts';
 import { staticSource } from '../router/discovery/static.ts';

@@ -22,8 +22,9 @@ import { readFile } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import type * as k8s from '@kubernetes/client-node';
 import { type Config, ConfigError, type ConfigIssue, formatIssue, loadConfig } from '../config/index.ts';
-import { type ControllerLogger, CrdController, type CrdControllerOptions } from '../crd/controller.ts';
+import { CrdController, type CrdControllerOptions } from '../crd/controller.ts';
 import type { FieldProblem } from '../crd/schemas.ts';
+import type { Logger } from '../model/logger.ts';
 import type { Notification } from '../model/notification.ts';
 import { configRoutes, configSinks, sinkId, tableFromConfig } from '../rules/index.ts';
 import type { RouteGrouping, RoutingResult, RoutingTable } from '../rules/types.ts';
@@ -31,8 +32,6 @@ import { redact } from '../sinks/credential.ts';
 import { createSink as createSinkDefault } from '../sinks/index.ts';
 import { type Sink, type SinkDeps, SinkError, type SinkGroupInfo } from '../sinks/types.ts';
 import { sinkConfigFromResolved } from './crd-sinks.ts';
-
-export type RoutingLogger = ControllerLogger;
 
 /** A running sink and the routing id it serves. */
 export interface RoutedSink extends Sink {
@@ -54,7 +53,7 @@ export interface RoutingHubOptions {
   crds: boolean;
   /** kubeherald's own namespace, where ClusterSinks' Secrets are (default: the kubeconfig context's, else "default") */
   namespace?: string;
-  log: RoutingLogger;
+  log: Logger;
   stdout?: NodeJS.WritableStream;
   /** what config sinks read `{env: …}` credentials from (default process.env) */
   env?: NodeJS.ProcessEnv;
@@ -154,7 +153,7 @@ class TrackedSink implements RoutedSink {
 
 export class RoutingHub {
   #o: RoutingHubOptions;
-  #log: RoutingLogger;
+  #log: Logger;
   #create: NonNullable<RoutingHubOptions['createSink']>;
   #config: Config;
   #state: State;
@@ -345,7 +344,7 @@ export class RoutingHub {
         const fp = fingerprint({ ...cfg, delivery: undefined });
         const have = current.get(id);
         if (have && have.fingerprint === fp) return next.set(id, have);
-        const sink = this.#track(id, await this.#create(cfg, { stdout: this.#o.stdout, env: this.#o.env }));
+        const sink = this.#track(id, await this.#create(cfg, { stdout: this.#o.stdout, env: this.#o.env, log: this.#log.child({ sinkId: id }) }));
         created.push(sink);
         next.set(id, { fingerprint: fp, sink });
       }),
@@ -397,7 +396,7 @@ export class RoutingHub {
           return this.#reportSink(r.id, []);
         }
         try {
-          const inner = await this.#create(m.config, { stdout: this.#o.stdout, env: { ...terminal, ...m.env } });
+          const inner = await this.#create(m.config, { stdout: this.#o.stdout, env: { ...terminal, ...m.env }, log: this.#log.child({ sinkId: r.id }) });
           next.set(r.id, { fingerprint: fp, sink: this.#track(r.id, inner) });
           this.#log.info({ sink: r.id, name: m.config.name, type: m.config.type }, have ? 'sink changed: new instance' : 'sink started');
           this.#reportSink(r.id, []);

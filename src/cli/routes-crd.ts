@@ -3,8 +3,9 @@
 // status, so the listing is the table `run` would use.
 
 import type { RouteSource } from './routes.ts';
+import { silentLogger } from '../model/logger.ts';
 
-const quiet = { info() {}, warn() {}, error() {}, debug() {} };
+const quiet = silentLogger;
 const READ_TIMEOUT_MS = 15_000;
 
 export const crdRouteSource: RouteSource = async ({ config, kubeconfig, context }) => {

@@ -8,8 +8,9 @@ import type { DetectorsConfig } from '../detect/config.ts';
 import { detect, recheckAt } from '../detect/index.ts';
 import { IncidentTracker, type TrackerState } from '../detect/tracker.ts';
 import type { KubeObject } from '../model/kube.ts';
+import type { Logger } from '../model/logger.ts';
 import type { Notification } from '../model/notification.ts';
-import { Reflector, type ReflectorDelta, type ReflectorLogger, type ResourceSpec } from './reflector.ts';
+import { Reflector, type ReflectorDelta, type ResourceSpec } from './reflector.ts';
 import { identityOnly, trimObject } from './trim.ts';
 import { type Clock, realClock } from '../model/clock.ts';
 
@@ -31,7 +32,7 @@ export interface ListenerConfig {
 export interface ListenerOptions {
   kc: k8s.KubeConfig;
   config: ListenerConfig;
-  log: ReflectorLogger;
+  log: Logger;
   /**
    * Each observation's or timer tick's notifications together, so the caller
    * can store them and the tracker's new state in one transaction.

@@ -7,6 +7,7 @@
 
 import * as k8s from '@kubernetes/client-node';
 import type { KubeObject } from '../model/kube.ts';
+import type { Logger } from '../model/logger.ts';
 
 export interface ResourceSpec {
   /** "v1" or "apps/v1" */
@@ -25,12 +26,6 @@ export interface ReflectorDelta {
   initial?: boolean;
 }
 
-export interface ReflectorLogger {
-  info(obj: object, msg: string): void;
-  warn(obj: object, msg: string): void;
-  debug(obj: object, msg: string): void;
-}
-
 export interface ReflectorOptions {
   kc: k8s.KubeConfig;
   spec: ResourceSpec;
@@ -47,7 +42,7 @@ export interface ReflectorOptions {
   /** restart a watch that sent nothing, not even a bookmark, for this long */
   watchdogMs: number;
   pageSize: number;
-  log: ReflectorLogger;
+  log: Logger;
   /** reconnect back-off bounds */
   minBackoffMs?: number;
   maxBackoffMs?: number;

@@ -11,6 +11,7 @@ import * as k8s from '@kubernetes/client-node';
 import { Reflector, type ReflectorDelta } from '../cluster/reflector.ts';
 import { trimObject } from '../cluster/trim.ts';
 import type { KubeObject } from '../model/kube.ts';
+import type { Logger } from '../model/logger.ts';
 import { compileRoutes, effectiveRoutes } from '../rules/index.ts';
 import type { KnownSink, RouteSpec, RoutingTable } from '../rules/types.ts';
 import {
@@ -31,18 +32,11 @@ import {
 import { API_VERSION, type CRKind, type Delivery, deliveryOf, GROUP, KINDS, type SinkSpec, VERSION } from './schemas.ts';
 import { type Credentials, kubeSecretReader, resolveCredentials, SecretCache, type SecretReader } from './secrets.ts';
 
-export interface ControllerLogger {
-  info(obj: object, msg: string): void;
-  warn(obj: object, msg: string): void;
-  error(obj: object, msg: string): void;
-  debug(obj: object, msg: string): void;
-}
-
 export interface CrdControllerOptions {
   kc: k8s.KubeConfig;
   /** kubeherald's own namespace: ClusterSinks' Secrets are read here */
   namespace: string;
-  log: ControllerLogger;
+  log: Logger;
   /** called after every compile with the new table */
   onChange?: (table: RoutingTable) => void;
   /** routes and sinks of the config file, merged with the custom resources */

@@ -23,7 +23,7 @@
 import type { Notification } from '../model/notification.ts';
 import { type Sink, SinkError, type SinkErrorKind } from '../sinks/types.ts';
 import type { DeliveryMeta, Store } from '../store/types.ts';
-import { type Clock, type PipelineLogger, realClock, silentLogger } from './clock.ts';
+import { type Clock, type Logger, realClock, silentLogger } from './clock.ts';
 import type { DeliveryPolicies, SinkPolicy } from './config.ts';
 import { summarizeGroup } from './keys.ts';
 import { Outbox } from './outbox.ts';
@@ -42,7 +42,7 @@ export interface DelivererOptions {
    * tests that step time hand their clock in here too.
    */
   sendTimer?: Pick<Clock, 'setTimeout' | 'clearTimeout'>;
-  log?: PipelineLogger;
+  log?: Logger;
   /** uniform in [0, 1), for backoff jitter (default Math.random); tests pin it */
   random?: () => number;
   /** how often to look for deliveries another process added, e.g. `dlq replay` (default 1000 ms) */
@@ -118,7 +118,7 @@ export class Deliverer {
   #policies: DeliveryPolicies;
   #clock: Clock;
   #sendTimer: Pick<Clock, 'setTimeout' | 'clearTimeout'>;
-  #log: PipelineLogger;
+  #log: Logger;
   #random: () => number;
   #pollMs: number;
   #openIncidents: (() => Iterable<string>) | undefined;

@@ -14,7 +14,7 @@
 //   });
 //   deliverer.wake();
 
-export { type Clock, type PipelineLogger, realClock, silentLogger } from './clock.ts';
+export { type Clock, type Logger, realClock, silentLogger } from './clock.ts';
 export {
   type BackoffPolicy,
   DEFAULT_GROUP_BY,

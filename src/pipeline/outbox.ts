@@ -25,7 +25,7 @@ import type { Notification } from '../model/notification.ts';
 import { State } from '../model/notification.ts';
 import type { Sink } from '../sinks/types.ts';
 import type { GroupRow, Store } from '../store/types.ts';
-import type { PipelineLogger } from './clock.ts';
+import type { Logger } from './clock.ts';
 import { type DeliveryPolicies, type GroupOverride, type SinkPolicy, withGroupOverride } from './config.ts';
 import { floodKeyOf, groupIdempotencyKey, groupKeyOf, memberKeyOf, reminderOf } from './keys.ts';
 import { decodeNotification, encodeNotification } from './payload.ts';
@@ -38,7 +38,7 @@ export interface OutboxOptions {
   store: Store;
   sinks: SinkTargets;
   policies: DeliveryPolicies;
-  log?: PipelineLogger;
+  log?: Logger;
 }
 
 export interface EnqueueResult {

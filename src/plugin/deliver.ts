@@ -9,19 +9,12 @@ import type { SinkConfig } from '../config/schema.ts';
 import type { DeliverRequest, DeliverResponse } from '../gen/kubeherald/v1/plugin_pb.js';
 import { Outcome } from '../gen/kubeherald/v1/plugin_pb.js';
 import type { Notification } from '../model/notification.ts';
+import type { Logger } from '../model/logger.ts';
 import type { PluginSinkType } from './catalog.ts';
 import { DeliveryMemory } from './idempotency.ts';
 import { effectiveConfig } from './options.ts';
 import { DELIVERED, type DeliveryResult, outcomeName, permanent, resultOfError } from './outcome.ts';
 import type { RunningSink, SinkCache } from './sink-cache.ts';
-
-/** A pino-like structured logger. */
-export interface PluginLogger {
-  info(obj: object, msg: string): void;
-  warn(obj: object, msg: string): void;
-  error(obj: object, msg: string): void;
-  debug(obj: object, msg: string): void;
-}
 
 export type DeliverAnswer = Pick<DeliverResponse, 'deliveryId' | 'outcome' | 'message'> & { retryAfter?: DeliverResponse['retryAfter'] };
 
@@ -31,7 +24,7 @@ export interface DelivererOptions {
   base: SinkConfig;
   /** running sinks, keyed by configKey() of their config */
   sinks: SinkCache;
-  log: PluginLogger;
+  log: Logger;
   /** delivered ids remembered (default 50,000) */
   rememberDeliveries?: number;
   /** distinct (target, options) pairs whose validated config is remembered (default 1,024) */

@@ -12,7 +12,7 @@ import { durationMs } from '@bufbuild/protobuf/wkt';
 import type http2 from 'node:http2';
 import { Registry } from '../gen/kubeherald/v1/plugin_pb.js';
 import type { TlsFiles } from '../router/types.ts';
-import type { PluginLogger } from './deliver.ts';
+import type { Logger } from '../model/logger.ts';
 
 export interface RegistrationOptions {
   /** the kubeherald serving kubeherald.v1.Registry, http://host:port or https://host:port */
@@ -26,7 +26,7 @@ export interface RegistrationOptions {
   version?: string;
   /** https: the registry's CA (caFile), a client certificate for mutual TLS (certFile, keyFile), serverName */
   tls?: TlsFiles;
-  log: PluginLogger;
+  log: Logger;
   /** first retry after a failure, doubling up to maxRetryMs (defaults 1 s and 30 s) */
   minRetryMs?: number;
   maxRetryMs?: number;

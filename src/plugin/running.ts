@@ -7,14 +7,14 @@ import { createSink as createRealSink } from '../sinks/index.ts';
 import { type CredentialRef, readCredential } from '../sinks/credential.ts';
 import type { Sink, SinkDeps } from '../sinks/types.ts';
 import { isCredentialKey } from './catalog.ts';
-import type { PluginLogger } from './deliver.ts';
+import type { Logger } from '../model/logger.ts';
 import type { RunningSink } from './sink-cache.ts';
 
 export type CreateSink = (cfg: SinkConfig, deps: SinkDeps) => Promise<Sink>;
 
 export interface SinkFactoryOptions {
   env: NodeJS.ProcessEnv;
-  log: PluginLogger;
+  log: Logger;
   createSink?: CreateSink;
 }
 
@@ -45,7 +45,7 @@ export function sinkFactory(opts: SinkFactoryOptions): (cfg: SinkConfig) => Prom
   const create = opts.createSink ?? createRealSink;
   return async (cfg) => {
     // sinks that log (slack, elasticsearch) take the plugin's logger
-    const deps: SinkDeps & { log: PluginLogger } = { env: opts.env, log: opts.log };
+    const deps: SinkDeps & { log: Logger } = { env: opts.env, log: opts.log };
     const sink = await create(cfg, deps);
     return { sink, secrets: credentialValues(cfg, opts.env) };
   };

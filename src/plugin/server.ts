@@ -15,14 +15,14 @@ import type { SinkConfig } from '../config/schema.ts';
 import { formatHostPort, parseHostPort } from './address.ts';
 import { SINK_TYPE_INFO } from './catalog.ts';
 import { parsePluginConfig, pluginType } from './config.ts';
-import { type DeliverAnswer, Deliverer, type PluginLogger } from './deliver.ts';
+import { type DeliverAnswer, Deliverer } from './deliver.ts';
+import type { Logger } from '../model/logger.ts';
 import { healthService, HealthState } from './health.ts';
 import { optionsJsonSchema } from './options.ts';
 import { type CreateSink, sinkFactory } from './running.ts';
 import { SinkCache } from './sink-cache.ts';
 import { serveDeliverStream } from './stream.ts';
 
-export type { PluginLogger } from './deliver.ts';
 
 /** The plugin server's TLS: its certificate, and with clientCaFile, mutual TLS (clients without a certificate it signed are refused). */
 export interface PluginTlsFiles {
@@ -43,7 +43,7 @@ export interface PluginServerOptions {
   /** host:port; port 0 picks a free one, ":50051" every interface */
   listen: string;
   tls?: PluginTlsFiles;
-  log: PluginLogger;
+  log: Logger;
   /** where credentials are read (default process.env) */
   env?: NodeJS.ProcessEnv;
   /** reported by Describe (default package.json's) */

@@ -6,20 +6,13 @@
 // keeps the per-instance state and the timers.
 
 import type { Clock } from '../model/clock.ts';
+import type { Logger } from '../model/logger.ts';
 import { HealthCheckResponse_ServingStatus } from '../gen/grpc/health/v1/health_pb.js';
 import { type HealthState, type HealthThresholds, initialHealth, observeCheck } from './health-state.ts';
 import type { PluginInstance } from './instance.ts';
 import { decayedTimes, ejectionMs, type OutlierOptions, shouldEject } from './outlier.ts';
 import { pickTwoChoices } from './p2c.ts';
 import type { InstanceState, PluginEndpoint } from './types.ts';
-
-/** pino-like; the router logs state changes at info/warn and every call at debug. */
-export interface RouterLogger {
-  debug(obj: object, msg: string): void;
-  info(obj: object, msg: string): void;
-  warn(obj: object, msg: string): void;
-  error(obj: object, msg: string): void;
-}
 
 /** What the pool needs of an instance's transport (PluginInstance; fakes in unit tests). */
 export type InstanceTransport = Pick<
@@ -34,7 +27,7 @@ export interface PoolOptions {
   outlier: OutlierOptions;
   clock: Clock;
   random: () => number;
-  log: RouterLogger;
+  log: Logger;
   connect: (endpoint: PluginEndpoint) => InstanceTransport;
   /** any state or membership change (the router re-checks its waiters) */
   onChange: () => void;

@@ -13,14 +13,13 @@
 import { create } from '@bufbuild/protobuf';
 import type { Duration } from '@bufbuild/protobuf/wkt';
 import { realClock, type Clock } from '../model/clock.ts';
+import type { Logger } from '../model/logger.ts';
 import { type DeliverRequest, DeliverRequestSchema, type DeliverResponse, NotificationGroupSchema, Outcome } from '../gen/kubeherald/v1/plugin_pb.js';
 import { SinkError } from '../sinks/types.ts';
 import { type InstanceOptions, type LoadedTls, loadTls, PluginInstance, TransportError } from './instance.ts';
 import { MAX_EJECTION_MS } from './outlier.ts';
-import { type InstanceTransport, PluginPool, type PoolMember, type RouterLogger } from './pool.ts';
+import { type InstanceTransport, PluginPool, type PoolMember } from './pool.ts';
 import type { DiscoverySource, InstanceState, PluginCallRecord, PluginDelivery, PluginEndpoint, TlsFiles } from './types.ts';
-
-export type { RouterLogger } from './pool.ts';
 
 export interface PluginRouterOptions {
   /** TLS toward every plugin (CA, client certificate for mutual TLS, server name); plain HTTP/2 when absent */
@@ -43,7 +42,7 @@ export interface PluginRouterOptions {
   maxAttemptsPerDelivery?: number;
   /** DeliverStreams per streaming instance, deliveries take turns (default 1; one carries thousands a second) */
   streamsPerInstance?: number;
-  log: RouterLogger;
+  log: Logger;
   /** every call to an instance, for metrics */
   onCall?: (r: PluginCallRecord) => void;
   /** ejection timing and health-check scheduling (tests step it); call deadlines use real time */
@@ -91,7 +90,7 @@ interface Waiter {
 }
 
 export class PluginRouter {
-  readonly #log: RouterLogger;
+  readonly #log: Logger;
   readonly #onCall: ((r: PluginCallRecord) => void) | undefined;
   readonly #clock: Clock;
   readonly #random: () => number;

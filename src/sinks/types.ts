@@ -1,6 +1,7 @@
 // What every sink is: a name from the config, a type, and a way to send one
 // notification. Delivery order, retries and fan-out belong to the caller.
 
+import type { Logger } from '../model/logger.ts';
 import type { Notification } from '../model/notification.ts';
 import type { PluginDelivery } from '../router/types.ts';
 
@@ -45,6 +46,8 @@ export interface SinkDeps {
   env?: NodeJS.ProcessEnv;
   /** where plugin sinks deliver (the process's plugin router) */
   router?: { deliver(type: string, d: PluginDelivery): Promise<void> };
+  /** where a sink reports what its send() results cannot say (start-up checks, degraded modes) */
+  log?: Logger;
 }
 
 /**

@@ -13,6 +13,7 @@ import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { Actor, Notification } from '../model/notification.ts';
+import type { Logger } from '../model/logger.ts';
 import { ActorCorrelation, type CorrelationOptions, type ObjectRefLike } from './audit-correlation.ts';
 import {
   actorOf,
@@ -26,13 +27,6 @@ import {
   type MalformedReason,
   parseEventList,
 } from './audit-event.ts';
-
-export interface AuditLogger {
-  info(obj: object, msg: string): void;
-  warn(obj: object, msg: string): void;
-  error(obj: object, msg: string): void;
-  debug(obj: object, msg: string): void;
-}
 
 /** PEM files (mounted from a Secret), re-read by reloadTls(); or PEM text (tests). */
 export type AuditTls = { certFile: string; keyFile: string; clientCAFile?: string } | { cert: string; key: string; clientCA?: string };
@@ -52,7 +46,7 @@ export interface AuditSourceOptions {
   clientCert?: { allowedNames?: string[] };
   cluster: string;
   onNotification: (n: Notification) => void;
-  log: AuditLogger;
+  log: Logger;
   filter?: Partial<AuditFilter>;
   correlation?: CorrelationOptions;
   /** the webhook backend's batches are up to 400 events; RequestResponse events can be large (default 32 MiB) */

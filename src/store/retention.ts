@@ -2,6 +2,7 @@
 // so the state file stays bounded however long kubeherald runs.
 
 import type { PruneCounts, RetentionPolicy, Store } from './types.ts';
+import type { Logger } from '../model/logger.ts';
 
 export interface PrunerClock {
   now(): Date;
@@ -9,17 +10,12 @@ export interface PrunerClock {
   clearTimeout(handle: unknown): void;
 }
 
-export interface PrunerLogger {
-  info(obj: object, msg: string): void;
-  error(obj: object, msg: string): void;
-}
-
 export interface PrunerOptions {
   store: Store;
   policy: RetentionPolicy;
   intervalMs: number;
   clock: PrunerClock;
-  log: PrunerLogger;
+  log: Logger;
   /** after each run, e.g. to update a size metric */
   onPruned?: (counts: PruneCounts, sizeBytes: number) => void;
 }

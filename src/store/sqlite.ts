@@ -10,16 +10,12 @@
 import { closeSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { DatabaseSync } from 'node:sqlite';
 import { dirname } from 'node:path';
+import type { Logger } from '../model/logger.ts';
 import { currentVersion, migrate } from './migrations.ts';
 import { SqliteGroups } from './groups.ts';
 import { SqliteOutbox } from './outbox.ts';
 import { SqliteDedup, SqliteFlood, SqliteReminders, SqliteThreads, SqliteTracker } from './state.ts';
 import type { PruneCounts, RetentionPolicy, Store } from './types.ts';
-
-export interface StoreLogger {
-  info(obj: object, msg: string): void;
-  warn(obj: object, msg: string): void;
-}
 
 export interface SqliteStoreOptions {
   /** the database file, created with its directory when missing; ":memory:" for tests */
@@ -38,7 +34,7 @@ export interface SqliteStoreOptions {
   busyTimeoutMs?: number;
   /** the time thread refs are stamped with (default Date.now) */
   now?: () => number;
-  log?: StoreLogger;
+  log?: Logger;
 }
 
 /** WAL files are truncated back to this after a checkpoint, so a burst does not leave a big file behind. */

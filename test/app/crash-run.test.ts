@@ -18,10 +18,11 @@ import { DEFAULT_DETECTORS } from '../../src/detect/config.ts';
 import { type Notification, State } from '../../src/model/notification.ts';
 import { startSim } from '../../src/sim/sim.ts';
 import { FakeWebhooks } from '../fakes/webhook.ts';
+import { silentLogger } from '../../src/model/logger.ts';
 
 const bin = join(import.meta.dirname, '../../bin/kubeherald.js');
 const KILLS = 20;
-const quiet = { info() {}, warn() {}, debug() {} };
+const quiet = silentLogger;
 const pairOf = (incidentKey: string, firing: boolean): string => `${firing ? 'FIRING' : 'RESOLVED'} ${incidentKey}`;
 
 /** A small seeded generator, so a failing run can be replayed (the seed is in the report). */

@@ -23,11 +23,12 @@ import { createSink } from '../../src/sinks/index.ts';
 import { FakeWebhooks } from '../fakes/webhook.ts';
 import { Kubectl } from '../helpers/kubectl.ts';
 import { recordingLog } from '../helpers/log.ts';
+import { silentLogger } from '../../src/model/logger.ts';
 
 const CRD_DIR = join(import.meta.dirname, '..', '..', 'deploy', 'crds');
 // the plugin's own credential: kubeherald never sees it
 const SIGNING = 'whsec-plugin-e2e-5d21';
-const quiet = { info() {}, warn() {}, error() {}, debug() {} };
+const quiet = silentLogger;
 const { entries: logged, log } = recordingLog();
 
 let sim: Sim;

@@ -13,8 +13,9 @@ import { DEFAULT_DETECTORS } from '../../src/detect/config.ts';
 import { type Notification, State } from '../../src/model/notification.ts';
 import { simClock } from '../helpers/herald.ts';
 import { brief, readJsonl, startWorld, type World } from './helpers.ts';
+import { silentLogger } from '../../src/model/logger.ts';
 
-const quiet = { info() {}, warn() {}, debug() {} };
+const quiet = silentLogger;
 const pair = (incidentKey: string, state: string): string => `${state.replace('STATE_', '')} ${incidentKey}`;
 
 describe('IncidentTracker.objectUids', () => {

@@ -26,10 +26,11 @@ import { servingCert } from '../../src/sim/tls.ts';
 import { FakeWebhooks } from '../fakes/webhook.ts';
 import { simClock } from '../helpers/herald.ts';
 import { Kubectl } from '../helpers/kubectl.ts';
+import { silentLogger } from '../../src/model/logger.ts';
 
 const CRD_DIR = join(import.meta.dirname, '..', '..', 'deploy', 'crds');
 const EXPERT = 'expert@org.com';
-const quiet = { info() {}, warn() {}, error() {}, debug() {} };
+const quiet = silentLogger;
 
 let sim: Sim;
 let hub: RoutingHub;

@@ -15,6 +15,7 @@ import { parseConfigText } from '../../src/config/index.ts';
 import { CrdController } from '../../src/crd/controller.ts';
 import { startSim, type Sim } from '../../src/sim/sim.ts';
 import { Kubectl } from '../helpers/kubectl.ts';
+import { silentLogger } from '../../src/model/logger.ts';
 
 const DEPLOY = join(import.meta.dirname, '..', '..', 'deploy');
 const SA = 'system:serviceaccount:kubeherald:kubeherald';
@@ -171,8 +172,7 @@ spec:
     // the admin's token, impersonating the service account: every request is authorized as kubeherald
     const user = kc.getCurrentUser()!;
     kc.users = kc.users.map((u) => (u.name === user.name ? { ...u, impersonateUser: SA } : u));
-    const quiet = { info() {}, warn() {}, error() {}, debug() {} };
-    const controller = new CrdController({ kc, namespace: 'kubeherald', log: quiet, debounceMs: 20, secretRetryMs: 50 });
+    const controller = new CrdController({ kc, namespace: 'kubeherald', log: silentLogger, debounceMs: 20, secretRetryMs: 50 });
     try {
       await controller.start();
       await controller.settled();

@@ -13,10 +13,11 @@ import { kubernetesSource, type KubernetesSource } from '../../src/router/discov
 import type { PluginEndpoint } from '../../src/router/types.ts';
 import { startSim, type Sim } from '../../src/sim/sim.ts';
 import { Kubectl } from '../helpers/kubectl.ts';
+import { silentLogger } from '../../src/model/logger.ts';
 
 const DIR = join(import.meta.dirname, '..', '..', 'deploy', 'plugins', 'slack');
 type Obj = Record<string, any>;
-const quiet = { info() {}, warn() {}, error() {}, debug() {} };
+const quiet = silentLogger;
 
 function render(): Promise<Obj[]> {
   return new Promise((resolve, reject) => {

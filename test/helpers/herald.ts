@@ -9,8 +9,9 @@ import { simListenerClock } from '../../src/cli/demo.ts';
 import { DEFAULT_DETECTORS, type DetectorsConfig } from '../../src/detect/config.ts';
 import { type Notification, State } from '../../src/model/notification.ts';
 import { startSim, type Sim, type SimOptions } from '../../src/sim/sim.ts';
+import { silentLogger } from '../../src/model/logger.ts';
 
-const quiet = { info() {}, warn() {}, debug() {} };
+const quiet = silentLogger;
 
 /** The listener on the simulator's clock (what the demo does). */
 export const simClock = simListenerClock;

@@ -1,5 +1,8 @@
 // A logger that keeps what it is told, for tests that assert on log lines
-// (and that secrets never reach them).
+// (and that secrets never reach them). It is the product's one Logger shape;
+// a child's bindings are merged into each entry's obj, as pino merges them.
+
+import type { Logger } from '../../src/model/logger.ts';
 
 export interface LogEntry {
   level: string;
@@ -7,15 +10,14 @@ export interface LogEntry {
   msg: string;
 }
 
-export interface RecordingLog {
-  info(obj: object, msg: string): void;
-  warn(obj: object, msg: string): void;
-  error(obj: object, msg: string): void;
-  debug(obj: object, msg: string): void;
+export type RecordingLog = Logger;
+
+function recorder(into: LogEntry[], bindings: Record<string, unknown>): Logger {
+  const at = (level: string) => (obj: object, msg: string) => void into.push({ level, obj: { ...bindings, ...(obj as Record<string, unknown>) }, msg });
+  return { info: at('info'), warn: at('warn'), error: at('error'), debug: at('debug'), child: (more) => recorder(into, { ...bindings, ...more }) };
 }
 
-/** Every call appended to `into` (default a new list), in order. */
+/** Every call appended to `into` (default a new list), in order; children append to the same list. */
 export function recordingLog(into: LogEntry[] = []): { log: RecordingLog; entries: LogEntry[] } {
-  const at = (level: string) => (obj: object, msg: string) => void into.push({ level, obj: obj as Record<string, unknown>, msg });
-  return { entries: into, log: { info: at('info'), warn: at('warn'), error: at('error'), debug: at('debug') } };
+  return { entries: into, log: recorder(into, {}) };
 }

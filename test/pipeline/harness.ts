@@ -7,6 +7,7 @@ import { type AttemptRecord, Deliverer } from '../../src/pipeline/deliverer.ts';
 import { type EnqueueResult, Outbox } from '../../src/pipeline/outbox.ts';
 import type { SqliteStore } from '../../src/store/sqlite.ts';
 import { ManualClock, RecordingSink, run, T0, tempStore, type TempStore } from './helpers.ts';
+import { silentLogger } from '../../src/model/logger.ts';
 
 /** No grouping, flood control or reminders unless a test turns them on. */
 export const PLAIN: Partial<SinkPolicy> = { groupBy: [], floodWindowMs: 0, repeatIntervalMs: 0, rateLimits: [] };
@@ -63,7 +64,7 @@ export class Harness {
       random: this.opts.random ?? (() => 0.5),
       openIncidents: this.opts.openIncidents,
       pollIntervalMs: this.opts.pollIntervalMs,
-      log: { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') },
+      log: { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error'), child: () => silentLogger },
       onAttempt: (a) => this.attempts.push(a),
     });
     this.deliverer.start();

@@ -11,6 +11,7 @@ import { SinkPlugin } from '../../src/gen/kubeherald/v1/plugin_pb.js';
 import { type Notification, NotificationSchema, Severity, State } from '../../src/model/notification.ts';
 import { type PluginServer, type PluginServerOptions, startPluginServer } from '../../src/plugin/server.ts';
 import type { FakeWebhooks } from '../fakes/webhook.ts';
+import type { Logger } from '../../src/model/logger.ts';
 
 export function notification(key: string, over: Partial<Pick<Notification, 'title' | 'message' | 'reason' | 'state' | 'severity'>> = {}): Notification {
   return create(NotificationSchema, {
@@ -35,12 +36,8 @@ export interface LogEntry {
   msg: string;
 }
 
-export interface RecordingLog {
+export interface RecordingLog extends Logger {
   entries: LogEntry[];
-  info(o: object, m: string): void;
-  warn(o: object, m: string): void;
-  error(o: object, m: string): void;
-  debug(o: object, m: string): void;
   /** resolves once `pred` holds (checked after every entry) */
   until(pred: () => boolean): Promise<void>;
 }
@@ -58,6 +55,10 @@ export function recordingLog(): RecordingLog {
     warn: at('warn'),
     error: at('error'),
     debug: at('debug'),
+    // the plugin's components log through children of one logger: one record for all of them
+    child() {
+      return this;
+    },
     until: (pred) => (pred() ? Promise.resolve() : new Promise((resolve) => void waiters.add({ pred, resolve }))),
   };
 }

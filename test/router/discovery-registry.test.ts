@@ -15,8 +15,9 @@ import { createRegistry, parseListen, serveRegistry, type PluginRegistry, type R
 import type { PluginEndpoint } from '../../src/router/types.ts';
 import { servingCert } from '../../src/sim/tls.ts';
 import { authority, leaf } from '../helpers/pki.ts';
+import { silentLogger } from '../../src/model/logger.ts';
 
-const quiet = { info() {}, warn() {}, error() {}, debug() {} };
+const quiet = silentLogger;
 
 /** Virtual time: timers fire only when advance() passes them. */
 class FakeClock implements Clock {

@@ -22,7 +22,7 @@ import {
   SinkPlugin,
 } from '../../src/gen/kubeherald/v1/plugin_pb.js';
 import { PushQueue } from '../../src/router/push-queue.ts';
-import type { RouterLogger } from '../../src/router/router.ts';
+import { type Logger, silentLogger } from '../../src/model/logger.ts';
 import type { DiscoverySource, PluginEndpoint } from '../../src/router/types.ts';
 
 export interface FakeAnswer {
@@ -257,7 +257,7 @@ export function deferred<T = void>(): { promise: Promise<T>; resolve: (v: T) => 
   return { promise, resolve };
 }
 
-export const quietLog: RouterLogger = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
+export const quietLog: Logger = silentLogger;
 
 export interface LogLine {
   level: string;
@@ -266,7 +266,7 @@ export interface LogLine {
 }
 
 /** A logger that keeps what it was given, for asserting on state-change logs. */
-export function recordingLog(): { log: RouterLogger; lines: LogLine[]; next: (msg: string) => Promise<LogLine> } {
+export function recordingLog(): { log: Logger; lines: LogLine[]; next: (msg: string) => Promise<LogLine> } {
   const lines: LogLine[] = [];
   let waiting: { msg: string; resolve: (l: LogLine) => void }[] = [];
   const at =
@@ -278,8 +278,9 @@ export function recordingLog(): { log: RouterLogger; lines: LogLine[]; next: (ms
       waiting = waiting.filter((w) => w.msg !== msg);
       for (const w of hit) w.resolve(line);
     };
+  const log: Logger = { debug: () => {}, info: at('info'), warn: at('warn'), error: at('error'), child: () => log };
   return {
-    log: { debug: () => {}, info: at('info'), warn: at('warn'), error: at('error') },
+    log,
     lines,
     /** the next line with this message (or one already logged) */
     next: (msg) => {

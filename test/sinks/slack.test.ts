@@ -20,6 +20,7 @@ import type { SlackSinkConfig } from '../../src/sinks/slack/config.ts';
 import { COLORS, escapeMrkdwn, fitMrkdwn, formatSlackMessage, formatSlackParent, formatSlackReply, type SlackMessage } from '../../src/sinks/slack/format.ts';
 import { createSlackSink, MemoryThreadStore, type SlackSinkDeps } from '../../src/sinks/slack/index.ts';
 import { FakeSlack, validateMessage } from '../fakes/slack.ts';
+import { silentLogger } from '../../src/model/logger.ts';
 
 type Init = Omit<MessageInitShape<typeof NotificationSchema>, '$typeName'>;
 
@@ -256,7 +257,7 @@ describe('Slack limits and escaping', () => {
 
 // ---- sending
 
-const log = { debug() {}, warn() {} };
+const log = silentLogger;
 
 describe('Slack sink with a bot token', () => {
   let slack: FakeSlack;
@@ -430,12 +431,11 @@ describe('Slack sink with a bot token', () => {
     await sink.close();
   });
 
-  it('429: rate-limited with Retry-After surfaced, one request, no waiting in the SDK', { timeout: 10_000 }, async () => {
+  it('429: rate-limited with Retry-After surfaced, one request, no waiting in the SDK', { timeout: 60_000 }, async () => {
     const sink = createSlackSink(cfg(), deps());
     slack.failNext({ kind: 'ratelimited', retryAfter: 1800 });
-    const started = performance.now();
+    // an SDK that waited would wait out Retry-After (30 min) before answering at all: the answer itself is the proof
     const err = (await sink.send(crashLoop()).catch((e: unknown) => e)) as SinkError;
-    assert.ok(performance.now() - started < 5000, 'the SDK did not wait');
     assert.equal(err.kind, 'rate-limited');
     assert.equal(err.retryAfterMs, 1_800_000);
     assert.equal(slack.calls.length, 1);
@@ -489,7 +489,7 @@ describe('Slack sink with a bot token', () => {
 
   it('the SDK logs to the given logger, never to stdout', async () => {
     const lines: unknown[] = [];
-    const sink = createSlackSink(cfg(), deps({ log: { debug: (o) => lines.push(o), warn: (o) => lines.push(o) } }));
+    const sink = createSlackSink(cfg(), deps({ log: { ...silentLogger, debug: (o) => void lines.push(o), warn: (o) => void lines.push(o) } }));
     await sink.send(crashLoop());
     await sink.close();
     assert.ok(lines.some((l) => (l as { sdk?: string }).sdk === '@slack/web-api'));

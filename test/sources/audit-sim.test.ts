@@ -10,8 +10,9 @@ import { startSim, type Sim } from '../../src/sim/sim.ts';
 import { servingCert } from '../../src/sim/tls.ts';
 import { AuditSource } from '../../src/sources/audit.ts';
 import { Kubectl } from '../helpers/kubectl.ts';
+import { silentLogger } from '../../src/model/logger.ts';
 
-const quiet = { info() {}, warn() {}, error() {}, debug() {} };
+const quiet = silentLogger;
 const EXPERT = 'expert@org.com';
 
 let source: AuditSource;

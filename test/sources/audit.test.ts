@@ -11,8 +11,9 @@ import { ActorCorrelation } from '../../src/sources/audit-correlation.ts';
 import { type AuditEvent, auditNotification, classifyChange, DEFAULT_AUDIT_FILTER, isNotifiableWrite, parseEventList } from '../../src/sources/audit-event.ts';
 import { AuditSource } from '../../src/sources/audit.ts';
 import { servingCert } from '../../src/sim/tls.ts';
+import { silentLogger } from '../../src/model/logger.ts';
 
-const quiet = { info() {}, warn() {}, error() {}, debug() {} };
+const quiet = silentLogger;
 
 function event(over: Partial<AuditEvent> & Record<string, unknown> = {}): AuditEvent {
   return {

@@ -12,6 +12,7 @@ import { openSqliteStore, type SqliteStore } from '../../src/store/sqlite.ts';
 import { jsonThreadStore } from '../../src/store/state.ts';
 import type { NewDelivery, RetentionPolicy } from '../../src/store/types.ts';
 import { ManualClock, T0, tempStore, type TempStore } from '../pipeline/helpers.ts';
+import { silentLogger } from '../../src/model/logger.ts';
 
 let tmp: TempStore;
 let store: SqliteStore | undefined;
@@ -327,7 +328,7 @@ describe('retention', () => {
     const id = store.outbox.insert(delivery());
     store.outbox.markDelivered(id, T0, null);
     const runs: number[] = [];
-    const pruner = new Pruner({ store, policy: RETAIN, intervalMs: 60_000, clock, log: { info() {}, error() {} }, onPruned: (c) => runs.push(c.delivered) });
+    const pruner = new Pruner({ store, policy: RETAIN, intervalMs: 60_000, clock, log: silentLogger, onPruned: (c) => runs.push(c.delivered) });
     pruner.start();
     assert.deepEqual(runs, [0]);
     clock.advance(3600_000);

@@ -1,17 +1,8 @@
-// What the discovery sources share: the logger they are handed, and the
-// checks on what they are told (plugin types, host:port addresses), so a
+// What the discovery sources share: the checks on what they are told (plugin types, host:port addresses), so a
 // static list, an EndpointSlice and a Register call are judged alike.
 
 import { isIPv4, isIPv6 } from 'node:net';
 import type { PluginEndpoint } from '../types.ts';
-
-/** pino-like */
-export interface DiscoveryLogger {
-  info(obj: object, msg: string): void;
-  warn(obj: object, msg: string): void;
-  error(obj: object, msg: string): void;
-  debug(obj: object, msg: string): void;
-}
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 // RFC 1123 host names; upper case is allowed on the wire and harmless here

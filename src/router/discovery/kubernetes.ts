@@ -13,7 +13,8 @@ import type * as k8s from '@kubernetes/client-node';
 import { Reflector, type ResourceSpec } from '../../cluster/reflector.ts';
 import type { KubeObject } from '../../model/kube.ts';
 import type { DiscoverySource, PluginEndpoint } from '../types.ts';
-import { diffEndpoints, fingerprint, formatHostPort, pluginTypeProblem, sortEndpoints, type DiscoveryLogger } from './common.ts';
+import { diffEndpoints, fingerprint, formatHostPort, pluginTypeProblem, sortEndpoints } from './common.ts';
+import type { Logger } from '../../model/logger.ts';
 
 export const PLUGIN_LABEL = 'kubeherald.io/plugin';
 /** set by the EndpointSlice controller: the Service a slice belongs to */
@@ -141,7 +142,7 @@ export interface KubernetesSourceOptions {
   kc: k8s.KubeConfig;
   /** watch only these namespaces (one watch each); default: all, with one cluster-wide watch */
   namespaces?: string[];
-  log: DiscoveryLogger;
+  log: Logger;
   /** the slice port to dial; default the one named "grpc", else the slice's only port */
   portName?: string;
   /** restart a watch silent (not even a bookmark) this long; default 60 s */

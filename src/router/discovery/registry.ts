@@ -13,7 +13,8 @@ import { connectNodeAdapter } from '@connectrpc/connect-node';
 import { Registry } from '../../gen/kubeherald/v1/plugin_pb.js';
 import { type Clock, realClock } from '../../model/clock.ts';
 import type { DiscoverySource, PluginEndpoint } from '../types.ts';
-import { canonicalAddress, diffEndpoints, fingerprint, formatHostPort, parseHostPort, pluginTypeProblem, sortEndpoints, type DiscoveryLogger } from './common.ts';
+import { canonicalAddress, diffEndpoints, fingerprint, formatHostPort, parseHostPort, pluginTypeProblem, sortEndpoints } from './common.ts';
+import type { Logger } from '../../model/logger.ts';
 
 export const DEFAULT_TTL_MS = 15_000;
 export const DEFAULT_HEARTBEAT_INTERVAL_MS = 5_000;
@@ -30,7 +31,7 @@ export interface RegistryOptions {
   maxInstances?: number;
   /** wall clock by default; tests hand in a fake one */
   clock?: Clock;
-  log: DiscoveryLogger;
+  log: Logger;
 }
 
 export interface PluginRegistry {
@@ -200,7 +201,7 @@ export interface RegistryServerOptions {
   listen: string;
   /** file paths; empty strings count as unset. clientCaFile set: plugins must present a certificate it signed */
   tls?: { certFile: string; keyFile: string; clientCaFile?: string };
-  log?: DiscoveryLogger;
+  log?: Logger;
 }
 
 export interface RegistryServer {

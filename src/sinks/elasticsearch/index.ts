@@ -7,6 +7,7 @@
 // send() calls arriving while a bulk request is in flight are gathered into
 // the next one, so a busy caller gets batching without asking for it.
 
+import { silentLogger } from '../../model/logger.ts';
 import type { Notification } from '../../model/notification.ts';
 import { closedError, type Sink, type SinkDeps, SinkError } from '../types.ts';
 import type { Outcome } from './classify.ts';
@@ -19,16 +20,7 @@ export { type ElasticsearchSinkConfig, elasticsearchSinkSchema } from './config.
 export { documentId, formatDocument } from './format.ts';
 export { documentMappings, ilmPolicy, indexTemplate } from './mapping.ts';
 
-/** pino, or anything with its `(fields, message)` methods */
-export interface SinkLogger {
-  info(obj: object, msg: string): void;
-  warn(obj: object, msg: string): void;
-  error(obj: object, msg: string): void;
-  debug(obj: object, msg: string): void;
-}
-
 export interface ElasticsearchSinkDeps extends SinkDeps {
-  log?: SinkLogger;
   /** processing time (event.created); tests pass a fixed clock */
   now?: () => Date;
 }
@@ -55,8 +47,6 @@ export interface ElasticsearchSink extends Sink {
 // one send() batch at most; the bulk helper still splits it by bytes
 const MAX_GATHERED = 500;
 
-const NO_LOG: SinkLogger = { info() {}, warn() {}, error() {}, debug() {} };
-
 interface Pending {
   n: Notification;
   resolve: () => void;
@@ -65,7 +55,7 @@ interface Pending {
 
 export function createElasticsearchSink(cfg: ElasticsearchSinkConfig, deps: ElasticsearchSinkDeps = {}): ElasticsearchSink {
   const prefix = `elasticsearch sink "${cfg.name}"`;
-  const log = deps.log ?? NO_LOG;
+  const log = deps.log ?? silentLogger;
   const now = deps.now ?? (() => new Date());
   const client = createClient(cfg, deps.env ?? process.env, prefix);
   let setup: Promise<void> | undefined;

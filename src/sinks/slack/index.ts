@@ -12,16 +12,14 @@ import { type Sink, type SinkDeps, type SinkError, type SinkGroupInfo } from '..
 import { classifySlackError } from './classify.ts';
 import type { SlackSinkConfig } from './config.ts';
 import { formatSlackMessage, formatSlackParent, formatSlackReply, type SlackFormatOptions, type SlackMessage } from './format.ts';
-import { botTransport, type LogLike, type Posted, type SlackTransport, webhookTransport } from './send.ts';
+import { botTransport, type Posted, type SlackTransport, webhookTransport } from './send.ts';
 import { MemoryThreadStore, type ThreadRef, type ThreadStore } from './threads.ts';
 
 export { slackSinkSchema, type SlackSinkConfig } from './config.ts';
 export { formatSlackMessage, formatSlackParent, formatSlackReply, type SlackMessage } from './format.ts';
 export { MemoryThreadStore, type ThreadRef, type ThreadStore } from './threads.ts';
-export type { LogLike } from './send.ts';
 
 export interface SlackSinkDeps extends SinkDeps {
-  log?: LogLike;
   /** where incident threads are remembered (default: in memory) */
   threads?: ThreadStore;
   /** overrides timeoutSeconds (tests) */

@@ -6,13 +6,8 @@
 
 import { type Logger as SlackLogger, LogLevel, WebClient } from '@slack/web-api';
 import { IncomingWebhook, IncomingWebhookHTTPError } from '@slack/webhook';
+import type { Logger } from '../../model/logger.ts';
 import type { SlackMessage } from './format.ts';
-
-/** What the sinks log through: pino's Logger fits. */
-export interface LogLike {
-  debug(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-}
 
 export interface Posted {
   /** the channel ID (Slack answers with the ID even when the channel was given by name) */
@@ -29,7 +24,7 @@ export interface SlackTransport {
 }
 
 /** The SDK's own log lines go to ours at debug level: never to stdout, which belongs to the console and jsonl sinks. */
-function sdkLogger(log: LogLike | undefined, sink: string): SlackLogger {
+function sdkLogger(log: Logger | undefined, sink: string): SlackLogger {
   const emit = (level: string) => (...msg: unknown[]) => log?.debug({ sink, sdk: '@slack/web-api', level }, msg.map(String).join(' '));
   return {
     debug: emit('debug'),
@@ -48,7 +43,7 @@ export interface BotTransportOptions {
   channel: string;
   timeoutMs: number;
   sink: string;
-  log?: LogLike;
+  log?: Logger;
 }
 
 export function botTransport(opts: BotTransportOptions): SlackTransport {

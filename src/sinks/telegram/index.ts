@@ -14,13 +14,7 @@ import { type TelegramTarget, telegramTransport } from './send.ts';
 export { telegramSinkSchema, type TelegramSinkConfig } from './config.ts';
 export { escapeHtml, escapeMarkdownV2, formatTelegram, type TelegramMessage } from './format.ts';
 
-/** What the sink logs through: pino's Logger fits. */
-export interface LogLike {
-  debug(obj: object, msg?: string): void;
-}
-
 export interface TelegramSinkDeps extends SinkDeps {
-  log?: LogLike;
   /** overrides timeoutSeconds (tests) */
   timeoutMs?: number;
 }
