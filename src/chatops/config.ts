@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { list, section, strict } from '../config/fields.ts';
 import { credentialRefSchema } from '../sinks/credential.ts';
+import { chatUserKey, describeChatUser, identityProblems } from './identity.ts';
 
 const httpUrl = z.string().regex(/^https?:\/\/[^\s/]+\S*$/, { error: 'expected an http(s) URL' });
 const listenAddr = z.string().regex(/^(\[[0-9a-fA-F:]+\]|[^:\s]+):\d{1,5}$/, { error: 'expected host:port, e.g. 0.0.0.0:3000' });
@@ -95,9 +96,8 @@ export const identitySchema = strict({
     groups: z.array(z.string().min(1)).default([]),
   }),
 }).superRefine((i, ctx) => {
-  if ((i.user === undefined) === (i.email === undefined)) ctx.addIssue({ code: 'custom', path: ['user'], message: 'expected exactly one of user (the platform user id) or email' });
-  else if (i.email !== undefined && i.platform !== 'slack') ctx.addIssue({ code: 'custom', path: ['email'], message: 'only Slack verifies e-mail addresses; give the user id for this platform' });
-  if (i.kubernetes.user.startsWith('system:')) ctx.addIssue({ code: 'custom', path: ['kubernetes', 'user'], message: 'refusing to map a chat user to a system: identity' });
+  // the same rules the ChatIdentity controller applies (identity.ts)
+  for (const p of identityProblems(i)) ctx.addIssue({ code: 'custom', path: p.path, message: p.message });
 });
 
 export type IdentityConfig = z.output<typeof identitySchema>;
@@ -112,6 +112,15 @@ export const chatopsSchema = strict({
   identityResources: z.boolean().default(false),
   /** also emit each audit record as a notification (reason ChatCommand) through the routes */
   auditNotifications: z.boolean().default(false),
+}).superRefine((c, ctx) => {
+  // one chat user, one identity: which of two would win is not for file order to decide
+  const seen = new Map<string, number>();
+  c.identities.forEach((i, n) => {
+    const key = chatUserKey(i);
+    const first = seen.get(key);
+    if (first === undefined) seen.set(key, n);
+    else ctx.addIssue({ code: 'custom', path: ['identities', n, i.user !== undefined ? 'user' : 'email'], message: `maps ${describeChatUser(i)} again (identities[${first}] already does)` });
+  });
 });
 
 export type ChatOpsConfig = z.output<typeof chatopsSchema>;

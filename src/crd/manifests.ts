@@ -29,6 +29,18 @@ function printerColumns(info: KindInfo): PrinterColumn[] {
         ]
       : [{ name: 'Delivered', type: 'integer', jsonPath: '.status.delivered', priority: 1 }];
   const age: PrinterColumn = { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' };
+  if (info.kind === 'ChatIdentity') {
+    // a mapping names its chat user by id or by e-mail: one of the two columns is empty
+    return [
+      { name: 'Platform', type: 'string', jsonPath: '.spec.platform' },
+      { name: 'User', type: 'string', jsonPath: '.spec.user', description: 'The platform user id' },
+      { name: 'Email', type: 'string', jsonPath: '.spec.email', description: 'Slack: the verified e-mail' },
+      { name: 'Kubernetes User', type: 'string', jsonPath: '.spec.kubernetes.user' },
+      { name: 'Groups', type: 'string', jsonPath: '.spec.kubernetes.groups', priority: 1 },
+      ...ready,
+      age,
+    ];
+  }
   if (info.kind === 'Sink' || info.kind === 'ClusterSink') {
     // Plugin is empty but for type plugin: which plugin type delivers it
     return [{ name: 'Type', type: 'string', jsonPath: '.spec.type' }, { name: 'Plugin', type: 'string', jsonPath: '.spec.plugin', priority: 1 }, ...ready, ...counters('Delivered'), age];

@@ -9,6 +9,7 @@
 import { z } from 'zod';
 import { GROUP_DIMENSION_PATTERN, GROUP_DIMENSIONS } from '../pipeline/config.ts';
 import { isCredentialOptionKey, KUBEHERALD_ONLY_KEYS } from '../sinks/plugin.ts';
+import { chatIdentitySpecSchema } from '../chatops/identity-resource.ts';
 
 export const GROUP = 'kubeherald.io';
 export const VERSION = 'v1alpha1';
@@ -361,10 +362,15 @@ export const sinkStatusSchema = z.strictObject({
 
 export type CRStatus = z.output<typeof routeStatusSchema>;
 
+export const chatIdentityStatusSchema = z.strictObject({
+  observedGeneration: int(0, Number.MAX_SAFE_INTEGER).optional(),
+  conditions,
+});
+
 // ---------------------------------------------------------------------------
 // The kinds
 
-export type CRKind = 'Sink' | 'ClusterSink' | 'Route' | 'ClusterRoute';
+export type CRKind = 'Sink' | 'ClusterSink' | 'Route' | 'ClusterRoute' | 'ChatIdentity';
 
 export interface KindInfo {
   kind: CRKind;
@@ -417,6 +423,17 @@ export const KINDS: Record<CRKind, KindInfo> = {
     spec: routeSpecSchema,
     status: routeStatusSchema,
     description: 'Sends any notification to ClusterSinks, Sinks of any namespace, or the sinks of the config file.',
+  },
+  // the spec's schema is chatops' own (src/chatops/identity-resource.ts), which checks it at run time too
+  ChatIdentity: {
+    kind: 'ChatIdentity',
+    plural: 'chatidentities',
+    singular: 'chatidentity',
+    namespaced: false,
+    shortNames: ['chatid'],
+    spec: chatIdentitySpecSchema,
+    status: chatIdentityStatusSchema,
+    description: 'One chat user (Slack, Telegram, console) acting as one Kubernetes identity for chat commands: every API call of their commands impersonates it, so Kubernetes RBAC decides. See docs/chatops.md.',
   },
 };
 

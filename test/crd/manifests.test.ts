@@ -32,7 +32,7 @@ function* walk(node: Node, path = ''): Generator<[string, Node]> {
 describe('CRD manifests', () => {
   const crds = crdManifests() as Node[];
 
-  test('four kinds in kubeherald.io/v1alpha1, with the scopes the tenancy model needs', () => {
+  test('five kinds in kubeherald.io/v1alpha1, with the scopes the tenancy model needs', () => {
     assert.deepEqual(
       crds.map((c) => [c.metadata.name, c.spec.names.kind, c.spec.scope]),
       [
@@ -40,6 +40,7 @@ describe('CRD manifests', () => {
         ['clustersinks.kubeherald.io', 'ClusterSink', 'Cluster'],
         ['routes.kubeherald.io', 'Route', 'Namespaced'],
         ['clusterroutes.kubeherald.io', 'ClusterRoute', 'Cluster'],
+        ['chatidentities.kubeherald.io', 'ChatIdentity', 'Cluster'],
       ],
     );
     for (const c of crds) {
@@ -96,6 +97,16 @@ describe('CRD manifests', () => {
       'Age=.metadata.creationTimestamp',
     ]);
     assert.deepEqual(cols('ClusterSink'), ['Type=.spec.type', 'Plugin*=.spec.plugin', `Ready=${ready}.status`, `Reason*=${ready}.reason`, 'Delivered*=.status.delivered', 'Age=.metadata.creationTimestamp']);
+    assert.deepEqual(cols('ChatIdentity'), [
+      'Platform=.spec.platform',
+      'User=.spec.user',
+      'Email=.spec.email',
+      'Kubernetes User=.spec.kubernetes.user',
+      'Groups*=.spec.kubernetes.groups',
+      `Ready=${ready}.status`,
+      `Reason*=${ready}.reason`,
+      'Age=.metadata.creationTimestamp',
+    ]);
   });
 
   test('the committed deploy/crds/ is what `npm run generate:crds` writes', () => {
@@ -172,7 +183,7 @@ describe('kubectl against the simulator', () => {
 
   test('applies the CRDs, creates each kind, lists them with the printer columns, rejects what the schema forbids', async () => {
     const applied = await kubectl.ok(['apply', '-k', CRD_DIR]);
-    assert.equal(applied.trim().split('\n').length, 4, applied);
+    assert.equal(applied.trim().split('\n').length, 5, applied);
     await kubectl.ok(['create', 'namespace', 'shop']);
     await kubectl.ok(
       ['apply', '-f', '-'],
