@@ -3,10 +3,10 @@
 // RESOLVED, however often the object changes, the listener re-lists or
 // kubeherald restarts (its state round-trips through snapshot()/restore()).
 //
-// - level observations open an incident; it notifies FIRING once, when it
-//   has held minDurationMs since the condition began (else it waits for
-//   tick()); later observations with its key update it silently; "holding"
-//   keeps an open incident open but never opens one;
+// - level observations open an incident; it notifies FIRING once: at once
+//   when it has no minimum duration, else when it has held minDurationMs
+//   (else it waits for tick()); later observations with its key update it
+//   silently; "holding" keeps an open incident open but never opens one;
 // - an incident whose key the object no longer shows (or whose object was
 //   deleted) resolves: RESOLVED if FIRING was sent, else it is dropped unsent;
 // - edge observations notify once per key; keys are remembered while the
@@ -17,6 +17,16 @@
 // re-opened incident, e.g. a flapping node, gets new keys, and the same
 // incident re-detected after losing state gets the same ones), else the time
 // it was opened.
+//
+// Time from the cluster is not trusted to be in the past: the object's
+// timestamps come from node and control-plane clocks, which may run ahead of
+// ours. A minimum duration counts from when the tracker first saw the
+// condition or from the object's timestamp, whichever is later, and that
+// timestamp counts at most from when the tracker first saw it; so a clock
+// ahead of ours neither delays a FIRING by its skew nor, when every
+// observation brings a newer timestamp (each OOM kill of a crash loop),
+// keeps pushing it out. The notification's event time is still the
+// cluster's own.
 
 import { createHash } from 'node:crypto';
 import { create, type JsonObject } from '@bufbuild/protobuf';
@@ -46,6 +56,8 @@ export interface TrackedIncident {
   since: string;
   /** epoch ms from which a pending incident may fire */
   dueAt: number;
+  /** epoch ms when the tracker first saw the current `since` (absent in state from older versions: openedAt) */
+  sinceSeenAt?: number;
   notified: boolean;
   /** the last observation was "holding": a pending incident does not fire meanwhile */
   holding: boolean;
@@ -173,8 +185,10 @@ export class IncidentTracker {
     if (i.notified) return;
     // until it has notified, the incident follows the condition's start as the object reports it
     const since = parseTime(o.since);
-    i.since = since === undefined ? i.openedAt : isoSeconds(since);
-    i.dueAt = (since ?? Date.parse(i.openedAt)) + (o.minDurationMs ?? 0);
+    const sinceIso = since === undefined ? i.openedAt : isoSeconds(since);
+    if (sinceIso !== i.since || i.sinceSeenAt === undefined) i.sinceSeenAt = now.getTime();
+    i.since = sinceIso;
+    i.dueAt = dueAt(Date.parse(i.openedAt), since, i.sinceSeenAt, o.minDurationMs ?? 0, now.getTime());
     if (this.#pending(i) && i.dueAt <= now.getTime()) this.#fire(i, object, out);
     else if (this.#opts.includeRaw && object) i.raw = object;
   }
@@ -287,6 +301,19 @@ export class IncidentTracker {
       eventType: o.eventType ?? '',
     });
   }
+}
+
+/**
+ * When a pending incident may fire, in the tracker's time: now without a
+ * minimum duration; else the minimum after the later of when the tracker
+ * opened it and the condition's start as the object reports it, that start
+ * taken no later than when the tracker first saw it (a clock ahead of ours
+ * would otherwise put it in the future).
+ */
+export function dueAt(openedAtMs: number, sinceMs: number | undefined, sinceSeenAtMs: number, minDurationMs: number, nowMs: number): number {
+  if (minDurationMs <= 0) return nowMs;
+  const began = sinceMs === undefined ? openedAtMs : Math.max(openedAtMs, Math.min(sinceMs, sinceSeenAtMs));
+  return began + minDurationMs;
 }
 
 /** Stable for the same incident and state, new for a re-opened incident (its anchor differs). */

@@ -4,7 +4,7 @@
 
 import * as k8s from '@kubernetes/client-node';
 import { resolveResources, type ResourceRef } from '../../src/cluster/connect.ts';
-import { Listener } from '../../src/cluster/listener.ts';
+import { Listener, type ListenerClock } from '../../src/cluster/listener.ts';
 import { simListenerClock } from '../../src/cli/demo.ts';
 import { DEFAULT_DETECTORS, type DetectorsConfig } from '../../src/detect/config.ts';
 import { type Notification, State } from '../../src/model/notification.ts';
@@ -35,6 +35,8 @@ export interface HarnessOptions {
   resources?: ResourceRef[];
   /** runs against the simulator before the listener starts (apply CRDs …) */
   before?: (sim: Sim) => Promise<void>;
+  /** kubeherald's clock runs this far behind the simulated cluster's (default 0) */
+  behindMs?: number;
 }
 
 export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
@@ -45,7 +47,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   const notifications: Notification[] = [];
   const listener = new Listener({
     kc,
-    clock: simClock(sim),
+    clock: opts.behindMs ? behind(simClock(sim), opts.behindMs) : simClock(sim),
     log: quiet,
     onNotification: (n) => notifications.push(n),
     config: {
@@ -76,6 +78,11 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       await sim.close();
     },
   };
+}
+
+/** A clock `ms` behind another: the same timers, an earlier now. */
+export function behind(clock: ListenerClock, ms: number): ListenerClock {
+  return { now: () => new Date(clock.now().getTime() - ms), setTimeout: (fn, t) => clock.setTimeout(fn, t), clearTimeout: (h) => clock.clearTimeout(h) };
 }
 
 /** "FIRING CrashLoopBackOff Pod/crashloop" — compact lines for exact assertions. */
