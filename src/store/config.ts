@@ -31,6 +31,8 @@ export const stateSchema = strict({
       deliveredSeconds: count(0).default(86_400),
       deadLetterSeconds: count(0).default(604_800),
       dedupSeconds: count(1).default(604_800),
+      /** the audit trail of chat commands: 90 days; 0 keeps it for good */
+      auditSeconds: count(0).default(7_776_000),
     }),
   ),
 });
@@ -43,5 +45,6 @@ export function retentionPolicy(cfg: StateConfig): RetentionPolicy {
     deadMs: cfg.retention.deadLetterSeconds * 1000,
     dedupMs: cfg.retention.dedupSeconds * 1000,
     threadsMs: THREADS_MS,
+    auditMs: cfg.retention.auditSeconds * 1000,
   };
 }

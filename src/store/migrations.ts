@@ -131,6 +131,37 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE reminders ADD COLUMN grouping TEXT;
     `,
   },
+  {
+    version: 3,
+    name: 'audit trail of chat commands',
+    sql: `
+      CREATE TABLE audit (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        at INTEGER NOT NULL,
+        platform TEXT NOT NULL,
+        platform_user_id TEXT NOT NULL,
+        platform_user_name TEXT,
+        channel TEXT NOT NULL,
+        -- identity's user again, so --user is an indexed lookup
+        kube_user TEXT,
+        -- {"user": …, "groups": […]}, NULL for an unmapped chat user
+        identity TEXT,
+        text TEXT NOT NULL,
+        command TEXT,
+        verb TEXT,
+        target TEXT,
+        writes INTEGER NOT NULL CHECK (writes IN (0, 1)),
+        decision TEXT NOT NULL,
+        outcome TEXT NOT NULL,
+        error TEXT,
+        duration_ms INTEGER NOT NULL
+      );
+      -- --since, retention, and the newest-first read behind --limit
+      CREATE INDEX audit_at ON audit (at);
+      CREATE INDEX audit_platform_user ON audit (platform_user_id, at);
+      CREATE INDEX audit_kube_user ON audit (kube_user, at) WHERE kube_user IS NOT NULL;
+    `,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

@@ -11,6 +11,7 @@ import { closeSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { DatabaseSync } from 'node:sqlite';
 import { dirname } from 'node:path';
 import type { Logger } from '../model/logger.ts';
+import { SqliteAudit } from './audit.ts';
 import { currentVersion, migrate } from './migrations.ts';
 import { SqliteGroups } from './groups.ts';
 import { SqliteOutbox } from './outbox.ts';
@@ -49,6 +50,7 @@ export class SqliteStore implements Store {
   readonly reminders: SqliteReminders;
   readonly groups: SqliteGroups;
   readonly threads: SqliteThreads;
+  readonly audit: SqliteAudit;
   /** the underlying connection, for tests and diagnostics */
   readonly db: DatabaseSync;
   #depth = 0;
@@ -78,6 +80,7 @@ export class SqliteStore implements Store {
       this.reminders = new SqliteReminders(this.db);
       this.groups = new SqliteGroups(this.db);
       this.threads = new SqliteThreads(this.db, opts.now ?? Date.now);
+      this.audit = new SqliteAudit(this.db);
       if (opts.recover ?? true) {
         const recovered = this.transaction(() => this.outbox.recoverInflight(opts.now?.() ?? Date.now()));
         if (recovered) opts.log?.warn({ path: opts.path, deliveries: recovered }, 'deliveries in flight when kubeherald last stopped will be attempted again');
@@ -143,6 +146,7 @@ export class SqliteStore implements Store {
         // an incident still firing is re-sent (and re-stamped) every repeat interval, so only the forgotten get this old
         reminders: this.reminders.deleteBefore(now - policy.dedupMs),
         threads: this.threads.deleteBefore(now - policy.threadsMs),
+        audit: policy.auditMs > 0 ? this.audit.deleteBefore(now - policy.auditMs) : 0,
       }),
     );
     // hand freed pages back, so the file shrinks after a burst instead of only ceasing to grow

@@ -4,6 +4,7 @@
 // every write made inside store.transaction() commits or rolls back as one.
 
 import type { TrackedIncident, TrackerState } from '../detect/tracker.ts';
+import type { AuditEntry, AuditFilter } from '../model/audit.ts';
 
 export type DeliveryState = 'pending' | 'inflight' | 'delivered' | 'dead';
 
@@ -209,13 +210,24 @@ export interface ThreadRepo {
   deleteBefore(before: number): number;
 }
 
-/** How long what is no longer needed is kept (ms); 0 for dead letters means until purged. */
+/** The audit trail of chat commands. */
+export interface AuditRepo {
+  /** Stores one record (free text cut to bounded lengths); returns its id. */
+  append(e: AuditEntry): number;
+  /** Records matching the filter, newest last; with a limit, the newest that many. */
+  list(filter?: AuditFilter): AuditEntry[];
+  /** Deletes records received before `before` (epoch ms); returns how many. */
+  deleteBefore(before: number): number;
+}
+
+/** How long what is no longer needed is kept (ms); 0 for dead letters and audit records means until deleted by hand. */
 export interface RetentionPolicy {
   deliveredMs: number;
   deadMs: number;
   dedupMs: number;
   /** thread refs not touched for this long are forgotten */
   threadsMs: number;
+  auditMs: number;
 }
 
 export interface PruneCounts {
@@ -226,6 +238,7 @@ export interface PruneCounts {
   groups: number;
   reminders: number;
   threads: number;
+  audit: number;
 }
 
 export interface Store {
@@ -244,6 +257,7 @@ export interface Store {
   readonly reminders: ReminderRepo;
   readonly groups: GroupRepo;
   readonly threads: ThreadRepo;
+  readonly audit: AuditRepo;
   /** Deletes what retention allows (in one transaction) and returns freed pages to the file system. */
   prune(now: number, policy: RetentionPolicy): PruneCounts;
   /** The database's size on disk, write-ahead log included (a metric). */

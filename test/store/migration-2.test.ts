@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { DatabaseSync } from 'node:sqlite';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { migrate, MIGRATIONS } from '../../src/store/migrations.ts';
+import { LATEST_VERSION, migrate, MIGRATIONS } from '../../src/store/migrations.ts';
 import type { SqliteStore } from '../../src/store/sqlite.ts';
 import type { GroupRow } from '../../src/store/types.ts';
 import { T0, tempStore, type TempStore } from '../pipeline/helpers.ts';
@@ -44,7 +44,7 @@ describe('migration 2', () => {
     v1.close();
 
     store = tmp.open();
-    assert.equal(store.schemaVersion(), 2);
+    assert.equal(store.schemaVersion(), LATEST_VERSION);
     assert.deepEqual(store.groups.get('s', 'g'), group());
     assert.deepEqual(store.reminders.list('s'), [{ sink: 's', incidentKey: 'i', notification: new Uint8Array([1]), lastSentAt: T0, repeats: 2, grouping: null }]);
   });

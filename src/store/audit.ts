@@ -1,0 +1,102 @@
+// The audit trail of chat commands: one row per command, append-only but
+// for retention. Durable like every other write here (WAL, synchronous
+// FULL): a record is on disk before the command's reply goes out.
+
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import type { AuditDecision, AuditEntry, AuditFilter, AuditOutcome, KubeIdentity, Platform } from '../model/audit.ts';
+import type { AuditRepo } from './types.ts';
+
+type Row = Record<string, unknown>;
+
+/** What the store keeps of free text at most, whatever a caller hands in: a chat message must not grow the file without bound. */
+export const MAX_AUDIT_TEXT = 1000;
+const MAX_FIELD = 4000;
+
+const cut = (s: string, max: number): string => (s.length > max ? `${s.slice(0, max - 1)}…` : s);
+const opt = (v: unknown): string | undefined => (v === null || v === undefined ? undefined : String(v));
+
+function fromRow(r: Row): AuditEntry {
+  const identity = opt(r.identity);
+  const e: AuditEntry = {
+    id: Number(r.id),
+    at: Number(r.at),
+    platform: String(r.platform) as Platform,
+    platformUserId: String(r.platform_user_id),
+    channel: String(r.channel),
+    text: String(r.text),
+    writes: Number(r.writes) === 1,
+    decision: String(r.decision) as AuditDecision,
+    outcome: String(r.outcome) as AuditOutcome,
+    durationMs: Number(r.duration_ms),
+  };
+  const name = opt(r.platform_user_name);
+  if (name !== undefined) e.platformUserName = name;
+  if (identity !== undefined) e.identity = JSON.parse(identity) as KubeIdentity;
+  for (const [key, col] of [['command', 'command'], ['verb', 'verb'], ['target', 'target'], ['error', 'error']] as const) {
+    const v = opt(r[col]);
+    if (v !== undefined) e[key] = v;
+  }
+  return e;
+}
+
+export class SqliteAudit implements AuditRepo {
+  #db: DatabaseSync;
+  #append: StatementSync;
+  #prune: StatementSync;
+
+  constructor(db: DatabaseSync) {
+    this.#db = db;
+    this.#append = db.prepare(
+      `INSERT INTO audit (at, platform, platform_user_id, platform_user_name, channel, kube_user, identity, text, command, verb, target, writes, decision, outcome, error, duration_ms)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.#prune = db.prepare('DELETE FROM audit WHERE at < ?');
+  }
+
+  append(e: AuditEntry): number {
+    const identity = e.identity ? JSON.stringify({ user: e.identity.user, groups: [...e.identity.groups] }) : null;
+    const r = this.#append.run(
+      Math.trunc(e.at),
+      e.platform,
+      cut(e.platformUserId, MAX_FIELD),
+      e.platformUserName === undefined ? null : cut(e.platformUserName, MAX_FIELD),
+      cut(e.channel, MAX_FIELD),
+      e.identity?.user ?? null,
+      identity,
+      cut(e.text, MAX_AUDIT_TEXT),
+      e.command === undefined ? null : cut(e.command, MAX_FIELD),
+      e.verb ?? null,
+      e.target === undefined ? null : cut(e.target, MAX_FIELD),
+      e.writes ? 1 : 0,
+      e.decision,
+      e.outcome,
+      e.error === undefined ? null : cut(e.error, MAX_FIELD),
+      Math.max(0, Math.round(e.durationMs)),
+    );
+    return Number(r.lastInsertRowid);
+  }
+
+  list(filter: AuditFilter = {}): AuditEntry[] {
+    const where: string[] = [];
+    const args: (string | number)[] = [];
+    if (filter.user !== undefined) {
+      where.push('(platform_user_id = ? OR platform_user_name = ? OR kube_user = ?)');
+      args.push(filter.user, filter.user, filter.user);
+    }
+    if (filter.since !== undefined) {
+      where.push('at >= ?');
+      args.push(Math.trunc(filter.since));
+    }
+    // the newest `limit`, returned oldest first (newest last), like a log's tail
+    let sql = `SELECT * FROM audit${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY at DESC, id DESC`;
+    if (filter.limit !== undefined) {
+      sql += ' LIMIT ?';
+      args.push(Math.max(0, Math.trunc(filter.limit)));
+    }
+    return (this.#db.prepare(sql).all(...args) as Row[]).map(fromRow).reverse();
+  }
+
+  deleteBefore(before: number): number {
+    return Number(this.#prune.run(Math.trunc(before)).changes);
+  }
+}
