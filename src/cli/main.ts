@@ -3,6 +3,7 @@
 import { Command } from 'commander';
 import { registerConfig } from './config.ts';
 import { registerDemo } from './demo-command.ts';
+import { registerAudit } from './audit.ts';
 import { registerDlq } from './dlq.ts';
 import { registerRun } from './run.ts';
 import { registerRoutes } from './routes.ts';
@@ -24,6 +25,7 @@ registerSim(program);
 registerPlugin(program);
 registerConfig(program);
 registerDlq(program);
+registerAudit(program);
 registerRoutes(program, [crdRouteSource]);
 
 program.parseAsync(process.argv).catch((err: unknown) => {

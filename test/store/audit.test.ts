@@ -113,9 +113,9 @@ describe('audit trail', () => {
     store = tmp.open();
     const id = store.audit.append(entry());
     store.close();
-    store = tmp.open({ recover: false, mustExist: true });
+    store = tmp.open({ recover: false });
     assert.deepEqual(store.audit.list(), [{ ...entry(), id }]);
-    const reader = tmp.open({ recover: false, mustExist: true });
+    const reader = tmp.open({ recover: false });
     try {
       store.audit.append(entry({ text: 'later' }));
       assert.deepEqual(
