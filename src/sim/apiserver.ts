@@ -14,7 +14,7 @@ import type { LogStore } from './logs.ts';
 import { openapiDocument, openapiIndex } from './openapi.ts';
 import { servePodLog } from './podlog.ts';
 import { decodeK8sProtobuf, PROTOBUF_CONTENT_TYPE } from './protobuf.ts';
-import { authenticate, type Authorizer, forbiddenError, impersonate, reviewAccess } from './rbac.ts';
+import { authenticate, type Authorizer, forbiddenError, impersonate, reviewAccess, selfSubjectReview } from './rbac.ts';
 import type { ResourceRegistry } from './registry.ts';
 import { parseRequest, type RequestInfo } from './request.ts';
 import type { ObjectStore } from './store.ts';
@@ -157,8 +157,11 @@ export class ApiServer {
       const reviewed = reviewAccess(this.#d.authz, rt.kind as 'SubjectAccessReview', body, user, info.namespace);
       return this.#send(req, res, rt, info, { status: 201, body: reviewed });
     }
+    if (rt.group === 'authentication.k8s.io' && rt.resource === 'selfsubjectreviews' && info.verb === 'create') {
+      return this.#send(req, res, rt, info, { status: 201, body: selfSubjectReview(user, this.#d.clock.nowIso()) });
+    }
     if (info.subresource === 'log' && rt.storage === 'pods' && info.verb === 'get') {
-      return servePodLog(this.#d.store, this.#d.logs, info, req, res);
+      return servePodLog(this.#d.store, this.#d.logs, info, req, res, () => this.#d.clock.nowMs());
     }
     if (info.verb === 'watch') {
       return serveWatch(

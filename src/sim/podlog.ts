@@ -1,6 +1,8 @@
 // pods/log as the kubelet serves it through the API server: container
 // choice, --previous, --tail, --since, --timestamps, --limit-bytes, --follow,
-// and the errors kubectl users know.
+// and the errors kubectl users know. --since is judged on the cluster's
+// clock (the kubelet's), not the machine's, so a stepped simulator agrees
+// with the timestamps it wrote.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { badRequest, notFound } from './errors.ts';
@@ -10,7 +12,7 @@ import type { ObjectStore } from './store.ts';
 
 type Obj = Record<string, unknown>;
 
-export function servePodLog(store: ObjectStore, logs: LogStore, info: RequestInfo, req: IncomingMessage, res: ServerResponse): void {
+export function servePodLog(store: ObjectStore, logs: LogStore, info: RequestInfo, req: IncomingMessage, res: ServerResponse, nowMs: () => number = Date.now): void {
   const ns = info.namespace!;
   const name = info.name!;
   const pod = store.get('pods', ns, name);
@@ -46,7 +48,11 @@ export function servePodLog(store: ObjectStore, logs: LogStore, info: RequestInf
 
   const sinceSeconds = q.get('sinceSeconds');
   const sinceTime = q.get('sinceTime');
-  const cutoff = sinceSeconds ? Date.now() - Number(sinceSeconds) * 1000 : sinceTime ? Date.parse(sinceTime) : undefined;
+  if (sinceSeconds !== null && sinceTime !== null) throw badRequest('at most one of `sinceTime` or `sinceSeconds` may be specified');
+  if (sinceSeconds !== null && !(Number.isInteger(Number(sinceSeconds)) && Number(sinceSeconds) > 0)) {
+    throw badRequest(`sinceSeconds: Invalid value: ${sinceSeconds}: must be greater than 0`);
+  }
+  const cutoff = sinceSeconds ? nowMs() - Number(sinceSeconds) * 1000 : sinceTime ? Date.parse(sinceTime) : undefined;
   if (cutoff !== undefined) lines = lines.filter((l) => Date.parse(l.time) >= cutoff);
   const tail = q.get('tailLines');
   if (tail !== null) {

@@ -678,6 +678,23 @@ export function reviewRules(authz: Authorizer, body: KObject, requester: UserInf
   };
 }
 
+/**
+ * A SelfSubjectReview (`kubectl auth whoami`): the user the server resolved
+ * for this request, after impersonation, as pkg/registry/authentication/selfsubjectreview does.
+ */
+export function selfSubjectReview(user: UserInfo, created: string): KObject {
+  const userInfo: Record<string, unknown> = { username: user.username };
+  if (user.uid) userInfo.uid = user.uid;
+  if (user.groups.length) userInfo.groups = [...user.groups];
+  if (user.extra && Object.keys(user.extra).length) userInfo.extra = user.extra;
+  return {
+    kind: 'SelfSubjectReview',
+    apiVersion: `${AUTHN_GROUP}/v1`,
+    metadata: { creationTimestamp: created },
+    status: { userInfo },
+  };
+}
+
 // ---------------------------------------------------------------------------
 // Bootstrap policy (plugin/pkg/auth/authorizer/rbac/bootstrappolicy)
 
