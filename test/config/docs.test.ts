@@ -22,8 +22,26 @@ const sinkDelivery = parseConfigText(
   `sinks: [{ name: a, type: console, delivery: ${JSON.stringify({ ...rest.delivery, rateLimits: [{ count: 1, perSeconds: 1, scope: 'sink', targets: '^-' }] })} }]`,
   'x',
 ).sinks[0].delivery!;
+// chatops keys that are optional or inside lists: taken from a config that sets every one, so each is a real key
+const fullChatops = parseConfigText(
+  `chatops:
+  slack: { enabled: true, mode: http, botTokenFrom: { env: B }, appTokenFrom: { env: A }, signingSecretFrom: { env: S }, channels: [{ id: C1, namespace: ns }] }
+  telegram: { enabled: true, mode: webhook, tokenFrom: { env: T }, webhook: { url: "https://x.example/tg", secretTokenFrom: { env: W } }, chats: [{ id: "-100", namespace: ns }] }
+  identities: [{ platform: slack, user: U1, kubernetes: { user: a, groups: [g] } }, { platform: slack, email: a@b.example, kubernetes: { user: b } }]`,
+  'x',
+).chatops;
+/** Like leafPaths, but into lists of mappings (`a[].b`); credential references (`…From`) are leaves. */
+function chatopsPaths(value: unknown, prefix: string): string[] {
+  if (Array.isArray(value)) {
+    const items = value.filter((v) => v !== null && typeof v === 'object');
+    return [prefix, ...new Set(items.flatMap((v) => chatopsPaths(v, `${prefix}[]`)))];
+  }
+  if (value === null || typeof value !== 'object' || prefix.endsWith('From')) return [prefix];
+  return Object.entries(value).flatMap(([k, v]) => chatopsPaths(v, `${prefix}.${k}`));
+}
 const KEYS = [
   ...leafPaths(rest),
+  ...chatopsPaths(fullChatops, 'chatops').filter((k) => !leafPaths(rest).includes(k)),
   'sinks',
   'watch.resources[].group',
   'watch.resources[].version',
