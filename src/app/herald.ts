@@ -148,6 +148,8 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
       for (const w of attemptWaiters.splice(0)) w();
     },
   });
+  // a plugin type back from having no healthy instance: its sinks' deliveries need not wait out their backoff
+  plugins.router.onRecovered((type) => deliverer.retryWaiting((sink) => sinks.get(sink)?.plugin === type));
   // the custom-resource routes' status counters: which notifications the delivery carried
   const countDelivered = (a: AttemptRecord): void => {
     const row = store.outbox.get(a.id);

@@ -94,6 +94,7 @@ class TrackedSink implements RoutedSink {
   readonly type: string;
   readonly sendGroup?: (ns: readonly Notification[], group: SinkGroupInfo) => Promise<void>;
   readonly targetOf?: (n: Notification) => string;
+  readonly plugin?: string;
   readonly inner: Sink;
   #successor: (id: string) => TrackedSink | undefined;
   #inflight = 0;
@@ -105,6 +106,7 @@ class TrackedSink implements RoutedSink {
     this.inner = inner;
     this.name = inner.name;
     this.type = inner.type;
+    if (inner.plugin !== undefined) this.plugin = inner.plugin;
     this.#successor = successor;
     if (inner.sendGroup) {
       this.sendGroup = (ns, group) =>

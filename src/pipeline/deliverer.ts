@@ -10,6 +10,9 @@
 //   bucket schedules the attempt for when a token frees.
 // - Failures follow retry.ts: backoff with full jitter, Retry-After exactly,
 //   permanent errors and deliveries past their max age to dead letters.
+// - When what a sink waited for is back (a plugin type had no healthy
+//   instance and now has one), retryWaiting() cuts its deliveries' backoff
+//   short; a Retry-After and the rate limits still hold.
 // - Each pump is one transaction: the outcomes of finished sends, due group
 //   messages and reminders, and the next claims commit together (one fsync
 //   however many deliveries finished meanwhile), and a send starts only once
@@ -142,6 +145,8 @@ export class Deliverer {
   #reminderCheckedAt = -Infinity;
   #waiters: (() => void)[] = [];
   #warnedSinks = new Set<string>();
+  /** sinks whose deliveries waiting out a backoff are tried at the next pump */
+  #retryNow: ((sink: string) => boolean)[] = [];
   readonly stats: DelivererStats = { attempts: 0, delivered: 0, retried: 0, dead: 0, sending: 0 };
 
   constructor(opts: DelivererOptions) {
@@ -170,6 +175,20 @@ export class Deliverer {
   /** Something was enqueued: look now rather than at the next poll. */
   wake(): void {
     if (this.#running) this.#soon();
+  }
+
+  /**
+   * What the matching sinks' failed deliveries waited for is back (a plugin
+   * type has a healthy instance again): those waiting out a backoff are
+   * tried now, in queue order, rather than at their scheduled retry. One the
+   * platform told to wait (Retry-After) keeps waiting, and rate limits apply
+   * as to any attempt. Only the in-memory schedule changes: after a restart
+   * each waits for its stored time again.
+   */
+  retryWaiting(sinks: (sink: string) => boolean): void {
+    if (!this.#running) return;
+    this.#retryNow.push(sinks);
+    this.#soon();
   }
 
   /**
@@ -278,6 +297,7 @@ export class Deliverer {
         this.#outbox.flushGroups(now);
         this.#remindIfDue(now);
         this.#discover();
+        this.#cutBackoffs(now);
         const r = this.#claim(now, done, records);
         claims = r.claims;
         wakeAt = r.wakeAt;
@@ -320,6 +340,34 @@ export class Deliverer {
     const sent = this.#outbox.remind(this.#openIncidents(), now);
     if (sent) this.#log.info({ reminders: sent }, 'incidents still firing: reminders queued');
     this.#nextReminderAt = this.#outbox.nextReminderAt();
+  }
+
+  /** Queue heads of the sinks retryWaiting() named, waiting out a backoff (not a Retry-After), become due now. */
+  #cutBackoffs(now: number): void {
+    if (this.#retryNow.length === 0) return;
+    const match = this.#retryNow.splice(0);
+    let cut = 0;
+    const sinks = new Set<string>();
+    for (const q of this.#queues.values()) {
+      const h = q.head;
+      if (q.busy || !h || h.state !== 'pending' || h.attempts === 0 || h.nextAttemptAt <= now || !match.some((m) => m(q.sink))) continue;
+      if (this.#toldToWait(h.id)) continue;
+      q.head = { ...h, nextAttemptAt: now };
+      cut++;
+      sinks.add(q.sink);
+    }
+    if (cut) this.#log.info({ deliveries: cut, sinks: [...sinks] }, 'retrying deliveries now: what they waited for is back');
+  }
+
+  /** The last failure carried a Retry-After (recorded in the row's response as the deliverer classified it). */
+  #toldToWait(id: number): boolean {
+    const response = this.#store.outbox.get(id)?.lastResponse;
+    if (!response) return false;
+    try {
+      return (JSON.parse(response) as { retryAfterMs?: unknown }).retryAfterMs !== undefined;
+    } catch {
+      return false;
+    }
   }
 
   /** Pending rows added since the last look (by us, by enqueue, by another process) become queue heads where a queue has none. */

@@ -43,6 +43,7 @@ export function createRemoteSink(o: RemoteSinkOptions): Sink {
   return {
     name: o.name,
     type: o.pluginType,
+    plugin: o.pluginType,
     send(n: Notification): Promise<void> {
       return run({
         deliveryId: `${o.name}:${n.idempotencyKey}`,

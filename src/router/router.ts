@@ -100,6 +100,9 @@ export class PluginRouter {
   readonly #sources: SourceEntry[] = [];
   readonly #pools = new Map<string, PluginPool>();
   #waiters: Waiter[] = [];
+  /** types with a usable instance at the last change */
+  #available = new Set<string>();
+  #recoveryListeners = new Set<(type: string) => void>();
   #closed = false;
 
   constructor(opts: PluginRouterOptions) {
@@ -240,6 +243,17 @@ export class PluginRouter {
     });
   }
 
+  /**
+   * Calls `cb` with a plugin type each time it goes from no usable instance
+   * to one (the first instance found healthy, or one back after all were
+   * down or ejected): deliveries waiting for that type need not wait out
+   * their backoff. Returns the unsubscribe.
+   */
+  onRecovered(cb: (type: string) => void): () => void {
+    this.#recoveryListeners.add(cb);
+    return () => this.#recoveryListeners.delete(cb);
+  }
+
   /** Stops discovery, lets in-flight calls finish (within their deadline), closes every connection. */
   async close(): Promise<void> {
     if (this.#closed) return;
@@ -258,6 +272,7 @@ export class PluginRouter {
   }
 
   #changed(): void {
+    this.#announceRecoveries();
     if (this.#waiters.length === 0) return;
     const still: Waiter[] = [];
     for (const w of this.#waiters) {
@@ -265,6 +280,26 @@ export class PluginRouter {
       else still.push(w);
     }
     this.#waiters = still;
+  }
+
+  #announceRecoveries(): void {
+    if (this.#closed) return;
+    for (const [type, pool] of this.#pools) {
+      const usable = pool.usableCount > 0;
+      if (usable === this.#available.has(type)) continue;
+      if (!usable) {
+        this.#available.delete(type);
+        continue;
+      }
+      this.#available.add(type);
+      for (const cb of this.#recoveryListeners) {
+        try {
+          cb(type);
+        } catch (err) {
+          this.#log.error({ type, err: (err as Error).message }, 'plugin recovery handler failed');
+        }
+      }
+    }
   }
 
   /** Merges every source's set (union by id, first source wins) and hands each pool its type's share. */

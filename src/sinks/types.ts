@@ -28,6 +28,12 @@ export interface Sink {
   targetOf?(n: Notification): string;
   /** Waits for every send in flight, flushes, and releases the sink's resources; later sends reject. */
   close(): Promise<void>;
+  /**
+   * The plugin type the sink delivers through (`type: plugin` sinks): when
+   * that type gets a healthy instance again, its waiting deliveries are
+   * retried at once.
+   */
+  readonly plugin?: string;
 }
 
 /** Which group a sendGroup() call is, so a sink can thread or edit its updates. */
