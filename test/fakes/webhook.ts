@@ -62,6 +62,7 @@ export class FakeWebhooks {
   #opts: FakeWebhookOptions;
   #scripts = new Map<string, Answer[]>();
   #hanging: ServerResponse[] = [];
+  #waiters = new Set<() => void>();
 
   private constructor(verify: Verify, opts: FakeWebhookOptions) {
     this.#verify = verify;
@@ -88,6 +89,19 @@ export class FakeWebhooks {
   /** What one endpoint accepted (answered 2xx), in order. */
   accepted(path: string): Received[] {
     return this.received.filter((r) => r.path === path && r.status >= 200 && r.status < 300);
+  }
+
+  /** Resolves once `done()` holds, checked now and after every request answered: awaits deliveries instead of polling for them. */
+  until(done: () => boolean): Promise<void> {
+    if (done()) return Promise.resolve();
+    return new Promise((resolve) => {
+      const check = (): void => {
+        if (!done()) return;
+        this.#waiters.delete(check);
+        resolve();
+      };
+      this.#waiters.add(check);
+    });
   }
 
   async close(): Promise<void> {
@@ -127,5 +141,6 @@ export class FakeWebhooks {
     }
     r.status = answer.status;
     res.writeHead(answer.status, answer.headers ?? {}).end(answer.body ?? '');
+    for (const check of [...this.#waiters]) check();
   }
 }
