@@ -23,10 +23,34 @@ import { KINDS, lookupKind, type KindInfo } from './kinds.ts';
 import type { KindName, ParsedCommand, ParseResult, Verb } from './types.ts';
 import { checkName, checkSelector, checkText, checkWord, MAX_TEXT, parseDuration, parseWholeNumber, shown } from './validate.ts';
 
-class ParseError extends Error {
+// no command, kind or flag is longer than this; a longer word is no typo of one (and the edit distance is quadratic)
+const MAX_SUGGESTABLE = 40;
+
+/**
+ * didYouMean, computing edit distances only for candidates that could win:
+ * those within its distance limit by length alone, or in its prefix relation.
+ * The answer is the same; most refused texts ask for a suggestion, so it matters.
+ */
+function suggest(word: string, candidates: readonly string[]): string | undefined {
+  if (word.length > MAX_SUGGESTABLE) return undefined;
+  const norm = (x: string): string => x.toLowerCase().replace(/[-_]/g, '');
+  const w = norm(word);
+  const limit = Math.max(1, Math.round(word.length * 0.4));
+  const near = candidates.filter((c) => {
+    const n = norm(c);
+    return Math.abs(n.length - w.length) <= limit || (w.length >= 3 && (n.startsWith(w) || w.startsWith(n)));
+  });
+  return near.length ? didYouMean(word, near) : undefined;
+}
+
+// Thrown inside the parser and caught in parseCommand only. Not an Error: most
+// texts a fuzzer or a careless paste sends are refused, and capturing a stack
+// trace for each would be most of the parser's time.
+class ParseError {
+  readonly message: string;
   readonly usage: string | undefined;
   constructor(message: string, usage?: string) {
-    super(message);
+    this.message = message;
     this.usage = usage;
   }
 }
@@ -170,7 +194,7 @@ function toVerb(word: string): Verb {
   if (word === 'log') return 'logs';
   const lower = word.toLowerCase();
   if ((VERBS as readonly string[]).includes(lower)) throw new ParseError(`unknown command ${shown(word)}; commands are lowercase: did you mean "${lower}"?`);
-  const guess = didYouMean(word, VERBS);
+  const guess = suggest(word, VERBS);
   if (guess) throw new ParseError(`unknown command ${shown(word)}; did you mean "${guess}"?`);
   throw new ParseError(`unknown command ${shown(word)}; commands: ${VERBS.join(', ')}`);
 }
@@ -293,7 +317,7 @@ class Args {
     const k = lookupKind(typed);
     if (k) return k;
     // full names first, so a typo of "deployment" is not taken for a longer "deploy"
-    const guess = didYouMean(typed, KINDS.flatMap((x) => x.aliases.slice(0, 2))) ?? didYouMean(typed, KINDS.flatMap((x) => x.aliases));
+    const guess = suggest(typed, KINDS.flatMap((x) => x.aliases.slice(0, 2))) ?? suggest(typed, KINDS.flatMap((x) => x.aliases));
     const list = KINDS.map((x) => x.aliases[1]).join(', ');
     return this.fail(`unknown kind ${shown(typed)}${guess ? `; did you mean "${guess}"?` : ''}; kinds: ${list}`);
   }
@@ -336,7 +360,7 @@ function suggestFlag(raw: string, takes: readonly FlagId[]): string | undefined 
     const short = specs.find((f) => f.short === other);
     if (short) return `-${short.short}`;
   }
-  const guess = didYouMean(raw.replace(/^-+/, ''), specs.map((f) => f.long));
+  const guess = suggest(raw.replace(/^-+/, ''), specs.map((f) => f.long));
   return guess !== undefined ? `--${guess}` : undefined;
 }
 
@@ -488,7 +512,7 @@ const PARSERS: Record<Verb, (a: Args) => ParsedCommand> = {
       return restart(a, 1);
     }
     if (!(ROLLOUT_ACTIONS as readonly string[]).includes(action)) {
-      const guess = didYouMean(action, actions);
+      const guess = suggest(action, actions);
       a.fail(`unknown rollout action ${shown(action)}${guess ? `; did you mean "${guess}"?` : ''}; expected status, history, undo or restart`);
     }
     const which = action as (typeof ROLLOUT_ACTIONS)[number];

@@ -13,7 +13,8 @@ export function helpReply(topic?: string): ChatReply {
   const specs = COMMANDS.filter((c) => c.name === wanted || c.name.startsWith(`${wanted} `));
   if (specs.length > 0) return detail(specs);
   const names = [...new Set(COMMANDS.flatMap((c) => [c.name, c.verb]))];
-  const guess = didYouMean(wanted, names);
+  // a long topic is no typo of a command (and the edit distance is quadratic)
+  const guess = wanted.length <= 40 ? didYouMean(wanted, names) : undefined;
   return {
     status: 'invalid',
     title: `no command "${printable(wanted)}"${guess ? `; did you mean "${guess}"?` : ''}`,

@@ -60,23 +60,20 @@ export function codePoint(cp: number): string {
   return `U+${cp.toString(16).toUpperCase().padStart(4, '0')}`;
 }
 
-/** A word as it may be shown in a reply: ASCII as is, everything else as <U+…>, long words cut. */
+/** A word as it may be shown in a reply: ASCII as is, everything else as <U+…>, at most about 60 characters around position `around`. */
 export function shown(word: string, around = 0): string {
-  let text = word;
-  let prefix = '';
-  let suffix = '';
-  if (text.length > 40) {
-    const start = Math.max(0, Math.min(around - 20, text.length - 40));
-    prefix = start > 0 ? '…' : '';
-    suffix = start + 40 < text.length ? '…' : '';
-    text = text.slice(start, start + 40);
+  let start = Math.max(0, around - 16);
+  // never start inside a surrogate pair
+  if (start > 0 && /[\udc00-\udfff]/.test(word[start])) start--;
+  let out = start > 0 ? '…' : '';
+  let i = start;
+  while (i < word.length && out.length < 60) {
+    const cp = word.codePointAt(i)!;
+    out += cp >= 0x20 && cp < 0x7f ? word[i] : `<${codePoint(cp)}>`;
+    i += cp > 0xffff ? 2 : 1;
   }
-  let out = '';
-  for (const ch of text) {
-    const cp = ch.codePointAt(0)!;
-    out += cp >= 0x20 && cp < 0x7f ? ch : `<${codePoint(cp)}>`;
-  }
-  return `"${prefix}${out}${suffix}"`;
+  if (i < word.length) out += '…';
+  return `"${out}"`;
 }
 
 function describeChar(ch: string, cp: number): string {
