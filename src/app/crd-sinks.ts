@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import type { z } from 'zod';
 import type { SinkConfig } from '../config/schema.ts';
 import type { ResolvedSink } from '../crd/controller.ts';
-import type { CredentialName, FieldProblem } from '../crd/schemas.ts';
+import { type CredentialName, type FieldProblem, sinkDeliveryConfigOf } from '../crd/schemas.ts';
 import type { SinkDeliveryConfig } from '../pipeline/config.ts';
 import { consoleSinkSchema } from '../sinks/console.ts';
 import { dingtalkSinkSchema, DINGTALK_MAX_PER_MINUTE } from '../sinks/dingtalk/config.ts';
@@ -159,7 +159,7 @@ export function sinkConfigFromResolved(r: ResolvedSink): MappedSink {
       break;
     case 'dingtalk': {
       // DingTalk blocks a robot for 10 minutes past 20 a minute: "unlimited" (0) means its limit
-      const perMinute = r.delivery.rateLimitPerMinute;
+      const perMinute = r.delivery.rateLimitPerMinute ?? 0;
       raw = { ...base, urlFrom: urlRef('webhookUrl'), secretFrom: ref('signingSecret') ?? null, maxPerMinute: perMinute > 0 ? perMinute : DINGTALK_MAX_PER_MINUTE };
       break;
     }
@@ -208,18 +208,9 @@ export function sinkConfigFromResolved(r: ResolvedSink): MappedSink {
 
 /**
  * The pipeline's per-sink overrides for what the Sink's `delivery` sets
- * explicitly (unset ones keep the pipeline's defaults). burst and
- * floodThreshold have no pipeline counterpart yet and are not mapped.
+ * explicitly; unset ones keep the defaults every sink of its type gets
+ * (sinkPolicy). burst and floodThreshold are refused by the schema.
  */
 export function sinkDeliveryFromResolved(r: Pick<ResolvedSink, 'spec'>): SinkDeliveryConfig {
-  const d = r.spec.delivery ?? {};
-  const out: SinkDeliveryConfig = {};
-  if (d.groupWaitSeconds !== undefined) {
-    out.groupWaitSeconds = d.groupWaitSeconds;
-    // no wait is no grouping
-    if (d.groupWaitSeconds === 0) out.groupBy = [];
-  }
-  if (d.floodWindowSeconds !== undefined) out.floodWindowSeconds = d.floodWindowSeconds;
-  if (d.rateLimitPerMinute !== undefined) out.rateLimits = d.rateLimitPerMinute === 0 ? [] : [{ count: d.rateLimitPerMinute, perSeconds: 60, scope: 'sink' }];
-  return out;
+  return sinkDeliveryConfigOf(r.spec.delivery);
 }

@@ -9,7 +9,7 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom
 import type { Listener } from '../cluster/listener.ts';
 import type { Notification } from '../model/notification.ts';
 import { State } from '../model/notification.ts';
-import type { AttemptRecord } from '../pipeline/index.ts';
+import type { AttemptRecord, EnqueueDecision } from '../pipeline/index.ts';
 import type { PluginRouter } from '../router/router.ts';
 import type { PluginCallRecord } from '../router/types.ts';
 import type { Store } from '../store/types.ts';
@@ -18,6 +18,8 @@ import type { AuditEntry } from '../chatops/types.ts';
 export interface Metrics {
   registry: Registry;
   notified(ns: readonly Notification[]): void;
+  /** what the outbox did with a notification for a sink (folded ones are counted) */
+  decided(d: EnqueueDecision): void;
   attempted(a: AttemptRecord): void;
   /** one call of the router to a plugin instance */
   pluginCalled(r: PluginCallRecord): void;
@@ -34,6 +36,12 @@ export function createMetrics(deps: { store: Store; listener: () => Listener | u
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'kubeherald_' });
   const notifications = new Counter({ name: 'kubeherald_notifications_total', help: 'Notifications produced, by state and reason.', labelNames: ['state', 'reason'], registers: [registry] });
+  const folded = new Counter({
+    name: 'kubeherald_notifications_folded_total',
+    help: "Notifications that joined a group whose message had already gone out, by sink: they reach it with the group's next update, up to delivery.groupIntervalSeconds later.",
+    labelNames: ['sink'],
+    registers: [registry],
+  });
   const attempts = new Counter({ name: 'kubeherald_delivery_attempts_total', help: 'Delivery attempts, by sink and outcome (delivered, retry, dead).', labelNames: ['sink', 'outcome'], registers: [registry] });
   const latency = new Histogram({
     name: 'kubeherald_delivery_duration_seconds',
@@ -120,6 +128,9 @@ export function createMetrics(deps: { store: Store; listener: () => Listener | u
   let server: Server | undefined;
   return {
     registry,
+    decided(d) {
+      if (d.outcome === 'folded') folded.inc({ sink: d.sink });
+    },
     notified(ns) {
       for (const n of ns) notifications.inc({ state: n.state === State.RESOLVED ? 'resolved' : 'firing', reason: n.reason });
     },

@@ -13,7 +13,7 @@ import { teamsSinkSchema } from '../sinks/teams/config.ts';
 import { telegramSinkSchema } from '../sinks/telegram/config.ts';
 import { webhookSinkSchema } from '../sinks/webhook/config.ts';
 import { count, list, section, strict } from './fields.ts';
-import { deliverySchema } from '../pipeline/config.ts';
+import { deliverySchema, sinkDeliveryProblems, sinkDeliverySchema } from '../pipeline/config.ts';
 import { stateSchema } from '../store/config.ts';
 import { routesSchema } from '../rules/schema.ts';
 import { pluginsSchema } from '../router/config.ts';
@@ -127,6 +127,16 @@ const sinksSchema = z.preprocess(
           const first = seen.get(name);
           if (first === undefined) seen.set(name, i);
           else ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `duplicate sink name "${name}" (also sinks[${first}])` });
+        });
+        // delivery keys that could do nothing for the sink's type are refused, not ignored
+        sinks.forEach((s, i) => {
+          const sink = s as { type?: unknown; plugin?: unknown; delivery?: unknown } | undefined;
+          if (typeof sink?.type !== 'string') return;
+          // a delivery block with mistakes of its own is reported for those first
+          const delivery = sinkDeliverySchema.safeParse(sink.delivery ?? undefined);
+          if (!delivery.success) return;
+          const platform = sink.type === 'plugin' && typeof sink.plugin === 'string' ? sink.plugin : sink.type;
+          for (const p of sinkDeliveryProblems(platform, delivery.data)) ctx.addIssue({ code: 'custom', path: [i, 'delivery', ...p.path], message: p.message });
         });
       },
       { when: () => true },

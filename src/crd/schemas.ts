@@ -7,7 +7,7 @@
 // sink type does not use) are refinements here and surface in status.
 
 import { z } from 'zod';
-import { GROUP_DIMENSION_PATTERN, GROUP_DIMENSIONS } from '../pipeline/config.ts';
+import { deliverySchema as configDeliverySchema, GROUP_DIMENSION_PATTERN, GROUP_DIMENSIONS, type SinkDeliveryConfig, sinkDeliveryProblems } from '../pipeline/config.ts';
 import { isCredentialOptionKey, KUBEHERALD_ONLY_KEYS } from '../sinks/plugin.ts';
 import { chatIdentitySpecSchema } from '../chatops/identity-resource.ts';
 
@@ -113,31 +113,49 @@ const targetSchema = z
   })
   .describe('Where notifications go; which fields apply depends on type.');
 
+const UNSUPPORTED = 'not supported: kubeherald does not use it, so it is refused rather than ignored';
+// the config file's defaults, which a Sink's unset keys take
+const CONFIG_DELIVERY = configDeliverySchema.parse({});
+
 export const deliverySchema = z
   .strictObject({
-    rateLimitPerMinute: int(0, 1_000_000).optional().describe('Messages per minute at most; 0 is unlimited. Default per type.'),
-    burst: int(1, 10_000).optional().describe('Messages sent back to back before the rate limit applies.'),
-    groupWaitSeconds: int(0, 3600).optional().describe('Notifications about one object within this window go out as one message.'),
-    floodWindowSeconds: int(0, 86_400).optional().describe('Window in which floodThreshold notifications of one reason start a summary instead.'),
-    floodThreshold: int(1, 100_000).optional().describe('Notifications per flood window before they are summarised.'),
+    rateLimitPerMinute: int(0, 1_000_000)
+      .optional()
+      .describe("At most this many messages a minute for the whole sink, in place of the platform's own limits (docs/config.md); 0 is unlimited. Default: the platform's limits."),
+    burst: int(1, 10_000).optional().describe('Refused: kubeherald does not use it (its rate limits are windows: rateLimitPerMinute).'),
+    groupWaitSeconds: int(0, 3600)
+      .optional()
+      .describe(`Chat sinks: a new group waits this long for others before its first message; 0 sends each notification on its own. Default: the config's delivery.groupWaitSeconds (${CONFIG_DELIVERY.groupWaitSeconds}). Record sinks never group.`),
+    floodWindowSeconds: int(0, 86_400)
+      .optional()
+      .describe(`Chat sinks: for this long after a FIRING, repeats of the same occurrence join its group; 0 is off. Default: the config's delivery.floodWindowSeconds (${CONFIG_DELIVERY.floodWindowSeconds}). Record sinks never fold.`),
+    floodThreshold: int(1, 100_000).optional().describe('Refused: kubeherald does not use it (flood control joins repeats of one occurrence to its first: floodWindowSeconds).'),
   })
-  .describe('Delivery options; unset ones take the defaults of the sink type.');
+  .describe("Delivery options; unset ones take the sink type's defaults and the config file's delivery: section (docs/custom-resources.md).");
 
-export type Delivery = Required<z.output<typeof deliverySchema>>;
+/** What a Sink's spec.delivery sets (refused keys aside); everything else comes from the pipeline's defaults for its type. */
+export type Delivery = Pick<z.output<typeof deliverySchema>, 'rateLimitPerMinute' | 'groupWaitSeconds' | 'floodWindowSeconds'>;
 
-/** Per type: what the platform tolerates (Slack ~1 message/s per channel, Telegram 20/min per group, DingTalk 20/min per robot). */
-export const DELIVERY_DEFAULTS: Record<SinkType, Delivery> = {
-  slack: { rateLimitPerMinute: 60, burst: 5, groupWaitSeconds: 10, floodWindowSeconds: 300, floodThreshold: 20 },
-  telegram: { rateLimitPerMinute: 20, burst: 3, groupWaitSeconds: 10, floodWindowSeconds: 300, floodThreshold: 20 },
-  teams: { rateLimitPerMinute: 30, burst: 4, groupWaitSeconds: 10, floodWindowSeconds: 300, floodThreshold: 20 },
-  dingtalk: { rateLimitPerMinute: 20, burst: 3, groupWaitSeconds: 10, floodWindowSeconds: 300, floodThreshold: 20 },
-  webhook: { rateLimitPerMinute: 600, burst: 50, groupWaitSeconds: 0, floodWindowSeconds: 0, floodThreshold: 1000 },
-  elasticsearch: { rateLimitPerMinute: 0, burst: 500, groupWaitSeconds: 0, floodWindowSeconds: 0, floodThreshold: 100_000 },
-  console: { rateLimitPerMinute: 0, burst: 100, groupWaitSeconds: 0, floodWindowSeconds: 0, floodThreshold: 100_000 },
-  jsonl: { rateLimitPerMinute: 0, burst: 100, groupWaitSeconds: 0, floodWindowSeconds: 0, floodThreshold: 100_000 },
-  // a plugin of a built-in type takes that type's (deliveryOf); one kubeherald does not know, no limits, as the pipeline gives it
-  plugin: { rateLimitPerMinute: 0, burst: 100, groupWaitSeconds: 0, floodWindowSeconds: 0, floodThreshold: 100_000 },
-};
+/**
+ * A Sink's spec.delivery in the terms of a config sink's `delivery:`, so
+ * both resolve through the pipeline's one sinkPolicy(): only what is set,
+ * `groupWaitSeconds: 0` as no grouping.
+ */
+export function sinkDeliveryConfigOf(d: Delivery | undefined): SinkDeliveryConfig {
+  const out: SinkDeliveryConfig = {};
+  if (!d) return out;
+  if (d.groupWaitSeconds !== undefined) {
+    out.groupWaitSeconds = d.groupWaitSeconds;
+    // no wait is no grouping
+    if (d.groupWaitSeconds === 0) out.groupBy = [];
+  }
+  if (d.floodWindowSeconds !== undefined) out.floodWindowSeconds = d.floodWindowSeconds;
+  if (d.rateLimitPerMinute !== undefined) out.rateLimits = d.rateLimitPerMinute === 0 ? [] : [{ count: d.rateLimitPerMinute, perSeconds: 60, scope: 'sink' }];
+  return out;
+}
+
+// the config sink's key a problem names → the Sink's field it came from
+const DELIVERY_FIELD: Record<string, string> = { groupBy: 'groupWaitSeconds', groupWaitSeconds: 'groupWaitSeconds', floodWindowSeconds: 'floodWindowSeconds', rateLimits: 'rateLimitPerMinute' };
 
 interface TypeRules {
   target: { required: TargetField[]; optional: TargetField[] };
@@ -195,6 +213,12 @@ export const sinkSpecSchema = z
   })
   .superRefine((spec, ctx) => {
     const rules = RULES[spec.type];
+    for (const key of ['burst', 'floodThreshold'] as const) {
+      if (spec.delivery?.[key] !== undefined) ctx.addIssue({ code: 'custom', path: ['delivery', key], message: UNSUPPORTED });
+    }
+    for (const p of sinkDeliveryProblems(platformOf(spec), sinkDeliveryConfigOf(spec.delivery))) {
+      ctx.addIssue({ code: 'custom', path: ['delivery', DELIVERY_FIELD[p.path[0]] ?? p.path[0]], message: p.message });
+    }
     if (spec.type === 'plugin') {
       if (spec.plugin === undefined) ctx.addIssue({ code: 'custom', path: ['plugin'], message: 'required for a plugin sink: the plugin type (slack, webhook …)' });
       if (spec.credentials !== undefined) ctx.addIssue({ code: 'custom', path: ['credentials'], message: PLUGIN_CREDENTIALS });
@@ -243,12 +267,10 @@ export function platformOf(spec: Pick<SinkSpec, 'type' | 'plugin'>): string {
   return spec.type === 'plugin' ? (spec.plugin ?? 'plugin') : spec.type;
 }
 
-/** The delivery options in force: the spec's, else the defaults of the platform's type (a plugin sink of an unknown type: none). */
+/** What the Sink's spec.delivery sets (burst and floodThreshold are refused by the schema); the rest is the pipeline's, by type. */
 export function deliveryOf(spec: Pick<SinkSpec, 'type' | 'delivery' | 'plugin'>): Delivery {
-  const given = Object.fromEntries(Object.entries(spec.delivery ?? {}).filter(([, v]) => v !== undefined));
-  const platform = platformOf(spec);
-  const defaults = Object.hasOwn(DELIVERY_DEFAULTS, platform) ? DELIVERY_DEFAULTS[platform as SinkType] : DELIVERY_DEFAULTS.plugin;
-  return { ...defaults, ...given };
+  const d = spec.delivery ?? {};
+  return Object.fromEntries(Object.entries({ rateLimitPerMinute: d.rateLimitPerMinute, groupWaitSeconds: d.groupWaitSeconds, floodWindowSeconds: d.floodWindowSeconds }).filter(([, v]) => v !== undefined)) as Delivery;
 }
 
 // ---------------------------------------------------------------------------

@@ -144,6 +144,64 @@ export const PLATFORM_RATE_LIMITS: Record<string, RateRule[]> = {
   teams: [{ count: 4, perMs: 1000, scope: 'target' }],
 };
 
+/**
+ * Sink types whose every notification is a record — an archive (Elasticsearch,
+ * a jsonl file), a program (a webhook receiver, in notification or pod mode),
+ * a log (the console) — and so is delivered on its own, at once: never
+ * grouped, never folded, whatever `delivery:` or a route's `group:` says.
+ * Every other type (the chat platforms, a plugin of a type kubeherald does
+ * not know) is a chat sink: grouping and flood control apply.
+ */
+export const RECORD_SINK_TYPES: readonly string[] = ['elasticsearch', 'jsonl', 'webhook', 'console'];
+
+/** Whether a sink of this platform (a plugin sink's: its plugin type) takes every notification as a record. */
+export function isRecordSink(platform: string): boolean {
+  return RECORD_SINK_TYPES.includes(platform);
+}
+
+/**
+ * What a sink's type decides about its deliveries, before any `delivery:`
+ * setting: the one place the per-type defaults are defined. Config-file sinks,
+ * Sink/ClusterSink custom resources and plugin sinks (by their plugin type)
+ * all resolve through sinkPolicy(), so they get the same.
+ */
+export interface SinkTypeDefaults {
+  /** every notification a record: no grouping, no flood control */
+  records: boolean;
+  rateLimits: RateRule[];
+}
+
+export function sinkTypeDefaults(platform: string): SinkTypeDefaults {
+  return { records: isRecordSink(platform), rateLimits: structuredClone(PLATFORM_RATE_LIMITS[platform] ?? []) };
+}
+
+/** A problem with a sink's `delivery:` for its type, at a path under `delivery`. */
+export interface DeliveryProblem {
+  path: string[];
+  message: string;
+}
+
+/**
+ * Settings a sink's own `delivery:` gives that could do nothing for it, so
+ * are refused rather than silently ignored: grouping and flood keys on a
+ * record sink, and flood control where the same block turns grouping off
+ * (a notification folds into the group of the first of its kind).
+ */
+export function sinkDeliveryProblems(platform: string, d: SinkDeliveryConfig | undefined): DeliveryProblem[] {
+  if (!d) return [];
+  const out: DeliveryProblem[] = [];
+  if (isRecordSink(platform)) {
+    const why = `${/^[aeiou]/.test(platform) ? 'an' : 'a'} ${platform} sink never groups or folds: every notification is a record, delivered on its own at once`;
+    if (d.groupBy !== undefined && d.groupBy.length > 0) out.push({ path: ['groupBy'], message: `${why}; remove it` });
+    if (d.groupWaitSeconds !== undefined && d.groupWaitSeconds > 0) out.push({ path: ['groupWaitSeconds'], message: `${why}; remove it` });
+    if (d.groupIntervalSeconds !== undefined) out.push({ path: ['groupIntervalSeconds'], message: `${why}; remove it` });
+    if (d.floodWindowSeconds !== undefined && d.floodWindowSeconds > 0) out.push({ path: ['floodWindowSeconds'], message: `${why}; remove it` });
+  } else if (d.floodWindowSeconds !== undefined && d.floodWindowSeconds > 0 && d.groupBy !== undefined && d.groupBy.length === 0) {
+    out.push({ path: ['floodWindowSeconds'], message: 'flood control folds a notification into the group of the first of its kind, and this sink groups nothing: set floodWindowSeconds: 0, or group' });
+  }
+  return out;
+}
+
 export interface BackoffPolicy {
   baseMs: number;
   factor: number;
@@ -152,6 +210,8 @@ export interface BackoffPolicy {
 
 /** How one sink's deliveries are made; every time in ms (0 turns repeat, flood and grouping features off). */
 export interface SinkPolicy {
+  /** every notification a record (RECORD_SINK_TYPES): never grouped or folded, a route's grouping included */
+  records: boolean;
   /** deliveries in flight at once, over different targets */
   concurrency: number;
   backoff: BackoffPolicy;
@@ -162,7 +222,7 @@ export interface SinkPolicy {
   rateLimits: RateRule[];
   /** 0: no reminders */
   repeatIntervalMs: number;
-  /** 0: no flood control */
+  /** 0: no flood control; it acts only where notifications are grouped */
   floodWindowMs: number;
   /** []: no grouping */
   groupBy: string[];
@@ -190,7 +250,7 @@ export interface GroupOverride {
 
 /** A sink's policy with a route's grouping applied (the policy itself when there is none). */
 export function withGroupOverride(p: SinkPolicy, o: GroupOverride | undefined): SinkPolicy {
-  if (!o) return p;
+  if (!o || p.records) return p;
   return {
     ...p,
     groupBy: o.by ? [...o.by] : p.groupBy,
@@ -199,33 +259,42 @@ export function withGroupOverride(p: SinkPolicy, o: GroupOverride | undefined): 
   };
 }
 
-/** The policy of a sink with no overrides and no platform limits, for tests and benchmarks. */
+/** The policy of a chat sink with no overrides and no platform limits, for tests and benchmarks. */
 export function defaultSinkPolicy(overrides: Partial<SinkPolicy> = {}): SinkPolicy {
   return { ...sinkPolicy(deliverySchema.parse({}), 'none', undefined), ...overrides };
 }
 
+/**
+ * A sink's policy: its type's defaults (sinkTypeDefaults), the global
+ * `delivery:` section, then the sink's own `delivery:` on top. `sinkType` is
+ * the platform: a plugin sink's plugin type.
+ */
 export function sinkPolicy(global: DeliveryConfig, sinkType: string, own: SinkDeliveryConfig | undefined): SinkPolicy {
   const o = own ?? {};
+  const t = sinkTypeDefaults(sinkType);
   const b = { ...global.backoff, ...stripUndefined(o.backoff ?? {}) };
   return {
+    records: t.records,
     concurrency: o.concurrency ?? global.concurrency,
     backoff: { baseMs: b.baseSeconds * 1000, factor: b.factor, capMs: b.maxSeconds * 1000 },
     maxAgeMs: (o.maxAgeSeconds ?? global.maxAgeSeconds) * 1000,
     sendTimeoutMs: (o.sendTimeoutSeconds ?? global.sendTimeoutSeconds) * 1000,
     rateLimits: o.rateLimits
       ? o.rateLimits.map((r) => ({ count: r.count, perMs: r.perSeconds * 1000, scope: r.scope, ...(r.targets !== undefined ? { targets: r.targets } : {}) }))
-      : structuredClone(PLATFORM_RATE_LIMITS[sinkType] ?? []),
+      : t.rateLimits,
     repeatIntervalMs: (o.repeatIntervalSeconds ?? global.repeatIntervalSeconds) * 1000,
-    floodWindowMs: (o.floodWindowSeconds ?? global.floodWindowSeconds) * 1000,
-    groupBy: [...(o.groupBy ?? global.groupBy)],
-    groupWaitMs: (o.groupWaitSeconds ?? global.groupWaitSeconds) * 1000,
+    // a record sink never folds or groups (sinkDeliveryProblems refuses its own keys; the global ones are for chat sinks)
+    floodWindowMs: t.records ? 0 : (o.floodWindowSeconds ?? global.floodWindowSeconds) * 1000,
+    groupBy: t.records ? [] : [...(o.groupBy ?? global.groupBy)],
+    groupWaitMs: t.records ? 0 : (o.groupWaitSeconds ?? global.groupWaitSeconds) * 1000,
     groupIntervalMs: (o.groupIntervalSeconds ?? global.groupIntervalSeconds) * 1000,
   };
 }
 
 /** Every configured sink's policy; a sink config may carry `delivery` overrides (see sinkDeliveryFields). */
-export function resolvePolicies(global: DeliveryConfig, sinks: readonly { name: string; type: string; delivery?: SinkDeliveryConfig }[]): DeliveryPolicies {
-  const byName = new Map(sinks.map((s) => [s.name, sinkPolicy(global, s.type, s.delivery)]));
+export function resolvePolicies(global: DeliveryConfig, sinks: readonly { name: string; type: string; plugin?: string; delivery?: SinkDeliveryConfig }[]): DeliveryPolicies {
+  // a plugin sink takes the defaults of the platform its plugin talks to
+  const byName = new Map(sinks.map((s) => [s.name, sinkPolicy(global, s.type === 'plugin' && s.plugin ? s.plugin : s.type, s.delivery)]));
   return {
     forSink(name) {
       const p = byName.get(name);

@@ -18,6 +18,12 @@ export { type Clock, type Logger, realClock, silentLogger } from './clock.ts';
 export {
   type BackoffPolicy,
   DEFAULT_GROUP_BY,
+  type DeliveryProblem,
+  isRecordSink,
+  RECORD_SINK_TYPES,
+  sinkDeliveryProblems,
+  type SinkTypeDefaults,
+  sinkTypeDefaults,
   defaultSinkPolicy,
   type DeliveryConfig,
   type DeliveryPolicies,
@@ -38,7 +44,7 @@ export {
 } from './config.ts';
 export { type AttemptRecord, Deliverer, type DelivererOptions, type DelivererStats } from './deliverer.ts';
 export { floodKeyOf, groupKeyOf, memberKeyOf, reminderOf, summarizeGroup } from './keys.ts';
-export { type EnqueueResult, Outbox, type OutboxOptions, type SinkChoice, type SinkSelection, type SinkTargets } from './outbox.ts';
+export { type EnqueueDecision, type EnqueueResult, Outbox, type OutboxOptions, type SinkChoice, type SinkSelection, type SinkTargets } from './outbox.ts';
 export { decodeGroup, decodeNotification, decodePayload, encodeGroup, encodeNotification } from './payload.ts';
 export { RateLimiter } from './ratelimit.ts';
 export { dueReminders, nextReminderAt, staleReminders } from './reminders.ts';

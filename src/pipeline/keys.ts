@@ -19,12 +19,14 @@ function workload(n: Notification): string {
 }
 
 /**
- * cluster + namespace + owner kind/name + reason: one failing rollout, one
- * flood key. `route` (the route whose own grouping applies) keeps its floods
- * apart from the sink's, as its groups are.
+ * cluster + namespace + owner kind/name + reason + severity + revision: one
+ * failing rollout, one flood key. Only repeats of the same occurrence share
+ * it: a change of severity, or a Deployment's next revision, is news of its
+ * own. `route` (the route whose own grouping applies) keeps its floods apart
+ * from the sink's, as its groups are.
  */
 export function floodKeyOf(n: Notification, route?: string): string {
-  const parts = [n.cluster, n.involvedObject?.namespace ?? '', workload(n), n.reason];
+  const parts = [n.cluster, n.involvedObject?.namespace ?? '', workload(n), n.reason, Severity[n.severity] ?? String(n.severity), n.fields.revision ?? ''];
   return JSON.stringify(route === undefined ? parts : [{ route }, ...parts]);
 }
 
@@ -84,21 +86,34 @@ export function reminderOf(n: Notification, repeat: number): Notification {
 
 const LISTED = 5;
 
+const eventMs = (n: Notification): number => (n.eventTime ? Number(n.eventTime.seconds) * 1000 + Math.floor(n.eventTime.nanos / 1e6) : 0);
+
+/** 14:02 UTC */
+const clockTime = (ms: number): string => `${new Date(ms).toISOString().slice(11, 16)} UTC`;
+
+/** The member whose news is the latest: the one with the latest event time, a later member on a tie. */
+function newest(ns: readonly Notification[]): Notification {
+  return ns.reduce((a, b) => (eventMs(b) >= eventMs(a) ? b : a));
+}
+
 /**
  * For a sink that cannot send a group: one notification standing for it, the
- * first member still firing (or the first, when all resolved), counting and
- * naming the others.
+ * newest member still firing (or the newest, when all resolved) with its own
+ * text, counting and naming the others and saying since when they came: an
+ * update never repeats an older member's text in place of a newer one's.
  */
 export function summarizeGroup(ns: readonly Notification[]): Notification {
   if (ns.length === 0) throw new Error('summarizeGroup: empty group');
   const firing = ns.filter((n) => n.state !== State.RESOLVED);
-  const lead = firing[0] ?? ns[0];
+  const lead = newest(firing.length ? firing : ns);
   if (ns.length === 1) return lead;
   const s = clone(NotificationSchema, lead);
   const others = ns.filter((n) => n !== lead);
-  const names = others.slice(0, LISTED).map((n) => n.involvedObject?.name || n.title || n.reason);
+  const names = others.slice(0, LISTED).map((n) => `${n.involvedObject?.name || n.title || n.reason}${n.state === State.RESOLVED ? ' (resolved)' : ''}`);
   const more = others.length > LISTED ? ', …' : '';
-  s.message = `${lead.message} (+${others.length} more: ${names.join(', ')}${more})`;
+  const times = others.map(eventMs).filter((t) => t > 0);
+  const since = times.length ? ` since ${clockTime(Math.min(...times))}` : '';
+  s.message = `${lead.message} (and ${others.length} more${since}: ${names.join(', ')}${more})`;
   s.fields = { ...s.fields, groupSize: String(ns.length), groupFiring: String(firing.length), groupResolved: String(ns.length - firing.length) };
   return s;
 }

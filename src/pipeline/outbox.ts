@@ -4,14 +4,17 @@
 //
 //   dedup  → a pair already enqueued once is dropped (persisted, so also
 //            after a restart);
-//   flood  → within floodWindow, a FIRING notification with the flood key
-//            (cluster, namespace, owner workload, reason) of one already
-//            sent is folded into the first: counted, not sent on its own
-//            (with grouping, it joins the first's group; without, its
-//            RESOLVED is folded too);
+//   record → a record sink (Elasticsearch, jsonl, webhook, console) gets
+//            every notification on its own, at once: nothing below applies;
+//   flood  → where the sink groups, within floodWindow after a FIRING, a
+//            FIRING of the same occurrence (flood key: workload, reason,
+//            severity, revision) joins the first's group rather than one of
+//            its own; the first's RESOLVED ends the occurrence, so what fires
+//            after it is news of its own. Nothing is ever dropped here;
 //   group  → with groupBy set, held in its group for groupWait and sent as
 //            one message with the others; a group that went out gets one
-//            update after groupInterval when more joined or resolved;
+//            update after groupInterval when more joined or resolved (what
+//            joins it meanwhile is "folded": it waits for that update);
 //   outbox → else written as one pending delivery.
 //
 // Reminders and group messages come out of the same tables: remind() and
@@ -39,6 +42,8 @@ export interface OutboxOptions {
   sinks: SinkTargets;
   policies: DeliveryPolicies;
   log?: Logger;
+  /** what became of each (notification, sink) pair: for metrics and `routes test` */
+  onDecision?: (d: EnqueueDecision) => void;
 }
 
 export interface EnqueueResult {
@@ -48,8 +53,27 @@ export interface EnqueueResult {
   grouped: number;
   /** (notification, sink) pairs enqueued before */
   deduplicated: number;
-  /** folded into the first of their flood key */
+  /** of those grouped, the ones that joined a group whose message had already gone out: they wait for its next update */
   folded: number;
+}
+
+/** What enqueue() did with one notification for one sink. */
+export interface EnqueueDecision {
+  sink: string;
+  notification: Notification;
+  /**
+   * queued: a delivery of its own, now; grouped: held in a group whose first
+   * message has not gone out yet; folded: joined a group whose message went
+   * out, so it reaches the sink with that group's next update;
+   * deduplicated: enqueued for this sink before.
+   */
+  outcome: 'queued' | 'grouped' | 'folded' | 'deduplicated';
+  /** the group it joined */
+  groupKey?: string;
+  /** true when the flood window of an earlier notification of the same occurrence chose the group */
+  byFlood?: boolean;
+  /** when its message is due (epoch ms): now for queued, the group's flush time otherwise */
+  dueAt?: number;
 }
 
 /** A sink, and the grouping of the route that chose it when that route has its own. */
@@ -99,11 +123,13 @@ export class Outbox {
   #store: Store;
   #sinks: SinkTargets;
   #policies: DeliveryPolicies;
+  #onDecision: ((d: EnqueueDecision) => void) | undefined;
 
   constructor(opts: OutboxOptions) {
     this.#store = opts.store;
     this.#sinks = opts.sinks;
     this.#policies = opts.policies;
+    this.#onDecision = opts.onDecision;
   }
 
   /**
@@ -133,51 +159,50 @@ export class Outbox {
 
   #accept(n: Notification, sink: string, now: number, reminder: boolean, r: EnqueueResult, override: GroupOverride | undefined): void {
     const p = withGroupOverride(this.#policies.forSink(sink), override);
-    const route = override?.route;
+    // a record sink takes no route's grouping (withGroupOverride kept its own), so no route's floods either
+    const route = p.records ? undefined : override?.route;
     const target = this.#targetOf(sink, n);
     if (!this.#store.dedup.claim(sink, n.idempotencyKey, now)) {
       r.deduplicated++;
+      this.#onDecision?.({ sink, notification: n, outcome: 'deduplicated' });
       return;
     }
     const grouping = p.groupBy.length > 0;
     const resolved = n.state === State.RESOLVED;
     let joinGroup: string | undefined;
-    if (!reminder && p.floodWindowMs > 0) {
+    // flood control picks a group: without grouping there is nothing to fold into, and nothing is ever dropped
+    if (!reminder && grouping && p.floodWindowMs > 0) {
       const flood = this.#store.flood;
+      const key = floodKeyOf(n, route);
+      const open = flood.get(sink, key);
+      const live = open !== undefined && open.windowEndsAt > now;
+      const member = memberKeyOf(n);
       if (resolved) {
-        if (n.incidentKey && flood.wasFolded(sink, n.incidentKey)) {
-          flood.forgetFolded(sink, n.incidentKey);
-          // its FIRING was never sent on its own: neither is its RESOLVED (with grouping, the group shows it)
-          if (!grouping) {
-            r.folded++;
-            return;
-          }
-        }
+        // the first of the occurrence ended: what fires after it is a new occurrence, not a repeat
+        if (live && open.firstKey === member) flood.close(sink, key);
+      } else if (live && open.firstKey !== member) {
+        flood.fold(sink, key, now);
+        joinGroup = open.groupKey ?? undefined;
       } else {
-        const key = floodKeyOf(n, route);
-        const open = flood.get(sink, key);
-        if (open && open.windowEndsAt > now) {
-          flood.fold(sink, key, n.incidentKey || n.idempotencyKey, now);
-          r.folded++;
-          if (!grouping) return;
-          joinGroup = open.groupKey ?? undefined;
-        } else {
-          flood.open({ sink, floodKey: key, firstIdempotencyKey: n.idempotencyKey, groupKey: grouping ? this.#groupKeyFor(n, sink, p, target, route) : null, openedAt: now, windowEndsAt: now + p.floodWindowMs });
-        }
+        flood.open({ sink, floodKey: key, firstKey: member, groupKey: this.#groupKeyFor(n, sink, p, target, route), openedAt: now, windowEndsAt: now + p.floodWindowMs });
       }
     }
     if (!reminder && p.repeatIntervalMs > 0 && n.incidentKey) {
       if (resolved) this.#store.reminders.delete(sink, n.incidentKey);
-      else this.#store.reminders.put(sink, n.incidentKey, encodeNotification(n), now, override ? JSON.stringify(override) : null);
+      else this.#store.reminders.put(sink, n.incidentKey, encodeNotification(n), now, route !== undefined && override ? JSON.stringify(override) : null);
     }
     // the RESOLVED of an incident whose FIRING is in a live group (made under another grouping) updates that group
-    if (grouping || (resolved && this.#liveMemberGroup(sink, n, now))) {
-      this.#addToGroup(n, sink, p, target, now, joinGroup, override);
+    if (grouping || (resolved && !p.records && this.#liveMemberGroup(sink, n, now))) {
+      const g = this.#addToGroup(n, sink, p, target, now, joinGroup, route !== undefined ? override : undefined);
       r.grouped++;
+      const wentOut = g.lastFlushAt !== null;
+      if (wentOut) r.folded++;
+      this.#onDecision?.({ sink, notification: n, outcome: wentOut ? 'folded' : 'grouped', groupKey: g.groupKey, byFlood: joinGroup !== undefined && joinGroup === g.groupKey, dueAt: g.flushAt ?? now });
       return;
     }
     this.#store.outbox.insert({ sink, target, orderingKey: target, idempotencyKey: n.idempotencyKey, payload: encodeNotification(n), members: 1, createdAt: now });
     r.queued++;
+    this.#onDecision?.({ sink, notification: n, outcome: 'queued', dueAt: now });
   }
 
   /** A live (not yet expired) group, or undefined. */
@@ -201,7 +226,8 @@ export class Outbox {
     return this.#store.groups.groupOfMember(sink, memberKeyOf(n)) ?? groupKeyOf(n, p.groupBy, target, route);
   }
 
-  #addToGroup(n: Notification, sink: string, p: SinkPolicy, target: string, now: number, preferred: string | undefined, override: GroupOverride | undefined): void {
+  /** Adds (or updates) the notification's member in its group; returns the group as it now is. */
+  #addToGroup(n: Notification, sink: string, p: SinkPolicy, target: string, now: number, preferred: string | undefined, override: GroupOverride | undefined): GroupRow {
     const groups = this.#store.groups;
     const memberKey = memberKeyOf(n);
     let key = groups.groupOfMember(sink, memberKey) ?? preferred;
@@ -219,16 +245,27 @@ export class Outbox {
       g = { ...g, flushAt: Math.max(now, (g.lastFlushAt ?? now) + this.#intervalOf(g)) };
     }
     groups.upsertGroup(g);
+    if (n.state !== State.RESOLVED) {
+      // an incident that resolved and fires again before the group's next message: both are news, so the
+      // RESOLVED keeps a place of its own rather than being replaced by the new FIRING
+      const ended = groups.members(sink, g.groupKey).find((m) => m.memberKey === memberKey && m.resolved);
+      if (ended) groups.renameMember(sink, g.groupKey, memberKey, `${memberKey}\u0000ended#${ended.seq}`);
+    }
     groups.upsertMember(sink, g.groupKey, { memberKey, notification: encodeNotification(n), resolved: n.state === State.RESOLVED }, now);
+    return g;
   }
 
-  /** Writes the message of every group due by `now` to the outbox; returns how many. */
-  flushGroups(now: number | Date): number {
+  /**
+   * Writes the message of every group due by `now` to the outbox; returns how
+   * many. With `held`, every group holding something not yet sent goes out
+   * now, due or not (`demo --once` at its end, so nothing stays behind).
+   */
+  flushGroups(now: number | Date, opts: { held?: boolean } = {}): number {
     const t = toMs(now);
     return this.#store.transaction(() => {
       const groups = this.#store.groups;
       let written = 0;
-      for (const g of groups.due(t)) {
+      for (const g of groups.due(opts.held ? Number.MAX_SAFE_INTEGER : t)) {
         const members = groups.members(g.sink, g.groupKey);
         if (members.length === 0) {
           groups.deleteGroup(g.sink, g.groupKey);

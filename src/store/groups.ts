@@ -45,6 +45,7 @@ export class SqliteGroups implements GroupRepo {
          ON CONFLICT (sink, group_key, member_key) DO UPDATE SET notification = excluded.notification, resolved = excluded.resolved, updated_at = excluded.updated_at`,
       ),
       members: db.prepare('SELECT member_key, notification, resolved, seq FROM group_members WHERE sink = ? AND group_key = ? ORDER BY seq'),
+      rename: db.prepare('UPDATE group_members SET member_key = ? WHERE sink = ? AND group_key = ? AND member_key = ?'),
       deleteResolved: db.prepare('DELETE FROM group_members WHERE sink = ? AND group_key = ? AND resolved = 1'),
       deleteMembers: db.prepare('DELETE FROM group_members WHERE sink = ? AND group_key = ?'),
       deleteGroup: db.prepare('DELETE FROM delivery_groups WHERE sink = ? AND group_key = ?'),
@@ -78,6 +79,10 @@ export class SqliteGroups implements GroupRepo {
       resolved: Number(r.resolved) === 1,
       seq: Number(r.seq),
     }));
+  }
+
+  renameMember(sink: string, groupKey: string, from: string, to: string): void {
+    this.#s.rename.run(to, sink, groupKey, from);
   }
 
   deleteResolvedMembers(sink: string, groupKey: string): void {

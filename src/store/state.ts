@@ -148,11 +148,7 @@ export class SqliteFlood implements FloodRepo {
            opened_at = excluded.opened_at, window_ends_at = excluded.window_ends_at, folded = 0`,
       ),
       fold: db.prepare('UPDATE flood SET folded = folded + 1 WHERE sink = ? AND flood_key = ?'),
-      folded: db.prepare(
-        'INSERT INTO flood_folded (sink, incident_key, flood_key, folded_at) VALUES (?, ?, ?, ?) ON CONFLICT (sink, incident_key) DO UPDATE SET folded_at = excluded.folded_at',
-      ),
-      wasFolded: db.prepare('SELECT 1 FROM flood_folded WHERE sink = ? AND incident_key = ?'),
-      forget: db.prepare('DELETE FROM flood_folded WHERE sink = ? AND incident_key = ?'),
+      close: db.prepare('DELETE FROM flood WHERE sink = ? AND flood_key = ?'),
       expired: db.prepare('DELETE FROM flood WHERE window_ends_at <= ?'),
       expiredFolded: db.prepare('DELETE FROM flood_folded WHERE folded_at < ?'),
     };
@@ -164,7 +160,7 @@ export class SqliteFlood implements FloodRepo {
     return {
       sink,
       floodKey,
-      firstIdempotencyKey: String(r.first_key),
+      firstKey: String(r.first_key),
       groupKey: (r.group_key as string | null) ?? null,
       openedAt: Number(r.opened_at),
       windowEndsAt: Number(r.window_ends_at),
@@ -173,20 +169,15 @@ export class SqliteFlood implements FloodRepo {
   }
 
   open(e: Omit<FloodEntry, 'folded'>): void {
-    this.#s.open.run(e.sink, e.floodKey, e.firstIdempotencyKey, e.groupKey, e.openedAt, e.windowEndsAt);
+    this.#s.open.run(e.sink, e.floodKey, e.firstKey, e.groupKey, e.openedAt, e.windowEndsAt);
   }
 
-  fold(sink: string, floodKey: string, incidentKey: string, now: number): void {
+  fold(sink: string, floodKey: string, _now: number): void {
     this.#s.fold.run(sink, floodKey);
-    this.#s.folded.run(sink, incidentKey, floodKey, now);
   }
 
-  wasFolded(sink: string, incidentKey: string): boolean {
-    return this.#s.wasFolded.get(sink, incidentKey) !== undefined;
-  }
-
-  forgetFolded(sink: string, incidentKey: string): void {
-    this.#s.forget.run(sink, incidentKey);
+  close(sink: string, floodKey: string): void {
+    this.#s.close.run(sink, floodKey);
   }
 
   deleteExpired(now: number, foldedBefore: number): number {

@@ -117,25 +117,28 @@ export interface TrackerRepo {
   deleteEdge(key: string): void;
 }
 
-/** An open flood window: FIRING notifications with this key fold into the first. */
+/** An open flood window: FIRING notifications of the same occurrence (this key) join the first's group. */
 export interface FloodEntry {
   sink: string;
   floodKey: string;
-  firstIdempotencyKey: string;
-  /** the group the first went into, when the sink groups */
+  /** the first's member key (its incident key), so its RESOLVED can end the occurrence */
+  firstKey: string;
+  /** the group the first went into */
   groupKey: string | null;
   openedAt: number;
   windowEndsAt: number;
+  /** notifications that joined the first's group through this window */
   folded: number;
 }
 
 export interface FloodRepo {
   get(sink: string, floodKey: string): FloodEntry | undefined;
   open(e: Omit<FloodEntry, 'folded'>): void;
-  /** Counts one more folded notification and remembers its incident, so its RESOLVED folds too. */
-  fold(sink: string, floodKey: string, incidentKey: string, now: number): void;
-  wasFolded(sink: string, incidentKey: string): boolean;
-  forgetFolded(sink: string, incidentKey: string): void;
+  /** Counts one more notification that joined the first's group. */
+  fold(sink: string, floodKey: string, now: number): void;
+  /** Ends the window: the occurrence is over. */
+  close(sink: string, floodKey: string): void;
+  /** Windows ended by `now`, and rows of the flood_folded table (no longer written) older than `foldedBefore`. */
   deleteExpired(now: number, foldedBefore: number): number;
 }
 
@@ -191,6 +194,8 @@ export interface GroupRepo {
   upsertGroup(g: GroupRow): void;
   upsertMember(sink: string, groupKey: string, m: Omit<GroupMember, 'seq'>, now: number): void;
   members(sink: string, groupKey: string): GroupMember[];
+  /** Gives a member another key, keeping its place (a resolved member that must not be replaced by its incident's next FIRING). */
+  renameMember(sink: string, groupKey: string, from: string, to: string): void;
   deleteResolvedMembers(sink: string, groupKey: string): void;
   deleteGroup(sink: string, groupKey: string): void;
   due(now: number): GroupRow[];

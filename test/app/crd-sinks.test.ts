@@ -212,12 +212,12 @@ describe('sinkConfigFromResolved', () => {
     assert.deepEqual(m.config, { name: sinkNameFor(r), type: 'plugin', plugin: 'slack', target: '#ops', options: { threads: false, linkTemplate: 'https://x.example/{{name}}' } });
     assert.deepEqual(m.env, {});
     assert.deepEqual(m.fields, {});
-    // the delivery defaults are those of the plugin's platform
-    assert.deepEqual(r.delivery, { rateLimitPerMinute: 30, burst: 5, groupWaitSeconds: 10, floodWindowSeconds: 300, floodThreshold: 20 });
+    // what the Sink sets; the rest is the pipeline's defaults for the plugin's platform (test/app/durable-policies.test.ts)
+    assert.deepEqual(r.delivery, { rateLimitPerMinute: 30 });
 
     const bare = resolved('Sink/shop/relay', { type: 'plugin', plugin: 'my-pager' });
     assert.deepEqual(mapOk(bare).config, { name: sinkNameFor(bare), type: 'plugin', plugin: 'my-pager', target: '', options: {} });
-    assert.deepEqual(bare.delivery, { rateLimitPerMinute: 0, burst: 100, groupWaitSeconds: 0, floodWindowSeconds: 0, floodThreshold: 100_000 });
+    assert.deepEqual(bare.delivery, {});
   });
 
   it('plugin: the sink starts as a remote sink of its plugin type, only where there is a plugin router', async () => {
@@ -276,12 +276,14 @@ describe('sinkConfigFromResolved', () => {
 describe('sinkDeliveryFromResolved', () => {
   it('maps only what the Sink sets', () => {
     assert.deepEqual(sinkDeliveryFromResolved(resolved('Sink/a/b', { type: 'console' })), {});
-    assert.deepEqual(sinkDeliveryFromResolved(resolved('Sink/a/b', { type: 'console', delivery: { rateLimitPerMinute: 30, groupWaitSeconds: 0, floodWindowSeconds: 60, burst: 3 } })), {
+    assert.deepEqual(sinkDeliveryFromResolved(resolved('Sink/a/b', { type: 'console', delivery: { rateLimitPerMinute: 30, groupWaitSeconds: 0, floodWindowSeconds: 0 } })), {
       groupWaitSeconds: 0,
       groupBy: [],
-      floodWindowSeconds: 60,
+      floodWindowSeconds: 0,
       rateLimits: [{ count: 30, perSeconds: 60, scope: 'sink' }],
     });
+    const chat = { type: 'slack', target: { channel: 'C1' }, credentials: { token: ref('t') } };
+    assert.deepEqual(sinkDeliveryFromResolved(resolved('Sink/a/b', { ...chat, delivery: { groupWaitSeconds: 30, floodWindowSeconds: 60 } })), { groupWaitSeconds: 30, floodWindowSeconds: 60 });
     assert.deepEqual(sinkDeliveryFromResolved(resolved('Sink/a/b', { type: 'console', delivery: { rateLimitPerMinute: 0 } })), { rateLimits: [] });
   });
 });

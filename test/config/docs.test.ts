@@ -19,7 +19,7 @@ function leafPaths(value: unknown, prefix = ''): string[] {
 const { sinks: _sinks, ...rest } = defaultConfig();
 // a sink's own `delivery:` takes every key of the global one, and rate limit rules
 const sinkDelivery = parseConfigText(
-  `sinks: [{ name: a, type: console, delivery: ${JSON.stringify({ ...rest.delivery, rateLimits: [{ count: 1, perSeconds: 1, scope: 'sink', targets: '^-' }] })} }]`,
+  `sinks: [{ name: a, type: slack, tokenFrom: { env: T }, channel: C1, delivery: ${JSON.stringify({ ...rest.delivery, rateLimits: [{ count: 1, perSeconds: 1, scope: 'sink', targets: '^-' }] })} }]`,
   'x',
 ).sinks[0].delivery!;
 // chatops keys that are optional or inside lists: taken from a config that sets every one, so each is a real key

@@ -46,7 +46,8 @@ describe('sinks[].delivery', () => {
         '  - { name: tg, type: telegram, tokenFrom: { env: T }, chatId: 1, delivery: { sendTimeoutSeconds: 5 } }',
         '  - { name: teams, type: teams, delivery: { maxAgeSeconds: 60 } }',
         '  - { name: ding, type: dingtalk, delivery: { groupWaitSeconds: 0 } }',
-        '  - { name: hook, type: webhook, urls: ["https://h.example/x"], delivery: { groupIntervalSeconds: 60 } }',
+        '  - { name: hook, type: webhook, urls: ["https://h.example/x"], delivery: { concurrency: 2 } }',
+        '  - { name: mm, type: plugin, plugin: mattermost, delivery: { groupIntervalSeconds: 60 } }',
       ),
       'k.yaml',
     );
@@ -59,14 +60,35 @@ describe('sinks[].delivery', () => {
     const archive = p.forSink('archive');
     assert.deepEqual([archive.concurrency, archive.groupBy, archive.floodWindowMs, archive.repeatIntervalMs], [32, [], 0, 3_600_000]);
     const plain = p.forSink('plain');
-    assert.deepEqual([plain.repeatIntervalMs, plain.backoff, plain.groupBy], [3_600_000, { baseMs: 2000, factor: 2, capMs: 300_000 }, ['namespace', 'owner', 'reason']]);
+    // the console is a record sink: the global grouping is for chat sinks
+    assert.deepEqual([plain.repeatIntervalMs, plain.backoff, plain.groupBy, plain.records], [3_600_000, { baseMs: 2000, factor: 2, capMs: 300_000 }, [], true]);
     assert.equal(cfg.sinks[2].delivery, undefined);
     assert.deepEqual(cfg.sinks[3].delivery, {});
     assert.equal(p.forSink('tg').sendTimeoutMs, 5000);
     assert.equal(p.forSink('tg').rateLimits.length, 3, 'the platform limits stay unless rateLimits is given');
     assert.equal(p.forSink('teams').maxAgeMs, 60_000);
     assert.equal(p.forSink('ding').groupWaitMs, 0);
-    assert.equal(p.forSink('hook').groupIntervalMs, 60_000);
+    assert.equal(p.forSink('hook').concurrency, 2);
+    assert.deepEqual([p.forSink('mm').groupIntervalMs, p.forSink('mm').groupBy], [60_000, ['namespace', 'owner', 'reason']], 'a plugin of a type kubeherald does not know is a chat sink');
+  });
+
+  it('refuses, at its line, a grouping or flood key a record sink could not use, and a flood window where nothing is grouped', () => {
+    assert.deepEqual(
+      errorsOf(
+        yaml(
+          'sinks:',
+          '  - { name: es, type: elasticsearch, delivery: { groupBy: [owner] } }',
+          '  - { name: hook, type: plugin, plugin: webhook, delivery: { floodWindowSeconds: 60 } }',
+          '  - { name: chat, type: slack, tokenFrom: { env: T }, channel: C1, delivery: { groupBy: [], floodWindowSeconds: 60 } }',
+          '  - { name: file, type: jsonl, path: x, delivery: { groupBy: [], floodWindowSeconds: 0, repeatIntervalSeconds: 60 } }',
+        ),
+      ),
+      [
+        'k.yaml:2: sinks[0].delivery.groupBy: an elasticsearch sink never groups or folds: every notification is a record, delivered on its own at once; remove it',
+        'k.yaml:3: sinks[1].delivery.floodWindowSeconds: a webhook sink never groups or folds: every notification is a record, delivered on its own at once; remove it',
+        'k.yaml:4: sinks[2].delivery.floodWindowSeconds: flood control folds a notification into the group of the first of its kind, and this sink groups nothing: set floodWindowSeconds: 0, or group',
+      ],
+    );
   });
 
   it('reports each mistake at its line and path', () => {
@@ -75,7 +97,7 @@ describe('sinks[].delivery', () => {
         yaml(
           'sinks:',
           '  - name: a',
-          '    type: console',
+          '    type: teams',
           '    delivery:',
           '      backoff:',
           '        factor: 0.5',

@@ -166,9 +166,25 @@ describe('spec validation', () => {
     assert.deepEqual(problems({ sinks: [{ name: 'a' }], match: { severities: ['fatal'] } }), ['spec.match.severities[0]: Invalid option: expected one of "critical"|"warning"|"info"']);
   });
 
-  test('delivery defaults per type, overridden field by field', () => {
-    assert.equal(deliveryOf({ type: 'telegram' }).rateLimitPerMinute, 20);
-    assert.deepEqual(deliveryOf({ type: 'slack', delivery: { rateLimitPerMinute: 10 } }), { rateLimitPerMinute: 10, burst: 5, groupWaitSeconds: 10, floodWindowSeconds: 300, floodThreshold: 20 });
+  test('delivery: what the Sink sets, the rest the pipeline’s by type; unused keys refused by name', () => {
+    assert.equal(deliveryOf({ type: 'telegram' }).rateLimitPerMinute, undefined);
+    assert.deepEqual(deliveryOf({ type: 'slack', delivery: { rateLimitPerMinute: 10 } }), { rateLimitPerMinute: 10 });
+    const problems = (spec: unknown) => {
+      const r = validateSpec(sinkSpecSchema, spec);
+      return r.ok ? [] : r.problems.map((p) => `${p.field}: ${p.message}`);
+    };
+    const slack = { type: 'slack', target: { channel: 'C1' }, credentials: { token: { secretKeyRef: { name: 's', key: 't' } } } };
+    assert.deepEqual(problems({ ...slack, delivery: { burst: 5, floodThreshold: 20 } }), [
+      'spec.delivery.burst: not supported: kubeherald does not use it, so it is refused rather than ignored',
+      'spec.delivery.floodThreshold: not supported: kubeherald does not use it, so it is refused rather than ignored',
+    ]);
+    assert.deepEqual(problems({ ...slack, delivery: { groupWaitSeconds: 0, floodWindowSeconds: 300 } }), [
+      'spec.delivery.floodWindowSeconds: flood control folds a notification into the group of the first of its kind, and this sink groups nothing: set floodWindowSeconds: 0, or group',
+    ]);
+    assert.deepEqual(problems({ type: 'elasticsearch', target: { url: 'https://es:9200' }, delivery: { groupWaitSeconds: 10 } }), [
+      'spec.delivery.groupWaitSeconds: an elasticsearch sink never groups or folds: every notification is a record, delivered on its own at once; remove it',
+    ]);
+    assert.deepEqual(problems({ ...slack, delivery: { groupWaitSeconds: 30, floodWindowSeconds: 300, rateLimitPerMinute: 20 } }), []);
   });
 });
 

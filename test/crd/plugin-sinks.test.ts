@@ -70,11 +70,18 @@ describe('plugin Sink spec', () => {
     for (const k of ['threads', 'template', 'channel', 'keys']) assert.equal(isCredentialOptionKey(k), false, k);
   });
 
-  test('delivery defaults: the plugin platform’s for a built-in type, none for another', () => {
+  test('delivery: the plugin platform’s rules, a record platform’s included', () => {
     assert.equal(platformOf({ type: 'plugin', plugin: 'dingtalk' }), 'dingtalk');
     assert.equal(platformOf({ type: 'teams' }), 'teams');
-    assert.deepEqual(deliveryOf({ type: 'plugin', plugin: 'dingtalk' }), { rateLimitPerMinute: 20, burst: 3, groupWaitSeconds: 10, floodWindowSeconds: 300, floodThreshold: 20 });
-    assert.deepEqual(deliveryOf({ type: 'plugin', plugin: 'pager', delivery: { burst: 7 } }), { rateLimitPerMinute: 0, burst: 7, groupWaitSeconds: 0, floodWindowSeconds: 0, floodThreshold: 100_000 });
+    assert.deepEqual(deliveryOf({ type: 'plugin', plugin: 'dingtalk' }), {}, 'the defaults are the pipeline’s, by platform');
+    const problems = (spec: unknown) => {
+      const r = validateSpec(sinkSpecSchema, spec);
+      return r.ok ? [] : r.problems.map((p) => `${p.field}: ${p.message}`);
+    };
+    assert.deepEqual(problems({ type: 'plugin', plugin: 'webhook', delivery: { floodWindowSeconds: 60 } }), [
+      'spec.delivery.floodWindowSeconds: a webhook sink never groups or folds: every notification is a record, delivered on its own at once; remove it',
+    ]);
+    assert.deepEqual(problems({ type: 'plugin', plugin: 'pager', delivery: { floodWindowSeconds: 60, groupWaitSeconds: 5 } }), []);
   });
 });
 

@@ -5,13 +5,14 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { z } from 'zod';
 import { strict } from '../../src/config/fields.ts';
-import { deliverySchema, PLATFORM_RATE_LIMITS, resolvePolicies, sinkDeliveryFields, sinkPolicy } from '../../src/pipeline/config.ts';
+import { deliverySchema, PLATFORM_RATE_LIMITS, resolvePolicies, sinkDeliveryFields, sinkDeliveryProblems, sinkPolicy } from '../../src/pipeline/config.ts';
 
 const global = deliverySchema.parse({});
 
 describe('delivery policy', () => {
   it('defaults: 8 at once, 24 h max age, backoff 1 s ×2 up to 5 min, reminders every 4 h, flood 10 min, groups by namespace/owner/reason 10 s / 5 min', () => {
-    assert.deepEqual(sinkPolicy(global, 'webhook', undefined), {
+    assert.deepEqual(sinkPolicy(global, 'mattermost', undefined), {
+      records: false,
       concurrency: 8,
       backoff: { baseMs: 1000, factor: 2, capMs: 300_000 },
       maxAgeMs: 86_400_000,
@@ -23,6 +24,31 @@ describe('delivery policy', () => {
       groupWaitMs: 10_000,
       groupIntervalMs: 300_000,
     });
+  });
+
+  it('record sinks (and plugins of their types) never group or fold, whatever the global section says', () => {
+    const everything = deliverySchema.parse({ groupBy: ['owner'], floodWindowSeconds: 900, groupWaitSeconds: 30 });
+    for (const type of ['elasticsearch', 'jsonl', 'webhook', 'console']) {
+      const p = sinkPolicy(everything, type, undefined);
+      assert.deepEqual([p.records, p.groupBy, p.floodWindowMs, p.groupWaitMs], [true, [], 0, 0], type);
+    }
+    assert.equal(resolvePolicies(everything, [{ name: 'hook', type: 'plugin', plugin: 'webhook' }]).forSink('hook').records, true);
+    const chat = sinkPolicy(everything, 'slack', undefined);
+    assert.deepEqual([chat.records, chat.groupBy, chat.floodWindowMs, chat.groupWaitMs], [false, ['owner'], 900_000, 30_000]);
+  });
+
+  it('refuses, naming the key, delivery settings that could do nothing for the sink', () => {
+    assert.deepEqual(sinkDeliveryProblems('elasticsearch', { groupBy: ['owner'], floodWindowSeconds: 60, groupWaitSeconds: 5, groupIntervalSeconds: 60, repeatIntervalSeconds: 0 }).map((p) => p.path.join('.')), [
+      'groupBy',
+      'groupWaitSeconds',
+      'groupIntervalSeconds',
+      'floodWindowSeconds',
+    ]);
+    assert.match(sinkDeliveryProblems('webhook', { floodWindowSeconds: 60 })[0].message, /^a webhook sink never groups or folds: every notification is a record/);
+    assert.deepEqual(sinkDeliveryProblems('elasticsearch', { groupBy: [], floodWindowSeconds: 0, groupWaitSeconds: 0 }), [], 'saying "none" is fine');
+    assert.deepEqual(sinkDeliveryProblems('slack', { groupBy: [], floodWindowSeconds: 300 }).map((p) => p.path.join('.')), ['floodWindowSeconds']);
+    assert.deepEqual(sinkDeliveryProblems('slack', { groupBy: [] }), [], 'a default flood window just does nothing without grouping');
+    assert.deepEqual(sinkDeliveryProblems('slack', { floodWindowSeconds: 300 }), []);
   });
 
   it('takes the platform rate limits by sink type', () => {

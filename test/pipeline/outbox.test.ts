@@ -3,7 +3,8 @@
 
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
-import { type Notification, State } from '../../src/model/notification.ts';
+import { type Notification, Severity, State } from '../../src/model/notification.ts';
+import { deliverySchema, sinkPolicy } from '../../src/pipeline/config.ts';
 import { T0, note } from './helpers.ts';
 import { Harness } from './harness.ts';
 
@@ -32,29 +33,89 @@ describe('dedup', () => {
 });
 
 describe('flood control', () => {
-  it('folds further FIRING notifications of one workload and reason into the first, within the window', async () => {
+  // grouped per object, so only flood control can put two pods in one group
+  const PER_OBJECT = { groupBy: ['object'], groupWaitMs: 10_000, groupIntervalMs: 5 * MIN, floodWindowMs: 10 * MIN };
+  const groupOf = (n: Notification): string | undefined => h!.store.groups.groupOfMember('chat', n.incidentKey);
+
+  it('without grouping folds nothing: every notification goes out on its own', async () => {
     h = new Harness({ policy: { floodWindowMs: 10 * MIN } });
-    const first = h.enqueue([note({ pod: 'web-1' })]);
-    assert.equal(first.queued, 1);
-    const rest = h.enqueue(['web-2', 'web-3', 'web-4', 'web-5'].map((pod) => note({ pod })));
-    assert.deepEqual(rest, { queued: 0, grouped: 0, deduplicated: 0, folded: 4 });
-    assert.equal(h.enqueue([note({ pod: 'api-1', owner: 'api' })]).queued, 1, 'another workload is another flood key');
-    assert.equal(h.enqueue([note({ pod: 'web-6', reason: 'OOMKilled' })]).queued, 1, 'another reason too');
-    await h.run(MIN);
-    assert.deepEqual(pods(h.sink().calls.flatMap((c) => c.notifications)), ['web-1', 'api-1', 'web-6']);
-    assert.equal(h.store.flood.get('chat', JSON.stringify(['prod', 'shop', 'Deployment/web', 'CrashLoopBackOff']))?.folded, 4);
-
-    // the folded incidents were never announced, so neither is their end; the first's is
-    const resolved = h.enqueue(['web-1', 'web-2', 'web-3'].map((pod) => note({ pod, state: State.RESOLVED })));
-    assert.deepEqual([resolved.queued, resolved.folded], [1, 2]);
-
-    // after the window a new FIRING is a new first, and folded state survives a restart
-    await h.restart();
-    await h.run(10 * MIN);
-    assert.equal(h.enqueue([note({ pod: 'web-4', state: State.RESOLVED })]).folded, 1);
-    assert.equal(h.enqueue([note({ pod: 'web-7' })]).queued, 1);
+    const r = h.enqueue(['web-1', 'web-2', 'web-3'].map((pod) => note({ pod })));
+    assert.deepEqual(r, { queued: 3, grouped: 0, deduplicated: 0, folded: 0 });
+    assert.deepEqual(h.enqueue(['web-1', 'web-2'].map((pod) => note({ pod, state: State.RESOLVED }))), { queued: 2, grouped: 0, deduplicated: 0, folded: 0 });
     await h.run(0);
-    assert.deepEqual(pods(h.sink().calls.flatMap((c) => c.notifications)), ['web-1', 'api-1', 'web-6', 'web-1', 'web-7']);
+    assert.equal(h.sink().calls.length, 5);
+    assert.equal(h.store.db.prepare('SELECT COUNT(*) AS n FROM flood_folded').get()!.n, 0);
+  });
+
+  it('repeats of one occurrence join the first one’s group; another workload, reason, severity or revision does not', async () => {
+    h = new Harness({ policy: PER_OBJECT });
+    const first = note({ pod: 'web-1' });
+    h.enqueue([first]);
+    const repeats = ['web-2', 'web-3'].map((pod) => note({ pod }));
+    assert.deepEqual(h.enqueue(repeats), { queued: 0, grouped: 2, deduplicated: 0, folded: 0 });
+    for (const n of repeats) assert.equal(groupOf(n), groupOf(first));
+    const others = [note({ pod: 'api-1', owner: 'api' }), note({ pod: 'web-4', reason: 'OOMKilled' })];
+    const warning = note({ pod: 'web-5' });
+    warning.severity = Severity.WARNING;
+    const rev2 = note({ pod: 'web-6', incident: 'deployment/web/rollout/2', reason: 'RolloutCompleted' });
+    rev2.fields = { revision: '2' };
+    const rev3 = note({ pod: 'web-7', incident: 'deployment/web/rollout/3', reason: 'RolloutCompleted' });
+    rev3.fields = { revision: '3' };
+    h.enqueue([...others, warning, rev2, rev3]);
+    const groups = new Set([first, ...others, warning, rev2, rev3].map(groupOf));
+    assert.equal(groups.size, 6, 'each its own group');
+    await h.run(10_000);
+    const calls = h.sink().calls;
+    assert.deepEqual(
+      calls.map((c) => pods(c.notifications)),
+      [['web-1', 'web-2', 'web-3'], ['api-1'], ['web-4'], ['web-5'], ['web-6'], ['web-7']],
+    );
+    assert.equal(h.store.flood.get('chat', JSON.stringify(['prod', 'shop', 'Deployment/web', 'CrashLoopBackOff', 'CRITICAL', '']))?.folded, 2);
+  });
+
+  it('the first one’s RESOLVED ends the occurrence: what fires after it is news of its own', async () => {
+    h = new Harness({ policy: PER_OBJECT });
+    h.enqueue([note({ pod: 'web-1' })]);
+    await h.run(10_000);
+    h.enqueue([note({ pod: 'web-1', state: State.RESOLVED })]);
+    // web-2 crashes a minute later, within the window: not a repeat of web-1's crash, which is over
+    await h.run(MIN);
+    const later = note({ pod: 'web-2' });
+    h.enqueue([later]);
+    assert.notEqual(groupOf(later), h.store.groups.groupOfMember('chat', 'pod/web-1/app/CrashLoopBackOff'));
+    await h.run(10_000);
+    assert.deepEqual(pods(h.sink().calls[1].notifications), ['web-2'], 'its own message after its own group wait');
+  });
+
+  it('an incident that resolves and fires again before its group’s next message shows both', async () => {
+    h = new Harness({ policy: { ...PER_OBJECT, groupBy: ['owner'] } });
+    h.enqueue([note({ pod: 'web-1' })]);
+    await h.run(10_000);
+    h.enqueue([note({ pod: 'web-1', state: State.RESOLVED })]);
+    await h.run(30_000);
+    const again = note({ pod: 'web-1', key: 'web-1/firing/again', time: T0 + 40_000 });
+    const r = h.enqueue([again]);
+    assert.deepEqual(r, { queued: 0, grouped: 1, deduplicated: 0, folded: 1 }, 'it waits for the group’s update');
+    await h.run(5 * MIN);
+    const update = h.sink().calls[1];
+    assert.deepEqual(
+      update.notifications.map((n) => [n.involvedObject?.name, n.state, n.idempotencyKey]),
+      [
+        ['web-1', State.RESOLVED, 'pod/web-1/app/CrashLoopBackOff/resolved'],
+        ['web-1', State.FIRING, 'web-1/firing/again'],
+      ],
+    );
+  });
+
+  it('a record sink gets every notification on its own, at once, whatever its policy or a route says', async () => {
+    const records = sinkPolicy(deliverySchema.parse({}), 'elasticsearch', undefined);
+    assert.deepEqual([records.records, records.groupBy, records.floodWindowMs, records.groupWaitMs], [true, [], 0, 0]);
+    h = new Harness({ sinks: ['es'], policies: { es: records } });
+    const crashes = ['web-1', 'web-2', 'web-3'].map((pod) => note({ pod }));
+    const r = h.store.transaction(() => h!.outbox.enqueue(crashes, [{ sink: 'es', group: { route: 'config/all', by: ['namespace'], waitSeconds: 30 } }], h!.clock.ms()));
+    assert.deepEqual(r, { queued: 3, grouped: 0, deduplicated: 0, folded: 0 });
+    await h.run(0);
+    assert.deepEqual(pods(h.sink('es').calls.flatMap((c) => c.notifications)), ['web-1', 'web-2', 'web-3']);
   });
 });
 
@@ -82,7 +143,8 @@ describe('grouping', () => {
     assert.equal(h.sink('console').calls.length, 1);
     assert.equal(consoleCall.notifications.length, 1, 'a sink without sendGroup gets one notification standing for the group');
     assert.equal(consoleCall.notifications[0].fields.groupSize, '50');
-    assert.match(consoleCall.notifications[0].message, /\(\+49 more: web-1, web-2, web-3, web-4, web-5, …\)$/);
+    // the newest member speaks for the group (all crashed at once here: the last to join), counting the others
+    assert.match(consoleCall.notifications[0].message, /^container app of web-49: CrashLoopBackOff \(and 49 more since 12:00 UTC: web-0, web-1, web-2, web-3, web-4, …\)$/);
 
     // five more a minute later: one update, groupInterval after the first message, listing all 55
     await h.run(MIN - 10_000);

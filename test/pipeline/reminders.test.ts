@@ -2,11 +2,11 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { State } from '../../src/model/notification.ts';
+import { Severity, State } from '../../src/model/notification.ts';
 import { floodKeyOf, groupKeyOf, reminderOf, summarizeGroup } from '../../src/pipeline/keys.ts';
 import { decodeGroup, encodeGroup } from '../../src/pipeline/payload.ts';
 import { dueReminders, nextReminderAt, staleReminders } from '../../src/pipeline/reminders.ts';
-import { note } from './helpers.ts';
+import { note, T0 } from './helpers.ts';
 
 const H = 3600_000;
 
@@ -43,6 +43,10 @@ describe('keys', () => {
     assert.notEqual(floodKeyOf(note({ pod: 'web-1' })), floodKeyOf(note({ pod: 'web-1', reason: 'OOMKilled' })));
     assert.notEqual(floodKeyOf(note({ owner: 'web' })), floodKeyOf(note({ owner: 'api' })));
     assert.notEqual(floodKeyOf(note({ pod: 'a', owner: '' })), floodKeyOf(note({ pod: 'b', owner: '' })), 'without an owner the object is the workload');
+    // a change of severity, or a Deployment's next revision, is another occurrence
+    assert.notEqual(floodKeyOf(note({ pod: 'web-1' })), floodKeyOf(Object.assign(note({ pod: 'web-2' }), { severity: Severity.WARNING })));
+    const rollout = (revision: string) => Object.assign(note({ pod: 'web', reason: 'RolloutCompleted' }), { fields: { revision } });
+    assert.notEqual(floodKeyOf(rollout('2')), floodKeyOf(rollout('3')));
   });
 
   it('group keys follow groupBy and always the target and cluster', () => {
@@ -63,13 +67,17 @@ describe('keys', () => {
     assert.equal(r1.incidentKey, n.incidentKey);
   });
 
-  it('a group stands as its first firing member, counting and naming the rest', () => {
-    const ns = [note({ pod: 'a', state: State.RESOLVED }), ...['b', 'c', 'd', 'e', 'f', 'g', 'h'].map((pod) => note({ pod }))];
+  it('a group stands as its newest firing member, with its own text, counting and naming the rest and since when', () => {
+    const at = (min: number): number => T0 + min * 60_000;
+    const ns = [note({ pod: 'a', state: State.RESOLVED, time: at(9) }), ...['b', 'c', 'd', 'e', 'f', 'g', 'h'].map((pod, i) => note({ pod, time: at(i === 2 ? 8 : 2 + i / 10) }))];
     const s = summarizeGroup(ns);
-    assert.equal(s.involvedObject?.name, 'b');
-    assert.equal(s.message, 'container app of b: CrashLoopBackOff (+7 more: a, c, d, e, f, …)');
+    assert.equal(s.involvedObject?.name, 'd', 'the latest of those firing, not the first to join');
+    assert.equal(s.message, 'container app of d: CrashLoopBackOff (and 7 more since 12:02 UTC: a (resolved), b, c, e, f, …)');
     assert.deepEqual([s.fields.groupSize, s.fields.groupFiring, s.fields.groupResolved], ['8', '7', '1']);
     assert.equal(summarizeGroup([ns[1]]), ns[1]);
+    // two revisions of one rollout: the update speaks of the new one, never the old one's text
+    const rev = (r: string, min: number) => Object.assign(note({ pod: 'web', incident: `deployment/web/rollout/${r}`, reason: 'RolloutCompleted', time: at(min) }), { message: `web rolled out revision ${r}` });
+    assert.equal(summarizeGroup([rev('2', 0), rev('3', 5)]).message, 'web rolled out revision 3 (and 1 more since 12:00 UTC: web)');
   });
 
   it('group payloads round-trip through protobuf binary', () => {
