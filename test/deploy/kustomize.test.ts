@@ -44,8 +44,11 @@ describe('kubectl kustomize deploy/', () => {
       kinds.filter((k) => !k.startsWith('ConfigMap/')),
       [
         'ClusterRole/kubeherald',
+        'ClusterRole/kubeherald-chatops-impersonate',
         'ClusterRole/kubeherald-sink-secrets',
         'ClusterRoleBinding/kubeherald',
+        'ClusterRoleBinding/kubeherald-chatops-impersonate',
+        'CustomResourceDefinition/chatidentities.kubeherald.io',
         'CustomResourceDefinition/clusterroutes.kubeherald.io',
         'CustomResourceDefinition/clustersinks.kubeherald.io',
         'CustomResourceDefinition/routes.kubeherald.io',
@@ -104,7 +107,7 @@ describe('kubectl kustomize deploy/', () => {
       assert.deepEqual(r.verbs, status ? ['get', 'update', 'patch'] : ['get', 'list', 'watch'], JSON.stringify(r));
     }
     const bindings = [...find('ClusterRoleBinding'), ...find('RoleBinding')];
-    assert.deepEqual(bindings.map((b) => b.roleRef.name).sort(), ['kubeherald', 'kubeherald'], 'kubeherald-sink-secrets is bound per namespace, never cluster-wide');
+    assert.deepEqual(bindings.map((b) => b.roleRef.name).sort(), ['kubeherald', 'kubeherald', 'kubeherald-chatops-impersonate'], 'kubeherald-sink-secrets is bound per namespace, never cluster-wide');
     for (const b of bindings) assert.deepEqual(b.subjects, [{ kind: 'ServiceAccount', name: 'kubeherald', namespace: 'kubeherald' }]);
   });
 });
