@@ -35,6 +35,8 @@ export interface ChatOpsOptions {
   adapters?: ChatAdapter[];
   /** start the platforms the config enables (default true; `kubeherald chat` answers only its terminal) */
   platforms?: boolean;
+  /** the cluster's "now" for ages and restartedAt (the demo passes the simulator's clock) */
+  clusterNow?: () => Date;
   /** called for every audit record after it is stored (tests, the demo) */
   onAudit?: (e: AuditEntry) => void;
 }
@@ -70,6 +72,7 @@ export async function startChatOps(opts: ChatOpsOptions): Promise<ChatOps> {
       config: c,
       identities,
       kc: opts.kc,
+      clusterNow: opts.clusterNow,
       audit: opts.store.audit,
       log: log.child({ component: 'chatops' }),
       onAudit: (e, cmd, namespace) => {

@@ -40,6 +40,8 @@ export interface ChatOpsServiceOptions {
   /** a message from a channel that is not configured (metrics) */
   onIgnored?: (platform: Platform) => void;
   now?: () => number;
+  /** the cluster's "now" for ages and restartedAt (default the wall clock; the demo passes the simulator's) */
+  clusterNow?: () => Date;
 }
 
 type Clients = ReturnType<typeof impersonatingClients>;
@@ -123,12 +125,13 @@ export class ChatOpsService implements ChatHandler {
     }
 
     const clients = this.#clientsFor(identity);
-    let verdict: Awaited<ReturnType<typeof authorize>>;
-    try {
-      verdict = await authorize(clients, identity, requiredAccess(command, target), signal);
-    } catch (err) {
-      const reason = `cannot check permissions: ${(err as Error).message}`;
-      this.#opts.log.warn({ platform: msg.platform, user: identity.user, err: (err as Error).message }, 'access review failed');
+    const verdict = await authorize(clients, identity, requiredAccess(command, target), signal, msg.user.name ?? msg.user.id).catch(
+      (err: unknown) => ({ allowed: false, decision: 'error', message: (err as Error).message }) as const,
+    );
+    if (verdict.decision === 'error') {
+      // not a refusal: the question could not be asked, so nothing ran
+      const reason = `cannot check your permissions right now: ${verdict.message}`;
+      this.#opts.log.warn({ platform: msg.platform, user: identity.user, err: verdict.message }, 'access review failed');
       return record({ ...described, decision: 'denied', outcome: 'error', error: reason }, { status: 'error', title: reason, blocks: [] });
     }
     if (!verdict.allowed) {
@@ -137,7 +140,7 @@ export class ChatOpsService implements ChatHandler {
 
     let reply: ChatReply;
     try {
-      reply = await executeCommand(command, { clients, identity, namespace: target, signal });
+      reply = await executeCommand(command, { clients, identity, namespace: target, signal, now: this.#opts.clusterNow });
     } catch (err) {
       // the executor turns API errors into replies; this is a bug or an abort, still answered and recorded
       this.#opts.log.error({ platform: msg.platform, command: described.command, err: (err as Error).message }, 'command failed unexpectedly');
@@ -170,7 +173,7 @@ export class ChatOpsService implements ChatHandler {
   }
 
   #clientsFor(identity: KubeIdentity): Clients {
-    const key = JSON.stringify([identity.user, [...identity.groups].sort()]);
+    const key = JSON.stringify([identity.user, identity.groups]);
     let c = this.#clients.get(key);
     if (c) {
       // most recently used last, so the oldest goes first

@@ -91,7 +91,7 @@ export async function runDemoChat(opts: DemoChatOptions): Promise<void> {
     const audit = openSqliteStore({ path: auditPath, synchronous: config.state.synchronous, recover: false, log });
     stops.push(() => audit.close());
     const consoleAdapter = new ConsoleAdapter({ input: opts.input, output: opts.output, as: opts.as, ready, interactive: opts.interactive });
-    const chat = await startChatOps({ config, kc, store: audit, log, adapters: [consoleAdapter], platforms: false, submit: herald.submit });
+    const chat = await startChatOps({ config, kc, store: audit, log, adapters: [consoleAdapter], platforms: false, submit: herald.submit, clusterNow: () => sim.clock.now() });
     stops.push(() => chat.stop());
     const interrupted = new Promise<void>((resolve) => process.once('SIGINT', resolve));
     await Promise.race([consoleAdapter.done, interrupted]);
