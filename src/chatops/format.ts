@@ -230,7 +230,16 @@ export class DescribeWriter {
       const width = Math.max(...run.map((l) => (l.key ? l.key.length + 1 : 0)));
       for (const l of run) {
         const label = l.key ? `${l.key}:` : '';
-        out.push(`${'  '.repeat(l.level)}${l.value ? `${label.padEnd(width)}  ${l.value}` : label}`.trimEnd());
+        const indent = '  '.repeat(l.level);
+        if (!l.value) {
+          out.push(`${indent}${label}`.trimEnd());
+          continue;
+        }
+        // a multi-line value (a termination message) continues under its first line
+        const [first, ...rest] = l.value.split('\n');
+        out.push(`${indent}${label.padEnd(width)}  ${first}`.trimEnd());
+        const under = ' '.repeat(indent.length + width + 2);
+        for (const r of rest) out.push(`${under}${r}`.trimEnd());
       }
       i = j;
     }

@@ -168,6 +168,11 @@ describe('text replies', () => {
     assert.equal(w.toString(), ['Name:         web', 'Namespace:    demo', 'Labels:       a=1', '              b=2', 'Annotations:  <none>', 'Containers:', '  app:', '    Image:  nginx', ''].join('\n'));
   });
 
+  it('a multi-line value continues under its first line', () => {
+    const w = new DescribeWriter().kv(0, 'State', 'Terminated').kv(1, 'Message', 'first\nsecond').kv(1, 'Exit Code', 1);
+    assert.equal(w.toString(), ['State:  Terminated', '  Message:    first', '              second', '  Exit Code:  1', ''].join('\n'));
+  });
+
   it('describe pod shows container state, last state, restarts and events with repeats', () => {
     const pod: k8s.V1Pod = {
       metadata: { name: 'crashloop', namespace: 'demo', annotations: { 'kubectl.kubernetes.io/last-applied-configuration': '{"huge":true}' } },
