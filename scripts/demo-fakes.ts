@@ -333,13 +333,21 @@ export function elasticsearchReport(fake: FakeElasticsearch): FakeSinkReport {
 }
 
 /** The end-of-run summary: per sink, what its fake received and its last message. */
-export function formatFakesSummary(reports: readonly FakeSinkReport[], notified: number): string {
+/**
+ * Per fake: how many of the notifications reached it, and in how many
+ * messages (a chat sink groups what comes together, as it does for a user);
+ * `delivered` is the demo's own account by sink id (DemoRun.delivered),
+ * without it every message counts as one notification.
+ */
+export function formatFakesSummary(reports: readonly FakeSinkReport[], notified: number, delivered?: ReadonlyMap<string, ReadonlySet<string>>): string {
   const out: string[] = [''];
   let missing = 0;
   for (const r of reports) {
-    missing += Math.max(0, notified - r.received);
+    const got = delivered ? (delivered.get(`config/${r.type}`)?.size ?? 0) : r.received;
+    missing += Math.max(0, notified - got);
     const refused = r.refused > 0 ? `; ${plural(r.refused, 'request')} refused` : '';
-    out.push(`── ${r.type}: ${r.received} of ${plural(notified, 'notification')} received${refused} (${r.notes.join('; ')})`);
+    const messages = got !== r.received ? ` in ${plural(r.received, 'message')}` : '';
+    out.push(`── ${r.type}: ${got} of ${plural(notified, 'notification')} received${messages}${refused} (${r.notes.join('; ')})`);
     const last = r.texts.at(-1);
     out.push(last === undefined ? '   (nothing received)' : last.split('\n').map((l) => `   ${l}`).join('\n'), '');
   }
@@ -389,7 +397,7 @@ async function main(argv: string[]): Promise<number> {
         `${values.once ? 'playing the demo scenario to the end' : 'Ctrl-C to stop and see what each fake received'} at ${speed}× speed\n\n`,
     );
     const run = await runDemo({ once: values.once, speed, configFile, logLevel: values['log-level'], env: { ...process.env, ...fakes.env } });
-    process.stdout.write(formatFakesSummary(fakes.report(), run.notifications.length));
+    process.stdout.write(formatFakesSummary(fakes.report(), run.notifications.length, run.delivered));
     if (!run.report) return 0;
     process.stdout.write(formatReport(run.report));
     return run.report.ok ? 0 : 1;

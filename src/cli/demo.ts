@@ -12,6 +12,8 @@ import { createLogger } from '../app/log.ts';
 import type { ListenerClock } from '../cluster/listener.ts';
 import { type Config, loadConfig } from '../config/index.ts';
 import type { Notification } from '../model/notification.ts';
+import { type AttemptRecord, decodePayload } from '../pipeline/index.ts';
+import type { Store } from '../store/types.ts';
 import { DEMO_DURATION_MS, demoExpectations } from '../sim/scenarios/demo.ts';
 import { startSim, type Sim } from '../sim/sim.ts';
 
@@ -29,20 +31,19 @@ export interface DemoRun {
   notifications: Notification[];
   /** deliveries still queued when the demo stopped, by sink id (a rate limit held them) */
   pending: Map<string, number>;
+  /** by sink id, the idempotency keys of the notifications it got, on their own or in a group's message */
+  delivered: Map<string, Set<string>>;
 }
 
 /**
- * The demo shows every notification as it happens and keeps no state: unless
- * the config file says otherwise, no grouping, flood control or reminders,
- * and the state database in memory.
+ * The demo delivers with the settings a user gets (grouping and flood control
+ * for chat sinks, every notification at once for the console and other record
+ * sinks) and keeps no state: unless the config file says otherwise, the state
+ * database is in memory.
  */
 export async function demoDefaults(config: Config, configFile: string | undefined): Promise<Config> {
-  const raw = configFile ? ((parseYaml(await readFile(configFile, 'utf8')) ?? {}) as { delivery?: Record<string, unknown>; state?: Record<string, unknown> }) : {};
-  const given = raw.delivery ?? {};
+  const raw = configFile ? ((parseYaml(await readFile(configFile, 'utf8')) ?? {}) as { state?: Record<string, unknown> }) : {};
   const out = structuredClone(config);
-  if (!('groupBy' in given)) out.delivery.groupBy = [];
-  if (!('floodWindowSeconds' in given)) out.delivery.floodWindowSeconds = 0;
-  if (!('repeatIntervalSeconds' in given)) out.delivery.repeatIntervalSeconds = 0;
   if (!raw.state || !('path' in raw.state)) out.state.path = ':memory:';
   return out;
 }
@@ -55,7 +56,17 @@ export async function runDemo(opts: { once: boolean; speed: number; configFile?:
   const kc = new k8s.KubeConfig();
   kc.loadFromString(sim.kubeconfig);
   const notifications: Notification[] = [];
-  const herald = await startHerald({ config, kc, log, clock: simListenerClock(sim), stdout: opts.stdout, env: opts.env, onNotification: (n) => notifications.push(n) });
+  const delivered = new Map<string, Set<string>>();
+  let store: Store | undefined;
+  const onAttempt = (a: AttemptRecord): void => {
+    const row = a.outcome === 'delivered' ? store?.outbox.get(a.id) : undefined;
+    if (!row) return;
+    let keys = delivered.get(a.sink);
+    if (!keys) delivered.set(a.sink, (keys = new Set()));
+    for (const n of decodePayload(row.payload, row.groupKey !== null)) keys.add(n.idempotencyKey);
+  };
+  const herald = await startHerald({ config, kc, log, clock: simListenerClock(sim), stdout: opts.stdout, env: opts.env, onNotification: (n) => notifications.push(n), onAttempt });
+  store = herald.store;
   const started = sim.clock.nowMs();
   sim.scenarios.start('demo');
   if (!opts.once) {
@@ -66,15 +77,21 @@ export async function runDemo(opts: { once: boolean; speed: number; configFile?:
     const pending = herald.pending();
     await herald.stop();
     await sim.close();
-    return { notifications, pending };
+    return { notifications, pending, delivered };
   }
   // play to the end (plus a margin for the last resolutions), then let the listener catch up
   await new Promise<void>((resolve) => sim.clock.setTimeout(resolve, DEMO_DURATION_MS + 15_000 - (sim.clock.nowMs() - started)));
   await herald.listener.caughtUp(sim.ctx.store.resourceVersion);
-  // what is due now goes out; what a rate limit holds stays queued (and is reported)
+  // the scenario is over: judge what it produced, whatever the sinks still have to send
+  const produced = [...notifications];
+  // the demo ends here, so what groups still hold for their wait or interval goes out now, and what the
+  // platforms' rate limits hold back goes out as they allow, for up to a cluster minute (what is left is reported)
+  herald.outbox.flushGroups(sim.clock.now(), { held: true });
+  herald.deliverer.wake();
+  await Promise.race([herald.drain(), new Promise<void>((resolve) => sim.clock.setTimeout(resolve, 60_000))]);
   await herald.deliverer.settled();
   const pending = herald.pending();
   await herald.stop();
   await sim.close();
-  return { notifications, pending, report: checkDemo(demoExpectations(), notifications) };
+  return { notifications: produced, pending, delivered, report: checkDemo(demoExpectations(), produced) };
 }
