@@ -262,6 +262,11 @@ export class TelegramAdapter implements ChatAdapter {
       res.writeHead(405, { allow: 'POST' }).end();
       return;
     }
+    if (this.#stopped) {
+      // not taken: Telegram keeps the update and delivers it again (to the replica that replaces this one)
+      res.writeHead(503, { 'retry-after': '1', connection: 'close' }).end();
+      return;
+    }
     const refuse = (status: number, reason: TelegramRejectReason): void => {
       this.#log.warn({ reason, remote: req.socket.remoteAddress }, 'telegram webhook: request refused');
       this.#opts.onRejected?.(reason);
@@ -299,7 +304,6 @@ export class TelegramAdapter implements ChatAdapter {
 
   /** grammY middleware: queue the update behind its chat's earlier ones, and return at once so the next one is taken. */
   #receive(update: Update): void {
-    if (this.#stopped) return;
     if (this.#seen.has(update.update_id)) return;
     this.#seen.add(update.update_id);
     if (this.#seen.size > SEEN_UPDATES) this.#seen.delete(this.#seen.values().next().value!);
