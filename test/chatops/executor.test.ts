@@ -291,6 +291,9 @@ describe('executeCommand on the simulated cluster', () => {
       assert.deepEqual(r, { status: 'ok', title: 'pod "crashloop" deleted', blocks: [{ kind: 'text', text: 'from the demo namespace' }] });
       const pod = await core().readNamespacedPod({ name: 'crashloop', namespace: 'demo' });
       assert.ok(pod.metadata?.deletionTimestamp, 'terminating (graceful deletion)');
+      // the trimmed list the pods table reads still carries deletionTimestamp
+      const rows = table(await run({ verb: 'pods', allNamespaces: false })).rows;
+      assert.equal(rows.find((r) => r[0] === 'crashloop')?.[2], 'Terminating');
       const missing = await run({ verb: 'delete', kind: 'pod', name: 'ghost' });
       assert.deepEqual(missing, { status: 'error', title: 'Error from server (NotFound): pods "ghost" not found', blocks: [] });
     });

@@ -3,6 +3,7 @@
 // into a path by us.
 
 import type * as k8s from '@kubernetes/client-node';
+import { Observable as k8sObservable, ResponseContext as k8sResponseContext } from '@kubernetes/client-node';
 import { describeApiError } from '../errors.ts';
 import { tableReply, textReply } from '../format.ts';
 import { kindInfo } from '../kinds.ts';
@@ -16,6 +17,51 @@ type Lister<K extends KindName> = (x: ExecContext, s: Scope) => Promise<{ items:
 type Reader<K extends KindName> = (x: ExecContext, name: string, namespace: string) => Promise<KindObjects[K]>;
 
 const opt = (x: ExecContext) => x.clients.call(x.signal);
+
+/**
+ * A pod list keeps, before client-node turns it into typed objects, only what
+ * the table reads. Typing every field of a thousand pods (volumes,
+ * tolerations, managedFields…) costs several times the JSON parse itself and
+ * most of a `pods -A` reply on a large cluster.
+ */
+type Json = Record<string, unknown>;
+
+function trimPod(p: Json): Json {
+  const m = (p.metadata ?? {}) as Json;
+  const spec = (p.spec ?? {}) as { containers?: Json[]; initContainers?: Json[] };
+  return {
+    metadata: { name: m.name, namespace: m.namespace, creationTimestamp: m.creationTimestamp, deletionTimestamp: m.deletionTimestamp },
+    spec: {
+      containers: (spec.containers ?? []).map((c) => ({ name: c.name })),
+      ...(spec.initContainers ? { initContainers: spec.initContainers.map((c) => ({ name: c.name, restartPolicy: c.restartPolicy })) } : {}),
+    },
+    status: p.status,
+  };
+}
+
+const trimPodList: k8s.ObservableMiddleware = {
+  pre: (ctx) => new k8sObservable(Promise.resolve(ctx)),
+  post: (res) =>
+    new k8sObservable(
+      (async () => {
+        if (res.httpStatusCode !== 200) return res;
+        const list = JSON.parse(await res.body.text()) as { items?: Json[] };
+        if (Array.isArray(list.items)) list.items = list.items.map(trimPod);
+        const out = JSON.stringify(list);
+        return new k8sResponseContext(res.httpStatusCode, res.headers, {
+          text: () => Promise.resolve(out),
+          binary: () => Promise.resolve(Buffer.from(out)),
+          stream: () => null,
+        } as unknown as k8s.ResponseBody);
+      })(),
+    ),
+};
+
+/** Call options for a pod list read only for its table. */
+const podTableOpt = (x: ExecContext): k8s.ConfigurationOptions => {
+  const o = opt(x);
+  return { ...o, middleware: [...(o.middleware ?? []), trimPodList] };
+};
 const sel = (s: Scope) => ({
   ...(s.labelSelector ? { labelSelector: s.labelSelector } : {}),
   ...(s.fieldSelector ? { fieldSelector: s.fieldSelector } : {}),
@@ -84,8 +130,14 @@ function listReply<K extends KindName>(kind: K, items: KindObjects[K][], x: Exec
   return tableReply(t.columns, t.rows, { noun: info.resource, fileName: `${info.resource}.txt`, title });
 }
 
+async function listPodsForTable(x: ExecContext, s: Scope): Promise<k8s.V1Pod[]> {
+  const o = podTableOpt(x);
+  const list = s.namespace ? await x.clients.core.listNamespacedPod({ namespace: s.namespace, ...sel(s) }, o) : await x.clients.core.listPodForAllNamespaces(sel(s), o);
+  return list.items;
+}
+
 export async function execPods(cmd: Extract<ParsedCommand, { verb: 'pods' }>, x: ExecContext): Promise<ChatReply> {
-  const items = await listKind(x, 'pod', { namespace: cmd.allNamespaces ? undefined : x.namespace, labelSelector: cmd.selector });
+  const items = await listPodsForTable(x, { namespace: cmd.allNamespaces ? undefined : x.namespace, labelSelector: cmd.selector });
   return listReply('pod', items, x, cmd.allNamespaces);
 }
 
@@ -97,7 +149,8 @@ export async function execGet(cmd: Extract<ParsedCommand, { verb: 'get' }>, x: E
     return listReply(cmd.kind, [obj], x, false);
   }
   const all = cmd.allNamespaces && info.namespaced;
-  let items = await listKind(x, cmd.kind, { namespace: info.namespaced && !cmd.allNamespaces ? x.namespace : undefined, labelSelector: cmd.selector });
+  const scope = { namespace: info.namespaced && !cmd.allNamespaces ? x.namespace : undefined, labelSelector: cmd.selector };
+  let items = cmd.kind === 'pod' ? ((await listPodsForTable(x, scope)) as KindObjects[typeof cmd.kind][]) : await listKind(x, cmd.kind, scope);
   if (cmd.kind === 'event') items = sortEvents(items as KindObjects['event'][]) as typeof items;
   return cmd.kind === 'event'
     ? eventsReply(items as KindObjects['event'][], x, all)
