@@ -4,6 +4,7 @@
 const benches: Record<string, () => Promise<Record<string, unknown>>> = {
   sim: async () => (await import('./sim.ts')).benchSim(),
   listen: async () => (await import('./listen.ts')).benchListen(),
+  pods: async () => (await import('./pods.ts')).benchPods(),
   delivery: async () => (await import('./delivery.ts')).benchDelivery(),
   rules: async () => (await import('./rules.ts')).benchRules(),
   grpc: async () => (await import('./grpc.ts')).benchGrpc(),

@@ -5,11 +5,13 @@
 //   {"cmd":"stopStorm"}
 //   {"cmd":"markers","rate":1000,"seconds":10}  Warning events stamped with the send time
 //   {"cmd":"stats"}                              → {"rv":…,"pods":…}
+//   {"cmd":"richPods","pods":10000}          pods shaped like a production Deployment's (bench/rich-pod.ts), namespace rich
 // and exits when stdin closes.
 
 import { createInterface } from 'node:readline';
 import { EVENTS, NAMESPACES, PODS } from '../src/sim/refs.ts';
 import { startSim } from '../src/sim/sim.ts';
+import { richPod } from './rich-pod.ts';
 
 const nodes = Number(process.argv[2] ?? 3);
 const sim = await startSim({ nodes, bookmarkIntervalMs: 1000, historySize: 200_000 });
@@ -53,6 +55,11 @@ for await (const line of createInterface(process.stdin)) {
   } else if (cmd.cmd === 'stopStorm') {
     stopStorm?.();
     stopStorm = undefined;
+  }
+  if (cmd.cmd === 'richPods') {
+    if (!store.get(NAMESPACES.storage, undefined, 'rich')) store.create(NAMESPACES, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'rich' }, status: { phase: 'Active' } });
+    const now = sim.clock.nowIso();
+    for (let i = 0; i < Number(cmd.pods); i++) store.create(PODS, richPod('rich', i, nodes, now));
   }
   if (cmd.cmd === 'markers') markers(Number(cmd.rate), Number(cmd.seconds));
   else if (cmd.cmd === 'stats') process.stdout.write(JSON.stringify({ rv: store.resourceVersion, pods: store.count(PODS.storage) }) + '\n');

@@ -128,6 +128,9 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
     typeOf: (id) => routing.sinkMap().get(id)?.type,
   });
   routing.onChange(() => policies.invalidate());
+  // pods are cached and notified whole while a sink in force sends them whole (webhook payload: pod)
+  let wholePods = routing.sinks().some((s) => s.sendsPods);
+  routing.onChange(() => (wholePods = routing.sinks().some((s) => s.sendsPods)));
   const sinks = routing.sinkMap();
   const outbox = new Outbox({ store, sinks, policies, log });
 
@@ -200,6 +203,7 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
       clock,
       log,
       onNotifications: submit,
+      wholePods: () => wholePods,
       initialState: stored.incidents.length || stored.edges.length ? stored : undefined,
       config: {
         cluster: config.cluster.name,

@@ -95,6 +95,7 @@ class TrackedSink implements RoutedSink {
   readonly sendGroup?: (ns: readonly Notification[], group: SinkGroupInfo) => Promise<void>;
   readonly targetOf?: (n: Notification) => string;
   readonly plugin?: string;
+  readonly sendsPods?: boolean;
   readonly inner: Sink;
   #successor: (id: string) => TrackedSink | undefined;
   #inflight = 0;
@@ -107,6 +108,7 @@ class TrackedSink implements RoutedSink {
     this.name = inner.name;
     this.type = inner.type;
     if (inner.plugin !== undefined) this.plugin = inner.plugin;
+    if (inner.sendsPods) this.sendsPods = true;
     this.#successor = successor;
     if (inner.sendGroup) {
       this.sendGroup = (ns, group) =>

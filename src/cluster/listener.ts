@@ -44,6 +44,12 @@ export interface ListenerOptions {
   clock?: ListenerClock;
   /** the tracker's state as last stored: incidents already notified are not notified again */
   initialState?: TrackerState;
+  /**
+   * Whether a sink in force sends pods whole (webhook `payload: pod`): pods
+   * arriving meanwhile are cached and notified untrimmed. Asked per pod, so
+   * a sink added while running takes effect from each pod's next change.
+   */
+  wholePods?: () => boolean;
 }
 
 export function builtinSpecs(eventsApi: ListenerConfig['eventsApi']): ResourceSpec[] {
@@ -96,7 +102,7 @@ export class Listener {
       const r = new Reflector({
         kc: this.#o.kc,
         spec,
-        trim: trimObject,
+        trim: spec.kind === 'Pod' && spec.apiVersion === 'v1' && this.#o.wholePods ? (o) => trimObject(o, { wholePods: this.#o.wholePods!() }) : trimObject,
         cacheForm: spec.kind === 'Event' ? identityOnly : undefined,
         watchdogMs: c.watchdogSeconds * 1000,
         pageSize: c.pageSize,

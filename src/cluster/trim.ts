@@ -3,6 +3,11 @@
 // managedFields, last-applied configuration, pod specs beyond container
 // names and images, node images and volumes. Memory then grows with the
 // number of objects, not with how verbose they are.
+//
+// Except pods while a sink sends them whole (webhook `payload: pod`, k8svent's
+// contract: the pod as `kubectl get pod -o json` shows it): then a pod keeps
+// everything but its managedFields, which kubectl does not show either. That
+// costs memory per cached pod (docs/config.md gives the figures).
 
 import type { KubeObject } from '../model/kube.ts';
 
@@ -36,8 +41,17 @@ function trimPodSpec(spec: unknown): unknown {
   };
 }
 
+export interface TrimOptions {
+  /** keep pods whole but for managedFields: a sink sends them as the API server returned them */
+  wholePods?: boolean;
+}
+
 /** Returns a trimmed copy; the input is not changed. */
-export function trimObject(obj: KubeObject): KubeObject {
+export function trimObject(obj: KubeObject, opts: TrimOptions = {}): KubeObject {
+  if (opts.wholePods && obj.kind === 'Pod') {
+    const { managedFields: _m, ...metadata } = obj.metadata;
+    return { ...obj, metadata };
+  }
   const out: KubeObject = { ...obj, metadata: trimMeta(obj.metadata) };
   switch (obj.kind) {
     case 'Pod':

@@ -44,6 +44,8 @@ export function createRemoteSink(o: RemoteSinkOptions): Sink {
     name: o.name,
     type: o.pluginType,
     plugin: o.pluginType,
+    // a webhook plugin told per delivery to send pods needs them whole from here
+    sendsPods: options.payload === 'pod',
     send(n: Notification): Promise<void> {
       return run({
         deliveryId: `${o.name}:${n.idempotencyKey}`,

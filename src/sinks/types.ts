@@ -34,6 +34,12 @@ export interface Sink {
    * retried at once.
    */
   readonly plugin?: string;
+  /**
+   * The sink sends the Pod a notification is about, whole (webhook
+   * `payload: pod`): while such a sink is in force the listener keeps pods
+   * untrimmed, so notifications carry them as the API server returned them.
+   */
+  readonly sendsPods?: boolean;
 }
 
 /** Which group a sendGroup() call is, so a sink can thread or edit its updates. */

@@ -70,6 +70,13 @@ describe('createRemoteSink', () => {
     assert.equal(s.targetOf?.(note('x')), 'hooks');
   });
 
+  it('names its plugin type, and says it sends pods whole when its options ask the webhook plugin for pod payloads', () => {
+    const f = fakeRouter();
+    const pods = createRemoteSink({ name: 'k8svent', pluginType: 'webhook', options: { payload: 'pod' }, router: f.router });
+    const plain = createRemoteSink({ name: 'hooks', pluginType: 'webhook', router: f.router });
+    assert.deepEqual([pods.plugin, pods.sendsPods, plain.plugin, plain.sendsPods], ['webhook', true, 'webhook', false]);
+  });
+
   it('passes the router rejection through untouched', async () => {
     const err = new SinkError('slack plugin: ratelimited', { kind: 'rate-limited', retryAfterMs: 2000 });
     const s = createRemoteSink({ name: 's', pluginType: 'slack', router: fakeRouter(() => Promise.reject(err)).router });

@@ -319,6 +319,9 @@ describe('the webhook sink against receivers', () => {
 
   it('sends pods in pod mode, and skips what is not a pod without a request', async () => {
     const sink = createWebhookSink(config({ urls: [fake.url('/pods')], payload: 'pod' }), deps);
+    // so the listener keeps pods whole while this sink is in force
+    assert.equal(sink.sendsPods, true);
+    assert.equal(createWebhookSink(config({ urls: [fake.url('/pods')] }), deps).sendsPods, false);
     await sink.send(crashLoop());
     await sink.send(crashLoop({ involvedObject: { kind: 'Node', name: 'n1' }, rawObject: { kind: 'Node' } }));
     assert.deepEqual(

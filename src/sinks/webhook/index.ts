@@ -84,6 +84,7 @@ export function createWebhookSink(cfg: WebhookSinkConfig, deps: WebhookSinkDeps 
   return {
     name: cfg.name,
     type: 'webhook',
+    sendsPods: cfg.payload === 'pod',
     send: (n) => deliver(n),
     sendGroup: (ns) => deliver(ns),
     close: () => life.close(),
