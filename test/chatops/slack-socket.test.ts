@@ -269,6 +269,24 @@ describe('Slack Socket Mode adapter: starting and stopping', () => {
     }
   });
 
+  it('a reconnect Slack refuses (app token revoked) is logged, not an unhandled rejection', async () => {
+    const fake = await FakeSlack.start({ channels });
+    const logged = testLogger();
+    const adapter = new SlackSocketAdapter({ botToken: fake.token, appToken: fake.appToken, apiUrl: fake.apiUrl, slashCommand: '/kube', log: logged.log, clientPingTimeoutMs: 100 });
+    try {
+      await adapter.start(new StubHandler(), new AbortController().signal);
+      fake.failNext({ kind: 'error', error: 'invalid_auth', method: 'apps.connections.open' });
+      await fake.disconnectSockets('refresh_requested');
+      const e = await logged.waitFor(/could not reconnect/);
+      assert.equal(e.level, 'error');
+      assert.equal(e.obj.err, 'invalid_auth');
+      assert.equal(fake.openSockets, 0);
+    } finally {
+      await adapter.stop();
+      await fake.close();
+    }
+  });
+
   it('an abort while the SDK keeps retrying apps.connections.open ends start() without hanging', async () => {
     const fake = await FakeSlack.start({ channels });
     // a 429 without Retry-After: the SDK waits and asks again, for as long as it takes

@@ -24,10 +24,23 @@ export class StubHandler implements ChatHandler {
   }
 }
 
-export function testLogger(): { log: Logger; entries: LogEntry[] } {
+export function testLogger(): { log: Logger; entries: LogEntry[]; waitFor: (msg: RegExp) => Promise<LogEntry> } {
   const { log: rec, entries } = recordingLog();
-  const log: Logger = { ...rec, child: () => log };
-  return { log, entries };
+  const waiters: { msg: RegExp; resolve: (e: LogEntry) => void }[] = [];
+  const at =
+    (level: 'debug' | 'info' | 'warn' | 'error') =>
+    (obj: object, msg: string): void => {
+      rec[level](obj, msg);
+      const e = entries.at(-1)!;
+      for (const w of waiters.splice(0)) (w.msg.test(e.msg) ? w.resolve(e) : waiters.push(w));
+    };
+  const log: Logger = { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'), child: () => log };
+  /** the first entry (so far or to come) whose message matches */
+  const waitFor = (msg: RegExp): Promise<LogEntry> => {
+    const seen = entries.find((e) => msg.test(e.msg));
+    return seen ? Promise.resolve(seen) : new Promise((resolve) => waiters.push({ msg, resolve }));
+  };
+  return { log, entries, waitFor };
 }
 
 /** Every string logged, flattened, for "the secret is not in it" checks. */

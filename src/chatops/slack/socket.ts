@@ -7,6 +7,7 @@
 // hours and says so with a `disconnect` message) is the SDK's.
 
 import { SocketModeClient } from '@slack/socket-mode';
+import type { AppsConnectionsOpenResponse } from '@slack/web-api';
 import type { Logger } from '../../model/logger.ts';
 import type { ChatAdapter, ChatHandler } from '../types.ts';
 import { apiBase, sdkLogger, SlackCore, slackError } from './core.ts';
@@ -75,6 +76,16 @@ export class SlackSocketAdapter implements ChatAdapter {
     client.on('reconnecting', () => log.info({}, 'slack socket reconnecting'));
     client.on('disconnected', () => log.info({}, 'slack socket disconnected'));
     client.on('slack_event', (e: SlackEnvelope) => this.#onEnvelope(e));
+    // The SDK reconnects by calling this.start() from a timer and drops the
+    // promise: a reconnect Slack refuses (a revoked app token: invalid_auth)
+    // would be an unhandled rejection, which ends the whole process. Wrapping
+    // the instance's start keeps that in the log instead.
+    const sdkStart = client.start.bind(client);
+    client.start = () =>
+      sdkStart().catch((err: unknown): AppsConnectionsOpenResponse => {
+        if (!this.#stopping) log.error({ err: slackError(err) }, 'slack socket could not reconnect; Slack commands stop until kubeherald restarts');
+        return { ok: false, error: slackError(err) };
+      });
     signal.addEventListener('abort', () => void this.stop(), { once: true });
 
     // start() settles when Slack says hello; while the SDK retries apps.connections.open it would wait for ever, so an abort ends the wait
@@ -84,7 +95,7 @@ export class SlackSocketAdapter implements ChatAdapter {
       signal.addEventListener('abort', onAbort, { once: true });
     });
     try {
-      await Promise.race([client.start(), aborted]);
+      await Promise.race([sdkStart(), aborted]);
     } catch (err) {
       await this.stop();
       throw err instanceof Error && err.message.startsWith('slack:') ? err : new Error(`slack: could not open the socket: ${err === undefined ? 'disconnected' : slackError(err)}`);
