@@ -139,7 +139,9 @@ export class ApiServer {
       version: info.version,
       resource: info.resource,
       subresource: info.subresource,
-      namespace: info.namespace,
+      // kube-apiserver authorizes a request for one namespace as being in that
+      // namespace, so a RoleBinding there may grant `get namespaces`
+      namespace: info.resource === 'namespaces' && info.group === '' && info.name ? info.name : info.namespace,
       name: info.name,
     };
     const decision = this.#d.authz.authorize(user, attrs);

@@ -157,6 +157,17 @@ describe('executeCommand on the simulated cluster', () => {
       assert.match(node, /Kubelet Version:/);
     });
 
+    it('describe and get of other kinds: metadata, spec and status', async () => {
+      const ns = await run({ verb: 'describe', kind: 'namespace', name: 'demo' });
+      assert.equal(ns.status, 'ok', JSON.stringify(ns));
+      assert.match(text(ns), /^Name:\s+demo$/m);
+      assert.match(text(ns), /^Status:\n\s+phase: Active$/m);
+      const rs = await run({ verb: 'describe', kind: 'replicaset', name: 'nope' });
+      assert.match(rs.title ?? '', /replicasets\.apps "nope" not found/);
+      const nss = await run({ verb: 'get', kind: 'namespace', name: 'demo', allNamespaces: false });
+      assert.deepEqual(table(nss).rows, [['demo', 'Active', '3m20s']]);
+    });
+
     it('describe by bob shows the object even where events are not his to read', async () => {
       const r = await run({ verb: 'describe', kind: 'node', name: 'sim-node-1' }, 'bob');
       assert.equal(r.status, 'denied'); // nodes are not in view's reach at all

@@ -1,7 +1,8 @@
-// pods/log query parameters as kube-apiserver takes them (tailLines,
-// previous, container, sinceSeconds judged on the cluster's clock), and
-// SelfSubjectReview answering for the impersonated user, one group per
-// Impersonate-Group line.
+// What chat commands need from the simulator, served as kube-apiserver
+// serves it: pods/log query parameters (tailLines, previous, container,
+// sinceSeconds judged on the cluster's clock), SelfSubjectReview answering for
+// the impersonated user with one group per Impersonate-Group line, and a
+// RoleBinding in a namespace granting `get` on that namespace object.
 
 import assert from 'node:assert/strict';
 import { request } from 'node:https';
@@ -117,5 +118,30 @@ describe('SelfSubjectReview', () => {
   it('is refused to a user who may not impersonate', async () => {
     const r = await simRequest(sim, 'POST', path, { body, token: sim.tokens.get('carol'), headers: { 'Impersonate-User': 'alice@corp' } });
     assert.equal(r.status, 403);
+  });
+});
+
+describe('a namespace object is authorized in its own namespace', () => {
+  let sim: Sim;
+  before(async () => {
+    sim = await startSim({ clockSpeed: 0, start: new Date(T0), users: [{ name: 'dana' }] });
+    await simRequest(sim, 'POST', '/api/v1/namespaces', { body: JSON.stringify({ metadata: { name: 'team' } }) });
+    await simRequest(sim, 'POST', '/apis/rbac.authorization.k8s.io/v1/namespaces/team/rolebindings', {
+      body: JSON.stringify({
+        metadata: { name: 'dana-view' },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'view' },
+        subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'dana' }],
+      }),
+    });
+  });
+  after(() => sim.close());
+
+  it('view bound in team reads namespaces/team, not other namespaces nor the list', async () => {
+    const token = sim.tokens.get('dana');
+    assert.equal((await simRequest(sim, 'GET', '/api/v1/namespaces/team', { token })).status, 200);
+    const other = await simRequest(sim, 'GET', '/api/v1/namespaces/default', { token });
+    assert.equal(other.status, 403);
+    assert.equal(other.body.message, 'namespaces "default" is forbidden: User "dana" cannot get resource "namespaces" in API group "" in the namespace "default"');
+    assert.equal((await simRequest(sim, 'GET', '/api/v1/namespaces', { token })).status, 403);
   });
 });
