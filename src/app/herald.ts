@@ -132,7 +132,7 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
   let wholePods = routing.sinks().some((s) => s.sendsPods);
   routing.onChange(() => (wholePods = routing.sinks().some((s) => s.sendsPods)));
   const sinks = routing.sinkMap();
-  const outbox = new Outbox({ store, sinks, policies, log });
+  const outbox = new Outbox({ store, sinks, policies, log, onDecision: metrics ? (d) => metrics.decided(d) : undefined });
 
   const attemptWaiters: (() => void)[] = [];
   const deliverer = new Deliverer({

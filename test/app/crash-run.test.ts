@@ -97,7 +97,6 @@ describe('kubeherald run under SIGKILL', () => {
         'sinks:',
         `  - {name: hook, type: webhook, urls: ["${receiver.url('/hook')}"], sign: false}`,
         // one request per notification, so what arrived can be counted against what should have
-        'delivery: {groupBy: [], floodWindowSeconds: 0, repeatIntervalSeconds: 0}',
         'state: {path: state.db}',
       ].join('\n'),
     );

@@ -25,7 +25,6 @@ describe('herald routing', () => {
       [
         'cluster: {name: routed}',
         // each notification on its own, and no state left behind
-        'delivery: {groupBy: [], floodWindowSeconds: 0}',
         "state: {path: ':memory:'}",
         'sinks:',
         `  - {name: deploys, type: jsonl, path: ${deploys}}`,

@@ -16,7 +16,7 @@ test('metrics: notifications, deliveries, outbox and state database size', async
   const kc = new k8s.KubeConfig();
   kc.loadFromString(sim.kubeconfig);
   const config = parseConfigText(
-    ['sinks: [{name: out, type: console, color: never}]', 'state: {path: ":memory:"}', 'delivery: {groupBy: [], floodWindowSeconds: 0}', 'metrics: {listen: "127.0.0.1:0"}'].join('\n'),
+    ['sinks: [{name: out, type: console, color: never}]', 'state: {path: ":memory:"}', 'metrics: {listen: "127.0.0.1:0"}'].join('\n'),
     'm.yaml',
   );
   const herald = await startHerald({ config, kc, log: createLogger('test', 'silent'), clock: simClock(sim), stdout: new Writable({ write: (_c, _e, cb) => cb() }) });

@@ -83,9 +83,6 @@ cluster: { name: sim }
 metrics: { listen: "127.0.0.1:0" }
 state: { path: ${JSON.stringify(state)} }
 delivery:
-  groupBy: []
-  floodWindowSeconds: 0
-  repeatIntervalSeconds: 0
   backoff: { baseSeconds: 0.05, factor: 2, maxSeconds: 0.5 }
 plugins:
   callTimeoutSeconds: 5
@@ -222,7 +219,6 @@ describe('sink plugins as OS processes behind the router', () => {
     const yaml = `
 cluster: { name: sim }
 state: { path: ${JSON.stringify(join(dir, 'registry.db'))} }
-delivery: { groupBy: [], floodWindowSeconds: 0, repeatIntervalSeconds: 0 }
 plugins:
   healthCheck: { intervalSeconds: 1 }
   registry: { listen: "127.0.0.1:0", ttlSeconds: 5, heartbeatIntervalSeconds: 1 }

@@ -44,7 +44,6 @@ describe('restart with the cluster moving on while kubeherald is down', () => {
         'cluster: {name: sim}',
         'sinks:',
         '  - {name: file, type: jsonl, path: $DIR/out.jsonl}',
-        'delivery: {groupBy: [], floodWindowSeconds: 0, repeatIntervalSeconds: 0}',
         'state: {path: $STATE}',
         // a recovered crash loop resolves after 30 s up rather than 5 minutes
         'detectors: {crashLoopBackOff: {stableSeconds: 30}}',
