@@ -338,3 +338,40 @@ describe('executeCommand on the simulated cluster', () => {
     });
   });
 });
+
+describe('executeCommand error replies (a stub API)', () => {
+  const status = (code: number, reason: string, message: string) =>
+    new k8s.ApiException(code, `HTTP-Code: ${code}`, JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', code, reason, message }), { authorization: 'Bearer secret-token' });
+  const failing = (err: unknown): KubeClients =>
+    ({
+      identity: ALICE,
+      call: () => ({}),
+      core: new Proxy({}, { get: () => () => Promise.reject(err) }),
+      apps: new Proxy({}, { get: () => () => Promise.reject(err) }),
+    }) as unknown as KubeClients;
+  const exec = (cmd: ParsedCommand, err: unknown) => executeCommand(cmd, { clients: failing(err), identity: ALICE, namespace: 'demo' });
+
+  it('maps each Kubernetes status to a one-line reply with its message, never headers or stacks', async () => {
+    const scale: ParsedCommand = { verb: 'scale', kind: 'deployment', name: 'web', replicas: 3 };
+    assert.deepEqual(await exec(scale, status(409, 'Conflict', 'Operation cannot be fulfilled on deployments.apps "web": the object has been modified')), {
+      status: 'error',
+      title: 'Error from server (Conflict): Operation cannot be fulfilled on deployments.apps "web": the object has been modified',
+      blocks: [],
+    });
+    assert.equal((await exec(scale, status(422, 'Invalid', 'Scale.autoscaling "web" is invalid: spec.replicas: Invalid value: -1'))).title, 'Error from server (Invalid): Scale.autoscaling "web" is invalid: spec.replicas: Invalid value: -1');
+    assert.equal((await exec(scale, status(403, 'Forbidden', 'deployments.apps "web" is forbidden'))).status, 'denied');
+    const five = await exec(scale, new k8s.ApiException(503, 'HTTP-Code: 503 Headers: {"authorization":"Bearer secret-token"}', 'upstream gone', {}));
+    assert.deepEqual(five, { status: 'error', title: 'Error from server: the Kubernetes API answered HTTP 503', blocks: [] });
+    const refused = await exec(scale, Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNREFUSED' } }));
+    assert.deepEqual(refused, { status: 'error', title: 'Error: could not reach the Kubernetes API (ECONNREFUSED)', blocks: [] });
+    for (const r of [five, refused]) assert.doesNotMatch(JSON.stringify(r), /secret-token|at .*\.ts:\d+/);
+  });
+
+  it('a kind the server does not serve reads as kubectl says it', async () => {
+    const unserved = status(404, 'NotFound', 'the server could not find the requested resource');
+    assert.deepEqual(await exec({ verb: 'get', kind: 'statefulset', allNamespaces: false }, unserved), { status: 'error', title: 'the server doesn\'t have a resource type "statefulsets"', blocks: [] });
+    assert.deepEqual(await exec({ verb: 'get', kind: 'daemonset', name: 'x', allNamespaces: false }, unserved), { status: 'error', title: 'the server doesn\'t have a resource type "daemonsets"', blocks: [] });
+    const missing = await exec({ verb: 'get', kind: 'statefulset', name: 'db', allNamespaces: false }, status(404, 'NotFound', 'statefulsets.apps "db" not found'));
+    assert.equal(missing.title, 'Error from server (NotFound): statefulsets.apps "db" not found');
+  });
+});

@@ -106,10 +106,13 @@ const READ: { [K in KindName]: Reader<K> } = {
 
 const now = (x: ExecContext): Date => (x.now ? x.now() : new Date());
 
-/** A list the server does not serve at all (404 on the collection) reads as kubectl says it. */
-async function listKind<K extends KindName>(x: ExecContext, kind: K, scope: Scope): Promise<KindObjects[K][]> {
+/**
+ * A kind the server does not serve at all (a 404 that is not "x not found":
+ * no such API) reads as kubectl says it.
+ */
+async function unlessUnserved<T>(kind: KindName, x: ExecContext, call: () => Promise<T>): Promise<T> {
   try {
-    return (await LIST[kind](x, scope)).items;
+    return await call();
   } catch (err) {
     const f = describeApiError(err, x.signal);
     if (f.status === 404 && !/ not found$/.test(f.message)) {
@@ -117,6 +120,14 @@ async function listKind<K extends KindName>(x: ExecContext, kind: K, scope: Scop
     }
     throw err;
   }
+}
+
+async function listKind<K extends KindName>(x: ExecContext, kind: K, scope: Scope): Promise<KindObjects[K][]> {
+  return (await unlessUnserved(kind, x, () => LIST[kind](x, scope))).items;
+}
+
+function readKind<K extends KindName>(x: ExecContext, kind: K, name: string): Promise<KindObjects[K]> {
+  return unlessUnserved(kind, x, () => READ[kind](x, name, x.namespace));
 }
 
 function emptyMessage(kind: KindName, namespace: string | undefined): string {
@@ -144,7 +155,7 @@ export async function execPods(cmd: Extract<ParsedCommand, { verb: 'pods' }>, x:
 export async function execGet(cmd: Extract<ParsedCommand, { verb: 'get' }>, x: ExecContext): Promise<ChatReply> {
   const info = kindInfo(cmd.kind);
   if (cmd.name) {
-    const obj = await READ[cmd.kind](x, cmd.name, x.namespace);
+    const obj = await readKind(x, cmd.kind, cmd.name);
     if (cmd.kind === 'event') return listReply('event', [obj as KindObjects['event']], x, false);
     return listReply(cmd.kind, [obj], x, false);
   }
@@ -198,7 +209,7 @@ async function eventsFor(x: ExecContext, kind: KindName, name: string, namespace
 export async function execDescribe(cmd: Extract<ParsedCommand, { verb: 'describe' }>, x: ExecContext): Promise<ChatReply> {
   const info = kindInfo(cmd.kind);
   const namespace = info.namespaced ? x.namespace : undefined;
-  const obj = await READ[cmd.kind](x, cmd.name, x.namespace);
+  const obj = await readKind(x, cmd.kind, cmd.name);
   const meta = (obj as { metadata?: k8s.V1ObjectMeta }).metadata;
   const ev = cmd.kind === 'event' ? { events: [] } : await eventsFor(x, cmd.kind, cmd.name, namespace, meta?.uid);
   const t = now(x);
