@@ -230,11 +230,15 @@ export async function execDescribe(cmd: Extract<ParsedCommand, { verb: 'describe
   return textReply(text, { fileName: `${cmd.name}.${cmd.kind}.txt`, keep: 'head', noun: 'lines', title: `${info.title} ${namespace ? `${namespace}/` : ''}${cmd.name}` });
 }
 
+/** The most of one log a command reads: a chat is no place for more, and kubeherald's memory is not either. */
+export const MAX_LOG_BYTES = 4 * 1024 * 1024;
+
 export async function execLogs(cmd: Extract<ParsedCommand, { verb: 'logs' }>, x: ExecContext): Promise<ChatReply> {
   const text = await x.clients.core.readNamespacedPodLog(
     {
       name: cmd.pod,
       namespace: x.namespace,
+      limitBytes: MAX_LOG_BYTES,
       ...(cmd.container ? { container: cmd.container } : {}),
       ...(cmd.tail !== undefined ? { tailLines: cmd.tail } : {}),
       ...(cmd.previous ? { previous: true } : {}),
@@ -245,6 +249,8 @@ export async function execLogs(cmd: Extract<ParsedCommand, { verb: 'logs' }>, x:
   const which = `${cmd.previous ? 'previous ' : ''}log of ${x.namespace}/${cmd.pod}${cmd.container ? ` (${cmd.container})` : ''}`;
   if (!text) return { status: 'ok', title: which, blocks: [{ kind: 'text', text: `The ${which} is empty.` }] };
   const reply = textReply(text, { fileName: `${cmd.pod}.log`, keep: 'tail', noun: 'lines', title: which });
+  // the server stops at limitBytes from the start: say so, and how to see the end
+  if (Buffer.byteLength(text) >= MAX_LOG_BYTES) reply.notes = [...(reply.notes ?? []), 'the log is longer than 4 MiB: this is its first 4 MiB; use --tail or --since for the latest lines'];
   return reply;
 }
 
