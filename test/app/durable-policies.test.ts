@@ -40,6 +40,32 @@ describe('routingPolicies', () => {
     assert.equal(crs.forSink('ClusterSink/ops-chat').repeatIntervalMs, 3_600_000);
   });
 
+  test('a config-file sink, a Sink custom resource and a plugin sink of one platform get the same defaults, record or chat', () => {
+    const file = parseConfigText(
+      `
+sinks:
+  - { name: es, type: elasticsearch, nodes: ["https://es:9200"] }
+  - { name: es-plugin, type: plugin, plugin: elasticsearch }
+  - { name: chat, type: slack, tokenFrom: { env: T }, channel: C1 }
+  - { name: chat-plugin, type: plugin, plugin: slack }
+`,
+      'k.yaml',
+    );
+    const specs: Record<string, unknown> = {
+      'ClusterSink/es': { type: 'elasticsearch', target: { url: 'https://es:9200' } },
+      'ClusterSink/es-plugin': { type: 'plugin', plugin: 'elasticsearch' },
+      'ClusterSink/chat': { type: 'slack', target: { channel: 'C1' }, credentials: { token: { secretKeyRef: { name: 's', key: 't' } } } },
+      'ClusterSink/chat-plugin': { type: 'plugin', plugin: 'slack' },
+    };
+    const all = routingPolicies({ config: () => file, resolved: (id) => (specs[id] ? { spec: sinkSpecSchema.parse(specs[id]) } : undefined), typeOf: () => undefined });
+    for (const platform of ['es', 'chat']) {
+      const ids = [`config/${platform}`, `config/${platform}-plugin`, `ClusterSink/${platform}`, `ClusterSink/${platform}-plugin`];
+      for (const id of ids) assert.deepEqual(all.forSink(id), all.forSink(ids[0]), id);
+    }
+    assert.deepEqual([all.forSink('config/es').records, all.forSink('config/es').groupBy, all.forSink('config/es').floodWindowMs], [true, [], 0]);
+    assert.deepEqual([all.forSink('config/chat').records, all.forSink('config/chat').floodWindowMs], [false, 600_000]);
+  });
+
   test("a sink's own delivery block wins over the global one, key by key", () => {
     assert.equal(policies.forSink('config/ops').repeatIntervalMs, 3_600_000);
     const hook = policies.forSink('config/hook');
