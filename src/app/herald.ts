@@ -26,6 +26,7 @@ import { type Plugins, startPlugins } from './plugins.ts';
 import { RoutingHub } from './routing.ts';
 import { startAuditFeed, type AuditFeed } from './audit-feed.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
+import { type ChatOps, chatPlatformsEnabled, startChatOps } from './chatops.ts';
 
 export interface HeraldOptions {
   config: Config;
@@ -166,6 +167,7 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
 
   let fatal: Error | undefined;
   let audit: AuditFeed | undefined;
+  let chat: ChatOps | undefined;
   let metricsUrl: string | undefined;
   const submit = (ns: Notification[]): void => {
     if (ns.length === 0) return;
@@ -223,10 +225,13 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
       log.info({ url: metricsUrl }, 'metrics listening');
     }
     audit = await startAuditFeed(config.audit, { cluster: config.cluster.name, log, env: opts.env ?? process.env, onNotification: (n) => submit([n]) });
+    // commands from chat, answered as the chat user's own Kubernetes identity; the trail in this state database
+    if (chatPlatformsEnabled(config)) chat = await startChatOps({ config, kc: opts.kc, store, log, env: opts.env, metrics, submit });
     await listener.start();
     started = true;
   } finally {
     if (!started) {
+      await chat?.stop();
       await audit?.close();
       await metrics?.close();
       listener?.stop();
@@ -273,6 +278,7 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
     },
     stop() {
       stopped ??= (async () => {
+        await chat?.stop();
         await audit?.close();
         await metrics?.close();
         l.stop();
