@@ -1,18 +1,20 @@
-// `kubeherald routes list` prints the effective routing table (and the routes
-// left out of it, with the field at fault); `kubeherald routes test` routes a
-// notification — from a file, or made from a live object by the detectors —
-// and says which routes matched, which sinks receive it, and why each other
-// route did not.
+// `kubeherald routes list` prints every route: the effective routing table,
+// and the routes not in effect marked, with the field at fault (and its line
+// in the config file); `kubeherald routes test` routes a notification — from
+// a file, or made from a live object by the detectors — and says which
+// routes matched, which sinks receive it, and why each other route did not.
+// Both warn of a route matching a reason, kind or detector that nothing
+// produces; with --strict such a route is not in effect, as in `run --strict`.
 
 import { readFile } from 'node:fs/promises';
 import { fromJson, type JsonValue, toJson } from '@bufbuild/protobuf';
 import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
-import { type Config, ConfigError, formatIssue, loadConfig } from '../config/index.ts';
+import { type Config, ConfigError, type ConfigReport, configVocabulary, formatIssue, inspectConfig } from '../config/index.ts';
 import { detect, IncidentTracker } from '../detect/index.ts';
 import type { KubeObject } from '../model/kube.ts';
 import { type Notification, NotificationSchema, Severity, State } from '../model/notification.ts';
-import { compileRoutes, configRoutes, configSinks, effectiveRoutes, type KnownSink, type RouteSpec, type RoutingResult, type RoutingTable } from '../rules/index.ts';
+import { compileRoutes, configRoutes, configSinks, effectiveRoutes, type KnownSink, lintRoute, type RouteProblem, type RouteSpec, type RoutingResult, type RoutingTable } from '../rules/index.ts';
 
 export interface RoutesIo {
   stdout: NodeJS.WritableStream;
@@ -20,8 +22,13 @@ export interface RoutesIo {
   env?: NodeJS.ProcessEnv;
 }
 
-/** Routes and sinks from somewhere other than the config file (the Route/Sink custom resources). */
-export type RouteSource = (ctx: { config: Config; kubeconfig?: string; context?: string }) => Promise<{ routes: RouteSpec[]; sinks: KnownSink[] }>;
+/**
+ * Routes and sinks from somewhere other than the config file (the Route/Sink
+ * custom resources): every route the source has, in effect or not, and the
+ * problems it knows of them (a route whose spec is invalid has problems and
+ * no RouteSpec). A route the source gives problems for is shown with those.
+ */
+export type RouteSource = (ctx: { config: Config; kubeconfig?: string; context?: string }) => Promise<{ routes: RouteSpec[]; sinks: KnownSink[]; problems?: RouteProblem[] }>;
 
 export interface RoutesOptions {
   config?: string;
@@ -30,40 +37,84 @@ export interface RoutesOptions {
   sources?: RouteSource[];
   kubeconfig?: string;
   context?: string;
+  /** warnings are problems: such a route is not in effect (as with `run --strict`) */
+  strict?: boolean;
 }
 
 interface Effective {
   config: Config;
+  report: ConfigReport;
   table: RoutingTable;
   /** true when no route is configured and the default applies */
   isDefault: boolean;
   /** config route id → its index in `routes:`, to name problem fields as the file has them */
   configIndex: Map<string, number>;
+  /** every route with a spec, in effect or not, in table order */
+  all: RouteSpec[];
+  /** why routes are not in effect (warnings among them with strict), by route */
+  problems: RouteProblem[];
+  /** routes in effect that match on something nothing produces (none with strict) */
+  warnings: RouteProblem[];
+  /** routes known only by their problems (a custom resource whose spec is invalid) */
+  unparsed: string[];
 }
 
+const byOrder = (a: RouteSpec, b: RouteSpec): number => a.order - b.order || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
 async function effectiveTable(opts: RoutesOptions, io: RoutesIo): Promise<Effective> {
-  const config = await loadConfig({ file: opts.config, env: io.env ?? process.env });
+  const report = await inspectConfig({ file: opts.config, env: io.env ?? process.env });
+  const { config } = report;
   const routes = configRoutes(config.routes);
   const sinks = configSinks(config.sinks);
+  const told: RouteProblem[] = [];
   for (const source of opts.sources ?? []) {
     const extra = await source({ config, kubeconfig: opts.kubeconfig, context: opts.context });
     routes.push(...extra.routes);
     sinks.push(...extra.sinks);
+    told.push(...(extra.problems ?? []));
   }
-  const effective = effectiveRoutes(routes, sinks);
+  const vocabulary = configVocabulary(config);
+  const lint = routes.flatMap((r) => lintRoute(r, vocabulary));
+  // with strict, a route that names what nothing produces is left out, as run --strict leaves it out
+  const warned = new Set(opts.strict ? lint.map((w) => w.routeId) : []);
+  // routes left out are still routes: the default (everything to every config sink) is for a config with none at all
+  const table = compileRoutes(routes.length ? routes.filter((r) => !warned.has(r.id)) : effectiveRoutes([], sinks), sinks);
+  // what a source says of its own routes (a Sink that exists but is not Ready) over what this compile found
+  const toldIds = new Set(told.map((p) => p.routeId));
+  const ids = new Set(routes.map((r) => r.id));
+  const all = routes.length === 0 ? [...table.routes] : [...routes].sort(byOrder);
+  const unparsed = [...new Set(told.map((p) => p.routeId).filter((id) => !ids.has(id)))];
+  // in the order the routes are listed, each route's own in the order found
+  const rank = new Map([...all.map((r) => r.id), ...unparsed].map((id, i) => [id, i]));
+  const inOrder = (ps: RouteProblem[]): RouteProblem[] => ps.map((p, i) => ({ p, i })).sort((a, b) => (rank.get(a.p.routeId) ?? Infinity) - (rank.get(b.p.routeId) ?? Infinity) || a.i - b.i).map(({ p }) => p);
+  const problems = inOrder([...table.problems.filter((p) => !toldIds.has(p.routeId)), ...told, ...(opts.strict ? lint : [])]);
   return {
     config,
-    table: compileRoutes(effective, sinks),
+    report,
+    table,
     isDefault: routes.length === 0,
     configIndex: new Map(routes.filter((r) => r.source === 'config').map((r) => [r.id, r.order])),
+    all,
+    problems,
+    warnings: opts.strict ? [] : inOrder(lint),
+    unparsed,
   };
 }
 
-/** A problem's field as the reader finds it: `routes[2].match.cel` in the config file, `spec.match.cel` in a resource. */
+/** "match.reasons[0]" → ["match", "reasons", 0]; bracketed keys are JSON strings (label keys). */
+function pathOf(field: string): (string | number)[] {
+  const out: (string | number)[] = [];
+  for (const m of field.matchAll(/([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]|\[("(?:[^"\\]|\\.)*")\]/g)) out.push(m[1] ?? (m[2] !== undefined ? Number(m[2]) : (JSON.parse(m[3]) as string)));
+  return out;
+}
+
+/** A problem's field as the reader finds it: `kubeherald.yaml:12: routes[2].match.cel` in the config file, `spec.match.cel` in a resource. */
 function problemField(e: Effective, routeId: string, field: string): string {
   const i = e.configIndex.get(routeId);
   if (i === undefined) return field;
-  return field ? `routes[${i}]${field.startsWith('[') ? '' : '.'}${field}` : `routes[${i}]`;
+  const key = field ? `routes[${i}]${field.startsWith('[') ? '' : '.'}${field}` : `routes[${i}]`;
+  const line = e.report.lineOf(['routes', i, ...pathOf(field)]);
+  return line === undefined || e.report.file === undefined ? key : `${e.report.file}:${line}: ${key}`;
 }
 
 /** Text columns, padded to the widest cell; the last column is not padded. */
@@ -121,14 +172,24 @@ export function describeGroup(r: RouteSpec): string {
 }
 
 function printProblems(e: Effective, io: RoutesIo): void {
-  const { problems } = e.table;
-  if (!problems.length) return;
-  const ids = new Set(problems.map((p) => p.routeId));
-  io.stdout.write(`\n${ids.size} route${ids.size === 1 ? '' : 's'} left out of the table (every other route works):\n`);
-  for (const p of problems) io.stdout.write(`  ${p.routeId}  ${problemField(e, p.routeId, p.field)}: ${p.reason}: ${p.message}\n`);
+  const line = (p: RouteProblem): string => `  ${p.routeId}  ${problemField(e, p.routeId, p.field)}: ${p.reason}: ${p.message}\n`;
+  if (e.problems.length) {
+    const ids = new Set(e.problems.map((p) => p.routeId));
+    io.stdout.write(`\n${ids.size} route${ids.size === 1 ? '' : 's'} not in effect (every other route works):\n`);
+    for (const p of e.problems) io.stdout.write(line(p));
+  }
+  if (e.warnings.length) {
+    io.stdout.write(`\n${e.warnings.length} warning${e.warnings.length === 1 ? '' : 's'} (the route is in effect, but nothing kubeherald knows of gives this; an error with --strict):\n`);
+    for (const w of e.warnings) io.stdout.write(line(w));
+  }
 }
 
-/** `routes list`: 0 when every route is in the table, 1 when some are left out, 2 when the config is invalid. */
+/**
+ * `routes list`: every route, those not in effect numbered `-` with THEN
+ * `off` and why below; 0 when every route is in effect, 1 when some are not
+ * (with --strict, also when one matches on what nothing produces), 2 when
+ * the config is invalid.
+ */
 export async function routesList(opts: RoutesOptions, io: RoutesIo): Promise<number> {
   let e: Effective;
   try {
@@ -137,24 +198,30 @@ export async function routesList(opts: RoutesOptions, io: RoutesIo): Promise<num
     return failed(err, io);
   }
   const { table } = e;
+  const position = new Map(table.routes.map((r, i) => [r.id, i + 1]));
   if (opts.output === 'json') {
-    io.stdout.write(JSON.stringify({ default: e.isDefault, routes: table.routes, problems: table.problems }, null, 2) + '\n');
-    return table.problems.length ? 1 : 0;
+    const routes = [...e.all.map((r) => ({ ...r, inEffect: position.has(r.id) })), ...e.unparsed.map((id) => ({ id, inEffect: false }))];
+    io.stdout.write(JSON.stringify({ default: e.isDefault, routes, problems: e.problems, warnings: e.warnings }, null, 2) + '\n');
+    return e.problems.length ? 1 : 0;
   }
   if (e.isDefault) io.stdout.write('No routes configured: every notification goes to every config sink.\n\n');
-  if (table.routes.length === 0) io.stdout.write('The table is empty: no notification goes anywhere.\n');
-  else {
+  if (table.routes.length === 0) io.stdout.write('No route is in effect: no notification goes anywhere.\n');
+  if (e.all.length || e.unparsed.length) {
     const sinksOf = (r: RouteSpec): string => (r.drop ? '(drop)' : r.sinks.map((s) => (s.kind === 'ClusterSink' ? `ClusterSink/${s.name}` : s.namespace && r.source !== 'Route' ? `${s.namespace}/${s.name}` : s.name)).join(', '));
     // the GROUP column only when some route groups its own way: most tables have none
-    const grouped = table.routes.some((r) => r.group);
+    const grouped = e.all.some((r) => r.group);
     const rows = [
       ['#', 'ROUTE', 'THEN', 'SINKS', ...(grouped ? ['GROUP'] : []), 'MATCH'],
-      ...table.routes.map((r, i) => [String(i + 1), r.id, r.drop ? 'drop' : r.continue ? 'continue' : 'stop', sinksOf(r), ...(grouped ? [describeGroup(r) || '-'] : []), describeMatch(r)]),
+      ...e.all.map((r) => {
+        const n = position.get(r.id);
+        return [n ? String(n) : '-', r.id, !n ? 'off' : r.drop ? 'drop' : r.continue ? 'continue' : 'stop', sinksOf(r), ...(grouped ? [describeGroup(r) || '-'] : []), describeMatch(r)];
+      }),
+      ...e.unparsed.map((id) => ['-', id, 'off', '-', ...(grouped ? ['-'] : []), '(invalid spec)']),
     ];
     io.stdout.write(columns(rows));
   }
   printProblems(e, io);
-  return table.problems.length ? 1 : 0;
+  return e.problems.length ? 1 : 0;
 }
 
 function failed(err: unknown, io: RoutesIo): number {
@@ -283,15 +350,24 @@ export function describeNotification(n: Notification): string {
   return bits.filter(Boolean).join(' ');
 }
 
-function explainText(n: Notification, r: RoutingResult, io: RoutesIo): void {
+/** Each route's decision, in the order of every route; a route not in effect says why, where it would be. */
+function explainText(e: Effective, n: Notification, r: RoutingResult, io: RoutesIo): void {
   io.stdout.write(`notification: ${describeNotification(n)}\n`);
   io.stdout.write(`sinks: ${r.dropped ? '(none: dropped)' : r.sinks.length ? r.sinks.join(', ') : '(none: no route matched)'}\n`);
-  if (!r.decisions.length) return;
-  const rows = [['ROUTE', 'RESULT', 'SINKS', 'WHY'], ...r.decisions.map((d) => [d.routeId, d.matched ? 'matched' : d.why.startsWith('not evaluated') ? 'skipped' : 'no match', d.sinks.join(', ') || (d.matched ? '(drop)' : '-'), d.why])];
-  io.stdout.write(columns(rows).replace(/^(?=.)/gm, '  '));
+  const decided = new Map(r.decisions.map((d) => [d.routeId, d]));
+  const off = (id: string): string[] => {
+    const p = e.problems.find((x) => x.routeId === id);
+    return [id, 'off', '-', `not in effect: ${p ? `${p.reason}: ${p.message}` : 'left out'}`];
+  };
+  const lines = [...e.all.map((route) => route.id), ...e.unparsed].map((id) => {
+    const d = decided.get(id);
+    return d ? [d.routeId, d.matched ? 'matched' : d.why.startsWith('not evaluated') ? 'skipped' : 'no match', d.sinks.join(', ') || (d.matched ? '(drop)' : '-'), d.why] : off(id);
+  });
+  if (!lines.length) return;
+  io.stdout.write(columns([['ROUTE', 'RESULT', 'SINKS', 'WHY'], ...lines]).replace(/^(?=.)/gm, '  '));
 }
 
-/** `routes test`: 0 when it could route, 2 on bad input (config, file, object). */
+/** `routes test`: 0 when it could route (with --strict: and every route is in effect), 1 when not, 2 on bad input (config, file, object). */
 export async function routesTest(opts: RoutesOptions & { file?: string; fromEvent?: string; apiVersion?: string }, io: RoutesIo): Promise<number> {
   if (!opts.file === !opts.fromEvent) {
     io.stderr.write('kubeherald routes test: give a notification FILE or --from-event KIND/NAMESPACE/NAME (one of them)\n');
@@ -314,17 +390,17 @@ export async function routesTest(opts: RoutesOptions & { file?: string; fromEven
   }
   if (opts.output === 'json') {
     const out = items.map(({ n, note }) => ({ notification: toJson(NotificationSchema, n), ...(note ? { note } : {}), ...e.table.explain(n) }));
-    io.stdout.write(JSON.stringify({ default: e.isDefault, results: out, problems: e.table.problems }, null, 2) + '\n');
-    return 0;
+    io.stdout.write(JSON.stringify({ default: e.isDefault, results: out, problems: e.problems, warnings: e.warnings }, null, 2) + '\n');
+    return opts.strict && e.problems.length ? 1 : 0;
   }
   if (e.isDefault) io.stdout.write('No routes configured: every notification goes to every config sink.\n\n');
   items.forEach(({ n, note }, i) => {
     if (i) io.stdout.write('\n');
     if (note) io.stdout.write(`note: ${note}\n`);
-    explainText(n, e.table.explain(n), io);
+    explainText(e, n, e.table.explain(n), io);
   });
   printProblems(e, io);
-  return 0;
+  return opts.strict && e.problems.length ? 1 : 0;
 }
 
 export function registerRoutes(program: Command, sources: RouteSource[] = []): void {
@@ -332,10 +408,11 @@ export function registerRoutes(program: Command, sources: RouteSource[] = []): v
   const io = (): RoutesIo => ({ stdout: process.stdout, stderr: process.stderr, env: process.env });
   routes
     .command('list')
-    .description('print the effective routing table and any route left out of it (exit status 1 if any)')
+    .description('print every route: the effective routing table, and the routes not in effect marked, with why (exit status 1 if any)')
     .option('-c, --config <file>', 'config file (YAML); default $KUBEHERALD_CONFIG')
     .option('-o, --output <format>', 'text or json', 'text')
-    .action(async (flags: { config?: string; output: 'text' | 'json' }) => {
+    .option('--strict', 'a route matching a reason, kind or detector that nothing produces is not in effect (as with run --strict)')
+    .action(async (flags: { config?: string; output: 'text' | 'json'; strict?: boolean }) => {
       process.exitCode = await routesList({ ...flags, sources }, io());
     });
   routes
@@ -348,7 +425,8 @@ export function registerRoutes(program: Command, sources: RouteSource[] = []): v
     .option('--kubeconfig <file>', 'kubeconfig for --from-event (default: the config file\'s cluster, $KUBECONFIG, ~/.kube/config)')
     .option('--context <name>', 'kubeconfig context for --from-event')
     .option('-o, --output <format>', 'text or json', 'text')
-    .action(async (file: string | undefined, flags: { config?: string; fromEvent?: string; apiVersion?: string; kubeconfig?: string; context?: string; output: 'text' | 'json' }) => {
+    .option('--strict', 'a route matching a reason, kind or detector that nothing produces is not in effect (as with run --strict); exit status 1 if any route is not')
+    .action(async (file: string | undefined, flags: { config?: string; fromEvent?: string; apiVersion?: string; kubeconfig?: string; context?: string; output: 'text' | 'json'; strict?: boolean }) => {
       process.exitCode = await routesTest({ ...flags, file, sources }, io());
     });
 }

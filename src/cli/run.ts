@@ -3,7 +3,7 @@
 
 import type { Command } from 'commander';
 import { createLogger } from '../app/log.ts';
-import { loadConfig, type ConfigFlags } from '../config/index.ts';
+import { type ConfigFlags, type ConfigIssue, formatIssue, loadConfig } from '../config/index.ts';
 import { applyWebhookOverrides } from '../sinks/webhook/config.ts';
 
 export interface CommonFlags {
@@ -46,11 +46,17 @@ export function configFlags(f: CommonFlags): Partial<ConfigFlags> {
 }
 
 export function registerRun(program: Command): void {
-  withConfigFlags(program.command('run').description('watch a cluster and send notifications to the configured sinks')).action(async (flags: CommonFlags) => {
-    const loaded = await loadConfig({ file: flags.config, env: process.env, flags: configFlags(flags) });
+  const run = withConfigFlags(program.command('run').description('watch a cluster and send notifications to the configured sinks')).option(
+    '--strict',
+    'refuse to start on a config warning (a route matching a reason, kind or detector that nothing produces); leave such Route custom resources out',
+  );
+  run.action(async (flags: CommonFlags & { strict?: boolean }) => {
+    const warnings: ConfigIssue[] = [];
+    const loaded = await loadConfig({ file: flags.config, env: process.env, flags: configFlags(flags), strict: flags.strict, onWarning: (w) => void warnings.push(w) });
     // the webhook URL/secret flags and variables; the secret travels in env, never in the config
     const { config, env } = applyWebhookOverrides(loaded, process.env, { url: flags.url, secret: flags.secret });
     const log = createLogger('kubeherald', config.log.level, config.log.format);
+    for (const w of warnings) log.warn({ file: w.file, ...(w.line !== undefined ? { line: w.line } : {}), path: w.path }, `config: ${formatIssue(w)}`);
     // loaded here, not at the top: every other command (a plugin process above all) starts faster without the Kubernetes client
     const [{ startHerald }, { loadKubeConfig }] = await Promise.all([import('../app/herald.ts'), import('../cluster/connect.ts')]);
     const kc = loadKubeConfig({ kubeconfig: config.cluster.kubeconfig || undefined, context: config.cluster.context || undefined, inCluster: config.cluster.inCluster });

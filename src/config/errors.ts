@@ -12,6 +12,8 @@ export interface ConfigIssue {
   path: string;
   line?: number;
   message: string;
+  /** a warning is reported and the config used all the same (unless --strict makes it an error); default error */
+  severity?: 'error' | 'warning';
 }
 
 export class ConfigError extends Error {
@@ -24,10 +26,11 @@ export class ConfigError extends Error {
   }
 }
 
-/** `FILE:LINE: path.to.key: message` (line and path when known). */
+/** `FILE:LINE: path.to.key: message` (line and path when known; `warning: ` before the message of a warning). */
 export function formatIssue(i: ConfigIssue): string {
   const where = i.line === undefined ? i.file : `${i.file}:${i.line}`;
-  return i.path ? `${where}: ${i.path}: ${i.message}` : `${where}: ${i.message}`;
+  const message = i.severity === 'warning' ? `warning: ${i.message}` : i.message;
+  return i.path ? `${where}: ${i.path}: ${message}` : `${where}: ${message}`;
 }
 
 export function formatPath(path: readonly PropertyKey[]): string {

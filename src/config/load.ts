@@ -7,6 +7,7 @@ import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { type Document, LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
+import { checkConfig } from './check.ts';
 import { type ConfigIssue, ConfigError, formatPath, issueMessage } from './errors.ts';
 import { type Config, ConfigSchema } from './schema.ts';
 import { lineOf } from './yaml-lines.ts';
@@ -28,6 +29,21 @@ export interface LoadOptions {
   /** default process.env */
   env?: NodeJS.ProcessEnv;
   flags?: Partial<ConfigFlags>;
+  /** warnings (a route matching a reason nothing gives …) are errors */
+  strict?: boolean;
+  /** each warning, when the config is otherwise valid (default: dropped) */
+  onWarning?: (issue: ConfigIssue) => void;
+}
+
+/** A config as loaded, with what the cross-section checks found (errors and warnings alike). */
+export interface ConfigReport {
+  config: Config;
+  /** the file read, if any */
+  file?: string;
+  /** the checks' findings in file order; empty when there are none */
+  findings: ConfigIssue[];
+  /** the line of a key of the file (undefined without a file, or for a key it does not have) */
+  lineOf(path: readonly (string | number)[]): number | undefined;
 }
 
 type Path = (string | number)[];
@@ -85,17 +101,43 @@ function fileIssues(parsed: Parsed, file: string): ConfigIssue[] {
   return issues.sort((a, b) => (a.line ?? Infinity) - (b.line ?? Infinity));
 }
 
+/** The checks across sections (src/config/check.ts) as issues at their lines. */
+function findingsOf(config: Config, file: string, parsed: Parsed | undefined): ConfigIssue[] {
+  return checkConfig(config)
+    .map((f) => ({
+      file,
+      path: formatPath(f.path),
+      line: parsed?.doc && parsed.lines ? lineOf(parsed.doc, parsed.lines, f.path) : undefined,
+      message: f.message,
+      ...(f.severity === 'warning' ? { severity: 'warning' as const } : {}),
+    }))
+    .sort((a, b) => (a.line ?? Infinity) - (b.line ?? Infinity));
+}
+
+/**
+ * Throws when a finding is an error (every finding is, when strict), with
+ * the warnings among them so every problem is told at once; otherwise
+ * reports the warnings.
+ */
+function settle(findings: ConfigIssue[], opts: Pick<LoadOptions, 'strict' | 'onWarning'>): void {
+  const all: ConfigIssue[] = opts.strict ? findings.map(({ severity: _s, ...f }) => f) : findings;
+  if (all.some((f) => f.severity !== 'warning')) throw new ConfigError(all);
+  for (const w of all) opts.onWarning?.(w);
+}
+
 /**
  * Parses and validates one config file's text: defaults filled in, every
- * problem reported at once as a ConfigError. No environment, flags or path
- * resolution: see loadConfig.
+ * problem reported at once as a ConfigError (warnings too when strict). No
+ * environment, flags or path resolution: see loadConfig.
  */
-export function parseConfigText(text: string, file: string): Config {
+export function parseConfigText(text: string, file: string, opts: Pick<LoadOptions, 'strict' | 'onWarning'> = {}): Config {
   const parsed = readYaml(text, file);
   if (parsed.issues.length > 0) throw new ConfigError(parsed.issues);
   const issues = fileIssues(parsed, file);
   if (issues.length > 0) throw new ConfigError(issues);
-  return ConfigSchema.parse(parsed.raw);
+  const config = ConfigSchema.parse(parsed.raw);
+  settle(findingsOf(config, file, parsed), opts);
+  return config;
 }
 
 /**
@@ -106,12 +148,25 @@ export function parseConfigText(text: string, file: string): Config {
  * a state.path of ":memory:" stays as it is (in-memory state).
  */
 export async function loadConfig(opts: LoadOptions = {}): Promise<Config> {
+  const report = await inspectConfig(opts);
+  settle(report.findings, opts);
+  return report.config;
+}
+
+/**
+ * loadConfig without judging what the cross-section checks found: the
+ * config and every finding with its line, for the commands that show them
+ * in their own way (`routes list` shows a route to a missing sink as not in
+ * effect). A config its schema refuses still throws a ConfigError.
+ */
+export async function inspectConfig(opts: LoadOptions = {}): Promise<ConfigReport> {
   const env = opts.env ?? process.env;
   const file = opts.file ?? (env.KUBEHERALD_CONFIG || undefined);
   const issues: ConfigIssue[] = [];
   let raw: unknown;
+  let parsed: Parsed | undefined;
   if (file !== undefined) {
-    const parsed = readYaml(await readConfigFile(file), file);
+    parsed = readYaml(await readConfigFile(file), file);
     issues.push(...parsed.issues);
     if (parsed.issues.length === 0) issues.push(...fileIssues(parsed, file));
     raw = parsed.raw;
@@ -125,7 +180,14 @@ export async function loadConfig(opts: LoadOptions = {}): Promise<Config> {
   const r = ConfigSchema.safeParse(merged, { reportInput: true });
   // each piece was valid alone; what remains are rules across pieces (e.g. inCluster with a file's kubeconfig)
   if (!r.success) throw new ConfigError(r.error.issues.map((i) => ({ file: sourceOf(i.path, overrides) ?? file ?? 'config', path: formatPath(i.path), message: issueMessage(i) })));
-  return file === undefined ? r.data : resolvePaths(r.data, dirname(file), overrides);
+  const doc = parsed?.doc;
+  const lines = parsed?.lines;
+  return {
+    config: file === undefined ? r.data : resolvePaths(r.data, dirname(file), overrides),
+    ...(file !== undefined ? { file } : {}),
+    findings: findingsOf(r.data, file ?? 'config', parsed),
+    lineOf: (path) => (doc && lines ? lineOf(doc, lines, path) : undefined),
+  };
 }
 
 async function readConfigFile(file: string): Promise<string> {

@@ -12,7 +12,9 @@ import { Reflector, type ReflectorDelta } from '../cluster/reflector.ts';
 import { trimObject } from '../cluster/trim.ts';
 import type { KubeObject } from '../model/kube.ts';
 import type { Logger } from '../model/logger.ts';
-import { compileRoutes, effectiveRoutes } from '../rules/index.ts';
+import { vocabulary } from '../detect/vocabulary.ts';
+import { DEFAULT_DETECTORS } from '../detect/config.ts';
+import { compileRoutes, effectiveRoutes, type RouteVocabulary } from '../rules/index.ts';
 import type { KnownSink, RouteSpec, RoutingTable } from '../rules/types.ts';
 import {
   checkRoute,
@@ -24,6 +26,7 @@ import {
   readyCondition,
   type RouteCheck,
   routeProblems,
+  routeWarnings,
   type SinkCheck,
   sinksText,
   statusUpToDate,
@@ -56,6 +59,21 @@ export interface CrdControllerOptions {
   pageSize?: number;
   now?: () => Date;
   fieldManager?: string;
+  /** the words Routes are checked against (default: the default detectors, no extra resources) */
+  vocabulary?: RouteVocabulary;
+  /** a Route matching a reason, kind or detector that nothing produces is left out (Ready False), not only warned about */
+  strict?: boolean;
+}
+
+/** What the last compile made of one Route or ClusterRoute. */
+export interface RouteReport {
+  id: string;
+  kind: 'Route' | 'ClusterRoute';
+  /** absent when the object's spec is invalid */
+  spec?: RouteSpec;
+  /** why it is not in effect (empty when it is) */
+  problems: readonly Problem[];
+  warnings: readonly Problem[];
 }
 
 /** A valid sink of the custom resources, with its credentials, for the router. */
@@ -72,6 +90,7 @@ export interface ResolvedSink {
 }
 
 const KIND_ORDER: CRKind[] = ['Sink', 'ClusterSink', 'Route', 'ClusterRoute'];
+const DEFAULT_VOCABULARY = vocabulary({ detectors: DEFAULT_DETECTORS });
 
 interface Counter {
   matched: number;
@@ -98,6 +117,7 @@ export class CrdController {
   #pending = new Map<string, Counter>();
   #totals = new Map<string, Counter & { uid: string }>();
   #objects = new Map<string, { kind: CRKind; obj: KubeObject }>();
+  #routeReports: RouteReport[] = [];
   readonly stats = { compiles: 0, statusWrites: 0, statusErrors: 0 };
 
   constructor(opts: CrdControllerOptions) {
@@ -111,6 +131,11 @@ export class CrdController {
   /** The table in force. */
   current(): RoutingTable {
     return this.#table;
+  }
+
+  /** Every Route and ClusterRoute of the last compile, in effect or not, with its problems and warnings. */
+  routes(): readonly RouteReport[] {
+    return this.#routeReports;
   }
 
   /** The valid Sinks and ClusterSinks by id, credentials resolved. */
@@ -262,10 +287,20 @@ export class CrdController {
     const known: KnownSink[] = [...(this.#o.configSinks ?? []), ...sinkChecks.filter((s) => resolved.has(s.id)).map(knownSinkOf)];
 
     const routeChecks = [...list('Route').map((o) => checkRoute('Route', o)), ...list('ClusterRoute').map((o) => checkRoute('ClusterRoute', o))];
-    for (const r of routeChecks) objects.set(r.id, { kind: r.kind, obj: r.obj });
-    const specs = [...(this.#o.configRoutes ?? []), ...routeChecks.flatMap((r) => (r.spec ? [r.spec] : []))];
-    const table = compileRoutes(effectiveRoutes(specs, known), known);
+    const words = this.#o.vocabulary ?? DEFAULT_VOCABULARY;
+    for (const r of routeChecks) {
+      objects.set(r.id, { kind: r.kind, obj: r.obj });
+      const warnings = routeWarnings(r, words);
+      // strict: a route that can never match what it names is left out, as an invalid one is
+      if (this.#o.strict) r.problems.push(...warnings);
+      else r.warnings.push(...warnings);
+    }
+    const specs = [...(this.#o.configRoutes ?? []), ...routeChecks.flatMap((r) => (r.spec && !r.problems.length ? [r.spec] : []))];
+    // a Route left out is still a route: the default (everything to every config sink) is for when there are none at all
+    const none = !this.#o.configRoutes?.length && routeChecks.length === 0;
+    const table = compileRoutes(none ? effectiveRoutes([], known) : specs, known);
     for (const r of routeChecks) r.problems.push(...routeProblems(r, table, sinksById));
+    this.#routeReports = routeChecks.map((r) => ({ id: r.id, kind: r.kind, ...(r.spec ? { spec: r.spec } : {}), problems: r.problems, warnings: r.warnings }));
 
     this.#table = table;
     this.#sinks = resolved;
@@ -293,11 +328,14 @@ export class CrdController {
     const seen = new Set<string>();
     for (const c of [...sinks, ...routes]) {
       seen.add(c.id);
+      const warnings = 'warnings' in c ? c.warnings : [];
       const text = summary(c.problems);
-      if (this.#reported.get(c.id) === text) continue;
-      this.#reported.set(c.id, text);
+      const said = `${text}\n${summary(warnings)}`;
+      if (this.#reported.get(c.id) === said) continue;
+      this.#reported.set(c.id, said);
       // the problems name fields and Secrets, never their values
       if (text) this.#o.log.warn({ object: c.id, problems: c.problems }, `${c.kind} not ready: ${text}`);
+      else if (warnings.length) this.#o.log.warn({ object: c.id, warnings }, `${c.kind} ready, with warnings: ${summary(warnings)}`);
       else this.#o.log.info({ object: c.id }, `${c.kind} ready`);
     }
     for (const id of this.#reported.keys()) if (!seen.has(id)) this.#reported.delete(id);
@@ -312,16 +350,16 @@ export class CrdController {
     }
     for (const r of routes) {
       const ok = r.crSpec?.drop ? 'drops matching notifications' : `routes to ${sinksText(r.crSpec)}`;
-      writes.push(this.#writeReady(r.kind, r.obj, r.problems, ok, sinksText(r.crSpec), now));
+      writes.push(this.#writeReady(r.kind, r.obj, r.problems, ok, sinksText(r.crSpec), now, r.warnings));
     }
     await Promise.all(writes);
   }
 
-  async #writeReady(kind: CRKind, obj: KubeObject, problems: Problem[], okMessage: string, sinks: string | undefined, now: Date): Promise<void> {
+  async #writeReady(kind: CRKind, obj: KubeObject, problems: Problem[], okMessage: string, sinks: string | undefined, now: Date, warnings: Problem[] = []): Promise<void> {
     const generation = obj.metadata.generation ?? 0;
     const desired: DesiredStatus = {
       observedGeneration: generation,
-      conditions: [readyCondition(problems, okMessage, generation, previousReady(obj), now)],
+      conditions: [readyCondition(problems, okMessage, generation, previousReady(obj), now, warnings)],
       ...(sinks !== undefined ? { sinks } : {}),
     };
     // a compile that changes nothing writes nothing (our own writes do not trigger compiles: see #onDelta)

@@ -5,6 +5,7 @@
 // status writes.
 
 import type { KubeObject } from '../model/kube.ts';
+import { lintRoute, type RouteVocabulary } from '../rules/index.ts';
 import type { KnownSink, RouteProblem, RouteSpec, RoutingTable } from '../rules/types.ts';
 import { type Condition, type CRKind, type FieldProblem, type RouteCRSpec, routeSpecSchema, type SinkSpec, sinkSpecSchema, validateSpec } from './schemas.ts';
 
@@ -52,12 +53,14 @@ export interface RouteCheck {
   crSpec?: RouteCRSpec;
   spec?: RouteSpec;
   problems: Problem[];
+  /** what the route matches on that nothing produces (a reason, kind or detector): reported, the route still used */
+  warnings: Problem[];
 }
 
 export function checkRoute(kind: 'Route' | 'ClusterRoute', obj: KubeObject): RouteCheck {
   const id = objectId(kind, obj);
   const r = validateSpec(routeSpecSchema, obj.spec);
-  if (!r.ok) return { id, kind, obj, problems: r.problems.map((p) => ({ ...p, reason: 'InvalidSpec' })) };
+  if (!r.ok) return { id, kind, obj, problems: r.problems.map((p) => ({ ...p, reason: 'InvalidSpec' })), warnings: [] };
   const s = r.value;
   const spec: RouteSpec = {
     id,
@@ -71,7 +74,12 @@ export function checkRoute(kind: 'Route' | 'ClusterRoute', obj: KubeObject): Rou
     ...(s.group ? { group: { ...s.group } } : {}),
   };
   if (kind === 'Route') spec.namespace = obj.metadata.namespace;
-  return { id, kind, obj, crSpec: s, spec, problems: [] };
+  return { id, kind, obj, crSpec: s, spec, problems: [], warnings: [] };
+}
+
+/** What the route matches on that nothing produces, as warnings naming the field ("spec.match.reasons[0]"). */
+export function routeWarnings(route: RouteCheck, vocabulary: RouteVocabulary): Problem[] {
+  return route.spec ? lintRoute(route.spec, vocabulary).map((p) => ({ field: p.field, reason: p.reason, message: p.message })) : [];
 }
 
 /** The sinks as `kubectl get routes` shows them. */
@@ -130,11 +138,15 @@ export function summary(problems: readonly Problem[]): string {
 
 const MAX_MESSAGE = 32_000;
 
-/** The Ready condition, keeping lastTransitionTime while the status stays the same. */
-export function readyCondition(problems: readonly Problem[], okMessage: string, generation: number, previous: Condition | undefined, now: Date): Condition {
+/**
+ * The Ready condition, keeping lastTransitionTime while the status stays the
+ * same. Warnings leave it True, with reason AcceptedWithWarnings and the
+ * warnings after the OK message.
+ */
+export function readyCondition(problems: readonly Problem[], okMessage: string, generation: number, previous: Condition | undefined, now: Date, warnings: readonly Problem[] = []): Condition {
   const status = problems.length ? 'False' : 'True';
-  const reason = problems.length ? problems[0].reason : 'Accepted';
-  let message = problems.length ? summary(problems) : okMessage;
+  const reason = problems.length ? problems[0].reason : warnings.length ? 'AcceptedWithWarnings' : 'Accepted';
+  let message = problems.length ? summary(problems) : warnings.length ? `${okMessage}; warning: ${summary(warnings)}` : okMessage;
   if (message.length > MAX_MESSAGE) message = `${message.slice(0, MAX_MESSAGE - 1)}…`;
   const lastTransitionTime = previous?.status === status && previous.lastTransitionTime ? previous.lastTransitionTime : now.toISOString().replace(/\.\d{3}Z$/, 'Z');
   return { type: 'Ready', status, reason, message, observedGeneration: generation, lastTransitionTime };

@@ -6,5 +6,6 @@
 export { compileRoutes } from './table.ts';
 export { type ConfigRoute, configRoutes, configSinks, defaultRoutes, effectiveRoutes, tableFromConfig } from './config.ts';
 export { sinkId } from './sinks.ts';
+export { lintRoute, lintRouteAt, type RouteVocabulary } from './lint.ts';
 export { CEL_VARIABLES, celBindings, compileCel } from './cel.ts';
 export type * from './types.ts';

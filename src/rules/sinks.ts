@@ -3,6 +3,7 @@
 // namespace-only matching, is the tenancy boundary. ClusterRoutes and config
 // routes may use any sink.
 
+import { didYouMean } from '../config/suggest.ts';
 import type { KnownSink, RouteSpec, SinkRef } from './types.ts';
 
 /** The id a sink has in RoutingResult.sinks: "config/<name>", "Sink/<ns>/<name>" or "ClusterSink/<name>". */
@@ -22,6 +23,11 @@ export function resolveSinkRef(route: RouteSpec, ref: SinkRef, known: ReadonlyMa
     return { reason: 'InvalidSinkRef', message: `kind must be Sink or ClusterSink, got ${JSON.stringify(ref.kind)}` };
   }
   const has = (s: KnownSink): string | undefined => (known.has(sinkId(s)) ? sinkId(s) : undefined);
+  /** the unknown-sink message, with the likeliest sink of those the reference could have meant */
+  const unknown = (message: string, could: (s: KnownSink) => boolean): SinkResolution => {
+    const guess = didYouMean(name, [...known.values()].filter(could).map((s) => s.name));
+    return { reason: 'UnknownSink', message: guess ? `${message}; did you mean ${JSON.stringify(guess)}?` : message };
+  };
 
   if (route.source === 'Route') {
     const own = route.namespace ?? '';
@@ -30,17 +36,17 @@ export function resolveSinkRef(route: RouteSpec, ref: SinkRef, known: ReadonlyMa
       return { reason: 'SinkNotAllowed', message: `a Route may only use Sinks in its own namespace "${own}", not Sink "${ref.namespace}/${name}"` };
     }
     const id = has({ kind: 'Sink', namespace: own, name });
-    return id ? { id } : { reason: 'UnknownSink', message: `no Sink "${name}" in namespace "${own}"` };
+    return id ? { id } : unknown(`no Sink "${name}" in namespace "${own}"`, (s) => s.kind === 'Sink' && s.namespace === own);
   }
 
   if (ref.kind === 'Sink' || ref.namespace !== undefined) {
     if (!ref.namespace) return { reason: 'InvalidSinkRef', message: `a Sink reference from a ${route.source === 'config' ? 'config route' : 'ClusterRoute'} needs a namespace` };
     const id = has({ kind: 'Sink', namespace: ref.namespace, name });
-    return id ? { id } : { reason: 'UnknownSink', message: `no Sink "${name}" in namespace "${ref.namespace}"` };
+    return id ? { id } : unknown(`no Sink "${name}" in namespace "${ref.namespace}"`, (s) => s.kind === 'Sink' && s.namespace === ref.namespace);
   }
   if (ref.kind === 'ClusterSink') {
     const id = has({ kind: 'ClusterSink', name });
-    return id ? { id } : { reason: 'UnknownSink', message: `no ClusterSink "${name}"` };
+    return id ? { id } : unknown(`no ClusterSink "${name}"`, (s) => s.kind === 'ClusterSink');
   }
   // a bare name: each source prefers the sinks defined next to it
   const order: KnownSink['kind'][] = route.source === 'config' ? ['config', 'ClusterSink'] : ['ClusterSink', 'config'];
@@ -48,5 +54,5 @@ export function resolveSinkRef(route: RouteSpec, ref: SinkRef, known: ReadonlyMa
     const id = has({ kind, name });
     if (id) return { id };
   }
-  return { reason: 'UnknownSink', message: `no config sink or ClusterSink named "${name}"` };
+  return unknown(`no config sink or ClusterSink named "${name}"`, (s) => order.includes(s.kind));
 }

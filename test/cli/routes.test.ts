@@ -57,9 +57,10 @@ routes:
 `;
 
 describe('routes list', () => {
-  it('prints the table in order, and the routes left out with their field in the file (exit 1)', async () => {
+  it('prints every route in order, those not in effect marked, and why at their line in the file (exit 1)', async () => {
     const c = io();
-    const code = await routesList({ config: file('k.yaml', CONFIG) }, c.io);
+    const k = file('k.yaml', CONFIG);
+    const code = await routesList({ config: k }, c.io);
     assert.equal(c.stderr(), '');
     assert.equal(
       c.stdout(),
@@ -69,13 +70,64 @@ describe('routes list', () => {
         '2  config/everything-to-es   continue  es       (everything)',
         '3  config/rollouts           stop      deploys  kinds=[Deployment] reasons=[RolloutCompleted]',
         '4  config/changed-by-expert  stop      console  cel: user == "expert@org.com" && kind == "Deployment"',
+        '-  config/typo               off       consol   reasons=[OOMKilled]',
         '',
-        '1 route left out of the table (every other route works):',
-        '  config/typo  routes[4].sinks[0]: UnknownSink: no config sink or ClusterSink named "consol"',
+        '1 route not in effect (every other route works):',
+        `  config/typo  ${k}:22: routes[4].sinks[0]: UnknownSink: no config sink or ClusterSink named "consol"; did you mean "console"?`,
         '',
       ].join('\n'),
     );
     assert.equal(code, 1);
+  });
+
+  it('warns of a reason, kind or detector nothing produces, with the word meant (exit 0); with --strict that route is not in effect (exit 1)', async () => {
+    const k = file('warn.yaml', CONFIG.replace('reasons: [RolloutCompleted]', 'reasons: [RolloutComplete]').replace('consol]', 'console]').replace('kinds: [Deployment]', 'kinds: [Deploymnet]'));
+    const warnings = [
+      `  config/rollouts  ${k}:15: routes[2].match.kinds[0]: UnknownKind: "Deploymnet" is not a kind kubeherald watches or sees Kubernetes events about; did you mean "Deployment"?`,
+      `  config/rollouts  ${k}:15: routes[2].match.reasons[0]: UnknownReason: "RolloutComplete" is not a reason kubeherald's detectors or Kubernetes' own components give; did you mean "RolloutCompleted"?`,
+    ];
+    const c = io();
+    assert.equal(await routesList({ config: k }, c.io), 0);
+    assert.equal(
+      c.stdout(),
+      [
+        '#  ROUTE                     THEN      SINKS    MATCH',
+        '1  config/quiet-sandboxes    drop      (drop)   namespaces=[*-sandbox]',
+        '2  config/everything-to-es   continue  es       (everything)',
+        '3  config/rollouts           stop      deploys  kinds=[Deploymnet] reasons=[RolloutComplete]',
+        '4  config/changed-by-expert  stop      console  cel: user == "expert@org.com" && kind == "Deployment"',
+        '5  config/typo               stop      console  reasons=[OOMKilled]',
+        '',
+        "2 warnings (the route is in effect, but nothing kubeherald knows of gives this; an error with --strict):",
+        ...warnings,
+        '',
+      ].join('\n'),
+    );
+    const strict = io();
+    assert.equal(await routesList({ config: k, strict: true }, strict.io), 1);
+    assert.equal(
+      strict.stdout(),
+      [
+        '#  ROUTE                     THEN      SINKS    MATCH',
+        '1  config/quiet-sandboxes    drop      (drop)   namespaces=[*-sandbox]',
+        '2  config/everything-to-es   continue  es       (everything)',
+        '-  config/rollouts           off       deploys  kinds=[Deploymnet] reasons=[RolloutComplete]',
+        '3  config/changed-by-expert  stop      console  cel: user == "expert@org.com" && kind == "Deployment"',
+        '4  config/typo               stop      console  reasons=[OOMKilled]',
+        '',
+        '1 route not in effect (every other route works):',
+        ...warnings,
+        '',
+      ].join('\n'),
+    );
+    const j = io();
+    assert.equal(await routesList({ config: k, output: 'json' }, j.io), 0);
+    const out = JSON.parse(j.stdout());
+    assert.deepEqual(out.problems, []);
+    assert.deepEqual(
+      out.warnings.map((w: { field: string; reason: string }) => `${w.field} ${w.reason}`),
+      ['match.kinds[0] UnknownKind', 'match.reasons[0] UnknownReason'],
+    );
   });
 
   it('says when the default applies (no routes anywhere), exit 0', async () => {
@@ -86,6 +138,28 @@ describe('routes list', () => {
       ['No routes configured: every notification goes to every config sink.', '', '#  ROUTE           THEN  SINKS  MATCH', '1  config/default  stop  a, b   (everything)', ''].join('\n'),
     );
     assert.equal(code, 0);
+  });
+
+  it('a route of another source whose spec is invalid, or whose problem the source explains, is listed with what the source says', async () => {
+    const crds: RouteSource = async () => ({
+      routes: [{ id: 'Route/shop/deploys', name: 'deploys', namespace: 'shop', source: 'Route', order: 0, match: { reasons: ['RolloutCompleted'] }, sinks: [{ name: 'chat' }] }],
+      sinks: [{ name: 'chat', namespace: 'shop', kind: 'Sink' }],
+      problems: [{ routeId: 'ClusterRoute/broken', field: 'spec.sinks', reason: 'InvalidSpec', message: 'expected a list' }],
+    });
+    const c = io();
+    assert.equal(await routesList({ config: file('src.yaml', 'sinks: [{ name: a, type: console }]\n'), sources: [crds] }, c.io), 1);
+    assert.equal(
+      c.stdout(),
+      [
+        '#  ROUTE                THEN  SINKS  MATCH',
+        '1  Route/shop/deploys   stop  chat   (namespace shop only) reasons=[RolloutCompleted]',
+        '-  ClusterRoute/broken  off   -      (invalid spec)',
+        '',
+        '1 route not in effect (every other route works):',
+        '  ClusterRoute/broken  spec.sinks: InvalidSpec: expected a list',
+        '',
+      ].join('\n'),
+    );
   });
 
   it('merges routes and sinks from other sources (the custom resources)', async () => {
@@ -154,13 +228,13 @@ routes:
       sinks: [],
     });
     const c = io();
-    await routesList({ config: file('g2.yaml', 'sinks: [{ name: a, type: console }]\nroutes: [{ name: r, match: { reasons: [X] }, sinks: [a], group: {} }]\n'), sources: [crds] }, c.io);
+    await routesList({ config: file('g2.yaml', 'sinks: [{ name: a, type: console }]\nroutes: [{ name: r, match: { reasons: [BackOff] }, sinks: [a], group: {} }]\n'), sources: [crds] }, c.io);
     assert.equal(
       c.stdout(),
       [
         '#  ROUTE              THEN      SINKS  GROUP                          MATCH',
         '1  ClusterRoute/each  continue  a      by=[] (ungrouped)              severities=[critical]',
-        '2  config/r           stop      a      (own groups, sinks\' settings)  reasons=[X]',
+        '2  config/r           stop      a      (own groups, sinks\' settings)  reasons=[BackOff]',
         '3  ClusterRoute/slow  stop      a      wait=90s interval=2h           (everything)',
         '',
       ].join('\n'),
@@ -180,18 +254,26 @@ routes:
     const out = JSON.parse(c.stdout());
     assert.equal(out.default, false);
     assert.deepEqual(
-      out.routes.map((r: { id: string }) => r.id),
-      ['config/quiet-sandboxes', 'config/everything-to-es', 'config/rollouts', 'config/changed-by-expert'],
+      out.routes.map((r: { id: string; inEffect: boolean }) => [r.id, r.inEffect]),
+      [
+        ['config/quiet-sandboxes', true],
+        ['config/everything-to-es', true],
+        ['config/rollouts', true],
+        ['config/changed-by-expert', true],
+        ['config/typo', false],
+      ],
     );
-    assert.deepEqual(out.problems, [{ routeId: 'config/typo', field: 'sinks[0]', reason: 'UnknownSink', message: 'no config sink or ClusterSink named "consol"' }]);
+    assert.deepEqual(out.problems, [{ routeId: 'config/typo', field: 'sinks[0]', reason: 'UnknownSink', message: 'no config sink or ClusterSink named "consol"; did you mean "console"?' }]);
+    assert.deepEqual(out.warnings, []);
   });
 });
 
 describe('routes test', () => {
-  it('explains every route for a YAML notification', async () => {
+  it('explains every route for a YAML notification, a route not in effect where it would be', async () => {
     const n = file('n.yaml', ['severity: info', 'state: firing', 'reason: RolloutCompleted', 'involvedObject: { kind: Deployment, namespace: prod, name: web }', 'user: { username: expert@org.com }', ''].join('\n'));
     const c = io();
-    const code = await routesTest({ config: file('k3.yaml', CONFIG), file: n }, c.io);
+    const k3 = file('k3.yaml', CONFIG);
+    const code = await routesTest({ config: k3, file: n }, c.io);
     assert.equal(c.stderr(), '');
     assert.equal(
       c.stdout(),
@@ -203,13 +285,45 @@ describe('routes test', () => {
         '  config/everything-to-es   matched   config/es       matched: empty match (every notification)',
         '  config/rollouts           matched   config/deploys  matched: kinds, reasons',
         '  config/changed-by-expert  skipped   -               not evaluated: config/rollouts matched first (without continue)',
+        '  config/typo               off       -               not in effect: UnknownSink: no config sink or ClusterSink named "consol"; did you mean "console"?',
         '',
-        '1 route left out of the table (every other route works):',
-        '  config/typo  routes[4].sinks[0]: UnknownSink: no config sink or ClusterSink named "consol"',
+        '1 route not in effect (every other route works):',
+        `  config/typo  ${k3}:22: routes[4].sinks[0]: UnknownSink: no config sink or ClusterSink named "consol"; did you mean "console"?`,
         '',
       ].join('\n'),
     );
     assert.equal(code, 0);
+    // --strict: a route not in effect is a failure
+    const strict = io();
+    assert.equal(await routesTest({ config: k3, file: n, strict: true }, strict.io), 1);
+  });
+
+  it('warns of a route matching a reason nothing produces; with --strict it is not in effect and the exit status is 1', async () => {
+    const n = file('n2.yaml', ['severity: info', 'reason: RolloutCompleted', 'involvedObject: { kind: Deployment, namespace: prod, name: web }', ''].join('\n'));
+    const k = file('k-warn.yaml', 'sinks: [{ name: deploys, type: console }]\nroutes:\n  - { name: rollouts, match: { reasons: [RolloutComplete] }, sinks: [deploys] }\n');
+    const why = `"RolloutComplete" is not a reason kubeherald's detectors or Kubernetes' own components give; did you mean "RolloutCompleted"?`;
+    const c = io();
+    assert.equal(await routesTest({ config: k, file: n }, c.io), 0);
+    assert.equal(
+      c.stdout(),
+      [
+        'notification: info RolloutCompleted Deployment prod/web',
+        'sinks: (none: no route matched)',
+        '  ROUTE            RESULT    SINKS  WHY',
+        '  config/rollouts  no match  -      reasons: "RolloutCompleted" not in [RolloutComplete]',
+        '',
+        "1 warning (the route is in effect, but nothing kubeherald knows of gives this; an error with --strict):",
+        `  config/rollouts  ${k}:3: routes[0].match.reasons[0]: UnknownReason: ${why}`,
+        '',
+      ].join('\n'),
+    );
+    const s = io();
+    assert.equal(await routesTest({ config: k, file: n, strict: true }, s.io), 1);
+    assert.ok(s.stdout().includes(`  config/rollouts  off     -      not in effect: UnknownReason: ${why}\n`), s.stdout());
+    assert.ok(s.stdout().startsWith('notification: info RolloutCompleted Deployment prod/web\nsinks: (none: no route matched)\n'), 'a route left out does not bring back the default route');
+    const j = io();
+    await routesTest({ config: k, file: n, output: 'json' }, j.io);
+    assert.deepEqual(JSON.parse(j.stdout()).warnings, [{ routeId: 'config/rollouts', field: 'match.reasons[0]', reason: 'UnknownReason', message: why }]);
   });
 
   it('a dropped notification, and several notifications from JSON lines (what the jsonl sink writes)', async () => {

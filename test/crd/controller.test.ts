@@ -185,7 +185,8 @@ test('valid Sinks and Routes are Ready and route; the namespace boundary holds',
   // credentials are resolved for the router, trimmed, and nowhere else
   const sink = controller.sinks().get('Sink/shop/deploys')!;
   assert.deepEqual(sink.credentials, { token: 'xoxb-real-token' });
-  assert.equal(sink.delivery.rateLimitPerMinute, 60);
+  // unset in the Sink: the pipeline's defaults for its type apply (test/app/durable-policies.test.ts)
+  assert.equal(sink.delivery.rateLimitPerMinute, undefined);
   assert.deepEqual(controller.sinks().get('ClusterSink/es')!.credentials, { apiKey: 'es-key' });
 
   const table = await kubectl.ok(['get', 'routes', '-n', 'shop']);
@@ -237,11 +238,11 @@ test('a missing Secret: Ready=False naming the secretKeyRef, then Ready once the
 });
 
 test('an edit takes effect without a restart, and status follows the new generation', async (ctx) => {
-  const failed = note('RolloutFailed', 'shop');
+  const failed = note('ProgressDeadlineExceeded', 'shop');
   assert.deepEqual(controller.current().match(failed).sinks, ['ClusterSink/es']);
   const t0 = performance.now();
   const changed = waitTable((t) => t.match(failed).sinks.includes('Sink/shop/deploys'));
-  await kubectl.ok(['patch', 'route', 'rollouts', '-n', 'shop', '--type=merge', '-p', '{"spec":{"match":{"reasons":["RolloutFailed"]}}}']);
+  await kubectl.ok(['patch', 'route', 'rollouts', '-n', 'shop', '--type=merge', '-p', '{"spec":{"match":{"reasons":["ProgressDeadlineExceeded"]}}}']);
   // awaited, not timed (a kubectl spawn on a loaded machine is no verdict on the controller)
   const t = await changed;
   ctx.diagnostic(`in force ${Math.round(performance.now() - t0)} ms after kubectl patch was started`);
@@ -298,4 +299,52 @@ test('a Route’s group reaches the table with the sinks it adds; a dimension th
   assert.notEqual(refused.code, 0);
   assert.match(refused.stderr, /spec\.group\.by\[0\]: Invalid value: "pod"/);
   assert.deepEqual(controller.current().match(note('CrashLoopBackOff', 'shop', 'Pod', 'web-1')).groups, r.groups);
+});
+
+test('a Route naming a Sink that does not exist: Ready=False UnknownSink with the Sink meant; Ready and routing once the Sink is created', async () => {
+  const route = ['apiVersion: kubeherald.io/v1alpha1', 'kind: Route', 'metadata: {name: pager, namespace: shop}', 'spec:', '  match: {reasons: [NodeNotReady]}', '  sinks: [{name: deploy}]', ''].join('\n');
+  const left = waitTable((t) => t.problems.some((p) => p.routeId === 'Route/shop/pager'));
+  await kubectl.ok(['apply', '-f', '-'], route);
+  await left;
+  await controller.settled();
+  const c = await ready('route', 'pager', 'shop');
+  assert.deepEqual([c.status, c.reason, c.message], ['False', 'UnknownSink', 'spec.sinks[0]: no Sink "deploy" in namespace "shop"; did you mean "deploys"?']);
+  // the Sink may come later: creating it is a change the controller watches, and the Route is evaluated again
+  const usable = waitTable((t) => t.routes.some((r) => r.id === 'Route/shop/pager'));
+  await kubectl.ok(['apply', '-f', '-'], ['apiVersion: kubeherald.io/v1alpha1', 'kind: Sink', 'metadata: {name: deploy, namespace: shop}', 'spec: {type: console}', ''].join('\n'));
+  const t = await usable;
+  assert.deepEqual(t.match(note('NodeNotReady', 'shop', 'Pod', 'web-1')).sinks, ['ClusterSink/es', 'Sink/shop/deploy']);
+  await controller.settled();
+  assert.deepEqual((({ status, reason, message }) => ({ status, reason, message }))(await ready('route', 'pager', 'shop')), { status: 'True', reason: 'Accepted', message: 'routes to deploy' });
+});
+
+test('a Route matching a reason or kind nothing produces still routes, its Ready condition warning of it with the word meant; strict leaves it out', async () => {
+  const route = ['apiVersion: kubeherald.io/v1alpha1', 'kind: Route', 'metadata: {name: typo, namespace: shop}', 'spec:', '  match: {kinds: [Deploymnet], reasons: [RolloutComplete]}', '  sinks: [{name: deploys}]', ''].join('\n');
+  const added = waitTable((t) => t.routes.some((r) => r.id === 'Route/shop/typo'));
+  await kubectl.ok(['apply', '-f', '-'], route);
+  await added;
+  await controller.settled();
+  const kind = 'spec.match.kinds[0]: "Deploymnet" is not a kind kubeherald watches or sees Kubernetes events about; did you mean "Deployment"?';
+  const reason = `spec.match.reasons[0]: "RolloutComplete" is not a reason kubeherald's detectors or Kubernetes' own components give; did you mean "RolloutCompleted"?`;
+  const c = await ready('route', 'typo', 'shop');
+  assert.deepEqual([c.status, c.reason, c.message], ['True', 'AcceptedWithWarnings', `routes to deploys; warning: ${kind}; ${reason}`]);
+  assert.ok(warnings.some((w) => w.startsWith('Route ready, with warnings: spec.match.kinds[0]')), 'logged once as a warning');
+  const report = controller.routes().find((r) => r.id === 'Route/shop/typo')!;
+  assert.deepEqual([report.problems, report.warnings.map((w) => w.reason)], [[], ['UnknownKind', 'UnknownReason']]);
+
+  // --strict: the same Route is left out (a second controller that only reads)
+  const kc = new k8s.KubeConfig();
+  kc.loadFromString(sim.kubeconfig);
+  const strict = new CrdController({ kc, namespace: 'kubeherald', log: silentLogger, writeStatus: false, strict: true });
+  try {
+    await strict.start();
+    await strict.settled();
+    assert.equal(strict.current().routes.some((r) => r.id === 'Route/shop/typo'), false);
+    assert.ok(strict.current().routes.some((r) => r.id === 'Route/shop/rollouts'), 'the other Routes are in effect');
+    const left = strict.routes().find((r) => r.id === 'Route/shop/typo')!;
+    assert.deepEqual(left.problems.map((p) => `${p.reason} ${p.field}`), ['UnknownKind spec.match.kinds[0]', 'UnknownReason spec.match.reasons[0]']);
+  } finally {
+    await strict.stop();
+  }
+  await kubectl.ok(['delete', 'route', 'typo', '-n', 'shop']);
 });
