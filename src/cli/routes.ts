@@ -14,6 +14,7 @@ import { type Config, ConfigError, type ConfigReport, configVocabulary, formatIs
 import { detect, IncidentTracker } from '../detect/index.ts';
 import type { KubeObject } from '../model/kube.ts';
 import { type Notification, NotificationSchema, Severity, State } from '../model/notification.ts';
+import { formatDelivery, previewDelivery } from './routes-delivery.ts';
 import { compileRoutes, configRoutes, configSinks, effectiveRoutes, type KnownSink, lintRoute, type RouteProblem, type RouteSpec, type RoutingResult, type RoutingTable } from '../rules/index.ts';
 
 export interface RoutesIo {
@@ -388,8 +389,10 @@ export async function routesTest(opts: RoutesOptions & { file?: string; fromEven
   } catch (err) {
     return failed(err, io);
   }
+  // what each sink's delivery settings do with them, in order (grouped, folded, at once)
+  const delivery = previewDelivery(e.config, items.map(({ n }) => n), (n) => e.table.explain(n));
   if (opts.output === 'json') {
-    const out = items.map(({ n, note }) => ({ notification: toJson(NotificationSchema, n), ...(note ? { note } : {}), ...e.table.explain(n) }));
+    const out = items.map(({ n, note }, i) => ({ notification: toJson(NotificationSchema, n), ...(note ? { note } : {}), ...e.table.explain(n), delivery: delivery[i] }));
     io.stdout.write(JSON.stringify({ default: e.isDefault, results: out, problems: e.problems, warnings: e.warnings }, null, 2) + '\n');
     return opts.strict && e.problems.length ? 1 : 0;
   }
@@ -398,6 +401,7 @@ export async function routesTest(opts: RoutesOptions & { file?: string; fromEven
     if (i) io.stdout.write('\n');
     if (note) io.stdout.write(`note: ${note}\n`);
     explainText(e, n, e.table.explain(n), io);
+    io.stdout.write(formatDelivery(delivery[i]));
   });
   printProblems(e, io);
   return opts.strict && e.problems.length ? 1 : 0;

@@ -286,6 +286,9 @@ describe('routes test', () => {
         '  config/rollouts           matched   config/deploys  matched: kinds, reasons',
         '  config/changed-by-expert  skipped   -               not evaluated: config/rollouts matched first (without continue)',
         '  config/typo               off       -               not in effect: UnknownSink: no config sink or ClusterSink named "consol"; did you mean "console"?',
+        'delivery:',
+        '  config/es: sent on its own, at once (a record sink never groups or folds)',
+        '  config/deploys: sent on its own, at once (a record sink never groups or folds)',
         '',
         '1 route not in effect (every other route works):',
         `  config/typo  ${k3}:22: routes[4].sinks[0]: UnknownSink: no config sink or ClusterSink named "consol"; did you mean "console"?`,
@@ -353,6 +356,8 @@ describe('routes test', () => {
         '  config/rollouts           no match  -          kinds: "Node" not in [Deployment]',
         '  config/changed-by-expert  no match  -          cel: false',
         '  config/typo               no match  -          reasons: "NodeNotReady" not in [OOMKilled]',
+        'delivery:',
+        '  config/es: sent on its own, at once (a record sink never groups or folds)',
         '',
       ].join('\n'),
     );
