@@ -8,6 +8,7 @@ const benches: Record<string, () => Promise<Record<string, unknown>>> = {
   delivery: async () => (await import('./delivery.ts')).benchDelivery(),
   rules: async () => (await import('./rules.ts')).benchRules(),
   grpc: async () => (await import('./grpc.ts')).benchGrpc(),
+  chatops: async () => (await import('./chatops.ts')).benchChatops(),
 };
 
 const names = process.argv.slice(2).filter((a) => !a.startsWith('-'));

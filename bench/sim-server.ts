@@ -6,6 +6,7 @@
 //   {"cmd":"markers","rate":1000,"seconds":10}  Warning events stamped with the send time
 //   {"cmd":"stats"}                              → {"rv":…,"pods":…}
 //   {"cmd":"richPods","pods":10000}          pods shaped like a production Deployment's (bench/rich-pod.ts), namespace rich
+//   {"cmd":"logLines","namespace":"storm","pod":"storm-00000","container":"app","lines":5000}  → {"logLinesDone":5000}
 // and exits when stdin closes.
 
 import { createInterface } from 'node:readline';
@@ -60,6 +61,12 @@ for await (const line of createInterface(process.stdin)) {
     if (!store.get(NAMESPACES.storage, undefined, 'rich')) store.create(NAMESPACES, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'rich' }, status: { phase: 'Active' } });
     const now = sim.clock.nowIso();
     for (let i = 0; i < Number(cmd.pods); i++) store.create(PODS, richPod('rich', i, nodes, now));
+  }
+  if (cmd.cmd === 'logLines') {
+    const t0 = sim.clock.now().getTime();
+    const n = Number(cmd.lines);
+    for (let i = 0; i < n; i++) sim.ctx.logs.append(String(cmd.namespace), String(cmd.pod), String(cmd.container), new Date(t0 + i), `GET /api/items/${i} 200 ${(i * 7) % 40}ms`);
+    process.stdout.write(JSON.stringify({ logLinesDone: n }) + '\n');
   }
   if (cmd.cmd === 'markers') markers(Number(cmd.rate), Number(cmd.seconds));
   else if (cmd.cmd === 'stats') process.stdout.write(JSON.stringify({ rv: store.resourceVersion, pods: store.count(PODS.storage) }) + '\n');
