@@ -14,7 +14,7 @@ import type * as k8s from '@kubernetes/client-node';
 import type { Logger } from '../model/logger.ts';
 import { resolveResources } from '../cluster/connect.ts';
 import { Listener, type ListenerClock, realClock } from '../cluster/listener.ts';
-import { type Config, loadConfig as loadConfigDefault, namespaceAllowed } from '../config/index.ts';
+import { type Config, formatIssue, loadConfig as loadConfigDefault, namespaceAllowed } from '../config/index.ts';
 import type { Notification } from '../model/notification.ts';
 import { type AttemptRecord, Deliverer, decodePayload, Outbox } from '../pipeline/index.ts';
 import { Pruner, retentionPolicy } from '../store/index.ts';
@@ -50,6 +50,8 @@ export interface HeraldOptions {
   random?: () => number;
   /** the state database is no longer usable: notifications can no longer be stored (run exits so a restart re-derives them) */
   onFatal?: (err: Error) => void;
+  /** config warnings are errors, and a Route matching what nothing produces is left out (run --strict) */
+  strict?: boolean;
 }
 
 export interface Herald {
@@ -101,7 +103,10 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
   try {
     // a reload's config replaces the one policies are read from once the hub accepted it
     let loaded: Config | undefined;
-    const load = opts.loadConfig ?? ((f: string) => loadConfigDefault({ file: f, env: opts.env ?? process.env }));
+    const load =
+      opts.loadConfig ??
+      ((f: string) =>
+        loadConfigDefault({ file: f, env: opts.env ?? process.env, strict: opts.strict, onWarning: (w) => log.warn({ file: w.file, ...(w.line !== undefined ? { line: w.line } : {}), path: w.path }, `config reload: ${formatIssue(w)}`) }));
     routing = await RoutingHub.start({
       config,
       configFile: opts.configFile,
@@ -109,6 +114,7 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
       kc: opts.kc,
       crds: config.customResources.enabled,
       namespace: config.customResources.namespace || undefined,
+      ...(opts.strict ? { strict: true } : {}),
       log,
       stdout: opts.stdout,
       env: opts.env,

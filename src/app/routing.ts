@@ -21,7 +21,7 @@ import { type FSWatcher, watch } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import type * as k8s from '@kubernetes/client-node';
-import { type Config, ConfigError, type ConfigIssue, formatIssue, loadConfig } from '../config/index.ts';
+import { type Config, ConfigError, type ConfigIssue, configVocabulary, formatIssue, loadConfig } from '../config/index.ts';
 import { CrdController, type CrdControllerOptions } from '../crd/controller.ts';
 import type { FieldProblem } from '../crd/schemas.ts';
 import type { Logger } from '../model/logger.ts';
@@ -51,6 +51,8 @@ export interface RoutingHubOptions {
   kc?: k8s.KubeConfig;
   /** watch the Route/ClusterRoute/Sink/ClusterSink custom resources */
   crds: boolean;
+  /** a Route matching a reason, kind or detector that nothing produces is left out, not only warned about (run --strict) */
+  strict?: boolean;
   /** kubeherald's own namespace, where ClusterSinks' Secrets are (default: the kubeconfig context's, else "default") */
   namespace?: string;
   log: Logger;
@@ -214,6 +216,9 @@ export class RoutingHub {
         log: this.#log,
         configRoutes: configRoutes(this.#config.routes),
         configSinks: configSinks(this.#config.sinks),
+        // Routes are checked against the words this config's detectors and extra resources produce
+        vocabulary: configVocabulary(this.#config),
+        ...(o.strict ? { strict: true } : {}),
       });
       this.#controller.onChange(() => this.#scheduleRebuild());
       await this.#controller.start();

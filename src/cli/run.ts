@@ -80,6 +80,7 @@ export function registerRun(program: Command): void {
       kc,
       log,
       env,
+      ...(flags.strict ? { strict: true } : {}),
       // the tracker has moved past what the database holds: a restart re-derives it from the cluster
       onFatal: () => process.exit(1),
     });
