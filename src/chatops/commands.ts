@@ -287,10 +287,11 @@ export function requiredAccess(cmd: ParsedCommand, namespace: string): ResourceA
       return [on('pod', 'get', ns(cmd), cmd.pod, 'log')];
     case 'events':
       return [on('event', 'list', cmd.allNamespaces ? '' : ns(cmd))];
+    // the write first, so a refusal names it; then the read the executor does before writing (kubectl's "from 3 to 5")
     case 'scale':
-      return [on('deployment', 'patch', ns(cmd), cmd.name, 'scale')];
+      return [on('deployment', 'patch', ns(cmd), cmd.name, 'scale'), on('deployment', 'get', ns(cmd), cmd.name, 'scale')];
     case 'restart':
-      return [on('deployment', 'patch', ns(cmd), cmd.name)];
+      return [on('deployment', 'patch', ns(cmd), cmd.name), on('deployment', 'get', ns(cmd), cmd.name)];
     case 'rollout': {
       const where = ns(cmd);
       const get = on('deployment', 'get', where, cmd.name);
@@ -300,7 +301,7 @@ export function requiredAccess(cmd: ParsedCommand, namespace: string): ResourceA
     }
     case 'cordon':
     case 'uncordon':
-      return [on('node', 'patch', undefined, cmd.node)];
+      return [on('node', 'patch', undefined, cmd.node), on('node', 'get', undefined, cmd.node)];
     case 'delete':
       return [on('pod', 'delete', ns(cmd), cmd.name)];
   }

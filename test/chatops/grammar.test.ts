@@ -471,14 +471,20 @@ const helpers: { text: string; writes: boolean; access: unknown[]; format: strin
   {
     text: 'scale deployment web 3',
     writes: true,
-    access: [{ verb: 'patch', group: 'apps', resource: 'deployments', subresource: 'scale', namespace: 'demo', name: 'web' }],
+    access: [
+      { verb: 'patch', group: 'apps', resource: 'deployments', subresource: 'scale', namespace: 'demo', name: 'web' },
+      { verb: 'get', group: 'apps', resource: 'deployments', subresource: 'scale', namespace: 'demo', name: 'web' },
+    ],
     format: 'scale deployment web 3 -n demo',
     target: 'deployments/web in demo',
   },
   {
     text: 'restart deployment web -n prod',
     writes: true,
-    access: [{ verb: 'patch', group: 'apps', resource: 'deployments', namespace: 'prod', name: 'web' }],
+    access: [
+      { verb: 'patch', group: 'apps', resource: 'deployments', namespace: 'prod', name: 'web' },
+      { verb: 'get', group: 'apps', resource: 'deployments', namespace: 'prod', name: 'web' },
+    ],
     format: 'restart deployment web -n prod',
     target: 'deployments/web in prod',
   },
@@ -510,8 +516,8 @@ const helpers: { text: string; writes: boolean; access: unknown[]; format: strin
     format: 'rollout undo deployment web -n demo --to-revision 2',
     target: 'deployments/web in demo',
   },
-  { text: 'cordon sim-node-1', writes: true, access: [{ verb: 'patch', group: '', resource: 'nodes', name: 'sim-node-1' }], format: 'cordon sim-node-1', target: 'nodes/sim-node-1' },
-  { text: 'uncordon sim-node-1', writes: true, access: [{ verb: 'patch', group: '', resource: 'nodes', name: 'sim-node-1' }], format: 'uncordon sim-node-1', target: 'nodes/sim-node-1' },
+  { text: 'cordon sim-node-1', writes: true, access: [{ verb: 'patch', group: '', resource: 'nodes', name: 'sim-node-1' }, { verb: 'get', group: '', resource: 'nodes', name: 'sim-node-1' }], format: 'cordon sim-node-1', target: 'nodes/sim-node-1' },
+  { text: 'uncordon sim-node-1', writes: true, access: [{ verb: 'patch', group: '', resource: 'nodes', name: 'sim-node-1' }, { verb: 'get', group: '', resource: 'nodes', name: 'sim-node-1' }], format: 'uncordon sim-node-1', target: 'nodes/sim-node-1' },
   {
     text: 'delete pod web-1',
     writes: true,
