@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { type RouteSource, routesList, routesTest } from '../../src/cli/routes.ts';
+import { crdRouteSource } from '../../src/cli/routes-crd.ts';
+import { Kubectl } from '../helpers/kubectl.ts';
 import { startSim } from '../../src/sim/sim.ts';
 
 let dir: string;
@@ -404,6 +406,54 @@ describe('routes test', () => {
       const m = io();
       assert.equal(await routesTest({ config, fromEvent: 'Pod/default/nope', kubeconfig: join(dir, 'sim.kubeconfig') }, m.io), 2);
       assert.match(m.stderr(), /^kubeherald routes: .*(not found|NotFound|404)/);
+    } finally {
+      await sim.close();
+    }
+  });
+});
+
+describe('routes list with the custom resources', () => {
+  it('every Route, in effect or not: one naming a Sink that does not exist is marked with why, one matching a reason nothing produces warns', async () => {
+    const sim = await startSim({ clockSpeed: 0, kubeconfigPath: join(dir, 'crs.kubeconfig') });
+    try {
+      const kubectl = new Kubectl(sim.kubeconfig);
+      await kubectl.ok(['apply', '-k', join(import.meta.dirname, '..', '..', 'deploy', 'crds')]);
+      await kubectl.ok(['create', 'namespace', 'shop']);
+      const route = (name: string, match: string, sink: string): string =>
+        ['apiVersion: kubeherald.io/v1alpha1', 'kind: Route', `metadata: {name: ${name}, namespace: shop}`, 'spec:', `  match: ${match}`, `  sinks: [{name: ${sink}}]`].join('\n');
+      await kubectl.ok(
+        ['apply', '-f', '-'],
+        [
+          ['apiVersion: kubeherald.io/v1alpha1', 'kind: Sink', 'metadata: {name: deploys, namespace: shop}', 'spec: {type: console}'].join('\n'),
+          route('rollouts', '{reasons: [RolloutComplete]}', 'deploys'),
+          route('pager', '{reasons: [NodeNotReady]}', 'deploy'),
+        ].join('\n---\n'),
+      );
+      const config = file('crs.yaml', 'sinks: [{ name: console, type: console }]\ncustomResources: { enabled: true, namespace: shop }\n');
+      const c = io();
+      const code = await routesList({ config, kubeconfig: join(dir, 'crs.kubeconfig'), sources: [crdRouteSource] }, c.io);
+      assert.equal(c.stderr(), '');
+      assert.equal(
+        c.stdout(),
+        [
+          '#  ROUTE                THEN  SINKS    MATCH',
+          '-  Route/shop/pager     off   deploy   (namespace shop only) reasons=[NodeNotReady]',
+          '1  Route/shop/rollouts  stop  deploys  (namespace shop only) reasons=[RolloutComplete]',
+          '',
+          '1 route not in effect (every other route works):',
+          '  Route/shop/pager  spec.sinks[0]: UnknownSink: no Sink "deploy" in namespace "shop"; did you mean "deploys"?',
+          '',
+          "1 warning (the route is in effect, but nothing kubeherald knows of gives this; an error with --strict):",
+          `  Route/shop/rollouts  spec.match.reasons[0]: UnknownReason: "RolloutComplete" is not a reason kubeherald's detectors or Kubernetes' own components give; did you mean "RolloutCompleted"?`,
+          '',
+        ].join('\n'),
+      );
+      assert.equal(code, 1);
+      const strict = io();
+      assert.equal(await routesList({ config, kubeconfig: join(dir, 'crs.kubeconfig'), sources: [crdRouteSource], strict: true, output: 'json' }, strict.io), 1);
+      const out = JSON.parse(strict.stdout()) as { routes: { id: string; inEffect: boolean }[]; problems: { routeId: string; reason: string }[] };
+      assert.deepEqual(out.routes.map((r) => [r.id, r.inEffect]), [['Route/shop/pager', false], ['Route/shop/rollouts', false]]);
+      assert.deepEqual(out.problems.map((p) => `${p.routeId} ${p.reason}`), ['Route/shop/pager UnknownSink', 'Route/shop/rollouts UnknownReason']);
     } finally {
       await sim.close();
     }
