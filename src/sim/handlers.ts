@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { parse as parseYaml } from 'yaml';
 import type { SimClock } from './clock.ts';
 import { applyCreateDefaults, applyUpdateDefaults } from './defaults.ts';
-import { ApiError, badRequest, invalid, methodNotAllowed, notFound, type StatusCause } from './errors.ts';
+import { ApiError, badRequest, conflict, invalid, methodNotAllowed, notFound, type StatusCause } from './errors.ts';
 import { kindCauses } from './kind-rules.ts';
 import { applyPatch, patchTypeOf } from './patch.ts';
 import { CRDS, NAMESPACES } from './refs.ts';
@@ -180,7 +180,9 @@ export class Handlers {
     if (info.subresource === 'scale') {
       if (!existing) throw notFound(rt.resource, rt.group, name);
       const patched = applyPatch(type, this.#scaleOf(rt, existing) as KObject, raw, { group: 'autoscaling', kind: 'Scale', crd: false });
-      return this.#writeScale(rt, info, patched, undefined);
+      // a resourceVersion the patch sets on the Scale is a precondition on its parent, as kube-apiserver's scaleUpdatedObjectInfo does
+      const rv = patched.metadata?.resourceVersion;
+      return this.#writeScale(rt, info, patched, rv !== existing.metadata.resourceVersion ? rv : undefined);
     }
     if (!existing) {
       // server-side apply creates what does not exist yet
@@ -206,6 +208,8 @@ export class Handlers {
     // a patch that sets resourceVersion is a precondition, as on the real server
     const precondition = cleaned.metadata.resourceVersion !== existing.metadata.resourceVersion ? cleaned.metadata.resourceVersion : undefined;
     const { next, warnings } = this.#mergeUpdate(rt, info, existing, cleaned);
+    // a dry run goes through the same precondition check as the write it stands for
+    if (precondition) throw staleConflict(rt, name);
     if (this.#dryRun(info)) return { status: 200, body: toWire(rt, next) };
     if (sameContent(next, existing)) return { status: 200, body: current };
     const stored = this.#d.store.update(refOf(rt), next, { precondition });
@@ -222,6 +226,13 @@ export class Handlers {
     const grace = q.get('gracePeriodSeconds') ?? options.gracePeriodSeconds;
     const pre = isObj(options.preconditions) ? (options.preconditions as { uid?: string; resourceVersion?: string }) : undefined;
     const current = this.#mustGet(rt, info.namespace, name);
+    // preconditions hold for a dry run and a graceful deletion too, not only for the final removal
+    if (pre?.uid && pre.uid !== current.metadata.uid) {
+      throw conflict(rt.resource, rt.group, name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${current.metadata.uid}`);
+    }
+    if (pre?.resourceVersion && pre.resourceVersion !== current.metadata.resourceVersion) {
+      throw conflict(rt.resource, rt.group, name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${current.metadata.resourceVersion}`);
+    }
     if (this.#dryRun(info, options)) return { status: 200, body: toWire(rt, current) };
     const propagation = String(q.get('propagationPolicy') ?? options.propagationPolicy ?? 'Background');
     if (propagation === 'Orphan' || options.orphanDependents === true) this.#orphanDependents(current);
@@ -464,6 +475,7 @@ export class Handlers {
       ]);
     }
     const current = this.#mustGet(rt, info.namespace, name);
+    if (precondition && precondition !== current.metadata.resourceVersion) throw staleConflict(rt, name);
     if (this.#dryRun(info)) return { status: 200, body: { ...this.#scaleOf(rt, current), spec: { replicas } } };
     if ((current.spec as Obj | undefined)?.replicas === replicas) return { status: 200, body: this.#scaleOf(rt, current) };
     const next = structuredClone(current) as KObject;
@@ -570,4 +582,9 @@ export function randomSuffix(n = 5): string {
 
 function randomUUIDLike(): string {
   return crypto.randomUUID();
+}
+
+/** What kube-apiserver answers when a write's resourceVersion is not the object's any more. */
+function staleConflict(rt: ResourceType, name: string): ApiError {
+  return conflict(rt.resource, rt.group, name, 'the object has been modified; please apply your changes to the latest version and try again');
 }
