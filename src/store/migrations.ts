@@ -162,9 +162,53 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX audit_kube_user ON audit (kube_user, at) WHERE kube_user IS NOT NULL;
     `,
   },
+  {
+    // 4 is flood control's (added separately); this one does not depend on it
+    version: 5,
+    name: 'chat write requests: confirmation, approval, execution',
+    sql: `
+      CREATE TABLE requests (
+        id TEXT PRIMARY KEY,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('awaiting-confirmation', 'awaiting-approval', 'approved', 'executing', 'executed', 'failed', 'cancelled', 'denied', 'expired', 'stale')),
+        platform TEXT NOT NULL,
+        requester_id TEXT NOT NULL,
+        requester_name TEXT,
+        kube_user TEXT NOT NULL,
+        identity TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        thread TEXT,
+        message_ref TEXT,
+        command TEXT NOT NULL,
+        parsed TEXT NOT NULL,
+        namespace TEXT,
+        target TEXT NOT NULL,
+        preview_digest TEXT NOT NULL,
+        preview TEXT NOT NULL,
+        reason TEXT,
+        policy TEXT NOT NULL,
+        result TEXT,
+        intent TEXT,
+        executing_since INTEGER
+      );
+      -- expiry, recovery (executing) and list --state
+      CREATE INDEX requests_state ON requests (state, expires_at);
+      CREATE INDEX requests_created ON requests (created_at);
+      CREATE TABLE request_decisions (
+        request_id TEXT NOT NULL,
+        -- platform:id: one decision per approver per request
+        approver TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        body TEXT NOT NULL,
+        PRIMARY KEY (request_id, approver)
+      ) WITHOUT ROWID;
+    `,
+  },
 ];
 
-export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
+export const LATEST_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));
 
 /** The highest migration recorded (0 for a fresh database). */
 export function currentVersion(db: DatabaseSync): number {
@@ -180,15 +224,18 @@ export function currentVersion(db: DatabaseSync): number {
 export function migrate(db: DatabaseSync, migrations: readonly Migration[] = MIGRATIONS, now: () => number = Date.now): number[] {
   const applied: number[] = [];
   const from = currentVersion(db);
-  const known = migrations.length ? migrations[migrations.length - 1].version : 0;
+  const known = Math.max(0, ...migrations.map((m) => m.version));
   if (from > known) throw new Error(`the state database is at schema version ${from}, newer than this kubeherald knows (${known}): upgrade kubeherald or use another state file`);
   const record = db.prepare('INSERT INTO migrations (version, name, applied_at) VALUES (?, ?, ?)');
-  for (const m of migrations) {
-    if (m.version <= from) continue;
+  // by version recorded, not only "above the highest": migrations written
+  // side by side (4 and 5) stay independent of the order they landed in
+  const done = db.prepare('SELECT 1 AS x FROM migrations WHERE version = ?');
+  for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
+    if (done.get(m.version)) continue;
     db.exec('BEGIN IMMEDIATE');
     try {
       // another process may have migrated between our look and our lock
-      if (currentVersion(db) >= m.version) {
+      if (done.get(m.version)) {
         db.exec('COMMIT');
         continue;
       }

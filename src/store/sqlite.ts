@@ -15,6 +15,7 @@ import { SqliteAudit } from './audit.ts';
 import { currentVersion, migrate } from './migrations.ts';
 import { SqliteGroups } from './groups.ts';
 import { SqliteOutbox } from './outbox.ts';
+import { SqliteRequests } from './requests.ts';
 import { SqliteDedup, SqliteFlood, SqliteReminders, SqliteThreads, SqliteTracker } from './state.ts';
 import type { PruneCounts, RetentionPolicy, Store } from './types.ts';
 
@@ -51,6 +52,7 @@ export class SqliteStore implements Store {
   readonly groups: SqliteGroups;
   readonly threads: SqliteThreads;
   readonly audit: SqliteAudit;
+  readonly requests: SqliteRequests;
   /** the underlying connection, for tests and diagnostics */
   readonly db: DatabaseSync;
   #depth = 0;
@@ -81,6 +83,7 @@ export class SqliteStore implements Store {
       this.groups = new SqliteGroups(this.db);
       this.threads = new SqliteThreads(this.db, opts.now ?? Date.now);
       this.audit = new SqliteAudit(this.db);
+      this.requests = new SqliteRequests(this.db, (fn) => this.transaction(fn));
       if (opts.recover ?? true) {
         const recovered = this.transaction(() => this.outbox.recoverInflight(opts.now?.() ?? Date.now()));
         if (recovered) opts.log?.warn({ path: opts.path, deliveries: recovered }, 'deliveries in flight when kubeherald last stopped will be attempted again');

@@ -4,6 +4,7 @@
 // every write made inside store.transaction() commits or rolls back as one.
 
 import type { TrackedIncident, TrackerState } from '../detect/tracker.ts';
+import type { ActionRequest, Decision, RequestFilter, RequestResult, RequestState } from '../model/approval.ts';
 import type { AuditEntry, AuditFilter } from '../model/audit.ts';
 
 export type DeliveryState = 'pending' | 'inflight' | 'delivered' | 'dead';
@@ -225,6 +226,59 @@ export interface AuditRepo {
   deleteBefore(before: number): number;
 }
 
+/** Fields a state change may set along with the state (anything else of a request never changes after create). */
+export type RequestPatch = Partial<Pick<ActionRequest, 'expiresAt' | 'messageRef' | 'reason' | 'result' | 'intent' | 'executingSince' | 'target' | 'previewDigest' | 'preview'>>;
+
+/** Why addDecision did not record a decision. */
+export type DecisionRefusal = 'not-found' | 'not-awaiting-approval' | 'expired' | 'already-decided';
+
+/**
+ * Chat write requests awaiting confirmation or approval, and their outcome.
+ * Every state change is a compare-and-set in one statement: of two callers
+ * (two approvers pressing at once, two processes on one file) exactly one
+ * wins, the other gets undefined.
+ */
+export interface RequestRepo {
+  /** Stores a new request; throws if the id exists. */
+  create(r: ActionRequest): void;
+  get(id: string): ActionRequest | undefined;
+  /** Newest last; with a limit, the newest that many. */
+  list(filter?: RequestFilter): ActionRequest[];
+  /**
+   * Moves the request from one of `from` to `to`, setting `patch`, if (and
+   * only if) it is in one of `from` now. Returns the request as it is after
+   * the change, or undefined when it is missing or was in another state.
+   */
+  transition(id: string, from: readonly RequestState[], to: RequestState, patch: RequestPatch, now: number): ActionRequest | undefined;
+  /**
+   * Records one approver's decision on a request awaiting approval and not
+   * expired at `d.at`. At most one decision per approver (platform + id):
+   * a second is refused, whatever it says.
+   */
+  addDecision(id: string, d: Decision): { ok: true; request: ActionRequest } | { ok: false; reason: DecisionRefusal; request?: ActionRequest };
+  /**
+   * approved → executing, once: the caller that gets the request back is the
+   * one that sends the write; everybody else gets undefined. `intent` is what
+   * it is about to send (see ActionRequest.intent).
+   */
+  claimForExecution(id: string, now: number, intent?: string): ActionRequest | undefined;
+  /** executing → executed (result.ok) or failed; undefined if it was not executing. */
+  recordResult(id: string, result: RequestResult): ActionRequest | undefined;
+  /** Awaiting requests whose expiresAt is at or before `now` become expired; returns them (to update their messages and audit). */
+  expireDue(now: number): ActionRequest[];
+  /**
+   * Requests left `executing` (a process died between claiming and recording
+   * the result). The caller checks the cluster (did the write land? compare
+   * resourceVersion/generation or the restartedAt annotation with `intent`)
+   * and records the result: never simply sends the write again.
+   */
+  inDoubt(): ActionRequest[];
+  /** The earliest expiresAt of an awaiting request (for the expiry timer). */
+  nextExpiry(): number | undefined;
+  /** Deletes final requests last changed before `before`; returns how many. */
+  deleteBefore(before: number): number;
+}
+
 /** How long what is no longer needed is kept (ms); 0 for dead letters and audit records means until deleted by hand. */
 export interface RetentionPolicy {
   deliveredMs: number;
@@ -263,6 +317,8 @@ export interface Store {
   readonly groups: GroupRepo;
   readonly threads: ThreadRepo;
   readonly audit: AuditRepo;
+  /** chat write requests (confirmation, approval, execution) */
+  readonly requests: RequestRepo;
   /** Deletes what retention allows (in one transaction) and returns freed pages to the file system. */
   prune(now: number, policy: RetentionPolicy): PruneCounts;
   /** The database's size on disk, write-ahead log included (a metric). */
