@@ -12,6 +12,14 @@ export interface ExecContext {
   /** "now" for ages and restartedAt (tests and the simulator's clock) */
   now?: () => Date;
   signal?: AbortSignal;
+  /**
+   * The target's resourceVersion when the write was previewed: the write
+   * carries it, so the API server refuses it (409) if the object changed
+   * since, instead of writing over what nobody saw.
+   */
+  precondition?: string;
+  /** the restartedAt value to write (the one recorded as the request's intent), instead of "now" */
+  restartedAt?: string;
 }
 
 /** A refusal or failure the executor turns into a reply without a stack trace. */

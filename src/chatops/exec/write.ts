@@ -39,12 +39,17 @@ export function selectorString(sel: k8s.V1LabelSelector | undefined): string {
   return parts.join(',');
 }
 
+/** A patch body's resourceVersion: the API server treats it as a precondition (409 when the object changed). */
+function bound(x: ExecContext): { metadata?: { resourceVersion: string } } {
+  return x.precondition ? { metadata: { resourceVersion: x.precondition } } : {};
+}
+
 export async function execScale(cmd: Extract<ParsedCommand, { verb: 'scale' }>, x: ExecContext): Promise<ChatReply> {
   const apps = x.clients.apps;
   const before = await apps.readNamespacedDeploymentScale({ name: cmd.name, namespace: x.namespace }, x.clients.call(x.signal));
   const from = before.spec?.replicas ?? 0;
   await apps.patchNamespacedDeploymentScale(
-    { name: cmd.name, namespace: x.namespace, body: { spec: { replicas: cmd.replicas } } },
+    { name: cmd.name, namespace: x.namespace, body: { ...bound(x), spec: { replicas: cmd.replicas } } },
     x.clients.call(x.signal, 'merge'),
   );
   const change = from === cmd.replicas ? `(already at ${from})` : `(from ${from} to ${cmd.replicas})`;
@@ -55,15 +60,15 @@ export async function execRestart(cmd: Extract<ParsedCommand, { verb: 'restart' 
   const apps = x.clients.apps;
   const d = await apps.readNamespacedDeployment({ name: cmd.name, namespace: x.namespace }, x.clients.call(x.signal));
   if (d.spec?.paused) throw new CommandError(`can't restart paused deployment (run rollout resume first)`);
-  const at = rfc3339Seconds(x.now ? x.now() : new Date());
+  const at = x.restartedAt ?? rfc3339Seconds(x.now ? x.now() : new Date());
   await apps.patchNamespacedDeployment(
-    { name: cmd.name, namespace: x.namespace, body: { spec: { template: { metadata: { annotations: { [RESTARTED_AT_ANNOTATION]: at } } } } } },
+    { name: cmd.name, namespace: x.namespace, body: { ...bound(x), spec: { template: { metadata: { annotations: { [RESTARTED_AT_ANNOTATION]: at } } } } } },
     x.clients.call(x.signal, 'strategic'),
   );
   return ok(`deployment.apps/${cmd.name} restarted`, `${x.namespace}/${cmd.name}: ${RESTARTED_AT_ANNOTATION}=${at}`);
 }
 
-async function deploymentAndReplicaSets(name: string, x: ExecContext): Promise<{ d: k8s.V1Deployment; rss: k8s.V1ReplicaSet[] }> {
+export async function deploymentAndReplicaSets(name: string, x: ExecContext): Promise<{ d: k8s.V1Deployment; rss: k8s.V1ReplicaSet[] }> {
   const d = await x.clients.apps.readNamespacedDeployment({ name, namespace: x.namespace }, x.clients.call(x.signal));
   const list = await x.clients.apps.listNamespacedReplicaSet({ namespace: x.namespace, labelSelector: selectorString(d.spec?.selector) }, x.clients.call(x.signal));
   return { d, rss: ownedReplicaSets(d, list.items) };
@@ -94,7 +99,8 @@ export async function execRollout(cmd: Extract<ParsedCommand, { verb: 'rollout' 
       const plan = planUndo(d, rss, cmd.toRevision ?? 0);
       if (plan.kind === 'error') throw new CommandError(plan.message);
       if (plan.kind === 'skip') return ok(`${title} ${plan.message}`);
-      await x.clients.apps.patchNamespacedDeployment({ name: cmd.name, namespace: x.namespace, body: plan.patch }, x.clients.call(x.signal, 'json'));
+      const patch = x.precondition ? [...plan.patch, { op: 'replace', path: '/metadata/resourceVersion', value: x.precondition }] : plan.patch;
+      await x.clients.apps.patchNamespacedDeployment({ name: cmd.name, namespace: x.namespace, body: patch }, x.clients.call(x.signal, 'json'));
       return ok(`${title} rolled back`, `to revision ${plan.revision}`);
     }
   }
@@ -107,11 +113,12 @@ export async function execCordon(cmd: Extract<ParsedCommand, { verb: 'cordon' | 
   const word = want ? 'cordoned' : 'uncordoned';
   if (Boolean(n.spec?.unschedulable) === want) return ok(`node/${node} already ${word}`);
   // what kubectl's CordonHelper sends: a strategic merge patch; false is the field's absence
-  await x.clients.core.patchNode({ name: node, body: { spec: { unschedulable: want ? true : null } } }, x.clients.call(x.signal, 'strategic'));
+  await x.clients.core.patchNode({ name: node, body: { ...bound(x), spec: { unschedulable: want ? true : null } } }, x.clients.call(x.signal, 'strategic'));
   return ok(`node/${node} ${word}`);
 }
 
 export async function execDelete(cmd: Extract<ParsedCommand, { verb: 'delete' }>, x: ExecContext): Promise<ChatReply> {
-  await x.clients.core.deleteNamespacedPod({ name: cmd.name, namespace: x.namespace }, x.clients.call(x.signal));
+  const body = x.precondition ? { preconditions: { resourceVersion: x.precondition } } : undefined;
+  await x.clients.core.deleteNamespacedPod({ name: cmd.name, namespace: x.namespace, ...(body ? { body } : {}) }, x.clients.call(x.signal));
   return ok(`pod "${cmd.name}" deleted`, `from the ${x.namespace} namespace`);
 }
