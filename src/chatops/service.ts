@@ -11,6 +11,7 @@
 
 import type * as k8s from '@kubernetes/client-node';
 import type { Logger } from '../model/logger.ts';
+import { alertCommand } from './alert-actions.ts';
 import { authorize } from './authorize.ts';
 import { commandTarget, formatCommand, isWrite, requiredAccess } from './commands.ts';
 import type { ChatOpsConfig } from './config.ts';
@@ -150,8 +151,16 @@ export class ChatOpsService implements ChatHandler {
     return record({ ...described, decision: 'allowed', outcome, error: outcome === 'ok' || outcome === 'pending' ? undefined : reply.title }, reply);
   }
 
-  async interact(ev: ChatInteraction): Promise<ChatReply | undefined> {
+  async interact(ev: ChatInteraction, signal?: AbortSignal): Promise<ChatReply | undefined> {
     if (this.channelNamespace(ev.platform, ev.channel) === undefined) return undefined;
+    // an alert's button (Logs, Describe, Restart …): the command as the clicker would type it, through the whole path
+    const alert = alertCommand(ev.actionId, ev.value);
+    if (alert?.ok) return this.handle({ platform: ev.platform, user: ev.user, channel: ev.channel, thread: ev.thread, text: alert.text, receivedAt: ev.receivedAt }, signal);
+    if (alert) {
+      const text = `button ${ev.actionId} ${ev.value}`.slice(0, MAX_AUDIT_TEXT);
+      this.#audit({ at: ev.receivedAt, platform: ev.platform, platformUserId: ev.user.id, platformUserName: ev.user.name, channel: ev.channel, text, decision: 'invalid', outcome: 'invalid', writes: false, durationMs: 0, error: alert.error }, undefined, undefined);
+      return { status: 'invalid', title: alert.error, blocks: [] };
+    }
     // no reply carries buttons yet; a press on an old or forged one is answered, never acted on
     return { status: 'invalid', title: 'This button is no longer valid.', blocks: [] };
   }

@@ -24,6 +24,8 @@ export const slackSinkSchema = strict({
   threads: z.boolean().default(true),
   /** a link shown on every message; {cluster} {namespace} {kind} {name} {uid} {reason} {incidentKey} are filled in */
   linkTemplate: z.union([z.literal(''), httpUrl]).default(''),
+  /** (default false) buttons on crash-loop, OOM-kill, image-pull and not-ready alerts (Logs, Describe, Events, Restart …); a press runs the command as the person who pressed it, so chatops must answer in this channel with the same Slack app */
+  actions: z.boolean().optional(),
   /** per request; a timed-out send is retried by the outbox */
   timeoutSeconds: count(1).default(10),
   ...sinkDeliveryFields,

@@ -6,7 +6,8 @@
 // 150 characters in a header, 3,000 in a section's text, 10 fields of 2,000
 // characters each. What does not fit is cut with "…" and says so.
 
-import type { Notification } from '../../model/notification.ts';
+import { type Notification, State } from '../../model/notification.ts';
+import { alertActions } from '../alert-actions.ts';
 import { emojiFor, type SeverityWord, type Summary, summarize, truncate, worstOf } from '../summary.ts';
 
 export interface TextObject {
@@ -19,7 +20,16 @@ export type Block =
   | { type: 'header'; text: TextObject }
   | { type: 'section'; text: TextObject }
   | { type: 'section'; fields: TextObject[] }
-  | { type: 'context'; elements: TextObject[] };
+  | { type: 'context'; elements: TextObject[] }
+  | { type: 'actions'; elements: Button[] };
+
+export interface Button {
+  type: 'button';
+  action_id: string;
+  text: TextObject;
+  value: string;
+  style?: 'primary' | 'danger';
+}
 
 export interface SlackAttachment {
   color: string;
@@ -40,6 +50,8 @@ export interface SlackFormatOptions {
   linkTemplate?: string;
   /** a group lists at most this many notifications, then "…and N more" (default 20, at most 40) */
   maxGroupItems?: number;
+  /** buttons for the next step on alerts that have one (see SlackSinkConfig.actions) */
+  actions?: boolean;
 }
 
 export const LIMITS = {
@@ -115,6 +127,19 @@ function context(parts: string[]): Block {
   return { type: 'context', elements: [{ type: 'mrkdwn', text: truncate(parts.filter(Boolean).join(' · '), LIMITS.sectionText) }] };
 }
 
+/** The alert's buttons while it fires: pressing one runs the command as the person who pressed it (chatops). */
+function actionsBlock(opened: Notification, latest: Notification, opts: SlackFormatOptions): Block | undefined {
+  if (!opts.actions || latest.state === State.RESOLVED) return undefined;
+  const elements = alertActions(opened).map((a): Button => ({
+    type: 'button',
+    action_id: a.id,
+    text: { type: 'plain_text', text: a.label, emoji: true },
+    value: a.value,
+    ...(a.style ? { style: a.style } : {}),
+  }));
+  return elements.length > 0 ? { type: 'actions', elements } : undefined;
+}
+
 function fallbackText(s: Summary): string {
   return fitMrkdwn(`${s.emoji} ${s.state} ${s.severity} ${s.reason || s.object}: ${s.title}`, FALLBACK_MAX);
 }
@@ -160,6 +185,7 @@ export function formatSlackParent(opened: Notification, latest: Notification, op
     header(`${now.emoji} ${first.title}`),
     factsBlock({ ...first, facts }),
     messageBlock(first.message),
+    actionsBlock(opened, latest, opts),
     context([...status, linkText(first.link, 'Open')]),
   ]);
 }

@@ -60,14 +60,14 @@ function transportFor(cfg: SlackSinkConfig, deps: SlackSinkDeps): { transport: S
   if (!/^https?:\/\/\S+$/.test(url)) {
     throw new ConfigError([{ file: ref.env ?? ref.file ?? 'config', path: '', message: `${owner} (webhookUrlFrom): expected an http(s) URL` }]);
   }
-  return { transport: webhookTransport({ url, timeoutMs }), secret: url };
+  return { transport: webhookTransport({ url, timeoutMs, egress: deps.egress }), secret: url };
 }
 
 export function createSlackSink(cfg: SlackSinkConfig, deps: SlackSinkDeps = {}): SlackSink {
   const { transport, secret } = transportFor(cfg, deps);
   const threads = deps.threads ?? new MemoryThreadStore();
   const threaded = transport.mode === 'bot' && cfg.threads;
-  const fopts: SlackFormatOptions = { linkTemplate: cfg.linkTemplate };
+  const fopts: SlackFormatOptions = { linkTemplate: cfg.linkTemplate, actions: cfg.actions };
   const life = lifecycle('slack', cfg.name);
   // one incident at a time: a RESOLVED right behind its FIRING must find the FIRING's thread
   const locks = new Map<string, Promise<void>>();

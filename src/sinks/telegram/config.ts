@@ -29,6 +29,8 @@ export const telegramSinkSchema = strict({
   apiRoot: httpUrl.default('https://api.telegram.org'),
   /** a link shown on every message; {cluster} {namespace} {kind} {name} {uid} {reason} {incidentKey} are filled in */
   linkTemplate: z.union([z.literal(''), httpUrl]).default(''),
+  /** (default false) buttons on crash-loop, OOM-kill, image-pull and not-ready alerts (Logs, Describe, Events, Restart …); a press runs the command as the person who pressed it, so chatops must answer in this chat with the same bot */
+  actions: z.boolean().optional(),
   /** per request; a timed-out send is retried by the outbox */
   timeoutSeconds: count(1).default(10),
   ...sinkDeliveryFields,

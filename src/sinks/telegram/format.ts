@@ -6,6 +6,7 @@
 // reserved character escaped. What does not fit is cut with "…" and says so.
 
 import type { Notification } from '../../model/notification.ts';
+import { telegramAlertActions, telegramCallbackData } from '../alert-actions.ts';
 import { emojiFor, type Summary, summarize, truncate, worstOf } from '../summary.ts';
 
 export type ParseMode = 'HTML' | 'MarkdownV2';
@@ -17,6 +18,8 @@ export interface TelegramMessage {
   parse_mode: ParseMode;
   disable_notification: boolean;
   link_preview_options: { is_disabled: true };
+  /** an alert's buttons (actions: true), each with callback_data of at most 64 bytes */
+  reply_markup?: { inline_keyboard: { text: string; callback_data: string }[][] };
 }
 
 export interface TelegramFormatOptions {
@@ -28,6 +31,8 @@ export interface TelegramFormatOptions {
   maxGroupItems?: number;
   /** default 4096, Telegram's limit */
   maxLength?: number;
+  /** buttons for the next step on alerts that have one (see TelegramSinkConfig.actions) */
+  actions?: boolean;
 }
 
 export const MAX_MESSAGE_LENGTH = 4096;
@@ -158,5 +163,12 @@ export function formatTelegram(input: Notification | readonly Notification[], op
       return c !== undefined && silentFor.includes(c);
     }),
     link_preview_options: { is_disabled: true },
+    ...(opts.actions && ns.length === 1 ? keyboard(ns[0]) : {}),
   };
+}
+
+/** One row of buttons; a button whose data would pass 64 bytes (long names) is left out rather than cut. */
+function keyboard(n: Notification): Pick<TelegramMessage, 'reply_markup'> {
+  const row = telegramAlertActions(n).map((a) => ({ text: a.label, callback_data: telegramCallbackData(a)! }));
+  return row.length > 0 ? { reply_markup: { inline_keyboard: [row] } } : {};
 }

@@ -29,6 +29,7 @@ export function telegramTransport(opts: TelegramTransportOptions): TelegramTrans
         parse_mode: msg.parse_mode,
         disable_notification: msg.disable_notification,
         link_preview_options: msg.link_preview_options,
+        ...(msg.reply_markup ? { reply_markup: msg.reply_markup } : {}),
         ...(target.messageThreadId !== undefined ? { message_thread_id: target.messageThreadId } : {}),
         ...(replyTo !== undefined ? { reply_parameters: { message_id: replyTo, allow_sending_without_reply: true } } : {}),
       });

@@ -1,0 +1,64 @@
+// A press on an alert's button (src/sinks/alert-actions.ts made it) as the
+// command a person would have typed. Pure.
+//
+// The button came back from a chat platform, so its id and value are
+// anybody's words: only the ids below are known, every part of the value
+// must be a Kubernetes name, and the command text built from them still
+// goes through the grammar, the clicker's identity, RBAC and the
+// confirmation path like any typed command (the service does that).
+
+import { ALERT_ACTION_PREFIX, ALERT_ACTIONS } from '../sinks/alert-actions.ts';
+
+export type AlertCommand =
+  /** a command text for the service to run as if the clicker typed it */
+  | { ok: true; text: string }
+  /** an alert button that is not one kubeherald makes: refused, nothing runs */
+  | { ok: false; error: string };
+
+const LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const SUBDOMAIN = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
+/** A value is at most `ns/name/container`: 63 + 253 + 63 and the slashes. */
+const MAX_VALUE = 400;
+
+interface Spec {
+  /** how many parts the value has: the lengths it may take */
+  parts: readonly number[];
+  text: (p: string[]) => string;
+}
+
+/** Lines a "Logs" button shows: enough to see a crash, short enough for a chat message. */
+export const ALERT_LOG_TAIL = 100;
+
+const container = (p: string[]): string => (p[2] !== undefined ? ` -c ${p[2]}` : '');
+
+const SPECS: ReadonlyMap<string, Spec> = new Map<string, Spec>([
+  [ALERT_ACTIONS.logsPrevious, { parts: [2, 3], text: (p) => `logs ${p[1]} -n ${p[0]}${container(p)} --previous --tail ${ALERT_LOG_TAIL}` }],
+  [ALERT_ACTIONS.logs, { parts: [2, 3], text: (p) => `logs ${p[1]} -n ${p[0]}${container(p)} --tail ${ALERT_LOG_TAIL}` }],
+  [ALERT_ACTIONS.describePod, { parts: [2], text: (p) => `describe pod ${p[1]} -n ${p[0]}` }],
+  [ALERT_ACTIONS.eventsPod, { parts: [2], text: (p) => `events -n ${p[0]} --for pod/${p[1]}` }],
+  [ALERT_ACTIONS.restart, { parts: [2], text: (p) => `restart deployment ${p[1]} -n ${p[0]}` }],
+  [ALERT_ACTIONS.describeNode, { parts: [1], text: (p) => `describe node ${p[0]}` }],
+  [ALERT_ACTIONS.cordon, { parts: [1], text: (p) => `cordon ${p[0]}` }],
+]);
+
+/** Whether an action id is an alert button's (so the service answers it here, not as a request's button). */
+export function isAlertAction(actionId: string): boolean {
+  return actionId.startsWith(ALERT_ACTION_PREFIX);
+}
+
+/**
+ * The command an alert button stands for; undefined when the id is not an
+ * alert button's at all (another kind of button), an error when it claims to
+ * be one but is not one kubeherald makes.
+ */
+export function alertCommand(actionId: string, value: string): AlertCommand | undefined {
+  if (!isAlertAction(actionId)) return undefined;
+  const refused = { ok: false, error: 'This button is not one kubeherald made; nothing was run.' } as const;
+  const spec = SPECS.get(actionId);
+  if (!spec || value.length === 0 || value.length > MAX_VALUE) return refused;
+  const p = value.split('/');
+  if (!spec.parts.includes(p.length)) return refused;
+  // the namespace (ns/…) and a container are labels; pods, deployments and nodes subdomains
+  const ok = p.every((part, i) => (p.length > 1 && (i === 0 || i === 2) ? LABEL.test(part) : SUBDOMAIN.test(part)));
+  return ok ? { ok: true, text: spec.text(p) } : refused;
+}

@@ -1,0 +1,106 @@
+// Buttons on alerts: the useful next step for a crash loop, an OOM kill, an
+// image that will not pull or a pod or node that is not ready, as chat
+// buttons a person presses to run that command as themselves.
+//
+// The sink and the chat side may run in different processes, so a button
+// carries its command itself, in a compact form both sides know: an action
+// id naming the command (`kh:logs-previous`) and a value naming its target
+// (`demo/api-7d9f8b6c5-x2x4z/app`). Nothing here is trusted by the chat
+// side: src/chatops/alert-actions.ts checks the id against its own list and
+// every name again, then puts the command text through the normal grammar,
+// identity mapping, RBAC and confirmation path. Pure.
+
+import { type Notification, State } from '../model/notification.ts';
+
+/** Every alert button's action id starts with this; the chat side refuses any other `kh:` id. */
+export const ALERT_ACTION_PREFIX = 'kh:';
+
+/** The commands an alert button can stand for, and the shape of its value. */
+export const ALERT_ACTIONS = {
+  /** value `ns/pod/container`: the previous (crashed) container's log */
+  logsPrevious: 'kh:logs-previous',
+  /** value `ns/pod/container` or `ns/pod`: the current log */
+  logs: 'kh:logs',
+  /** value `ns/pod` */
+  describePod: 'kh:describe-pod',
+  /** value `ns/pod` */
+  eventsPod: 'kh:events-pod',
+  /** value `ns/deployment` */
+  restart: 'kh:restart',
+  /** value `node` */
+  describeNode: 'kh:describe-node',
+  /** value `node` */
+  cordon: 'kh:cordon',
+} as const;
+
+export type AlertActionId = (typeof ALERT_ACTIONS)[keyof typeof ALERT_ACTIONS];
+
+export interface AlertAction {
+  id: AlertActionId;
+  label: string;
+  value: string;
+  style?: 'primary' | 'danger';
+}
+
+/** Telegram's InlineKeyboardButton.callback_data: 1 to 64 bytes. */
+export const TELEGRAM_CALLBACK_DATA_MAX = 64;
+
+/**
+ * The callback_data of an alert button on Telegram: `<id length>:<id><value>`,
+ * the form the Telegram chat adapter decodes (src/chatops/telegram/render.ts
+ * decodeCallbackData; a test keeps the two in step). Undefined when it would
+ * not fit in 64 bytes.
+ */
+export function telegramCallbackData(a: Pick<AlertAction, 'id' | 'value'>): string | undefined {
+  const data = `${a.id.length}:${a.id}${a.value}`;
+  return Buffer.byteLength(data) <= TELEGRAM_CALLBACK_DATA_MAX ? data : undefined;
+}
+
+const IMAGE_PULL = new Set(['ErrImagePull', 'ImagePullBackOff']);
+/** The reasons that get buttons; everything else gets none. */
+export const ALERT_ACTION_REASONS: readonly string[] = ['CrashLoopBackOff', 'OOMKilled', ...IMAGE_PULL, 'PodNotReady', 'NodeNotReady'];
+
+// what kubeherald names take: a DNS-1123 subdomain (pods, deployments, nodes) or label (namespaces, containers);
+// anything else in a notification is not a name the grammar would accept, so it gets no button
+const SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
+const LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+/**
+ * The buttons for one notification, most useful first; none when it is not
+ * firing, not one of ALERT_ACTION_REASONS, or names nothing a command could
+ * take. Restart only where the pod belongs to a Deployment.
+ */
+export function alertActions(n: Notification): AlertAction[] {
+  if (n.state !== State.FIRING || !ALERT_ACTION_REASONS.includes(n.reason)) return [];
+  const obj = n.involvedObject;
+  if (!obj) return [];
+  if (obj.kind === 'Node') {
+    if (!SUBDOMAIN.test(obj.name)) return [];
+    return [
+      { id: ALERT_ACTIONS.describeNode, label: 'Describe', value: obj.name },
+      { id: ALERT_ACTIONS.cordon, label: 'Cordon', value: obj.name, style: 'danger' },
+    ];
+  }
+  if (obj.kind !== 'Pod' || !LABEL.test(obj.namespace) || !SUBDOMAIN.test(obj.name)) return [];
+  const pod = `${obj.namespace}/${obj.name}`;
+  const container = n.fields.container;
+  const withContainer = container && LABEL.test(container) ? `${pod}/${container}` : pod;
+  const out: AlertAction[] = [];
+  if (n.reason === 'CrashLoopBackOff' || n.reason === 'OOMKilled') {
+    out.push({ id: ALERT_ACTIONS.logsPrevious, label: 'Logs (previous)', value: withContainer });
+  } else if (n.reason === 'PodNotReady') {
+    out.push({ id: ALERT_ACTIONS.logs, label: 'Logs', value: withContainer });
+  }
+  out.push({ id: ALERT_ACTIONS.describePod, label: 'Describe', value: pod }, { id: ALERT_ACTIONS.eventsPod, label: 'Events', value: pod });
+  const owner = n.owner;
+  // a bare pod or one of a StatefulSet has no `restart` in the grammar
+  if (owner?.kind === 'Deployment' && SUBDOMAIN.test(owner.name) && (owner.namespace === '' || owner.namespace === obj.namespace)) {
+    out.push({ id: ALERT_ACTIONS.restart, label: 'Restart', value: `${obj.namespace}/${owner.name}`, style: 'danger' });
+  }
+  return out;
+}
+
+/** alertActions() without those whose callback_data would not fit Telegram's 64 bytes (long names: fewer buttons). */
+export function telegramAlertActions(n: Notification): AlertAction[] {
+  return alertActions(n).filter((a) => telegramCallbackData(a) !== undefined);
+}
