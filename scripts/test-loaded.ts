@@ -49,9 +49,9 @@ export function hasStressNg(): boolean {
 }
 
 /** `npm test` as npm itself would run it: the npm that runs this script when there is one. */
-function npmTest(args: string[]): { command: string; args: string[] } {
+export function npmTest(args: string[], env: NodeJS.ProcessEnv = process.env): { command: string; args: string[] } {
   const extra = args.length ? ['--', ...args] : [];
-  const cli = process.env.npm_execpath;
+  const cli = env.npm_execpath;
   return cli && /\.c?js$/.test(cli) ? { command: process.execPath, args: [cli, 'test', ...extra] } : { command: 'npm', args: ['test', ...extra] };
 }
 

@@ -6,9 +6,10 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { hasStressNg, leadingOptions, main, runLoaded } from '../../scripts/test-loaded.ts';
+import { hasStressNg, leadingOptions, main, npmTest, runLoaded } from '../../scripts/test-loaded.ts';
 
 const script = join(import.meta.dirname, '../../scripts/test-loaded.ts');
 const alive = (pid: number): boolean => {
@@ -135,6 +136,13 @@ describe('npm run test:loaded', () => {
       // the orphaned test command is this test's to clean up (npm test would go on running, as with any killed parent)
       if (seen.tests && alive(seen.tests)) process.kill(seen.tests, 'SIGKILL');
     }
+  });
+
+  it('the command under load is npm test itself, through the npm that runs the script', () => {
+    assert.deepEqual(npmTest([], { npm_execpath: '/usr/lib/node_modules/npm/bin/npm-cli.js' }), { command: process.execPath, args: ['/usr/lib/node_modules/npm/bin/npm-cli.js', 'test'] });
+    assert.deepEqual(npmTest(['test/cli'], {}), { command: 'npm', args: ['test', '--', 'test/cli'] });
+    const pkg = JSON.parse(readFileSync(join(import.meta.dirname, '../../package.json'), 'utf8')) as { scripts: Record<string, string> };
+    assert.equal(pkg.scripts['test:loaded'], 'node scripts/test-loaded.ts');
   });
 
   it('options: --load and --workers at the start, the rest for npm test; bad values named', async () => {
