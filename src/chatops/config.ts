@@ -7,6 +7,8 @@ import { z } from 'zod';
 import { list, section, strict } from '../config/fields.ts';
 import { credentialRefSchema } from '../sinks/credential.ts';
 import { chatUserKey, describeChatUser, identityProblems } from './identity.ts';
+import { DEFAULT_PRODUCTION_LABEL } from './policy.ts';
+import { policyConfigSchema } from './policy-schema.ts';
 
 const httpUrl = z.string().regex(/^https?:\/\/[^\s/]+\S*$/, { error: 'expected an http(s) URL' });
 const listenAddr = z.string().regex(/^(\[[0-9a-fA-F:]+\]|[^:\s]+):\d{1,5}$/, { error: 'expected host:port, e.g. 0.0.0.0:3000' });
@@ -112,6 +114,13 @@ export const chatopsSchema = strict({
   identityResources: z.boolean().default(false),
   /** also emit each audit record as a notification (reason ChatCommand) through the routes */
   auditNotifications: z.boolean().default(false),
+  /** the namespace label that, set to "true", marks production: every write there needs an approver unless a policy says otherwise */
+  productionLabel: z
+    .string()
+    .regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/, { error: 'expected a label key such as kubeherald.io/production' })
+    .default(DEFAULT_PRODUCTION_LABEL),
+  /** which writes need approval, by whom (src/chatops/policy.ts); none matching: the safe defaults */
+  policies: list(policyConfigSchema),
 }).superRefine((c, ctx) => {
   // one chat user, one identity: which of two would win is not for file order to decide
   const seen = new Map<string, number>();
@@ -120,6 +129,12 @@ export const chatopsSchema = strict({
     const first = seen.get(key);
     if (first === undefined) seen.set(key, n);
     else ctx.addIssue({ code: 'custom', path: ['identities', n, i.user !== undefined ? 'user' : 'email'], message: `maps ${describeChatUser(i)} again (identities[${first}] already does)` });
+  });
+  const names = new Map<string, number>();
+  c.policies.forEach((p, n) => {
+    const first = names.get(p.name);
+    if (first === undefined) names.set(p.name, n);
+    else ctx.addIssue({ code: 'custom', path: ['policies', n, 'name'], message: `policies[${first}] is already called ${p.name}` });
   });
 });
 

@@ -32,6 +32,8 @@ const DEFAULTS: Config = {
     identities: [],
     identityResources: false,
     auditNotifications: false,
+    productionLabel: 'kubeherald.io/production',
+    policies: [],
   },
   plugins: {
     tls: { caFile: '', certFile: '', keyFile: '', serverName: '' },
