@@ -14,6 +14,7 @@ import type { PluginRouter } from '../router/router.ts';
 import type { PluginCallRecord } from '../router/types.ts';
 import type { Store } from '../store/types.ts';
 import type { AuditEntry } from '../chatops/types.ts';
+import { buildInfo } from './build-info.ts';
 
 export interface Metrics {
   registry: Registry;
@@ -90,6 +91,9 @@ export function createMetrics(deps: { store: Store; listener: () => Listener | u
     registers: [registry],
   });
   const openIncidents = new Gauge({ name: 'kubeherald_open_incidents', help: 'Incidents open in the tracker (firing or pending).', registers: [registry] });
+  // the build as labels on a constant 1, the Prometheus convention: joins to any series by instance
+  const build = buildInfo();
+  new Gauge({ name: 'kubeherald_build_info', help: 'The running build: kubeherald version and Node.js version (always 1).', labelNames: ['version', 'node'], registers: [registry] }).set({ version: build.version, node: build.node }, 1);
 
   // read at scrape time
   const refresh = (): void => {
