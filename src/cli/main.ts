@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import { registerConfig } from './config.ts';
 import { registerDemo } from './demo-command.ts';
 import { registerAudit } from './audit.ts';
+import { registerRequests } from './requests.ts';
 import { registerDlq } from './dlq.ts';
 import { registerRun } from './run.ts';
 import { registerRoutes } from './routes.ts';
@@ -11,13 +12,11 @@ import { crdRouteSource } from './routes-crd.ts';
 import { registerSim } from './sim.ts';
 import { registerPlugin } from './plugin.ts';
 import { registerChat } from './chat.ts';
-import { registerVersion } from './version.ts';
-import { PACKAGE_VERSION } from '../app/build-info.ts';
 
 const program = new Command()
   .name('kubeherald')
   .description('Watches Kubernetes clusters, tells people what matters where they talk, and lets them act back safely.')
-  .version(PACKAGE_VERSION)
+  .version('0.1.0')
   .showHelpAfterError();
 
 registerDemo(program);
@@ -28,8 +27,8 @@ registerPlugin(program);
 registerConfig(program);
 registerDlq(program);
 registerAudit(program);
+registerRequests(program);
 registerRoutes(program, [crdRouteSource]);
-registerVersion(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`kubeherald: ${(err as Error).message}\n`);
