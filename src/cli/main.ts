@@ -12,11 +12,13 @@ import { crdRouteSource } from './routes-crd.ts';
 import { registerSim } from './sim.ts';
 import { registerPlugin } from './plugin.ts';
 import { registerChat } from './chat.ts';
+import { registerVersion } from './version.ts';
+import { PACKAGE_VERSION } from '../app/build-info.ts';
 
 const program = new Command()
   .name('kubeherald')
   .description('Watches Kubernetes clusters, tells people what matters where they talk, and lets them act back safely.')
-  .version('0.1.0')
+  .version(PACKAGE_VERSION)
   .showHelpAfterError();
 
 registerDemo(program);
@@ -29,6 +31,7 @@ registerDlq(program);
 registerAudit(program);
 registerRequests(program);
 registerRoutes(program, [crdRouteSource]);
+registerVersion(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`kubeherald: ${(err as Error).message}\n`);
