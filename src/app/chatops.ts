@@ -23,8 +23,8 @@ import type { Metrics } from './metrics.ts';
 export interface ChatOpsOptions {
   config: Config;
   kc: k8s.KubeConfig;
-  /** the audit trail is written here */
-  store: Pick<Store, 'audit'>;
+  /** the audit trail is written here, and write requests wait here for confirmation and approval */
+  store: Pick<Store, 'audit'> & Partial<Pick<Store, 'requests'>>;
   log: Logger;
   /** where `{env: …}` credentials are read (default process.env) */
   env?: NodeJS.ProcessEnv;
@@ -39,6 +39,10 @@ export interface ChatOpsOptions {
   clusterNow?: () => Date;
   /** called for every audit record after it is stored (tests, the demo) */
   onAudit?: (e: AuditEntry) => void;
+  /** the clock of request expiry (tests step it) */
+  now?: () => number;
+  /** how often requests past their expiry are marked expired and audited (default 15 s) */
+  expiryCheckMs?: number;
 }
 
 export interface ChatOps {
@@ -74,6 +78,8 @@ export async function startChatOps(opts: ChatOpsOptions): Promise<ChatOps> {
       kc: opts.kc,
       clusterNow: opts.clusterNow,
       audit: opts.store.audit,
+      ...(opts.store.requests ? { requests: opts.store.requests } : {}),
+      ...(opts.now ? { now: opts.now } : {}),
       log: log.child({ component: 'chatops' }),
       onAudit: (e, cmd, namespace) => {
         opts.metrics?.chatCommand(e);
@@ -81,6 +87,17 @@ export async function startChatOps(opts: ChatOpsOptions): Promise<ChatOps> {
         opts.onAudit?.(e);
       },
     });
+    // a process that died between claiming a request and recording its result left it executing: settle it before anything else runs
+    for (const r of await service.recover(abort.signal)) log.warn({ request: r.request.id, command: r.request.command, state: r.request.state, outcome: r.outcome }, 'request left executing by a previous run re-checked');
+    const expiry = setInterval(() => {
+      try {
+        service.expireDue();
+      } catch (err) {
+        log.error({ err: (err as Error).message }, 'cannot expire chat requests');
+      }
+    }, opts.expiryCheckMs ?? 15_000);
+    expiry.unref();
+    stops.push(() => clearInterval(expiry));
     const adapters = [...(opts.platforms === false ? [] : platformAdapters(config, env, log, opts.metrics)), ...(opts.adapters ?? [])];
     for (const a of adapters) {
       await a.start(service, abort.signal);

@@ -52,7 +52,8 @@ function run(cmd: ParsedCommand, x: ExecContext): Promise<ChatReply> {
   }
 }
 
-function failureReply(err: unknown, signal: AbortSignal | undefined): ChatReply {
+/** An error as the reply the command gets (the preview's dry run answers failures the same way). */
+export function failureReply(err: unknown, signal: AbortSignal | undefined): ChatReply {
   if (err instanceof CommandError) return { status: err.status, title: err.message, blocks: [] };
   const f = describeApiError(err, signal);
   const title = f.forbidden ? `Forbidden: ${f.message}` : f.status ? `Error from server${f.reason ? ` (${f.reason})` : ''}: ${f.message}` : `Error: ${f.message}`;

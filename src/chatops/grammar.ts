@@ -55,6 +55,23 @@ class ParseError {
   }
 }
 
+export type RequestAnswer = { verb: 'confirm' | 'cancel' | 'approve' | 'deny'; id: string; reason?: string };
+
+/**
+ * `confirm <id>`, `cancel <id>`, `approve <id> [reason]`, `deny <id> [reason]`:
+ * a typed answer to a pending request, what a button press is where there
+ * are no buttons (the console). Undefined for anything else. Never throws.
+ */
+export function parseRequestAnswer(text: string): RequestAnswer | undefined {
+  if (text.length > MAX_TEXT) return undefined;
+  const m = /^(confirm|cancel|approve|deny)[ \t]+([A-Za-z0-9_-]{1,22})(?:[ \t]+(\S[^\r\n]*))?$/.exec(text.trim());
+  if (!m) return undefined;
+  const verb = m[1] as RequestAnswer['verb'];
+  const reason = m[3]?.trim();
+  if (reason && (verb === 'confirm' || verb === 'cancel')) return undefined;
+  return { verb, id: m[2], ...(reason ? { reason } : {}) };
+}
+
 /** Parse one command as typed in chat (mention or slash command already removed). Never throws. */
 export function parseCommand(text: string): ParseResult {
   try {

@@ -16,9 +16,12 @@ import { authorize } from './authorize.ts';
 import { commandTarget, formatCommand, isWrite, requiredAccess } from './commands.ts';
 import type { ChatOpsConfig } from './config.ts';
 import { executeCommand } from './executor.ts';
-import { parseCommand } from './grammar.ts';
+import { isRequestAction, REQUEST_ACTIONS, RequestFlow, type PolicyFn } from './flow.ts';
+import { parseCommand, parseRequestAnswer } from './grammar.ts';
 import { helpReply } from './help.ts';
 import { impersonatingClients } from './kube.ts';
+import { isPreviewable } from './preview.ts';
+import type { RequestRepo } from '../store/types.ts';
 import type { AuditEntry, ChatHandler, ChatInteraction, ChatMessage, ChatReply, ChatUser, KubeIdentity, ParsedCommand, Platform } from './types.ts';
 
 export interface IdentityResolver {
@@ -43,6 +46,10 @@ export interface ChatOpsServiceOptions {
   now?: () => number;
   /** the cluster's "now" for ages and restartedAt (default the wall clock; the demo passes the simulator's) */
   clusterNow?: () => Date;
+  /** where write requests wait for confirmation and approval; without it every write is refused (nothing runs unconfirmed) */
+  requests?: RequestRepo;
+  /** which writes need approvals, from whom (default: the built-in rules of flow.ts) */
+  policy?: PolicyFn;
 }
 
 type Clients = ReturnType<typeof impersonatingClients>;
@@ -57,10 +64,23 @@ export class ChatOpsService implements ChatHandler {
   readonly #namespaces: Map<string, string>;
   readonly #clients = new Map<string, Clients>();
   readonly #now: () => number;
+  readonly #flow: RequestFlow | undefined;
 
   constructor(opts: ChatOpsServiceOptions) {
     this.#opts = opts;
     this.#now = opts.now ?? Date.now;
+    this.#flow = opts.requests
+      ? new RequestFlow({
+          requests: opts.requests,
+          identities: opts.identities,
+          clientsFor: (id) => this.#clientsFor(id),
+          audit: (e) => this.#audit(e, undefined, undefined),
+          log: opts.log,
+          policy: opts.policy,
+          now: this.#now,
+          clusterNow: opts.clusterNow,
+        })
+      : undefined;
     const c = opts.config;
     this.#namespaces = new Map([
       ...c.slack.channels.map((ch) => [`slack/${ch.id}`, ch.namespace ?? c.defaultNamespace] as const),
@@ -99,6 +119,12 @@ export class ChatOpsService implements ChatHandler {
     };
 
     const text = msg.text.trim();
+    // a typed answer to a pending request (`approve <id> looks right`): the same path as its button
+    const answer = parseRequestAnswer(text);
+    if (answer) {
+      const actionId = REQUEST_ACTIONS[answer.verb];
+      return this.interact({ platform: msg.platform, user: msg.user, channel: msg.channel, thread: msg.thread, actionId, value: answer.id, ...(answer.reason ? { reason: answer.reason } : {}), receivedAt: msg.receivedAt }, signal);
+    }
     if (!text) return record({ decision: 'allowed', outcome: 'ok', writes: false, verb: 'help', command: 'help' }, helpReply());
     const parsed = parseCommand(text);
     if (!parsed.ok) {
@@ -139,6 +165,22 @@ export class ChatOpsService implements ChatHandler {
       return record({ ...described, decision: 'denied', outcome: 'denied', error: verdict.message }, { status: 'denied', title: verdict.message, blocks: [] });
     }
 
+    if (writes && isPreviewable(command)) {
+      // nothing is written now: a dry run, a request, and Confirm/Cancel
+      if (!this.#flow) {
+        const why = 'writes need a confirmation, and this kubeherald has no state database to keep requests in';
+        return record({ ...described, decision: 'allowed', outcome: 'error', error: why }, { status: 'error', title: `${described.command}: ${why}.`, blocks: [] });
+      }
+      const { reply, requestId } = await this.#flow.propose(msg, command, target, identity, signal);
+      const outcome = reply.status === 'pending' ? 'pending' : reply.status === 'ok' ? 'ok' : reply.status === 'denied' ? 'denied' : 'error';
+      const preview = reply.blocks.find((b) => b.kind === 'code');
+      const detail = requestId && preview?.kind === 'code' ? `\nrequest ${requestId} previewed: ${preview.text}` : '';
+      return record(
+        { ...described, text: `${base.text}${detail}`.slice(0, MAX_AUDIT_TEXT), decision: 'allowed', outcome, error: outcome === 'ok' || outcome === 'pending' ? undefined : reply.title },
+        reply,
+      );
+    }
+
     let reply: ChatReply;
     try {
       reply = await executeCommand(command, { clients, identity, namespace: target, signal, now: this.#opts.clusterNow });
@@ -161,8 +203,22 @@ export class ChatOpsService implements ChatHandler {
       this.#audit({ at: ev.receivedAt, platform: ev.platform, platformUserId: ev.user.id, platformUserName: ev.user.name, channel: ev.channel, text, decision: 'invalid', outcome: 'invalid', writes: false, durationMs: 0, error: alert.error }, undefined, undefined);
       return { status: 'invalid', title: alert.error, blocks: [] };
     }
-    // no reply carries buttons yet; a press on an old or forged one is answered, never acted on
+    if (isRequestAction(ev.actionId)) {
+      if (!this.#flow) return { status: 'invalid', title: 'This button is no longer valid.', blocks: [] };
+      return this.#flow.interact(ev, signal);
+    }
+    // a press on an unknown or forged button is answered, never acted on
     return { status: 'invalid', title: 'This button is no longer valid.', blocks: [] };
+  }
+
+  /** Re-checks requests a crash left executing (see RequestFlow.recover); call once at start. */
+  async recover(signal?: AbortSignal): ReturnType<RequestFlow['recover']> {
+    return this.#flow ? this.#flow.recover(signal) : [];
+  }
+
+  /** Expires requests past their time (each audited); the wiring calls it on a timer. */
+  expireDue(): number {
+    return this.#flow ? this.#flow.expireDue().length : 0;
   }
 
   #whoami(user: ChatUser, identity: KubeIdentity | undefined, namespace: string): ChatReply {

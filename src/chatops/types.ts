@@ -45,6 +45,8 @@ export interface ChatInteraction {
   value: string;
   /** the message the button was on, so the reply can replace or follow it */
   messageRef?: string;
+  /** an approver's or denier's reason (typed: `approve <id> <reason>`) */
+  reason?: string;
   receivedAt: number;
 }
 
@@ -88,6 +90,13 @@ export interface ChatReply {
   /** said whenever anything was cut or left out: "showing 100 of 1,000 pods" */
   notes?: string[];
   actions?: ReplyAction[];
+  /**
+   * An answer to a button press that supersedes the message the button was on
+   * (a request confirmed, approved, run or expired): adapters that can edit
+   * that message (Slack chat.update, Telegram editMessageText) do, so its old
+   * buttons go; the others post it as a new message.
+   */
+  replace?: boolean;
 }
 
 /** What every adapter drives. Undefined: say nothing (a channel not in the config). */

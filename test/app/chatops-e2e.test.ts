@@ -102,6 +102,13 @@ function nextPost(fake: FakeSlack, match: (c: SlackCall) => boolean): Promise<Sl
   return fake.waitForCalls((c) => c.method === 'chat.postMessage' && match(c), already + 1).then((calls) => calls[already]);
 }
 
+/** The opaque id of the request a preview made. */
+function requestId(preview: string): string {
+  const m = /Request ([A-Za-z0-9_-]{1,22}) expires/.exec(preview);
+  assert.ok(m, `no request id in:\n${preview}`);
+  return m[1];
+}
+
 const text = (c: SlackCall): string => `${String(c.params.text ?? '')}\n${blockText(c.params.blocks as unknown[] | undefined)}`;
 
 describe('ChatOps: Slack Socket Mode and Telegram long polling', () => {
@@ -164,6 +171,19 @@ describe('ChatOps: Slack Socket Mode and Telegram long polling', () => {
     return 'plain' in reply ? reply.plain : `${reply.caption_plain ?? ''}\n${reply.content.toString()}`;
   }
 
+  /** A write: its preview (nothing changed yet), then the requester's typed `confirm <id>` and the result. */
+  async function confirmSlack(user: string, command: string): Promise<string> {
+    const preview = await askSlack(user, command);
+    assert.match(preview, /Preview \(dry run as [^)]+\): nothing has changed yet/);
+    return askSlack(user, `confirm ${requestId(preview)}`);
+  }
+
+  async function confirmTelegram(from: TelegramUser, command: string): Promise<string> {
+    const preview = await askTelegram(from, command);
+    assert.match(preview, /nothing has changed yet/);
+    return askTelegram(from, `/confirm ${requestId(preview)}`);
+  }
+
   const apps = () => kc.makeApiClient(k8s.AppsV1Api);
   const core = () => kc.makeApiClient(k8s.CoreV1Api);
 
@@ -181,25 +201,28 @@ describe('ChatOps: Slack Socket Mode and Telegram long polling', () => {
 
   it('alice on Slack: scale, restart, rollout undo, cordon, uncordon and delete change the cluster, as her', async () => {
     const from = requests.length;
-    assert.match(await askSlack('U0ALICE', 'scale deployment web 3'), /scaled/);
+    const preview = await askSlack('U0ALICE', 'scale deployment web 3');
+    assert.match(preview, /deployment payments\/web: replicas 2 → 3/);
+    assert.equal((await apps().readNamespacedDeployment({ name: 'web', namespace: NS })).spec?.replicas, 2, 'nothing written before the confirmation');
+    assert.match(await askSlack('U0ALICE', `confirm ${requestId(preview)}`), /scaled/);
     assert.equal((await apps().readNamespacedDeployment({ name: 'web', namespace: NS })).spec?.replicas, 3);
 
-    assert.match(await askSlack('U0ALICE', 'restart deployment web'), /restarted/);
+    assert.match(await confirmSlack('U0ALICE', 'restart deployment web'), /restarted/);
     const restarted = await apps().readNamespacedDeployment({ name: 'web', namespace: NS });
     assert.ok(restarted.spec?.template.metadata?.annotations?.['kubectl.kubernetes.io/restartedAt']);
     // the deployment controller makes the restart revision 3
     await sim.clock.advance(10_000);
 
-    assert.match(await askSlack('U0ALICE', 'rollout undo deployment web'), /rolled back/);
+    assert.match(await confirmSlack('U0ALICE', 'rollout undo deployment web'), /rolled back/);
     const undone = await apps().readNamespacedDeployment({ name: 'web', namespace: NS });
     assert.equal(undone.spec?.template.spec?.containers[0].image, 'nginx:1.28', 'back to the revision before the restart');
 
-    assert.match(await askSlack('U0ALICE', 'cordon sim-node-1'), /cordoned/);
+    assert.match(await confirmSlack('U0ALICE', 'cordon sim-node-1'), /cordoned/);
     assert.equal((await core().readNode({ name: 'sim-node-1' })).spec?.unschedulable, true);
-    assert.match(await askSlack('U0ALICE', 'uncordon sim-node-1'), /uncordoned/);
+    assert.match(await confirmSlack('U0ALICE', 'uncordon sim-node-1'), /uncordoned/);
     assert.ok(!(await core().readNode({ name: 'sim-node-1' })).spec?.unschedulable);
 
-    assert.match(await askSlack('U0ALICE', 'delete pod crashloop'), /deleted/);
+    assert.match(await confirmSlack('U0ALICE', 'delete pod crashloop'), /deleted/);
     // the API server saw alice, not kubeherald, make every change
     const writes = requests.slice(from).filter((r) => ['PATCH', 'PUT', 'DELETE'].includes(r.method) && /\/(deployments|nodes|pods)\//.test(r.path) && r.path.includes('/api'));
     assert.ok(writes.length >= 6, `writes seen: ${writes.map((w) => `${w.method} ${w.path}`).join(', ')}`);
@@ -218,15 +241,15 @@ describe('ChatOps: Slack Socket Mode and Telegram long polling', () => {
   it('bob on Slack is mapped by his verified e-mail; alice on Telegram may write', async () => {
     assert.match(await askSlack('U0BOB', 'whoami'), /bob@corp\b/);
     assert.match(await askSlack('U0BOB', 'restart deployment web'), /may not patch deployments in namespace payments/);
-    assert.match(await askTelegram(TG_ALICE, '/scale deployment web 1'), /scaled/);
-    assert.equal((await apps().readNamespacedDeployment({ name: 'web', namespace: NS })).spec?.replicas, 1);
+    assert.match(await confirmTelegram(TG_ALICE, '/scale deployment web 2'), /scaled/);
+    assert.equal((await apps().readNamespacedDeployment({ name: 'web', namespace: NS })).spec?.replicas, 2);
   });
 
   it('mallory is not mapped on either platform and reaches nothing; an unlisted channel gets no answer', async () => {
     assert.match(await askSlack('U0MALLORY', 'whoami'), /not mapped/);
     assert.match(await askSlack('U0MALLORY', 'scale deployment web 0'), /not mapped/);
     assert.match(await askTelegram(TG_MALLORY, '/delete pod x'), /not mapped/);
-    assert.equal((await apps().readNamespacedDeployment({ name: 'web', namespace: NS })).spec?.replicas, 1);
+    assert.equal((await apps().readNamespacedDeployment({ name: 'web', namespace: NS })).spec?.replicas, 2);
     await slack.sendAppMention({ user: 'U0ALICE', channel: 'C0RANDOM', text: '<@U0000BOT> pods' });
     // answered in order: once a later command in #ops is answered, the one in #random was handled
     assert.match(await askSlack('U0ALICE', 'whoami'), /alice@corp/);
@@ -333,7 +356,9 @@ describe('ChatOps: Slack over HTTP and Telegram by webhook', () => {
     const get = await slash('U0ALICE', 'get deployment web');
     assert.equal(get.status, 200);
     assert.match(get.reply!, /web/);
-    assert.match((await slash('U0ALICE', 'scale deployment web 4')).reply!, /scaled/);
+    const preview = (await slash('U0ALICE', 'scale deployment web 4')).reply!;
+    assert.match(preview, /replicas 2 → 4/);
+    assert.match((await slash('U0ALICE', `confirm ${requestId(preview)}`)).reply!, /scaled/);
     assert.equal((await kc.makeApiClient(k8s.AppsV1Api).readNamespacedDeployment({ name: 'web', namespace: NS })).spec?.replicas, 4);
     assert.match((await slash('U0BOB', 'scale deployment web 0')).reply!, /may not patch deployments\/scale/);
     assert.equal((await slash('U0ALICE', 'scale deployment web 0', { signature: 'v0=deadbeef' })).status, 401);
@@ -345,7 +370,9 @@ describe('ChatOps: Slack over HTTP and Telegram by webhook', () => {
   });
 
   it('Telegram by webhook: alice cordons, mallory is refused, a request without the secret token is 401 and counted', async () => {
-    assert.match(await webhookCommand(TG_ALICE, '/cordon sim-node-3'), /cordoned/);
+    const preview = await webhookCommand(TG_ALICE, '/cordon sim-node-3');
+    assert.match(preview, /node sim-node-3: unschedulable false → true/);
+    assert.match(await webhookCommand(TG_ALICE, `/confirm ${requestId(preview)}`), /cordoned/);
     assert.equal((await kc.makeApiClient(k8s.CoreV1Api).readNode({ name: 'sim-node-3' })).spec?.unschedulable, true);
     assert.match(await webhookCommand(TG_MALLORY, '/uncordon sim-node-3'), /not mapped/);
     assert.equal((await kc.makeApiClient(k8s.CoreV1Api).readNode({ name: 'sim-node-3' })).spec?.unschedulable, true);

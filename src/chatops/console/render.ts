@@ -2,7 +2,14 @@
 // long output in full (a terminal has no message limit, so an attached file
 // is printed rather than uploaded). Pure.
 
-import type { ChatReply, ReplyBlock } from '../types.ts';
+import type { ChatReply, ReplyAction, ReplyBlock } from '../types.ts';
+
+/** What to type for a button: a request's buttons are `confirm <id>`, `approve <id> [reason]` …; others carry their command. */
+function typedAction(a: ReplyAction): string {
+  const m = /^request\.(confirm|cancel|approve|deny)$/.exec(a.id);
+  if (!m) return a.value;
+  return m[1] === 'approve' || m[1] === 'deny' ? `${m[1]} ${a.value} [reason]` : `${m[1]} ${a.value}`;
+}
 
 /** Columns padded to their widest cell, two spaces apart, as kubectl prints them. */
 export function alignTable(columns: string[], rows: string[][]): string {
@@ -39,6 +46,6 @@ export function renderConsoleReply(reply: ChatReply): string {
   else for (const b of reply.blocks) parts.push(block(b));
   const notes = reply.file ? (reply.notes ?? []).filter((n) => !/attach/i.test(n)) : (reply.notes ?? []);
   for (const n of notes) parts.push(`note: ${n}`);
-  for (const a of reply.actions ?? []) parts.push(`[${a.label}] type: ${a.value}`);
+  for (const a of reply.actions ?? []) parts.push(`[${a.label}] type: ${typedAction(a)}`);
   return `${parts.filter((p) => p !== '').join('\n')}\n`;
 }

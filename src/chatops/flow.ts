@@ -1,0 +1,460 @@
+// A write from chat, from its preview to its one execution. Nothing is
+// written when the command is typed: it is dry-run as the requester, the
+// request (command, target resourceVersion, preview digest, policy) goes into
+// the state database, and the reply carries Confirm/Cancel buttons whose
+// value is only the request's opaque id. The requester confirms; when the
+// policy asks for approvals, other people approve or deny (each passing RBAC
+// for the action themselves); then the write runs once, as the requester,
+// with the previewed resourceVersion as its precondition. Every step leaves
+// an audit record.
+//
+// Every state change is a compare-and-set in the store, so two approvers
+// pressing at once, a replayed click or a second process can only ever
+// execute a request once.
+
+import { randomBytes } from 'node:crypto';
+import type { ActionRequest, RequestPolicy, RequestUser } from '../model/approval.ts';
+import type { Logger } from '../model/logger.ts';
+import type { RequestRepo } from '../store/types.ts';
+import { authorize } from './authorize.ts';
+import { formatCommand, requiredAccess } from './commands.ts';
+import { executeCommand, failureReply } from './executor.ts';
+import { rfc3339Seconds } from './exec/write.ts';
+import type { KubeClients } from './kube.ts';
+import { describeDrift, preview, type Preview, type WriteCommand } from './preview.ts';
+import type { AuditEntry, ChatInteraction, ChatMessage, ChatReply, ChatUser, KubeIdentity, Platform, ReplyAction } from './types.ts';
+
+/** Button action ids: the value of each is the request id and nothing else. */
+export const REQUEST_ACTIONS = { confirm: 'request.confirm', cancel: 'request.cancel', approve: 'request.approve', deny: 'request.deny' } as const;
+export type RequestActionId = (typeof REQUEST_ACTIONS)[keyof typeof REQUEST_ACTIONS];
+
+const VERB_OF: Record<string, 'confirm' | 'cancel' | 'approve' | 'deny'> = {
+  [REQUEST_ACTIONS.confirm]: 'confirm',
+  [REQUEST_ACTIONS.cancel]: 'cancel',
+  [REQUEST_ACTIONS.approve]: 'approve',
+  [REQUEST_ACTIONS.deny]: 'deny',
+};
+
+export function isRequestAction(actionId: string): boolean {
+  return actionId in VERB_OF;
+}
+
+export const DEFAULT_EXPIRY_SECONDS = 600;
+
+export interface PolicyInput {
+  command: WriteCommand;
+  namespace: string;
+  platform: Platform;
+  channel: string;
+  identity: KubeIdentity;
+  preview: Preview;
+  /** replicas now, for scale (the default rules look at the factor) */
+  currentReplicas?: number;
+}
+
+export type PolicyFn = (i: PolicyInput, signal?: AbortSignal) => RequestPolicy | Promise<RequestPolicy>;
+
+/**
+ * The built-in rules, used when no policy function is given: scaling to 0 or
+ * by more than a factor of 2 needs one approver other than the requester;
+ * every other write needs only the requester's confirmation.
+ */
+export function builtinPolicy(i: PolicyInput): RequestPolicy {
+  const base = { name: 'default', approvers: {}, denyRejects: true, requireReason: false, expirySeconds: DEFAULT_EXPIRY_SECONDS };
+  if (i.command.verb === 'scale' && i.currentReplicas !== undefined) {
+    const from = i.currentReplicas;
+    const to = i.command.replicas;
+    if (to === 0 && from > 0) return { ...base, approvals: 1, why: 'scaling to 0' };
+    if (from > 0 && (to > from * 2 || to * 2 < from)) return { ...base, approvals: 1, why: `scaling by more than a factor of 2 (${from} → ${to})` };
+  }
+  return { ...base, approvals: 0 };
+}
+
+export interface IdentityLookup {
+  resolve(user: ChatUser): KubeIdentity | undefined;
+}
+
+export interface RequestFlowOptions {
+  requests: RequestRepo;
+  identities: IdentityLookup;
+  clientsFor(identity: KubeIdentity): KubeClients;
+  /** records one audit entry (the service stores it and tells its listeners) */
+  audit(e: AuditEntry): void;
+  log: Logger;
+  policy?: PolicyFn;
+  now: () => number;
+  clusterNow?: () => Date;
+}
+
+type Base = Pick<AuditEntry, 'at' | 'platform' | 'platformUserId' | 'platformUserName' | 'channel'>;
+
+export class RequestFlow {
+  readonly #o: RequestFlowOptions;
+
+  constructor(o: RequestFlowOptions) {
+    this.#o = o;
+  }
+
+  /** The preview of a write the requester may make (RBAC already checked), as a pending request with Confirm/Cancel. */
+  async propose(msg: ChatMessage, cmd: WriteCommand, namespace: string, identity: KubeIdentity, signal?: AbortSignal): Promise<{ reply: ChatReply; requestId?: string }> {
+    const clients = this.#o.clientsFor(identity);
+    const x = { clients, identity, namespace, signal, now: this.#o.clusterNow };
+    let p: Preview;
+    try {
+      p = await preview(cmd, x);
+    } catch (err) {
+      // a failed dry run is the answer, in the executor's words
+      return { reply: failureReply(err, signal) };
+    }
+    if (p.noop) return { reply: { status: 'ok', title: p.noop, blocks: [], notes: ['Nothing to change, so nothing to confirm.'] } };
+    const now = this.#o.now();
+    const policy = await (this.#o.policy ?? builtinPolicy)({ command: cmd, namespace, platform: msg.platform, channel: msg.channel, identity, preview: p, currentReplicas: cmd.verb === 'scale' ? Number(p.state.replicas) : undefined }, signal);
+    const id = randomBytes(12).toString('base64url');
+    const req: ActionRequest = {
+      id,
+      createdAt: now,
+      updatedAt: now,
+      expiresAt: now + policy.expirySeconds * 1000,
+      platform: msg.platform,
+      requester: requestUser(msg.user),
+      identity,
+      channel: msg.channel,
+      ...(msg.thread ? { thread: msg.thread } : {}),
+      command: commandText(cmd, namespace),
+      parsed: { ...cmd, ...(cmd.verb === 'cordon' || cmd.verb === 'uncordon' ? {} : { namespace }) } as Record<string, unknown>,
+      ...(cmd.verb === 'cordon' || cmd.verb === 'uncordon' ? {} : { namespace }),
+      target: p.target,
+      previewDigest: p.digest,
+      preview: p.changes.join('\n'),
+      state: 'awaiting-confirmation',
+      policy,
+      decisions: [],
+    };
+    this.#o.requests.create(req);
+    return { reply: this.#previewReply(req), requestId: id };
+  }
+
+  #previewReply(req: ActionRequest): ChatReply {
+    const approval = req.policy.approvals > 0 ? [`After you confirm, ${approvalNeed(req.policy)} is needed${req.policy.why ? ` (${req.policy.why})` : ''}.`] : [];
+    return {
+      status: 'pending',
+      title: `Preview (dry run as ${req.identity.user}): nothing has changed yet.`,
+      blocks: [{ kind: 'code', text: req.preview }, ...approval.map((text) => ({ kind: 'text' as const, text }))],
+      notes: [`Only ${displayName(req.requester)} can confirm. Request ${req.id} expires in ${minutes(req.expiresAt - req.createdAt)}.`],
+      actions: [
+        { id: REQUEST_ACTIONS.confirm, label: 'Confirm', style: 'primary', value: req.id },
+        { id: REQUEST_ACTIONS.cancel, label: 'Cancel', style: 'danger', value: req.id },
+      ],
+    };
+  }
+
+  /** A button press (or a typed `confirm <id>` …) on a request. Always answered, always audited. */
+  async interact(ev: ChatInteraction & { reason?: string }, signal?: AbortSignal): Promise<ChatReply> {
+    const verb = VERB_OF[ev.actionId];
+    const base: Base = { at: ev.receivedAt, platform: ev.platform, platformUserId: ev.user.id, platformUserName: ev.user.name, channel: ev.channel };
+    const text = `${verb ?? ev.actionId} ${ev.value}${ev.reason ? ` ${ev.reason}` : ''}`.slice(0, 1000);
+    const started = this.#o.now();
+    const refuse = (why: string, req?: ActionRequest, identity?: KubeIdentity): ChatReply => {
+      this.#audit(base, started, { text, decision: 'denied', outcome: 'denied', error: why, writes: true, ...(req ? described(req) : {}), ...(identity ? { identity } : {}) });
+      return { status: 'denied', title: why, blocks: [] };
+    };
+    this.#expireDue();
+    const req = /^[A-Za-z0-9_-]{1,22}$/.test(ev.value) ? this.#o.requests.get(ev.value) : undefined;
+    if (!verb || !req) return refuse('This button is no longer valid: there is no such request.');
+    if (req.platform !== ev.platform || req.channel !== ev.channel) return refuse('This request belongs to another chat; nothing was done.', req);
+    if (req.state === 'expired') return refuse(`Request ${req.id} expired; nothing was done. Run the command again for a fresh preview.`, req);
+    const identity = this.#o.identities.resolve(ev.user);
+    const isRequester = sameUser(req.requester, ev.user);
+    switch (verb) {
+      case 'cancel':
+      case 'confirm': {
+        if (!isRequester) return refuse(`Only ${displayName(req.requester)}, who asked, can ${verb} request ${req.id}.`, req, identity);
+        if (verb === 'cancel') {
+          const done = this.#o.requests.transition(req.id, ['awaiting-confirmation', 'awaiting-approval'], 'cancelled', {}, this.#o.now());
+          if (!done) return refuse(`Request ${req.id} is ${req.state}; it can no longer be cancelled.`, req, identity);
+          this.#audit(base, started, { text, ...described(req), identity: req.identity, decision: 'allowed', outcome: 'ok', writes: true });
+          return { status: 'ok', title: `Request ${req.id} cancelled; nothing was changed.`, blocks: [{ kind: 'code', text: req.preview }], replace: true };
+        }
+        const next = req.policy.approvals > 0 ? 'awaiting-approval' : 'approved';
+        const confirmed = this.#o.requests.transition(req.id, ['awaiting-confirmation'], next, {}, this.#o.now());
+        if (!confirmed) return refuse(`Request ${req.id} is ${req.state}; there is nothing to confirm.`, req, identity);
+        this.#audit(base, started, { text, ...described(req), identity: req.identity, decision: 'allowed', outcome: next === 'approved' ? 'ok' : 'pending', writes: true });
+        if (next === 'approved') return this.#execute(confirmed, signal);
+        return this.#awaitingReply(confirmed);
+      }
+      case 'approve':
+      case 'deny': {
+        if (isRequester || (identity && identity.user === req.identity.user)) return refuse(`${displayName(req.requester)} asked for request ${req.id} and cannot ${verb} it; someone else must.`, req, identity);
+        if (!identity) return refuse(`${ev.user.name ?? ev.user.id} is not mapped to a Kubernetes identity and cannot ${verb} requests.`, req);
+        if (req.state !== 'awaiting-approval') return refuse(`Request ${req.id} is ${req.state}; it is not waiting for approval.`, req, identity);
+        if (!mayApprove(req.policy, ev.user, identity)) return refuse(`${ev.user.name ?? ev.user.id} may not ${verb} request ${req.id}: ${approvalNeed(req.policy)} is needed.`, req, identity);
+        if (req.policy.requireReason && !ev.reason) return refuse(`A reason is required: type \`${verb} ${req.id} <reason>\`.`, req, identity);
+        // an approver vouches for the action: they must be allowed to make it themselves
+        const cmd = req.parsed as unknown as WriteCommand;
+        const verdict = await authorize(this.#o.clientsFor(identity), identity, requiredAccess(cmd, req.namespace ?? ''), signal, ev.user.name ?? ev.user.id).catch(
+          (err: unknown) => ({ allowed: false, decision: 'error', message: (err as Error).message }) as const,
+        );
+        if (!verdict.allowed) return refuse(`${ev.user.name ?? ev.user.id} cannot ${verb} request ${req.id}: ${verdict.message}`, req, identity);
+        const added = this.#o.requests.addDecision(req.id, { by: requestUser(ev.user), identity, decision: verb, ...(ev.reason ? { reason: ev.reason } : {}), at: this.#o.now(), via: 'chat' });
+        if (!added.ok) return refuse(`Request ${req.id}: ${refusalText(added.reason)}`, req, identity);
+        this.#audit(base, started, { text, ...described(req), identity, decision: 'allowed', outcome: 'ok', writes: true });
+        const r = added.request;
+        if (verb === 'deny') {
+          if (!r.policy.denyRejects) return this.#awaitingReply(r, `${ev.user.name ?? ev.user.id} denied${ev.reason ? `: ${ev.reason}` : ''}.`);
+          const denied = this.#o.requests.transition(r.id, ['awaiting-approval'], 'denied', {}, this.#o.now());
+          if (!denied) return refuse(`Request ${r.id} was decided by someone else meanwhile.`, r, identity);
+          return { status: 'denied', title: `Request ${r.id} denied by ${ev.user.name ?? ev.user.id}${ev.reason ? `: ${ev.reason}` : ''}. Nothing was changed.`, blocks: [{ kind: 'code', text: r.preview }], replace: true };
+        }
+        const approvals = r.decisions.filter((d) => d.decision === 'approve').length;
+        if (approvals < r.policy.approvals) return this.#awaitingReply(r, `${approvals} of ${r.policy.approvals} approvals.`);
+        const approved = this.#o.requests.transition(r.id, ['awaiting-approval'], 'approved', {}, this.#o.now());
+        // someone else's approval completed it at the same moment: theirs executes
+        if (!approved) return { status: 'ok', title: `Request ${r.id}: your approval is recorded; it is already being carried out.`, blocks: [] };
+        return this.#execute(approved, signal);
+      }
+    }
+  }
+
+  #awaitingReply(req: ActionRequest, extra?: string): ChatReply {
+    return {
+      status: 'pending',
+      title: `Approval needed for request ${req.id}: ${approvalNeed(req.policy)}${req.policy.why ? ` (${req.policy.why})` : ''}.`,
+      blocks: [{ kind: 'code', text: req.preview }, ...(extra ? [{ kind: 'text' as const, text: extra }] : [])],
+      notes: [`Requested by ${displayName(req.requester)}, who cannot approve it. It runs as ${req.identity.user} once approved; it expires in ${minutes(req.expiresAt - this.#o.now())}.`],
+      actions: [
+        { id: REQUEST_ACTIONS.approve, label: 'Approve', style: 'primary', value: req.id },
+        { id: REQUEST_ACTIONS.deny, label: 'Deny', style: 'danger', value: req.id },
+      ] satisfies ReplyAction[],
+      replace: true,
+    };
+  }
+
+  /** approved → executing (once) → executed | failed | stale. */
+  async #execute(req: ActionRequest, signal?: AbortSignal): Promise<ChatReply> {
+    const started = this.#o.now();
+    const cmd = req.parsed as unknown as WriteCommand;
+    const clients = this.#o.clientsFor(req.identity);
+    const namespace = req.namespace ?? '';
+    const x = { clients, identity: req.identity, namespace, signal, now: this.#o.clusterNow };
+    const base: Base = { at: started, platform: req.platform, platformUserId: req.requester.id, platformUserName: req.requester.name, channel: req.channel };
+    // the dry run again, as the requester: a change since the preview stops it here, before anything is claimed
+    const fresh = await preview(cmd, x).catch(() => undefined);
+    if (!fresh || fresh.digest !== req.previewDigest) {
+      const drift = fresh ? describeDrift({ state: {}, target: req.target }, fresh) : [`${req.target.kind} ${req.target.name} is gone or cannot be read`];
+      return this.#stale(req, ['approved'], drift, fresh, base, started);
+    }
+    const intent = JSON.stringify({ resourceVersion: req.target.resourceVersion, ...(cmd.verb === 'restart' ? { restartedAt: rfc3339Seconds(x.now ? x.now() : new Date()) } : {}) });
+    const claimed = this.#o.requests.claimForExecution(req.id, this.#o.now(), intent);
+    if (!claimed) return { status: 'ok', title: `Request ${req.id} is already being carried out.`, blocks: [] };
+    return this.#send(claimed, signal);
+  }
+
+  async #send(req: ActionRequest, signal?: AbortSignal): Promise<ChatReply> {
+    const started = this.#o.now();
+    const cmd = req.parsed as unknown as WriteCommand;
+    const intent = parseIntent(req.intent);
+    const x = {
+      clients: this.#o.clientsFor(req.identity),
+      identity: req.identity,
+      namespace: req.namespace ?? '',
+      signal,
+      now: this.#o.clusterNow,
+      ...(req.target.resourceVersion ? { precondition: req.target.resourceVersion } : {}),
+      ...(intent.restartedAt ? { restartedAt: intent.restartedAt } : {}),
+    };
+    const base: Base = { at: started, platform: req.platform, platformUserId: req.requester.id, platformUserName: req.requester.name, channel: req.channel };
+    const reply = await executeCommand(cmd, x);
+    if (reply.status === 'error' && /^Error from server \(Conflict\)/.test(reply.title ?? '')) {
+      const fresh = await preview(cmd, { ...x, precondition: undefined }).catch(() => undefined);
+      return this.#stale(req, ['executing'], fresh ? describeDrift({ state: {}, target: req.target }, fresh) : [], fresh, base, started);
+    }
+    const ok = reply.status === 'ok';
+    const done = this.#o.requests.recordResult(req.id, { ok, message: [reply.title, ...reply.blocks.map((b) => (b.kind === 'text' ? b.text : ''))].filter(Boolean).join(': '), at: this.#o.now() });
+    const approvers = (done ?? req).decisions.filter((d) => d.decision === 'approve').map((d) => `${d.by.name ?? d.by.id} (${d.identity.user})`);
+    this.#audit(base, started, {
+      text: `execute ${req.id}${approvers.length ? ` approved by ${approvers.join(', ')}` : ''}`,
+      ...described(req),
+      identity: req.identity,
+      decision: 'allowed',
+      outcome: ok ? 'ok' : reply.status === 'denied' ? 'denied' : 'error',
+      writes: true,
+      ...(ok ? {} : { error: reply.title }),
+    });
+    const fields = [
+      { label: 'Requested by', value: `${displayName(req.requester)} (${req.identity.user})` },
+      ...(approvers.length ? [{ label: 'Approved by', value: approvers.join(', ') }] : []),
+      { label: 'Ran as', value: req.identity.user },
+    ];
+    return { ...reply, title: `${ok ? 'Done' : 'Failed'}: ${reply.title ?? req.command}`, blocks: [...reply.blocks, { kind: 'fields', fields }], replace: true };
+  }
+
+  #stale(req: ActionRequest, from: ActionRequest['state'][], drift: string[], fresh: Preview | undefined, base: Base, started: number): ChatReply {
+    const changed = drift.length ? drift : ['the object changed since the preview'];
+    const message = `${req.target.kind} ${req.target.namespace ? `${req.target.namespace}/` : ''}${req.target.name} changed since the preview: ${changed.join('; ')}`;
+    this.#o.requests.transition(req.id, from, 'stale', { result: { ok: false, message, at: this.#o.now(), ...(fresh?.target.resourceVersion ? { resourceVersion: fresh.target.resourceVersion } : {}) } }, this.#o.now());
+    this.#audit(base, started, { text: `execute ${req.id}`, ...described(req), identity: req.identity, decision: 'allowed', outcome: 'error', writes: true, error: `stale: ${message}` });
+    return {
+      status: 'error',
+      title: `Nothing was written: ${message}.`,
+      blocks: [{ kind: 'text', text: `Run \`${req.command}\` again for a fresh preview${req.policy.approvals ? ' and approval' : ''}.` }],
+      replace: true,
+    };
+  }
+
+  /**
+   * After a restart: requests left `executing` by a process that died between
+   * claiming and recording. The write either landed (the object moved away from
+   * the previewed resourceVersion to what the intent says) or it did not (the
+   * object is still at that resourceVersion, so the precondition makes sending
+   * it now safe); anything else is stale. Returns the requests settled.
+   */
+  async recover(signal?: AbortSignal): Promise<{ request: ActionRequest; outcome: string }[]> {
+    const out: { request: ActionRequest; outcome: string }[] = [];
+    for (const req of this.#o.requests.inDoubt()) {
+      const cmd = req.parsed as unknown as WriteCommand;
+      const x = { clients: this.#o.clientsFor(req.identity), identity: req.identity, namespace: req.namespace ?? '', signal, now: this.#o.clusterNow };
+      const base: Base = { at: this.#o.now(), platform: req.platform, platformUserId: req.requester.id, platformUserName: req.requester.name, channel: req.channel };
+      let landed: boolean | undefined;
+      try {
+        landed = await writeLanded(cmd, req, x.clients, req.namespace ?? '', signal);
+      } catch (err) {
+        this.#o.log.warn({ request: req.id, err: (err as Error).message }, 'cannot re-check a request left executing; it stays in doubt');
+        continue;
+      }
+      let outcome: string;
+      if (landed === true) {
+        const done = this.#o.requests.recordResult(req.id, { ok: true, message: `${req.command}: the write had landed before kubeherald stopped`, at: this.#o.now() });
+        this.#audit(base, base.at, { text: `recover ${req.id}`, ...described(req), identity: req.identity, decision: 'allowed', outcome: 'ok', writes: true });
+        outcome = done ? 'executed before the restart' : 'settled elsewhere';
+      } else if (landed === false) {
+        const reply = await this.#send(req, signal);
+        outcome = `executed after the restart: ${reply.title ?? ''}`;
+      } else {
+        this.#stale(req, ['executing'], ['the object changed, and not as the request would have changed it'], undefined, base, base.at);
+        outcome = 'stale';
+      }
+      this.#o.log.info({ request: req.id, command: req.command, outcome }, 'request left executing re-checked');
+      out.push({ request: this.#o.requests.get(req.id) ?? req, outcome });
+    }
+    return out;
+  }
+
+  /** Marks requests past their expiry as expired, each with an audit record; returns them. */
+  #expireDue(): ActionRequest[] {
+    const gone = this.#o.requests.expireDue(this.#o.now());
+    for (const r of gone) {
+      const base: Base = { at: this.#o.now(), platform: r.platform, platformUserId: r.requester.id, platformUserName: r.requester.name, channel: r.channel };
+      this.#audit(base, base.at, { text: `expire ${r.id}`, ...described(r), identity: r.identity, decision: 'allowed', outcome: 'error', writes: true, error: 'expired before it was confirmed and approved' });
+    }
+    return gone;
+  }
+
+  expireDue(): ActionRequest[] {
+    return this.#expireDue();
+  }
+
+  #audit(base: Base, started: number, e: Omit<AuditEntry, keyof Base | 'durationMs'>): void {
+    this.#o.audit({ ...base, ...e, durationMs: Math.max(0, this.#o.now() - started) } as AuditEntry);
+  }
+}
+
+/** Did the claimed write land? true/false when the object says so; undefined when it moved some other way. */
+async function writeLanded(cmd: WriteCommand, req: ActionRequest, clients: KubeClients, namespace: string, signal?: AbortSignal): Promise<boolean | undefined> {
+  const rv = req.target.resourceVersion;
+  const opts = clients.call(signal);
+  const notFound = (err: unknown): boolean => (err as { code?: number }).code === 404;
+  switch (cmd.verb) {
+    case 'scale': {
+      const s = await clients.apps.readNamespacedDeploymentScale({ name: cmd.name, namespace }, opts);
+      if (s.metadata?.resourceVersion === rv) return false;
+      return s.spec?.replicas === cmd.replicas ? true : undefined;
+    }
+    case 'restart':
+    case 'rollout': {
+      const d = await clients.apps.readNamespacedDeployment({ name: cmd.name, namespace }, opts);
+      if (d.metadata?.resourceVersion === rv) return false;
+      if (cmd.verb === 'restart') return d.spec?.template?.metadata?.annotations?.['kubectl.kubernetes.io/restartedAt'] === parseIntent(req.intent).restartedAt ? true : undefined;
+      return (d.metadata?.generation ?? 0) > (req.target.generation ?? 0) ? true : undefined;
+    }
+    case 'cordon':
+    case 'uncordon': {
+      const n = await clients.core.readNode({ name: cmd.node }, opts);
+      if (n.metadata?.resourceVersion === rv) return false;
+      return Boolean(n.spec?.unschedulable) === (cmd.verb === 'cordon') ? true : undefined;
+    }
+    case 'delete': {
+      try {
+        const p = await clients.core.readNamespacedPod({ name: cmd.name, namespace }, opts);
+        if (p.metadata?.resourceVersion === rv) return false;
+        return p.metadata?.deletionTimestamp ? true : undefined;
+      } catch (err) {
+        if (notFound(err)) return true;
+        throw err;
+      }
+    }
+  }
+}
+
+function parseIntent(s: string | undefined): { resourceVersion?: string; restartedAt?: string } {
+  if (!s) return {};
+  try {
+    return JSON.parse(s) as { resourceVersion?: string; restartedAt?: string };
+  } catch {
+    return {};
+  }
+}
+
+function described(req: ActionRequest): Pick<AuditEntry, 'command' | 'verb' | 'target'> {
+  const t = req.target;
+  return { command: req.command, verb: (req.parsed as { verb?: string }).verb as AuditEntry['verb'], target: `${t.kind}s/${t.name}${t.namespace ? ` in ${t.namespace}` : ''}` };
+}
+
+function requestUser(u: ChatUser): RequestUser {
+  return { platform: u.platform, id: u.id, ...(u.name ? { name: u.name } : {}) };
+}
+
+function sameUser(a: RequestUser, b: ChatUser): boolean {
+  return a.platform === b.platform && a.id === b.id;
+}
+
+function displayName(u: RequestUser): string {
+  return u.name ?? u.id;
+}
+
+function mayApprove(p: RequestPolicy, user: ChatUser, identity: KubeIdentity): boolean {
+  const users = p.approvers.chatUsers ?? [];
+  const groups = p.approvers.groups ?? [];
+  if (users.length === 0 && groups.length === 0) return true;
+  return users.includes(`${user.platform}:${user.id}`) || identity.groups.some((g) => groups.includes(g));
+}
+
+export function approvalNeed(p: RequestPolicy): string {
+  const who: string[] = [];
+  if (p.approvers.groups?.length) who.push(`a member of ${p.approvers.groups.map((g) => `group ${g}`).join(' or ')}`);
+  if (p.approvers.chatUsers?.length) who.push(p.approvers.chatUsers.join(', '));
+  const n = p.approvals === 1 ? 'one approval' : `${p.approvals} approvals`;
+  return `${n} from ${who.length ? who.join(' or ') : 'someone other than the requester'} with the rights to do it themselves`;
+}
+
+function refusalText(r: 'not-found' | 'not-awaiting-approval' | 'expired' | 'already-decided'): string {
+  switch (r) {
+    case 'not-found':
+      return 'there is no such request.';
+    case 'not-awaiting-approval':
+      return 'it is not waiting for approval any more.';
+    case 'expired':
+      return 'it expired; nothing was done.';
+    case 'already-decided':
+      return 'you have already decided on it.';
+  }
+}
+
+function minutes(ms: number): string {
+  const m = Math.max(0, Math.round(ms / 60_000));
+  return m === 1 ? '1 minute' : `${m} minutes`;
+}
+
+function commandText(cmd: WriteCommand, namespace: string): string {
+  // the namespace written out, so the stored text reads back to the same command
+  return formatCommand(cmd, namespace);
+}
