@@ -27,6 +27,9 @@ import { RoutingHub } from './routing.ts';
 import { startAuditFeed, type AuditFeed } from './audit-feed.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { type ChatOps, chatPlatformsEnabled, startChatOps } from './chatops.ts';
+import { listenProbes, probeHandler, type ProbeInputs } from './probes.ts';
+import { startUpdateCheck, type UpdateCheck } from './updates.ts';
+import { PACKAGE_VERSION } from './build-info.ts';
 
 export interface HeraldOptions {
   config: Config;
@@ -72,6 +75,10 @@ export interface Herald {
   submit(ns: Notification[]): void;
   /** where /metrics is served, when metrics.listen is set */
   metricsUrl(): string | undefined;
+  /** base URL of the probes' own listener (/healthz, /readyz), when health.listen is set */
+  healthUrl(): string | undefined;
+  /** what /healthz and /readyz judge, now */
+  probeInputs(): ProbeInputs;
   /** resolves when the outbox holds nothing waiting for delivery (pending, in flight or in an open group) */
   drain(): Promise<void>;
   /** deliveries still waiting, by sink id */
@@ -92,7 +99,18 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
   let plugins: Plugins;
   // metrics exist before the router, which reports every plugin call to them
   let listener: Listener | undefined;
-  const metrics: Metrics | undefined = config.metrics.listen ? createMetrics({ store, listener: () => listener, plugins: () => plugins?.router }) : undefined;
+  // what the probes judge; set as start-up and shutdown go
+  const phase = { started: false, stopping: false };
+  let fatal: Error | undefined;
+  const probeInputs = (): ProbeInputs => ({
+    started: phase.started,
+    stopping: phase.stopping,
+    watches: (listener?.reflectors ?? []).map((r) => ({ resource: r.spec.resource, listed: r.stats.lists > 0, failures: r.failures })),
+    stateError: phase.stopping ? undefined : stateWriteError(store),
+    fatal: fatal?.message,
+  });
+  const probes = probeHandler(probeInputs);
+  const metrics: Metrics | undefined = config.metrics.listen ? createMetrics({ store, listener: () => listener, plugins: () => plugins?.router, probes }) : undefined;
   try {
     plugins = await startPlugins(config.plugins, { kc: opts.kc, log, onCall: metrics ? (r) => metrics.pluginCalled(r) : undefined });
   } catch (err) {
@@ -171,10 +189,11 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
     }
   };
 
-  let fatal: Error | undefined;
   let audit: AuditFeed | undefined;
   let chat: ChatOps | undefined;
   let metricsUrl: string | undefined;
+  let health: { url: string; close(): Promise<void> } | undefined;
+  let updates: UpdateCheck | undefined;
   const submit = (ns: Notification[]): void => {
     if (ns.length === 0) return;
     // who did it, when the audit log saw a change to the same object a moment before
@@ -230,16 +249,23 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
       metricsUrl = await metrics.listen(config.metrics.listen);
       log.info({ url: metricsUrl }, 'metrics listening');
     }
+    if (config.health.listen) {
+      health = await listenProbes(config.health.listen, probes);
+      log.info({ url: health.url }, 'probes listening (/healthz, /readyz)');
+    }
     audit = await startAuditFeed(config.audit, { cluster: config.cluster.name, log, env: opts.env ?? process.env, onNotification: (n) => submit([n]) });
     // commands from chat, answered as the chat user's own Kubernetes identity; the trail in this state database
     if (chatPlatformsEnabled(config)) chat = await startChatOps({ config, kc: opts.kc, store, log, env: opts.env, metrics, submit });
     await listener.start();
     started = true;
+    phase.started = true;
+    if (config.updates.check) updates = startUpdateCheck({ registry: config.updates.registry, intervalMs: config.updates.intervalHours * 3_600_000, running: PACKAGE_VERSION, log });
   } finally {
     if (!started) {
       await chat?.stop();
       await audit?.close();
       await metrics?.close();
+      await health?.close();
       listener?.stop();
       pruner.stop();
       await deliverer.stop();
@@ -273,6 +299,8 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
     submit,
     pending,
     metricsUrl: () => metricsUrl,
+    healthUrl: () => health?.url,
+    probeInputs,
     async drain() {
       while (open()) {
         // an attempt's outcome, or a timer of the deliverer's clock, changes what is open
@@ -283,10 +311,12 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
       }
     },
     stop() {
+      // unready at once (no new traffic), while the probes stay up until the deliveries in flight are done
+      phase.stopping = true;
+      updates?.stop();
       stopped ??= (async () => {
         await chat?.stop();
         await audit?.close();
-        await metrics?.close();
         l.stop();
         pruner.stop();
         // the sends in flight finish and are recorded; what is still queued waits in the state database
@@ -296,6 +326,8 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
           const where = inMemory(config.state.path) ? 'the state is in memory: they are dropped' : 'they are delivered after the next start';
           log.warn({ pending: Object.fromEntries(waiting) }, `stopping with deliveries still queued; ${where}`);
         }
+        await metrics?.close();
+        await health?.close();
         await routing.close();
         await plugins.close();
         store.close();
@@ -303,4 +335,22 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
       return stopped;
     },
   };
+}
+
+/**
+ * Why the state database takes no write now (undefined: it does). Writes and
+ * removes a row of a table no sink uses, in one transaction, so a full disk
+ * or a lost lock shows before a notification needs storing.
+ */
+function stateWriteError(store: Store): string | undefined {
+  try {
+    store.transaction(() => {
+      const probe = store.threads.forSink('kubeherald.readyz');
+      probe.set('probe', 'ok');
+      probe.delete('probe');
+    });
+    return undefined;
+  } catch (err) {
+    return (err as Error).message;
+  }
 }

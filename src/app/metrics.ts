@@ -15,6 +15,7 @@ import type { PluginCallRecord } from '../router/types.ts';
 import type { Store } from '../store/types.ts';
 import type { AuditEntry } from '../chatops/types.ts';
 import { buildInfo } from './build-info.ts';
+import type { ProbeHandler } from './probes.ts';
 
 export interface Metrics {
   registry: Registry;
@@ -33,7 +34,7 @@ export interface Metrics {
   close(): Promise<void>;
 }
 
-export function createMetrics(deps: { store: Store; listener: () => Listener | undefined; plugins?: () => Pick<PluginRouter, 'instances'> | undefined }): Metrics {
+export function createMetrics(deps: { store: Store; listener: () => Listener | undefined; plugins?: () => Pick<PluginRouter, 'instances'> | undefined; probes?: ProbeHandler }): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'kubeherald_' });
   const notifications = new Counter({ name: 'kubeherald_notifications_total', help: 'Notifications produced, by state and reason.', labelNames: ['state', 'reason'], registers: [registry] });
@@ -158,6 +159,8 @@ export function createMetrics(deps: { store: Store; listener: () => Listener | u
       const host = listen.slice(0, i).replace(/^\[|\]$/g, '') || '0.0.0.0';
       const port = Number(listen.slice(i + 1));
       server = createServer((req, res) => {
+        // /healthz and /readyz share this listener, so a kubelet probe needs no second port
+        if (deps.probes?.(req, res)) return;
         if (req.url !== '/metrics') {
           res.writeHead(404).end('not found\n');
           return;

@@ -13,6 +13,17 @@ interface DemoFlags {
   as: string;
 }
 
+/** The interactive demo runs until interrupted: say how to stop it and where to go from here. */
+export function demoNextSteps(): string {
+  return (
+    `It runs until you press Ctrl-C.\n` +
+    `Next: \`npm run demo:fakes -- slack\` (in a checkout) delivers the same incidents through the real Slack, Telegram, Teams, DingTalk,\n` +
+    `webhook and Elasticsearch clients to local fakes; \`kubeherald demo --chat\` answers chat commands typed here;\n` +
+    `\`kubeherald run -c kubeherald.yaml\` watches a real cluster (\`kubeherald config example\` prints a config to start from,\n` +
+    `\`kubeherald doctor -c kubeherald.yaml\` checks it).\n\n`
+  );
+}
+
 export function registerDemo(program: Command): void {
   program
     .command('demo')
@@ -35,7 +46,8 @@ export function registerDemo(program: Command): void {
       const [{ runDemo }, { formatReport }, { DEMO_DURATION_MS }] = await Promise.all([import('./demo.ts'), import('../app/demo-check.ts'), import('../sim/scenarios/demo.ts')]);
       process.stderr.write(
         `kubeherald demo: a simulated 3-node cluster plays CrashLoopBackOff, OOMKilled, a bad image, pod and node NotReady,\n` +
-          `an eviction, a good and a failed rollout and Warning events over ${DEMO_DURATION_MS / 60_000} cluster minutes (${speed}× speed).\n\n`,
+          `an eviction, a good and a failed rollout and Warning events over ${DEMO_DURATION_MS / 60_000} cluster minutes (${speed}× speed).\n` +
+          (flags.once ? '\n' : demoNextSteps()),
       );
       const run = await runDemo({ once: !!flags.once, speed, configFile: flags.config, logLevel: flags.logLevel });
       if (run.report) {

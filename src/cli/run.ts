@@ -46,11 +46,12 @@ export function configFlags(f: CommonFlags): Partial<ConfigFlags> {
 }
 
 export function registerRun(program: Command): void {
-  const run = withConfigFlags(program.command('run').description('watch a cluster and send notifications to the configured sinks')).option(
-    '--strict',
-    'refuse to start on a config warning (a route matching a reason, kind or detector that nothing produces); leave such Route custom resources out',
-  );
-  run.action(async (flags: CommonFlags & { strict?: boolean }) => {
+  const run = withConfigFlags(program.command('run').description('watch a cluster and send notifications to the configured sinks'))
+    .option('--strict', 'refuse to start on a config warning (a route matching a reason, kind or detector that nothing produces); leave such Route custom resources out')
+    .option('--grace-period <seconds>', 'on SIGTERM/SIGINT, how long the deliveries in flight may take to finish before kubeherald exits anyway (keep it below the pod\'s terminationGracePeriodSeconds)', '25');
+  run.action(async (flags: CommonFlags & { strict?: boolean; gracePeriod: string }) => {
+    const graceSeconds = Number(flags.gracePeriod);
+    if (!(graceSeconds > 0)) throw new Error(`--grace-period: expected a positive number of seconds, got "${flags.gracePeriod}"`);
     const warnings: ConfigIssue[] = [];
     const loaded = await loadConfig({ file: flags.config, env: process.env, flags: configFlags(flags), strict: flags.strict, onWarning: (w) => void warnings.push(w) });
     // the webhook URL/secret flags and variables; the secret travels in env, never in the config
@@ -65,12 +66,19 @@ export function registerRun(program: Command): void {
     const stop = async (signal: string): Promise<void> => {
       if (stopping) return;
       stopping = true;
-      log.info({ signal }, 'stopping');
+      log.info({ signal, gracePeriodSeconds: graceSeconds }, 'stopping: finishing the deliveries in flight');
+      // a send that hangs past the grace period is abandoned: it stays in flight in the state database and goes out again after the restart
+      const grace = new Promise<'expired'>((resolve) => setTimeout(() => resolve('expired'), graceSeconds * 1000).unref());
       try {
-        await (await started).stop();
+        const outcome = await Promise.race([(async () => (await started).stop())(), grace]);
+        if (outcome === 'expired') {
+          log.warn({ gracePeriodSeconds: graceSeconds }, 'deliveries still in flight at the end of the grace period; they are sent again after the next start');
+          process.exit(1);
+        }
       } catch {
         process.exit(1);
       }
+      log.info('stopped');
       process.exit(0);
     };
     process.once('SIGINT', () => void stop('SIGINT'));

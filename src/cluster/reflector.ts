@@ -84,6 +84,11 @@ export class Reflector {
     return this.#resourceVersion;
   }
 
+  /** failed list/watch attempts in a row (0 once events or bookmarks flow again): readiness */
+  get failures(): number {
+    return this.#failures;
+  }
+
   /**
    * Resolves once this reflector has seen the server up to `rv` (through an
    * event or a bookmark). resourceVersions are opaque in general; this is

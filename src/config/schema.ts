@@ -158,6 +158,23 @@ const metricsSchema = strict({
     .default(''),
 });
 
+/** /healthz and /readyz on a listener of their own (they are on the metrics listener too). */
+const healthSchema = strict({
+  /** host:port, e.g. 0.0.0.0:8081; empty = only on metrics.listen */
+  listen: z
+    .string()
+    .regex(/^$|^(\[[0-9a-fA-F:]+\]|[^:\s]*):\d{1,5}$/, { error: 'expected host:port (e.g. 0.0.0.0:8081) or "" for off' })
+    .default(''),
+});
+
+/** The opt-in check for a newer release: reads the registry's dist-tags, logs, never upgrades. */
+const updatesSchema = strict({
+  check: z.boolean().default(false),
+  /** an npm registry (a mirror works): GET <registry>/kubeherald gives the dist-tags */
+  registry: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL of an npm registry' }).default('https://registry.npmjs.org'),
+  intervalHours: count(1).default(24),
+});
+
 /** Routes and Sinks from the kubeherald.io custom resources, next to the file's. */
 const customResourcesSchema = strict({
   enabled: z.boolean().default(false),
@@ -175,6 +192,8 @@ export const ConfigSchema = section(
     customResources: section(customResourcesSchema),
     audit: section(auditConfigSchema),
     metrics: section(metricsSchema),
+    health: section(healthSchema),
+    updates: section(updatesSchema),
     delivery: section(deliverySchema),
     chatops: section(chatopsSchema),
     plugins: section(pluginsSchema),

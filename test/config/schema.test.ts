@@ -14,6 +14,8 @@ const DEFAULTS: Config = {
   customResources: { enabled: false, namespace: '' },
   audit: { enabled: false, listen: '0.0.0.0:8443', tls: { certFile: '', keyFile: '', clientCAFile: '' }, clientCertNames: [] },
   metrics: { listen: '' },
+  health: { listen: '' },
+  updates: { check: false, registry: 'https://registry.npmjs.org', intervalHours: 24 },
   delivery: {
     concurrency: 8,
     maxAgeSeconds: 86_400,
