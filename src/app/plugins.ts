@@ -31,6 +31,8 @@ export async function startPlugins(cfg: PluginsConfig, deps: { kc: k8s.KubeConfi
   const tlsOn = t.caFile !== '' || t.certFile !== '' || t.keyFile !== '' || t.serverName !== '';
   const router = new PluginRouter({
     ...(tlsOn ? { tls: { caFile: orUndefined(t.caFile), certFile: orUndefined(t.certFile), keyFile: orUndefined(t.keyFile), serverName: orUndefined(t.serverName) } } : {}),
+    insecure: cfg.insecure,
+    maxMessageBytes: cfg.maxMessageBytes,
     callTimeoutMs: cfg.callTimeoutSeconds * 1000,
     healthIntervalMs: cfg.healthCheck.intervalSeconds * 1000,
     unhealthyThreshold: cfg.healthCheck.unhealthyThreshold,
@@ -48,7 +50,7 @@ export async function startPlugins(cfg: PluginsConfig, deps: { kc: k8s.KubeConfi
     if (cfg.registry.listen) {
       const reg = createRegistry({ ttlMs: cfg.registry.ttlSeconds * 1000, heartbeatIntervalMs: cfg.registry.heartbeatIntervalSeconds * 1000, log });
       await router.addSource(reg.source);
-      registry = await serveRegistry({ registry: reg, listen: cfg.registry.listen, tls: cfg.registry.tls, log });
+      registry = await serveRegistry({ registry: reg, listen: cfg.registry.listen, tls: cfg.registry.tls, insecure: cfg.registry.insecure, log });
       log.info({ address: registry.address }, 'plugin registry listening');
     }
     if (cfg.kubernetes.enabled) {

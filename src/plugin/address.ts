@@ -26,3 +26,6 @@ export function parseHostPort(value: string, what: string, opts: { allowAnyHost?
 export function formatHostPort(host: string, port: number): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
+
+
+export { isLoopbackHost } from '../router/discovery/common.ts';

@@ -1,7 +1,7 @@
 // What the plugin host knows about each sink type: its config schema (the
 // same one a `sinks:` entry is checked with), which option names a target,
-// and which keys a delivery may never set because they carry or direct the
-// plugin's credentials.
+// and which keys a delivery may never change because they carry or direct
+// the plugin's credentials or its signing.
 
 import type { z } from 'zod';
 import type { SinkConfig } from '../config/schema.ts';
@@ -26,39 +26,31 @@ export interface SinkTypeInfo {
    */
   targetOption: string;
   /**
-   * Keys that decide where the plugin's credentials go, or what of its own
-   * host it touches: a delivery may repeat the plugin's value but not change
-   * it (a Slack token must not be sent to another apiUrl). `base` is the
-   * plugin's own config, for keys that are sensitive only in some configs.
+   * Keys that decide where the plugin's credentials go, whether and how it
+   * signs, or what of its own host it touches: only the plugin's own config
+   * sets them. A delivery may repeat the plugin's value but never change it
+   * (a Slack token must not be sent to another apiUrl, a webhook's signed
+   * body to another URL), and an operator cannot allow them per delivery.
    */
-  boundKeys(base: Record<string, unknown>): string[];
+  pinnedKeys: readonly string[];
 }
 
-const none = (): string[] => [];
-
 export const SINK_TYPE_INFO: Record<PluginSinkType, SinkTypeInfo> = {
-  console: { schema: consoleSinkSchema, targetOption: '', boundKeys: none },
+  console: { schema: consoleSinkSchema, targetOption: '', pinnedKeys: [] },
   // a file path is the plugin host's file system, not the caller's to choose
-  jsonl: { schema: jsonlSinkSchema, targetOption: '', boundKeys: () => ['path'] },
+  jsonl: { schema: jsonlSinkSchema, targetOption: '', pinnedKeys: ['path'] },
   // the bot token goes to apiUrl with every call
-  slack: { schema: slackSinkSchema, targetOption: 'channel', boundKeys: () => ['apiUrl'] },
-  telegram: { schema: telegramSinkSchema, targetOption: 'chatId', boundKeys: () => ['apiRoot'] },
+  slack: { schema: slackSinkSchema, targetOption: 'channel', pinnedKeys: ['apiUrl'] },
+  telegram: { schema: telegramSinkSchema, targetOption: 'chatId', pinnedKeys: ['apiRoot'] },
   // the API key or password goes to every node; caFile is a file of the host and decides whom to trust
-  elasticsearch: { schema: elasticsearchSinkSchema, targetOption: 'dataStream', boundKeys: () => ['nodes', 'caFile'] },
+  elasticsearch: { schema: elasticsearchSinkSchema, targetOption: 'dataStream', pinnedKeys: ['nodes', 'caFile'] },
   // the workflow / robot URL is itself the credential (urlFrom)
-  teams: { schema: teamsSinkSchema, targetOption: '', boundKeys: none },
-  dingtalk: { schema: dingtalkSinkSchema, targetOption: '', boundKeys: none },
-  // header values expand the plugin's environment (${NAME}); while the
-  // plugin's headers carry any, the URLs they are sent to are bound too
-  webhook: {
-    schema: webhookSinkSchema,
-    targetOption: '',
-    boundKeys: (base) => {
-      const headers = base.headers;
-      const hasHeaders = headers !== null && typeof headers === 'object' && Object.keys(headers).length > 0;
-      return hasHeaders ? ['headers', 'urls'] : ['headers'];
-    },
-  },
+  teams: { schema: teamsSinkSchema, targetOption: '', pinnedKeys: [] },
+  dingtalk: { schema: dingtalkSinkSchema, targetOption: '', pinnedKeys: [] },
+  // the signature vouches for the body to whoever holds the secret: where it
+  // goes and whether it is signed at all are the operator's; header values
+  // expand the plugin's environment (${NAME})
+  webhook: { schema: webhookSinkSchema, targetOption: '', pinnedKeys: ['urls', 'sign', 'headers'] },
 };
 
 export function isPluginSinkType(type: string): type is PluginSinkType {

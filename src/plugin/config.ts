@@ -1,6 +1,7 @@
 // The plugin's own sink config: the keys of one `sinks:` entry (name
 // optional, default the type; type optional, must match), checked by the
-// same schema and reported the way the main config is: file, line, key.
+// same schema and reported the way the main config is: file, line, key;
+// plus `allow:`, what a delivery may choose (src/plugin/options.ts).
 
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
@@ -10,6 +11,7 @@ import { type ConfigIssue, ConfigError, formatPath, issueMessage } from '../conf
 import type { SinkConfig } from '../config/schema.ts';
 import { lineOf } from '../config/yaml-lines.ts';
 import { isPluginSinkType, KUBEHERALD_ONLY_KEYS, type PluginSinkType, SINK_TYPE_INFO } from './catalog.ts';
+import { type DeliveryAllowList, parseAllowList } from './options.ts';
 
 /** The type a plugin serves, checked; an Error listing the types otherwise. */
 export function pluginType(type: string): PluginSinkType {
@@ -23,11 +25,18 @@ interface Source {
   lines?: LineCounter;
 }
 
+/** A plugin's configuration: its sink, and what a delivery may choose. */
+export interface PluginSettings {
+  sink: SinkConfig;
+  allow: DeliveryAllowList;
+}
+
 /**
- * One sink entry (as written) validated for `type`, defaults filled in.
- * Throws a ConfigError with every problem, each naming `source` and the key.
+ * One sink entry (as written) validated for `type`, defaults filled in, and
+ * its `allow:` list. Throws a ConfigError with every problem, each naming
+ * `source` and the key.
  */
-export function parsePluginConfig(type: PluginSinkType, raw: unknown, source: Source = { file: 'plugin config' }): SinkConfig {
+export function parsePluginSettings(type: PluginSinkType, raw: unknown, source: Source = { file: 'plugin config' }): PluginSettings {
   const issue = (path: (string | number)[], message: string): ConfigIssue => ({
     file: source.file,
     path: formatPath(path),
@@ -38,7 +47,7 @@ export function parsePluginConfig(type: PluginSinkType, raw: unknown, source: So
   if (typeof entry !== 'object' || Array.isArray(entry)) {
     throw new ConfigError([issue([], 'expected a mapping: the keys of one `sinks:` entry (name optional, type optional)')]);
   }
-  const given = entry as Record<string, unknown>;
+  const { allow: allowRaw, ...given } = entry as Record<string, unknown>;
   if (given.type !== undefined && given.type !== type) {
     throw new ConfigError([issue(['type'], `this plugin serves ${type} sinks, got ${JSON.stringify(given.type)}; leave type out or write ${type}`)]);
   }
@@ -47,11 +56,16 @@ export function parsePluginConfig(type: PluginSinkType, raw: unknown, source: So
     throw new ConfigError(own.map((k) => issue([k], "belongs to the plugin sink in kubeherald's config (retries, rate limits and grouping happen there), not to the plugin")));
   }
   const r = SINK_TYPE_INFO[type].schema.safeParse({ name: type, ...given, type }, { reportInput: true });
-  if (!r.success) {
-    const issues = r.error.issues.map((i) => issue(i.path as (string | number)[], issueMessage(i)));
-    throw new ConfigError(issues.sort((a, b) => (a.line ?? Infinity) - (b.line ?? Infinity)));
-  }
-  return r.data as SinkConfig;
+  const issues = r.success ? [] : r.error.issues.map((i) => issue(i.path as (string | number)[], issueMessage(i)));
+  const allow = parseAllowList(type, allowRaw);
+  if (!allow.ok) issues.push(...allow.problems.map((p) => issue(['allow', ...p.path], p.message)));
+  if (!r.success || !allow.ok) throw new ConfigError(issues.sort((a, b) => (a.line ?? Infinity) - (b.line ?? Infinity)));
+  return { sink: r.data as SinkConfig, allow: allow.allow };
+}
+
+/** The sink of one plugin config (its `allow:` checked, then left out). */
+export function parsePluginConfig(type: PluginSinkType, raw: unknown, source: Source = { file: 'plugin config' }): SinkConfig {
+  return parsePluginSettings(type, raw, source).sink;
 }
 
 /**
@@ -59,6 +73,11 @@ export function parsePluginConfig(type: PluginSinkType, raw: unknown, source: So
  * the file's directory, as in the main config.
  */
 export async function readPluginConfigFile(type: PluginSinkType, file: string): Promise<SinkConfig> {
+  return (await readPluginSettingsFile(type, file)).sink;
+}
+
+/** Reads a plugin config file: its sink (relative jsonl path resolved) and its `allow:` list. */
+export async function readPluginSettingsFile(type: PluginSinkType, file: string): Promise<PluginSettings> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -78,10 +97,11 @@ export async function readPluginConfigFile(type: PluginSinkType, file: string): 
   } catch (err) {
     throw new ConfigError([{ file, path: '', message: `invalid YAML: ${(err as Error).message}` }]);
   }
-  const cfg = parsePluginConfig(type, raw, { file, doc, lines });
+  const settings = parsePluginSettings(type, raw, { file, doc, lines });
+  const cfg = settings.sink;
   if (cfg.type === 'jsonl' && cfg.path !== '-') {
     const p = cfg.path === '~' ? homedir() : cfg.path.startsWith('~/') ? join(homedir(), cfg.path.slice(2)) : cfg.path;
-    return { ...cfg, path: resolve(dirname(file), p) };
+    return { ...settings, sink: { ...cfg, path: resolve(dirname(file), p) } };
   }
-  return cfg;
+  return settings;
 }

@@ -12,7 +12,7 @@ import type { Notification } from '../model/notification.ts';
 import type { Logger } from '../model/logger.ts';
 import type { PluginSinkType } from './catalog.ts';
 import { DeliveryMemory } from './idempotency.ts';
-import { effectiveConfig } from './options.ts';
+import { type DeliveryAllowList, effectiveConfig } from './options.ts';
 import { DELIVERED, type DeliveryResult, outcomeName, permanent, resultOfError } from './outcome.ts';
 import type { RunningSink, SinkCache } from './sink-cache.ts';
 
@@ -22,6 +22,8 @@ export interface DelivererOptions {
   type: PluginSinkType;
   /** the plugin's own config, parsed */
   base: SinkConfig;
+  /** what a delivery may choose (default: only its target) */
+  allow?: DeliveryAllowList;
   /** running sinks, keyed by configKey() of their config */
   sinks: SinkCache;
   log: Logger;
@@ -112,7 +114,7 @@ export class Deliverer {
     const memoKey = `${target}\u0000${empty ? '' : JSON.stringify(options)}`;
     const known = this.#configs.get(memoKey);
     if (known) return known;
-    const eff = effectiveConfig(this.#o.type, this.#o.base, options, target);
+    const eff = effectiveConfig(this.#o.type, this.#o.base, options, target, this.#o.allow);
     const resolved: Resolved = eff.ok ? { ok: true, key: configKey(eff.config) } : { ok: false, message: eff.message };
     this.#configs.set(memoKey, resolved);
     if (this.#configs.size > this.#maxConfigs) this.#configs.delete(this.#configs.keys().next().value!);

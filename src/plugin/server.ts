@@ -12,9 +12,9 @@ import { connectNodeAdapter } from '@connectrpc/connect-node';
 import { Health, HealthCheckResponse_ServingStatus as Status } from '../gen/grpc/health/v1/health_pb.js';
 import { Capability, type DeliverRequest, DeliverRequestSchema, SinkPlugin } from '../gen/kubeherald/v1/plugin_pb.js';
 import type { SinkConfig } from '../config/schema.ts';
-import { formatHostPort, parseHostPort } from './address.ts';
+import { formatHostPort, isLoopbackHost, parseHostPort } from './address.ts';
 import { SINK_TYPE_INFO } from './catalog.ts';
-import { parsePluginConfig, pluginType } from './config.ts';
+import { parsePluginSettings, pluginType } from './config.ts';
 import { type DeliverAnswer, Deliverer } from './deliver.ts';
 import type { Logger } from '../model/logger.ts';
 import { healthService, HealthState } from './health.ts';
@@ -31,6 +31,23 @@ export interface PluginTlsFiles {
   clientCaFile?: string;
 }
 
+/** Largest gRPC message a plugin reads or writes by default: a group of notifications with raw objects fits many times over. */
+export const DEFAULT_MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
+// the health port answers one tiny request; nothing bigger has a reason to arrive there
+const HEALTH_MAX_MESSAGE_BYTES = 16 * 1024;
+
+/**
+ * Why the plugin must not listen as asked, or undefined when it may: off
+ * the loopback, only clients with a certificate from its client CA may call
+ * it, unless the operator said `insecure` (then it is only warned about).
+ */
+export function listenRefusal(host: string, tls: PluginTlsFiles | undefined, insecure: boolean): string | undefined {
+  if (isLoopbackHost(host) || tls?.clientCaFile || insecure) return undefined;
+  const where = host === '' ? 'every interface' : host;
+  const what = tls ? 'TLS without client certificates lets anyone who can reach it deliver' : 'plaintext without client certificates lets anyone who can reach it deliver';
+  return `refusing to listen on ${where} without authenticating callers (${what}): give mutual TLS (--tls-dir with tls.crt, tls.key and ca.crt, or --tls-cert, --tls-key and --tls-client-ca; \`kubeherald plugin certs\` makes them), listen on a loopback address, or pass --insecure`;
+}
+
 export interface PluginServerOptions {
   /** the sink type served, e.g. "webhook" */
   type: string;
@@ -43,6 +60,16 @@ export interface PluginServerOptions {
   /** host:port; port 0 picks a free one, ":50051" every interface */
   listen: string;
   tls?: PluginTlsFiles;
+  /** serve off the loopback without mutual TLS (warned about at every start) */
+  insecure?: boolean;
+  /** largest gRPC message read or written (default 4 MiB); a bigger request is refused with RESOURCE_EXHAUSTED */
+  maxMessageBytes?: number;
+  /**
+   * host:port of a second, plaintext listener serving only grpc.health.v1
+   * (no deliveries): for kubelet gRPC probes, which cannot present a
+   * client certificate.
+   */
+  healthListen?: string;
   log: Logger;
   /** where credentials are read (default process.env) */
   env?: NodeJS.ProcessEnv;
@@ -63,6 +90,8 @@ export interface PluginServerOptions {
 export interface PluginServer {
   /** the bound host:port */
   readonly address: string;
+  /** the health listener's bound host:port, when healthListen was given */
+  readonly healthAddress: string | undefined;
   /** Graceful: NOT_SERVING, refuse new deliveries, finish those in flight (within the grace period), close sinks and the server. */
   close(): Promise<void>;
 }
@@ -74,9 +103,18 @@ const EMPTY_REQUEST: DeliverRequest = create(DeliverRequestSchema);
 export async function startPluginServer(opts: PluginServerOptions): Promise<PluginServer> {
   const type = pluginType(opts.type);
   const listen = parseHostPort(opts.listen, 'listen', { allowAnyHost: true, allowPortZero: true });
-  const base: SinkConfig = parsePluginConfig(type, opts.base);
+  const healthListen = opts.healthListen ? parseHostPort(opts.healthListen, 'health listen', { allowAnyHost: true, allowPortZero: true }) : undefined;
+  const { sink: base, allow } = parsePluginSettings(type, opts.base);
   const log = opts.log;
   const graceMs = opts.graceMs ?? 30_000;
+  const maxBytes = opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+  if (!Number.isInteger(maxBytes) || maxBytes < 1024) throw new RangeError(`maxMessageBytes: expected an integer ≥ 1024, got ${maxBytes}`);
+  const refusal = listenRefusal(listen.host, opts.tls, opts.insecure === true);
+  if (refusal) throw new Error(`${opts.listen}: ${refusal}`);
+  if (!isLoopbackHost(listen.host) && !opts.tls?.clientCaFile) {
+    // every start, at warn: an unauthenticated plugin off the loopback must never go unnoticed
+    log.warn({ listen: opts.listen, tls: Boolean(opts.tls) }, 'plugin: INSECURE: serving off the loopback without client certificates (--insecure); anyone who can reach this port can send messages through it');
+  }
   const tls = opts.tls ? readTls(opts.tls) : undefined;
 
   const makeSink = sinkFactory({ env: opts.env ?? process.env, log, createSink: opts.createSink });
@@ -85,7 +123,7 @@ export async function startPluginServer(opts: PluginServerOptions): Promise<Plug
     create: (key) => makeSink(JSON.parse(key) as SinkConfig),
     onCloseError: (_key, err) => log.warn({ err: (err as Error).message }, 'plugin: a sink failed to close'),
   });
-  const deliverer = new Deliverer({ type, base, sinks, log, rememberDeliveries: opts.rememberDeliveries });
+  const deliverer = new Deliverer({ type, base, allow, sinks, log, rememberDeliveries: opts.rememberDeliveries });
   // the plugin's own sink starts now: a missing credential stops the plugin before it listens
   const own = await sinks.pin(deliverer.baseKey);
 
@@ -111,7 +149,7 @@ export async function startPluginServer(opts: PluginServerOptions): Promise<Plug
     type,
     version: opts.version ?? PACKAGE_VERSION,
     capabilities,
-    optionsSchemaJson: JSON.stringify(optionsJsonSchema(type, base)),
+    optionsSchemaJson: JSON.stringify(optionsJsonSchema(type, base, allow)),
     targetOption: SINK_TYPE_INFO[type].targetOption,
   };
 
@@ -129,7 +167,7 @@ export async function startPluginServer(opts: PluginServerOptions): Promise<Plug
     });
     router.service(Health, healthService(health));
   };
-  const handler = connectNodeAdapter({ routes });
+  const handler = connectNodeAdapter({ routes, readMaxBytes: maxBytes, writeMaxBytes: maxBytes });
   const server = tls
     ? http2.createSecureServer({ ...tls, allowHTTP1: false }, handler)
     : http2.createServer({}, handler);
@@ -146,22 +184,27 @@ export async function startPluginServer(opts: PluginServerOptions): Promise<Plug
   // a client refused by (mutual) TLS is the client's problem: noted for debugging, not warned about on every attempt
   server.on('tlsClientError', (err: Error) => log.debug({ err: err.message }, 'plugin: TLS handshake refused'));
 
+  const healthServer = healthListen
+    ? http2.createServer({}, connectNodeAdapter({ routes: (r) => void r.service(Health, healthService(health)), readMaxBytes: HEALTH_MAX_MESSAGE_BYTES, writeMaxBytes: HEALTH_MAX_MESSAGE_BYTES }))
+    : undefined;
+  const healthSessions = new Set<http2.ServerHttp2Session>();
+  healthServer?.on('session', (s: http2.ServerHttp2Session) => {
+    healthSessions.add(s);
+    s.once('close', () => healthSessions.delete(s));
+  });
+
   try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      const done = (): void => {
-        server.off('error', reject);
-        resolve();
-      };
-      if (listen.host === '') server.listen(listen.port, done);
-      else server.listen(listen.port, listen.host, done);
-    });
+    await listenOn(server, listen, opts.listen);
+    if (healthServer && healthListen) await listenOn(healthServer, healthListen, opts.healthListen!);
   } catch (err) {
+    if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
     await sinks.close();
-    throw new Error(`cannot listen on ${opts.listen}: ${(err as Error).message}`, { cause: err });
+    throw err;
   }
   const bound = server.address() as AddressInfo;
   const address = formatHostPort(bound.address, bound.port);
+  const healthBound = healthServer?.address() as AddressInfo | undefined;
+  const healthAddress = healthBound ? formatHostPort(healthBound.address, healthBound.port) : undefined;
 
   let closing: Promise<void> | undefined;
   const close = async (): Promise<void> => {
@@ -176,14 +219,29 @@ export async function startPluginServer(opts: PluginServerOptions): Promise<Plug
     if (!(await within(sinks.close(), deadline - Date.now()))) log.warn({}, 'plugin: sinks still closing at the end of the grace period');
     health.end();
     // after the grace period, open calls get a moment to flush what they have written, no more
-    await closeServer(server, sessions, streams, Math.max(100, Math.min(1000, deadline - Date.now())));
+    const waitMs = Math.max(100, Math.min(1000, deadline - Date.now()));
+    await Promise.all([closeServer(server, sessions, streams, waitMs), healthServer ? closeServer(healthServer, healthSessions, new Set(), waitMs) : undefined]);
     log.info({ address }, 'plugin: stopped');
   };
 
   return {
     address,
+    healthAddress,
     close: () => (closing ??= close()),
   };
+}
+
+function listenOn(server: http2.Http2Server | http2.Http2SecureServer, at: { host: string; port: number }, asWritten: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const failed = (err: Error): void => reject(new Error(`cannot listen on ${asWritten}: ${err.message}`, { cause: err }));
+    server.once('error', failed);
+    const done = (): void => {
+      server.off('error', failed);
+      resolve();
+    };
+    if (at.host === '') server.listen(at.port, done);
+    else server.listen(at.port, at.host, done);
+  });
 }
 
 function readTls(files: PluginTlsFiles): http2.SecureServerOptions {

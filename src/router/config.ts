@@ -15,7 +15,7 @@ const clientTlsSchema = strict({
   /** client certificate and key, for plugins that require mutual TLS */
   certFile: z.string().default(''),
   keyFile: z.string().default(''),
-  /** the name the plugins' certificates carry (default: each address's host) */
+  /** the name the plugins' certificates carry (default: each address's host); {type} stands for the plugin type, e.g. kubeherald-plugin-{type}.kubeherald.svc */
   serverName: z.string().default(''),
 });
 
@@ -28,6 +28,10 @@ const serverTlsSchema = strict({
 
 export const pluginsSchema = strict({
   tls: section(clientTlsSchema),
+  /** talk plaintext to plugins off the loopback (without tls they are otherwise refused); warned about at start */
+  insecure: z.boolean().default(false),
+  /** largest gRPC message sent to or read from a plugin; a bigger delivery fails permanently */
+  maxMessageBytes: count(1024).default(4 * 1024 * 1024),
   /** a delivery call not answered in this long fails on that instance and is tried on another */
   callTimeoutSeconds: count(1).default(30),
   healthCheck: section(
@@ -72,6 +76,8 @@ export const pluginsSchema = strict({
       /** told to plugins when they register */
       heartbeatIntervalSeconds: count(1).default(5),
       tls: section(serverTlsSchema),
+      /** serve off the loopback without client certificates (refused otherwise); warned about at start */
+      insecure: z.boolean().default(false),
     }),
   ),
 });

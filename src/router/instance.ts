@@ -29,6 +29,7 @@ import {
   Outcome,
   SinkPlugin,
 } from '../gen/kubeherald/v1/plugin_pb.js';
+import { hostOfAddress } from './discovery/common.ts';
 import { PushQueue } from './push-queue.ts';
 import type { PluginEndpoint, TlsFiles } from './types.ts';
 
@@ -81,6 +82,8 @@ export interface InstanceOptions {
   tls?: LoadedTls;
   /** concurrent DeliverStreams per instance (default 1) */
   streams?: number;
+  /** largest gRPC message sent or read (default 4 MiB) */
+  maxMessageBytes?: number;
 }
 
 interface Pending {
@@ -99,12 +102,6 @@ class DeliveryStream {
   closed = false;
 }
 
-/** Splits "host:port" / "[v6]:port" into its host for TLS name checks. */
-function hostOf(address: string): string {
-  if (address.startsWith('[')) return address.slice(1, address.indexOf(']'));
-  const i = address.lastIndexOf(':');
-  return i < 0 ? address : address.slice(0, i);
-}
 
 export class PluginInstance {
   readonly endpoint: PluginEndpoint;
@@ -140,14 +137,15 @@ export class PluginInstance {
       if (tls.cert) nodeOptions.cert = tls.cert;
       if (tls.key) nodeOptions.key = tls.key;
       // SNI may not carry an IP address; the certificate check then uses the IP itself
-      const name = tls.serverName ?? hostOf(endpoint.address);
+      const name = tls.serverName?.replaceAll('{type}', endpoint.type) ?? hostOfAddress(endpoint.address);
       if (tls.serverName || !isIP(name)) nodeOptions.servername = name;
     }
     // One connection for deliveries and health checks: a check that passes
     // says the connection deliveries use works. Pings find a peer that
     // vanished without closing the socket (a partitioned node).
     this.#sessions = new GuardedSessionManager(baseUrl, { pingIntervalMs: 10_000, pingTimeoutMs: 5_000 }, nodeOptions);
-    const transport = createGrpcTransport({ baseUrl, sessionManager: this.#sessions });
+    const maxBytes = opts.maxMessageBytes ?? 4 * 1024 * 1024;
+    const transport = createGrpcTransport({ baseUrl, sessionManager: this.#sessions, readMaxBytes: maxBytes, writeMaxBytes: maxBytes });
     this.#client = createClient(SinkPlugin, transport);
     this.#health = createClient(Health, transport);
     this.#streams = new Array<DeliveryStream | undefined>(Math.max(1, opts.streams ?? 1)).fill(undefined);

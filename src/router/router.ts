@@ -10,20 +10,25 @@
 // as they are, at once: a platform's answer is not the instance's fault and
 // another instance would hear the same.
 
-import { create } from '@bufbuild/protobuf';
+import { create, toBinary } from '@bufbuild/protobuf';
 import type { Duration } from '@bufbuild/protobuf/wkt';
 import { realClock, type Clock } from '../model/clock.ts';
 import type { Logger } from '../model/logger.ts';
 import { type DeliverRequest, DeliverRequestSchema, type DeliverResponse, NotificationGroupSchema, Outcome } from '../gen/kubeherald/v1/plugin_pb.js';
 import { SinkError } from '../sinks/types.ts';
+import { hostOfAddress, isLoopbackHost } from './discovery/common.ts';
 import { type InstanceOptions, type LoadedTls, loadTls, PluginInstance, TransportError } from './instance.ts';
 import { MAX_EJECTION_MS } from './outlier.ts';
 import { type InstanceTransport, PluginPool, type PoolMember } from './pool.ts';
 import type { DiscoverySource, InstanceState, PluginCallRecord, PluginDelivery, PluginEndpoint, TlsFiles } from './types.ts';
 
 export interface PluginRouterOptions {
-  /** TLS toward every plugin (CA, client certificate for mutual TLS, server name); plain HTTP/2 when absent */
+  /** TLS toward every plugin (CA, client certificate for mutual TLS, server name); plain HTTP/2 when absent, to loopback addresses only unless insecure */
   tls?: TlsFiles;
+  /** without tls, talk plaintext to plugins off the loopback too (warned about) */
+  insecure?: boolean;
+  /** largest gRPC message sent to or read from a plugin (default 4 MiB); a bigger delivery fails permanently */
+  maxMessageBytes?: number;
   /** a call without an answer after this long is a transport failure (default 30 s) */
   callTimeoutMs?: number;
   /** active health checks this often (default 5 s) */
@@ -61,6 +66,7 @@ export const ROUTER_DEFAULTS = {
   maxEjectionPercent: 50,
   maxAttemptsPerDelivery: 3,
   streamsPerInstance: 1,
+  maxMessageBytes: 4 * 1024 * 1024,
 } as const;
 
 /** One instance as logs, metrics and the CLI show it. */
@@ -95,7 +101,11 @@ export class PluginRouter {
   readonly #clock: Clock;
   readonly #random: () => number;
   readonly #maxAttempts: number;
-  readonly #o: Required<Omit<PluginRouterOptions, 'tls' | 'log' | 'onCall' | 'clock' | 'random'>>;
+  readonly #o: Required<Omit<PluginRouterOptions, 'tls' | 'insecure' | 'log' | 'onCall' | 'clock' | 'random'>>;
+  /** plaintext (no tls) and not insecure: instances off the loopback are refused */
+  readonly #loopbackOnly: boolean;
+  /** refused endpoint ids, each logged once */
+  readonly #refused = new Map<string, string>();
   readonly #instanceOptions: InstanceOptions;
   readonly #sources: SourceEntry[] = [];
   readonly #pools = new Map<string, PluginPool>();
@@ -120,6 +130,7 @@ export class PluginRouter {
       maxEjectionPercent: opts.maxEjectionPercent ?? ROUTER_DEFAULTS.maxEjectionPercent,
       maxAttemptsPerDelivery: opts.maxAttemptsPerDelivery ?? ROUTER_DEFAULTS.maxAttemptsPerDelivery,
       streamsPerInstance: opts.streamsPerInstance ?? ROUTER_DEFAULTS.streamsPerInstance,
+      maxMessageBytes: opts.maxMessageBytes ?? ROUTER_DEFAULTS.maxMessageBytes,
     };
     for (const [k, v] of Object.entries(o)) {
       if (!Number.isFinite(v) || v < (k === 'maxEjectionPercent' ? 0 : 1)) throw new RangeError(`plugin router: ${k} must be a positive number, got ${v}`);
@@ -128,8 +139,11 @@ export class PluginRouter {
     this.#maxAttempts = o.maxAttemptsPerDelivery;
     let tls: LoadedTls | undefined;
     if (opts.tls) tls = loadTls(opts.tls);
+    this.#loopbackOnly = !tls && opts.insecure !== true;
+    if (!tls && opts.insecure === true) this.#log.warn({}, 'plugin router: INSECURE: plaintext to plugins off the loopback (plugins.insecure); anyone on the path can read and forge deliveries');
     this.#instanceOptions = {
       callTimeoutMs: o.callTimeoutMs,
+      maxMessageBytes: o.maxMessageBytes,
       // a check slower than its interval would overlap the next one
       healthTimeoutMs: Math.min(o.callTimeoutMs, Math.max(1_000, o.healthIntervalMs)),
       streams: o.streamsPerInstance,
@@ -163,10 +177,20 @@ export class PluginRouter {
   async deliver(type: string, d: PluginDelivery): Promise<void> {
     const pool = this.#pools.get(type);
     if (this.#closed || !pool) {
-      const why = this.#closed ? 'the plugin router is closed' : 'no instances known';
+      const refused = this.#closed ? 0 : this.#refusedOf(type);
+      const why = this.#closed
+        ? 'the plugin router is closed'
+        : refused > 0
+          ? `no usable instances: ${refused} refused, plaintext to an address off the loopback (set plugins.tls for mutual TLS)`
+          : 'no instances known';
       throw new SinkError(`${type} plugin: delivery ${d.deliveryId} not sent: ${why}`, { kind: 'retryable' });
     }
     const req = toRequest(d);
+    // the plugin would refuse it (and, on a stream, with every delivery sharing it): no instance can take it
+    const size = toBinary(DeliverRequestSchema, req).byteLength;
+    if (size > this.#o.maxMessageBytes - 16) {
+      throw new SinkError(`${type} plugin: delivery ${d.deliveryId} is ${size} bytes, over the plugin message limit of ${this.#o.maxMessageBytes} (plugins.maxMessageBytes)`, { kind: 'permanent' });
+    }
     let firstMember: DeliverRequest | undefined;
     let tried: PoolMember[] | undefined;
     let last: TransportError | undefined;
@@ -306,18 +330,37 @@ export class PluginRouter {
   #reconcile(): void {
     const byType = new Map<string, PluginEndpoint[]>();
     const seen = new Set<string>();
+    const refusedNow = new Map<string, string>();
     for (const s of this.#sources) {
       for (const ep of s.endpoints) {
         if (seen.has(ep.id)) continue;
         seen.add(ep.id);
+        if (this.#loopbackOnly && !isLoopbackHost(hostOfAddress(ep.address))) {
+          refusedNow.set(ep.id, ep.type);
+          if (!this.#refused.has(ep.id)) {
+            this.#log.error(
+              { type: ep.type, instance: ep.id, address: ep.address },
+              'plugin instance refused: plaintext to an address off the loopback; set plugins.tls (mutual TLS, `kubeherald plugin certs`) or, knowingly, plugins.insecure: true',
+            );
+          }
+          continue;
+        }
         let list = byType.get(ep.type);
         if (!list) byType.set(ep.type, (list = []));
         list.push(ep);
       }
     }
+    this.#refused.clear();
+    for (const [id, type] of refusedNow) this.#refused.set(id, type);
     for (const type of byType.keys()) if (!this.#pools.has(type)) this.#pools.set(type, this.#newPool(type));
     for (const [type, pool] of this.#pools) pool.update(byType.get(type) ?? []);
     this.#changed();
+  }
+
+  #refusedOf(type: string): number {
+    let n = 0;
+    for (const t of this.#refused.values()) if (t === type) n++;
+    return n;
   }
 
   #newPool(type: string): PluginPool {

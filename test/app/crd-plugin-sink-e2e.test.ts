@@ -120,7 +120,7 @@ async function ready(plural: string, name: string, namespace?: string): Promise<
 before(async () => {
   sim = await startSim({ clockSpeed: 0 });
   fake = await FakeWebhooks.start({ secret: SIGNING });
-  plugin = await startPluginServer({ type: 'webhook', base: { urls: [fake.url('/plugin')], timeoutSeconds: 5 }, listen: '127.0.0.1:0', log: quiet, env: { KUBEHERALD_WEBHOOK_SECRET: SIGNING } });
+  plugin = await startPluginServer({ type: 'webhook', base: { urls: [fake.url('/plugin')], timeoutSeconds: 5, allow: { options: ['template'] } }, listen: '127.0.0.1:0', log: quiet, env: { KUBEHERALD_WEBHOOK_SECRET: SIGNING } });
   router = new PluginRouter({ log: quiet });
   await router.addSource(staticSource([{ type: 'webhook', addresses: [plugin.address] }]));
   kubectl = new Kubectl(sim.kubeconfig);

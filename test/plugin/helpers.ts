@@ -84,7 +84,7 @@ export async function webhookPlugin(fake: FakeWebhooks, over: Partial<PluginServ
   const log = recordingLog();
   const server = await startPluginServer({
     type: 'webhook',
-    base: { urls: [fake.url('/hook')], timeoutSeconds: 5 },
+    base: { urls: [fake.url('/hook')], timeoutSeconds: 5, allow: { options: ['template', 'timeoutSeconds', 'payload'] } },
     listen: '127.0.0.1:0',
     log,
     env: { KUBEHERALD_WEBHOOK_SECRET: SECRET },

@@ -68,7 +68,7 @@ describe('grpc-js client → kubeherald plugin server', () => {
       },
       close: async () => undefined,
     };
-    server = await startPluginServer({ type: 'console', base: { name: 'term' }, listen: '127.0.0.1:0', log: recordingLog(), createSink: async () => sink });
+    server = await startPluginServer({ type: 'console', base: { name: 'term', allow: { options: ['color'] } }, listen: '127.0.0.1:0', log: recordingLog(), createSink: async () => sink });
     plugin = new loaded.kubeherald.v1.SinkPlugin(server.address, grpc.credentials.createInsecure());
     health = new loaded.grpc.health.v1.Health(server.address, grpc.credentials.createInsecure());
   });

@@ -118,7 +118,7 @@ describe('plugin server with the webhook fake', () => {
   it('applies options and refuses bad ones without sending', async () => {
     const before = fake.received.length;
     const creds = await plugin.client.plugin.deliver({ ...one('p-1'), options: { secretFrom: { env: 'HOME' } } });
-    assert.deepEqual([creds.outcome, creds.message], [Outcome.PERMANENT, "options.secretFrom: credentials are read from the plugin's own environment or files, never sent with a delivery"]);
+    assert.deepEqual([creds.outcome, creds.message], [Outcome.PERMANENT, "options.secretFrom: credentials are read from the plugin's own environment or files, never chosen by a delivery"]);
     const invalid = await plugin.client.plugin.deliver({ ...one('p-2'), options: { timeoutSeconds: 0 } });
     assert.deepEqual([invalid.outcome, invalid.message], [Outcome.PERMANENT, 'options.timeoutSeconds: expected an integer ≥ 1, got 0']);
     const target = await plugin.client.plugin.deliver({ ...one('p-3'), target: '#x' });

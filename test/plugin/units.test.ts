@@ -11,9 +11,9 @@ import { Outcome } from '../../src/gen/kubeherald/v1/plugin_pb.js';
 import type { SinkConfig } from '../../src/config/schema.ts';
 import { formatHostPort, parseHostPort } from '../../src/plugin/address.ts';
 import { SINK_TYPE_INFO, type PluginSinkType } from '../../src/plugin/catalog.ts';
-import { parsePluginConfig, readPluginConfigFile } from '../../src/plugin/config.ts';
+import { parsePluginConfig, parsePluginSettings, readPluginConfigFile, readPluginSettingsFile } from '../../src/plugin/config.ts';
 import { DeliveryMemory } from '../../src/plugin/idempotency.ts';
-import { effectiveConfig, optionsJsonSchema } from '../../src/plugin/options.ts';
+import { effectiveConfig, optionsJsonSchema, parseAllowList } from '../../src/plugin/options.ts';
 import { outcomeName, resultOfError } from '../../src/plugin/outcome.ts';
 import { credentialValues } from '../../src/plugin/running.ts';
 import { SinkCache } from '../../src/plugin/sink-cache.ts';
@@ -23,8 +23,8 @@ const slack = parsePluginConfig('slack', { tokenFrom: { env: 'SLACK_BOT_TOKEN' }
 const webhook = parsePluginConfig('webhook', { urls: ['https://hooks.example.com/in'] });
 
 describe('effectiveConfig', () => {
-  it('merges options over the base and sets the target option', () => {
-    const r = effectiveConfig('slack', slack, { threads: false }, 'C0123ABCD');
+  it('merges allowed options over the base and sets the target option', () => {
+    const r = effectiveConfig('slack', slack, { threads: false }, 'C0123ABCD', { options: ['threads'] });
     assert.ok(r.ok);
     const cfg = r.config as Extract<SinkConfig, { type: 'slack' }>;
     assert.equal(cfg.channel, 'C0123ABCD');
@@ -45,33 +45,46 @@ describe('effectiveConfig', () => {
 
   it('refuses credential references, naming the option', () => {
     const r = effectiveConfig('slack', slack, { tokenFrom: { env: 'OTHER' } }, '');
-    assert.deepEqual(r, { ok: false, message: "options.tokenFrom: credentials are read from the plugin's own environment or files, never sent with a delivery" });
+    assert.deepEqual(r, { ok: false, message: "options.tokenFrom: credentials are read from the plugin's own environment or files, never chosen by a delivery" });
     const w = effectiveConfig('webhook', webhook, { secretFrom: { file: '/etc/passwd' }, sign: false }, '');
     assert.equal(w.ok, false);
     assert.match((w as { message: string }).message, /^options\.secretFrom: credentials/);
   });
 
-  it('refuses changing keys the credentials depend on, but accepts the plugin\'s own value', () => {
-    const moved = effectiveConfig('slack', slack, { apiUrl: 'https://evil.example/api/' }, '');
-    assert.deepEqual(moved, { ok: false, message: "options.apiUrl: the plugin's credentials or files depend on it, so only the plugin's own config sets it" });
+  it('never lets a delivery change the destination or turn signing off, whatever the allow-list; the plugin\'s own value is accepted', () => {
+    const pinned = "where the plugin's credentials and signed messages go, and whether they are signed, come from the plugin's own config only";
+    const everything = { options: ['threads', 'payload', 'template', 'timeoutSeconds'] };
+    const moved = effectiveConfig('slack', slack, { apiUrl: 'https://evil.example/api/' }, '', everything);
+    assert.deepEqual(moved, { ok: false, message: `options.apiUrl: ${pinned}` });
     assert.equal(effectiveConfig('slack', slack, { apiUrl: 'http://127.0.0.1:1/api/' }, '').ok, true);
     // header values expand the plugin's environment
-    assert.equal(effectiveConfig('webhook', webhook, { headers: { 'X-Leak': '${HOME}' } }, '').ok, false);
-    // URLs are free while no header (possibly a token) would follow them …
-    assert.equal(effectiveConfig('webhook', webhook, { urls: ['https://other.example/in'] }, '').ok, true);
-    // … and bound once one would
-    const withAuth = parsePluginConfig('webhook', { urls: ['https://hooks.example.com/in'], headers: { Authorization: 'Bearer ${TOKEN}' } });
-    const r = effectiveConfig('webhook', withAuth, { urls: ['https://other.example/in'] }, '');
-    assert.deepEqual(r, { ok: false, message: "options.urls: the plugin's credentials or files depend on it, so only the plugin's own config sets it" });
+    assert.equal(effectiveConfig('webhook', webhook, { headers: { 'X-Leak': '${HOME}' } }, '', everything).ok, false);
+    // a signed body goes only where the operator said, even without any header
+    assert.deepEqual(effectiveConfig('webhook', webhook, { urls: ['http://127.0.0.1:18082/steal'] }, '', everything), { ok: false, message: `options.urls: ${pinned}` });
+    assert.deepEqual(effectiveConfig('webhook', webhook, { sign: false }, '', everything), { ok: false, message: `options.sign: ${pinned}` });
+    assert.equal(effectiveConfig('webhook', webhook, { sign: true, urls: ['https://hooks.example.com/in'] }, '').ok, true);
     assert.equal(effectiveConfig('jsonl', parsePluginConfig('jsonl', {}), { path: '/etc/cron.d/x' }, '').ok, false);
   });
 
+  it('accepts only the options and targets the plugin\'s operator allowed', () => {
+    assert.deepEqual(effectiveConfig('slack', slack, { threads: false }, ''), { ok: false, message: "options.threads: not allowed by this plugin's config (allow.options; it allows none)" });
+    assert.deepEqual(effectiveConfig('webhook', webhook, { template: 'x', payload: 'pod' }, '', { options: ['payload'] }).ok, false);
+    assert.match((effectiveConfig('webhook', webhook, { template: 'x' }, '', { options: ['payload'] }) as { message: string }).message, /^options\.template: not allowed by this plugin's config \(allow\.options; it allows payload\)$/);
+    assert.equal(effectiveConfig('webhook', webhook, { payload: 'pod' }, '', { options: ['payload'] }).ok, true);
+    // repeating the plugin's own value changes nothing
+    assert.equal(effectiveConfig('slack', slack, { threads: true }, '').ok, true);
+    const targets = { options: [], targets: ['#ops'] };
+    assert.equal(effectiveConfig('slack', slack, undefined, '#ops', targets).ok, true);
+    assert.equal(effectiveConfig('slack', slack, undefined, '#alerts', targets).ok, true, "the plugin's own channel");
+    assert.deepEqual(effectiveConfig('slack', slack, undefined, '#random', targets), { ok: false, message: 'target "#random": not among this plugin\'s allow.targets (#ops)' });
+  });
+
   it('reports schema problems under options.<path>', () => {
-    const r = effectiveConfig('webhook', webhook, { timeoutSeconds: 0, payload: 'pods' }, '');
+    const r = effectiveConfig('webhook', webhook, { timeoutSeconds: 0, payload: 'pods' }, '', { options: ['timeoutSeconds', 'payload'] });
     assert.deepEqual(r, { ok: false, message: 'options.payload: expected one of notification, pod, got "pods"; did you mean "pod"?; options.timeoutSeconds: expected an integer ≥ 1, got 0' });
     const unknown = effectiveConfig('webhook', webhook, { retries: 3 }, '');
     assert.equal(unknown.ok, false);
-    assert.match((unknown as { message: string }).message, /^options\.retries: unknown key/);
+    assert.match((unknown as { message: string }).message, /^options\.retries: not allowed/);
   });
 
   it('refuses a target for a type without targets, a foreign type and delivery settings; ignores name', () => {
@@ -104,14 +117,46 @@ describe('effectiveConfig', () => {
 });
 
 describe('optionsJsonSchema', () => {
-  it('lists what a delivery may set, with the plugin\'s values as defaults', () => {
-    const s = optionsJsonSchema('slack', slack) as { properties: Record<string, { default?: unknown }>; additionalProperties: boolean };
-    assert.deepEqual(Object.keys(s.properties), ['channel', 'threads', 'linkTemplate', 'timeoutSeconds']);
-    assert.equal(s.properties.channel.default, '#alerts');
+  it('lists only what the operator allowed, with the plugin\'s values as defaults', () => {
+    const s = optionsJsonSchema('slack', slack, { options: ['threads', 'linkTemplate'] }) as { properties: Record<string, { default?: unknown }>; additionalProperties: boolean };
+    assert.deepEqual(Object.keys(s.properties), ['threads', 'linkTemplate']);
     assert.equal(s.properties.threads.default, true);
     assert.equal(s.additionalProperties, false);
-    const w = optionsJsonSchema('webhook', webhook) as { properties: Record<string, unknown> };
-    assert.deepEqual(Object.keys(w.properties), ['urls', 'payload', 'includeRawObject', 'sign', 'template', 'timeoutSeconds']);
+    assert.deepEqual(Object.keys((optionsJsonSchema('webhook', webhook) as { properties: object }).properties), []);
+    const t = optionsJsonSchema('slack', slack, { options: [], targets: ['#ops'] });
+    assert.deepEqual(t['x-kubeherald-targets'], ['#ops']);
+  });
+});
+
+describe('the allow-list in the plugin config', () => {
+  it('is read with the sink and refuses what can never be chosen per delivery, naming the entry', () => {
+    const s = parsePluginSettings('webhook', { urls: ['https://a.example/'], allow: { options: ['payload', 'template'] } });
+    assert.deepEqual(s.allow, { options: ['payload', 'template'] });
+    assert.deepEqual(parsePluginSettings('slack', { tokenFrom: { env: 'T' }, channel: '#c', allow: { targets: ['#a', 42] } }).allow, { options: [], targets: ['#a', '42'] });
+    assert.deepEqual(parsePluginSettings('slack', { tokenFrom: { env: 'T' }, channel: '#c' }).allow, { options: [] });
+    assert.throws(() => parsePluginSettings('webhook', { allow: { options: ['urls', 'sign', 'secretFrom'] } }), (err: Error) => {
+      assert.match(err.message, /allow\.options\[0\]: urls cannot be allowed per delivery/);
+      assert.match(err.message, /allow\.options\[1\]: sign cannot be allowed per delivery/);
+      assert.match(err.message, /allow\.options\[2\]: secretFrom cannot be allowed per delivery: credentials/);
+      return true;
+    });
+    assert.throws(() => parsePluginSettings('slack', { tokenFrom: { env: 'T' }, channel: '#c', allow: { options: ['thread'] } }), /allow\.options\[0\]: slack sinks have no setting "thread" \(they have: channel, threads/);
+    assert.throws(() => parsePluginSettings('webhook', { allow: { targets: ['x'] } }), /allow\.targets: webhook sinks have no target option/);
+    assert.throws(() => parsePluginSettings('slack', { tokenFrom: { env: 'T' }, channel: '#c', allow: { everything: true } }), /allow\.everything: unknown key/);
+    assert.equal(parseAllowList('slack', null).ok, true);
+  });
+
+  it('is read from the plugin config file, with its line', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kh-allow-'));
+    try {
+      const f = join(dir, 'p.yaml');
+      writeFileSync(f, 'urls: [https://a.example/]\nallow:\n  options:\n    - payload\n    - sign\n');
+      await assert.rejects(readPluginSettingsFile('webhook', f), /p\.yaml:5: allow\.options\[1\]: sign cannot be allowed per delivery/);
+      writeFileSync(f, 'urls: [https://a.example/]\nallow:\n  options: [payload]\n');
+      assert.deepEqual((await readPluginSettingsFile('webhook', f)).allow, { options: ['payload'] });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
@@ -250,8 +295,17 @@ describe('plugin config', () => {
 describe('checkPluginFlags', () => {
   const base = { listen: '127.0.0.1:0', graceSeconds: '30', logLevel: 'info' };
   it('accepts a plain plugin and reads the grace period', () => {
-    assert.deepEqual(checkPluginFlags(base), { graceMs: 30_000, logLevel: 'info' });
-    assert.deepEqual(checkPluginFlags({ ...base, listen: ':50051', graceSeconds: '0' }), { graceMs: 0, logLevel: 'info' });
+    assert.deepEqual(checkPluginFlags(base), { graceMs: 30_000, logLevel: 'info', maxMessageBytes: 4 * 1024 * 1024 });
+    assert.deepEqual(checkPluginFlags({ ...base, listen: ':50051', graceSeconds: '0', tlsDir: '/etc/tls' }), { graceMs: 0, logLevel: 'info', maxMessageBytes: 4 * 1024 * 1024 });
+    assert.deepEqual(checkPluginFlags({ ...base, listen: ':50051', insecure: true, maxMessageBytes: '65536' }), { graceMs: 30_000, logLevel: 'info', maxMessageBytes: 65536 });
+  });
+  it('refuses to listen off the loopback without mutual TLS unless --insecure', () => {
+    assert.throws(() => checkPluginFlags({ ...base, listen: ':50051' }), /^Error: --listen :50051: refusing to listen on every interface without authenticating callers \(plaintext/);
+    assert.throws(() => checkPluginFlags({ ...base, listen: '10.0.0.5:50051', tlsCert: 'c', tlsKey: 'k' }), /refusing to listen on 10\.0\.0\.5 without authenticating callers \(TLS without client certificates/);
+    assert.ok(checkPluginFlags({ ...base, listen: '0.0.0.0:50051', tlsCert: 'c', tlsKey: 'k', tlsClientCa: 'ca' }));
+    assert.ok(checkPluginFlags({ ...base, listen: '[::1]:50051' }));
+    assert.throws(() => checkPluginFlags({ ...base, tlsDir: '/d', tlsCert: 'c', tlsKey: 'k' }), /^Error: --tls-dir holds tls\.crt, tls\.key and ca\.crt/);
+    assert.throws(() => checkPluginFlags({ ...base, maxMessageBytes: '10' }), /^Error: --max-message-bytes: expected an integer ≥ 1024, got "10"$/);
   });
   it('names the flag that is wrong', () => {
     assert.throws(() => checkPluginFlags({ ...base, listen: 'nowhere' }), /^Error: --listen "nowhere": expected host:port/);

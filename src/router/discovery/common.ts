@@ -91,3 +91,22 @@ export function diffEndpoints(before: readonly PluginEndpoint[], after: readonly
   }
   return { added, removed: [...old.keys()], draining };
 }
+
+/**
+ * Whether `host` (without brackets) is this machine only: nothing else can
+ * reach a server bound there or a client talking to it. "" (every
+ * interface) is not.
+ */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.toLowerCase();
+  if (h === 'localhost' || h === '::1' || h === '0:0:0:0:0:0:0:1') return true;
+  const v4 = h.startsWith('::ffff:') ? h.slice(7) : h;
+  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(v4);
+}
+
+/** The host of "host:port" / "[v6]:port" (without brackets). */
+export function hostOfAddress(address: string): string {
+  if (address.startsWith('[')) return address.slice(1, address.indexOf(']'));
+  const i = address.lastIndexOf(':');
+  return i < 0 ? address : address.slice(0, i);
+}

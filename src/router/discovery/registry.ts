@@ -13,7 +13,7 @@ import { connectNodeAdapter } from '@connectrpc/connect-node';
 import { Registry } from '../../gen/kubeherald/v1/plugin_pb.js';
 import { type Clock, realClock } from '../../model/clock.ts';
 import type { DiscoverySource, PluginEndpoint } from '../types.ts';
-import { canonicalAddress, diffEndpoints, fingerprint, formatHostPort, parseHostPort, pluginTypeProblem, sortEndpoints } from './common.ts';
+import { canonicalAddress, diffEndpoints, fingerprint, formatHostPort, isLoopbackHost, parseHostPort, pluginTypeProblem, sortEndpoints } from './common.ts';
 import type { Logger } from '../../model/logger.ts';
 
 export const DEFAULT_TTL_MS = 15_000;
@@ -201,8 +201,14 @@ export interface RegistryServerOptions {
   listen: string;
   /** file paths; empty strings count as unset. clientCaFile set: plugins must present a certificate it signed */
   tls?: { certFile: string; keyFile: string; clientCaFile?: string };
+  /** serve off the loopback without client certificates (warned about at every start) */
+  insecure?: boolean;
+  /** largest gRPC message read or written (default 64 KiB: a registration is a few hundred bytes) */
+  maxMessageBytes?: number;
   log?: Logger;
 }
+
+export const DEFAULT_REGISTRY_MAX_MESSAGE_BYTES = 64 * 1024;
 
 export interface RegistryServer {
   /** host:port it listens on (the real port when 0 was asked) */
@@ -222,7 +228,18 @@ export function parseListen(listen: string): { host: string | undefined; port: n
 /** Serves the Registry over gRPC (HTTP/2, TLS when certFile is set). */
 export async function serveRegistry(o: RegistryServerOptions): Promise<RegistryServer> {
   const { host, port } = parseListen(o.listen);
-  const handler = connectNodeAdapter({ routes: (r) => o.registry.routes(r) });
+  const maxBytes = o.maxMessageBytes ?? DEFAULT_REGISTRY_MAX_MESSAGE_BYTES;
+  const handler = connectNodeAdapter({ routes: (r) => o.registry.routes(r), readMaxBytes: maxBytes, writeMaxBytes: maxBytes });
+  const loopback = host !== undefined && isLoopbackHost(host);
+  // anyone who can reach an open registry can steer deliveries to an address of their choosing
+  if (!loopback && !o.tls?.clientCaFile) {
+    if (!o.insecure) {
+      throw new Error(
+        `plugin registry ${JSON.stringify(o.listen)}: refusing to serve off the loopback without client certificates (anyone who could reach it could point deliveries at an address of their choosing): set plugins.registry.tls (certFile, keyFile, clientCaFile), listen on a loopback address, or set plugins.registry.insecure: true`,
+      );
+    }
+    o.log?.warn({ listen: o.listen, tls: !!o.tls?.certFile }, 'plugin registry: INSECURE: accepting registrations without client certificates (plugins.registry.insecure); anyone who can reach it can steer deliveries');
+  }
   let server: http2.Http2Server | http2.Http2SecureServer;
   if (o.tls?.clientCaFile && !o.tls.certFile) throw new Error('registry TLS: clientCaFile needs certFile and keyFile too');
   if (o.tls?.certFile || o.tls?.keyFile) {
@@ -232,10 +249,6 @@ export async function serveRegistry(o: RegistryServerOptions): Promise<RegistryS
     server = http2.createSecureServer({ cert, key, ...(mutual ? { ca, requestCert: true, rejectUnauthorized: true } : {}) }, handler);
   } else {
     server = http2.createServer(handler);
-  }
-  // anyone who can reach an open registry can steer deliveries to an address of their choosing
-  if (!o.tls?.clientCaFile && host !== '127.0.0.1' && host !== '::1' && host !== 'localhost') {
-    o.log?.warn({ listen: o.listen, tls: !!o.tls?.certFile }, 'plugin registry accepts registrations without client certificates: restrict who can reach it, or set clientCaFile');
   }
   const sessions = new Set<http2.ServerHttp2Session>();
   server.on('session', (s: http2.ServerHttp2Session) => {
