@@ -1,7 +1,8 @@
 // `kubeherald demo --chat`: the demo cluster with the terminal as a chat
 // platform. Three chat users come with it: alice (Kubernetes user
 // alice@example.com, who may edit namespace demo), bob (bob@example.com, who
-// may only view it) and mallory (not mapped). Commands wait until the demo's
+// may only view it), carol (carol@example.com in group sre, who may edit it
+// and approve alice's requests) and mallory (not mapped). Commands wait until the demo's
 // first incidents have happened, so there is something to look at; the
 // notifications go to stderr so stdout carries only the replies. The audit
 // trail goes to the state database at `state.path` (default
@@ -22,9 +23,11 @@ import { demoDefaults, simListenerClock } from './demo.ts';
 export const DEMO_NAMESPACE = 'demo';
 
 /** The demo's chat users and the Kubernetes identities and roles they get in namespace demo; mallory is deliberately absent. */
-export const DEMO_CHAT_USERS: readonly { chatUser: string; kubernetesUser: string; clusterRole: 'edit' | 'view' }[] = [
-  { chatUser: 'alice', kubernetesUser: 'alice@example.com', clusterRole: 'edit' },
-  { chatUser: 'bob', kubernetesUser: 'bob@example.com', clusterRole: 'view' },
+export const DEMO_CHAT_USERS: readonly { chatUser: string; kubernetesUser: string; groups: string[]; clusterRole: 'edit' | 'view' }[] = [
+  { chatUser: 'alice', kubernetesUser: 'alice@example.com', groups: [], clusterRole: 'edit' },
+  { chatUser: 'bob', kubernetesUser: 'bob@example.com', groups: [], clusterRole: 'view' },
+  // a second person with rights, who may approve what alice asks for
+  { chatUser: 'carol', kubernetesUser: 'carol@example.com', groups: ['sre'], clusterRole: 'edit' },
 ];
 
 /** Cluster seconds of the demo scenario played before piped commands run: crashloop has crashed (it has a previous log), the OOM kill happened. */
@@ -46,7 +49,7 @@ export interface DemoChatOptions {
 export function demoChatConfig(config: Config): Config {
   const out = structuredClone(config);
   if (!out.chatops.identities.some((i) => i.platform === 'console')) {
-    const mapped: IdentityConfig[] = DEMO_CHAT_USERS.map((u) => ({ platform: 'console', user: u.chatUser, kubernetes: { user: u.kubernetesUser, groups: [] } }));
+    const mapped: IdentityConfig[] = DEMO_CHAT_USERS.map((u) => ({ platform: 'console', user: u.chatUser, kubernetes: { user: u.kubernetesUser, groups: [...u.groups] } }));
     out.chatops.identities.push(...mapped);
   }
   if (out.chatops.defaultNamespace === 'default') out.chatops.defaultNamespace = DEMO_NAMESPACE;

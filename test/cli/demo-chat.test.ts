@@ -12,14 +12,41 @@ import { describe, it } from 'node:test';
 
 const bin = join(import.meta.dirname, '../../bin/kubeherald.js');
 
-function runCli(args: string[], input: string, cwd: string): Promise<{ code: number | null; out: string; err: string }> {
+/**
+ * Runs the CLI with `input` on stdin. `answer`, when given, sees stdout as it
+ * grows and returns the next line to type once it knows it (a request id
+ * from a preview), or undefined to keep waiting; stdin ends after its last.
+ */
+function runCli(args: string[], input: string, cwd: string, answer?: (out: string) => string | undefined | null): Promise<{ code: number | null; out: string; err: string }> {
   const child = spawn(process.execPath, [bin, ...args], { cwd, stdio: ['pipe', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stdout.on('data', (d: Buffer) => {
+    out += d.toString();
+    if (!answer) return;
+    const next = answer(out);
+    if (next === null) {
+      answer = undefined;
+      child.stdin.end();
+    } else if (next !== undefined) child.stdin.write(next);
+  });
   child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  child.stdin.end(input);
+  if (answer) child.stdin.write(input);
+  else child.stdin.end(input);
   return new Promise((resolve) => child.on('exit', (code) => resolve({ code, out, err })));
+}
+
+/** Types `confirm <id>` for the first preview shown, then ends the input once its result is printed. */
+function confirmFirst(): (out: string) => string | undefined | null {
+  let sent = false;
+  return (out) => {
+    const id = /type: confirm ([A-Za-z0-9_-]+)/.exec(out)?.[1];
+    if (!sent && id) {
+      sent = true;
+      return `confirm ${id}\n`;
+    }
+    return sent && /(Done|Failed|Nothing was written)/.test(out) ? null : undefined;
+  };
 }
 
 describe('kubeherald demo --chat', () => {
@@ -29,12 +56,13 @@ describe('kubeherald demo --chat', () => {
   writeFileSync(cfg, `state:\n  path: ${join(dir, 'state.db')}\n`);
   const commands = 'logs crashloop -n demo --previous\nrestart deployment web -n demo\n';
 
-  it('alice reads the previous container log and restarts a deployment', async () => {
-    const r = await runCli(['demo', '--chat', '--as', 'alice', '--config', cfg], commands, dir);
+  it('alice reads the previous container log, previews a restart and confirms it', async () => {
+    const r = await runCli(['demo', '--chat', '--as', 'alice', '--config', cfg], commands, dir, confirmFirst());
     assert.equal(r.code, 0, r.out + r.err);
     // what the crash-looping container printed before it exited 1
     assert.match(r.out, /fatal: could not connect to database at db:5432: connection refused\nexiting with status 1/);
-    assert.match(r.out, /deployment\.apps\/web restarted/);
+    assert.match(r.out, /Preview \(dry run as alice@example\.com\): nothing has changed yet\.\ndeployment demo\/web: restart: \d+ pods? will be replaced/);
+    assert.match(r.out, /Done: deployment\.apps\/web restarted/);
     assert.doesNotMatch(r.out, /denied/);
   });
 
@@ -59,6 +87,8 @@ describe('kubeherald demo --chat', () => {
     const seen = entries.map((e) => `${e.platformUserId} ${e.command ?? '-'} ${e.decision} ${e.outcome}`);
     assert.deepEqual(seen, [
       'alice logs crashloop -n demo --previous allowed ok',
+      'alice restart deployment web -n demo allowed pending',
+      'alice restart deployment web -n demo allowed ok',
       'alice restart deployment web -n demo allowed ok',
       'bob restart deployment web -n demo denied denied',
       'mallory whoami unmapped ok',
