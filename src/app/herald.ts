@@ -27,6 +27,7 @@ import { RoutingHub } from './routing.ts';
 import { startAuditFeed, type AuditFeed } from './audit-feed.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { type ChatOps, chatPlatformsEnabled, startChatOps } from './chatops.ts';
+import { kubeCrashLogReader, withCrashReports } from './crash-reports.ts';
 import { listenProbes, probeHandler, type ProbeInputs } from './probes.ts';
 import { startUpdateCheck, type UpdateCheck } from './updates.ts';
 import { PACKAGE_VERSION } from './build-info.ts';
@@ -136,7 +137,8 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
       log,
       stdout: opts.stdout,
       env: opts.env,
-      createSink: (cfg, deps) => createSink(cfg, { ...deps, router: plugins.router }),
+      // chat sinks with crashReport attach the crashed container's log, read where chatops.crashReports allows
+      createSink: async (cfg, deps) => withCrashReports(await createSink(cfg, { ...deps, router: plugins.router }), 'crashReport' in cfg ? cfg.crashReport : undefined, { namespaces: () => config.chatops.crashReports?.namespaces ?? [], read: kubeCrashLogReader(opts.kc), log }),
     });
     routing.onConfigReload((r) => {
       if (r.ok && loaded) config = loaded;

@@ -114,6 +114,11 @@ export const chatopsSchema = strict({
   identityResources: z.boolean().default(false),
   /** also emit each audit record as a notification (reason ChatCommand) through the routes */
   auditNotifications: z.boolean().default(false),
+  /** where kubeherald may read a crashed container's log with its own identity, for sinks with crashReport (none by default) */
+  crashReports: strict({
+    /** namespaces, exactly; a sink's crashReport does nothing elsewhere */
+    namespaces: list(namespaceName),
+  }).optional(),
   /** the namespace label that, set to "true", marks production: every write there needs an approver unless a policy says otherwise */
   productionLabel: z
     .string()

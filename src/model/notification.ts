@@ -4,6 +4,8 @@
 export {
   type Actor,
   ActorSchema,
+  type CrashReport,
+  CrashReportSchema,
   type Notification,
   NotificationSchema,
   type ObjectRef,

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { count, dnsLabel, strict } from '../../config/fields.ts';
 import { sinkDeliveryFields } from '../../pipeline/config.ts';
 import { credentialRefSchema } from '../credential.ts';
+import { crashReportSchema } from '../crash-report.ts';
 
 const httpUrl = z.string().regex(/^https?:\/\/[^\s/]+\S*$/, { error: 'expected an http(s) URL' });
 
@@ -26,6 +27,8 @@ export const slackSinkSchema = strict({
   linkTemplate: z.union([z.literal(''), httpUrl]).default(''),
   /** (default false) buttons on crash-loop, OOM-kill, image-pull and not-ready alerts (Logs, Describe, Events, Restart …); a press runs the command as the person who pressed it, so chatops must answer in this channel with the same Slack app */
   actions: z.boolean().optional(),
+  /** attach the last `lines` log lines of the crashed container to CrashLoopBackOff and OOMKilled alerts, where chatops.crashReports.namespaces allows */
+  crashReport: crashReportSchema.optional(),
   /** per request; a timed-out send is retried by the outbox */
   timeoutSeconds: count(1).default(10),
   ...sinkDeliveryFields,

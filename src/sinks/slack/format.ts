@@ -8,6 +8,7 @@
 
 import { type Notification, State } from '../../model/notification.ts';
 import { alertActions } from '../alert-actions.ts';
+import { crashReportTitle } from '../crash-report.ts';
 import { emojiFor, type SeverityWord, type Summary, summarize, truncate, worstOf } from '../summary.ts';
 
 export interface TextObject {
@@ -140,6 +141,31 @@ function actionsBlock(opened: Notification, latest: Notification, opts: SlackFor
   return elements.length > 0 ? { type: 'actions', elements } : undefined;
 }
 
+/** Escaped, at most `max` characters, cut at the front: the end of a log is where the crash is. */
+function fitTail(raw: string, max: number, prefix = '…'): string {
+  const whole = escapeMrkdwn(raw);
+  if (whole.length <= max) return whole;
+  const chars = [...raw];
+  let out = '';
+  for (let i = chars.length - 1; i >= 0; i--) {
+    const e = escapeMrkdwn(chars[i]);
+    if (out.length + e.length > max - prefix.length) break;
+    out = e + out;
+  }
+  return prefix + out;
+}
+
+/** The crashed container's last log lines, as a code block under a line saying what they are. */
+function crashReportBlocks(n: Notification): Block[] {
+  const r = n.crashReport;
+  if (!r) return [];
+  const title = context([`:page_facing_up: ${fitMrkdwn(crashReportTitle(r), 500)}`]);
+  if (r.error || !r.log.trim()) return [title];
+  // mrkdwn has no escape for ``` inside a code block: a zero-width joiner keeps one from closing it
+  const log = r.log.replace(/\r/g, '').replace(/```/g, '`\u200d``').replace(/\n+$/, '');
+  return [title, { type: 'section', text: { type: 'mrkdwn', text: '```' + fitTail(log, LIMITS.sectionText - 6) + '```' } }];
+}
+
 function fallbackText(s: Summary): string {
   return fitMrkdwn(`${s.emoji} ${s.state} ${s.severity} ${s.reason || s.object}: ${s.title}`, FALLBACK_MAX);
 }
@@ -185,6 +211,7 @@ export function formatSlackParent(opened: Notification, latest: Notification, op
     header(`${now.emoji} ${first.title}`),
     factsBlock({ ...first, facts }),
     messageBlock(first.message),
+    ...crashReportBlocks(latest.crashReport ? latest : opened),
     actionsBlock(opened, latest, opts),
     context([...status, linkText(first.link, 'Open')]),
   ]);

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { count, dnsLabel, list, strict } from '../../config/fields.ts';
 import { sinkDeliveryFields } from '../../pipeline/config.ts';
 import { credentialRefSchema } from '../credential.ts';
+import { crashReportSchema } from '../crash-report.ts';
 
 const httpUrl = z.string().regex(/^https?:\/\/[^\s/]+\S*$/, { error: 'expected an http(s) URL' });
 
@@ -31,6 +32,8 @@ export const telegramSinkSchema = strict({
   linkTemplate: z.union([z.literal(''), httpUrl]).default(''),
   /** (default false) buttons on crash-loop, OOM-kill, image-pull and not-ready alerts (Logs, Describe, Events, Restart …); a press runs the command as the person who pressed it, so chatops must answer in this chat with the same bot */
   actions: z.boolean().optional(),
+  /** attach the last `lines` log lines of the crashed container to CrashLoopBackOff and OOMKilled alerts, where chatops.crashReports.namespaces allows */
+  crashReport: crashReportSchema.optional(),
   /** per request; a timed-out send is retried by the outbox */
   timeoutSeconds: count(1).default(10),
   ...sinkDeliveryFields,

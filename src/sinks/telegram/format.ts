@@ -7,6 +7,7 @@
 
 import type { Notification } from '../../model/notification.ts';
 import { telegramAlertActions, telegramCallbackData } from '../alert-actions.ts';
+import { crashReportTitle } from '../crash-report.ts';
 import { emojiFor, type Summary, summarize, truncate, worstOf } from '../summary.ts';
 
 export type ParseMode = 'HTML' | 'MarkdownV2';
@@ -40,10 +41,12 @@ const TRUNCATED = '… [truncated]';
 const TITLE_MAX = 256;
 const VALUE_MAX = 256;
 const GROUP_ITEM_MESSAGE_MAX = 200;
+/** A crash report's share of a message: the rest stays for the alert itself. */
+const CRASH_REPORT_MAX = 2000;
 
 interface Span {
   text: string;
-  style?: 'bold' | 'italic' | 'code';
+  style?: 'bold' | 'italic' | 'code' | 'pre';
   href?: string;
 }
 type Line = Span[];
@@ -75,8 +78,9 @@ function renderSpan(s: Span, mode: ParseMode): string {
   if (mode === 'HTML') {
     const t = escapeHtml(s.text);
     if (s.href) return `<a href="${escapeHtml(s.href)}">${t}</a>`;
-    return s.style === 'bold' ? `<b>${t}</b>` : s.style === 'italic' ? `<i>${t}</i>` : s.style === 'code' ? `<code>${t}</code>` : t;
+    return s.style === 'bold' ? `<b>${t}</b>` : s.style === 'italic' ? `<i>${t}</i>` : s.style === 'code' ? `<code>${t}</code>` : s.style === 'pre' ? `<pre>${t}</pre>` : t;
   }
+  if (s.style === 'pre') return `\`\`\`\n${escapeMarkdownV2Code(s.text)}\n\`\`\``;
   if (s.href) return `[${escapeMarkdownV2(s.text)}](${escapeMarkdownV2Url(s.href)})`;
   if (s.style === 'code') return `\`${escapeMarkdownV2Code(s.text)}\``;
   const t = escapeMarkdownV2(s.text);
@@ -105,17 +109,29 @@ function headLine(s: Summary): Line {
   return [{ text: `${s.emoji} ` }, { text: s.state, style: 'bold' }, { text: ` · ${s.severity}` }, ...(s.reason ? [{ text: ' · ' }, { text: truncate(s.reason, VALUE_MAX), style: 'bold' as const }] : [])];
 }
 
-function single(s: Summary, max: number): Line[] {
+/** The crashed container's last log lines as a preformatted block, cut at the front (the crash is at the end). */
+function crashReportLines(n: Notification): Line[] {
+  const r = n.crashReport;
+  if (!r) return [];
+  const title: Line = [{ text: '📄 ' }, { text: truncate(crashReportTitle(r), TITLE_MAX), style: 'italic' }];
+  const log = r.log.replace(/\r/g, '').replace(/\n+$/, '');
+  if (r.error || !log.trim()) return [[], title];
+  const cut = log.length > CRASH_REPORT_MAX ? `…${log.slice(log.length - CRASH_REPORT_MAX + 1)}` : log;
+  return [[], title, [{ text: cut, style: 'pre' }]];
+}
+
+function single(s: Summary, max: number, n?: Notification): Line[] {
   const top: Line[] = [headLine(s), [{ text: truncate(s.title, TITLE_MAX), style: 'bold' }]];
   // the reason already leads the first line
   const facts = s.facts.filter((f) => f.label !== 'Reason');
   if (facts.length > 0) top.push([], ...facts.map((f): Line => [{ text: `${f.label}: ` }, { text: truncate(f.value, VALUE_MAX), style: 'code' }]));
+  const crash = n ? crashReportLines(n) : [];
   const footer: Line[] = s.time || s.link ? [[], [{ text: s.time }, ...(s.time && s.link ? [{ text: ' · ' }] : []), ...linkSpan(s.link)]] : [];
-  if (!s.message) return [...top, ...footer];
+  if (!s.message) return [...top, ...crash, ...footer];
   // the message gets what the rest leaves: its blank line before, and its own line breaks
-  const room = max - visibleLength([...top, ...footer]) - 2;
+  const room = max - visibleLength([...top, ...crash, ...footer]) - 2;
   const message = truncate(s.message, Math.max(room, TRUNCATED.length), TRUNCATED);
-  return [...top, [], ...message.split('\n').map((t): Line => [{ text: t }]), ...footer];
+  return [...top, [], ...message.split('\n').map((t): Line => [{ text: t }]), ...crash, ...footer];
 }
 
 function group(ns: readonly Notification[], summaries: Summary[], opts: TelegramFormatOptions, max: number): Line[] {
@@ -153,7 +169,7 @@ export function formatTelegram(input: Notification | readonly Notification[], op
   const ns: readonly Notification[] = Array.isArray(input) ? (input as readonly Notification[]) : [input as Notification];
   const max = opts.maxLength ?? MAX_MESSAGE_LENGTH;
   const summaries = ns.map((n) => summarize(n, { linkTemplate: opts.linkTemplate }));
-  const lines = summaries.length === 1 ? single(summaries[0], max) : group(ns, summaries, opts, max);
+  const lines = summaries.length === 1 ? single(summaries[0], max, ns[0]) : group(ns, summaries, opts, max);
   const silentFor = opts.silentFor ?? ['info'];
   return {
     text: render(lines, opts.parseMode),

@@ -78,6 +78,49 @@ export declare type Actor = Message<"kubeherald.v1.Actor"> & {
 export declare const ActorSchema: GenMessage<Actor>;
 
 /**
+ * The end of a crashed container's log, read when the notification is
+ * delivered to a sink that asks for it (crashReport) in a namespace the
+ * config allows (chatops.crashReports.namespaces).
+ *
+ * @generated from message kubeherald.v1.CrashReport
+ */
+export declare type CrashReport = Message<"kubeherald.v1.CrashReport"> & {
+  /**
+   * The container whose previous (terminated) instance the log is of.
+   *
+   * @generated from field: string container = 1;
+   */
+  container: string;
+
+  /**
+   * The last lines of that log, as the API server returned them.
+   *
+   * @generated from field: string log = 2;
+   */
+  log: string;
+
+  /**
+   * How many lines were asked for.
+   *
+   * @generated from field: uint32 lines = 3;
+   */
+  lines: number;
+
+  /**
+   * Set instead of log when it could not be read (not found, forbidden …).
+   *
+   * @generated from field: string error = 4;
+   */
+  error: string;
+};
+
+/**
+ * Describes the message kubeherald.v1.CrashReport.
+ * Use `create(CrashReportSchema)` to create a new message.
+ */
+export declare const CrashReportSchema: GenMessage<CrashReport>;
+
+/**
  * The one message that crosses every boundary: detector → rules → outbox →
  * router → sink (in process or over gRPC).
  *
@@ -194,6 +237,13 @@ export declare type Notification = Message<"kubeherald.v1.Notification"> & {
    * @generated from field: string event_type = 18;
    */
   eventType: string;
+
+  /**
+   * The crashed container's last log lines (CrashLoopBackOff, OOMKilled), when asked for.
+   *
+   * @generated from field: kubeherald.v1.CrashReport crash_report = 19;
+   */
+  crashReport?: CrashReport | undefined;
 };
 
 /**
