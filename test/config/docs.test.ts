@@ -27,7 +27,8 @@ const fullChatops = parseConfigText(
   `chatops:
   slack: { enabled: true, mode: http, botTokenFrom: { env: B }, appTokenFrom: { env: A }, signingSecretFrom: { env: S }, channels: [{ id: C1, namespace: ns }] }
   telegram: { enabled: true, mode: webhook, tokenFrom: { env: T }, webhook: { url: "https://x.example/tg", secretTokenFrom: { env: W } }, chats: [{ id: "-100", namespace: ns }] }
-  identities: [{ platform: slack, user: U1, kubernetes: { user: a, groups: [g] } }, { platform: slack, email: a@b.example, kubernetes: { user: b } }]`,
+  identities: [{ platform: slack, user: U1, kubernetes: { user: a, groups: [g] } }, { platform: slack, email: a@b.example, kubernetes: { user: b } }]
+  crashReports: { namespaces: [ns] }`,
   'x',
 ).chatops;
 /** Like leafPaths, but into lists of mappings (`a[].b`); credential references (`…From`) are leaves. */
@@ -54,7 +55,7 @@ const KEYS = [
   ...['console', 'jsonl', 'elasticsearch', 'teams', 'dingtalk', 'webhook'].flatMap((type) => Object.keys(parseConfigText(`sinks: [{ name: a, type: ${type} }]`, 'x').sinks[0]).map((k) => `sinks[].${k}`)),
   // sinks with required keys: a minimal sink each, once per optional key
   ...[
-    '{ name: a, type: slack, tokenFrom: { env: T }, channel: C1 }',
+    '{ name: a, type: slack, tokenFrom: { env: T }, channel: C1, actions: true, crashReport: { lines: 5 } }',
     '{ name: a, type: slack, webhookUrlFrom: { env: H } }',
     '{ name: a, type: telegram, tokenFrom: { env: T }, chatId: 1, messageThreadId: 2 }',
     '{ name: a, type: plugin, plugin: slack }',
