@@ -29,6 +29,7 @@ import type { Notification } from '../model/notification.ts';
 import { configRoutes, configSinks, sinkId, tableFromConfig } from '../rules/index.ts';
 import type { RouteGrouping, RoutingResult, RoutingTable } from '../rules/types.ts';
 import { redact } from '../sinks/credential.ts';
+import { type EgressPolicy, egressPolicy } from '../sinks/egress.ts';
 import { createSink as createSinkDefault } from '../sinks/index.ts';
 import { type Sink, type SinkDeps, SinkError, type SinkGroupInfo } from '../sinks/types.ts';
 import { sinkConfigFromResolved } from './crd-sinks.ts';
@@ -62,6 +63,8 @@ export interface RoutingHubOptions {
   createSink?: (cfg: Parameters<typeof createSinkDefault>[0], deps: SinkDeps) => Promise<Sink>;
   /** file events are gathered for this long, at most 200 ms after the first (default 100) */
   watchDebounceMs?: number;
+  /** what namespaced Sinks may reach (default: from config.customResources.egress); tests pass one with their own resolver */
+  egress?: EgressPolicy;
   controller?: Partial<Pick<CrdControllerOptions, 'debounceMs' | 'counterFlushMs' | 'secretTtlMs' | 'secretRetryMs' | 'writeStatus' | 'watchdogMs' | 'pageSize' | 'fieldManager'>>;
 }
 
@@ -182,6 +185,7 @@ export class RoutingHub {
   #reported = new Map<string, string>();
   #lastResult = new WeakMap<Notification, RoutingResult>();
   #closed = false;
+  #egress: EgressPolicy;
 
   private constructor(opts: RoutingHubOptions) {
     this.#o = opts;
@@ -189,6 +193,7 @@ export class RoutingHub {
     this.#create = opts.createSink ?? createSinkDefault;
     this.#config = opts.config;
     this.#state = { table: tableFromConfig({ routes: [], sinks: [] }), sinks: new Map() };
+    this.#egress = opts.egress ?? egressPolicy({ allow: opts.config.customResources.egress.allow });
   }
 
   /** Creates the config sinks (a failure stops start-up, naming the sink), then the watches. */
@@ -219,6 +224,7 @@ export class RoutingHub {
         // Routes are checked against the words this config's detectors and extra resources produce
         vocabulary: configVocabulary(this.#config),
         ...(o.strict ? { strict: true } : {}),
+        egress: this.#egress,
       });
       this.#controller.onChange(() => this.#scheduleRebuild());
       await this.#controller.start();
@@ -405,7 +411,9 @@ export class RoutingHub {
           return this.#reportSink(r.id, []);
         }
         try {
-          const inner = await this.#create(m.config, { stdout: this.#o.stdout, env: { ...terminal, ...m.env }, log: this.#log.child({ sinkId: r.id }) });
+          // a tenant's Sink reaches only what the egress policy allows; a ClusterSink is the admin's
+          const egress = r.kind === 'Sink' ? { egress: this.#egress } : {};
+          const inner = await this.#create(m.config, { stdout: this.#o.stdout, env: { ...terminal, ...m.env }, log: this.#log.child({ sinkId: r.id }), ...egress });
           next.set(r.id, { fingerprint: fp, sink: this.#track(r.id, inner) });
           this.#log.info({ sink: r.id, name: m.config.name, type: m.config.type }, have ? 'sink changed: new instance' : 'sink started');
           this.#reportSink(r.id, []);

@@ -19,6 +19,7 @@ import { routesSchema } from '../rules/schema.ts';
 import { pluginsSchema } from '../router/config.ts';
 import { pluginSinkSchema } from '../sinks/plugin.ts';
 import { auditConfigSchema } from '../sources/audit-config.ts';
+import { isAllowEntry } from '../sinks/egress.ts';
 import { chatopsSchema } from '../chatops/config.ts';
 
 /** Namespace names are DNS-1123 labels; globs add `*` and `?`. */
@@ -180,6 +181,12 @@ const customResourcesSchema = strict({
   enabled: z.boolean().default(false),
   /** where kubeherald runs: ClusterSinks' Secrets are read here (default: the kubeconfig context's namespace, else "default") */
   namespace: z.string().default(''),
+  /** what namespaced Sinks may reach besides public addresses (docs/security.md) */
+  egress: section(
+    strict({
+      allow: list(z.string().refine(isAllowEntry, { error: 'expected a CIDR (10.1.0.0/16), an address, or a host name (hooks.internal.example, *.example.com)' })),
+    }),
+  ),
 });
 
 export const ConfigSchema = section(

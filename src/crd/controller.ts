@@ -31,7 +31,10 @@ import {
   sinksText,
   statusUpToDate,
   summary,
+  tenantCredentialProblems,
+  tenantSinkProblems,
 } from './reconcile.ts';
+import { type EgressPolicy, egressPolicy } from '../sinks/egress.ts';
 import { API_VERSION, type CRKind, type Delivery, deliveryOf, GROUP, KINDS, type SinkSpec, VERSION } from './schemas.ts';
 import { type Credentials, kubeSecretReader, resolveCredentials, SecretCache, type SecretReader } from './secrets.ts';
 
@@ -63,6 +66,8 @@ export interface CrdControllerOptions {
   vocabulary?: RouteVocabulary;
   /** a Route matching a reason, kind or detector that nothing produces is left out (Ready False), not only warned about */
   strict?: boolean;
+  /** what namespaced Sinks may reach (default: public addresses only, no allow-list) */
+  egress?: EgressPolicy;
 }
 
 /** What the last compile made of one Route or ClusterRoute. */
@@ -101,6 +106,7 @@ export class CrdController {
   #o: CrdControllerOptions;
   #reflectors = new Map<CRKind, Reflector>();
   #secrets: SecretCache;
+  #egress: EgressPolicy;
   #table: RoutingTable;
   #sinks = new Map<string, ResolvedSink>();
   #listeners = new Set<(t: RoutingTable) => void>();
@@ -122,6 +128,7 @@ export class CrdController {
 
   constructor(opts: CrdControllerOptions) {
     this.#o = opts;
+    this.#egress = opts.egress ?? egressPolicy();
     this.#secrets = new SecretCache(opts.secrets ?? kubeSecretReader(opts.kc), { okTtlMs: opts.secretTtlMs, failTtlMs: opts.secretRetryMs });
     this.#api = opts.kc.makeApiClient(k8s.CustomObjectsApi);
     this.#table = compileRoutes(effectiveRoutes(opts.configRoutes ?? [], opts.configSinks ?? []), opts.configSinks ?? []);
@@ -265,11 +272,22 @@ export class CrdController {
       sinkChecks.map(async (s) => {
         objects.set(s.id, { kind: s.kind, obj: s.obj });
         if (!s.spec) return;
+        const tenant = tenantSinkProblems(s, this.#egress);
+        if (tenant.length) {
+          s.problems.push(...tenant);
+          return;
+        }
         const ns = s.kind === 'Sink' ? s.obj.metadata.namespace! : this.#o.namespace;
-        const { values, problems } = await resolveCredentials(s.spec, ns, this.#secrets);
+        // a namespaced Sink uses only Secrets that opted in; a ClusterSink's are in kubeherald's own namespace
+        const { values, problems } = await resolveCredentials(s.spec, ns, this.#secrets, s.kind === 'Sink' ? { sink: s.obj.metadata.name! } : undefined);
         if (problems.length) {
           s.problems.push(...problems);
           secretTrouble = true;
+          return;
+        }
+        const refused = tenantCredentialProblems(s, values, this.#egress);
+        if (refused.length) {
+          s.problems.push(...refused);
           return;
         }
         resolved.set(s.id, {

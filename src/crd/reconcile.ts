@@ -5,6 +5,7 @@
 // status writes.
 
 import type { KubeObject } from '../model/kube.ts';
+import { describeRefusal, type EgressPolicy, type EgressRefusal } from '../sinks/egress.ts';
 import { lintRoute, type RouteVocabulary } from '../rules/index.ts';
 import type { KnownSink, RouteProblem, RouteSpec, RoutingTable } from '../rules/types.ts';
 import { type Condition, type CRKind, type FieldProblem, type RouteCRSpec, routeSpecSchema, type SinkSpec, sinkSpecSchema, validateSpec } from './schemas.ts';
@@ -37,6 +38,35 @@ export function checkSink(kind: 'Sink' | 'ClusterSink', obj: KubeObject): SinkCh
   const r = validateSpec(sinkSpecSchema, obj.spec);
   if (!r.ok) return { id, kind, obj, problems: r.problems.map((p) => ({ ...p, reason: INLINE.test(p.message) ? 'InlineSecret' : 'InvalidSpec' })) };
   return { id, kind, obj, spec: r.value, problems: [] };
+}
+
+// what writes to kubeherald's own files or terminal: for the config file only
+const FILE_SINK_TYPES = new Set(['jsonl', 'console']);
+
+/**
+ * What a namespaced Sink may not do that a ClusterSink may: write files, or
+ * point kubeherald at an internal address as written (a name's resolved
+ * address is checked when connecting). Empty for ClusterSinks.
+ */
+export function tenantSinkProblems(s: SinkCheck, egress: EgressPolicy): Problem[] {
+  if (s.kind !== 'Sink' || !s.spec) return [];
+  if (FILE_SINK_TYPES.has(s.spec.type)) {
+    return [{ field: 'spec.type', reason: 'SinkTypeNotAllowed', message: `a ${s.spec.type} Sink writes kubeherald's own files or output: not allowed from a namespace (a config-file sink or a ClusterSink can)` }];
+  }
+  const url = s.spec.target?.url;
+  const refused = url === undefined ? undefined : egress.checkUrl(url);
+  return refused ? [{ field: 'spec.target.url', reason: 'EgressNotAllowed', message: egressMessage(refused) }] : [];
+}
+
+/** A URL read from a Secret (webhookUrl): refused like target.url, without showing the URL (it is the secret). */
+export function tenantCredentialProblems(s: SinkCheck, values: Partial<Record<'webhookUrl', string>>, egress: EgressPolicy): Problem[] {
+  if (s.kind !== 'Sink' || values.webhookUrl === undefined) return [];
+  const refused = egress.checkUrl(values.webhookUrl);
+  return refused ? [{ field: 'spec.credentials.webhookUrl.secretKeyRef', reason: 'EgressNotAllowed', message: `the Secret's URL points at a ${refused.cls} ${refused.address === undefined ? 'name' : 'address'}: not allowed for a namespaced Sink (a cluster admin may allow it: customResources.egress.allow)` }] : [];
+}
+
+function egressMessage(r: EgressRefusal): string {
+  return `${describeRefusal(r)}: not allowed for a namespaced Sink (a cluster admin may allow it: customResources.egress.allow)`;
 }
 
 export function knownSinkOf(s: SinkCheck): KnownSink {

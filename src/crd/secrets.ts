@@ -9,7 +9,7 @@ import * as k8s from '@kubernetes/client-node';
 import type { Problem } from './reconcile.ts';
 import { CREDENTIAL_NAMES, type CredentialName, type SinkSpec } from './schemas.ts';
 
-export type SecretLookup = { ok: true; data: Record<string, string> } | { ok: false; reason: 'SecretNotFound' | 'SecretForbidden' | 'SecretUnreadable'; detail: string };
+export type SecretLookup = { ok: true; data: Record<string, string>; labels?: Record<string, string>; annotations?: Record<string, string> } | { ok: false; reason: 'SecretNotFound' | 'SecretForbidden' | 'SecretUnreadable'; detail: string };
 
 export interface SecretReader {
   read(namespace: string, name: string): Promise<SecretLookup>;
@@ -25,7 +25,7 @@ export function kubeSecretReader(kc: k8s.KubeConfig): SecretReader {
         const data: Record<string, string> = {};
         for (const [k, v] of Object.entries(s.data ?? {})) data[k] = Buffer.from(v, 'base64').toString('utf8');
         for (const [k, v] of Object.entries(s.stringData ?? {})) data[k] ??= v;
-        return { ok: true, data };
+        return { ok: true, data, labels: s.metadata?.labels ?? {}, annotations: s.metadata?.annotations ?? {} };
       } catch (err) {
         const code = err instanceof k8s.ApiException ? err.code : undefined;
         if (code === 404) return { ok: false, reason: 'SecretNotFound', detail: `Secret "${name}" not found in namespace "${namespace}"` };
@@ -71,6 +71,11 @@ export class SecretCache {
     return lookup;
   }
 
+  /** Forget one Secret: read again next time (a Secret not yet opted in may be labelled any moment). */
+  forget(namespace: string, name: string): void {
+    this.#entries.delete(`${namespace}/${name}`);
+  }
+
   /** Forget everything (the next compile reads every Secret again). */
   clear(): void {
     this.#entries.clear();
@@ -79,8 +84,28 @@ export class SecretCache {
 
 export type Credentials = Partial<Record<CredentialName, string>>;
 
-/** Resolves every secretKeyRef of a (valid) sink spec from `namespace`. */
-export async function resolveCredentials(spec: SinkSpec, namespace: string, cache: SecretCache): Promise<{ values: Credentials; problems: Problem[] }> {
+/** The label by which a Secret lets every Sink of its namespace use it. */
+export const SINK_CREDENTIALS_LABEL = 'kubeherald.io/sink-credentials';
+/** The annotation by which a Secret lets the Sinks it names (comma-separated) use it. */
+export const SINKS_ANNOTATION = 'kubeherald.io/sinks';
+
+/**
+ * Whether a Secret said a namespaced Sink may send its values: whoever may
+ * write Secrets in the namespace decides, not whoever may write Sinks (who
+ * could otherwise have kubeherald send any Secret to a URL of their own).
+ */
+export function secretOptedIn(lookup: { labels?: Record<string, string>; annotations?: Record<string, string> }, sink: string): boolean {
+  if (lookup.labels?.[SINK_CREDENTIALS_LABEL] === 'true') return true;
+  const named = lookup.annotations?.[SINKS_ANNOTATION];
+  return named !== undefined && named.split(',').some((n) => n.trim() === sink);
+}
+
+/**
+ * Resolves every secretKeyRef of a (valid) sink spec from `namespace`. With
+ * `optIn` (a namespaced Sink's name), only Secrets that opted in are used;
+ * of any other nothing is said but its name (no key names).
+ */
+export async function resolveCredentials(spec: SinkSpec, namespace: string, cache: SecretCache, optIn?: { sink: string }): Promise<{ values: Credentials; problems: Problem[] }> {
   const values: Credentials = {};
   const problems: Problem[] = [];
   await Promise.all(
@@ -91,6 +116,15 @@ export async function resolveCredentials(spec: SinkSpec, namespace: string, cach
       const lookup = await cache.get(namespace, ref.name);
       if (!lookup.ok) {
         problems.push({ field, reason: lookup.reason, message: lookup.detail });
+        return;
+      }
+      if (optIn && !secretOptedIn(lookup, optIn.sink)) {
+        cache.forget(namespace, ref.name);
+        problems.push({
+          field,
+          reason: 'SecretNotAllowed',
+          message: `Secret "${ref.name}" in namespace "${namespace}" has not opted in to use by Sinks: whoever may edit it can label it ${SINK_CREDENTIALS_LABEL}=true (kubectl label secret ${ref.name} -n ${namespace} ${SINK_CREDENTIALS_LABEL}=true) or annotate it ${SINKS_ANNOTATION}=${optIn.sink}`,
+        });
         return;
       }
       const value = lookup.data[ref.key];

@@ -2,6 +2,7 @@
 // notification. Delivery order, retries and fan-out belong to the caller.
 
 import type { Logger } from '../model/logger.ts';
+import type { EgressPolicy } from './egress.ts';
 import type { Notification } from '../model/notification.ts';
 import type { PluginDelivery } from '../router/types.ts';
 
@@ -60,6 +61,11 @@ export interface SinkDeps {
   router?: { deliver(type: string, d: PluginDelivery): Promise<void> };
   /** where a sink reports what its send() results cannot say (start-up checks, degraded modes) */
   log?: Logger;
+  /**
+   * Set for sinks of namespaced Sink resources: every URL the sink sends to,
+   * and every address its names resolve to, must pass it (src/sinks/egress.ts).
+   */
+  egress?: EgressPolicy;
 }
 
 /**

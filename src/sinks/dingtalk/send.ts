@@ -5,6 +5,7 @@
 // access_token, so it appears in nothing this returns or throws.
 
 import { createHmac } from 'node:crypto';
+import type { EgressPolicy } from '../egress.ts';
 import { type HttpResult, postJson } from '../webhook/http.ts';
 import type { DingTalkMessage } from './format.ts';
 
@@ -22,6 +23,6 @@ export function signedUrl(url: string, secret: string | undefined, timestampMs: 
   return u.href;
 }
 
-export function postDingTalk(url: string, message: DingTalkMessage, opts: { timeoutMs: number; secret?: string; nowMs: number }): Promise<HttpResult> {
-  return postJson(signedUrl(url, opts.secret, opts.nowMs), JSON.stringify(message), { timeoutMs: opts.timeoutMs });
+export function postDingTalk(url: string, message: DingTalkMessage, opts: { timeoutMs: number; secret?: string; nowMs: number; egress?: EgressPolicy }): Promise<HttpResult> {
+  return postJson(signedUrl(url, opts.secret, opts.nowMs), JSON.stringify(message), { timeoutMs: opts.timeoutMs, egress: opts.egress });
 }

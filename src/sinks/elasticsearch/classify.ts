@@ -3,6 +3,7 @@
 // or a SinkError that says whether retrying can help. Pure: one bulk item, or
 // the error the client threw for a whole request.
 
+import { EGRESS_REFUSED, egressErrorOf } from '../egress.ts';
 import { SinkError } from '../types.ts';
 
 export type Outcome = { status: 'indexed' } | { status: 'duplicate' } | { status: 'failed'; error: SinkError };
@@ -57,6 +58,8 @@ export function classifyRequestError(prefix: string, err: unknown, nowMs: number
     case 'ProductNotSupportedError':
       return new SinkError(`${prefix}: the server is not Elasticsearch (its response lacks "x-elastic-product: Elasticsearch")`, { kind: 'permanent', cause: err });
     case 'ConnectionError':
+      // the transport keeps only the message of what the connector threw
+      if (egressErrorOf(err) || EGRESS_REFUSED.test(e.message ?? '')) return new SinkError(`${prefix}: ${e.message}`, { kind: 'permanent', cause: err });
       if (TLS_FAILURE.test(e.message ?? '')) {
         return new SinkError(`${prefix}: TLS: ${e.message}; set caFile to the CA that signed the cluster's certificate`, { kind: 'permanent', cause: err });
       }

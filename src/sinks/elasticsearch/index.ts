@@ -57,7 +57,7 @@ export function createElasticsearchSink(cfg: ElasticsearchSinkConfig, deps: Elas
   const prefix = `elasticsearch sink "${cfg.name}"`;
   const log = deps.log ?? silentLogger;
   const now = deps.now ?? (() => new Date());
-  const client = createClient(cfg, deps.env ?? process.env, prefix);
+  const client = createClient(cfg, deps.env ?? process.env, prefix, deps.egress);
   let setup: Promise<void> | undefined;
   let closed = false;
   const inFlight = new Set<Promise<unknown>>();

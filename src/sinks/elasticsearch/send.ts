@@ -5,6 +5,8 @@
 
 import { readFileSync } from 'node:fs';
 import { Client, type TransportRequestOptions } from '@elastic/elasticsearch';
+import type { UndiciAgentOptions } from '@elastic/transport';
+import type { EgressPolicy } from '../egress.ts';
 import { ConfigError } from '../../config/errors.ts';
 import { type CredentialRef, readCredential } from '../credential.ts';
 import { SinkError } from '../types.ts';
@@ -37,7 +39,7 @@ export interface ClusterInfo {
  * file cannot be read: nothing can be sent until that is fixed. The client retries a failed request once on each other node
  * (no waiting) and leaves every further retry, with backoff, to the caller.
  */
-export function createClient(cfg: ElasticsearchSinkConfig, env: NodeJS.ProcessEnv, prefix: string): Client {
+export function createClient(cfg: ElasticsearchSinkConfig, env: NodeJS.ProcessEnv, prefix: string, egress?: EgressPolicy): Client {
   let auth: NonNullable<ConstructorParameters<typeof Client>[0]>['auth'];
   const read = (key: string, ref: CredentialRef): string => readCredential(ref, { owner: prefix, key, env });
   if (cfg.apiKeyFrom) auth = { apiKey: read('apiKeyFrom', cfg.apiKeyFrom) };
@@ -57,6 +59,8 @@ export function createClient(cfg: ElasticsearchSinkConfig, env: NodeJS.ProcessEn
     maxRetries: cfg.nodes.length - 1,
     requestTimeout: cfg.timeoutSeconds * 1000,
     name: `kubeherald-${cfg.name}`,
+    // a namespaced Sink's node: every connection checked against the egress policy (its CR has no caFile, which would replace connect)
+    ...(egress ? { agent: { connect: egress.connect } as UndiciAgentOptions } : {}),
   });
 }
 

@@ -1,6 +1,7 @@
 // A failed Slack call as a SinkError: retry later, retry after Slack's
 // Retry-After, or give up until someone fixes the token, channel or app.
 
+import { egressErrorOf } from '../egress.ts';
 import { ErrorCode as WebErrorCode } from '@slack/web-api';
 import { ErrorCode as HookErrorCode } from '@slack/webhook';
 import { redact } from '../credential.ts';
@@ -61,6 +62,9 @@ export function classifySlackError(err: unknown, ctx: { sink: string; what: stri
   const make = (detail: string, kind: SinkError['kind'], retryAfterMs?: number): SinkError =>
     new SinkError(redact(`${prefix}: ${detail}`, ctx.secrets ?? []), { kind, retryAfterMs, cause: safeCause(err, ctx.secrets ?? []) });
 
+  // refused before any request: the Sink's URL must change
+  const refused = egressErrorOf(err);
+  if (refused) return make(refused.message, 'permanent');
   switch (e.code) {
     case WebErrorCode.RateLimitedError: {
       const seconds = Number(e.retryAfter);

@@ -6,6 +6,8 @@
 
 import { type Logger as SlackLogger, LogLevel, WebClient } from '@slack/web-api';
 import { IncomingWebhook, IncomingWebhookHTTPError } from '@slack/webhook';
+import { fetch as undiciFetch } from 'undici';
+import { type EgressPolicy, EgressError } from '../egress.ts';
 import type { Logger } from '../../model/logger.ts';
 import type { SlackMessage } from './format.ts';
 
@@ -82,6 +84,8 @@ export interface WithRetryAfter {
 export interface WebhookTransportOptions {
   url: string;
   timeoutMs: number;
+  /** a namespaced Sink's egress policy, checked on the URL and at connect time */
+  egress?: EgressPolicy;
 }
 
 export function webhookTransport(opts: WebhookTransportOptions): SlackTransport {
@@ -94,7 +98,12 @@ export function webhookTransport(opts: WebhookTransportOptions): SlackTransport 
         timeout: opts.timeoutMs,
         retryConfig: { retries: 0 },
         fetch: async (url, init) => {
-          const res = await fetch(url, init);
+          const egress = opts.egress;
+          if (egress) {
+            const refused = egress.checkUrl(String(url));
+            if (refused) throw new EgressError(refused);
+          }
+          const res = egress ? ((await undiciFetch(String(url), { ...(init as object), dispatcher: egress.dispatcher() })) as unknown as Response) : await fetch(url, init);
           retryAfter = res.headers.get('retry-after');
           return res;
         },

@@ -39,7 +39,7 @@ export function createTeamsSink(cfg: TeamsSinkConfig, deps: TeamsSinkDeps = {}):
       const message = formatTeams(input, { actions });
       let res;
       try {
-        res = await postTeams(url, message, { timeoutMs });
+        res = await postTeams(url, message, { timeoutMs, egress: deps.egress });
       } catch (err) {
         throw networkError(label, err, timeoutMs);
       }

@@ -3,6 +3,8 @@
 // sink and by the chat sinks that post to webhooks (teams, dingtalk); no
 // official SDK exists for any of them, so this is Node's built-in fetch.
 
+import { fetch as undiciFetch } from 'undici';
+import { type EgressPolicy, EgressError, egressErrorOf } from '../egress.ts';
 import { SinkError, type SinkErrorKind } from '../types.ts';
 
 export const USER_AGENT = 'kubeherald/0.1';
@@ -19,6 +21,8 @@ const MAX_RESPONSE_BYTES = 64 * 1024;
 export interface PostOptions {
   timeoutMs: number;
   headers?: Record<string, string>;
+  /** a namespaced Sink's egress policy: the URL and every address it resolves to are checked, at connect time */
+  egress?: EgressPolicy;
 }
 
 /**
@@ -31,13 +35,16 @@ export async function postJson(url: string, body: string, opts: PostOptions): Pr
   const headers = new Headers({ 'content-type': 'application/json; charset=utf-8', 'user-agent': USER_AGENT });
   // set, not append: a configured Content-Type or User-Agent replaces ours whatever its case
   for (const [name, value] of Object.entries(opts.headers ?? {})) headers.set(name, value);
-  const res = await fetch(url, {
-    method: 'POST',
-    headers,
-    body,
-    redirect: 'manual',
-    signal: AbortSignal.timeout(opts.timeoutMs),
-  });
+  const init = { method: 'POST', headers, body, redirect: 'manual' as const, signal: AbortSignal.timeout(opts.timeoutMs) };
+  let res: Response;
+  if (opts.egress) {
+    const refused = opts.egress.checkUrl(url);
+    if (refused) throw new EgressError(refused);
+    // undici's own fetch with its own Agent: the dispatcher must come from the same undici as the fetch
+    res = (await undiciFetch(url, { ...init, headers: Object.fromEntries(headers), dispatcher: opts.egress.dispatcher() })) as unknown as Response;
+  } else {
+    res = await fetch(url, init);
+  }
   let text = '';
   try {
     text = await readCapped(res);
@@ -76,15 +83,22 @@ export function describeUrl(url: string): string {
 
 /** Why no response arrived, without the URL: "no response within 10s", "connection failed (ECONNREFUSED)". */
 export function networkReason(err: unknown, timeoutMs: number): string {
+  const refused = egressErrorOf(err);
+  if (refused) return refused.message;
   const e = err as Error & { cause?: { code?: string; message?: string } };
   if (e?.name === 'TimeoutError' || e?.name === 'AbortError') return `no response within ${formatSeconds(timeoutMs)}`;
   if (e?.cause?.code) return `connection failed (${e.cause.code})`;
   return `request failed (${e?.cause?.message ?? e?.message ?? String(err)})`;
 }
 
-/** A failure to get any response: always worth retrying. */
+/** A failure to get any response: worth retrying, unless the egress policy refused the address (that will not change by itself). */
 export function networkError(prefix: string, err: unknown, timeoutMs: number): SinkError {
-  return new SinkError(`${prefix}: ${networkReason(err, timeoutMs)}`, { kind: 'retryable', cause: err });
+  return new SinkError(`${prefix}: ${networkReason(err, timeoutMs)}`, { kind: networkKind(err), cause: err });
+}
+
+/** retryable, or permanent when the egress policy refused the connection. */
+export function networkKind(err: unknown): SinkErrorKind {
+  return egressErrorOf(err) ? 'permanent' : 'retryable';
 }
 
 function formatSeconds(ms: number): string {

@@ -3,6 +3,7 @@
 // and the POST. docs/webhook-verification.md is the receiver's side.
 
 import { createHmac } from 'node:crypto';
+import type { EgressPolicy } from '../egress.ts';
 import { type HttpResult, postJson } from './http.ts';
 import type { WebhookRequest } from './format.ts';
 
@@ -30,9 +31,10 @@ export interface WebhookSendOptions {
   headers: Record<string, string>;
   secret?: string;
   nowMs: number;
+  egress?: EgressPolicy;
 }
 
 export function postWebhook(url: string, req: WebhookRequest, opts: WebhookSendOptions): Promise<HttpResult> {
   // configured headers first: the sink's own cannot be overridden (the schema refuses them too)
-  return postJson(url, req.body, { timeoutMs: opts.timeoutMs, headers: { ...opts.headers, ...webhookHeaders(req, opts.nowMs, opts.secret) } });
+  return postJson(url, req.body, { timeoutMs: opts.timeoutMs, headers: { ...opts.headers, ...webhookHeaders(req, opts.nowMs, opts.secret) }, egress: opts.egress });
 }
