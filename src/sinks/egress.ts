@@ -152,9 +152,9 @@ export function classifyHostName(host: string): AddressClass | undefined {
   const h = host.toLowerCase().replace(/\.$/, '');
   if (h === 'localhost' || h.endsWith('.localhost')) return 'loopback';
   if (h === 'metadata.google.internal' || h === 'metadata' || h === 'instance-data') return 'metadata';
+  if (h === 'kubernetes' || h.startsWith('kubernetes.default') || h.endsWith('.svc') || h.includes('.svc.') || h.endsWith('.cluster.local')) return 'cluster-service';
   // reserved for private use (ICANN, 2024): never a public receiver
   if (h.endsWith('.internal') || h.endsWith('.local')) return 'private';
-  if (h === 'kubernetes' || h.startsWith('kubernetes.default') || h.endsWith('.svc') || h.includes('.svc.') || h.endsWith('.cluster.local')) return 'cluster-service';
   // a single label is a search-domain name: in a pod, a Service of the same namespace
   if (!h.includes('.') && isIP(h) === 0) return 'cluster-service';
   return undefined;
