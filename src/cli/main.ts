@@ -13,6 +13,7 @@ import { registerSim } from './sim.ts';
 import { registerPlugin } from './plugin.ts';
 import { registerChat } from './chat.ts';
 import { registerVersion } from './version.ts';
+import { registerDoctor } from './doctor.ts';
 import { PACKAGE_VERSION } from '../app/build-info.ts';
 
 const program = new Command()
@@ -31,6 +32,7 @@ registerDlq(program);
 registerAudit(program);
 registerRequests(program);
 registerRoutes(program, [crdRouteSource]);
+registerDoctor(program);
 registerVersion(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
