@@ -33,6 +33,8 @@ export const stateSchema = strict({
       dedupSeconds: count(1).default(604_800),
       /** the audit trail of chat commands: 90 days; 0 keeps it for good */
       auditSeconds: count(0).default(7_776_000),
+      /** chat write requests once decided, executed or expired (kubeherald requests list): 30 days; 0 keeps them for good */
+      requestsSeconds: count(0).default(2_592_000),
     }),
   ),
 });
@@ -46,5 +48,6 @@ export function retentionPolicy(cfg: StateConfig): RetentionPolicy {
     dedupMs: cfg.retention.dedupSeconds * 1000,
     threadsMs: THREADS_MS,
     auditMs: cfg.retention.auditSeconds * 1000,
+    requestsMs: cfg.retention.requestsSeconds * 1000,
   };
 }

@@ -150,6 +150,8 @@ export class SqliteStore implements Store {
         reminders: this.reminders.deleteBefore(now - policy.dedupMs),
         threads: this.threads.deleteBefore(now - policy.threadsMs),
         audit: policy.auditMs > 0 ? this.audit.deleteBefore(now - policy.auditMs) : 0,
+        // only final requests go: one still awaiting or executing is kept whatever its age
+        requests: policy.requestsMs > 0 ? this.requests.deleteBefore(now - policy.requestsMs) : 0,
       }),
     );
     // hand freed pages back, so the file shrinks after a burst instead of only ceasing to grow

@@ -287,6 +287,8 @@ export interface RetentionPolicy {
   /** thread refs not touched for this long are forgotten */
   threadsMs: number;
   auditMs: number;
+  /** chat write requests in a final state (executed, failed, rejected, expired …) not changed for this long; 0: kept */
+  requestsMs: number;
 }
 
 export interface PruneCounts {
@@ -298,6 +300,7 @@ export interface PruneCounts {
   reminders: number;
   threads: number;
   audit: number;
+  requests: number;
 }
 
 export interface Store {

@@ -47,7 +47,7 @@ const DEFAULTS: Config = {
     kubernetes: { enabled: false, namespaces: [], portName: '' },
     registry: { listen: '', ttlSeconds: 15, heartbeatIntervalSeconds: 5, tls: { certFile: '', keyFile: '', clientCaFile: '' } },
   },
-  state: { path: './.kubeherald/state.db', synchronous: 'full', pruneIntervalSeconds: 300, retention: { deliveredSeconds: 86_400, deadLetterSeconds: 604_800, dedupSeconds: 604_800, auditSeconds: 7_776_000 } },
+  state: { path: './.kubeherald/state.db', synchronous: 'full', pruneIntervalSeconds: 300, retention: { deliveredSeconds: 86_400, deadLetterSeconds: 604_800, dedupSeconds: 604_800, auditSeconds: 7_776_000, requestsSeconds: 2_592_000 } },
   log: { level: 'info', format: 'json' },
 };
 

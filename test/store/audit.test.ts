@@ -23,7 +23,7 @@ afterEach(() => {
 
 const MIN = 60_000;
 const DAY = 86_400_000;
-const RETAIN: RetentionPolicy = { deliveredMs: 3600_000, deadMs: 7 * DAY, dedupMs: 7 * DAY, threadsMs: 30 * DAY, auditMs: 90 * DAY };
+const RETAIN: RetentionPolicy = { deliveredMs: 3600_000, deadMs: 7 * DAY, dedupMs: 7 * DAY, threadsMs: 30 * DAY, auditMs: 90 * DAY, requestsMs: 30 * DAY };
 
 function entry(over: Partial<AuditEntry> = {}): AuditEntry {
   return {

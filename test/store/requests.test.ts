@@ -189,6 +189,25 @@ describe('RequestRepo (SQLite)', () => {
     assert.equal(left.n, 0);
   });
 
+  it('store.prune deletes final requests older than requestsMs, keeps open ones whatever their age, and nothing when it is 0', () => {
+    const DAY = 86_400_000;
+    const retain = { deliveredMs: DAY, deadMs: 7 * DAY, dedupMs: 7 * DAY, threadsMs: 30 * DAY, auditMs: 90 * DAY, requestsMs: 30 * DAY };
+    const done = request();
+    const recent = request({ expiresAt: T0 + 365 * DAY });
+    const open = request({ expiresAt: T0 + 365 * DAY });
+    for (const r of [done, recent, open]) store.requests.create(r);
+    store.requests.addDecision(done.id, approve('U_BOB'));
+    store.requests.transition(done.id, ['awaiting-approval'], 'denied', {}, T0 + 10);
+    store.requests.transition(recent.id, ['awaiting-approval'], 'denied', {}, T0 + 20 * DAY);
+    assert.equal(store.prune(T0 + 40 * DAY, { ...retain, requestsMs: 0 }).requests, 0, '0 keeps them for good');
+    assert.equal(store.prune(T0 + 40 * DAY, retain).requests, 1);
+    assert.equal(store.requests.get(done.id), undefined);
+    assert.equal(store.requests.get(recent.id)?.state, 'denied', 'decided 20 days before: kept for 30');
+    assert.equal(store.requests.get(open.id)?.state, 'awaiting-approval', 'still awaiting approval: never pruned');
+    assert.equal(store.prune(T0 + 51 * DAY, retain).requests, 1);
+    assert.deepEqual(store.requests.list({}).map((r) => r.id), [open.id]);
+  });
+
   it('keeps free text bounded', () => {
     const r = request({ preview: 'x'.repeat(10_000), reason: 'y'.repeat(10_000) });
     store.requests.create(r);
