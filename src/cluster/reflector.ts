@@ -305,12 +305,7 @@ export class Reflector {
     if (this.#stopped) return;
     this.stats.errors++;
     this.#failures++;
-    const min = this.#o.minBackoffMs ?? 250;
-    const max = this.#o.maxBackoffMs ?? 30_000;
-    let delay = Math.min(max, min * 2 ** Math.min(this.#failures - 1, 16));
-    const retryAfter = retryAfterMs(err);
-    if (retryAfter !== undefined) delay = Math.max(delay, retryAfter);
-    delay = Math.round(delay / 2 + (Math.random() * delay) / 2);
+    const delay = retryDelayMs(this.#failures, this.#o.minBackoffMs ?? 250, this.#o.maxBackoffMs ?? 30_000, retryAfterMs(err), Math.random);
     this.#o.log.warn({ ...this.#label, err: describe(err), retryInMs: delay }, msg);
     this.#retryTimer = setTimeout(() => {
       if (this.#resourceVersion) this.#watch();
@@ -319,12 +314,30 @@ export class Reflector {
   }
 }
 
-function retryAfterMs(err: unknown): number | undefined {
+/**
+ * The wait before the next list or watch: exponential backoff with jitter
+ * (half to all of min × 2^(failures−1), at most max), and never less than
+ * the server's Retry-After: the server's floor is kept and jitter only adds
+ * to it (up to a tenth of it, at most a second), so clients told to wait
+ * together do not come back together.
+ */
+export function retryDelayMs(failures: number, minMs: number, maxMs: number, retryAfter: number | undefined, random: () => number): number {
+  const ceiling = Math.min(maxMs, minMs * 2 ** Math.min(failures - 1, 16));
+  const backoff = Math.round(ceiling / 2 + (random() * ceiling) / 2);
+  if (retryAfter === undefined) return backoff;
+  return Math.max(backoff, Math.ceil(retryAfter + random() * Math.min(1000, retryAfter / 10)));
+}
+
+// a longer Retry-After is more likely a bug than a plan
+const MAX_RETRY_AFTER_MS = 10 * 60_000;
+
+/** Retry-After as delta-seconds or an HTTP date (RFC 9110 §10.2.3). */
+export function retryAfterMs(err: unknown, now = Date.now()): number | undefined {
   const headers = (err as { headers?: Record<string, string> })?.headers;
-  const v = headers?.['retry-after'] ?? headers?.['Retry-After'];
-  if (v === undefined) return undefined;
-  const s = Number(v);
-  return Number.isFinite(s) ? s * 1000 : undefined;
+  const v = (headers?.['retry-after'] ?? headers?.['Retry-After'])?.trim();
+  if (!v) return undefined;
+  const ms = /^\d+$/.test(v) ? Number(v) * 1000 : Date.parse(v) - now;
+  return Number.isFinite(ms) ? Math.min(MAX_RETRY_AFTER_MS, Math.max(0, ms)) : undefined;
 }
 
 function describe(err: unknown): string {

@@ -4,7 +4,9 @@
 // - rate-limited with a retry-after: exactly then, never sooner;
 // - retryable, rate-limited without a retry-after, or any error the sink did
 //   not classify: exponential backoff with full jitter
-//   (delay = random() × min(cap, base × factor^(attempt−1)));
+//   (delay = random() × min(cap, base × factor^(attempt−1))), never sooner
+//   than a retry-after the error carries (a 503's): the server's floor holds,
+//   jitter only adds;
 // - anything that would only be tried again past its max age: dead letter now.
 
 import { SinkError, type SinkErrorKind } from '../sinks/types.ts';
@@ -46,7 +48,8 @@ export type RetryDecision = { action: 'retry'; at: number; delayMs: number; clas
 export function afterFailure(err: unknown, attempts: number, createdAt: number, now: number, p: { backoff: BackoffPolicy; maxAgeMs: number }, random: () => number): RetryDecision {
   const c = classify(err);
   if (c.kind === 'permanent') return { action: 'dead', reason: 'permanent', classified: c };
-  const delayMs = c.kind === 'rate-limited' && c.retryAfterMs !== undefined ? Math.ceil(c.retryAfterMs) : backoffDelay(attempts, p.backoff, random);
+  const delayMs =
+    c.retryAfterMs === undefined ? backoffDelay(attempts, p.backoff, random) : c.kind === 'rate-limited' ? Math.ceil(c.retryAfterMs) : Math.max(Math.ceil(c.retryAfterMs), backoffDelay(attempts, p.backoff, random));
   const at = now + delayMs;
   if (at >= createdAt + p.maxAgeMs) return { action: 'dead', reason: 'expired', classified: c };
   return { action: 'retry', at, delayMs, classified: c };
