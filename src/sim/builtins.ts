@@ -796,6 +796,134 @@ function serviceAccountSchema(): S {
 }
 
 // ---------------------------------------------------------------------------
+// Storage: PersistentVolumeClaims and the PersistentVolumes they bind to
+// (the simulator's binding controller makes one up per claim).
+
+const accessModes = (): S => stringList();
+
+function persistentVolumeClaimSchema(): S {
+  const typedRef = (name: string): S =>
+    named(name, object({ apiGroup: string(), kind: string(), name: string(), namespace: string() }, { required: ['kind', 'name'] }));
+  return kindSchema(
+    `${CORE}.PersistentVolumeClaim`,
+    '',
+    'v1',
+    'PersistentVolumeClaim',
+    "PersistentVolumeClaim is a user's request for and claim to a persistent volume",
+    {
+      spec: named(
+        `${CORE}.PersistentVolumeClaimSpec`,
+        object({
+          accessModes: accessModes(),
+          dataSource: typedRef(`${CORE}.TypedLocalObjectReference`),
+          dataSourceRef: typedRef(`${CORE}.TypedObjectReference`),
+          resources: named(`${CORE}.VolumeResourceRequirements`, object({ limits: quantityMap(), requests: quantityMap() })),
+          selector: labelSelectorSchema(),
+          storageClassName: string(),
+          volumeAttributesClassName: string(),
+          volumeMode: string(),
+          volumeName: string(),
+        }),
+      ),
+      status: named(
+        `${CORE}.PersistentVolumeClaimStatus`,
+        object({
+          accessModes: accessModes(),
+          allocatedResourceStatuses: { ...stringMap(), 'x-kubernetes-map-type': 'granular' },
+          allocatedResources: quantityMap(),
+          capacity: quantityMap(),
+          conditions: conditions(typedCondition(`${CORE}.PersistentVolumeClaimCondition`, ['lastProbeTime', 'lastTransitionTime'])),
+          currentVolumeAttributesClassName: string(),
+          modifyVolumeStatus: opaque(),
+          phase: string(),
+        }),
+      ),
+    },
+  );
+}
+
+function persistentVolumeSchema(): S {
+  // The volume sources are many and driver-specific; the common ones are
+  // typed, the rest kept opaque so a real manifest still passes validation.
+  const sources: Record<string, S> = {};
+  for (const k of [
+    'awsElasticBlockStore', 'azureDisk', 'azureFile', 'cephfs', 'cinder', 'csi', 'fc', 'flexVolume', 'flocker',
+    'gcePersistentDisk', 'glusterfs', 'iscsi', 'nfs', 'photonPersistentDisk', 'portworxVolume', 'quobyte', 'rbd',
+    'scaleIO', 'storageos', 'vsphereVolume', 'nodeAffinity',
+  ]) sources[k] = opaque();
+  return kindSchema(
+    `${CORE}.PersistentVolume`,
+    '',
+    'v1',
+    'PersistentVolume',
+    'PersistentVolume (PV) is a storage resource provisioned by an administrator. It is analogous to a node. More info: https://kubernetes.io/docs/concepts/storage/persistent-volumes',
+    {
+      spec: named(
+        `${CORE}.PersistentVolumeSpec`,
+        object({
+          ...sources,
+          accessModes: accessModes(),
+          capacity: quantityMap(),
+          claimRef: objectReference(),
+          hostPath: named(`${CORE}.HostPathVolumeSource`, object({ path: string(), type: string() }, { required: ['path'] })),
+          local: named(`${CORE}.LocalVolumeSource`, object({ fsType: string(), path: string() }, { required: ['path'] })),
+          mountOptions: stringList(),
+          persistentVolumeReclaimPolicy: string(),
+          storageClassName: string(),
+          volumeAttributesClassName: string(),
+          volumeMode: string(),
+        }),
+      ),
+      status: named(
+        `${CORE}.PersistentVolumeStatus`,
+        object({ lastPhaseTransitionTime: time(), message: string(), phase: string(), reason: string() }),
+      ),
+    },
+  );
+}
+
+// ---------------------------------------------------------------------------
+// networking.k8s.io/v1 NetworkPolicy (stored and served; the simulator has no
+// network to enforce it on).
+
+const NETWORKING = 'io.k8s.api.networking.v1';
+
+function networkPolicySchema(): S {
+  const peer = named(
+    `${NETWORKING}.NetworkPolicyPeer`,
+    object({
+      ipBlock: named(`${NETWORKING}.IPBlock`, object({ cidr: string(), except: stringList() }, { required: ['cidr'] })),
+      namespaceSelector: labelSelectorSchema(),
+      podSelector: labelSelectorSchema(),
+    }),
+  );
+  const port = named(
+    `${NETWORKING}.NetworkPolicyPort`,
+    object({ endPort: int32(), port: intOrString(), protocol: string() }),
+  );
+  const rule = (name: string, peers: string): S =>
+    named(`${NETWORKING}.${name}`, object({ [peers]: atomic(peer), ports: atomic(port) }));
+  return kindSchema(
+    `${NETWORKING}.NetworkPolicy`,
+    'networking.k8s.io',
+    'v1',
+    'NetworkPolicy',
+    'NetworkPolicy describes what network traffic is allowed for a set of Pods',
+    {
+      spec: named(
+        `${NETWORKING}.NetworkPolicySpec`,
+        object({
+          egress: atomic(rule('NetworkPolicyEgressRule', 'to')),
+          ingress: atomic(rule('NetworkPolicyIngressRule', 'from')),
+          podSelector: labelSelectorSchema(),
+          policyTypes: stringList(),
+        }),
+      ),
+    },
+  );
+}
+
+// ---------------------------------------------------------------------------
 // apps/v1
 
 const APPS = 'io.k8s.api.apps.v1';
@@ -1385,6 +1513,14 @@ export function builtinResourceTypes(): ResourceType[] {
       subresources: ['proxy', 'status'], schema: nodeSchema(),
     },
     {
+      group: '', resource: 'persistentvolumeclaims', singular: 'persistentvolumeclaim', kind: 'PersistentVolumeClaim',
+      namespaced: true, shortNames: ['pvc'], subresources: ['status'], schema: persistentVolumeClaimSchema(),
+    },
+    {
+      group: '', resource: 'persistentvolumes', singular: 'persistentvolume', kind: 'PersistentVolume', namespaced: false,
+      shortNames: ['pv'], subresources: ['status'], schema: persistentVolumeSchema(),
+    },
+    {
       group: '', resource: 'pods', singular: 'pod', kind: 'Pod', namespaced: true, shortNames: ['po'], categories: ['all'],
       subresources: ['attach', 'binding', 'ephemeralcontainers', 'eviction', 'exec', 'log', 'portforward', 'proxy', 'status'],
       schema: podSchema(),
@@ -1406,6 +1542,10 @@ export function builtinResourceTypes(): ResourceType[] {
     {
       group: 'apps', resource: 'replicasets', singular: 'replicaset', kind: 'ReplicaSet', namespaced: true,
       shortNames: ['rs'], categories: ['all'], subresources: ['scale', 'status'], schema: replicaSetSchema(),
+    },
+    {
+      group: 'networking.k8s.io', resource: 'networkpolicies', singular: 'networkpolicy', kind: 'NetworkPolicy',
+      namespaced: true, shortNames: ['netpol'], schema: networkPolicySchema(),
     },
     // events.k8s.io/v1 (a view of core/v1 events; see below)
     {

@@ -76,6 +76,7 @@ describe('openapiIndex', () => {
       'apis/discovery.k8s.io/v1',
       'apis/events.k8s.io/v1',
       'apis/kubeherald.io/v1alpha1',
+      'apis/networking.k8s.io/v1',
       'apis/rbac.authorization.k8s.io/v1',
     ]);
     for (const [gv, { serverRelativeURL }] of Object.entries(index.paths)) {

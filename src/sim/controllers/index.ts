@@ -10,6 +10,7 @@ import { startKubelet } from './kubelet.ts';
 import { startNamespaceController } from './namespaces.ts';
 import { startNodes, startTaintEvictionController } from './nodes.ts';
 import { startScheduler } from './scheduler.ts';
+import { startVolumeBinder } from './volumes.ts';
 
 export { evictPod } from './kubelet.ts';
 export { setNodePressure, setNodeReady } from './nodes.ts';
@@ -28,6 +29,7 @@ export function startControllers(ctx: SimContext, opts: { nodes?: number } & Rec
   stops.push(() => nodes.stop());
   stops.push(startTaintEvictionController(ctx));
   stops.push(startKubelet(ctx));
+  stops.push(startVolumeBinder(ctx));
   stops.push(startScheduler(ctx));
   stops.push(startDeploymentControllers(ctx));
   stops.push(startEndpointControllers(ctx));

@@ -6,12 +6,13 @@
 // retried when nodes change, when a bound pod goes away, or after 5 minutes.
 
 import type { TimerHandle } from '../clock.ts';
-import { NODES, PODS } from '../refs.ts';
+import { NODES, PODS, PVCS } from '../refs.ts';
 import type { SimContext } from '../scenario.ts';
 import type { Change } from '../store.ts';
 import type { KObject } from '../types.ts';
 import type { Taint } from './nodes.ts';
 import { nodeConditions, nodeTaints } from './nodes.ts';
+import { unboundClaimsMessage } from './volumes.ts';
 
 export const SCHEDULER_NAME = 'default-scheduler';
 /** podMaxInUnschedulablePodsDuration */
@@ -211,6 +212,8 @@ class Scheduler {
     if (this.#stopped) return;
     if (c.storage === PODS.storage) this.#track(c.object, c.type);
     else if (c.storage === NODES.storage && nodeChangeMatters(c)) this.#retryUnschedulable();
+    // a claim bound (or created) may be what a parked pod waits for
+    else if (c.storage === PVCS.storage && c.type !== 'DELETED') this.#retryUnschedulable();
   }
 
   #track(pod: KObject, type: Change['type']): void {
@@ -287,6 +290,13 @@ class Scheduler {
     const nodes = this.#ctx.store.list(NODES.storage);
     if (nodes.length === 0) {
       this.#fail(key, pod, 'no nodes available to schedule pods');
+      return;
+    }
+    // VolumeBinding's PreFilter: every node fails alike when a claim is missing or unbound
+    const claims = unboundClaimsMessage(this.#ctx, pod);
+    if (claims) {
+      const n = nodes.length;
+      this.#fail(key, pod, `0/${n} nodes are available: ${claims}. preemption: 0/${n} nodes are available: ${n} Preemption is not helpful for scheduling.`);
       return;
     }
     const feasible: KObject[] = [];
