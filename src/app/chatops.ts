@@ -24,7 +24,7 @@ export interface ChatOpsOptions {
   config: Config;
   kc: k8s.KubeConfig;
   /** the audit trail is written here, and write requests wait here for confirmation and approval */
-  store: Pick<Store, 'audit'> & Partial<Pick<Store, 'requests'>>;
+  store: Pick<Store, 'audit'> & Partial<Pick<Store, 'requests' | 'transaction'>>;
   log: Logger;
   /** where `{env: …}` credentials are read (default process.env) */
   env?: NodeJS.ProcessEnv;
@@ -79,6 +79,7 @@ export async function startChatOps(opts: ChatOpsOptions): Promise<ChatOps> {
       clusterNow: opts.clusterNow,
       audit: opts.store.audit,
       ...(opts.store.requests ? { requests: opts.store.requests } : {}),
+      ...(opts.store.transaction ? { transaction: <T>(fn: () => T): T => opts.store.transaction!(fn) } : {}),
       ...(opts.now ? { now: opts.now } : {}),
       log: log.child({ component: 'chatops' }),
       onAudit: (e, cmd, namespace) => {

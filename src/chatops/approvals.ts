@@ -66,6 +66,7 @@ export type RefusalCode =
   | 'unmapped'
   | 'self'
   | 'not-an-approver'
+  | 'reason-required'
   | 'rbac-denied'
   | 'rbac-error';
 
@@ -106,6 +107,10 @@ export async function decide(deps: ApprovalDeps, requestId: string, approver: Ch
   const user: RequestUser = { platform: approver.platform, id: approver.id, ...(approver.name !== undefined ? { name: approver.name } : {}) };
   const may = mayApprove(request.policy, { user, identity }, { user: request.requester, identity: request.identity });
   if (!may.ok) return { outcome: 'refused', code: may.reason.startsWith('the requester') ? 'self' : 'not-an-approver', message: capital(may.reason), request };
+
+  if (request.policy.requireReason && !opts.reason?.trim()) {
+    return { outcome: 'refused', code: 'reason-required', message: `${request.policy.name} requires a reason with every decision (in chat: \`${decision} ${request.id} <reason>\`; at a terminal: --reason)`, request };
+  }
 
   const cmd = requestCommand(request);
   const auth = await deps.authorize(identity, requiredAccess(cmd, request.namespace ?? ''), opts.signal);

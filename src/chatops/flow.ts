@@ -12,15 +12,16 @@
 // pressing at once, a replayed click or a second process can only ever
 // execute a request once.
 
-import { randomBytes } from 'node:crypto';
 import type { ActionRequest, RequestPolicy, RequestUser } from '../model/approval.ts';
 import type { Logger } from '../model/logger.ts';
 import type { RequestRepo } from '../store/types.ts';
+import { decide, newRequestId, type DecideResult } from './approvals.ts';
 import { authorize } from './authorize.ts';
-import { formatCommand, requiredAccess } from './commands.ts';
+import { formatCommand } from './commands.ts';
 import { executeCommand, failureReply } from './executor.ts';
 import { rfc3339Seconds } from './exec/write.ts';
 import type { KubeClients } from './kube.ts';
+import { needsApproval, type CompiledPolicy } from './policy.ts';
 import { describeDrift, preview, type Preview, type WriteCommand } from './preview.ts';
 import type { AuditEntry, ChatInteraction, ChatMessage, ChatReply, ChatUser, KubeIdentity, Platform, ReplyAction } from './types.ts';
 
@@ -39,37 +40,6 @@ export function isRequestAction(actionId: string): boolean {
   return actionId in VERB_OF;
 }
 
-export const DEFAULT_EXPIRY_SECONDS = 600;
-
-export interface PolicyInput {
-  command: WriteCommand;
-  namespace: string;
-  platform: Platform;
-  channel: string;
-  identity: KubeIdentity;
-  preview: Preview;
-  /** replicas now, for scale (the default rules look at the factor) */
-  currentReplicas?: number;
-}
-
-export type PolicyFn = (i: PolicyInput, signal?: AbortSignal) => RequestPolicy | Promise<RequestPolicy>;
-
-/**
- * The built-in rules, used when no policy function is given: scaling to 0 or
- * by more than a factor of 2 needs one approver other than the requester;
- * every other write needs only the requester's confirmation.
- */
-export function builtinPolicy(i: PolicyInput): RequestPolicy {
-  const base = { name: 'default', approvers: {}, denyRejects: true, requireReason: false, expirySeconds: DEFAULT_EXPIRY_SECONDS };
-  if (i.command.verb === 'scale' && i.currentReplicas !== undefined) {
-    const from = i.currentReplicas;
-    const to = i.command.replicas;
-    if (to === 0 && from > 0) return { ...base, approvals: 1, why: 'scaling to 0' };
-    if (from > 0 && (to > from * 2 || to * 2 < from)) return { ...base, approvals: 1, why: `scaling by more than a factor of 2 (${from} → ${to})` };
-  }
-  return { ...base, approvals: 0 };
-}
-
 export interface IdentityLookup {
   resolve(user: ChatUser): KubeIdentity | undefined;
 }
@@ -81,7 +51,17 @@ export interface RequestFlowOptions {
   /** records one audit entry (the service stores it and tells its listeners) */
   audit(e: AuditEntry): void;
   log: Logger;
-  policy?: PolicyFn;
+  /**
+   * The approval policies in force (config file and ChatPolicy resources),
+   * asked at every proposal; none: policy.ts's safe defaults alone.
+   */
+  policies?: () => readonly CompiledPolicy[];
+  /** the namespace label marking production (default kubeherald.io/production) */
+  productionLabel?: string;
+  /** a namespace's labels as kubeherald reads them; undefined: unreadable (counts as possibly production) */
+  namespaceLabels?: (namespace: string, signal?: AbortSignal) => Promise<Readonly<Record<string, string>> | undefined>;
+  /** the store's transaction, so an approval and the state change it causes commit together */
+  transaction?: <T>(fn: () => T) => T;
   now: () => number;
   clusterNow?: () => Date;
 }
@@ -107,9 +87,9 @@ export class RequestFlow {
       return { reply: failureReply(err, signal) };
     }
     if (p.noop) return { reply: { status: 'ok', title: p.noop, blocks: [], notes: ['Nothing to change, so nothing to confirm.'] } };
+    const policy = await this.#policyFor(cmd, namespace, msg.channel, p, signal);
     const now = this.#o.now();
-    const policy = await (this.#o.policy ?? builtinPolicy)({ command: cmd, namespace, platform: msg.platform, channel: msg.channel, identity, preview: p, currentReplicas: cmd.verb === 'scale' ? Number(p.state.replicas) : undefined }, signal);
-    const id = randomBytes(12).toString('base64url');
+    const id = newRequestId();
     const req: ActionRequest = {
       id,
       createdAt: now,
@@ -132,6 +112,24 @@ export class RequestFlow {
     };
     this.#o.requests.create(req);
     return { reply: this.#previewReply(req), requestId: id };
+  }
+
+  /** One rule set for chat and the CLI: policy.ts's needsApproval over the policies in force, with what kubeherald read. */
+  async #policyFor(cmd: WriteCommand, namespace: string, channel: string, p: Preview, signal?: AbortSignal): Promise<RequestPolicy> {
+    const clusterScoped = cmd.verb === 'cordon' || cmd.verb === 'uncordon';
+    const labels = clusterScoped || !this.#o.namespaceLabels ? undefined : await this.#o.namespaceLabels(namespace, signal);
+    const replicas = cmd.verb === 'scale' ? Number(p.state.replicas) : NaN;
+    const policy = needsApproval(cmd, {
+      ...(clusterScoped ? {} : { namespace }),
+      ...(labels ? { namespaceLabels: labels } : {}),
+      channel,
+      ...(Number.isInteger(replicas) && replicas >= 0 ? { currentReplicas: replicas } : {}),
+      policies: this.#o.policies?.() ?? [],
+      ...(this.#o.productionLabel ? { productionLabel: this.#o.productionLabel } : {}),
+    });
+    // needsApproval answers undefined only for commands that do not write, which never get here
+    if (!policy) throw new Error(`${formatCommand(cmd, namespace)} does not write`);
+    return policy;
   }
 
   #previewReply(req: ActionRequest): ChatReply {
@@ -184,33 +182,31 @@ export class RequestFlow {
       }
       case 'approve':
       case 'deny': {
-        if (isRequester || (identity && identity.user === req.identity.user)) return refuse(`${displayName(req.requester)} asked for request ${req.id} and cannot ${verb} it; someone else must.`, req, identity);
-        if (!identity) return refuse(`${ev.user.name ?? ev.user.id} is not mapped to a Kubernetes identity and cannot ${verb} requests.`, req);
-        if (req.state !== 'awaiting-approval') return refuse(`Request ${req.id} is ${req.state}; it is not waiting for approval.`, req, identity);
-        if (!mayApprove(req.policy, ev.user, identity)) return refuse(`${ev.user.name ?? ev.user.id} may not ${verb} request ${req.id}: ${approvalNeed(req.policy)} is needed.`, req, identity);
-        if (req.policy.requireReason && !ev.reason) return refuse(`A reason is required: type \`${verb} ${req.id} <reason>\`.`, req, identity);
-        // an approver vouches for the action: they must be allowed to make it themselves
-        const cmd = req.parsed as unknown as WriteCommand;
-        const verdict = await authorize(this.#o.clientsFor(identity), identity, requiredAccess(cmd, req.namespace ?? ''), signal, ev.user.name ?? ev.user.id).catch(
-          (err: unknown) => ({ allowed: false, decision: 'error', message: (err as Error).message }) as const,
-        );
-        if (!verdict.allowed) return refuse(`${ev.user.name ?? ev.user.id} cannot ${verb} request ${req.id}: ${verdict.message}`, req, identity);
-        const added = this.#o.requests.addDecision(req.id, { by: requestUser(ev.user), identity, decision: verb, ...(ev.reason ? { reason: ev.reason } : {}), at: this.#o.now(), via: 'chat' });
-        if (!added.ok) return refuse(`Request ${req.id}: ${refusalText(added.reason)}`, req, identity);
-        this.#audit(base, started, { text, ...described(req), identity, decision: 'allowed', outcome: 'ok', writes: true });
-        const r = added.request;
-        if (verb === 'deny') {
-          if (!r.policy.denyRejects) return this.#awaitingReply(r, `${ev.user.name ?? ev.user.id} denied${ev.reason ? `: ${ev.reason}` : ''}.`);
-          const denied = this.#o.requests.transition(r.id, ['awaiting-approval'], 'denied', {}, this.#o.now());
-          if (!denied) return refuse(`Request ${r.id} was decided by someone else meanwhile.`, r, identity);
-          return { status: 'denied', title: `Request ${r.id} denied by ${ev.user.name ?? ev.user.id}${ev.reason ? `: ${ev.reason}` : ''}. Nothing was changed.`, blocks: [{ kind: 'code', text: r.preview }], replace: true };
+        // the rules are approvals.ts's, the same for `kubeherald requests approve`
+        const out: DecideResult = await decide(
+          {
+            store: { requests: this.#o.requests, transaction: this.#o.transaction ?? ((fn) => fn()) },
+            identities: this.#o.identities,
+            authorize: (id, attrs, sig) => authorize(this.#o.clientsFor(id), id, attrs, sig, ev.user.name ?? ev.user.id),
+            now: this.#o.now,
+          },
+          req.id,
+          ev.user,
+          verb,
+          { via: 'chat', channel: ev.channel, signal, ...(ev.reason ? { reason: ev.reason } : {}) },
+        ).catch((err: unknown): DecideResult => ({ outcome: 'refused', code: 'rbac-error', message: `cannot check the approver's permissions right now: ${(err as Error).message}` }));
+        const by = ev.user.name ?? ev.user.id;
+        if (out.outcome === 'refused') return refuse(`Request ${req.id}: ${out.message}`, out.request ?? req, identity);
+        this.#audit(base, started, { text, ...described(req), identity: out.decision.identity, decision: 'allowed', outcome: 'ok', writes: true });
+        const r = out.request;
+        switch (out.outcome) {
+          case 'denied':
+            return { status: 'denied', title: `Request ${r.id} denied by ${by}${ev.reason ? `: ${ev.reason}` : ''}. Nothing was changed.`, blocks: [{ kind: 'code', text: r.preview }], replace: true };
+          case 'recorded':
+            return this.#awaitingReply(r, verb === 'deny' ? `${by} denied${ev.reason ? `: ${ev.reason}` : ''}; ${out.remaining} more approval(s) needed.` : `${r.policy.approvals - out.remaining} of ${r.policy.approvals} approvals.`);
+          case 'approved':
+            return this.#execute(r, signal);
         }
-        const approvals = r.decisions.filter((d) => d.decision === 'approve').length;
-        if (approvals < r.policy.approvals) return this.#awaitingReply(r, `${approvals} of ${r.policy.approvals} approvals.`);
-        const approved = this.#o.requests.transition(r.id, ['awaiting-approval'], 'approved', {}, this.#o.now());
-        // someone else's approval completed it at the same moment: theirs executes
-        if (!approved) return { status: 'ok', title: `Request ${r.id}: your approval is recorded; it is already being carried out.`, blocks: [] };
-        return this.#execute(approved, signal);
       }
     }
   }
@@ -421,32 +417,12 @@ function displayName(u: RequestUser): string {
   return u.name ?? u.id;
 }
 
-function mayApprove(p: RequestPolicy, user: ChatUser, identity: KubeIdentity): boolean {
-  const users = p.approvers.chatUsers ?? [];
-  const groups = p.approvers.groups ?? [];
-  if (users.length === 0 && groups.length === 0) return true;
-  return users.includes(`${user.platform}:${user.id}`) || identity.groups.some((g) => groups.includes(g));
-}
-
 export function approvalNeed(p: RequestPolicy): string {
   const who: string[] = [];
   if (p.approvers.groups?.length) who.push(`a member of ${p.approvers.groups.map((g) => `group ${g}`).join(' or ')}`);
   if (p.approvers.chatUsers?.length) who.push(p.approvers.chatUsers.join(', '));
   const n = p.approvals === 1 ? 'one approval' : `${p.approvals} approvals`;
   return `${n} from ${who.length ? who.join(' or ') : 'someone other than the requester'} with the rights to do it themselves`;
-}
-
-function refusalText(r: 'not-found' | 'not-awaiting-approval' | 'expired' | 'already-decided'): string {
-  switch (r) {
-    case 'not-found':
-      return 'there is no such request.';
-    case 'not-awaiting-approval':
-      return 'it is not waiting for approval any more.';
-    case 'expired':
-      return 'it expired; nothing was done.';
-    case 'already-decided':
-      return 'you have already decided on it.';
-  }
 }
 
 function minutes(ms: number): string {

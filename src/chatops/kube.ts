@@ -97,7 +97,8 @@ export function impersonatingClients(kc: k8s.KubeConfig, identity: KubeIdentity)
   };
 }
 
-function callOptions(signal?: AbortSignal, patch?: PatchType): k8s.ConfigurationOptions {
+/** Per-call options for any client of this kubeconfig: the abort signal and, for patches, the content type. */
+export function callOptions(signal?: AbortSignal, patch?: PatchType): k8s.ConfigurationOptions {
   const middleware: k8s.ObservableMiddleware[] = [];
   if (signal) {
     middleware.push({

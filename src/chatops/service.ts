@@ -16,10 +16,13 @@ import { authorize } from './authorize.ts';
 import { commandTarget, formatCommand, isWrite, requiredAccess } from './commands.ts';
 import type { ChatOpsConfig } from './config.ts';
 import { executeCommand } from './executor.ts';
-import { isRequestAction, REQUEST_ACTIONS, RequestFlow, type PolicyFn } from './flow.ts';
+import { isRequestAction, REQUEST_ACTIONS, RequestFlow } from './flow.ts';
 import { parseCommand, parseRequestAnswer } from './grammar.ts';
 import { helpReply } from './help.ts';
 import { impersonatingClients } from './kube.ts';
+import { kubeNamespaceReader, NamespaceLabels } from './namespace-labels.ts';
+import { compilePolicy, type CompiledPolicy } from './policy.ts';
+import { toPolicySpec } from './policy-schema.ts';
 import { isPreviewable } from './preview.ts';
 import type { RequestRepo } from '../store/types.ts';
 import type { AuditEntry, ChatHandler, ChatInteraction, ChatMessage, ChatReply, ChatUser, KubeIdentity, ParsedCommand, Platform } from './types.ts';
@@ -48,8 +51,12 @@ export interface ChatOpsServiceOptions {
   clusterNow?: () => Date;
   /** where write requests wait for confirmation and approval; without it every write is refused (nothing runs unconfirmed) */
   requests?: RequestRepo;
-  /** which writes need approvals, from whom (default: the built-in rules of flow.ts) */
-  policy?: PolicyFn;
+  /** the store's transaction: an approval and the state change it causes commit together */
+  transaction?: <T>(fn: () => T) => T;
+  /** approval policies besides the config's `chatops.policies` (ChatPolicy/ClusterChatPolicy resources), asked at every proposal */
+  policies?: () => readonly CompiledPolicy[];
+  /** a namespace's labels (default: read with kubeherald's own credentials from kc, kept 30 s) */
+  namespaceLabels?: (namespace: string, signal?: AbortSignal) => Promise<Readonly<Record<string, string>> | undefined>;
 }
 
 type Clients = ReturnType<typeof impersonatingClients>;
@@ -69,6 +76,9 @@ export class ChatOpsService implements ChatHandler {
   constructor(opts: ChatOpsServiceOptions) {
     this.#opts = opts;
     this.#now = opts.now ?? Date.now;
+    // compiled once: the config file is validated by the same compilePolicy, so these have no problems
+    const configPolicies = opts.config.policies.map((p) => compilePolicy(toPolicySpec(p), { name: `config:${p.name}` }));
+    const labels = opts.namespaceLabels ?? ((cache) => (ns: string, signal?: AbortSignal) => cache.get(ns, signal))(new NamespaceLabels({ read: kubeNamespaceReader(opts.kc), now: this.#now }));
     this.#flow = opts.requests
       ? new RequestFlow({
           requests: opts.requests,
@@ -76,7 +86,10 @@ export class ChatOpsService implements ChatHandler {
           clientsFor: (id) => this.#clientsFor(id),
           audit: (e) => this.#audit(e, undefined, undefined),
           log: opts.log,
-          policy: opts.policy,
+          policies: () => [...configPolicies, ...(opts.policies?.() ?? [])],
+          productionLabel: opts.config.productionLabel,
+          namespaceLabels: labels,
+          ...(opts.transaction ? { transaction: opts.transaction } : {}),
           now: this.#now,
           clusterNow: opts.clusterNow,
         })
