@@ -45,6 +45,7 @@ describe('kubectl kustomize deploy/', () => {
       [
         'ClusterRole/kubeherald',
         'ClusterRole/kubeherald-chatops-impersonate',
+        'ClusterRole/kubeherald-crash-reports',
         'ClusterRole/kubeherald-sink-secrets',
         'ClusterRoleBinding/kubeherald',
         'ClusterRoleBinding/kubeherald-chatops-impersonate',
@@ -98,7 +99,7 @@ describe('kubectl kustomize deploy/', () => {
 
   test('RBAC: no wildcards, reads only, status writes only, Secrets only by get and never cluster-wide', () => {
     const rules = (kind: string, name: string): Obj[] => find(kind, name)[0].rules;
-    for (const r of [...rules('ClusterRole', 'kubeherald'), ...rules('Role', 'kubeherald'), ...rules('ClusterRole', 'kubeherald-sink-secrets')]) {
+    for (const r of [...rules('ClusterRole', 'kubeherald'), ...rules('Role', 'kubeherald'), ...rules('ClusterRole', 'kubeherald-sink-secrets'), ...rules('ClusterRole', 'kubeherald-crash-reports')]) {
       for (const k of ['apiGroups', 'resources', 'verbs']) assert.equal(r[k].includes('*'), false, JSON.stringify(r));
     }
     for (const r of rules('ClusterRole', 'kubeherald')) {
@@ -107,7 +108,8 @@ describe('kubectl kustomize deploy/', () => {
       assert.deepEqual(r.verbs, status ? ['get', 'update', 'patch'] : ['get', 'list', 'watch'], JSON.stringify(r));
     }
     const bindings = [...find('ClusterRoleBinding'), ...find('RoleBinding')];
-    assert.deepEqual(bindings.map((b) => b.roleRef.name).sort(), ['kubeherald', 'kubeherald', 'kubeherald-chatops-impersonate'], 'kubeherald-sink-secrets is bound per namespace, never cluster-wide');
+    assert.deepEqual(bindings.map((b) => b.roleRef.name).sort(), ['kubeherald', 'kubeherald', 'kubeherald-chatops-impersonate'], 'kubeherald-sink-secrets and kubeherald-crash-reports are bound per namespace, never cluster-wide');
+    assert.deepEqual(rules('ClusterRole', 'kubeherald-crash-reports'), [{ apiGroups: [''], resources: ['pods/log'], verbs: ['get'] }], 'crash reports: get pods/log and nothing else');
     for (const b of bindings) assert.deepEqual(b.subjects, [{ kind: 'ServiceAccount', name: 'kubeherald', namespace: 'kubeherald' }]);
   });
 });
