@@ -41,13 +41,15 @@ export interface ChatOpsOptions {
   onAudit?: (e: AuditEntry) => void;
   /** the clock of request expiry (tests step it) */
   now?: () => number;
-  /** how often requests past their expiry are marked expired and audited (default 15 s) */
+  /** how often requests past their expiry are marked expired and audited, and requests approved at a terminal are run (default 15 s) */
   expiryCheckMs?: number;
 }
 
 export interface ChatOps {
   service: ChatOpsService;
   adapters: ChatAdapter[];
+  /** what the timer does (expire, run requests approved elsewhere), at once: tests step time and call it */
+  tick(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -90,13 +92,20 @@ export async function startChatOps(opts: ChatOpsOptions): Promise<ChatOps> {
     });
     // a process that died between claiming a request and recording its result left it executing: settle it before anything else runs
     for (const r of await service.recover(abort.signal)) log.warn({ request: r.request.id, command: r.request.command, state: r.request.state, outcome: r.outcome }, 'request left executing by a previous run re-checked');
-    const expiry = setInterval(() => {
-      try {
-        service.expireDue();
-      } catch (err) {
-        log.error({ err: (err as Error).message }, 'cannot expire chat requests');
-      }
-    }, opts.expiryCheckMs ?? 15_000);
+    let ticking: Promise<void> | undefined;
+    const tick = (): Promise<void> =>
+      (ticking ??= (async () => {
+        try {
+          service.expireDue();
+          // approved by `kubeherald requests approve` (which only records the decision): run here, once
+          await service.executeApproved(abort.signal);
+        } catch (err) {
+          log.error({ err: (err as Error).message }, 'cannot expire or execute chat requests');
+        } finally {
+          ticking = undefined;
+        }
+      })());
+    const expiry = setInterval(() => void tick(), opts.expiryCheckMs ?? 15_000);
     expiry.unref();
     stops.push(() => clearInterval(expiry));
     const adapters = [...(opts.platforms === false ? [] : platformAdapters(config, env, log, opts.metrics)), ...(opts.adapters ?? [])];
@@ -105,7 +114,7 @@ export async function startChatOps(opts: ChatOpsOptions): Promise<ChatOps> {
       stops.push(() => a.stop());
       log.info({ platform: a.platform }, 'chat commands answered');
     }
-    return { service, adapters, stop: stopAll };
+    return { service, adapters, tick, stop: stopAll };
   } catch (err) {
     await stopAll();
     throw err;

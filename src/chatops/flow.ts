@@ -70,6 +70,8 @@ type Base = Pick<AuditEntry, 'at' | 'platform' | 'platformUserId' | 'platformUse
 
 export class RequestFlow {
   readonly #o: RequestFlowOptions;
+  /** requests this process is executing now: the poll for approved rows leaves them to the press that approved them */
+  readonly #executing = new Set<string>();
 
   constructor(o: RequestFlowOptions) {
     this.#o = o;
@@ -227,6 +229,34 @@ export class RequestFlow {
 
   /** approved → executing (once) → executed | failed | stale. */
   async #execute(req: ActionRequest, signal?: AbortSignal): Promise<ChatReply> {
+    this.#executing.add(req.id);
+    try {
+      return await this.#executeOnce(req, signal);
+    } finally {
+      this.#executing.delete(req.id);
+    }
+  }
+
+  /**
+   * Runs requests approved where nothing executes them: by `kubeherald
+   * requests approve` in another process (which only records the decision;
+   * it may have neither the chat platforms nor the right to impersonate), or
+   * by a process that stopped between the approval and the claim. The
+   * running kubeherald calls this on its timer; claimForExecution keeps it
+   * to once however many processes poll.
+   */
+  async executeApproved(signal?: AbortSignal): Promise<{ request: ActionRequest; reply: ChatReply }[]> {
+    const out: { request: ActionRequest; reply: ChatReply }[] = [];
+    for (const req of this.#o.requests.list({ states: ['approved'] })) {
+      if (this.#executing.has(req.id)) continue;
+      const reply = await this.#execute(req, signal);
+      this.#o.log.info({ request: req.id, command: req.command, status: reply.status }, 'request approved elsewhere executed');
+      out.push({ request: this.#o.requests.get(req.id) ?? req, reply });
+    }
+    return out;
+  }
+
+  async #executeOnce(req: ActionRequest, signal?: AbortSignal): Promise<ChatReply> {
     const started = this.#o.now();
     const cmd = req.parsed as unknown as WriteCommand;
     const clients = this.#o.clientsFor(req.identity);

@@ -229,6 +229,11 @@ export class ChatOpsService implements ChatHandler {
     return this.#flow ? this.#flow.recover(signal) : [];
   }
 
+  /** Runs requests approved outside this process's chat path (`kubeherald requests approve`); the wiring calls it on its timer. */
+  async executeApproved(signal?: AbortSignal): ReturnType<RequestFlow['executeApproved']> {
+    return this.#flow ? this.#flow.executeApproved(signal) : [];
+  }
+
   /** Expires requests past their time (each audited); the wiring calls it on a timer. */
   expireDue(): number {
     return this.#flow ? this.#flow.expireDue().length : 0;

@@ -157,7 +157,7 @@ export async function requestsDecide(decision: 'approve' | 'deny', id: string, f
         return 0;
       case 'approved':
         if (!io.execute) {
-          io.stdout.write(`request ${id} approved; kubeherald runs it as ${out.request.identity.user}\n`);
+          io.stdout.write(`request ${id} approved; the running kubeherald runs it as ${out.request.identity.user} at its next check (every 15 s), and says so in the chat (see: kubeherald requests show ${id})\n`);
           return 0;
         }
         io.stdout.write(`request ${id} approved: ${await io.execute(out.request)}\n`);
