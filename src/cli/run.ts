@@ -61,11 +61,16 @@ export function registerRun(program: Command): void {
     // loaded here, not at the top: every other command (a plugin process above all) starts faster without the Kubernetes client
     const [{ startHerald }, { loadKubeConfig }] = await Promise.all([import('../app/herald.ts'), import('../cluster/connect.ts')]);
     const kc = loadKubeConfig({ kubeconfig: config.cluster.kubeconfig || undefined, context: config.cluster.context || undefined, inCluster: config.cluster.inCluster });
-    // a signal during start-up stops kubeherald once it has started, rather than killing it mid-way
-    let stopping = false;
+        let stopping = false;
+    let ready = false;
     const stop = async (signal: string): Promise<void> => {
       if (stopping) return;
       stopping = true;
+      if (!ready) {
+        // still starting (waiting for the API server, a lock, a sink's check): nothing is in flight yet, and the outbox is durable
+        log.info({ signal }, 'stopped during start-up');
+        process.exit(1);
+      }
       log.info({ signal, gracePeriodSeconds: graceSeconds }, 'stopping: finishing the deliveries in flight');
       // a send that hangs past the grace period is abandoned: it stays in flight in the state database and goes out again after the restart
       const grace = new Promise<'expired'>((resolve) => setTimeout(() => resolve('expired'), graceSeconds * 1000).unref());
@@ -83,6 +88,7 @@ export function registerRun(program: Command): void {
     };
     process.once('SIGINT', () => void stop('SIGINT'));
     process.once('SIGTERM', () => void stop('SIGTERM'));
+    log.info({ cluster: config.cluster.name }, 'starting');
     const started = startHerald({
       config,
       kc,
@@ -93,5 +99,6 @@ export function registerRun(program: Command): void {
       onFatal: () => process.exit(1),
     });
     await started;
+    ready = true;
   });
 }

@@ -2,7 +2,8 @@
 // over the one before and over the defaults. Every value is validated where it
 // came from, so an error names the file line, the variable or the flag.
 
-import { readFile } from 'node:fs/promises';
+import { fileErrorReason, readRegularFile } from './files.ts';
+import { configPathProblems } from './paths-check.ts';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { type Document, LineCounter, parseDocument } from 'yaml';
@@ -66,22 +67,85 @@ const SYNTAX_MESSAGES: Record<string, string> = {
   MULTIPLE_DOCS: 'expected a single YAML document, found several (separated by ---)',
 };
 
+/** How deep mappings and lists may nest in a config file: the YAML parser and the schema recurse per level. */
+export const MAX_YAML_NESTING = 64;
+
+const TOO_DEEP = `nested too deeply (limit ${MAX_YAML_NESTING})`;
+
+/**
+ * The deepest nesting in YAML text and the line it is on, told without
+ * parsing (the parser is what overflows): flow brackets outside quotes and
+ * comments, plus block levels by indentation and "- " items. An estimate
+ * that never undercounts what the parser would build from brackets.
+ */
+export function yamlNesting(text: string): { depth: number; line: number } {
+  let flow = 0;
+  let best = { depth: 0, line: 1 };
+  const indents: number[] = [];
+  const lines = text.split('\n');
+  lines.forEach((raw, n) => {
+    let i = 0;
+    if (flow === 0) {
+      const indent = raw.length - raw.trimStart().length;
+      if (raw.trim() === '' || raw.trimStart().startsWith('#')) return;
+      while (indents.length && indents[indents.length - 1] >= indent) indents.pop();
+      indents.push(indent);
+      i = indent;
+      // "- - - x": each dash opens a list
+      while (raw.startsWith('- ', i)) {
+        indents.push(++i);
+        i++;
+      }
+    }
+    let quote: string | undefined;
+    for (; i < raw.length; i++) {
+      const c = raw[i];
+      if (quote) {
+        if (quote === '"' && c === '\\') i++;
+        else if (c === quote) quote = undefined;
+        continue;
+      }
+      const prev = i === 0 ? ' ' : raw[i - 1];
+      if ((c === '"' || c === "'") && /[\s[{,:]/.test(prev)) quote = c;
+      else if (c === '#' && /\s/.test(prev)) break;
+      else if (c === '[' || c === '{') flow++;
+      else if (c === ']' || c === '}') flow = Math.max(0, flow - 1);
+      const depth = indents.length + flow;
+      if (depth > best.depth) best = { depth, line: n + 1 };
+    }
+    if (indents.length > best.depth) best = { depth: indents.length, line: n + 1 };
+  });
+  return best;
+}
+
 /** Reads YAML text into plain data; syntax errors become issues with their line. */
 function readYaml(text: string, file: string): Parsed {
+  const nesting = yamlNesting(text);
+  if (nesting.depth > MAX_YAML_NESTING) return { raw: undefined, issues: [{ file, path: '', line: nesting.line, message: `invalid YAML: ${TOO_DEEP}` }] };
+  try {
+    return readYamlUnchecked(text, file);
+  } catch (err) {
+    // what the estimate let through and still overflows the parser is said the same way
+    if (err instanceof RangeError) return { raw: undefined, issues: [{ file, path: '', message: `invalid YAML: ${TOO_DEEP}` }] };
+    throw err;
+  }
+}
+
+function readYamlUnchecked(text: string, file: string): Parsed {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, merge: true });
   const issues: ConfigIssue[] = doc.errors.map((e) => ({
     file,
     path: '',
     line: lines.linePos(e.pos[0]).line,
-    message: `invalid YAML: ${SYNTAX_MESSAGES[e.code] ?? e.message}`,
+    message: `invalid YAML: ${SYNTAX_MESSAGES[e.code] ?? (/call stack|stack overflow/i.test(e.message) ? TOO_DEEP : e.message)}`,
   }));
   if (issues.length > 0) return { raw: undefined, issues };
   try {
     // aliases are bounded so a few lines cannot expand into gigabytes
     return { raw: doc.toJS({ maxAliasCount: 100 }), issues, doc, lines };
   } catch (err) {
-    return { raw: undefined, issues: [{ file, path: '', message: `invalid YAML: ${(err as Error).message}` }] };
+    return { raw: undefined, issues: [{ file, path: '', message: `invalid YAML: ${err instanceof RangeError ? TOO_DEEP : (err as Error).message}` }] };
   }
 }
 
@@ -182,8 +246,13 @@ export async function inspectConfig(opts: LoadOptions = {}): Promise<ConfigRepor
   if (!r.success) throw new ConfigError(r.error.issues.map((i) => ({ file: sourceOf(i.path, overrides) ?? file ?? 'config', path: formatPath(i.path), message: issueMessage(i) })));
   const doc = parsed?.doc;
   const lines = parsed?.lines;
+  const config = file === undefined ? r.data : resolvePaths(r.data, dirname(file), overrides);
+  const paths = configPathProblems(config);
+  if (paths.length) {
+    throw new ConfigError(paths.map((p) => ({ file: sourceOf(p.path, overrides) ?? file ?? 'config', path: formatPath(p.path), line: doc && lines ? lineOf(doc, lines, p.path) : undefined, message: p.message })));
+  }
   return {
-    config: file === undefined ? r.data : resolvePaths(r.data, dirname(file), overrides),
+    config,
     ...(file !== undefined ? { file } : {}),
     findings: findingsOf(r.data, file ?? 'config', parsed),
     lineOf: (path) => (doc && lines ? lineOf(doc, lines, path) : undefined),
@@ -192,11 +261,9 @@ export async function inspectConfig(opts: LoadOptions = {}): Promise<ConfigRepor
 
 async function readConfigFile(file: string): Promise<string> {
   try {
-    return await readFile(file, 'utf8');
+    return (await readRegularFile(file)).toString('utf8');
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (err as Error).message;
-    throw new ConfigError([{ file, path: '', message: `cannot read the config file: ${why}` }]);
+    throw new ConfigError([{ file, path: '', message: `cannot read the config file: ${fileErrorReason(err)}` }]);
   }
 }
 

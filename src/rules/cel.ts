@@ -115,7 +115,46 @@ export function compileCel(source: string): CompiledCel {
   return compiled;
 }
 
+/** How deep parentheses, lists and maps may nest in an expression: the parser and checker recurse per level. */
+export const MAX_CEL_NESTING = 32;
+
+/** The deepest nesting of (), [] and {} outside string literals. */
+export function celNesting(source: string): number {
+  let depth = 0;
+  let max = 0;
+  let quote: string | undefined;
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i];
+    if (quote) {
+      if (c === '\\') i++;
+      else if (source.startsWith(quote, i)) {
+        i += quote.length - 1;
+        quote = undefined;
+      }
+      continue;
+    }
+    if (c === '"' || c === "'") quote = source.startsWith(c.repeat(3), i) ? c.repeat(3) : c;
+    if (quote && quote.length === 3) i += 2;
+    else if (c === '(' || c === '[' || c === '{') max = Math.max(max, ++depth);
+    else if (c === ')' || c === ']' || c === '}') depth = Math.max(0, depth - 1);
+  }
+  return max;
+}
+
+const TOO_DEEP = `nested too deeply (limit ${MAX_CEL_NESTING})`;
+
 function compileUncached(source: string): CompiledCel {
+  if (celNesting(source) > MAX_CEL_NESTING) return { ok: false, source, error: TOO_DEEP };
+  try {
+    return compileChecked(source);
+  } catch (err) {
+    // long operator chains nest without brackets: whatever still overflows the stack is said the same way
+    if (err instanceof RangeError) return { ok: false, source, error: `${TOO_DEEP.replace(/ \(.*/, '')} (too many nested operators)` };
+    throw err;
+  }
+}
+
+function compileChecked(source: string): CompiledCel {
   let parsed: ReturnType<typeof parse>;
   try {
     parsed = parse(source);

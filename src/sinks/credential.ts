@@ -3,10 +3,10 @@
 // (a mounted Secret). They are read once, when the sink is created, so a
 // missing one stops kubeherald at start with the sink and the variable named.
 
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ConfigError } from '../config/errors.ts';
 import { strict } from '../config/fields.ts';
+import { fileErrorReason, readRegularFileSync } from '../config/files.ts';
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -43,11 +43,10 @@ export function readCredential(ref: CredentialRef, ctx: CredentialContext): stri
   const path = ref.file ?? '';
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    // a regular file of at most 1 MiB: /dev/zero would otherwise grow memory until the kernel stops it
+    text = readRegularFileSync(path).toString('utf8');
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : (err as Error).message;
-    throw new ConfigError([{ file: path, path: '', message: `${ctx.owner} (${ctx.key}.file): cannot read: ${why}` }]);
+    throw new ConfigError([{ file: path, path: '', message: `${ctx.owner} (${ctx.key}.file): cannot read: ${fileErrorReason(err)}` }]);
   }
   const value = text.trim();
   if (!value) throw new ConfigError([{ file: path, path: '', message: `${ctx.owner} (${ctx.key}.file): the file is empty` }]);

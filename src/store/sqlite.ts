@@ -7,7 +7,8 @@
 // costs about 0.1 ms per commit on the SSD we measured (NORMAL about 0.02 ms),
 // well within the delivery targets, so it is the default.
 
-import { closeSync, mkdirSync, openSync, statSync } from 'node:fs';
+import { closeSync, openSync, statSync } from 'node:fs';
+import { ensureDir, statePathProblem } from './state-path.ts';
 import { DatabaseSync } from 'node:sqlite';
 import { dirname } from 'node:path';
 import type { Logger } from '../model/logger.ts';
@@ -202,6 +203,8 @@ function prepareFile(path: string, mustExist: boolean): void {
     }
     return;
   }
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  const problem = statePathProblem(path);
+  if (problem) throw new Error(`state.path: ${problem}`);
+  ensureDir(dirname(path));
   closeSync(openSync(path, 'a', 0o600));
 }
