@@ -22,12 +22,16 @@ export const auditConfigSchema = strict({
   }).default({ certFile: '', keyFile: '', clientCAFile: '' }),
   /** the bearer token the webhook kubeconfig sends: `{env: NAME}` or `{file: PATH}` */
   tokenFrom: credentialRefSchema.optional(),
-  /** with clientCAFile: only these certificate subjects (CN) may post; empty = any the CA signed */
+  /** with clientCAFile (then required): only these certificate subjects (CN) may post */
   clientCertNames: z.array(z.string().min(1)).default([]),
 }).superRefine((a, ctx) => {
   if (!a.enabled) return;
   if (!a.tls.certFile) ctx.addIssue({ code: 'custom', path: ['tls', 'certFile'], message: 'required when audit is enabled (the API server only posts over HTTPS)' });
   if (!a.tls.keyFile) ctx.addIssue({ code: 'custom', path: ['tls', 'keyFile'], message: 'required when audit is enabled' });
+  // a CA alone would let in every certificate it ever signed (a tenant's too): name who may post
+  if (a.tls.clientCAFile && a.clientCertNames.length === 0) {
+    ctx.addIssue({ code: 'custom', path: ['clientCertNames'], message: 'required with tls.clientCAFile: the certificate names (CN) that may post, e.g. [kube-apiserver-audit]; a CA alone admits every certificate it signed' });
+  }
   if (!a.tokenFrom && !a.tls.clientCAFile) {
     ctx.addIssue({ code: 'custom', path: ['tokenFrom'], message: 'give tokenFrom or tls.clientCAFile: an audit endpoint anyone can post to would let anyone forge "who changed what"' });
   }

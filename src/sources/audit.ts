@@ -51,6 +51,8 @@ export interface AuditSourceOptions {
   correlation?: CorrelationOptions;
   /** the webhook backend's batches are up to 400 events; RequestResponse events can be large (default 32 MiB) */
   maxBodyBytes?: number;
+  /** batches read at once; more get 503 with Retry-After (default 4) */
+  maxConcurrent?: number;
 }
 
 export type AuditRejectReason = MalformedReason | 'TooLarge';
@@ -68,6 +70,8 @@ export interface AuditStats {
 }
 
 const DEFAULT_MAX_BODY = 32 * 1024 * 1024;
+// the API server's webhook backend sends one batch at a time per server: a few at once is plenty
+const DEFAULT_MAX_CONCURRENT = 4;
 
 export class AuditSource {
   #o: AuditSourceOptions;
@@ -75,6 +79,7 @@ export class AuditSource {
   #correlation: ActorCorrelation;
   #server: Server | undefined;
   #tokenDigest: Buffer | undefined;
+  #reading = 0;
   readonly stats: AuditStats = {
     batches: 0,
     events: 0,
@@ -177,6 +182,24 @@ export class AuditSource {
       res.setHeader('Allow', 'POST');
       return reply(res, 405, { error: 'method not allowed: POST an audit.k8s.io/v1 EventList' });
     }
+    const max = this.#o.maxBodyBytes ?? DEFAULT_MAX_BODY;
+    // told before anything is read: the declared size, the media type, and how many are being read already
+    const declared = Number(req.headers['content-length'] ?? NaN);
+    if (Number.isFinite(declared) && declared > max) {
+      res.setHeader('Connection', 'close');
+      req.resume();
+      return this.#reject(res, 413, 'TooLarge', `the body is larger than ${max} bytes`);
+    }
+    const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+    if (type !== 'application/json') {
+      req.resume();
+      return reply(res, 415, { error: 'unsupported media type: POST an audit.k8s.io/v1 EventList as application/json' });
+    }
+    if (this.#reading >= (this.#o.maxConcurrent ?? DEFAULT_MAX_CONCURRENT)) {
+      req.resume();
+      res.setHeader('Retry-After', '1');
+      return reply(res, 503, { error: 'too many audit batches at once; retry' });
+    }
     const denied = this.#authenticate(req);
     if (denied) {
       this.stats.unauthorized++;
@@ -185,7 +208,13 @@ export class AuditSource {
       if (this.#tokenDigest) res.setHeader('WWW-Authenticate', 'Bearer realm="kubeherald-audit"');
       return reply(res, 401, { error: `unauthorized: ${denied}` });
     }
-    const max = this.#o.maxBodyBytes ?? DEFAULT_MAX_BODY;
+    this.#reading++;
+    let counted = true;
+    const release = (): void => {
+      if (counted) this.#reading--;
+      counted = false;
+    };
+    res.on('close', release);
     const chunks: Buffer[] = [];
     let size = 0;
     let tooLarge = false;
@@ -195,13 +224,18 @@ export class AuditSource {
       if (size > max) {
         tooLarge = true;
         chunks.length = 0;
+        // no more reading of a body already refused
+        res.setHeader('Connection', 'close');
+        this.#reject(res, 413, 'TooLarge', `the body is larger than ${max} bytes`);
+        req.destroy();
         return;
       }
       chunks.push(c);
     });
     req.on('error', () => res.destroy());
     req.on('end', () => {
-      if (tooLarge) return this.#reject(res, 413, 'TooLarge', `the body is larger than ${max} bytes`);
+      release();
+      if (tooLarge) return;
       const parsed = parseEventList(Buffer.concat(chunks).toString('utf8'));
       if (!parsed.ok) return this.#reject(res, 400, parsed.reason, parsed.message);
       const produced = this.ingest(parsed.events);
@@ -222,11 +256,10 @@ export class AuditSource {
       const socket = req.socket as TLSSocket;
       if (!socket.authorized) return 'a client certificate signed by the configured CA is required';
       const allowed = this.#o.clientCert.allowedNames;
-      if (allowed?.length) {
-        const cn = socket.getPeerCertificate()?.subject?.CN;
-        const name = Array.isArray(cn) ? cn[0] : cn;
-        if (!name || !allowed.some((g) => globMatch(g, name))) return 'the client certificate’s common name is not allowed';
-      }
+      // no names, nobody: a CA alone admits every certificate it ever signed
+      const cn = socket.getPeerCertificate()?.subject?.CN;
+      const name = Array.isArray(cn) ? cn[0] : cn;
+      if (!allowed?.length || !name || !allowed.some((g) => globMatch(g, name))) return 'the client certificate’s common name is not allowed';
     }
     if (this.#tokenDigest) {
       const auth = req.headers.authorization ?? '';
