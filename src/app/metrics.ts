@@ -156,7 +156,7 @@ export function createMetrics(deps: { store: Store; listener: () => Listener | u
     },
     async listen(listen) {
       const i = listen.lastIndexOf(':');
-      const host = listen.slice(0, i).replace(/^\[|\]$/g, '') || '0.0.0.0';
+      const host = listen.slice(0, i).replace(/^\[|\]$/g, '') || '127.0.0.1'; // no host is loopback: all interfaces only when asked for (0.0.0.0:9090)
       const port = Number(listen.slice(i + 1));
       server = createServer((req, res) => {
         // /healthz and /readyz share this listener, so a kubelet probe needs no second port

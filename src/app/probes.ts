@@ -77,7 +77,7 @@ export function probeHandler(inputs: () => ProbeInputs): ProbeHandler {
 /** A listener for the probes alone (health.listen); resolves with its base URL. */
 export async function listenProbes(listen: string, handle: ProbeHandler): Promise<{ url: string; close(): Promise<void> }> {
   const i = listen.lastIndexOf(':');
-  const host = listen.slice(0, i).replace(/^\[|\]$/g, '') || '0.0.0.0';
+  const host = listen.slice(0, i).replace(/^\[|\]$/g, '') || '127.0.0.1'; // no host is loopback, as for metrics
   const port = Number(listen.slice(i + 1));
   const server: Server = createServer((req, res) => {
     if (!handle(req, res)) res.writeHead(404).end('not found\n');

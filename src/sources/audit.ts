@@ -109,7 +109,7 @@ export class AuditSource {
     this.#server = server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(this.#o.port ?? 8443, this.#o.host ?? '0.0.0.0', () => resolve());
+      server.listen(this.#o.port ?? 8443, this.#o.host ?? '127.0.0.1', () => resolve());
     });
     if (!this.#tokenDigest && !this.#o.clientCert) {
       this.#o.log.warn({}, 'audit webhook accepts batches without credentials: anyone who can reach it can post changes');
