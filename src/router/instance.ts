@@ -63,9 +63,17 @@ export interface LoadedTls {
 /** Reads the TLS files (at start, so a bad path fails loudly and early). */
 export function loadTls(files: TlsFiles): LoadedTls {
   const out: LoadedTls = {};
-  if (files.caFile) out.ca = readFileSync(files.caFile);
-  if (files.certFile) out.cert = readFileSync(files.certFile);
-  if (files.keyFile) out.key = readFileSync(files.keyFile);
+  const read = (key: string, path: string): Buffer => {
+    try {
+      return readFileSync(path);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+      throw new Error(`plugins.tls.${key} ${path}: cannot read it (${code}); kubeherald's client certificate toward plugins, e.g. the kubeherald-plugin-client-tls Secret (kubeherald plugin certs)`, { cause: err });
+    }
+  };
+  if (files.caFile) out.ca = read('caFile', files.caFile);
+  if (files.certFile) out.cert = read('certFile', files.certFile);
+  if (files.keyFile) out.key = read('keyFile', files.keyFile);
   if ((out.cert === undefined) !== (out.key === undefined)) {
     throw new Error('plugin TLS: certFile and keyFile go together (client certificate for mutual TLS)');
   }

@@ -56,6 +56,7 @@ describe('kubectl kustomize deploy/', () => {
         'CustomResourceDefinition/sinks.kubeherald.io',
         'Deployment/kubeherald',
         'Namespace/kubeherald',
+        'NetworkPolicy/kubeherald',
         'PersistentVolumeClaim/kubeherald-state',
         'Role/kubeherald',
         'RoleBinding/kubeherald',
@@ -97,6 +98,25 @@ describe('kubectl kustomize deploy/', () => {
     for (const [k, v] of Object.entries(svc.spec.selector)) assert.equal(dep.spec.template.metadata.labels[k], v);
   });
 
+  test('plugins: mutual TLS from a mounted Secret; a NetworkPolicy lets in the audit webhook and probes only, and out DNS, the API server, plugins and HTTPS', () => {
+    const [dep] = find('Deployment');
+    const pod = dep.spec.template.spec;
+    const cm = find('ConfigMap')[0];
+    const config = parseConfigText(cm.data['kubeherald.yaml'], 'deploy/kubeherald.yaml');
+    const mount = pod.containers[0].volumeMounts.find((m: Obj) => m.name === 'plugin-client-tls').mountPath;
+    assert.deepEqual(config.plugins.tls, { caFile: `${mount}/ca.crt`, certFile: `${mount}/tls.crt`, keyFile: `${mount}/tls.key`, serverName: 'kubeherald-plugin-{type}.kubeherald.svc' });
+    assert.equal(config.plugins.insecure, false);
+    assert.equal(pod.volumes.find((v: Obj) => v.name === 'plugin-client-tls').secret.secretName, 'kubeherald-plugin-client-tls');
+    const [np] = find('NetworkPolicy');
+    for (const [k, v] of Object.entries(np.spec.podSelector.matchLabels)) assert.equal(dep.spec.template.metadata.labels[k], v);
+    assert.deepEqual(np.spec.policyTypes, ['Ingress', 'Egress']);
+    assert.deepEqual(np.spec.ingress, [{ ports: [{ port: 'audit', protocol: 'TCP' }, { port: 'health', protocol: 'TCP' }] }]);
+    const egressPorts = np.spec.egress.flatMap((e: Obj) => e.ports.map((p: Obj) => `${p.port}/${p.protocol}`)).sort();
+    assert.deepEqual(egressPorts, ['443/TCP', '50051/TCP', '53/TCP', '53/UDP', '6443/TCP']);
+    const toPlugins = np.spec.egress.find((e: Obj) => e.ports.some((p: Obj) => p.port === 50051));
+    assert.deepEqual(toPlugins.to, [{ namespaceSelector: {}, podSelector: { matchLabels: { 'app.kubernetes.io/component': 'plugin' } } }]);
+  });
+
   test('RBAC: no wildcards, reads only, status writes only, Secrets only by get and never cluster-wide', () => {
     const rules = (kind: string, name: string): Obj[] => find(kind, name)[0].rules;
     for (const r of [...rules('ClusterRole', 'kubeherald'), ...rules('Role', 'kubeherald'), ...rules('ClusterRole', 'kubeherald-sink-secrets'), ...rules('ClusterRole', 'kubeherald-crash-reports')]) {
@@ -121,7 +141,7 @@ describe('the RBAC in a cluster', () => {
     sim = await startSim({ clockSpeed: 0 });
     kubectl = new Kubectl(sim.kubeconfig);
     // what the simulator serves of the base: everything but the workload objects
-    const serve = objects.filter((o) => !['Deployment', 'PersistentVolumeClaim', 'Service', 'ConfigMap'].includes(o.kind));
+    const serve = objects.filter((o) => !['Deployment', 'PersistentVolumeClaim', 'Service', 'ConfigMap', 'NetworkPolicy'].includes(o.kind));
     await kubectl.ok(['apply', '-f', '-'], serve.map((o) => stringify(o)).join('---\n'));
   });
   after(() => sim?.close());
