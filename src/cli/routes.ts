@@ -78,13 +78,14 @@ async function effectiveTable(opts: RoutesOptions, io: RoutesIo): Promise<Effect
   const lint = routes.flatMap((r) => lintRoute(r, vocabulary));
   // with strict, a route that names what nothing produces is left out, as run --strict leaves it out
   const warned = new Set(opts.strict ? lint.map((w) => w.routeId) : []);
-  // routes left out are still routes: the default (everything to every config sink) is for a config with none at all
-  const table = compileRoutes(routes.length ? routes.filter((r) => !warned.has(r.id)) : effectiveRoutes([], sinks), sinks);
+  const ids = new Set(routes.map((r) => r.id));
+  const unparsed = [...new Set(told.map((p) => p.routeId).filter((id) => !ids.has(id)))];
+  // routes left out are still routes: the default (everything to every config sink) is for when there are none at all
+  const none = routes.length === 0 && unparsed.length === 0;
+  const table = compileRoutes(none ? effectiveRoutes([], sinks) : routes.filter((r) => !warned.has(r.id)), sinks);
   // what a source says of its own routes (a Sink that exists but is not Ready) over what this compile found
   const toldIds = new Set(told.map((p) => p.routeId));
-  const ids = new Set(routes.map((r) => r.id));
-  const all = routes.length === 0 ? [...table.routes] : [...routes].sort(byOrder);
-  const unparsed = [...new Set(told.map((p) => p.routeId).filter((id) => !ids.has(id)))];
+  const all = none ? [...table.routes] : [...routes].sort(byOrder);
   // in the order the routes are listed, each route's own in the order found
   const rank = new Map([...all.map((r) => r.id), ...unparsed].map((id, i) => [id, i]));
   const inOrder = (ps: RouteProblem[]): RouteProblem[] => ps.map((p, i) => ({ p, i })).sort((a, b) => (rank.get(a.p.routeId) ?? Infinity) - (rank.get(b.p.routeId) ?? Infinity) || a.i - b.i).map(({ p }) => p);
@@ -93,7 +94,7 @@ async function effectiveTable(opts: RoutesOptions, io: RoutesIo): Promise<Effect
     config,
     report,
     table,
-    isDefault: routes.length === 0,
+    isDefault: none,
     configIndex: new Map(routes.filter((r) => r.source === 'config').map((r) => [r.id, r.order])),
     all,
     problems,

@@ -424,7 +424,7 @@ describe('routes list with the custom resources', () => {
       await kubectl.ok(
         ['apply', '-f', '-'],
         [
-          ['apiVersion: kubeherald.io/v1alpha1', 'kind: Sink', 'metadata: {name: deploys, namespace: shop}', 'spec: {type: console}'].join('\n'),
+          ['apiVersion: kubeherald.io/v1alpha1', 'kind: Sink', 'metadata: {name: deploys, namespace: shop}', 'spec: {type: webhook, target: {url: "https://hooks.example/deploys"}}'].join('\n'),
           route('rollouts', '{reasons: [RolloutComplete]}', 'deploys'),
           route('pager', '{reasons: [NodeNotReady]}', 'deploy'),
         ].join('\n---\n'),
