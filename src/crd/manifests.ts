@@ -41,6 +41,16 @@ function printerColumns(info: KindInfo): PrinterColumn[] {
       age,
     ];
   }
+  if (info.kind === 'ChatPolicy' || info.kind === 'ClusterChatPolicy') {
+    // absent fields are the defaults: empty Commands means every write, empty Approvals means 1
+    return [
+      { name: 'Commands', type: 'string', jsonPath: '.spec.commands', description: 'Empty: every write' },
+      ...(info.kind === 'ClusterChatPolicy' ? [{ name: 'Namespaces', type: 'string', jsonPath: '.spec.namespaces', description: 'Empty: any (or its selector)' } as const] : []),
+      { name: 'Approvals', type: 'integer', jsonPath: '.spec.approvals', description: 'Empty: 1' },
+      ...ready,
+      age,
+    ];
+  }
   if (info.kind === 'Sink' || info.kind === 'ClusterSink') {
     // Plugin is empty but for type plugin: which plugin type delivers it
     return [{ name: 'Type', type: 'string', jsonPath: '.spec.type' }, { name: 'Plugin', type: 'string', jsonPath: '.spec.plugin', priority: 1 }, ...ready, ...counters('Delivered'), age];

@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { deliverySchema as configDeliverySchema, GROUP_DIMENSION_PATTERN, GROUP_DIMENSIONS, type SinkDeliveryConfig, sinkDeliveryProblems } from '../pipeline/config.ts';
 import { isCredentialOptionKey, KUBEHERALD_ONLY_KEYS } from '../sinks/plugin.ts';
 import { chatIdentitySpecSchema } from '../chatops/identity-resource.ts';
+import { chatPolicySpecSchema, clusterChatPolicySpecSchema } from '../chatops/policy-resource.ts';
 
 export const GROUP = 'kubeherald.io';
 export const VERSION = 'v1alpha1';
@@ -389,10 +390,15 @@ export const chatIdentityStatusSchema = z.strictObject({
   conditions,
 });
 
+export const chatPolicyStatusSchema = z.strictObject({
+  observedGeneration: int(0, Number.MAX_SAFE_INTEGER).optional(),
+  conditions,
+});
+
 // ---------------------------------------------------------------------------
 // The kinds
 
-export type CRKind = 'Sink' | 'ClusterSink' | 'Route' | 'ClusterRoute' | 'ChatIdentity';
+export type CRKind = 'Sink' | 'ClusterSink' | 'Route' | 'ClusterRoute' | 'ChatIdentity' | 'ChatPolicy' | 'ClusterChatPolicy';
 
 export interface KindInfo {
   kind: CRKind;
@@ -456,6 +462,27 @@ export const KINDS: Record<CRKind, KindInfo> = {
     spec: chatIdentitySpecSchema,
     status: chatIdentityStatusSchema,
     description: 'One chat user (Slack, Telegram, console) acting as one Kubernetes identity for chat commands: every API call of their commands impersonates it, so Kubernetes RBAC decides. See docs/chatops.md.',
+  },
+  // approval policies: the spec schemas are chatops' own (src/chatops/policy-resource.ts); the rules beyond shape are reported in status
+  ChatPolicy: {
+    kind: 'ChatPolicy',
+    plural: 'chatpolicies',
+    singular: 'chatpolicy',
+    namespaced: true,
+    shortNames: ['chatpol'],
+    spec: chatPolicySpecSchema,
+    status: chatPolicyStatusSchema,
+    description: 'Which chat writes (scale, restart, rollout undo, delete) in its own namespace need approval, how many approvals and from whom. The strictest matching policy applies. See docs/chatops.md.',
+  },
+  ClusterChatPolicy: {
+    kind: 'ClusterChatPolicy',
+    plural: 'clusterchatpolicies',
+    singular: 'clusterchatpolicy',
+    namespaced: false,
+    shortNames: ['cchatpol'],
+    spec: clusterChatPolicySpecSchema,
+    status: chatPolicyStatusSchema,
+    description: 'Which chat writes, in which namespaces (by name, glob or label selector) and channels, need approval, how many approvals and from whom. The strictest matching policy applies. See docs/chatops.md.',
   },
 };
 

@@ -32,7 +32,7 @@ function* walk(node: Node, path = ''): Generator<[string, Node]> {
 describe('CRD manifests', () => {
   const crds = crdManifests() as Node[];
 
-  test('five kinds in kubeherald.io/v1alpha1, with the scopes the tenancy model needs', () => {
+  test('seven kinds in kubeherald.io/v1alpha1, with the scopes the tenancy model needs', () => {
     assert.deepEqual(
       crds.map((c) => [c.metadata.name, c.spec.names.kind, c.spec.scope]),
       [
@@ -41,6 +41,8 @@ describe('CRD manifests', () => {
         ['routes.kubeherald.io', 'Route', 'Namespaced'],
         ['clusterroutes.kubeherald.io', 'ClusterRoute', 'Cluster'],
         ['chatidentities.kubeherald.io', 'ChatIdentity', 'Cluster'],
+        ['chatpolicies.kubeherald.io', 'ChatPolicy', 'Namespaced'],
+        ['clusterchatpolicies.kubeherald.io', 'ClusterChatPolicy', 'Cluster'],
       ],
     );
     for (const c of crds) {
@@ -107,6 +109,8 @@ describe('CRD manifests', () => {
       `Reason*=${ready}.reason`,
       'Age=.metadata.creationTimestamp',
     ]);
+    assert.deepEqual(cols('ChatPolicy'), ['Commands=.spec.commands', 'Approvals=.spec.approvals', `Ready=${ready}.status`, `Reason*=${ready}.reason`, 'Age=.metadata.creationTimestamp']);
+    assert.deepEqual(cols('ClusterChatPolicy'), ['Commands=.spec.commands', 'Namespaces=.spec.namespaces', 'Approvals=.spec.approvals', `Ready=${ready}.status`, `Reason*=${ready}.reason`, 'Age=.metadata.creationTimestamp']);
   });
 
   test('the committed deploy/crds/ is what `npm run generate:crds` writes', () => {
@@ -199,7 +203,7 @@ describe('kubectl against the simulator', () => {
 
   test('applies the CRDs, creates each kind, lists them with the printer columns, rejects what the schema forbids', async () => {
     const applied = await kubectl.ok(['apply', '-k', CRD_DIR]);
-    assert.equal(applied.trim().split('\n').length, 5, applied);
+    assert.equal(applied.trim().split('\n').length, 7, applied);
     await kubectl.ok(['create', 'namespace', 'shop']);
     await kubectl.ok(
       ['apply', '-f', '-'],

@@ -1,0 +1,231 @@
+// The approval policies in force: the config file's `chatops.policies` and,
+// when enabled, the ChatPolicy and ClusterChatPolicy resources (one
+// Reflector each), compiled into one list. An edit is in force within a
+// fraction of a second, no restart. Every object gets a Ready condition
+// through the status subresource: True with what it requires, or False
+// naming the field. A policy that is not Ready still applies where it
+// could match, demanding at least one approver (compilePolicy sees to
+// that), so a typo can only make chat writes stricter, never looser; the
+// other policies keep working.
+
+import * as k8s from '@kubernetes/client-node';
+import { Reflector, type ReflectorDelta } from '../cluster/reflector.ts';
+import { trimObject } from '../cluster/trim.ts';
+import type { Logger } from '../model/logger.ts';
+import { compilePolicy, type CompiledPolicy } from './policy.ts';
+import { CHAT_POLICY, CHAT_POLICY_API_VERSION, type ChatPolicyCheck, type ChatPolicyKind, checkChatPolicies, CLUSTER_CHAT_POLICY, desiredStatus, statusUpToDate } from './policy-resource.ts';
+import { type PolicyConfig, toPolicySpec } from './policy-schema.ts';
+
+/** The config file's policies, compiled (the schema already refused invalid ones). */
+export function compileConfigPolicies(policies: readonly PolicyConfig[], defaults: { expirySeconds?: number } = {}): CompiledPolicy[] {
+  return policies.map((p) => compilePolicy(toPolicySpec(p), { name: `config:${p.name}` }, defaults));
+}
+
+/** What the ChatOps service asks for: the policies in force now, and word when they change. */
+export interface PolicyProvider {
+  policies(): readonly CompiledPolicy[];
+  /** calls `cb` whenever the list changes; returns the unsubscribe */
+  onChange(cb: (policies: readonly CompiledPolicy[]) => void): () => void;
+}
+
+/** The config file's policies only (chatops.policyResources off). */
+export function staticPolicies(policies: readonly PolicyConfig[]): PolicyProvider {
+  const list = compileConfigPolicies(policies);
+  return { policies: () => list, onChange: () => () => {} };
+}
+
+export interface PolicySourceOptions {
+  kc: k8s.KubeConfig;
+  /** chatops.policies from the config file; they come first in the list */
+  config: readonly PolicyConfig[];
+  log: Logger;
+  /** changes within this window are applied together (default 50 ms) */
+  debounceMs?: number;
+  /** tests read without writing */
+  writeStatus?: boolean;
+  watchdogMs?: number;
+  pageSize?: number;
+  now?: () => Date;
+  fieldManager?: string;
+}
+
+const KINDS = [
+  { kind: 'ChatPolicy', info: CHAT_POLICY, namespaced: true },
+  { kind: 'ClusterChatPolicy', info: CLUSTER_CHAT_POLICY, namespaced: false },
+] as const;
+
+export class ChatPolicySource implements PolicyProvider {
+  #o: PolicySourceOptions;
+  #reflectors = new Map<ChatPolicyKind, Reflector>();
+  #api: k8s.CustomObjectsApi;
+  #config: CompiledPolicy[];
+  #policies: readonly CompiledPolicy[];
+  #checks: ChatPolicyCheck[] = [];
+  #timer: NodeJS.Timeout | undefined;
+  #running: Promise<void> | undefined;
+  #again = false;
+  #stopped = false;
+  #reported = new Map<string, string>();
+  #listeners = new Set<(policies: readonly CompiledPolicy[]) => void>();
+  readonly stats = { applies: 0, statusWrites: 0, statusErrors: 0 };
+
+  constructor(opts: PolicySourceOptions) {
+    this.#o = opts;
+    this.#api = opts.kc.makeApiClient(k8s.CustomObjectsApi);
+    this.#config = compileConfigPolicies(opts.config);
+    this.#policies = this.#config;
+  }
+
+  /**
+   * Lists each kind once to fail early and clearly (no CRD, no permission),
+   * then watches; resolves after the first lists are in force.
+   */
+  async start(): Promise<void> {
+    for (const k of KINDS) {
+      try {
+        await this.#api.listClusterCustomObject({ group: k.info.group, version: k.info.version, plural: k.info.plural, limit: 1 });
+      } catch (err) {
+        const code = err instanceof k8s.ApiException ? err.code : undefined;
+        if (code === 404) throw new Error(`chatops.policyResources is on, but the ${k.kind} CRD (${k.info.plural}.${k.info.group}) is not installed: kubectl apply -k deploy/crds`);
+        if (code === 403) throw new Error(`chatops.policyResources is on, but kubeherald may not list ${k.info.plural}.${k.info.group} (see deploy/rbac/clusterrole.yaml)`);
+        throw new Error(`cannot list ${k.kind} resources: ${code ? `HTTP ${code}` : (err as Error).message}`);
+      }
+    }
+    for (const k of KINDS) {
+      this.#reflectors.set(
+        k.kind,
+        new Reflector({
+          kc: this.#o.kc,
+          spec: { apiVersion: CHAT_POLICY_API_VERSION, kind: k.kind, resource: k.info.plural, namespaced: k.namespaced },
+          trim: trimObject,
+          watchdogMs: this.#o.watchdogMs ?? 300_000,
+          pageSize: this.#o.pageSize ?? 500,
+          log: this.#o.log,
+          onDelta: (d) => this.#onDelta(d),
+        }),
+      );
+    }
+    for (const r of this.#reflectors.values()) r.start();
+    await Promise.all([...this.#reflectors.values()].map((r) => r.synced));
+    await this.#run();
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    for (const r of this.#reflectors.values()) r.stop();
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    await this.#running;
+  }
+
+  /** The policies in force: the config file's first, then ClusterChatPolicies, then ChatPolicies (order does not decide: the strictest match applies). */
+  policies(): readonly CompiledPolicy[] {
+    return this.#policies;
+  }
+
+  /** The last checks, one per resource. */
+  checks(): readonly ChatPolicyCheck[] {
+    return this.#checks;
+  }
+
+  onChange(cb: (policies: readonly CompiledPolicy[]) => void): () => void {
+    this.#listeners.add(cb);
+    return () => this.#listeners.delete(cb);
+  }
+
+  /** Resolves once nothing is scheduled or running (status writes included). */
+  async settled(): Promise<void> {
+    while (this.#timer || this.#running) {
+      if (this.#running) await this.#running;
+      else await new Promise((r) => setTimeout(r, this.#o.debounceMs ?? 50));
+    }
+  }
+
+  #onDelta(d: ReflectorDelta): void {
+    // status-only changes (our own writes among them) change no policy
+    if (d.type === 'MODIFIED' && d.old && d.current && d.old.metadata.generation === d.current.metadata.generation && d.old.metadata.uid === d.current.metadata.uid) return;
+    this.#schedule();
+  }
+
+  #schedule(): void {
+    if (this.#stopped || this.#timer || !this.#reflectors.size) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      void this.#run();
+    }, this.#o.debounceMs ?? 50);
+  }
+
+  #run(): Promise<void> {
+    if (this.#running) {
+      this.#again = true;
+      return this.#running;
+    }
+    this.#running = this.#apply()
+      .catch((err) => this.#o.log.error({ err: (err as Error).message }, 'applying chat policies failed; keeping the previous ones'))
+      .finally(() => {
+        this.#running = undefined;
+        if (this.#again && !this.#stopped) {
+          this.#again = false;
+          this.#schedule();
+        }
+      });
+    return this.#running;
+  }
+
+  async #apply(): Promise<void> {
+    const now = this.#o.now?.() ?? new Date();
+    const objects = KINDS.flatMap((k) => (this.#reflectors.get(k.kind)?.list() ?? []).map((obj) => ({ kind: k.kind as ChatPolicyKind, obj })));
+    const checks = checkChatPolicies(objects);
+    this.#checks = checks;
+    this.#policies = [...this.#config, ...checks.map((c) => c.policy)];
+    this.stats.applies++;
+    this.#report(checks);
+    for (const cb of this.#listeners) cb(this.#policies);
+    if (this.#o.writeStatus !== false) await Promise.all(checks.map((c) => this.#writeStatus(c, now)));
+  }
+
+  #report(checks: ChatPolicyCheck[]): void {
+    const seen = new Set<string>();
+    for (const c of checks) {
+      const id = `${c.kind} ${c.key}`;
+      seen.add(id);
+      const text = c.problems.map((p) => `${p.field}: ${p.message}`).join('; ');
+      if (this.#reported.get(id) === text) continue;
+      this.#reported.set(id, text);
+      if (text) this.#o.log.warn({ policy: c.policy.name, problems: c.problems }, `${id} not ready (it applies with at least one approver where it could match): ${text}`);
+      else this.#o.log.info({ policy: c.policy.name, approvals: c.policy.requirement.approvals }, `${id} ready`);
+    }
+    for (const id of this.#reported.keys()) if (!seen.has(id)) this.#reported.delete(id);
+  }
+
+  async #writeStatus(c: ChatPolicyCheck, now: Date): Promise<void> {
+    const status = desiredStatus(c, now);
+    if (statusUpToDate(c.obj, status)) return;
+    const info = c.kind === 'ChatPolicy' ? CHAT_POLICY : CLUSTER_CHAT_POLICY;
+    const base = { group: info.group, version: info.version, plural: info.plural, name: c.obj.metadata.name!, body: { status }, fieldManager: this.#o.fieldManager ?? 'kubeherald' };
+    const merge = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
+    try {
+      if (c.kind === 'ChatPolicy') await this.#api.patchNamespacedCustomObjectStatus({ ...base, namespace: c.obj.metadata.namespace! }, merge);
+      else await this.#api.patchClusterCustomObjectStatus(base, merge);
+      this.stats.statusWrites++;
+    } catch (err) {
+      const code = err instanceof k8s.ApiException ? err.code : undefined;
+      // deleted meanwhile: nothing to report on
+      if (code === 404) return;
+      this.stats.statusErrors++;
+      this.#o.log.warn({ policy: c.policy.name, err: code ? `HTTP ${code}` : (err as Error).message }, 'chat policy status update failed');
+    }
+  }
+}
+
+/** Starts watching ChatPolicies and ClusterChatPolicies; resolves once the first lists are in force. */
+export async function startPolicyResources(opts: PolicySourceOptions): Promise<ChatPolicySource> {
+  const source = new ChatPolicySource(opts);
+  try {
+    await source.start();
+  } catch (err) {
+    await source.stop();
+    throw err;
+  }
+  return source;
+}
