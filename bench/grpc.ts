@@ -1,7 +1,10 @@
 // Sink plugins over gRPC: deliveries per second through the router to three
 // `kubeherald plugin jsonl` processes on loopback (each writing to
 // /dev/null, so the figure is the router, the gRPC hop and the plugin host,
-// not a platform), and the latency the hop adds at a steady 500/s.
+// not a platform), and the latency the hop adds at a steady 500/s; once in
+// plaintext and once over mutual TLS with certificates from
+// `kubeherald plugin certs` (BENCH_GRPC_MODE=plain|mtls for one only), and
+// what mutual TLS costs.
 //
 //   throughput: N deliveries kept CONCURRENCY in flight through
 //     router.deliver(), from the first call to the last answer.
@@ -11,6 +14,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { issueCerts } from '../src/plugin/certs.ts';
 import { staticSource } from '../src/router/discovery/static.ts';
 import { PluginRouter } from '../src/router/router.ts';
 import type { PluginDelivery } from '../src/router/types.ts';
@@ -23,6 +27,8 @@ const N = Number(process.env.BENCH_GRPC_DELIVERIES ?? 30_000);
 const CONCURRENCY = Number(process.env.BENCH_GRPC_CONCURRENCY ?? 256);
 const LATENCY_SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? 10);
 const LATENCY_RATE = 500;
+const MODES = (process.env.BENCH_GRPC_MODE ?? 'plain,mtls').split(',') as Mode[];
+type Mode = 'plain' | 'mtls';
 /** distinct namespaces the notifications spread over */
 const TARGETS = 20;
 
@@ -61,12 +67,38 @@ async function steady(send: (i: number) => Promise<void>): Promise<number[]> {
 
 export async function benchGrpc(): Promise<Record<string, unknown>> {
   const dir = mkdtempSync(join(tmpdir(), 'kubeherald-bench-grpc-'));
-  const config = join(dir, 'jsonl.yaml');
-  writeFileSync(config, 'path: /dev/null\n');
-  const plugins: PluginProcess[] = [];
-  const router = new PluginRouter({ log: quiet });
   try {
-    plugins.push(...(await Promise.all([0, 1, 2].map(() => spawnPlugin('jsonl', ['--listen', '127.0.0.1:0', '--config', config], { KUBEHERALD_LOG_LEVEL: 'warn' })))));
+    const config = join(dir, 'jsonl.yaml');
+    writeFileSync(config, 'path: /dev/null\n');
+    const out: Record<string, unknown> = {};
+    for (const mode of MODES) out[mode] = await benchMode(mode, dir, config);
+    const plain = out.plain as Record<string, number> | undefined;
+    const mtls = out.mtls as Record<string, number> | undefined;
+    if (plain && mtls) {
+      out.mtlsThroughputCostPercent = +((1 - mtls.deliveriesPerSecond / plain.deliveriesPerSecond) * 100).toFixed(1);
+      out.mtlsRouterP99AddedMs = +(mtls.routerP99Ms - plain.routerP99Ms).toFixed(2);
+    }
+    return out;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function benchMode(mode: Mode, dir: string, config: string): Promise<Record<string, unknown>> {
+  let pluginTls: string[] = [];
+  let router: PluginRouter;
+  if (mode === 'mtls') {
+    const certs = await issueCerts({ out: join(dir, 'certs'), namespace: 'kubeherald', plugins: ['jsonl'], days: 1 });
+    const dirOf = (role: string): string => certs.issued.find((i) => i.role === role)!.dir;
+    pluginTls = ['--tls-dir', dirOf('plugin')];
+    const kh = dirOf('kubeherald');
+    router = new PluginRouter({ log: quiet, tls: { caFile: join(kh, 'ca.crt'), certFile: join(kh, 'tls.crt'), keyFile: join(kh, 'tls.key') } });
+  } else {
+    router = new PluginRouter({ log: quiet });
+  }
+  const plugins: PluginProcess[] = [];
+  try {
+    plugins.push(...(await Promise.all([0, 1, 2].map(() => spawnPlugin('jsonl', ['--listen', '127.0.0.1:0', '--config', config, ...pluginTls], { KUBEHERALD_LOG_LEVEL: 'warn' })))));
     await router.addSource(staticSource([{ type: 'jsonl', addresses: plugins.map((p) => p.address) }]));
     await router.waitForReady('jsonl', 3);
 
@@ -89,6 +121,7 @@ export async function benchGrpc(): Promise<Record<string, unknown>> {
     await local.close();
 
     return {
+      mode,
       plugins: 3,
       deliveries: N,
       concurrency: CONCURRENCY,
@@ -103,6 +136,5 @@ export async function benchGrpc(): Promise<Record<string, unknown>> {
   } finally {
     await router.close();
     await Promise.all(plugins.map((p) => p.kill('SIGTERM')));
-    rmSync(dir, { recursive: true, force: true });
   }
 }
