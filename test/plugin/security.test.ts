@@ -6,6 +6,7 @@
 // router delivers through mutual TLS, by Service name.
 
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { readFileSync, rmSync, statSync } from 'node:fs';
 import { mkdtempSync } from 'node:fs';
@@ -237,5 +238,37 @@ describe('mutual TLS with the certificates `kubeherald plugin certs` issues', ()
       await router.close();
       await server.close();
     }
+  });
+});
+
+describe('the command line', () => {
+  const main = new URL('../../src/cli/main.ts', import.meta.url).pathname;
+  const run = (args: string[]): Promise<{ code: number; stdout: string; stderr: string }> =>
+    new Promise((resolve) => {
+      execFile(process.execPath, [main, ...args], { env: { PATH: process.env.PATH, SLACK_BOT_TOKEN: 'xoxb-test' } }, (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }));
+    });
+
+  it('kubeherald plugin certs writes the directories and says which Secrets to create', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kh-certs-cli-'));
+    try {
+      const r = await run(['plugin', 'certs', '--out', dir, '--namespace', 'alerts', '--plugin', 'slack,webhook', '--days', '30']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /kubectl -n alerts create secret generic kubeherald-plugin-client-tls --from-file=.*\/kubeherald\n/);
+      assert.match(r.stdout, /kubectl -n alerts create secret generic kubeherald-plugin-webhook-tls --from-file=.*\/plugin-webhook\n/);
+      const cert = new X509Certificate(readFileSync(join(dir, 'plugin-slack', 'tls.crt')));
+      assert.ok(cert.checkHost('kubeherald-plugin-slack.alerts.svc'));
+      const bad = await run(['plugin', 'certs', '--out', dir, '--plugin', 'Slack!']);
+      assert.equal(bad.code, 1);
+      assert.match(bad.stderr, /"Slack!": expected a DNS-1123 label/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('kubeherald plugin on every interface without mutual TLS exits 1 before listening, naming the flags', async () => {
+    const r = await run(['plugin', 'console', '--listen', ':0']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /--listen :0: refusing to listen on every interface without authenticating callers/);
+    assert.doesNotMatch(r.stderr, /plugin listening/);
   });
 });
