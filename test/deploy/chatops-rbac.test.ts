@@ -138,6 +138,16 @@ describe('chat command RBAC in a cluster', () => {
       [['patch', 'chatidentities.kubeherald.io', '--subresource=status'], 'yes'],
       [['update', 'chatidentities.kubeherald.io'], 'no'],
       [['create', 'chatidentities.kubeherald.io'], 'no'],
+      [['list', 'chatpolicies.kubeherald.io', '--all-namespaces'], 'yes'],
+      [['watch', 'chatpolicies.kubeherald.io', '--all-namespaces'], 'yes'],
+      [['patch', 'chatpolicies.kubeherald.io', '--subresource=status', '-n', 'payments'], 'yes'],
+      [['update', 'chatpolicies.kubeherald.io', '-n', 'payments'], 'no'],
+      [['list', 'clusterchatpolicies.kubeherald.io'], 'yes'],
+      [['watch', 'clusterchatpolicies.kubeherald.io'], 'yes'],
+      [['patch', 'clusterchatpolicies.kubeherald.io', '--subresource=status'], 'yes'],
+      [['update', 'clusterchatpolicies.kubeherald.io', '--subresource=status'], 'yes'],
+      [['patch', 'clusterchatpolicies.kubeherald.io'], 'no'],
+      [['delete', 'clusterchatpolicies.kubeherald.io'], 'no'],
       [['patch', 'deployments.apps', '-n', 'payments'], 'no'],
     ];
     const answers = await Promise.all(checks.map(([args]) => can(...args)));

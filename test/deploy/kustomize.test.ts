@@ -50,6 +50,8 @@ describe('kubectl kustomize deploy/', () => {
         'ClusterRoleBinding/kubeherald',
         'ClusterRoleBinding/kubeherald-chatops-impersonate',
         'CustomResourceDefinition/chatidentities.kubeherald.io',
+        'CustomResourceDefinition/chatpolicies.kubeherald.io',
+        'CustomResourceDefinition/clusterchatpolicies.kubeherald.io',
         'CustomResourceDefinition/clusterroutes.kubeherald.io',
         'CustomResourceDefinition/clustersinks.kubeherald.io',
         'CustomResourceDefinition/routes.kubeherald.io',
