@@ -9,6 +9,7 @@ import type { Config } from '../config/index.ts';
 import { chatCommandNotification } from '../chatops/audit-notification.ts';
 import { IdentityMap } from '../chatops/identity.ts';
 import { startIdentityResources } from '../chatops/identity-source.ts';
+import { startPolicyResources } from '../chatops/policy-source.ts';
 import { ChatOpsService } from '../chatops/service.ts';
 import { SlackHttpAdapter } from '../chatops/slack/http.ts';
 import { SlackSocketAdapter } from '../chatops/slack/socket.ts';
@@ -74,9 +75,13 @@ export async function startChatOps(opts: ChatOpsOptions): Promise<ChatOps> {
       const source = await startIdentityResources({ kc: opts.kc, map: identities, log: log.child({ component: 'chat-identities' }) });
       stops.push(() => source.stop());
     }
+    // the service compiles chatops.policies itself and asks for the resources' policies at every proposal
+    const policySource = c.policyResources ? await startPolicyResources({ kc: opts.kc, config: c.policies, log: log.child({ component: 'chat-policies' }) }) : undefined;
+    if (policySource) stops.push(() => policySource.stop());
     const service = new ChatOpsService({
       config: c,
       identities,
+      ...(policySource ? { policies: () => policySource.resourcePolicies() } : {}),
       kc: opts.kc,
       clusterNow: opts.clusterNow,
       audit: opts.store.audit,

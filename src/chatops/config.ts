@@ -126,6 +126,8 @@ export const chatopsSchema = strict({
     .default(DEFAULT_PRODUCTION_LABEL),
   /** which writes need approval, by whom (src/chatops/policy.ts); none matching: the safe defaults */
   policies: list(policyConfigSchema),
+  /** ChatPolicy (namespaced) and ClusterChatPolicy custom resources add to `policies` */
+  policyResources: z.boolean().default(false),
 }).superRefine((c, ctx) => {
   // one chat user, one identity: which of two would win is not for file order to decide
   const seen = new Map<string, number>();

@@ -123,6 +123,11 @@ export class ChatPolicySource implements PolicyProvider {
     return this.#policies;
   }
 
+  /** The resources' policies only (the ChatOps service compiles the config file's itself). */
+  resourcePolicies(): readonly CompiledPolicy[] {
+    return this.#policies.slice(this.#config.length);
+  }
+
   /** The last checks, one per resource. */
   checks(): readonly ChatPolicyCheck[] {
     return this.#checks;

@@ -36,6 +36,7 @@ const DEFAULTS: Config = {
     auditNotifications: false,
     productionLabel: 'kubeherald.io/production',
     policies: [],
+    policyResources: false,
   },
   plugins: {
     tls: { caFile: '', certFile: '', keyFile: '', serverName: '' },
