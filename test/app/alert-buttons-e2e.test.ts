@@ -99,11 +99,16 @@ describe('buttons on a crash alert, and its crash report', () => {
 
   const tsOf = (c: SlackCall): string => String((c.response as { ts?: unknown } | undefined)?.ts ?? '');
 
-  /** Presses a button of the alert (or of a reply in its thread) and resolves with the reply kubeherald posts in the alert's thread. */
+  /**
+   * Presses a button of the alert (or of a reply in its thread) and resolves
+   * with kubeherald's answer: a message in the alert's thread, or the reply
+   * the button was on, updated in place.
+   */
   async function press(user: string, b: Pick<Button, 'action_id' | 'value'>, on: SlackCall = alert): Promise<SlackCall> {
     const ts = tsOf(alert);
     assert.ok(ts, 'the alert was posted with a ts');
-    const inThread = (c: SlackCall): boolean => c.method === 'chat.postMessage' && c.params.thread_ts === ts && c.params.channel === CHANNEL;
+    const inThread = (c: SlackCall): boolean =>
+      c.params.channel === CHANNEL && ((c.method === 'chat.postMessage' && c.params.thread_ts === ts) || (on !== alert && c.method === 'chat.update' && c.params.ts === tsOf(on)));
     const before = slack.calls.filter((c) => c.status !== 0 && inThread(c)).length;
     const reply = slack.waitForCalls(inThread, before + 1);
     await slack.sendBlockAction({ user, channel: CHANNEL, action_id: b.action_id, value: b.value, message_ts: tsOf(on), ...(on === alert ? {} : { thread_ts: ts }) });
