@@ -7,7 +7,8 @@ import { readFileSync } from 'node:fs';
 import http2 from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { create } from '@bufbuild/protobuf';
-import { Code, ConnectError, type ConnectRouter } from '@connectrpc/connect';
+import type { TLSSocket } from 'node:tls';
+import { Code, ConnectError, type ConnectRouter, createContextKey, createContextValues, type Interceptor } from '@connectrpc/connect';
 import { connectNodeAdapter } from '@connectrpc/connect-node';
 import { Health, HealthCheckResponse_ServingStatus as Status } from '../gen/grpc/health/v1/health_pb.js';
 import { Capability, type DeliverRequest, DeliverRequestSchema, SinkPlugin } from '../gen/kubeherald/v1/plugin_pb.js';
@@ -100,6 +101,35 @@ export const PACKAGE_VERSION: string = (JSON.parse(readFileSync(new URL('../../p
 
 const EMPTY_REQUEST: DeliverRequest = create(DeliverRequestSchema);
 
+/** Why the caller's certificate was not accepted; undefined when it was (or when no client certificate is asked for). */
+const CLIENT_CERT_PROBLEM = createContextKey<string | undefined>(undefined);
+
+/**
+ * Under mutual TLS the handshake asks for a certificate but lets the caller
+ * in either way, so that a caller without one, or with one from another CA,
+ * gets UNAUTHENTICATED saying why instead of a connection cut mid-handshake;
+ * no method of any service runs for it.
+ */
+function requireClientCert(log: Logger): Interceptor {
+  return (next) => async (req) => {
+    const problem = req.contextValues.get(CLIENT_CERT_PROBLEM);
+    if (problem !== undefined) {
+      log.debug({ method: req.method.name, err: problem }, 'plugin: caller refused: no valid client certificate');
+      throw new ConnectError(`client certificate required, signed by this plugin's client CA: ${problem}`, Code.Unauthenticated);
+    }
+    return next(req);
+  };
+}
+
+function clientCertProblem(socket: TLSSocket): string | undefined {
+  if (socket.authorized) return undefined;
+  const peer = socket.getPeerCertificate();
+  if (!peer || Object.keys(peer).length === 0) return 'none was presented';
+  const err = socket.authorizationError as unknown;
+  const why = typeof err === 'string' ? err : err instanceof Error ? ((err as NodeJS.ErrnoException).code ?? err.message) : 'not verified';
+  return `the one presented was refused (${why})`;
+}
+
 export async function startPluginServer(opts: PluginServerOptions): Promise<PluginServer> {
   const type = pluginType(opts.type);
   const listen = parseHostPort(opts.listen, 'listen', { allowAnyHost: true, allowPortZero: true });
@@ -167,7 +197,18 @@ export async function startPluginServer(opts: PluginServerOptions): Promise<Plug
     });
     router.service(Health, healthService(health));
   };
-  const handler = connectNodeAdapter({ routes, readMaxBytes: maxBytes, writeMaxBytes: maxBytes });
+  const mutual = Boolean(tls?.requestCert);
+  const handler = connectNodeAdapter({
+    routes,
+    readMaxBytes: maxBytes,
+    writeMaxBytes: maxBytes,
+    ...(mutual
+      ? {
+          interceptors: [requireClientCert(log)],
+          contextValues: (req) => createContextValues().set(CLIENT_CERT_PROBLEM, clientCertProblem(req.socket as TLSSocket)),
+        }
+      : {}),
+  });
   const server = tls
     ? http2.createSecureServer({ ...tls, allowHTTP1: false }, handler)
     : http2.createServer({}, handler);
@@ -256,7 +297,8 @@ function readTls(files: PluginTlsFiles): http2.SecureServerOptions {
   if (files.clientCaFile) {
     out.ca = read('client CA', files.clientCaFile);
     out.requestCert = true;
-    out.rejectUnauthorized = true;
+    // checked per call (requireClientCert): refused with UNAUTHENTICATED and the reason
+    out.rejectUnauthorized = false;
   }
   return out;
 }

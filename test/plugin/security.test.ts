@@ -227,7 +227,22 @@ describe('mutual TLS with the certificates `kubeherald plugin certs` issues', ()
       await router.waitForReady('console', 1);
       await router.deliver('console', { deliveryId: 'm-1', sink: 'c', target: '', options: {}, payload: { case: 'notification', value: create(NotificationSchema, { idempotencyKey: 'm-1' }) }, attempt: 1 });
       assert.equal(sent, 1);
-      for (const c of [noCert, wrongCa, asPlugin]) await assert.rejects(c.plugin.deliver(one(`x-${sent}`), { timeoutMs: 5000 }));
+      const refused = async (c: typeof noCert): Promise<string> => {
+        try {
+          await c.plugin.deliver(one('x'), { timeoutMs: 5000 });
+        } catch (err) {
+          assert.ok(err instanceof ConnectError);
+          assert.equal(err.code, Code.Unauthenticated, err.message);
+          return err.rawMessage;
+        }
+        assert.fail('delivered without a valid client certificate');
+      };
+      assert.equal(await refused(noCert), "client certificate required, signed by this plugin's client CA: none was presented");
+      assert.match(await refused(wrongCa), /client certificate required, signed by this plugin's client CA: the one presented was refused \(\w+/);
+      assert.match(await refused(asPlugin), /the one presented was refused \(\w+/);
+      // Describe and health on the gRPC port are refused too: nothing runs for an unauthenticated caller
+      await assert.rejects(noCert.plugin.describe({}), (err: unknown) => err instanceof ConnectError && err.code === Code.Unauthenticated);
+      await assert.rejects(noCert.health.check({}), (err: unknown) => err instanceof ConnectError && err.code === Code.Unauthenticated);
       assert.equal(sent, 1);
       // the plaintext health port answers health, and nothing else
       assert.equal((await health.health.check({ service: 'kubeherald.v1.SinkPlugin' })).status, HealthCheckResponse_ServingStatus.SERVING);

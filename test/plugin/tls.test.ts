@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
+import { Code, ConnectError } from '@connectrpc/connect';
 import { Outcome } from '../../src/gen/kubeherald/v1/plugin_pb.js';
 import { startPluginServer, type PluginServer } from '../../src/plugin/server.ts';
 import type { Sink } from '../../src/sinks/types.ts';
@@ -40,7 +41,7 @@ describe('plugin server TLS', () => {
     let sent = 0;
     const log = recordingLog();
     const counting: Sink = { ...sink, send: async () => void sent++ };
-    const refusals = () => log.entries.filter((e) => e.msg === 'plugin: TLS handshake refused').map((e) => String(e.obj.err));
+    const refusals = () => log.entries.filter((e) => e.msg === 'plugin: caller refused: no valid client certificate').map((e) => String(e.obj.err));
     before(async () => {
       server = await startPluginServer({
         type: 'console',
@@ -68,9 +69,15 @@ describe('plugin server TLS', () => {
     it('refuses a client without a certificate', async () => {
       const c = pluginClient(server.address, { https: { ca: certs.ca } });
       try {
-        await assert.rejects(c.plugin.deliver({ ...delivery, deliveryId: 'no-cert' }, { timeoutMs: 5000 }));
+        await assert.rejects(c.plugin.deliver({ ...delivery, deliveryId: 'no-cert' }, { timeoutMs: 5000 }), (err: unknown) => {
+          // the caller learns why, and no method ran
+          assert.ok(err instanceof ConnectError);
+          assert.equal(err.code, Code.Unauthenticated);
+          assert.match(err.rawMessage, /client certificate required, signed by this plugin's client CA: none was presented/);
+          return true;
+        });
         assert.equal(sent, 1);
-        assert.match(refusals().join('\n'), /peer did not return a certificate/);
+        assert.match(refusals().join('\n'), /none was presented/);
       } finally {
         c.close();
       }
@@ -79,8 +86,7 @@ describe('plugin server TLS', () => {
     it('refuses a client certificate from another CA', async () => {
       const c = pluginClient(server.address, { https: { ca: certs.ca, cert: certs.rogue.cert, key: certs.rogue.key } });
       try {
-        await assert.rejects(c.plugin.deliver({ ...delivery, deliveryId: 'rogue' }, { timeoutMs: 5000 }));
-        // the handshake is refused on the server's side (under TLS 1.3 the client learns it as a closed connection)
+        await assert.rejects(c.plugin.deliver({ ...delivery, deliveryId: 'rogue' }, { timeoutMs: 5000 }), (err: unknown) => err instanceof ConnectError && err.code === Code.Unauthenticated && /the one presented was refused/.test(err.rawMessage));
         assert.equal(sent, 1);
       } finally {
         c.close();
