@@ -14,7 +14,11 @@ import { checkChatPolicy } from '../../src/chatops/policy-resource.ts';
 import { needsApproval, type CompiledPolicy } from '../../src/chatops/policy.ts';
 import { policyConfigSchema } from '../../src/chatops/policy-schema.ts';
 import type { ParsedCommand } from '../../src/chatops/types.ts';
+import { startChatOps } from '../../src/app/chatops.ts';
+import { parseConfigText } from '../../src/config/index.ts';
 import { silentLogger } from '../../src/model/logger.ts';
+import { openSqliteStore } from '../../src/store/sqlite.ts';
+import { startChatSim } from './sim-users.ts';
 import { startSim, type Sim } from '../../src/sim/sim.ts';
 import { Kubectl } from '../helpers/kubectl.ts';
 
@@ -215,5 +219,51 @@ describe('policy checks without a cluster', () => {
     );
     assert.equal(typeof p.onChange(() => {}), 'function');
     assert.equal(compileConfigPolicies(CONFIG)[0].requirement.requireReason, true);
+  });
+});
+
+describe('chatops.policyResources wired into startChatOps', () => {
+  test('a ChatPolicy applied with kubectl decides what a chat write needs, without a restart', async () => {
+    const chatSim = await startChatSim([]);
+    const store = openSqliteStore({ path: ':memory:' });
+    const k = new Kubectl(chatSim.sim.kubeconfig);
+    try {
+      await k.ok(['apply', '-k', CRD_DIR]);
+      const config = parseConfigText(
+        `chatops:
+  defaultNamespace: demo
+  policyResources: true
+  identities: [{ platform: console, user: alice, kubernetes: { user: alice@corp, groups: [sre, team-a] } }]
+`,
+        'x',
+      );
+      const chat = await startChatOps({ config, kc: chatSim.admin, store, log: silentLogger, platforms: false });
+      try {
+        const ask = (text: string) => chat.service.handle({ platform: 'console', user: { platform: 'console', id: 'alice' }, channel: 'console', text, receivedAt: Date.now() });
+        const approvalsOf = () => store.requests.list({}).at(-1)!.policy;
+        // restart: the defaults ask only for alice's confirmation
+        await ask('restart deployment web');
+        assert.deepEqual([approvalsOf().name, approvalsOf().approvals], ['default', 0]);
+        const applied = new Promise<void>((resolve) => {
+          // the source is internal to startChatOps: wait for the status kubeherald writes
+          const custom = chatSim.admin.makeApiClient(k8s.CustomObjectsApi);
+          const poll = async (): Promise<void> => {
+            const o = (await custom.getNamespacedCustomObject({ group: 'kubeherald.io', version: 'v1alpha1', plural: 'chatpolicies', namespace: 'demo', name: 'restarts' }).catch(() => ({}))) as { status?: { conditions?: { status: string }[] } };
+            if (o.status?.conditions?.[0]?.status === 'True') resolve();
+            else setTimeout(() => void poll(), 20);
+          };
+          void poll();
+        });
+        await k.ok(['apply', '-f', '-'], chatPolicy('demo', 'restarts', '{commands: [restart], approvals: 1, approvers: {groups: [sre]}}'));
+        await applied;
+        await ask('restart deployment web');
+        assert.deepEqual([approvalsOf().name, approvalsOf().approvals, approvalsOf().approvers], ['ChatPolicy demo/restarts', 1, { groups: ['sre'] }]);
+      } finally {
+        await chat.stop();
+      }
+    } finally {
+      store.close();
+      await chatSim.sim.close();
+    }
   });
 });
