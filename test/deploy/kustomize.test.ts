@@ -182,7 +182,8 @@ metadata: {name: shop}
 ---
 apiVersion: v1
 kind: Secret
-metadata: {name: hook, namespace: shop}
+# opted in for Sinks, as a tenant Sink's Secret must be
+metadata: {name: hook, namespace: shop, labels: {kubeherald.io/sink-credentials: "true"}}
 stringData: {secret: s3cr3t}
 ---
 apiVersion: kubeherald.io/v1alpha1
