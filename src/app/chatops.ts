@@ -65,10 +65,16 @@ export async function startChatOps(opts: ChatOpsOptions): Promise<ChatOps> {
   const env = opts.env ?? process.env;
   const identities = new IdentityMap(c.identities);
   const abort = new AbortController();
+  const adapters: ChatAdapter[] = [];
+  /** updates of request messages in flight: stop() lets them finish, tests await them (settled()) */
+  const notices = new Set<Promise<unknown>>();
   const stops: (() => Promise<void> | void)[] = [];
   const stopAll = async (): Promise<void> => {
     abort.abort();
     for (const s of stops.splice(0).reverse()) await s();
+  };
+  const settled = async (): Promise<void> => {
+    while (notices.size) await Promise.allSettled([...notices]);
   };
   try {
     if (c.identityResources) {
@@ -88,6 +94,14 @@ export async function startChatOps(opts: ChatOpsOptions): Promise<ChatOps> {
       ...(opts.store.requests ? { requests: opts.store.requests } : {}),
       ...(opts.store.transaction ? { transaction: <T>(fn: () => T): T => opts.store.transaction!(fn) } : {}),
       ...(opts.now ? { now: opts.now } : {}),
+      // expiries and runs after a terminal approval go through the adapter of the request's platform
+      notify: (to, reply) => {
+        const a = adapters.find((x) => x.platform === to.platform);
+        if (!a?.notify) return;
+        const sent = a.notify(to, reply).catch((err: unknown) => log.warn({ platform: to.platform, channel: to.channel, err: (err as Error).message }, 'cannot update a request message'));
+        notices.add(sent);
+        void sent.finally(() => notices.delete(sent));
+      },
       log: log.child({ component: 'chatops' }),
       onAudit: (e, cmd, namespace) => {
         opts.metrics?.chatCommand(e);
@@ -104,6 +118,7 @@ export async function startChatOps(opts: ChatOpsOptions): Promise<ChatOps> {
           service.expireDue();
           // approved by `kubeherald requests approve` (which only records the decision): run here, once
           await service.executeApproved(abort.signal);
+          await settled();
         } catch (err) {
           log.error({ err: (err as Error).message }, 'cannot expire or execute chat requests');
         } finally {
@@ -113,10 +128,13 @@ export async function startChatOps(opts: ChatOpsOptions): Promise<ChatOps> {
     const expiry = setInterval(() => void tick(), opts.expiryCheckMs ?? 15_000);
     expiry.unref();
     stops.push(() => clearInterval(expiry));
-    const adapters = [...(opts.platforms === false ? [] : platformAdapters(config, env, log, opts.metrics)), ...(opts.adapters ?? [])];
+    adapters.push(...(opts.platforms === false ? [] : platformAdapters(config, env, log, opts.metrics)), ...(opts.adapters ?? []));
     for (const a of adapters) {
       await a.start(service, abort.signal);
-      stops.push(() => a.stop());
+      stops.push(async () => {
+        await settled();
+        await a.stop();
+      });
       log.info({ platform: a.platform }, 'chat commands answered');
     }
     return { service, adapters, tick, stop: stopAll };

@@ -23,7 +23,7 @@ import { rfc3339Seconds } from './exec/write.ts';
 import type { KubeClients } from './kube.ts';
 import { needsApproval, type CompiledPolicy } from './policy.ts';
 import { describeDrift, preview, type Preview, type WriteCommand } from './preview.ts';
-import type { AuditEntry, ChatInteraction, ChatMessage, ChatReply, ChatUser, KubeIdentity, Platform, ReplyAction } from './types.ts';
+import type { AuditEntry, ChatInteraction, ChatMessage, ChatReply, ChatUser, KubeIdentity, MessageTarget, ReplyAction } from './types.ts';
 
 /** Button action ids: the value of each is the request id and nothing else. */
 export const REQUEST_ACTIONS = { confirm: 'request.confirm', cancel: 'request.cancel', approve: 'request.approve', deny: 'request.deny' } as const;
@@ -62,6 +62,8 @@ export interface RequestFlowOptions {
   namespaceLabels?: (namespace: string, signal?: AbortSignal) => Promise<Readonly<Record<string, string>> | undefined>;
   /** the store's transaction, so an approval and the state change it causes commit together */
   transaction?: <T>(fn: () => T) => T;
+  /** says something in a request's chat that nobody asked for just now (it expired; it ran after an approval at a terminal) */
+  notify?: (to: MessageTarget, reply: ChatReply) => void;
   now: () => number;
   clusterNow?: () => Date;
 }
@@ -141,6 +143,7 @@ export class RequestFlow {
       title: `Preview (dry run as ${req.identity.user}): nothing has changed yet.`,
       blocks: [{ kind: 'code', text: req.preview }, ...approval.map((text) => ({ kind: 'text' as const, text }))],
       notes: [`Only ${displayName(req.requester)} can confirm. Request ${req.id} expires in ${minutes(req.expiresAt - req.createdAt)}.`],
+      requestId: req.id,
       actions: [
         { id: REQUEST_ACTIONS.confirm, label: 'Confirm', style: 'primary', value: req.id },
         { id: REQUEST_ACTIONS.cancel, label: 'Cancel', style: 'danger', value: req.id },
@@ -224,6 +227,7 @@ export class RequestFlow {
         { id: REQUEST_ACTIONS.deny, label: 'Deny', style: 'danger', value: req.id },
       ] satisfies ReplyAction[],
       replace: true,
+      requestId: req.id,
     };
   }
 
@@ -250,6 +254,7 @@ export class RequestFlow {
     for (const req of this.#o.requests.list({ states: ['approved'] })) {
       if (this.#executing.has(req.id)) continue;
       const reply = await this.#execute(req, signal);
+      this.#notify(this.#o.requests.get(req.id) ?? req, reply);
       this.#o.log.info({ request: req.id, command: req.command, status: reply.status }, 'request approved elsewhere executed');
       out.push({ request: this.#o.requests.get(req.id) ?? req, reply });
     }
@@ -266,7 +271,7 @@ export class RequestFlow {
     // the dry run again, as the requester: a change since the preview stops it here, before anything is claimed
     const fresh = await preview(cmd, x).catch(() => undefined);
     if (!fresh || fresh.digest !== req.previewDigest) {
-      const drift = fresh ? describeDrift({ state: {}, target: req.target }, fresh) : [`${req.target.kind} ${req.target.name} is gone or cannot be read`];
+      const drift = fresh ? driftOf(req, fresh) : [`${req.target.kind} ${req.target.name} is gone or cannot be read`];
       return this.#stale(req, ['approved'], drift, fresh, base, started);
     }
     const intent = JSON.stringify({ resourceVersion: req.target.resourceVersion, ...(cmd.verb === 'restart' ? { restartedAt: rfc3339Seconds(x.now ? x.now() : new Date()) } : {}) });
@@ -292,7 +297,7 @@ export class RequestFlow {
     const reply = await executeCommand(cmd, x);
     if (reply.status === 'error' && /^Error from server \(Conflict\)/.test(reply.title ?? '')) {
       const fresh = await preview(cmd, { ...x, precondition: undefined }).catch(() => undefined);
-      return this.#stale(req, ['executing'], fresh ? describeDrift({ state: {}, target: req.target }, fresh) : [], fresh, base, started);
+      return this.#stale(req, ['executing'], fresh ? driftOf(req, fresh) : [], fresh, base, started);
     }
     const ok = reply.status === 'ok';
     const done = this.#o.requests.recordResult(req.id, { ok, message: [reply.title, ...reply.blocks.map((b) => (b.kind === 'text' ? b.text : ''))].filter(Boolean).join(': '), at: this.#o.now() });
@@ -365,12 +370,48 @@ export class RequestFlow {
     return out;
   }
 
-  /** Marks requests past their expiry as expired, each with an audit record; returns them. */
+  /**
+   * The one request a bare `confirm`/`cancel`/`approve`/`deny` typed by
+   * `user` in `channel` can mean: confirm, the requester's own awaiting
+   * confirmation; cancel, their own awaiting anything; approve and deny,
+   * someone else's awaiting approval. A reply instead when there is none or
+   * more than one (then it names them: guessing is not for writes).
+   */
+  onlyPending(verb: 'confirm' | 'cancel' | 'approve' | 'deny', user: ChatUser, channel: string): { id: string } | { reply: ChatReply } {
+    this.#expireDue();
+    const mine = verb === 'confirm' || verb === 'cancel';
+    const states: ActionRequest['state'][] = verb === 'confirm' ? ['awaiting-confirmation'] : verb === 'cancel' ? ['awaiting-confirmation', 'awaiting-approval'] : ['awaiting-approval'];
+    const found = this.#o.requests.list({ states, channel }).filter((r) => r.platform === user.platform && sameUser(r.requester, user) === mine);
+    if (found.length === 1) return { id: found[0].id };
+    const what = mine ? `of yours waiting to be ${verb === 'confirm' ? 'confirmed' : 'cancelled'}` : 'waiting for approval by someone other than its requester';
+    if (found.length === 0) return { reply: { status: 'invalid', title: `There is no request ${what} here; nothing was done.`, blocks: [] } };
+    return {
+      reply: {
+        status: 'invalid',
+        title: `There are ${found.length} requests ${what} here; say which: ${found.map((r) => `\`${verb} ${r.id}\``).join(', ')}. Nothing was done.`,
+        blocks: [{ kind: 'table', columns: ['ID', 'REQUESTED BY', 'COMMAND'], rows: found.map((r) => [r.id, displayName(r.requester), r.command]) }],
+      },
+    };
+  }
+
+  /** The adapter posted a reply showing a request as this message: later updates edit it. */
+  remember(requestId: string, messageRef: string): void {
+    const r = this.#o.requests.get(requestId);
+    // only while someone may still press its buttons; a self-transition is the store's compare-and-set
+    if (r && (r.state === 'awaiting-confirmation' || r.state === 'awaiting-approval') && r.messageRef !== messageRef) this.#o.requests.transition(r.id, [r.state], r.state, { messageRef }, this.#o.now());
+  }
+
+  #notify(req: ActionRequest, reply: ChatReply): void {
+    this.#o.notify?.({ platform: req.platform, channel: req.channel, ...(req.thread ? { thread: req.thread } : {}), ...(req.messageRef ? { messageRef: req.messageRef } : {}) }, { ...reply, replace: true });
+  }
+
+  /** Marks requests past their expiry as expired, each with an audit record and its message updated; returns them. */
   #expireDue(): ActionRequest[] {
     const gone = this.#o.requests.expireDue(this.#o.now());
     for (const r of gone) {
       const base: Base = { at: this.#o.now(), platform: r.platform, platformUserId: r.requester.id, platformUserName: r.requester.name, channel: r.channel };
       this.#audit(base, base.at, { text: `expire ${r.id}`, ...described(r), identity: r.identity, decision: 'allowed', outcome: 'error', writes: true, error: 'expired before it was confirmed and approved' });
+      this.#notify(r, { status: 'error', title: `Request ${r.id} expired; nothing was done. Run \`${r.command}\` again for a fresh preview.`, blocks: [{ kind: 'code', text: r.preview }] });
     }
     return gone;
   }
@@ -419,6 +460,12 @@ async function writeLanded(cmd: WriteCommand, req: ActionRequest, clients: KubeC
       }
     }
   }
+}
+
+/** What moved, and what the command would do now: the request keeps what was shown, not the values behind it. */
+function driftOf(req: ActionRequest, fresh: Preview): string[] {
+  const now = fresh.changes.length ? fresh.changes.join('; ') : (fresh.noop ?? 'nothing');
+  return [...describeDrift({ state: {}, target: req.target }, fresh), `previewed "${req.preview.split('\n').join('; ')}", now it would be "${now}"`];
 }
 
 function parseIntent(s: string | undefined): { resourceVersion?: string; restartedAt?: string } {

@@ -55,15 +55,18 @@ class ParseError {
   }
 }
 
-export type RequestAnswer = { verb: 'confirm' | 'cancel' | 'approve' | 'deny'; id: string; reason?: string };
+/** id undefined: the bare verb, meaning the one request it can be about (the service finds it, or asks which). */
+export type RequestAnswer = { verb: 'confirm' | 'cancel' | 'approve' | 'deny'; id?: string; reason?: string };
 
 /**
- * `confirm <id>`, `cancel <id>`, `approve <id> [reason]`, `deny <id> [reason]`:
- * a typed answer to a pending request, what a button press is where there
+ * `confirm <id>`, `cancel <id>`, `approve <id> [reason]`, `deny <id> [reason]`,
+ * or the verb alone (`confirm`): a typed answer to a pending request, what a button press is where there
  * are no buttons (the console). Undefined for anything else. Never throws.
  */
 export function parseRequestAnswer(text: string): RequestAnswer | undefined {
   if (text.length > MAX_TEXT) return undefined;
+  const bare = /^(confirm|cancel|approve|deny)$/.exec(text.trim());
+  if (bare) return { verb: bare[1] as RequestAnswer['verb'] };
   const m = /^(confirm|cancel|approve|deny)[ \t]+([A-Za-z0-9_-]{1,22})(?:[ \t]+(\S[^\r\n]*))?$/.exec(text.trim());
   if (!m) return undefined;
   const verb = m[1] as RequestAnswer['verb'];

@@ -25,7 +25,7 @@ import { compilePolicy, type CompiledPolicy } from './policy.ts';
 import { toPolicySpec } from './policy-schema.ts';
 import { isPreviewable } from './preview.ts';
 import type { RequestRepo } from '../store/types.ts';
-import type { AuditEntry, ChatHandler, ChatInteraction, ChatMessage, ChatReply, ChatUser, KubeIdentity, ParsedCommand, Platform } from './types.ts';
+import type { AuditEntry, ChatHandler, ChatInteraction, ChatMessage, ChatReply, ChatUser, KubeIdentity, MessageTarget, ParsedCommand, Platform } from './types.ts';
 
 export interface IdentityResolver {
   resolve(user: ChatUser): KubeIdentity | undefined;
@@ -55,6 +55,8 @@ export interface ChatOpsServiceOptions {
   transaction?: <T>(fn: () => T) => T;
   /** approval policies besides the config's `chatops.policies` (ChatPolicy/ClusterChatPolicy resources), asked at every proposal */
   policies?: () => readonly CompiledPolicy[];
+  /** says something in a chat nobody asked for just now (a request expired or ran): the wiring hands it to the platform's adapter */
+  notify?: (to: MessageTarget, reply: ChatReply) => void;
   /** a namespace's labels (default: read with kubeherald's own credentials from kc, kept 30 s) */
   namespaceLabels?: (namespace: string, signal?: AbortSignal) => Promise<Readonly<Record<string, string>> | undefined>;
 }
@@ -90,6 +92,7 @@ export class ChatOpsService implements ChatHandler {
           productionLabel: opts.config.productionLabel,
           namespaceLabels: labels,
           ...(opts.transaction ? { transaction: opts.transaction } : {}),
+          ...(opts.notify ? { notify: opts.notify } : {}),
           now: this.#now,
           clusterNow: opts.clusterNow,
         })
@@ -136,7 +139,15 @@ export class ChatOpsService implements ChatHandler {
     const answer = parseRequestAnswer(text);
     if (answer) {
       const actionId = REQUEST_ACTIONS[answer.verb];
-      return this.interact({ platform: msg.platform, user: msg.user, channel: msg.channel, thread: msg.thread, actionId, value: answer.id, ...(answer.reason ? { reason: answer.reason } : {}), receivedAt: msg.receivedAt }, signal);
+      let id = answer.id;
+      if (id === undefined) {
+        // the bare verb: the one request it can mean, or a reply naming the candidates (recorded: nothing ran)
+        if (!this.#flow) return record({ decision: 'invalid', outcome: 'invalid', writes: false, error: 'no requests here' }, { status: 'invalid', title: `\`${answer.verb}\`: there are no requests here.`, blocks: [] });
+        const only = this.#flow.onlyPending(answer.verb, msg.user, msg.channel);
+        if ('reply' in only) return record({ decision: 'invalid', outcome: 'invalid', writes: false, error: only.reply.title }, only.reply);
+        id = only.id;
+      }
+      return this.interact({ platform: msg.platform, user: msg.user, channel: msg.channel, thread: msg.thread, actionId, value: id, ...(answer.reason ? { reason: answer.reason } : {}), receivedAt: msg.receivedAt }, signal);
     }
     if (!text) return record({ decision: 'allowed', outcome: 'ok', writes: false, verb: 'help', command: 'help' }, helpReply());
     const parsed = parseCommand(text);
@@ -222,6 +233,15 @@ export class ChatOpsService implements ChatHandler {
     }
     // a press on an unknown or forged button is answered, never acted on
     return { status: 'invalid', title: 'This button is no longer valid.', blocks: [] };
+  }
+
+  posted(reply: ChatReply, where: MessageTarget & { messageRef: string }): void {
+    if (!reply.requestId || !this.#flow) return;
+    try {
+      this.#flow.remember(reply.requestId, where.messageRef);
+    } catch (err) {
+      this.#opts.log.warn({ request: reply.requestId, err: (err as Error).message }, 'cannot record where a request was posted; its message will not be updated');
+    }
   }
 
   /** Re-checks requests a crash left executing (see RequestFlow.recover); call once at start. */

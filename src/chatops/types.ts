@@ -97,12 +97,30 @@ export interface ChatReply {
    * buttons go; the others post it as a new message.
    */
   replace?: boolean;
+  /**
+   * The write request this reply shows (its preview or its approval
+   * buttons): an adapter that knows the id of the message it posted tells
+   * the handler (ChatHandler.posted), so that the message can be updated
+   * later, when the request expires or is decided elsewhere.
+   */
+  requestId?: string;
+}
+
+/** Where a reply went, or where an update goes: the platform's channel and, when known, the message to edit. */
+export interface MessageTarget {
+  platform: Platform;
+  channel: string;
+  thread?: string;
+  /** Slack message ts, Telegram message_id */
+  messageRef?: string;
 }
 
 /** What every adapter drives. Undefined: say nothing (a channel not in the config). */
 export interface ChatHandler {
   handle(msg: ChatMessage, signal?: AbortSignal): Promise<ChatReply | undefined>;
   interact(ev: ChatInteraction, signal?: AbortSignal): Promise<ChatReply | undefined>;
+  /** A reply carrying a requestId was posted as this message. */
+  posted?(reply: ChatReply, where: MessageTarget & { messageRef: string }): void;
 }
 
 /** One platform connection. start() resolves once it receives messages; stop() lets in-flight replies finish. */
@@ -110,6 +128,12 @@ export interface ChatAdapter {
   readonly platform: Platform;
   start(handler: ChatHandler, signal: AbortSignal): Promise<void>;
   stop(): Promise<void>;
+  /**
+   * Says something nobody asked for just now (a request expired, a request
+   * approved at a terminal ran): edits `to.messageRef` when the reply says
+   * `replace` and the platform can, else posts in the channel.
+   */
+  notify?(to: MessageTarget, reply: ChatReply): Promise<void>;
 }
 
 /** SubjectAccessReview resource attributes, as Kubernetes names them. */

@@ -3,7 +3,8 @@
 // alice@example.com, who may edit namespace demo), bob (bob@example.com, who
 // may only view it), carol (carol@example.com in group sre, who may edit it
 // and approve alice's requests) and mallory (not mapped). Commands wait until the demo's
-// first incidents have happened, so there is something to look at; the
+// first incidents have happened, so there is something to look at; a line
+// `as <user>` switches who is typing (carol approving what alice asked); the
 // notifications go to stderr so stdout carries only the replies. The audit
 // trail goes to the state database at `state.path` (default
 // ./.kubeherald/state.db), where `kubeherald audit list` reads it.
@@ -93,7 +94,9 @@ export async function runDemoChat(opts: DemoChatOptions): Promise<void> {
     const ready = new Promise<void>((resolve) => sim.clock.setTimeout(resolve, Math.max(0, READY_AFTER_MS - (sim.clock.nowMs() - started))));
     const audit = openSqliteStore({ path: auditPath, synchronous: config.state.synchronous, recover: false, log });
     stops.push(() => audit.close());
-    const consoleAdapter = new ConsoleAdapter({ input: opts.input, output: opts.output, as: opts.as, ready, interactive: opts.interactive });
+    // `as carol` switches who types: the demo's users are its own, so a script can ask as alice and approve as carol
+    const users = [...new Set([...DEMO_CHAT_USERS.map((u) => u.chatUser), 'mallory', opts.as])];
+    const consoleAdapter = new ConsoleAdapter({ input: opts.input, output: opts.output, as: opts.as, ready, interactive: opts.interactive, users });
     const chat = await startChatOps({ config, kc, store: audit, log, adapters: [consoleAdapter], platforms: false, submit: herald.submit, clusterNow: () => sim.clock.now() });
     stops.push(() => chat.stop());
     const interrupted = new Promise<void>((resolve) => process.once('SIGINT', resolve));

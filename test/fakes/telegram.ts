@@ -42,6 +42,8 @@ export interface SentMessage {
   /** the message_id this one replies to (reply_parameters) */
   reply_to?: number;
   reply_markup?: InlineKeyboard;
+  /** how many times editMessageText changed it */
+  edits?: number;
 }
 
 export interface InlineKeyboard {
@@ -373,6 +375,8 @@ export class FakeTelegram {
         return this.#sendMessage(params, send, fail);
       case 'senddocument':
         return this.#sendDocument(params, files, send, fail);
+      case 'editmessagetext':
+        return this.#editMessageText(params, send, fail);
       case 'answercallbackquery':
         return this.#answerCallbackQuery(params, send, fail);
       case 'getupdates':
@@ -632,6 +636,48 @@ export class FakeTelegram {
       req.once('timeout', () => req.destroy(new Error('Read timeout expired')));
       req.once('error', (err) => resolve({ status: 0, error: `Connection failed: ${err.message}` }));
       req.end(body);
+    });
+  }
+
+  /** editMessageText on a message the bot sent: new text and keyboard (none given: the keyboard goes), as the Bot API does. */
+  #editMessageText(p: Record<string, unknown>, send: (status: number, body: unknown) => void, fail: (code: number, description: string) => void): void {
+    if (p.inline_message_id !== undefined) return fail(400, 'Bad Request: inline messages are not kept by this fake');
+    const chat = this.#chat(p.chat_id);
+    if (!chat) return fail(400, 'Bad Request: chat not found');
+    const msg = this.messages.find((m) => m.chat_id === chat.id && m.message_id === Number(p.message_id));
+    if (!msg) return fail(400, 'Bad Request: message to edit not found');
+    const text = typeof p.text === 'string' ? p.text : '';
+    const mode = typeof p.parse_mode === 'string' ? p.parse_mode : undefined;
+    let plain: string;
+    try {
+      plain = (mode === 'HTML' ? parseHtml(text) : mode === 'MarkdownV2' ? parseMarkdownV2(text) : text).trim();
+    } catch (err) {
+      return fail(400, `Bad Request: can't parse entities: ${(err as Error).message}`);
+    }
+    if (!plain) return fail(400, 'Bad Request: message text is empty');
+    if (plain.length > MAX_TEXT) return fail(400, 'Bad Request: MESSAGE_TOO_LONG');
+    const markup = checkKeyboard(p.reply_markup);
+    if (typeof markup === 'string') return fail(400, markup);
+    if (plain === msg.plain && JSON.stringify(markup ?? null) === JSON.stringify(msg.reply_markup ?? null)) {
+      return fail(400, 'Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message');
+    }
+    msg.text = text;
+    msg.plain = plain;
+    if (mode) msg.parse_mode = mode;
+    else delete msg.parse_mode;
+    if (markup) msg.reply_markup = markup;
+    else delete msg.reply_markup;
+    msg.edits = (msg.edits ?? 0) + 1;
+    send(200, {
+      ok: true,
+      result: {
+        message_id: msg.message_id,
+        from: { id: Number(this.token.split(':')[0]), is_bot: true, first_name: 'kubeherald' },
+        chat: { id: chat.id, type: chat.type, ...(chat.title ? { title: chat.title } : {}) },
+        date: 1_741_089_665,
+        edit_date: 1_741_089_700,
+        text: plain,
+      },
     });
   }
 

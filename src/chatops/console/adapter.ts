@@ -3,9 +3,13 @@
 // that is not a terminal (a pipe, a test), every line runs in order once the
 // cluster is ready, each reply is printed, and `done` resolves at the end of
 // the input, so a script can drive it.
+//
+// `as <name>` switches who is typing, but only where the caller lists the
+// names (the demo, whose users are its own): a terminal that could become
+// anyone would make the identity mapping mean nothing.
 
 import { createInterface, type Interface } from 'node:readline';
-import type { ChatAdapter, ChatHandler, ChatUser } from '../types.ts';
+import type { ChatAdapter, ChatHandler, ChatReply, ChatUser, MessageTarget } from '../types.ts';
 import { renderConsoleReply } from './render.ts';
 
 export interface ConsoleAdapterOptions {
@@ -17,12 +21,14 @@ export interface ConsoleAdapterOptions {
   interactive?: boolean;
   /** commands wait for this (the demo's cluster reaching its first incidents) */
   ready?: Promise<void>;
+  /** the chat users `as <name>` may switch to (the demo's); absent: `as` is not a command here */
+  users?: readonly string[];
 }
 
 export class ConsoleAdapter implements ChatAdapter {
   readonly platform = 'console' as const;
   readonly #opts: ConsoleAdapterOptions;
-  readonly #user: ChatUser;
+  #user: ChatUser;
   #rl: Interface | undefined;
   #resolveDone!: () => void;
   /** resolves when the input ended or the user typed `exit` */
@@ -42,6 +48,18 @@ export class ConsoleAdapter implements ChatAdapter {
     const run = async (line: string): Promise<void> => {
       const text = line.trim();
       if (!text || text.startsWith('#')) return;
+      const as = this.#opts.users ? /^as(?:\s+(\S*))?\s*$/.exec(text) : null;
+      if (as) {
+        const name = as[1] ?? '';
+        if (!this.#opts.users!.includes(name)) {
+          out.write(`as: expected one of ${this.#opts.users!.join(', ')}${name ? `, not ${JSON.stringify(name)}` : ''}; you are still ${this.#user.id}.\n`);
+          return;
+        }
+        this.#user = { platform: 'console', id: name, name };
+        rl.setPrompt(`kubeherald (${name})> `);
+        out.write(`You are ${name} now.\n`);
+        return;
+      }
       const reply = await handler.handle({ platform: 'console', user: this.#user, channel: 'console', text, receivedAt: Date.now() }, signal);
       if (reply) out.write(renderConsoleReply(reply));
     };
@@ -66,6 +84,11 @@ export class ConsoleAdapter implements ChatAdapter {
       out.write(`Type a command (\`help\` lists them, \`exit\` leaves). You are ${this.#opts.as}.\n`);
       void chain.then(() => rl.prompt());
     }
+  }
+
+  /** An update nobody typed for (a request expired, or ran after an approval at a terminal): printed like a reply. */
+  async notify(_to: MessageTarget, reply: ChatReply): Promise<void> {
+    this.#opts.output.write(renderConsoleReply(reply));
   }
 
   async stop(): Promise<void> {

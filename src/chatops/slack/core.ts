@@ -33,6 +33,8 @@ export interface ReplyTarget {
   thread?: string;
   /** a slash command: mention who ran what; an `invalid` reply goes to that user alone */
   slash?: { user: string; command: string; responseUrl?: string };
+  /** the ts of a message this reply replaces (chat.update), when the reply says `replace` */
+  update?: string;
 }
 
 /** A command read from a Slack payload, with where its reply goes. */
@@ -277,7 +279,11 @@ export class SlackCore {
       this.log.error({ err: (err as Error).message, channel: msg.channel, user: msg.user.id }, 'chat command handler failed');
       reply = failed();
     }
-    if (reply) await this.post(cmd.target, reply);
+    if (reply) this.#posted(handler, msg.channel, reply, await this.post(cmd.target, reply));
+  }
+
+  #posted(handler: ChatHandler, channel: string, reply: ChatReply, ts: string | undefined): void {
+    if (reply.requestId && ts) handler.posted?.(reply, { platform: 'slack', channel, messageRef: ts });
   }
 
   async runAction(handler: ChatHandler, act: IncomingAction, signal?: AbortSignal): Promise<void> {
@@ -289,24 +295,35 @@ export class SlackCore {
       this.log.error({ err: (err as Error).message, channel: ev.channel, user: ev.user.id, action: ev.actionId }, 'chat interaction handler failed');
       reply = failed();
     }
-    if (reply) await this.post(act.target, reply);
+    // a decision supersedes the message its button was on: edit it, so the old buttons go
+    if (reply) this.#posted(handler, ev.channel, reply, await this.post({ ...act.target, ...(reply.replace && ev.messageRef ? { update: ev.messageRef } : {}) }, reply));
   }
 
-  /** Posts a reply: the message, then its files in the same channel and thread. */
-  async post(target: ReplyTarget, reply: ChatReply): Promise<void> {
+  /** Posts a reply (or, with target.update and a replacing reply, edits that message): the message, then its files in the same channel and thread. Returns the message's ts when Slack gave one. */
+  async post(target: ReplyTarget, reply: ChatReply): Promise<string | undefined> {
     const opts: RenderOptions = target.slash ? { mentionUser: target.slash.user, command: target.slash.command } : {};
     const m = renderSlackReply(reply, opts);
+    if (target.update && reply.replace && m.files.length === 0) {
+      try {
+        await this.web.chat.update({ channel: target.channel, ts: target.update, text: m.text, blocks: m.blocks });
+        return target.update;
+      } catch (err) {
+        // gone or too old to edit: the answer still goes out, as a new message
+        this.log.debug({ err: slackError(err), channel: target.channel }, 'chat.update failed; posting the reply instead');
+      }
+    }
     if (target.slash && reply.status === 'invalid' && m.files.length === 0) {
       // a typo is the typist's business: usage goes to them alone, not the whole channel
       try {
         await this.web.chat.postEphemeral({ channel: target.channel, user: target.slash.user, text: m.text, blocks: m.blocks });
-        return;
+        return undefined;
       } catch (err) {
         this.log.debug({ err: slackError(err) }, 'chat.postEphemeral failed; posting the reply in the channel');
       }
     }
+    let ts: string | undefined;
     try {
-      await this.web.chat.postMessage({
+      const res = await this.web.chat.postMessage({
         channel: target.channel,
         text: m.text,
         blocks: m.blocks,
@@ -314,13 +331,15 @@ export class SlackCore {
         unfurl_media: false,
         ...(target.thread ? { thread_ts: target.thread } : {}),
       });
+      ts = typeof res.ts === 'string' ? res.ts : undefined;
     } catch (err) {
       const code = slackError(err);
       // a slash command works in channels the bot was never invited to; its response_url still reaches them
-      if (target.slash?.responseUrl && (code === 'not_in_channel' || code === 'channel_not_found') && (await this.#respond(target.slash.responseUrl, m))) return;
+      if (target.slash?.responseUrl && (code === 'not_in_channel' || code === 'channel_not_found') && (await this.#respond(target.slash.responseUrl, m))) return undefined;
       throw new Error(`chat.postMessage to ${target.channel}: ${code}`);
     }
     await this.#upload(target, m);
+    return ts;
   }
 
   async #upload(target: ReplyTarget, m: SlackMessage): Promise<void> {

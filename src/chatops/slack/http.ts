@@ -12,7 +12,7 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../../model/logger.ts';
-import type { ChatAdapter, ChatHandler } from '../types.ts';
+import type { ChatAdapter, ChatHandler, ChatReply, MessageTarget } from '../types.ts';
 import { SlackCore } from './core.ts';
 
 /** Slack's replay window: a request signed longer ago than this is refused. */
@@ -97,6 +97,10 @@ export class SlackHttpAdapter implements ChatAdapter {
   }
 
   /** Stops accepting requests, then waits for replies in flight. */
+  async notify(to: MessageTarget, reply: ChatReply): Promise<void> {
+    await this.#core.post({ channel: to.channel, ...(to.thread ? { thread: to.thread } : {}), ...(to.messageRef ? { update: to.messageRef } : {}) }, reply);
+  }
+
   stop(): Promise<void> {
     this.#stopped ??= (async () => {
       this.#stopping = true;

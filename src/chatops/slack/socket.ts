@@ -9,7 +9,7 @@
 import { SocketModeClient } from '@slack/socket-mode';
 import type { AppsConnectionsOpenResponse } from '@slack/web-api';
 import type { Logger } from '../../model/logger.ts';
-import type { ChatAdapter, ChatHandler } from '../types.ts';
+import type { ChatAdapter, ChatHandler, ChatReply, MessageTarget } from '../types.ts';
 import { apiBase, sdkLogger, SlackCore, slackError } from './core.ts';
 
 export interface SlackSocketOptions {
@@ -106,6 +106,10 @@ export class SlackSocketAdapter implements ChatAdapter {
   }
 
   /** Closes the socket, then waits for replies in flight. */
+  async notify(to: MessageTarget, reply: ChatReply): Promise<void> {
+    await this.#core.post({ channel: to.channel, ...(to.thread ? { thread: to.thread } : {}), ...(to.messageRef ? { update: to.messageRef } : {}) }, reply);
+  }
+
   stop(): Promise<void> {
     this.#stopped ??= (async () => {
       this.#stopping = true;

@@ -15,7 +15,7 @@ import { Bot, GrammyError, HttpError, InputFile, webhookCallback } from 'grammy'
 import type { Message, Update } from 'grammy/types';
 import type { Logger } from '../../model/logger.ts';
 import { redact } from '../../sinks/credential.ts';
-import type { ChatAdapter, ChatHandler, ChatInteraction, ChatMessage, ChatReply, ChatUser, ReplyAction } from '../types.ts';
+import type { ChatAdapter, ChatHandler, ChatInteraction, ChatMessage, ChatReply, ChatUser, MessageTarget, ReplyAction } from '../types.ts';
 import { decodeCallbackData, encodeCallbackData, renderTelegramReply } from './render.ts';
 
 export type TelegramTls = { certFile: string; keyFile: string } | { cert: string | Buffer; key: string | Buffer };
@@ -71,8 +71,10 @@ const MAX_RETRY_AFTER_S = 60;
 /** Where a reply goes: the chat, the message it answers, the forum topic. */
 interface Target {
   chatId: number;
-  replyTo: number;
+  replyTo?: number;
   threadId?: number;
+  /** a message of ours this reply replaces (editMessageText), when the reply says `replace` */
+  edit?: number;
 }
 
 export class TelegramAdapter implements ChatAdapter {
@@ -357,7 +359,20 @@ export class TelegramAdapter implements ChatAdapter {
       receivedAt,
     };
     const reply = await this.#handler!.handle(msg, this.#signal);
-    if (reply) await this.#post({ chatId: m.chat.id, replyTo: m.message_id, ...(m.is_topic_message && m.message_thread_id !== undefined ? { threadId: m.message_thread_id } : {}) }, reply);
+    if (reply) this.#posted(msg.channel, reply, await this.#post({ chatId: m.chat.id, replyTo: m.message_id, ...(m.is_topic_message && m.message_thread_id !== undefined ? { threadId: m.message_thread_id } : {}) }, reply));
+  }
+
+  #posted(channel: string, reply: ChatReply, id: number | undefined): void {
+    if (reply.requestId && id !== undefined) this.#handler?.posted?.(reply, { platform: 'telegram', channel, messageRef: String(id) });
+  }
+
+  async notify(to: MessageTarget, reply: ChatReply): Promise<void> {
+    const chatId = Number(to.channel);
+    const ref = Number(to.messageRef);
+    const thread = Number(to.thread);
+    if (!Number.isSafeInteger(chatId)) return;
+    const id = await this.#post({ chatId, ...(Number.isSafeInteger(thread) ? { replyTo: thread } : {}), ...(Number.isSafeInteger(ref) ? { edit: ref } : {}) }, reply);
+    this.#posted(to.channel, reply, id);
   }
 
   /**
@@ -406,7 +421,8 @@ export class TelegramAdapter implements ChatAdapter {
     const topic = 'is_topic_message' in m && m.is_topic_message && m.message_thread_id !== undefined ? m.message_thread_id : undefined;
     this.#enqueue(chat, async () => {
       const reply = await this.#handler!.interact(ev, this.#signal);
-      if (reply) await this.#post({ chatId: m.chat.id, replyTo: m.message_id, ...(topic !== undefined ? { threadId: topic } : {}) }, reply);
+      // a decision supersedes the message its button was on: edit it, so the old buttons go
+      if (reply) this.#posted(chat, reply, await this.#post({ chatId: m.chat.id, replyTo: m.message_id, ...(topic !== undefined ? { threadId: topic } : {}), ...(reply.replace ? { edit: m.message_id } : {}) }, reply));
     });
   }
 
@@ -429,17 +445,33 @@ export class TelegramAdapter implements ChatAdapter {
 
   // ---- replying
 
-  async #post(to: Target, reply: ChatReply): Promise<void> {
+  /** Sends a reply (or edits to.edit with it); returns the id of its first message (the one that carries its buttons). */
+  async #post(to: Target, reply: ChatReply): Promise<number | undefined> {
     const r = renderTelegramReply(reply, { callbackData: (a) => this.#encode(a), ...(this.#opts.maxMessages ? { maxMessages: this.#opts.maxMessages } : {}) });
     const where = {
-      reply_parameters: { message_id: to.replyTo, allow_sending_without_reply: true },
+      ...(to.replyTo !== undefined ? { reply_parameters: { message_id: to.replyTo, allow_sending_without_reply: true } } : {}),
       ...(to.threadId !== undefined ? { message_thread_id: to.threadId } : {}),
     };
+    let first: number | undefined;
+    if (to.edit !== undefined && r.messages.length === 1 && r.documents.length === 0) {
+      const m = r.messages[0];
+      try {
+        // no reply_markup: the old buttons go with the old text
+        await this.#retrying('editMessageText', () =>
+          this.#bot.api.editMessageText(to.chatId, to.edit!, m.text, { parse_mode: m.parse_mode, link_preview_options: { is_disabled: true }, ...(m.reply_markup ? { reply_markup: m.reply_markup } : {}) }),
+        );
+        return to.edit;
+      } catch (err) {
+        // too old, deleted, or not ours: the answer still goes out, as a new message
+        this.#log.debug({ chat: String(to.chatId), err: this.#safe(err) }, 'telegram: editMessageText failed; sending the reply instead');
+      }
+    }
     try {
       for (const m of r.messages) {
-        await this.#retrying('sendMessage', () =>
+        const sent = await this.#retrying('sendMessage', () =>
           this.#bot.api.sendMessage(to.chatId, m.text, { parse_mode: m.parse_mode, link_preview_options: { is_disabled: true }, ...where, ...(m.reply_markup ? { reply_markup: m.reply_markup } : {}) }),
         );
+        first ??= sent.message_id;
       }
       for (const d of r.documents) {
         await this.#retrying('sendDocument', () =>
@@ -454,6 +486,7 @@ export class TelegramAdapter implements ChatAdapter {
       // one reply that cannot be sent never stops the others
       this.#log.error({ chat: String(to.chatId), err: this.#safe(err) }, 'telegram: could not send the reply');
     }
+    return first;
   }
 
   /** Retries what Telegram asks to retry (429 with retry_after, 5xx, no answer), a few times. */
