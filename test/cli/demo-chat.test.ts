@@ -100,4 +100,27 @@ describe('kubeherald demo --chat', () => {
     assert.match(table.out, /bob@example\.com/);
     assert.doesNotMatch(table.out, /alice/);
   });
+
+  it('scaling to 0 needs a second person: alice confirms, `as carol` approves with no id typed, it runs once; audit list shows who asked, approved, ran as whom, and the result', async () => {
+    const own = mkdtempSync(join(tmpdir(), 'kubeherald-demo-approve-'));
+    const ownCfg = join(own, 'kubeherald.yaml');
+    writeFileSync(ownCfg, `state:\n  path: ${join(own, 'state.db')}\n`);
+    const r = await runCli(['demo', '--chat', '--as', 'alice', '--config', ownCfg], 'scale deployment web 0 -n demo\nconfirm\nas carol\napprove\napprove\n', own);
+    assert.equal(r.code, 0, r.out + r.err);
+    assert.match(r.out, /Preview \(dry run as alice@example\.com\): nothing has changed yet\.\ndeployment demo\/web: replicas \d+ → 0/);
+    assert.match(r.out, /After you confirm, one approval from someone other than the requester .* is needed \(scaling to 0\)/);
+    assert.match(r.out, /Approval needed for request/);
+    assert.match(r.out, /You are carol now\./);
+    assert.match(r.out, /Done: deployment\.apps\/web scaled/);
+    // the second approve finds nothing waiting: it ran once
+    assert.match(r.out, /There is no request waiting for approval/);
+    assert.equal(r.out.match(/Done: /g)?.length, 1);
+    const audit = await runCli(['audit', 'list', '--config', ownCfg, '-o', 'json'], '', own);
+    assert.equal(audit.code, 0, audit.out + audit.err);
+    const entries = JSON.parse(audit.out) as { platformUserId: string; text: string; outcome: string; identity?: { user: string } }[];
+    const lines = entries.map((e) => `${e.platformUserId} ${e.identity?.user ?? '-'} ${e.outcome} ${e.text.split('\n')[0]}`);
+    assert.ok(lines.some((l) => /^alice alice@example\.com pending scale deployment web 0 -n demo$/.test(l)), lines.join('\n'));
+    assert.ok(lines.some((l) => /^carol carol@example\.com ok approve \S+$/.test(l)), lines.join('\n'));
+    assert.ok(lines.some((l) => /^alice alice@example\.com ok execute \S+ approved by carol \(carol@example\.com\)$/.test(l)), lines.join('\n'));
+  });
 });
