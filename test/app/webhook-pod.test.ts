@@ -75,7 +75,7 @@ describe('webhook payload: pod', () => {
     assert.deepEqual(differences(sent, shown), []);
 
     // what the listener's trimming used to drop is there
-    const spec = (sent as { spec: Record<string, unknown> & { containers: Record<string, unknown>[] } }).spec;
+    const spec = (sent as unknown as { spec: Record<string, unknown> & { containers: Record<string, unknown>[] } }).spec;
     for (const key of ['dnsPolicy', 'terminationGracePeriodSeconds', 'schedulerName', 'securityContext', 'tolerations']) assert.ok(key in spec, `spec.${key} is missing`);
     for (const key of ['imagePullPolicy', 'terminationMessagePolicy', 'terminationMessagePath', 'readinessProbe', 'resources']) assert.ok(key in spec.containers[0], `spec.containers[0].${key} is missing`);
     assert.ok(!('managedFields' in (sent as { metadata: object }).metadata), 'managedFields are left out, as kubectl leaves them out');
