@@ -14,7 +14,7 @@ import { ChatOpsService } from '../chatops/service.ts';
 import { SlackHttpAdapter } from '../chatops/slack/http.ts';
 import { SlackSocketAdapter } from '../chatops/slack/socket.ts';
 import { TelegramAdapter } from '../chatops/telegram/adapter.ts';
-import type { AuditEntry, ChatAdapter } from '../chatops/types.ts';
+import type { AuditEntry, ChatAdapter, ChatReply, MessageTarget } from '../chatops/types.ts';
 import type { Logger } from '../model/logger.ts';
 import type { Notification } from '../model/notification.ts';
 import { readCredential } from '../sinks/credential.ts';
@@ -73,8 +73,19 @@ export async function startChatOps(opts: ChatOpsOptions): Promise<ChatOps> {
     abort.abort();
     for (const s of stops.splice(0).reverse()) await s();
   };
+  let held: [MessageTarget, ChatReply][] | undefined = [];
   const settled = async (): Promise<void> => {
     while (notices.size) await Promise.allSettled([...notices]);
+  };
+  // expiries, runs after a terminal approval and recoveries go through the adapter of the request's platform
+  const notify = (to: MessageTarget, reply: ChatReply): void => {
+    // recovery at start reports before the adapters are up: held until they are
+    if (held) return void held.push([to, reply]);
+    const a = adapters.find((x) => x.platform === to.platform);
+    if (!a?.notify) return;
+    const sent = a.notify(to, reply).catch((err: unknown) => log.warn({ platform: to.platform, channel: to.channel, err: (err as Error).message }, 'cannot update a request message'));
+    notices.add(sent);
+    void sent.finally(() => notices.delete(sent));
   };
   try {
     if (c.identityResources) {
@@ -94,14 +105,7 @@ export async function startChatOps(opts: ChatOpsOptions): Promise<ChatOps> {
       ...(opts.store.requests ? { requests: opts.store.requests } : {}),
       ...(opts.store.transaction ? { transaction: <T>(fn: () => T): T => opts.store.transaction!(fn) } : {}),
       ...(opts.now ? { now: opts.now } : {}),
-      // expiries and runs after a terminal approval go through the adapter of the request's platform
-      notify: (to, reply) => {
-        const a = adapters.find((x) => x.platform === to.platform);
-        if (!a?.notify) return;
-        const sent = a.notify(to, reply).catch((err: unknown) => log.warn({ platform: to.platform, channel: to.channel, err: (err as Error).message }, 'cannot update a request message'));
-        notices.add(sent);
-        void sent.finally(() => notices.delete(sent));
-      },
+      notify,
       log: log.child({ component: 'chatops' }),
       onAudit: (e, cmd, namespace) => {
         opts.metrics?.chatCommand(e);
@@ -137,6 +141,9 @@ export async function startChatOps(opts: ChatOpsOptions): Promise<ChatOps> {
       });
       log.info({ platform: a.platform }, 'chat commands answered');
     }
+    const early = held;
+    held = undefined;
+    for (const [to, reply] of early) notify(to, reply);
     return { service, adapters, tick, stop: stopAll };
   } catch (err) {
     await stopAll();

@@ -301,7 +301,7 @@ export class RequestFlow {
     }
     const ok = reply.status === 'ok';
     const done = this.#o.requests.recordResult(req.id, { ok, message: [reply.title, ...reply.blocks.map((b) => (b.kind === 'text' ? b.text : ''))].filter(Boolean).join(': '), at: this.#o.now() });
-    const approvers = (done ?? req).decisions.filter((d) => d.decision === 'approve').map((d) => `${d.by.name ?? d.by.id} (${d.identity.user})`);
+    const approvers = approverNames(done ?? req);
     this.#audit(base, started, {
       text: `execute ${req.id}${approvers.length ? ` approved by ${approvers.join(', ')}` : ''}`,
       ...described(req),
@@ -311,12 +311,7 @@ export class RequestFlow {
       writes: true,
       ...(ok ? {} : { error: reply.title }),
     });
-    const fields = [
-      { label: 'Requested by', value: `${displayName(req.requester)} (${req.identity.user})` },
-      ...(approvers.length ? [{ label: 'Approved by', value: approvers.join(', ') }] : []),
-      { label: 'Ran as', value: req.identity.user },
-    ];
-    return { ...reply, title: `${ok ? 'Done' : 'Failed'}: ${reply.title ?? req.command}`, blocks: [...reply.blocks, { kind: 'fields', fields }], replace: true };
+    return { ...reply, title: `${ok ? 'Done' : 'Failed'}: ${reply.title ?? req.command}`, blocks: [...reply.blocks, { kind: 'fields', fields: ranFields(done ?? req) }], replace: true };
   }
 
   #stale(req: ActionRequest, from: ActionRequest['state'][], drift: string[], fresh: Preview | undefined, base: Base, started: number): ChatReply {
@@ -353,17 +348,21 @@ export class RequestFlow {
         continue;
       }
       let outcome: string;
+      // the request's message says how it ended, as it would have had the process lived
+      let reply: ChatReply | undefined;
       if (landed === true) {
         const done = this.#o.requests.recordResult(req.id, { ok: true, message: `${req.command}: the write had landed before kubeherald stopped`, at: this.#o.now() });
         this.#audit(base, base.at, { text: `recover ${req.id}`, ...described(req), identity: req.identity, decision: 'allowed', outcome: 'ok', writes: true });
         outcome = done ? 'executed before the restart' : 'settled elsewhere';
+        if (done) reply = { status: 'ok', title: `Done: ${req.command} (it ran before kubeherald restarted; it was not sent again)`, blocks: [{ kind: 'fields', fields: ranFields(done) }], replace: true };
       } else if (landed === false) {
-        const reply = await this.#send(req, signal);
+        reply = await this.#send(req, signal);
         outcome = `executed after the restart: ${reply.title ?? ''}`;
       } else {
-        this.#stale(req, ['executing'], ['the object changed, and not as the request would have changed it'], undefined, base, base.at);
+        reply = this.#stale(req, ['executing'], ['the object changed, and not as the request would have changed it'], undefined, base, base.at);
         outcome = 'stale';
       }
+      if (reply) this.#notify(this.#o.requests.get(req.id) ?? req, reply);
       this.#o.log.info({ request: req.id, command: req.command, outcome }, 'request left executing re-checked');
       out.push({ request: this.#o.requests.get(req.id) ?? req, outcome });
     }
@@ -480,6 +479,20 @@ function parseIntent(s: string | undefined): { resourceVersion?: string; restart
 function described(req: ActionRequest): Pick<AuditEntry, 'command' | 'verb' | 'target'> {
   const t = req.target;
   return { command: req.command, verb: (req.parsed as { verb?: string }).verb as AuditEntry['verb'], target: `${t.kind}s/${t.name}${t.namespace ? ` in ${t.namespace}` : ''}` };
+}
+
+function approverNames(req: ActionRequest): string[] {
+  return req.decisions.filter((d) => d.decision === 'approve').map((d) => `${d.by.name ?? d.by.id} (${d.identity.user})`);
+}
+
+/** Who asked, who approved, as whom it ran: the end of every executed request's message. */
+function ranFields(req: ActionRequest): { label: string; value: string }[] {
+  const approvers = approverNames(req);
+  return [
+    { label: 'Requested by', value: `${displayName(req.requester)} (${req.identity.user})` },
+    ...(approvers.length ? [{ label: 'Approved by', value: approvers.join(', ') }] : []),
+    { label: 'Ran as', value: req.identity.user },
+  ];
 }
 
 function requestUser(u: ChatUser): RequestUser {
