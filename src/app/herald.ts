@@ -256,9 +256,10 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
       log.info({ url: health.url }, 'probes listening (/healthz, /readyz)');
     }
     audit = await startAuditFeed(config.audit, { cluster: config.cluster.name, log, env: opts.env ?? process.env, onNotification: (n) => submit([n]) });
-    // commands from chat, answered as the chat user's own Kubernetes identity; the trail in this state database
-    if (chatPlatformsEnabled(config)) chat = await startChatOps({ config, kc: opts.kc, store, log, env: opts.env, metrics, submit });
     await listener.start();
+    // commands from chat, answered as the chat user's own Kubernetes identity, once kubeherald is up (a
+    // command never races the start, or a stop during it); the trail in this state database
+    if (chatPlatformsEnabled(config)) chat = await startChatOps({ config, kc: opts.kc, store, log, env: opts.env, metrics, submit });
     started = true;
     phase.started = true;
     if (config.updates.check) updates = startUpdateCheck({ registry: config.updates.registry, intervalMs: config.updates.intervalHours * 3_600_000, running: PACKAGE_VERSION, log });
