@@ -130,7 +130,7 @@ describe('loadConfig errors', () => {
     const missing = join(dir, 'nope.yaml');
     await rejectsWith(loadConfig({ file: missing, env: {} }), `${missing}: cannot read the config file: no such file`);
     await rejectsWith(loadConfig({ env: { KUBEHERALD_CONFIG: missing } }), `${missing}: cannot read the config file: no such file`);
-    await rejectsWith(loadConfig({ file: dir, env: {} }), `${dir}: cannot read the config file: is a directory`);
+    await rejectsWith(loadConfig({ file: dir, env: {} }), `${dir}: cannot read the config file: is a directory, not a regular file`);
   });
 
   it('names the variable that holds a bad value', async () => {
