@@ -32,7 +32,7 @@ import {
 export type AuditTls = { certFile: string; keyFile: string; clientCAFile?: string } | { cert: string; key: string; clientCA?: string };
 
 export interface AuditSourceOptions {
-  /** default 0.0.0.0: the API server reaches it through a Service or the node's address */
+  /** default 127.0.0.1; the API server reaches it through a Service or the node's address, so a pod sets 0.0.0.0 */
   host?: string;
   /** default 8443; 0 picks a free one */
   port?: number;
@@ -70,6 +70,9 @@ export interface AuditStats {
 }
 
 const DEFAULT_MAX_BODY = 32 * 1024 * 1024;
+// What a refused request may still send, read and dropped, before its connection is cut: closing
+// at once resets the connection under the data still arriving, and the client never sees the answer.
+const DISCARD_LIMIT = 1024 * 1024;
 // the API server's webhook backend sends one batch at a time per server: a few at once is plenty
 const DEFAULT_MAX_CONCURRENT = 4;
 
@@ -106,6 +109,11 @@ export class AuditSource {
       { ...this.#secureContext(), requestCert: !!this.#o.clientCert, rejectUnauthorized: false },
       (req, res) => this.#handle(req, res),
     );
+    // node would answer 417 and drop the connection under a body still arriving, losing the answer
+    server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => {
+      discard(req);
+      reply(res, 417, { error: 'expectation failed: only Expect: 100-continue is understood' });
+    });
     this.#server = server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -176,6 +184,7 @@ export class AuditSource {
 
   #handle(req: IncomingMessage, res: ServerResponse): void {
     const path = (req.url ?? '/').split('?')[0];
+    if (path !== '/audit' || req.method !== 'POST') discard(req);
     if (path === '/healthz' && req.method === 'GET') return reply(res, 200, { status: 'ok' });
     if (path !== '/audit') return reply(res, 404, { error: 'not found: the audit webhook is at /audit' });
     if (req.method !== 'POST') {
@@ -186,17 +195,22 @@ export class AuditSource {
     // told before anything is read: the declared size, the media type, and how many are being read already
     const declared = Number(req.headers['content-length'] ?? NaN);
     if (Number.isFinite(declared) && declared > max) {
-      res.setHeader('Connection', 'close');
-      req.resume();
+      discard(req);
       return this.#reject(res, 413, 'TooLarge', `the body is larger than ${max} bytes`);
     }
     const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
     if (type !== 'application/json') {
-      req.resume();
+      discard(req);
       return reply(res, 415, { error: 'unsupported media type: POST an audit.k8s.io/v1 EventList as application/json' });
     }
+    // the API server sends plain JSON; a compressed body would only fail as "not JSON"
+    const encoding = (req.headers['content-encoding'] ?? '').trim().toLowerCase();
+    if (encoding !== '' && encoding !== 'identity') {
+      discard(req);
+      return reply(res, 415, { error: 'unsupported content encoding: POST the EventList uncompressed' });
+    }
     if (this.#reading >= (this.#o.maxConcurrent ?? DEFAULT_MAX_CONCURRENT)) {
-      req.resume();
+      discard(req);
       res.setHeader('Retry-After', '1');
       return reply(res, 503, { error: 'too many audit batches at once; retry' });
     }
@@ -204,7 +218,7 @@ export class AuditSource {
     if (denied) {
       this.stats.unauthorized++;
       this.#o.log.warn({ remote: req.socket.remoteAddress, why: denied }, 'audit batch refused: not authenticated');
-      req.resume();
+      discard(req);
       if (this.#tokenDigest) res.setHeader('WWW-Authenticate', 'Bearer realm="kubeherald-audit"');
       return reply(res, 401, { error: `unauthorized: ${denied}` });
     }
@@ -219,15 +233,17 @@ export class AuditSource {
     let size = 0;
     let tooLarge = false;
     req.on('data', (c: Buffer) => {
-      if (tooLarge) return;
       size += c.length;
+      if (tooLarge) {
+        // dropped, not kept; a sender that goes on and on is cut off
+        if (size > max + DISCARD_LIMIT) req.destroy();
+        return;
+      }
       if (size > max) {
         tooLarge = true;
         chunks.length = 0;
-        // no more reading of a body already refused
-        res.setHeader('Connection', 'close');
+        release();
         this.#reject(res, 413, 'TooLarge', `the body is larger than ${max} bytes`);
-        req.destroy();
         return;
       }
       chunks.push(c);
@@ -278,6 +294,17 @@ function digest(s: string): Buffer {
 
 function clientCAOf(t: AuditTls): string | undefined {
   return 'certFile' in t ? t.clientCAFile : t.clientCA;
+}
+
+/** Reads and drops a refused request's body, up to DISCARD_LIMIT; past that the connection is cut. */
+function discard(req: IncomingMessage): void {
+  let dropped = 0;
+  req.on('data', (c: Buffer) => {
+    dropped += c.length;
+    if (dropped > DISCARD_LIMIT) req.destroy();
+  });
+  req.on('error', () => undefined);
+  req.resume();
 }
 
 function reply(res: ServerResponse, status: number, body: unknown): void {

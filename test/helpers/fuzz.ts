@@ -10,10 +10,12 @@ export function fuzzCount(n: number): number {
   return process.env.FUZZ_COUNT ? Number(process.env.FUZZ_COUNT) : n;
 }
 
-/** The indices to run: all of 0..n-1, or just $FUZZ_ONLY. */
+/** The indices to run: all of 0..n-1, or just $FUZZ_ONLY, or $FUZZ_FROM..n-1. */
 export function fuzzIndices(n: number): number[] {
   if (process.env.FUZZ_ONLY !== undefined) return [Number(process.env.FUZZ_ONLY)];
-  return Array.from({ length: n }, (_, i) => i);
+  // $FUZZ_FROM: the inputs from there on (what came before a failure may be part of it)
+  const from = Number(process.env.FUZZ_FROM ?? 0);
+  return Array.from({ length: Math.max(0, n - from) }, (_, i) => from + i);
 }
 
 export class Rng {
