@@ -243,8 +243,13 @@ test('a missing Secret: Ready=False naming the secretKeyRef, then Ready once the
   const appeared = waitTable(() => controller.sinks().has('Sink/shop/pending'));
   await kubectl.ok(['create', 'secret', 'generic', 'telegram', '-n', 'shop', '--from-literal=token=123:abc']);
   // a Secret that has not opted in is not used, and none of its keys is named
-  await controller.refresh();
-  const refused = await ready('sink', 'pending', 'shop');
+  // the controller learns of the Secret from its watch: until then the status still says it is missing
+  let refused = await ready('sink', 'pending', 'shop');
+  while (refused.reason === 'SecretNotFound') {
+    await controller.refresh();
+    await controller.settled();
+    refused = await ready('sink', 'pending', 'shop');
+  }
   assert.equal(refused.reason, 'SecretNotAllowed');
   assert.doesNotMatch(refused.message, /\btoken\b(?!\.)/);
   await kubectl.ok(['label', 'secret', 'telegram', '-n', 'shop', 'kubeherald.io/sink-credentials=true']);
