@@ -11,7 +11,8 @@ import { DEFAULT_PRODUCTION_LABEL } from './policy.ts';
 import { policyConfigSchema } from './policy-schema.ts';
 
 const httpUrl = z.string().regex(/^https?:\/\/[^\s/]+\S*$/, { error: 'expected an http(s) URL' });
-const listenAddr = z.string().regex(/^(\[[0-9a-fA-F:]+\]|[^:\s]+):\d{1,5}$/, { error: 'expected host:port, e.g. 0.0.0.0:3000' });
+// a host is required: a listener binds the loopback unless an address (0.0.0.0 for every interface) is written
+const listenAddr = z.string().regex(/^(\[[0-9a-fA-F:]+\]|[^:\s]+):\d{1,5}$/, { error: 'expected host:port, e.g. 127.0.0.1:3000, or 0.0.0.0:3000 for every interface' });
 const namespaceName = z
   .string()
   .max(63, { error: 'expected at most 63 characters' })
@@ -41,7 +42,7 @@ const slackSchema = strict({
   /** http mode: the app's signing secret; every request's X-Slack-Signature is checked against it */
   signingSecretFrom: credentialRefSchema.optional(),
   /** http mode: where Events API, slash command and interactivity requests arrive (one listener, paths /slack/events, /slack/commands, /slack/interactivity) */
-  listen: listenAddr.default('0.0.0.0:3000'),
+  listen: listenAddr.default('127.0.0.1:3000'),
   /** http mode: serve HTTPS with this certificate (else plain HTTP behind an ingress that terminates TLS) */
   tls: section(tlsSchema),
   /** the Web API base URL (tests and proxies) */
@@ -67,7 +68,7 @@ const telegramSchema = strict({
   mode: z.enum(['polling', 'webhook']).default('polling'),
   webhook: section(
     strict({
-      listen: listenAddr.default('0.0.0.0:8443'),
+      listen: listenAddr.default('127.0.0.1:8443'),
       /** the public URL Telegram posts to (setWebhook) */
       url: z.union([z.literal(''), httpUrl]).default(''),
       /** the secret Telegram sends in X-Telegram-Bot-Api-Secret-Token; requests without it get 401 */

@@ -132,7 +132,7 @@ export function registerPlugin(program: Command): void {
     .command('serve', { isDefault: true })
     .argument('<type>', 'the sink type to serve: console, jsonl, slack, telegram, elasticsearch, teams, dingtalk or webhook')
     .description('serve one sink type as a gRPC plugin (kubeherald.v1.SinkPlugin) for routers to deliver through (`plugin <type>` for short)')
-    .requiredOption('--listen <host:port>', 'where to serve (":50051" is every interface; port 0 picks a free one); off the loopback it needs mutual TLS or --insecure')
+    .requiredOption('--listen <host:port>', 'where to serve ("0.0.0.0:50051" is every interface, ":50051" the loopback; port 0 picks a free one); off the loopback it needs mutual TLS or --insecure')
     .option('-c, --config <file>', 'YAML with the keys of one `sinks:` entry (name and type optional) and `allow:` (what a delivery may choose); credentials from this process\'s environment or files')
     .option('--tls-dir <dir>', 'mutual TLS from a mounted cert-manager-style Secret: tls.crt, tls.key and ca.crt (the CA that signs callers)')
     .option('--tls-cert <file>', 'serve TLS with this certificate (PEM)')

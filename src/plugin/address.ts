@@ -1,8 +1,9 @@
 // host:port as the plugin's flags write it: `127.0.0.1:50051`, `[::1]:0`,
-// `:50051` (every interface). Pure.
+// `0.0.0.0:50051` (every interface), `:50051` (the loopback: every interface
+// only when asked for). Pure.
 
 export interface ListenAddress {
-  /** "" for every interface */
+  /** never "": no host is the loopback, 127.0.0.1 */
   host: string;
   port: number;
 }
@@ -19,7 +20,7 @@ export function parseHostPort(value: string, what: string, opts: { allowAnyHost?
     throw new Error(`${what} ${JSON.stringify(value)}: expected host:port (port ${ports}; an IPv6 host in brackets, e.g. [::1]:50051)`);
   }
   if (host === '' && !opts.allowAnyHost) throw new Error(`${what} ${JSON.stringify(value)}: expected host:port with a host`);
-  return { host, port };
+  return { host: host || '127.0.0.1', port };
 }
 
 /** `host:port`, an IPv6 host in brackets. */

@@ -58,7 +58,7 @@ export interface PluginServerOptions {
    * Its credentials are read from `env` and files, as in the main config.
    */
   base: Record<string, unknown>;
-  /** host:port; port 0 picks a free one, ":50051" every interface */
+  /** host:port; port 0 picks a free one; ":50051" is the loopback, "0.0.0.0:50051" every interface */
   listen: string;
   tls?: PluginTlsFiles;
   /** serve off the loopback without mutual TLS (warned about at every start) */

@@ -9,11 +9,11 @@ import { credentialRefSchema } from '../sinks/credential.ts';
 
 export const auditConfigSchema = strict({
   enabled: z.boolean().default(false),
-  /** host:port */
+  /** host:port; without a host (":8443") the loopback. The API server posts from outside the pod: in a cluster, 0.0.0.0:8443 */
   listen: z
     .string()
-    .regex(/^(\[[0-9a-fA-F:]+\]|[^:\s]+):\d{1,5}$/, { error: 'expected host:port, e.g. 0.0.0.0:8443' })
-    .default('0.0.0.0:8443'),
+    .regex(/^(\[[0-9a-fA-F:]+\]|[^:\s]*):\d{1,5}$/, { error: 'expected host:port, e.g. 127.0.0.1:8443, or 0.0.0.0:8443 for every interface' })
+    .default('127.0.0.1:8443'),
   tls: strict({
     certFile: z.string().default(''),
     keyFile: z.string().default(''),
@@ -39,7 +39,8 @@ export const auditConfigSchema = strict({
 
 export type AuditConfig = z.output<typeof auditConfigSchema>;
 
+/** host and port of a listen address; no host is the loopback (every interface only when asked for: 0.0.0.0). */
 export function parseListen(listen: string): { host: string; port: number } {
   const i = listen.lastIndexOf(':');
-  return { host: listen.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(listen.slice(i + 1)) };
+  return { host: listen.slice(0, i).replace(/^\[|\]$/g, '') || '127.0.0.1', port: Number(listen.slice(i + 1)) };
 }

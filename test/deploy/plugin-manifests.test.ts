@@ -45,7 +45,7 @@ describe('kubectl kustomize deploy/plugins/slack', () => {
     assert.deepEqual(kinds, ['ConfigMap/kubeherald-plugin-slack', 'Deployment/kubeherald-plugin-slack', 'NetworkPolicy/kubeherald-plugin-slack', 'Service/kubeherald-plugin-slack', 'ServiceAccount/kubeherald-plugin-slack']);
     const dep = objects.find((o) => o.kind === 'Deployment')!;
     const c = dep.spec.template.spec.containers[0];
-    assert.deepEqual(c.args.slice(0, 4), ['plugin', 'slack', '--listen', ':50051']);
+    assert.deepEqual(c.args.slice(0, 4), ['plugin', 'slack', '--listen', '0.0.0.0:50051']);
     assert.equal(c.readinessProbe.grpc.service, 'kubeherald.v1.SinkPlugin');
     assert.equal(dep.spec.template.spec.automountServiceAccountToken, false, 'the plugin needs no API access');
     const svc = objects.find((o) => o.kind === 'Service')!;

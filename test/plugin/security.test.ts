@@ -202,7 +202,7 @@ describe('mutual TLS with the certificates `kubeherald plugin certs` issues', ()
       type: 'console',
       base: {},
       // every interface, as in a pod: allowed because callers are authenticated
-      listen: ':0',
+      listen: '0.0.0.0:0',
       tls: { certFile: join(pluginDir, 'tls.crt'), keyFile: join(pluginDir, 'tls.key'), clientCaFile: join(pluginDir, 'ca.crt') },
       healthListen: '127.0.0.1:0',
       log,
@@ -281,9 +281,9 @@ describe('the command line', () => {
   });
 
   it('kubeherald plugin on every interface without mutual TLS exits 1 before listening, naming the flags', async () => {
-    const r = await run(['plugin', 'console', '--listen', ':0']);
+    const r = await run(['plugin', 'console', '--listen', '0.0.0.0:0']);
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /--listen :0: refusing to listen on every interface without authenticating callers/);
+    assert.match(r.stderr, /--listen 0\.0\.0\.0:0: refusing to listen on 0\.0\.0\.0 without authenticating callers/);
     assert.doesNotMatch(r.stderr, /plugin listening/);
   });
 });

@@ -251,7 +251,7 @@ describe('SinkCache', () => {
 describe('addresses', () => {
   it('parses host:port forms and names the flag when wrong', () => {
     assert.deepEqual(parseHostPort('127.0.0.1:0', '--listen', { allowPortZero: true }), { host: '127.0.0.1', port: 0 });
-    assert.deepEqual(parseHostPort(':50051', '--listen', { allowAnyHost: true }), { host: '', port: 50051 });
+    assert.deepEqual(parseHostPort(':50051', '--listen', { allowAnyHost: true }), { host: '127.0.0.1', port: 50051 }); // no host is the loopback
     assert.deepEqual(parseHostPort('[::1]:7', '--listen'), { host: '::1', port: 7 });
     assert.throws(() => parseHostPort(':50051', '--advertise'), /^Error: --advertise ":50051": expected host:port with a host$/);
     assert.throws(() => parseHostPort('host:70000', '--listen'), /--listen "host:70000": expected host:port/);
@@ -300,7 +300,9 @@ describe('checkPluginFlags', () => {
     assert.deepEqual(checkPluginFlags({ ...base, listen: ':50051', insecure: true, maxMessageBytes: '65536' }), { graceMs: 30_000, logLevel: 'info', maxMessageBytes: 65536 });
   });
   it('refuses to listen off the loopback without mutual TLS unless --insecure', () => {
-    assert.throws(() => checkPluginFlags({ ...base, listen: ':50051' }), /^Error: --listen :50051: refusing to listen on every interface without authenticating callers \(plaintext/);
+    assert.throws(() => checkPluginFlags({ ...base, listen: '0.0.0.0:50051' }), /^Error: --listen 0\.0\.0\.0:50051: refusing to listen on 0\.0\.0\.0 without authenticating callers \(plaintext/);
+    // no host is the loopback, not every interface
+    assert.ok(checkPluginFlags({ ...base, listen: ':50051' }));
     assert.throws(() => checkPluginFlags({ ...base, listen: '10.0.0.5:50051', tlsCert: 'c', tlsKey: 'k' }), /refusing to listen on 10\.0\.0\.5 without authenticating callers \(TLS without client certificates/);
     assert.ok(checkPluginFlags({ ...base, listen: '0.0.0.0:50051', tlsCert: 'c', tlsKey: 'k', tlsClientCa: 'ca' }));
     assert.ok(checkPluginFlags({ ...base, listen: '[::1]:50051' }));

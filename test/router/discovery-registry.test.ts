@@ -216,7 +216,7 @@ describe('registry without a server', () => {
 
   it('parseListen accepts host:port, :port and [v6]:port', () => {
     assert.deepEqual(parseListen('0.0.0.0:50060'), { host: '0.0.0.0', port: 50060 });
-    assert.deepEqual(parseListen(':50060'), { host: undefined, port: 50060 });
+    assert.deepEqual(parseListen(':50060'), { host: '127.0.0.1', port: 50060 }); // no host is the loopback
     assert.deepEqual(parseListen('[::1]:0'), { host: '::1', port: 0 });
     assert.throws(() => parseListen('50060'), { message: 'registry listen address "50060": expected host:port, [v6]:port or :port (port 0–65535)' });
     assert.throws(() => parseListen('h:70000'), /port 0–65535/);

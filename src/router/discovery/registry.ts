@@ -197,7 +197,7 @@ export function createRegistry(opts: RegistryOptions): PluginRegistry {
 
 export interface RegistryServerOptions {
   registry: PluginRegistry;
-  /** "host:port", ":port" for every interface; port 0 picks a free one */
+  /** "host:port"; ":port" is the loopback, "0.0.0.0:port" every interface; port 0 picks a free one */
   listen: string;
   /** file paths; empty strings count as unset. clientCaFile set: plugins must present a certificate it signed */
   tls?: { certFile: string; keyFile: string; clientCaFile?: string };
@@ -216,13 +216,13 @@ export interface RegistryServer {
   close(): Promise<void>;
 }
 
-/** Parses a listen address; an empty host means every interface. */
-export function parseListen(listen: string): { host: string | undefined; port: number } {
+/** Parses a listen address; no host is the loopback (every interface only when asked for: 0.0.0.0 or [::]). */
+export function parseListen(listen: string): { host: string; port: number } {
   const m = /^(?:\[([0-9A-Fa-f:.]+)\]|([^:\[\]\s]*)):(\d{1,5})$/.exec(listen);
   const port = m ? Number(m[3]) : NaN;
   if (!m || port > 65535) throw new Error(`registry listen address ${JSON.stringify(listen)}: expected host:port, [v6]:port or :port (port 0–65535)`);
   const host = m[1] ?? m[2];
-  return { host: host === '' ? undefined : host, port };
+  return { host: host === '' ? '127.0.0.1' : host, port };
 }
 
 /** Serves the Registry over gRPC (HTTP/2, TLS when certFile is set). */
