@@ -106,7 +106,9 @@ describe('kubectl apply -k', () => {
     const overlay = parse(readFileSync(join(ROOT, 'examples', 'overlays', 'audit-webhook', 'kubeherald.yaml'), 'utf8'));
     assert.equal(overlay.audit.enabled, true);
     assert.match(overlay.audit.tls.certFile, /^\/etc\/kubeherald-audit\/tls\//);
+    // the base carries audit: too (off, with the address the Service reaches); the overlay's replaces it whole
     delete overlay.audit;
+    delete base.audit;
     assert.deepEqual(overlay, base, 'copy the base\'s deploy/kubeherald.yaml changes into the overlay');
   });
 });
