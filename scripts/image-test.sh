@@ -58,7 +58,10 @@ user=$(inspect '{{.Config.User}}')
 [ "$(inspect '{{.Config.StopSignal}}')" = "SIGTERM" ] || fail "STOPSIGNAL is not SIGTERM"
 inspect '{{json .Config.Healthcheck}}' | grep -q '/healthz' || fail "no HEALTHCHECK on /healthz"
 if run --entrypoint /bin/sh "$IMAGE" -c true >/dev/null 2>&1; then fail "the image has a shell"; fi
-run "$IMAGE" version | tee /dev/stderr | grep -q "^kubeherald $version" || fail "kubeherald version"
+# printed through the open descriptor: `tee /dev/stderr` would reopen a redirected log file and truncate it
+shown=$(run "$IMAGE" version) || fail "kubeherald version"
+printf '%s\n' "$shown" >&2
+grep -q "^kubeherald $version" <<<"$shown" || fail "kubeherald version"
 
 echo "== kubeherald demo --once in the image"
 out=$(mktemp)
