@@ -5,6 +5,8 @@
 // (metadata, spec, status, containers); deep corners nobody here reads are
 // `x-kubernetes-preserve-unknown-fields` so legitimate manifests still pass.
 
+import { clusterResourceTypes } from './builtins-cluster.ts';
+import { scalingResourceTypes } from './builtins-scaling.ts';
 import type { JSONSchemaProps, KObject, ResourceType } from './types.ts';
 
 type S = JSONSchemaProps;
@@ -1002,6 +1004,233 @@ function replicaSetSchema(): S {
   );
 }
 
+function daemonSetSchema(): S {
+  const spec = named(
+    `${APPS}.DaemonSetSpec`,
+    object(
+      {
+        minReadySeconds: int32(),
+        revisionHistoryLimit: int32(),
+        selector: labelSelectorSchema(),
+        template: podTemplateSpecSchema(),
+        updateStrategy: named(`${APPS}.DaemonSetUpdateStrategy`, {
+          ...object({
+            rollingUpdate: named(`${APPS}.RollingUpdateDaemonSet`, object({ maxSurge: intOrString(), maxUnavailable: intOrString() })),
+            type: string(),
+          }),
+        }),
+      },
+      { required: ['selector', 'template'] },
+    ),
+  );
+  const status = named(
+    `${APPS}.DaemonSetStatus`,
+    object(
+      {
+        collisionCount: int32(),
+        conditions: conditions(typedCondition(`${APPS}.DaemonSetCondition`, ['lastTransitionTime'])),
+        currentNumberScheduled: int32(),
+        desiredNumberScheduled: int32(),
+        numberAvailable: int32(),
+        numberMisscheduled: int32(),
+        numberReady: int32(),
+        numberUnavailable: int32(),
+        observedGeneration: int64(),
+        updatedNumberScheduled: int32(),
+      },
+      { required: ['currentNumberScheduled', 'numberMisscheduled', 'desiredNumberScheduled', 'numberReady'] },
+    ),
+  );
+  return kindSchema(`${APPS}.DaemonSet`, 'apps', 'v1', 'DaemonSet', 'DaemonSet represents the configuration of a daemon set.', { spec, status });
+}
+
+// ---------------------------------------------------------------------------
+// apps/v1 StatefulSet and ControllerRevision
+
+function statefulSetSchema(): S {
+  const spec = named(
+    `${APPS}.StatefulSetSpec`,
+    object(
+      {
+        minReadySeconds: int32(),
+        ordinals: named(`${APPS}.StatefulSetOrdinals`, object({ start: int32() })),
+        persistentVolumeClaimRetentionPolicy: named(
+          `${APPS}.StatefulSetPersistentVolumeClaimRetentionPolicy`,
+          object({ whenDeleted: { ...string(), enum: ['Delete', 'Retain'] }, whenScaled: { ...string(), enum: ['Delete', 'Retain'] } }),
+        ),
+        podManagementPolicy: { ...string(), enum: ['OrderedReady', 'Parallel'] },
+        replicas: int32(),
+        revisionHistoryLimit: int32(),
+        selector: labelSelectorSchema(),
+        serviceName: string(),
+        template: podTemplateSpecSchema(),
+        updateStrategy: named(
+          `${APPS}.StatefulSetUpdateStrategy`,
+          object({
+            rollingUpdate: named(`${APPS}.RollingUpdateStatefulSetStrategy`, object({ maxUnavailable: intOrString(), partition: int32() })),
+            type: { ...string(), enum: ['OnDelete', 'RollingUpdate'] },
+          }),
+        ),
+        volumeClaimTemplates: atomic(persistentVolumeClaimSchema()),
+      },
+      { required: ['selector', 'template'] },
+    ),
+  );
+  const status = named(
+    `${APPS}.StatefulSetStatus`,
+    object(
+      {
+        availableReplicas: int32(),
+        collisionCount: int32(),
+        conditions: conditions(typedCondition(`${APPS}.StatefulSetCondition`, ['lastTransitionTime'])),
+        currentReplicas: int32(),
+        currentRevision: string(),
+        observedGeneration: int64(),
+        readyReplicas: int32(),
+        replicas: int32(),
+        updateRevision: string(),
+        updatedReplicas: int32(),
+      },
+      { required: ['replicas'] },
+    ),
+  );
+  return kindSchema(
+    `${APPS}.StatefulSet`,
+    'apps',
+    'v1',
+    'StatefulSet',
+    'StatefulSet represents a set of pods with consistent identities. Identities are defined as:\n  - Network: A single stable DNS and hostname.\n  - Storage: As many VolumeClaims as requested.\n\nThe StatefulSet guarantees that a given network identity will always map to the same storage identity.',
+    { spec, status },
+  );
+}
+
+function controllerRevisionSchema(): S {
+  return kindSchema(
+    `${APPS}.ControllerRevision`,
+    'apps',
+    'v1',
+    'ControllerRevision',
+    'ControllerRevision implements an immutable snapshot of state data. Clients are responsible for serializing and deserializing the objects that contain their internal state. Once a ControllerRevision has been successfully created, it can not be updated. The API Server will fail validation of all requests that attempt to mutate the Data field. ControllerRevisions may, however, be deleted. Note that, due to its use by both the DaemonSet and StatefulSet controllers for update and rollback, this object is beta. However, it may be subject to name and representation changes in future releases, and clients should not depend on its stability. It is primarily for internal use by controllers.',
+    { data: named('io.k8s.apimachinery.pkg.runtime.RawExtension', opaque()), revision: int64() },
+    ['revision'],
+  );
+}
+
+// ---------------------------------------------------------------------------
+// batch/v1 Job and CronJob
+
+const BATCH = 'io.k8s.api.batch.v1';
+
+function jobSpecSchema(): S {
+  const onExitCodes = named(
+    `${BATCH}.PodFailurePolicyOnExitCodesRequirement`,
+    object(
+      { containerName: string(), operator: string(), values: array(int32(), { 'x-kubernetes-list-type': 'set' }) },
+      { required: ['operator', 'values'] },
+    ),
+  );
+  const onPodCondition = named(
+    `${BATCH}.PodFailurePolicyOnPodConditionsPattern`,
+    object({ status: string(), type: string() }, { required: ['type', 'status'] }),
+  );
+  const podFailurePolicy = named(
+    `${BATCH}.PodFailurePolicy`,
+    object(
+      {
+        rules: atomic(
+          named(
+            `${BATCH}.PodFailurePolicyRule`,
+            object({ action: string(), onExitCodes, onPodConditions: atomic(onPodCondition) }, { required: ['action'] }),
+          ),
+        ),
+      },
+      { required: ['rules'] },
+    ),
+  );
+  const successPolicy = named(
+    `${BATCH}.SuccessPolicy`,
+    object(
+      { rules: atomic(named(`${BATCH}.SuccessPolicyRule`, object({ succeededCount: int32(), succeededIndexes: string() }))) },
+      { required: ['rules'] },
+    ),
+  );
+  return named(
+    `${BATCH}.JobSpec`,
+    object(
+      {
+        activeDeadlineSeconds: int64(),
+        backoffLimit: int32(),
+        backoffLimitPerIndex: int32(),
+        completionMode: string(),
+        completions: int32(),
+        managedBy: string(),
+        manualSelector: boolean(),
+        maxFailedIndexes: int32(),
+        parallelism: int32(),
+        podFailurePolicy,
+        podReplacementPolicy: string(),
+        selector: labelSelectorSchema(),
+        successPolicy,
+        suspend: boolean(),
+        template: podTemplateSpecSchema(),
+        ttlSecondsAfterFinished: int32(),
+      },
+      { required: ['template'] },
+    ),
+  );
+}
+
+function jobSchema(): S {
+  const status = named(
+    `${BATCH}.JobStatus`,
+    object({
+      active: int32(),
+      completedIndexes: string(),
+      completionTime: time(),
+      conditions: atomic(typedCondition(`${BATCH}.JobCondition`, ['lastProbeTime', 'lastTransitionTime'])),
+      failed: int32(),
+      failedIndexes: string(),
+      ready: int32(),
+      startTime: time(),
+      succeeded: int32(),
+      terminating: int32(),
+      uncountedTerminatedPods: named(`${BATCH}.UncountedTerminatedPods`, object({ failed: stringSet(), succeeded: stringSet() })),
+    }),
+  );
+  return kindSchema(`${BATCH}.Job`, 'batch', 'v1', 'Job', 'Job represents the configuration of a single job.', {
+    spec: jobSpecSchema(),
+    status,
+  });
+}
+
+function cronJobSchema(): S {
+  const jobTemplate = named(`${BATCH}.JobTemplateSpec`, object({ metadata: objectMetaSchema(), spec: jobSpecSchema() }));
+  const spec = named(
+    `${BATCH}.CronJobSpec`,
+    object(
+      {
+        concurrencyPolicy: string(),
+        failedJobsHistoryLimit: int32(),
+        jobTemplate,
+        schedule: string(),
+        startingDeadlineSeconds: int64(),
+        successfulJobsHistoryLimit: int32(),
+        suspend: boolean(),
+        timeZone: string(),
+      },
+      { required: ['schedule', 'jobTemplate'] },
+    ),
+  );
+  const status = named(
+    `${BATCH}.CronJobStatus`,
+    object({ active: atomic(objectReference()), lastScheduleTime: time(), lastSuccessfulTime: time() }),
+  );
+  return kindSchema(`${BATCH}.CronJob`, 'batch', 'v1', 'CronJob', 'CronJob represents the configuration of a single cron job.', {
+    spec,
+    status,
+  });
+}
+
 // ---------------------------------------------------------------------------
 // coordination, discovery
 
@@ -1544,6 +1773,24 @@ export function builtinResourceTypes(): ResourceType[] {
       shortNames: ['rs'], categories: ['all'], subresources: ['scale', 'status'], schema: replicaSetSchema(),
     },
     {
+      group: 'apps', resource: 'daemonsets', singular: 'daemonset', kind: 'DaemonSet', namespaced: true,
+      shortNames: ['ds'], categories: ['all'], subresources: ['status'], schema: daemonSetSchema(),
+    },
+    {
+      group: 'apps', resource: 'statefulsets', singular: 'statefulset', kind: 'StatefulSet', namespaced: true,
+      shortNames: ['sts'], categories: ['all'], subresources: ['scale', 'status'], schema: statefulSetSchema(),
+    },
+    { group: 'apps', resource: 'controllerrevisions', singular: 'controllerrevision', kind: 'ControllerRevision', namespaced: true, schema: controllerRevisionSchema() },
+    // batch/v1
+    {
+      group: 'batch', resource: 'jobs', singular: 'job', kind: 'Job', namespaced: true,
+      categories: ['all'], subresources: ['status'], schema: jobSchema(),
+    },
+    {
+      group: 'batch', resource: 'cronjobs', singular: 'cronjob', kind: 'CronJob', namespaced: true,
+      shortNames: ['cj'], categories: ['all'], subresources: ['status'], schema: cronJobSchema(),
+    },
+    {
       group: 'networking.k8s.io', resource: 'networkpolicies', singular: 'networkpolicy', kind: 'NetworkPolicy',
       namespaced: true, shortNames: ['netpol'], schema: networkPolicySchema(),
     },
@@ -1586,7 +1833,7 @@ export function builtinResourceTypes(): ResourceType[] {
       namespaced: false, verbs: CREATE_ONLY, schema: selfSubjectReviewSchema(),
     },
   ];
-  const types = defs.map(resourceType);
+  const types = [...defs.map(resourceType), ...clusterResourceTypes(), ...scalingResourceTypes()];
   const eventsView = types.find((t) => t.group === 'events.k8s.io')!;
   eventsView.toView = coreEventToEventsV1;
   eventsView.fromView = eventsV1EventToCore;

@@ -2,6 +2,8 @@
 // the fields clients and kubeherald read back (kubectl's apply diff and
 // rollout status, detectors reading restartPolicy, qosClass…).
 
+import { defaultCronJob, defaultNewJob, defaultUpdatedBatch } from './batch-defaults.ts';
+import { defaultStatefulSet } from './statefulset-defaults.ts';
 import type { KObject } from './types.ts';
 
 type Obj = Record<string, unknown>;
@@ -79,6 +81,15 @@ export function applyCreateDefaults(storage: string, obj: KObject): void {
       o.status = {};
       break;
     }
+    case 'apps/statefulsets':
+      defaultStatefulSet(obj, true);
+      break;
+    case 'apps/daemonsets': {
+      const spec = (isObj(o.spec) ? o.spec : (o.spec = {})) as Obj;
+      defaultDaemonSetSpec(spec);
+      o.status = { currentNumberScheduled: 0, numberMisscheduled: 0, desiredNumberScheduled: 0, numberReady: 0 };
+      break;
+    }
     case 'apps/replicasets': {
       const spec = (isObj(o.spec) ? o.spec : (o.spec = {})) as Obj;
       setDefault(spec, 'replicas', 1);
@@ -116,6 +127,12 @@ export function applyCreateDefaults(storage: string, obj: KObject): void {
       o.status = { phase: 'Active' };
       break;
     }
+    case 'batch/jobs':
+      defaultNewJob(obj);
+      break;
+    case 'batch/cronjobs':
+      defaultCronJob(obj, true);
+      break;
     case 'secrets': {
       setDefault(o, 'type', 'Opaque');
       mergeStringData(o);
@@ -133,6 +150,23 @@ export function applyUpdateDefaults(storage: string, obj: KObject): void {
   }
   if ((storage === 'apps/deployments' || storage === 'apps/replicasets') && isObj(o.spec)) defaultTemplate(o.spec);
   if (storage === 'pods' && isObj(o.spec)) defaultPodSpec(o.spec);
+  if (storage === 'apps/daemonsets' && isObj(o.spec)) defaultDaemonSetSpec(o.spec);
+  if (storage === 'apps/statefulsets') defaultStatefulSet(obj, false);
+  if (storage.startsWith('batch/')) defaultUpdatedBatch(storage, obj);
+}
+
+/** SetDefaults_DaemonSet: RollingUpdate with maxUnavailable 1 and maxSurge 0, ten revisions kept. */
+function defaultDaemonSetSpec(spec: Obj): void {
+  setDefault(spec, 'updateStrategy', { type: 'RollingUpdate' });
+  const strategy = spec.updateStrategy as Obj;
+  if (strategy.type === 'RollingUpdate') {
+    setDefault(strategy, 'rollingUpdate', {});
+    const ru = strategy.rollingUpdate as Obj;
+    setDefault(ru, 'maxUnavailable', 1);
+    setDefault(ru, 'maxSurge', 0);
+  }
+  setDefault(spec, 'revisionHistoryLimit', 10);
+  defaultTemplate(spec);
 }
 
 function defaultTemplate(spec: Obj): void {

@@ -2,6 +2,7 @@
 // checks whose 422 causes users actually hit (missing containers, a selector
 // that does not match the template, a negative replica count).
 
+import { cronJobCauses, jobCauses } from './batch-rules.ts';
 import type { StatusCause } from './errors.ts';
 import { labelSelectorFromObject, matchesLabels } from './selectors.ts';
 import type { KObject } from './types.ts';
@@ -13,7 +14,7 @@ function required(field: string): StatusCause {
   return { reason: 'FieldValueRequired', message: 'Required value', field };
 }
 
-function podSpecCauses(spec: unknown, path: string): StatusCause[] {
+export function podSpecCauses(spec: unknown, path: string): StatusCause[] {
   if (!isObj(spec)) return [required(path)];
   const out: StatusCause[] = [];
   const containers = spec.containers;
@@ -58,6 +59,23 @@ function workloadCauses(obj: KObject): StatusCause[] {
   return out;
 }
 
+/** ValidateDaemonSetSpec's checks beyond the workload ones: pods restart in place, two strategies. */
+function daemonSetCauses(obj: KObject): StatusCause[] {
+  const spec = isObj(obj.spec) ? obj.spec : {};
+  const out: StatusCause[] = [];
+  const tpl = isObj(spec.template) ? spec.template : {};
+  const podSpec = isObj(tpl.spec) ? tpl.spec : {};
+  const policy = podSpec.restartPolicy;
+  if (policy !== undefined && policy !== 'Always') {
+    out.push({ reason: 'FieldValueNotSupported', message: `Unsupported value: ${JSON.stringify(policy)}: supported values: "Always"`, field: 'spec.template.spec.restartPolicy' });
+  }
+  const strategy = isObj(spec.updateStrategy) ? spec.updateStrategy : {};
+  if (strategy.type !== undefined && strategy.type !== 'RollingUpdate' && strategy.type !== 'OnDelete') {
+    out.push({ reason: 'FieldValueNotSupported', message: `Unsupported value: ${JSON.stringify(strategy.type)}: supported values: "OnDelete", "RollingUpdate"`, field: 'spec.updateStrategy.type' });
+  }
+  return out;
+}
+
 /** 422 causes for an object of a built-in kind, by storage key. */
 export function kindCauses(storage: string, obj: KObject): StatusCause[] {
   switch (storage) {
@@ -65,7 +83,14 @@ export function kindCauses(storage: string, obj: KObject): StatusCause[] {
       return podSpecCauses(obj.spec, 'spec');
     case 'apps/deployments':
     case 'apps/replicasets':
+    case 'apps/statefulsets':
       return workloadCauses(obj);
+    case 'apps/daemonsets':
+      return [...workloadCauses(obj), ...daemonSetCauses(obj)];
+    case 'batch/jobs':
+      return jobCauses(obj);
+    case 'batch/cronjobs':
+      return cronJobCauses(obj);
     case 'events':
       return isObj(obj.involvedObject) ? [] : [required('involvedObject')];
     default:

@@ -3,13 +3,19 @@
 // kubelets, scheduler, then the workload controllers.
 
 import type { SimContext } from '../scenario.ts';
+import { startDaemonSetController } from './daemonset.ts';
+import { startCronJobController } from './cronjob.ts';
 import { startDeploymentControllers } from './deployment.ts';
+import { startDisruptionController } from './disruption.ts';
 import { startEndpointControllers } from './endpoints.ts';
 import { startGarbageCollector } from './gc.ts';
+import { startJobController } from './job.ts';
 import { startKubelet } from './kubelet.ts';
 import { startNamespaceController } from './namespaces.ts';
 import { startNodes, startTaintEvictionController } from './nodes.ts';
+import { startResourceQuotaController } from './resourcequota.ts';
 import { startScheduler } from './scheduler.ts';
+import { startStatefulSetController } from './statefulset.ts';
 import { startVolumeBinder } from './volumes.ts';
 
 export { evictPod } from './kubelet.ts';
@@ -32,7 +38,13 @@ export function startControllers(ctx: SimContext, opts: { nodes?: number } & Rec
   stops.push(startVolumeBinder(ctx));
   stops.push(startScheduler(ctx));
   stops.push(startDeploymentControllers(ctx));
+  stops.push(startStatefulSetController(ctx));
+  stops.push(startJobController(ctx));
+  stops.push(startCronJobController(ctx));
+  stops.push(startDaemonSetController(ctx));
   stops.push(startEndpointControllers(ctx));
+  stops.push(startDisruptionController(ctx));
+  stops.push(startResourceQuotaController(ctx));
   return {
     nodes: nodes.names,
     stop() {
