@@ -6,12 +6,14 @@ import { randomBytes } from 'node:crypto';
 import { parse as parseYaml } from 'yaml';
 import type { SimClock } from './clock.ts';
 import { applyCreateDefaults, applyUpdateDefaults } from './defaults.ts';
+import { cannotBeHandled, decodeError } from './decode.ts';
 import { ApiError, badRequest, conflict, invalid, methodNotAllowed, notFound, type StatusCause } from './errors.ts';
 import { kindCauses } from './kind-rules.ts';
+import { managerOf, recordApply, recordUpdate, type Writer } from './managed-fields.ts';
 import { applyPatch, patchTypeOf } from './patch.ts';
 import { CRDS, NAMESPACES } from './refs.ts';
 import type { ResourceRegistry } from './registry.ts';
-import type { RequestInfo } from './request.ts';
+import { exactListVersion, type RequestInfo } from './request.ts';
 import { formatLabelSelector, labelSelectorFromObject, matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector } from './selectors.ts';
 import type { ObjectStore, StorageRef } from './store.ts';
 import type { KObject, ResourceType } from './types.ts';
@@ -27,6 +29,8 @@ export interface HandlerDeps {
   store: ObjectStore;
   registry: ResourceRegistry;
   clock: SimClock;
+  /** admission plugins (LimitRanger, ResourceQuota) run on a create after validation; they may change or refuse it */
+  admit?: (rt: ResourceType, obj: KObject) => void;
 }
 
 type Obj = Record<string, unknown>;
@@ -70,6 +74,9 @@ function parseObject(raw: string, contentType: string | undefined, rt: ResourceT
   }
   obj.apiVersion = want;
   obj.kind = rt.kind;
+  // built-in kinds are decoded into their Go types: a wrong JSON type is a 400 before anything else
+  const typeErr = !rt.crd && rt.schema ? decodeError(obj, rt.schema, rt.kind) : undefined;
+  if (typeErr) throw badRequest(cannotBeHandled(rt.kind, rt.version, typeErr));
   return obj;
 }
 
@@ -98,8 +105,13 @@ export class Handlers {
     let snapshotRV = this.#d.store.resourceVersion;
     let after = '';
     const cont = q.get('continue');
+    const exact = cont ? undefined : exactListVersion(q);
     let all: KObject[];
-    if (cont) {
+    if (exact !== undefined) {
+      // resourceVersionMatch=Exact: the state at that version, or 410 when the window has moved past it
+      snapshotRV = exact;
+      all = this.#d.store.listExact(rt.storage, info.namespace, exact);
+    } else if (cont) {
       const token = decodeContinue(cont);
       snapshotRV = token.rv;
       after = token.start;
@@ -148,6 +160,7 @@ export class Handlers {
     if (info.subresource || info.name) throw methodNotAllowed();
     const obj = parseObject(raw, contentType, rt);
     const warnings = this.#prepareCreate(rt, info, obj);
+    obj.metadata.managedFields = recordUpdate(undefined, obj, this.#writer(rt, info));
     const stored = this.#persistCreate(rt, info, obj);
     return { status: 201, body: toWire(rt, stored), headers: warningHeader(warnings) };
   }
@@ -167,6 +180,7 @@ export class Handlers {
     const current = this.#mustGet(rt, info.namespace, name);
     const precondition = obj.metadata.resourceVersion;
     const { next, warnings } = this.#mergeUpdate(rt, info, current, obj);
+    next.metadata.managedFields = recordUpdate(current, next, this.#writer(rt, info));
     if (this.#dryRun(info)) return { status: 200, body: toWire(rt, next) };
     const stored = this.#d.store.update(refOf(rt), next, { precondition });
     this.#afterWrite(rt, stored);
@@ -176,6 +190,7 @@ export class Handlers {
   patch(rt: ResourceType, info: RequestInfo, raw: string, contentType: string | undefined): Reply {
     const type = patchTypeOf(contentType, !!rt.crd);
     const name = info.name!;
+    const force = checkPatchOptions(type, info);
     const existing = this.#d.store.get(rt.storage, info.namespace, name);
     if (info.subresource === 'scale') {
       if (!existing) throw notFound(rt.resource, rt.group, name);
@@ -196,18 +211,25 @@ export class Handlers {
       obj.apiVersion = apiVersionOf(rt);
       obj.kind = rt.kind;
       const warnings = this.#prepareCreate(rt, info, obj);
+      obj.metadata.managedFields = recordApply(undefined, obj, parseYaml(raw), this.#writer(rt, info), force).managedFields;
       const stored = this.#persistCreate(rt, info, obj);
       return { status: 201, body: toWire(rt, stored), headers: warningHeader(warnings) };
     }
     const current = toWire(rt, existing);
     const patched = applyPatch(type, current, raw, { group: rt.group, kind: rt.kind, crd: !!rt.crd, version: rt.version, schema: rt.schema });
-    const cleaned = { ...patched, metadata: { ...patched.metadata } } as KObject;
+    let cleaned = { ...patched, metadata: { ...patched.metadata } } as KObject;
+    if (type === 'apply') {
+      // ownership decides conflicts and what the applier's omissions remove
+      const applied = recordApply(current, cleaned, parseYaml(raw), this.#writer(rt, info), force);
+      cleaned = { ...applied.object, metadata: { ...applied.object.metadata, managedFields: applied.managedFields } } as KObject;
+    }
     if (cleaned.metadata.name !== name) {
       throw invalid(rt.kind, rt.group, name, [{ reason: 'FieldValueInvalid', field: 'metadata.name', message: `Invalid value: "${String(cleaned.metadata.name)}": field is immutable` }]);
     }
     // a patch that sets resourceVersion is a precondition, as on the real server
     const precondition = cleaned.metadata.resourceVersion !== existing.metadata.resourceVersion ? cleaned.metadata.resourceVersion : undefined;
     const { next, warnings } = this.#mergeUpdate(rt, info, existing, cleaned);
+    if (type !== 'apply') next.metadata.managedFields = recordUpdate(existing, next, this.#writer(rt, info));
     // a dry run goes through the same precondition check as the write it stands for
     if (precondition) throw staleConflict(rt, name);
     if (this.#dryRun(info)) return { status: 200, body: toWire(rt, next) };
@@ -268,6 +290,18 @@ export class Handlers {
 
   // --- internals ---
 
+  /** Who is writing, for metadata.managedFields. */
+  #writer(rt: ResourceType, info: RequestInfo): Writer {
+    return {
+      manager: managerOf(info.query.get('fieldManager'), info.userAgent),
+      apiVersion: apiVersionOf(rt),
+      subresource: info.subresource,
+      time: this.#d.clock.nowIso(),
+      schema: rt.schema,
+      hasStatus: rt.subresources.includes('status'),
+    };
+  }
+
   #mustGet(rt: ResourceType, ns: string | undefined, name: string): KObject {
     const o = this.#d.store.get(rt.storage, ns, name);
     if (!o) throw notFound(rt.resource, rt.group, name);
@@ -322,6 +356,7 @@ export class Handlers {
     const warnings = this.#unknownFieldPolicy(rt, info, obj);
     if (!rt.crd) applyCreateDefaults(rt.storage, obj);
     this.#validate(rt, obj);
+    this.#d.admit?.(rt, obj);
     return warnings;
   }
 
@@ -329,7 +364,7 @@ export class Handlers {
     const stored = rt.fromView ? rt.fromView(obj) : obj;
     if (rt.storage === CRDS.storage) this.#establishCRD(stored);
     if (this.#dryRun(info)) {
-      return { ...stored, metadata: { ...stored.metadata, uid: randomUUIDLike(), creationTimestamp: this.#d.clock.nowIso() } };
+      return { ...stored, metadata: { ...stored.metadata, uid: stored.metadata.uid ?? randomUUIDLike(), creationTimestamp: this.#d.clock.nowIso() } };
     }
     const created = this.#d.store.create(refOf(rt), stored);
     this.#afterWrite(rt, created);
@@ -481,6 +516,7 @@ export class Handlers {
     const next = structuredClone(current) as KObject;
     (next.spec as Obj).replicas = replicas;
     next.metadata.generation = (current.metadata.generation ?? 1) + 1;
+    next.metadata.managedFields = recordUpdate(current, next, { ...this.#writer(rt, info), subresource: 'scale' });
     const stored = this.#d.store.update(refOf(rt), next, { precondition });
     return { status: 200, body: this.#scaleOf(rt, stored) };
   }
@@ -587,4 +623,18 @@ function randomUUIDLike(): string {
 /** What kube-apiserver answers when a write's resourceVersion is not the object's any more. */
 function staleConflict(rt: ResourceType, name: string): ApiError {
   return conflict(rt.resource, rt.group, name, 'the object has been modified; please apply your changes to the latest version and try again');
+}
+
+/** PatchOptions validation: apply needs a field manager; only apply may force. Returns `force`. */
+function checkPatchOptions(type: string, info: RequestInfo): boolean {
+  const raw = info.query.get('force');
+  // strconv.ParseBool
+  const force = raw !== null && ['1', 't', 'T', 'true', 'TRUE', 'True'].includes(raw);
+  const manager = info.query.get('fieldManager') ?? '';
+  const causes: StatusCause[] = [];
+  if (type === 'apply' && !manager) causes.push({ reason: 'FieldValueRequired', message: 'Required value: is required for apply patch', field: 'fieldManager' });
+  if (type !== 'apply' && raw !== null) causes.push({ reason: 'FieldValueForbidden', message: 'Forbidden: may not be specified for non-apply patch', field: 'force' });
+  if (Buffer.byteLength(manager) > 128) causes.push({ reason: 'FieldValueTooLong', message: 'Too long: may not be more than 128 bytes', field: 'fieldManager' });
+  if (causes.length) throw invalid('PatchOptions', 'meta.k8s.io', '', causes);
+  return force;
 }

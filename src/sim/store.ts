@@ -1,11 +1,13 @@
 // The simulator's etcd: every object, one global resourceVersion counter, and
-// a bounded history of changes that watches replay from. Like etcd after
-// compaction, a version older than the history answers 410 Expired, which is
-// exactly the path clients must survive.
+// kube-apiserver's watch cache: each resource keeps its own bounded window of
+// recent changes, starting at the version its cache was initialised at. A
+// watch from a version older than that window answers 410 Expired (on a
+// fresh cluster too: nothing before the cache's start can be replayed),
+// which is exactly the path clients must survive.
 
 import { randomUUID } from 'node:crypto';
 import type { SimClock } from './clock.ts';
-import { alreadyExists, conflict, expired, notFound } from './errors.ts';
+import { alreadyExists, ApiError, conflict, expired, notFound } from './errors.ts';
 import type { KObject } from './types.ts';
 
 /** What the store needs to know of a resource to name it in errors. */
@@ -40,24 +42,37 @@ export class ObjectStore {
   readonly clock: SimClock;
   #rv = 1;
   #objects = new Map<string, Map<string, KObject>>();
-  #history: Change[] = [];
+  /** storage → that resource's watch cache */
+  #windows = new Map<string, WatchWindow>();
   #historySize: number;
-  /** resourceVersion of the newest change that was dropped from history */
-  #compactedThrough = 0;
+  /** the version every watch cache was (re)initialised at; resources first written later start here too */
+  #cacheStart = 1;
   #listeners = new Set<ChangeListener>();
 
   constructor(opts: { clock: SimClock; historySize?: number }) {
     this.clock = opts.clock;
-    this.#historySize = opts.historySize ?? 20_000;
+    this.#historySize = Math.max(1, opts.historySize ?? 10_000);
   }
 
   get resourceVersion(): number {
     return this.#rv;
   }
 
-  /** The oldest resourceVersion a watch can still start from. */
-  get oldestWatchable(): number {
-    return this.#compactedThrough;
+  /**
+   * The oldest resourceVersion a watch of this resource can still start
+   * from: the cache's start until a change is evicted, then the version
+   * just before its oldest change (watch_cache.go's `oldest-1`).
+   */
+  watchFloor(storage: string): number {
+    const w = this.#windows.get(storage);
+    if (!w) return this.#cacheStart;
+    return w.evicted ? w.changes[0].rv - 1 : w.start;
+  }
+
+  #window(storage: string): WatchWindow {
+    let w = this.#windows.get(storage);
+    if (!w) this.#windows.set(storage, (w = { changes: [], start: this.#cacheStart, evicted: false }));
+    return w;
   }
 
   #bucket(storage: string): Map<string, KObject> {
@@ -94,14 +109,29 @@ export class ObjectStore {
    */
   listAt(storage: string, namespace: string | undefined, rv: number): KObject[] {
     if (rv >= this.#rv) return this.list(storage, namespace);
-    if (rv < this.#compactedThrough) {
+    if (rv < this.watchFloor(storage)) {
       throw expired(`The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.`);
     }
+    return this.#rollBack(storage, namespace, rv);
+  }
+
+  /**
+   * A list at exactly `rv` (resourceVersionMatch=Exact): 410 when that is
+   * older than the resource's window, 504 when the store has not got there
+   * yet, with kube-apiserver's messages.
+   */
+  listExact(storage: string, namespace: string | undefined, rv: number): KObject[] {
+    if (rv > this.#rv) throw tooLargeResourceVersion(rv, this.#rv);
+    if (rv < this.watchFloor(storage)) throw expired('The resourceVersion for the provided list is too old.');
+    return rv === this.#rv ? this.list(storage, namespace) : this.#rollBack(storage, namespace, rv);
+  }
+
+  #rollBack(storage: string, namespace: string | undefined, rv: number): KObject[] {
     const snapshot = new Map<string, KObject>();
     for (const obj of this.list(storage, namespace)) snapshot.set(key(obj.metadata.namespace, obj.metadata.name!), obj);
-    for (let i = this.#history.length - 1; i >= 0 && this.#history[i].rv > rv; i--) {
-      const c = this.#history[i];
-      if (c.storage !== storage) continue;
+    const history = this.#windows.get(storage)?.changes ?? [];
+    for (let i = history.length - 1; i >= 0 && history[i].rv > rv; i--) {
+      const c = history[i];
       if (namespace && c.object.metadata.namespace !== namespace) continue;
       const k = key(c.object.metadata.namespace, c.object.metadata.name!);
       if (c.type === 'ADDED') snapshot.delete(k);
@@ -124,7 +154,8 @@ export class ObjectStore {
       ...obj,
       metadata: {
         ...obj.metadata,
-        uid: randomUUID(),
+        // set beforehand only when defaulting needed it (a Job's generated selector)
+        uid: obj.metadata.uid ?? randomUUID(),
         resourceVersion: String(rv),
         creationTimestamp: this.clock.nowIso(),
         generation: obj.metadata.generation ?? 1,
@@ -197,17 +228,17 @@ export class ObjectStore {
   }
 
   /**
-   * Streams changes after `sinceRV` (replayed from history first), then live
-   * ones. Throws 410 Expired when sinceRV is older than the history kept.
+   * Streams changes after `sinceRV` (replayed from the resource's window
+   * first), then live ones. Throws 410 Expired, worded as kube-apiserver's
+   * watch cache words it, when sinceRV is older than the window.
    * Returns the function that stops the stream.
    */
   watch(filter: WatchFilter, sinceRV: number, listener: ChangeListener): () => void {
-    if (sinceRV < this.#compactedThrough) {
-      throw expired(`too old resource version: ${sinceRV} (${this.#compactedThrough + 1})`);
-    }
+    const floor = this.watchFloor(filter.storage);
+    if (sinceRV < floor) throw expired(`too old resource version: ${sinceRV} (${floor})`);
     const matches = (c: Change): boolean =>
       c.storage === filter.storage && (!filter.namespace || c.object.metadata.namespace === filter.namespace);
-    for (const c of this.#history) if (c.rv > sinceRV && matches(c)) listener(c);
+    for (const c of this.#windows.get(filter.storage)?.changes ?? []) if (c.rv > sinceRV && matches(c)) listener(c);
     const live: ChangeListener = (c) => {
       if (matches(c)) listener(c);
     };
@@ -221,18 +252,23 @@ export class ObjectStore {
     return () => this.#listeners.delete(listener);
   }
 
-  /** Forgets all history, like an etcd compaction: older versions now answer 410. */
+  /**
+   * (Re)initialises every watch cache at the current version, as
+   * kube-apiserver does when it starts (or restarts): watches from older
+   * versions now answer 410. startSim calls it once the cluster is seeded.
+   */
   compact(): void {
-    this.#compactedThrough = this.#rv;
-    this.#history = [];
+    this.#cacheStart = this.#rv;
+    this.#windows.clear();
   }
 
   #record(change: Change): void {
-    this.#history.push(change);
+    const w = this.#window(change.storage);
+    w.changes.push(change);
     // trim in chunks: splicing one entry off a full array on every write is quadratic
-    if (this.#history.length > this.#historySize + Math.max(1, this.#historySize >> 4)) {
-      const dropped = this.#history.splice(0, this.#history.length - this.#historySize);
-      this.#compactedThrough = dropped[dropped.length - 1].rv;
+    if (w.changes.length > this.#historySize + Math.max(1, this.#historySize >> 4)) {
+      w.changes.splice(0, w.changes.length - this.#historySize);
+      w.evicted = true;
     }
     for (const l of [...this.#listeners]) {
       try {
@@ -242,6 +278,23 @@ export class ObjectStore {
       }
     }
   }
+}
+
+/** One resource's watch cache (kube-apiserver's watchCache ring buffer). */
+interface WatchWindow {
+  changes: Change[];
+  /** the version the cache was initialised at: a watch may start there */
+  start: number;
+  /** a change was evicted since: the window begins just before its oldest change */
+  evicted: boolean;
+}
+
+/** What etcd's "required revision is a future revision" becomes in kube-apiserver. */
+function tooLargeResourceVersion(rv: number, current: number): ApiError {
+  return new ApiError(504, 'Timeout', `Too large resource version: ${rv}, current: ${current}`, {
+    causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }],
+    retryAfterSeconds: 1,
+  });
 }
 
 function byKey(a: KObject, b: KObject): number {
