@@ -9,6 +9,7 @@ import { startDeploymentControllers } from './deployment.ts';
 import { startDisruptionController } from './disruption.ts';
 import { startEndpointControllers } from './endpoints.ts';
 import { startGarbageCollector } from './gc.ts';
+import { startHPAController } from './hpa.ts';
 import { startJobController } from './job.ts';
 import { startKubelet } from './kubelet.ts';
 import { startNamespaceController } from './namespaces.ts';
@@ -43,6 +44,7 @@ export function startControllers(ctx: SimContext, opts: { nodes?: number } & Rec
   stops.push(startCronJobController(ctx));
   stops.push(startDaemonSetController(ctx));
   stops.push(startEndpointControllers(ctx));
+  stops.push(startHPAController(ctx));
   stops.push(startDisruptionController(ctx));
   stops.push(startResourceQuotaController(ctx));
   return {

@@ -12,7 +12,7 @@ import type { Change } from '../store.ts';
 import type { KObject } from '../types.ts';
 import type { Taint } from './nodes.ts';
 import { nodeConditions, nodeTaints } from './nodes.ts';
-import { unboundClaimsMessage } from './volumes.ts';
+import { bindPodVolumes, selectedNodeForClaims, unboundClaimsMessage } from './volumes.ts';
 
 export const SCHEDULER_NAME = 'default-scheduler';
 /** podMaxInUnschedulablePodsDuration */
@@ -66,7 +66,7 @@ interface SchedPodSpec {
   affinity?: {
     nodeAffinity?: {
       requiredDuringSchedulingIgnoredDuringExecution?: {
-        nodeSelectorTerms?: { matchExpressions?: NodeSelectorRequirement[] }[];
+        nodeSelectorTerms?: { matchExpressions?: NodeSelectorRequirement[]; matchFields?: NodeSelectorRequirement[] }[];
       };
     };
   };
@@ -152,7 +152,13 @@ function matchesNodeAffinity(pod: KObject, node: KObject): boolean {
   for (const [k, v] of Object.entries(spec.nodeSelector ?? {})) if (labels[k] !== v) return false;
   const terms = spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
   if (!terms?.length) return true;
-  return terms.some((term) => (term.matchExpressions ?? []).every((r) => matchesRequirement(labels, r)));
+  // matchFields knows one field, metadata.name: how DaemonSet pods are pinned to their node
+  const fields = { 'metadata.name': node.metadata.name! };
+  return terms.some(
+    (term) =>
+      (term.matchExpressions ?? []).every((r) => matchesRequirement(labels, r)) &&
+      (term.matchFields ?? []).every((r) => matchesRequirement(fields, r)),
+  );
 }
 
 /** Taints the scheduler sees, including not-ready for a node that never posted Ready. */
@@ -311,7 +317,21 @@ class Scheduler {
       this.#fail(key, pod, fitError(nodes.length, failures));
       return;
     }
-    this.#bind(pod, this.#pick(feasible));
+    // VolumeBinding: a node already chosen for the pod's WaitForFirstConsumer claims stays chosen
+    const chosen = selectedNodeForClaims(this.#ctx, pod);
+    const node = chosen && feasible.some((n) => n.metadata.name === chosen) ? chosen : this.#pick(feasible);
+    // PreBind: the claims are provisioned on that node first; a claim bound brings the pod back
+    if (bindPodVolumes(this.#ctx, pod, node)) {
+      this.#unschedulable.set(
+        key,
+        this.#ctx.clock.setTimeout(() => {
+          this.#unschedulable.delete(key);
+          this.#enqueue(key);
+        }, UNSCHEDULABLE_RETRY_MS),
+      );
+      return;
+    }
+    this.#bind(pod, node);
   }
 
   #filter(pod: KObject, node: KObject, req: { cpu: number; memory: number }): FilterResult | undefined {
