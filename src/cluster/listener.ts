@@ -5,13 +5,14 @@
 
 import type * as k8s from '@kubernetes/client-node';
 import type { DetectorsConfig } from '../detect/config.ts';
-import { detect, recheckAt } from '../detect/index.ts';
+import { DETECTED_KINDS, detect, recheckAt } from '../detect/index.ts';
 import { IncidentTracker, type TrackerState } from '../detect/tracker.ts';
 import type { KubeObject } from '../model/kube.ts';
 import type { Logger } from '../model/logger.ts';
 import type { Notification } from '../model/notification.ts';
 import { Reflector, type ReflectorDelta, type ResourceSpec } from './reflector.ts';
 import { identityOnly, trimObject } from './trim.ts';
+import { classifyListError, type Unavailable } from './unavailable.ts';
 import { type Clock, realClock } from '../model/clock.ts';
 
 export type ListenerClock = Clock;
@@ -60,7 +61,23 @@ export function builtinSpecs(eventsApi: ListenerConfig['eventsApi']): ResourceSp
       ? { apiVersion: 'events.k8s.io/v1', kind: 'Event', resource: 'events', namespaced: true }
       : { apiVersion: 'v1', kind: 'Event', resource: 'events', namespaced: true },
     { apiVersion: 'apps/v1', kind: 'Deployment', resource: 'deployments', namespaced: true },
+    { apiVersion: 'apps/v1', kind: 'StatefulSet', resource: 'statefulsets', namespaced: true },
+    { apiVersion: 'apps/v1', kind: 'DaemonSet', resource: 'daemonsets', namespaced: true },
+    { apiVersion: 'batch/v1', kind: 'Job', resource: 'jobs', namespaced: true },
+    { apiVersion: 'batch/v1', kind: 'CronJob', resource: 'cronjobs', namespaced: true },
+    { apiVersion: 'v1', kind: 'PersistentVolumeClaim', resource: 'persistentvolumeclaims', namespaced: true },
+    { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', resource: 'horizontalpodautoscalers', namespaced: true },
   ];
+}
+
+/**
+ * Which detectors a resource's changes go through. A built-in informer
+ * feeds only the detectors of its kind (none yet is nothing: never the
+ * created/changed/deleted notices, which are for what a user listed under
+ * watch.resources).
+ */
+export function runsDetectors(spec: ResourceSpec, builtin: boolean): boolean {
+  return !builtin || (DETECTED_KINDS as readonly string[]).includes(spec.kind);
 }
 
 export class Listener {
@@ -68,6 +85,11 @@ export class Listener {
   #clock: ListenerClock;
   #tracker: IncidentTracker;
   #reflectors: Reflector[] = [];
+  #builtin = new Set<ResourceSpec>();
+  /** resources the server will not list for us (403, 404), until a list succeeds */
+  #unavailable = new Map<Reflector, Unavailable>();
+  #synced = new Set<Reflector>();
+  #started = false;
   #timer: unknown;
   #timerDue: number | undefined;
   /** objects to look at again at a time, though they did not change (a crash loop becoming stable) */
@@ -95,11 +117,25 @@ export class Listener {
     return this.#reflectors;
   }
 
-  /** Starts every watch; resolves once each resource has been listed once. */
+  /** Resources the API server does not serve or forbids us: the listener runs degraded without them. */
+  unavailable(): Unavailable[] {
+    return [...this.#unavailable.values()];
+  }
+
+  /**
+   * Starts every watch; resolves once each resource has been listed once,
+   * or found unavailable (not served, forbidden): that one keeps retrying
+   * and its detectors join when it lists.
+   */
   async start(): Promise<void> {
     const c = this.#o.config;
-    for (const spec of [...builtinSpecs(c.eventsApi), ...c.extraResources]) {
-      const r = new Reflector({
+    const builtins = builtinSpecs(c.eventsApi);
+    for (const s of builtins) this.#builtin.add(s);
+    const settled: Promise<void>[] = [];
+    for (const spec of [...builtins, ...c.extraResources]) {
+      let giveUp!: () => void;
+      const unavailable = new Promise<void>((resolve) => (giveUp = resolve));
+      const r: Reflector = new Reflector({
         kc: this.#o.kc,
         spec,
         trim: spec.kind === 'Pod' && spec.apiVersion === 'v1' && this.#o.wholePods ? (o) => trimObject(o, { wholePods: this.#o.wholePods!() }) : trimObject,
@@ -108,14 +144,38 @@ export class Listener {
         pageSize: c.pageSize,
         log: this.#o.log,
         onDelta: (d) => this.#onDelta(spec, r, d),
+        onListError: (err) => {
+          const u = classifyListError(spec, err);
+          if (!u || this.#synced.has(r)) return;
+          if (!this.#unavailable.has(r)) this.#o.log.error({ resource: u.resource, apiVersion: u.apiVersion, status: u.status }, u.detail);
+          this.#unavailable.set(r, u);
+          giveUp();
+        },
       });
       this.#reflectors.push(r);
+      void r.synced.then(() => this.#listed(r));
+      settled.push(Promise.race([r.synced, unavailable]));
       r.start();
     }
-    await Promise.all(this.#reflectors.map((r) => r.synced));
-    this.#reconcileDeleted();
+    await Promise.all(settled);
+    this.#started = true;
+    if (this.#unavailable.size === 0) this.#reconcileDeleted();
+    else this.#o.log.warn({ unavailable: this.unavailable().map((u) => u.resource) }, 'started degraded: objects deleted while kubeherald was down resolve once every resource has been listed');
     // restored incidents still waiting out their minimum duration
     this.#schedule();
+  }
+
+  #listed(r: Reflector): void {
+    this.#synced.add(r);
+    const u = this.#unavailable.get(r);
+    if (!u) return;
+    this.#unavailable.delete(r);
+    this.#o.log.info({ resource: u.resource, apiVersion: u.apiVersion }, 'resource listed: no longer degraded');
+    // a restored object of that resource may have been deleted while we were away: settle it now that all is known
+    if (this.#started && this.#unavailable.size === 0 && this.#unseen) {
+      this.#reconcileDeleted();
+      this.#schedule();
+    }
   }
 
   /**
@@ -136,7 +196,8 @@ export class Listener {
 
   /** Resolves when every watch has seen the server up to `rv` (see Reflector.waitForVersion). */
   async caughtUp(rv: number): Promise<void> {
-    await Promise.all(this.#reflectors.map((r) => r.waitForVersion(rv)));
+    // an unavailable resource has nothing to catch up with
+    await Promise.all(this.#reflectors.filter((r) => !this.#unavailable.has(r)).map((r) => r.waitForVersion(rv)));
   }
 
   stop(): void {
@@ -160,7 +221,7 @@ export class Listener {
     const uid = (current ?? old)!.metadata.uid!;
     const now = this.#clock.now();
     const cfg = this.#o.config.detectors;
-    const observations = detect(spec.kind, { old, current, initial }, now, cfg);
+    const observations = runsDetectors(spec, this.#builtin.has(spec)) ? detect(spec.kind, { old, current, initial }, now, cfg) : [];
     this.#emit(this.#tracker.observe(uid, current, observations, now));
     const again = recheckAt(spec.kind, current, now, cfg);
     if (again && current) {

@@ -4,6 +4,9 @@
 // on) re-lists and reconciles the cache so every object is reported exactly
 // as it now is: nothing missed, nothing reported twice. A watch that goes
 // silent (no event, no bookmark) for watchdogMs is torn down and restarted.
+// Watches that end with nothing in them, one after another (kube-apiserver
+// has answered Events watches that way), are re-opened after a jittered,
+// capped backoff that resets on the first event or bookmark: never a busy loop.
 
 import * as k8s from '@kubernetes/client-node';
 import type { KubeObject } from '../model/kube.ts';
@@ -50,6 +53,8 @@ export interface ReflectorOptions {
   namespace?: string;
   /** only objects matching this label selector, e.g. "kubeherald.io/plugin" */
   labelSelector?: string;
+  /** each failed list, before its retry is scheduled (the listener tells a forbidden or unserved resource apart) */
+  onListError?: (err: unknown) => void;
 }
 
 const key = (o: KubeObject): string => (o.metadata.namespace ? `${o.metadata.namespace}/${o.metadata.name}` : o.metadata.name!);
@@ -63,12 +68,14 @@ export class Reflector {
   #abort: AbortController | undefined;
   #retryTimer: NodeJS.Timeout | undefined;
   #failures = 0;
+  /** watches in a row that ended cleanly without one event or bookmark */
+  #emptyWatches = 0;
   #versionWaiters: { rv: number; resolve: () => void }[] = [];
   #synced!: () => void;
   /** resolves once the first list has been delivered */
   readonly synced: Promise<void>;
   /** counters for metrics and tests */
-  readonly stats = { lists: 0, watches: 0, relistsAfterGone: 0, watchdogRestarts: 0, errors: 0, events: 0 };
+  readonly stats = { lists: 0, watches: 0, relistsAfterGone: 0, watchdogRestarts: 0, errors: 0, events: 0, emptyWatches: 0 };
 
   constructor(opts: ReflectorOptions) {
     this.#o = opts;
@@ -144,6 +151,7 @@ export class Reflector {
     try {
       await this.#list();
     } catch (err) {
+      this.#o.onListError?.(err);
       this.#retry(err, 'list failed');
       return;
     }
@@ -221,6 +229,7 @@ export class Reflector {
           state.delivered = true;
           state.lastActivity = Date.now();
           this.#failures = 0;
+          this.#emptyWatches = 0;
           if (type === 'ERROR') {
             if (obj.code === 410) state.gone = true;
             else this.#o.log.warn({ ...this.#label, status: obj }, 'watch error event');
@@ -296,9 +305,29 @@ export class Reflector {
       return;
     }
     // a clean end (server timeout, connection closed): resume where we were
-    if (!state.delivered) this.#failures++;
-    if (this.#failures > 3) this.#retry(new Error('watch keeps closing without events'), 'watch unstable');
-    else this.#watch();
+    if (state.delivered) {
+      this.#watch();
+      return;
+    }
+    this.#backOffEmptyWatch();
+  }
+
+  /**
+   * A watch ended cleanly with nothing in it. Re-watching at once would
+   * busy-loop against a server that does that every time, so each one in a
+   * row waits longer (jittered, at most maxBackoffMs), like client-go's
+   * "very short watch" backoff.
+   */
+  #backOffEmptyWatch(): void {
+    this.#failures++;
+    this.#emptyWatches++;
+    this.stats.emptyWatches++;
+    const delay = retryDelayMs(this.#emptyWatches, this.#o.minBackoffMs ?? 250, this.#o.maxBackoffMs ?? 30_000, undefined, Math.random);
+    const fields = { ...this.#label, emptyWatches: this.#emptyWatches, retryInMs: delay };
+    // the first few are normal (an idle watch timing out); a run of them is worth a warning
+    if (this.#emptyWatches > 3) this.#o.log.warn(fields, 'watch keeps ending without events; backing off');
+    else this.#o.log.debug(fields, 'watch ended without events; backing off');
+    this.#retryTimer = setTimeout(() => this.#watch(), delay);
   }
 
   #retry(err: unknown, msg: string): void {
