@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import type { SimClock } from './clock.ts';
 import { aggregatedDiscovery, AGGREGATED_CONTENT_TYPE, apiGroupList, apiResourceList, apiVersions, SERVER_VERSION, wantsAggregated } from './discovery.ts';
 import { ApiError, methodNotAllowed, unauthorized } from './errors.ts';
+import type { ClusterOps } from './cluster-ops.ts';
 import type { Faults } from './faults.ts';
 import { Handlers, type Reply } from './handlers.ts';
 import type { LogStore } from './logs.ts';
@@ -34,6 +35,8 @@ export interface ApiServerDeps {
   bookmarkIntervalMs?: number;
   /** called once per completed request (for the access log) */
   onRequest?: (entry: AccessLogEntry) => void;
+  /** evictions, service account tokens, token reviews and quota/limit admission */
+  ops?: ClusterOps;
 }
 
 export interface AccessLogEntry {
@@ -67,7 +70,7 @@ export class ApiServer {
 
   constructor(deps: ApiServerDeps) {
     this.#d = deps;
-    this.#handlers = new Handlers({ store: deps.store, registry: deps.registry, clock: deps.clock });
+    this.#handlers = new Handlers({ store: deps.store, registry: deps.registry, clock: deps.clock, admit: deps.ops?.admit });
   }
 
   async listen(port: number, host: string, tls: { cert: string; key: string }): Promise<string> {
@@ -96,6 +99,7 @@ export class ApiServer {
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const method = req.method ?? 'GET';
     const info = parseRequest(method, req.url ?? '/');
+    info.userAgent = req.headers['user-agent'];
     let username = 'system:anonymous';
     const received = this.#d.clock.now();
     const audit: Pick<AccessLogEntry, 'requester' | 'impersonated' | 'requestBody' | 'responseBody'> = {};
@@ -162,6 +166,8 @@ export class ApiServer {
     if (rt.group === 'authentication.k8s.io' && rt.resource === 'selfsubjectreviews' && info.verb === 'create') {
       return this.#send(req, res, rt, info, { status: 201, body: selfSubjectReview(user, this.#d.clock.nowIso()) });
     }
+    const served = this.#d.ops?.serve(rt, info, raw, this.#handlers, (token) => authenticate(this.#d.tokens, token));
+    if (served) return this.#send(req, res, rt, info, served);
     if (info.subresource === 'log' && rt.storage === 'pods' && info.verb === 'get') {
       return servePodLog(this.#d.store, this.#d.logs, info, req, res, () => this.#d.clock.nowMs());
     }
@@ -209,7 +215,9 @@ export class ApiServer {
   #authenticate(req: IncomingMessage): UserInfo {
     const auth = req.headers.authorization;
     const bearer = auth?.startsWith('Bearer ') ? auth.slice(7).trim() : undefined;
-    const user = authenticate(this.#d.tokens, bearer);
+    // a service account token minted here authenticates as its service account
+    const sa = bearer && !this.#d.tokens.has(bearer) ? this.#d.ops?.authenticate(bearer) : undefined;
+    const user = sa ? authenticate(new Map([[bearer!, sa]]), bearer) : authenticate(this.#d.tokens, bearer);
     if (!user) throw unauthorized();
     return user;
   }
@@ -217,7 +225,7 @@ export class ApiServer {
   #checkVerb(rt: ResourceType, info: RequestInfo): void {
     if (info.subresource) {
       if (!rt.subresources.includes(info.subresource)) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource', {});
-      const allowed = info.subresource === 'log' ? ['get'] : ['get', 'update', 'patch'];
+      const allowed = info.subresource === 'log' ? ['get'] : info.subresource === 'eviction' || info.subresource === 'token' ? ['create'] : ['get', 'update', 'patch'];
       if (!allowed.includes(info.verb)) throw methodNotAllowed();
       return;
     }

@@ -38,12 +38,13 @@ function subresourceKind(rt: ResourceType, sub: string): { group: string; versio
   if (sub === 'scale') return { group: 'autoscaling', version: 'v1', kind: 'Scale' };
   if (sub === 'eviction') return { group: 'policy', version: 'v1', kind: 'Eviction' };
   if (sub === 'binding') return { group: '', version: 'v1', kind: 'Binding' };
+  if (sub === 'token') return { group: 'authentication.k8s.io', version: 'v1', kind: 'TokenRequest' };
   return { group: rt.group, version: rt.version, kind: rt.kind };
 }
 
 function subresourceVerbs(sub: string): string[] {
   if (sub === 'log') return ['get'];
-  if (sub === 'eviction' || sub === 'binding') return ['create'];
+  if (sub === 'eviction' || sub === 'binding' || sub === 'token') return ['create'];
   return ['get', 'patch', 'update'];
 }
 

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { parse as parseYaml } from 'yaml';
 import type { SimClock } from './clock.ts';
 import { applyCreateDefaults, applyUpdateDefaults } from './defaults.ts';
-import { cannotBeHandled, decodeError } from './decode.ts';
+import { cannotBeHandled, decodeError, dropNullMembers } from './decode.ts';
 import { ApiError, badRequest, conflict, invalid, methodNotAllowed, notFound, type StatusCause } from './errors.ts';
 import { kindCauses } from './kind-rules.ts';
 import { managerOf, recordApply, recordUpdate, type Writer } from './managed-fields.ts';
@@ -77,7 +77,7 @@ function parseObject(raw: string, contentType: string | undefined, rt: ResourceT
   // built-in kinds are decoded into their Go types: a wrong JSON type is a 400 before anything else
   const typeErr = !rt.crd && rt.schema ? decodeError(obj, rt.schema, rt.kind) : undefined;
   if (typeErr) throw badRequest(cannotBeHandled(rt.kind, rt.version, typeErr));
-  return obj;
+  return rt.crd ? obj : (dropNullMembers(obj) as KObject);
 }
 
 export class Handlers {

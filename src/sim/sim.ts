@@ -7,8 +7,11 @@ import { writeFile } from 'node:fs/promises';
 import { ApiServer, type AccessLogEntry } from './apiserver.ts';
 import { AuditWebhook, type SimAuditOptions } from './audit.ts';
 import { builtinResourceTypes } from './builtins.ts';
+import { systemPriorityClasses } from './builtins-cluster.ts';
+import { ClusterOps } from './cluster-ops.ts';
 import { SimClock } from './clock.ts';
 import { startControllers } from './controllers/index.ts';
+import { startServiceAccountController } from './controllers/serviceaccounts.ts';
 import { EventRecorder } from './events.ts';
 import { Faults, type FaultOptions } from './faults.ts';
 import { kubeconfigYaml } from './kubeconfig.ts';
@@ -41,7 +44,7 @@ export interface SimOptions {
   start?: Date;
   /** simulated nodes (default 3) */
   nodes?: number;
-  /** how many changes watches can resume from before 410 (default 20000) */
+  /** each resource's watch cache: how many of its changes a watch can resume from before 410 (default 10000) */
   historySize?: number;
   /** users besides the admin; each gets a token and a kubeconfig context */
   users?: SimUser[];
@@ -101,8 +104,13 @@ export async function startSim(opts: SimOptions = {}): Promise<Sim> {
   for (const u of opts.users ?? []) addUser(u.name, u.groups ?? [], u.token);
 
   for (const o of defaultRbacObjects()) seed(store, registry, o);
+  for (const o of systemPriorityClasses()) seed(store, registry, o);
+  const ops = new ClusterOps({ store, clock });
   const authz = new Authorizer({ list: (storage, ns) => store.list(storage, ns) });
   const controllers = startControllers(ctx, { nodes: opts.nodes ?? 3 });
+  // the watch caches start here, as kube-apiserver's start at the version of their first list:
+  // a watch from an older version (resourceVersion=1 included) answers 410 Expired
+  store.compact();
 
   const audit = opts.audit ? new AuditWebhook(opts.audit) : undefined;
   const onRequest = audit
@@ -111,9 +119,11 @@ export async function startSim(opts: SimOptions = {}): Promise<Sim> {
         audit.record(e);
       }
     : opts.onRequest;
-  const api = new ApiServer({ store, registry, clock, logs, faults, authz, tokens: tokenTable, bookmarkIntervalMs: opts.bookmarkIntervalMs, onRequest });
+  const api = new ApiServer({ store, registry, clock, logs, faults, authz, tokens: tokenTable, bookmarkIntervalMs: opts.bookmarkIntervalMs, onRequest, ops });
   const host = opts.host ?? '127.0.0.1';
   const tls = await servingCert([host, '127.0.0.1', '::1']);
+  // the cluster CA goes into every namespace's kube-root-ca.crt
+  const stopServiceAccounts = startServiceAccountController(ctx, { caCert: tls.cert });
   const url = await api.listen(opts.port ?? 0, host, tls);
 
   const users = [...tokens].map(([name, token]) => ({ name, token }));
@@ -155,6 +165,7 @@ export async function startSim(opts: SimOptions = {}): Promise<Sim> {
     audit,
     async close() {
       controller.stopAll();
+      stopServiceAccounts();
       controllers.stop();
       faults.clear();
       await api.close();
