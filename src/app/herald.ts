@@ -107,6 +107,7 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
     started: phase.started,
     stopping: phase.stopping,
     watches: (listener?.reflectors ?? []).map((r) => ({ resource: r.spec.resource, listed: r.stats.lists > 0, failures: r.failures })),
+    unavailable: (listener?.unavailable() ?? []).map((u) => ({ resource: u.resource.split('.')[0], detail: u.detail })),
     stateError: phase.stopping ? undefined : stateWriteError(store),
     fatal: fatal?.message,
   });

@@ -56,6 +56,12 @@ export function createMetrics(deps: { store: Store; listener: () => Listener | u
   const oldest = new Gauge({ name: 'kubeherald_outbox_oldest_open_age_seconds', help: 'Age of the oldest delivery not yet done (0 when none).', registers: [registry] });
   const dbSize = new Gauge({ name: 'kubeherald_state_db_bytes', help: 'Size of the state database file(s).', registers: [registry] });
   const watchEvents = new Gauge({ name: 'kubeherald_watch_events', help: 'Watch events received since start, by resource.', labelNames: ['resource'], registers: [registry] });
+  const unavailable = new Gauge({
+    name: 'kubeherald_watch_unavailable',
+    help: 'Watched resources the API server does not serve (status 404) or forbids kubeherald (status 403): 1 each while kubeherald runs degraded without them.',
+    labelNames: ['resource', 'status'],
+    registers: [registry],
+  });
   const relists = new Gauge({ name: 'kubeherald_watch_relists_after_gone', help: 'Re-lists after 410 Gone since start, by resource.', labelNames: ['resource'], registers: [registry] });
   const pluginCalls = new Counter({
     name: 'kubeherald_plugin_calls_total',
@@ -112,6 +118,8 @@ export function createMetrics(deps: { store: Store; listener: () => Listener | u
         relists.set({ resource }, r.stats.relistsAfterGone);
       }
       openIncidents.set(l.tracker.open().length);
+      unavailable.reset();
+      for (const u of l.unavailable()) unavailable.set({ resource: u.resource, status: String(u.status) }, 1);
     }
     const router = deps.plugins?.();
     if (router) {

@@ -21,6 +21,13 @@ export interface ProbeInputs {
   stopping: boolean;
   /** each watched resource: listed at least once, and consecutive failed attempts of its list/watch */
   watches: { resource: string; listed: boolean; failures: number }[];
+  /**
+   * Watched resources the API server does not serve or forbids us (what is
+   * missing, per resource): kubeherald runs without them. Degraded, not
+   * unready: the rest works, and a missing ClusterRole rule is not fixed by
+   * restarting the pod; the detail says what to grant.
+   */
+  unavailable?: { resource: string; detail: string }[];
   /** why the state database cannot be written, undefined when it can */
   stateError: string | undefined;
   /** the state database failed for good (run exits; a restart re-derives what was not stored) */
@@ -37,10 +44,12 @@ export function liveness(i: Pick<ProbeInputs, 'fatal'>): ProbeCheck[] {
 export function readiness(i: ProbeInputs): ProbeCheck[] {
   const out: ProbeCheck[] = [];
   out.push(i.stopping ? { name: 'running', ok: false, detail: 'shutting down' } : i.started ? { name: 'running', ok: true, detail: 'ok' } : { name: 'running', ok: false, detail: 'starting' });
-  const unlisted = i.watches.filter((w) => !w.listed).map((w) => w.resource);
+  const absent = new Set((i.unavailable ?? []).map((u) => u.resource));
+  const unlisted = i.watches.filter((w) => !w.listed && !absent.has(w.resource)).map((w) => w.resource);
   const failing = i.watches.filter((w) => w.listed && w.failures >= WATCH_FAILURES_NOT_READY);
   if (i.started && unlisted.length) out.push({ name: 'watching', ok: false, detail: `not listed yet: ${unlisted.join(', ')}` });
   else if (failing.length) out.push({ name: 'watching', ok: false, detail: `failing: ${failing.map((w) => `${w.resource} (${w.failures} attempts in a row)`).join(', ')}` });
+  else if (i.started && absent.size) out.push({ name: 'watching', ok: true, detail: `degraded: ${i.watches.length - absent.size} resources caught up; unavailable: ${(i.unavailable ?? []).map((u) => u.detail).join('; ')}` });
   else out.push({ name: 'watching', ok: i.started, detail: i.started ? `${i.watches.length} resources caught up` : 'starting' });
   const stateError = i.fatal ?? i.stateError;
   out.push(stateError ? { name: 'state', ok: false, detail: `not writable: ${stateError}` } : { name: 'state', ok: true, detail: 'writable' });

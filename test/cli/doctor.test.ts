@@ -35,8 +35,11 @@ before(async () => {
     kind: 'ClusterRole',
     metadata: { name: 'kubeherald-partial' },
     rules: [
-      { apiGroups: [''], resources: ['pods', 'nodes', 'events'], verbs: ['list', 'watch'] },
+      { apiGroups: [''], resources: ['pods', 'nodes', 'events', 'persistentvolumeclaims'], verbs: ['list', 'watch'] },
       { apiGroups: ['apps'], resources: ['deployments'], verbs: ['list'] },
+      { apiGroups: ['apps'], resources: ['statefulsets', 'daemonsets'], verbs: ['list', 'watch'] },
+      { apiGroups: ['batch'], resources: ['jobs', 'cronjobs'], verbs: ['list', 'watch'] },
+      { apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers'], verbs: ['list', 'watch'] },
       { apiGroups: ['kubeherald.io'], resources: ['*'], verbs: ['list', 'watch'] },
     ],
   } as k8s.KubernetesObject);
