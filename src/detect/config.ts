@@ -12,6 +12,24 @@ export interface DetectorsConfig {
   nodeNotReady: { enabled: boolean; minSeconds: number };
   nodePressure: { enabled: boolean; conditions: string[] };
   rollout: { enabled: boolean; /** notify completed rollouts */ completed: boolean };
+  statefulSetRollout: {
+    enabled: boolean;
+    /** notify completed StatefulSet rollouts */
+    completed: boolean;
+    /** a rollout with no pod updated or becoming ready for this long is stuck (StatefulSets have no progress deadline of their own) */
+    progressSeconds: number;
+    /** fewer ready pods than replicas for this long notifies */
+    unavailableMinSeconds: number;
+  };
+  daemonSetRollout: {
+    enabled: boolean;
+    /** notify completed DaemonSet rollouts */
+    completed: boolean;
+    /** a RollingUpdate rollout whose counts (nodes updated, available) have not moved for this long is stuck */
+    progressSeconds: number;
+    /** more nodes without an available daemon pod than the rollout allows, for this long, notifies */
+    unavailableMinSeconds: number;
+  };
   warningEvents: {
     enabled: boolean;
     /** Event reasons never notified */
@@ -19,6 +37,14 @@ export interface DetectorsConfig {
     /** also notify Warning events that repeat what a state detector reports (BackOff, Failed image pulls, Evicted, Unhealthy …) */
     includeCovered: boolean;
   };
+  /** a Job with the Failed condition (not one a CronJob controls while cronJobFailing is on) */
+  jobFailed: { enabled: boolean };
+  /** a Job turned Complete (info) */
+  jobCompleted: { enabled: boolean };
+  /** a CronJob's runs keep failing: fires once this many runs in a row did not succeed; resolves on the next success */
+  cronJobFailing: { enabled: boolean; failedRuns: number };
+  /** a CronJob's MissSchedule / TooManyMissedTimes Warning events */
+  cronJobMissedSchedule: { enabled: boolean };
   /** Normal events are not incidents; enable to route them (info severity) */
   normalEvents: { enabled: boolean };
   /** created / changed / deleted notifications (info) for the extra resources under watch.resources */
@@ -38,6 +64,14 @@ export const DEFAULT_DETECTORS: DetectorsConfig = {
   nodeNotReady: { enabled: true, minSeconds: 0 },
   nodePressure: { enabled: true, conditions: ['MemoryPressure', 'DiskPressure', 'PIDPressure', 'NetworkUnavailable'] },
   rollout: { enabled: true, completed: true },
+  // one pod at a time is replaced: three minutes without any pod updating or becoming ready is well past a normal step
+  statefulSetRollout: { enabled: true, completed: true, progressSeconds: 180, unavailableMinSeconds: 60 },
+  // nodes are replaced one at a time by default: three minutes without one more node updated or available is well past an image pull and start
+  daemonSetRollout: { enabled: true, completed: true, progressSeconds: 180, unavailableMinSeconds: 60 },
+  jobFailed: { enabled: true },
+  jobCompleted: { enabled: false },
+  cronJobFailing: { enabled: true, failedRuns: 1 },
+  cronJobMissedSchedule: { enabled: true },
   warningEvents: { enabled: true, excludeReasons: [], includeCovered: false },
   normalEvents: { enabled: false },
   resourceChanges: { enabled: true, created: true, updated: true, deleted: true },

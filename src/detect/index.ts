@@ -4,27 +4,36 @@
 
 import type { KubeObject } from '../model/kube.ts';
 import type { DetectorsConfig } from './config.ts';
+import { detectDaemonSet } from './daemonset.ts';
+import { detectBatchEvent, detectCronJob } from './cronjob.ts';
 import { detectDeployment } from './deployment.ts';
 import { detectEvent } from './event.ts';
+import { detectJob, type RelatedLookup } from './job.ts';
 import { detectNode } from './node.ts';
 import { detectPod, podRecheckAt } from './pod.ts';
 import { detectResourceChange } from './resource.ts';
+import { detectStatefulSet } from './statefulset.ts';
 import type { Delta, Observation } from './types.ts';
 
 export type { Delta, Observation, ObservationKind } from './types.ts';
+export type { RelatedLookup } from './job.ts';
 export { DEFAULT_DETECTORS, type DetectorsConfig } from './config.ts';
 export { describeResolved } from './resolved.ts';
 export { IncidentTracker, type TrackerOptions, type TrackerState, type TrackedIncident } from './tracker.ts';
 
 /** The object kinds detect() has detectors for. */
-export const DETECTED_KINDS = ['Pod', 'Node', 'Event', 'Deployment'] as const;
+export const DETECTED_KINDS = ['Pod', 'Node', 'Event', 'Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob'] as const;
 
 /**
  * The observations that hold for `delta.current`. A deletion (no current)
  * gives none: the tracker resolves whatever is no longer observed. Other
  * kinds (the extra watched resources) give created/changed/deleted edges.
  */
-export function detect(kind: string, delta: Delta, now: Date, config: DetectorsConfig): Observation[] {
+/**
+ * `related` reads the listener's cache (the pods of a failed Job, the Jobs
+ * of a CronJob) to tell more in a message; detectors never need it to decide.
+ */
+export function detect(kind: string, delta: Delta, now: Date, config: DetectorsConfig, related?: RelatedLookup): Observation[] {
   const current = delta.current;
   if (!(DETECTED_KINDS as readonly string[]).includes(kind)) return detectResourceChange(kind, delta, config);
   if (!current) return [];
@@ -34,9 +43,17 @@ export function detect(kind: string, delta: Delta, now: Date, config: DetectorsC
     case 'Node':
       return detectNode(current, config);
     case 'Event':
-      return detectEvent(current, config);
+      return detectBatchEvent(current, config) ?? detectEvent(current, config);
     case 'Deployment':
       return detectDeployment(delta, config);
+    case 'Job':
+      return detectJob(delta, config, related);
+    case 'CronJob':
+      return detectCronJob(current, config, related);
+    case 'StatefulSet':
+      return detectStatefulSet(delta, config);
+    case 'DaemonSet':
+      return detectDaemonSet(delta, config);
     default:
       return [];
   }

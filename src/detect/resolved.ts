@@ -2,9 +2,13 @@
 // is about; each detector module knows how its incidents end.
 
 import type { KubeObject } from '../model/kube.ts';
+import { describeDaemonSetResolved } from './daemonset.ts';
+import { describeCronJobResolved } from './cronjob.ts';
 import { describeDeploymentResolved } from './deployment.ts';
+import { describeJobResolved } from './job.ts';
 import { describeNodeResolved } from './node.ts';
 import { describePodResolved } from './pod.ts';
+import { describeStatefulSetResolved } from './statefulset.ts';
 import type { Observation } from './types.ts';
 
 /**
@@ -24,6 +28,14 @@ export function describeResolved(obs: Observation, current: KubeObject | undefin
       return describeNodeResolved(obs, current);
     case 'rollout':
       return describeDeploymentResolved(obs, current);
+    case 'jobFailed':
+      return describeJobResolved(obs, current);
+    case 'cronJobFailing':
+      return describeCronJobResolved(obs, current);
+    case 'statefulSetRollout':
+      return describeStatefulSetResolved(obs, current);
+    case 'daemonSetRollout':
+      return describeDaemonSetResolved(obs, current);
     default:
       return `${obs.title}: resolved`;
   }

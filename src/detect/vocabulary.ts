@@ -40,7 +40,7 @@ export const KUBERNETES_EVENT_REASONS: readonly string[] = [
   'RegisteredNode', 'RemovingNode', 'DeletingNode', 'DeletingAllPods', 'TaintManagerEviction', 'NodeControllerEviction',
   // workload controllers
   'ScalingReplicaSet', 'DeploymentRollback', 'DeploymentPaused', 'DeploymentResumed', 'DeploymentRollbackRevisionNotFound',
-  'SuccessfulCreate', 'SuccessfulDelete', 'FailedCreate', 'FailedDelete', 'SelectingAll', 'RecreatingFailedPod',
+  'SuccessfulCreate', 'SuccessfulDelete', 'FailedCreate', 'FailedDelete', 'SuccessfulUpdate', 'FailedUpdate', 'SelectingAll', 'RecreatingFailedPod',
   'FailedDaemonPod', 'FailedPlacement', 'Completed', 'BackoffLimitExceeded', 'DeadlineExceeded', 'PodFailurePolicy',
   'SuspendedJob', 'ResumedJob', 'TooManyActivePods', 'TooManySucceededPods', 'FailedUpdateStatus', 'SawCompletedJob',
   'MissSchedule', 'UnexpectedJob', 'FailedNeedsStart', 'TooManyMissedTimes', 'JobAlreadyActive', 'FailedGet',
@@ -87,6 +87,12 @@ export function detectorReasons(config: DetectorsConfig): string[] {
     'NodeNotReady', ...config.nodePressure.conditions,
     // rollout: completed, stuck, and the Available condition's reasons
     'RolloutCompleted', 'ProgressDeadlineExceeded', 'MinimumReplicasUnavailable',
+    // statefulSetRollout: completed, stuck, pods not ready
+    'StatefulSetRolloutCompleted', 'StatefulSetRolloutStuck', 'StatefulSetUnavailable',
+    // daemonSetRollout: completed, stuck, daemon pods unavailable
+    'DaemonSetRolloutCompleted', 'DaemonSetRolloutStuck', 'DaemonSetUnavailable',
+    // jobFailed, jobCompleted, cronJobFailing, cronJobMissedSchedule
+    'JobFailed', 'JobCompleted', 'CronJobFailing', 'CronJobMissedSchedule',
     // resourceChanges (the extra resources under watch.resources)
     'Created', 'Changed', 'Deleted',
   ];
