@@ -7,6 +7,7 @@
 // the real handler produces (staging/.../endpoints/handlers/patch.go).
 
 import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { decodeError, typedPatchError } from './decode.ts';
 import { ApiError, badRequest } from './errors.ts';
 import type { JSONSchemaProps, Json, KObject } from './types.ts';
 
@@ -1242,6 +1243,9 @@ function applyServerSide(doc: JMap, body: string, ctx: PatchContext, originalApi
     throw badRequest('metadata.managedFields must be nil');
   const gv = expected ?? gvString(applied.apiVersion);
   const gvk = `${gv.includes('/') ? gv : '/' + gv}, Kind=${ctx.kind}`;
+  // the applied configuration becomes a typed value before anything merges
+  const typeErr = !ctx.crd && ctx.schema ? decodeError(applied, ctx.schema, ctx.kind) : undefined;
+  if (typeErr) throw internal(`failed to create typed patch object (${gvk}): ${typedPatchError(typeErr)}`);
   const schema = ctx.crd ? crdApplySchema(ctx) : builtinApplySchema(ctx);
   return new ApplyMerger(schema, gvk).mergeMap(doc, applied, '', ctx.crd ? ctx.schema : undefined);
 }
@@ -1273,6 +1277,9 @@ function finish(result: unknown, original: KObject, ctx: PatchContext): KObject 
       `json: cannot unmarshal ${jsonKind(meta)} into Go struct field ${ctx.kind}.metadata of type v1.ObjectMeta`,
     );
   const out = dropNullMembers(result) as JMap;
+  // the patched document is decoded into the kind's Go type (runtime.DecodeInto), which fails on wrong types
+  const typeErr = !ctx.crd && ctx.schema ? decodeError(out, ctx.schema, ctx.kind) : undefined;
+  if (typeErr) throw undecodable(JSON.stringify(result), typeErr.message);
   if (!isMap(out.metadata)) out.metadata = {};
   // The kind always comes back from the codec, whatever the patch removed.
   if (out.apiVersion === undefined && original.apiVersion !== undefined) out.apiVersion = original.apiVersion;

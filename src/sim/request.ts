@@ -2,7 +2,7 @@
 // RequestInfoFactory does, so routing, RBAC and audit all see one answer.
 
 import { URLSearchParams } from 'node:url';
-import { badRequest } from './errors.ts';
+import { ApiError, badRequest } from './errors.ts';
 
 export interface RequestInfo {
   isResourceRequest: boolean;
@@ -15,6 +15,8 @@ export interface RequestInfo {
   subresource?: string;
   name?: string;
   query: URLSearchParams;
+  /** the client's User-Agent: names the field manager of a write that gives none */
+  userAgent?: string;
 }
 
 const methodVerbs: Record<string, string> = {
@@ -88,12 +90,46 @@ export function parseRequest(method: string, rawUrl: string): RequestInfo {
     if (verb === 'get') verb = 'list';
     else if (verb === 'delete') verb = 'deletecollection';
   }
-  const watchParam = query.get('watch');
-  if (watchPath || ((verb === 'list' || verb === 'get') && (watchParam === 'true' || watchParam === '1'))) {
+  if (watchPath || ((verb === 'list' || verb === 'get') && queryBool(query, 'watch'))) {
     verb = 'watch';
   }
   info.verb = verb;
   return info;
+}
+
+/**
+ * A boolean query parameter as kube-apiserver reads one (Go's
+ * Convert_Slice_string_To_bool): absent is false; a first value of "0" or
+ * "false" in any case is false; anything else, even "" or "True", is true.
+ * The Python client sends `watch=True`, curl users send `watch=1` or `watch`.
+ */
+export function queryBool(query: URLSearchParams, name: string): boolean {
+  const v = query.get(name);
+  if (v === null) return false;
+  return !(v === '0' || v.toLowerCase() === 'false');
+}
+
+/**
+ * The resourceVersion of a list with resourceVersionMatch=Exact, or
+ * undefined for any other list (served from the current state). Rejects what
+ * kube-apiserver's ListOptions validation rejects, naming the field.
+ */
+export function exactListVersion(query: URLSearchParams): number | undefined {
+  if (query.get('resourceVersionMatch') !== 'Exact') return undefined;
+  const rv = query.get('resourceVersion') ?? '';
+  if (rv === '') throw invalidListOptions('resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided');
+  if (rv === '0') throw invalidListOptions('resourceVersionMatch: Forbidden: resourceVersionMatch "exact" is forbidden for resourceVersion "0"');
+  if (!/^\d+$/.test(rv)) throw badRequest(`resourceVersion: Invalid value: "${rv}": must be a non-negative integer`);
+  return Number(rv);
+}
+
+function invalidListOptions(detail: string): ApiError {
+  const [field] = detail.split(':');
+  return new ApiError(422, 'Invalid', `ListOptions.meta.k8s.io "" is invalid: ${detail}`, {
+    group: 'meta.k8s.io',
+    kind: 'ListOptions',
+    causes: [{ reason: 'FieldValueForbidden', field, message: detail.slice(field.length + 2) }],
+  });
 }
 
 function decodeSegment(segment: string): string {
