@@ -13,10 +13,10 @@ import { DEFAULT_DETECTORS } from '../../src/detect/config.ts';
 import { detect } from '../../src/detect/index.ts';
 import { detectorReasons, KUBERNETES_EVENT_REASONS, KUBERNETES_KINDS, vocabulary } from '../../src/detect/vocabulary.ts';
 import type { KubeObject } from '../../src/model/kube.ts';
-import { DEPLOYMENTS, EVENTS, NODES, PODS } from '../../src/sim/refs.ts';
+import { DEPLOYMENTS, EVENTS, NODES, PODS, STATEFULSETS } from '../../src/sim/refs.ts';
 import { startSim } from '../../src/sim/sim.ts';
 
-const KINDS: Record<string, string> = { [PODS.storage]: 'Pod', [NODES.storage]: 'Node', [DEPLOYMENTS.storage]: 'Deployment', [EVENTS.storage]: 'Event' };
+const KINDS: Record<string, string> = { [PODS.storage]: 'Pod', [NODES.storage]: 'Node', [DEPLOYMENTS.storage]: 'Deployment', [EVENTS.storage]: 'Event', [STATEFULSETS.storage]: 'StatefulSet' };
 // every detector on, Normal events too, so every reason anything gives is seen
 const ALL_ON = { ...structuredClone(DEFAULT_DETECTORS), normalEvents: { enabled: true }, warningEvents: { enabled: true, excludeReasons: [], includeCovered: true } };
 
