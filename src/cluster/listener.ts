@@ -217,11 +217,17 @@ export class Listener {
     this.#schedule();
   }
 
+  /** The cached objects of a built-in kind in a namespace, for detectors that tell more from related objects. */
+  #related = (kind: string, namespace: string): KubeObject[] => {
+    const r = this.#reflectors.find((x) => x.spec.kind === kind && this.#builtin.has(x.spec));
+    return r ? r.list().filter((o) => o.metadata.namespace === namespace) : [];
+  };
+
   #evaluate(spec: ResourceSpec, reflector: Reflector, old: KubeObject | undefined, current: KubeObject | undefined, initial?: boolean): void {
     const uid = (current ?? old)!.metadata.uid!;
     const now = this.#clock.now();
     const cfg = this.#o.config.detectors;
-    const observations = runsDetectors(spec, this.#builtin.has(spec)) ? detect(spec.kind, { old, current, initial }, now, cfg) : [];
+    const observations = runsDetectors(spec, this.#builtin.has(spec)) ? detect(spec.kind, { old, current, initial }, now, cfg, this.#related) : [];
     this.#emit(this.#tracker.observe(uid, current, observations, now));
     const again = recheckAt(spec.kind, current, now, cfg);
     if (again && current) {

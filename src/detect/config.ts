@@ -45,6 +45,12 @@ export interface DetectorsConfig {
   cronJobFailing: { enabled: boolean; failedRuns: number };
   /** a CronJob's MissSchedule / TooManyMissedTimes Warning events */
   cronJobMissedSchedule: { enabled: boolean };
+  /** a PersistentVolumeClaim Pending (not bound, nothing provisioned) for this long */
+  pvcPending: { enabled: boolean; minSeconds: number };
+  /** a PersistentVolumeClaim expansion the resizer reports as failing */
+  pvcResizeFailed: { enabled: boolean };
+  /** HorizontalPodAutoscalers: wanting more than maxReplicas for maxedMinSeconds; unable to scale (AbleToScale or ScalingActive False) for unableMinSeconds */
+  hpa: { enabled: boolean; maxedMinSeconds: number; unableMinSeconds: number };
   /** Normal events are not incidents; enable to route them (info severity) */
   normalEvents: { enabled: boolean };
   /** created / changed / deleted notifications (info) for the extra resources under watch.resources */
@@ -73,6 +79,11 @@ export const DEFAULT_DETECTORS: DetectorsConfig = {
   cronJobFailing: { enabled: true, failedRuns: 1 },
   cronJobMissedSchedule: { enabled: true },
   warningEvents: { enabled: true, excludeReasons: [], includeCovered: false },
+  // a dynamically provisioned volume takes seconds; two minutes Pending is a provisioner that is failing or absent
+  pvcPending: { enabled: true, minSeconds: 120 },
+  pvcResizeFailed: { enabled: true },
+  // a load spike that two minutes of maxReplicas does not absorb; metrics missing for two minutes (a new HPA's first sync often has none)
+  hpa: { enabled: true, maxedMinSeconds: 120, unableMinSeconds: 120 },
   normalEvents: { enabled: false },
   resourceChanges: { enabled: true, created: true, updated: true, deleted: true },
 };

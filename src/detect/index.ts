@@ -8,9 +8,11 @@ import { detectDaemonSet } from './daemonset.ts';
 import { detectBatchEvent, detectCronJob } from './cronjob.ts';
 import { detectDeployment } from './deployment.ts';
 import { detectEvent } from './event.ts';
+import { detectHPA } from './hpa.ts';
 import { detectJob, type RelatedLookup } from './job.ts';
 import { detectNode } from './node.ts';
 import { detectPod, podRecheckAt } from './pod.ts';
+import { detectPVC } from './pvc.ts';
 import { detectResourceChange } from './resource.ts';
 import { detectStatefulSet } from './statefulset.ts';
 import type { Delta, Observation } from './types.ts';
@@ -22,7 +24,7 @@ export { describeResolved } from './resolved.ts';
 export { IncidentTracker, type TrackerOptions, type TrackerState, type TrackedIncident } from './tracker.ts';
 
 /** The object kinds detect() has detectors for. */
-export const DETECTED_KINDS = ['Pod', 'Node', 'Event', 'Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob'] as const;
+export const DETECTED_KINDS = ['Pod', 'Node', 'Event', 'Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob', 'PersistentVolumeClaim', 'HorizontalPodAutoscaler'] as const;
 
 /**
  * The observations that hold for `delta.current`. A deletion (no current)
@@ -54,6 +56,10 @@ export function detect(kind: string, delta: Delta, now: Date, config: DetectorsC
       return detectStatefulSet(delta, config);
     case 'DaemonSet':
       return detectDaemonSet(delta, config);
+    case 'PersistentVolumeClaim':
+      return detectPVC(current, config);
+    case 'HorizontalPodAutoscaler':
+      return detectHPA(current, config);
     default:
       return [];
   }

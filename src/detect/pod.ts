@@ -284,6 +284,9 @@ function podFailed(pod: KubeObject, info: PodInfo, config: DetectorsConfig): Obs
   const status = p.status ?? {};
   const evicted = status.reason === 'Evicted';
   if (evicted ? !config.evicted.enabled : !config.podFailed.enabled) return undefined;
+  // a Job's failed pods are its attempts: the Job (or CronJob) incident reports them, with the last one's message
+  const jobPod = p.metadata.ownerReferences?.some((r) => r.controller && r.kind === 'Job');
+  if (!evicted && jobPod && (config.jobFailed.enabled || config.cronJobFailing.enabled)) return undefined;
   const failedContainer = (status.containerStatuses ?? []).find((s) => (s?.state?.terminated?.exitCode ?? 0) !== 0);
   const term = failedContainer?.state?.terminated;
   const summary = term

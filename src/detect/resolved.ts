@@ -5,9 +5,11 @@ import type { KubeObject } from '../model/kube.ts';
 import { describeDaemonSetResolved } from './daemonset.ts';
 import { describeCronJobResolved } from './cronjob.ts';
 import { describeDeploymentResolved } from './deployment.ts';
+import { describeHPAResolved } from './hpa.ts';
 import { describeJobResolved } from './job.ts';
 import { describeNodeResolved } from './node.ts';
 import { describePodResolved } from './pod.ts';
+import { describePVCResolved } from './pvc.ts';
 import { describeStatefulSetResolved } from './statefulset.ts';
 import type { Observation } from './types.ts';
 
@@ -36,6 +38,11 @@ export function describeResolved(obs: Observation, current: KubeObject | undefin
       return describeStatefulSetResolved(obs, current);
     case 'daemonSetRollout':
       return describeDaemonSetResolved(obs, current);
+    case 'pvcPending':
+    case 'pvcResizeFailed':
+      return describePVCResolved(obs, current);
+    case 'hpa':
+      return describeHPAResolved(obs, current);
     default:
       return `${obs.title}: resolved`;
   }

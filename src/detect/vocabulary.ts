@@ -93,6 +93,8 @@ export function detectorReasons(config: DetectorsConfig): string[] {
     'DaemonSetRolloutCompleted', 'DaemonSetRolloutStuck', 'DaemonSetUnavailable',
     // jobFailed, jobCompleted, cronJobFailing, cronJobMissedSchedule
     'JobFailed', 'JobCompleted', 'CronJobFailing', 'CronJobMissedSchedule',
+    // pvcPending, pvcResizeFailed (PersistentVolumeClaims); hpa: maxed out, unable to scale
+    'ClaimPending', 'VolumeResizeFailed', 'HPAMaxedOut', 'HPAUnableToScale',
     // resourceChanges (the extra resources under watch.resources)
     'Created', 'Changed', 'Deleted',
   ];

@@ -3,7 +3,7 @@
 // Job pod that would restart forever, an unparseable schedule, an unknown
 // time zone, a CronJob name too long for the Jobs it names.
 
-import { parseCron, validTimeZone } from './cron.ts';
+import { parseCron, validTimeZone } from '../model/cron.ts';
 import type { StatusCause } from './errors.ts';
 import { podSpecCauses } from './kind-rules.ts';
 import type { KObject } from './types.ts';

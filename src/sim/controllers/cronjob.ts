@@ -9,7 +9,7 @@
 
 import { applyCreateDefaults } from '../defaults.ts';
 import { isoSeconds } from '../clock.ts';
-import { mostRecentSchedule, nextActivation, parseCron, type CronSchedule } from '../cron.ts';
+import { mostRecentSchedule, nextActivation, parseCron, type CronSchedule } from '../../model/cron.ts';
 import { ApiError } from '../errors.ts';
 import { CRONJOBS, JOBS } from '../refs.ts';
 import type { SimContext } from '../scenario.ts';

@@ -1,7 +1,8 @@
 // Cron schedules as the CronJob controller reads them (robfig/cron's
 // standard parser): five fields (minute hour day-of-month month
 // day-of-week) with lists, ranges, steps and names, or a descriptor
-// (@hourly, @daily …), evaluated in an IANA time zone. Pure.
+// (@hourly, @daily …), evaluated in an IANA time zone. Pure; shared by the
+// simulator's CronJob controller and the CronJob detector.
 
 export interface CronSchedule {
   minutes: Set<number>;
