@@ -405,8 +405,44 @@ const MESSAGES: Record<string, string[]> = {
 
   Eviction: ['1 metadata ObjectMeta!', '2 deleteOptions DeleteOptions'],
 
+  // k8s.io/api/autoscaling/v1 (kubectl autoscale)
+  HorizontalPodAutoscalerV1: ['1 metadata ObjectMeta!', '2 spec HorizontalPodAutoscalerSpecV1!', '3 status HorizontalPodAutoscalerStatusV1!'],
+  HorizontalPodAutoscalerSpecV1: [
+    '1 scaleTargetRef CrossVersionObjectReference!', '2 minReplicas i32*', '3 maxReplicas i32!', '4 targetCPUUtilizationPercentage i32*',
+  ],
+  CrossVersionObjectReference: ['1 kind s!', '2 name s!', '3 apiVersion s'],
+  HorizontalPodAutoscalerStatusV1: [
+    '1 observedGeneration i64*', '2 lastScaleTime Time', '3 currentReplicas i32!', '4 desiredReplicas i32!',
+    '5 currentCPUUtilizationPercentage i32*',
+  ],
+
   // k8s.io/api/scheduling/v1
   PriorityClass: ['1 metadata ObjectMeta!', '2 value i32!', '3 globalDefault b', '4 description s', '5 preemptionPolicy s*'],
+
+  // k8s.io/api/networking/v1 (kubectl create ingress)
+  Ingress: ['1 metadata ObjectMeta!', '2 spec IngressSpec!', '3 status IngressStatus!'],
+  IngressSpec: ['4 ingressClassName s*', '1 defaultBackend IngressBackend', '2 tls [IngressTLS]', '3 rules [IngressRule]'],
+  IngressBackend: ['4 service IngressServiceBackend', '3 resource TypedLocalObjectReference'],
+  IngressServiceBackend: ['1 name s!', '2 port ServiceBackendPort!'],
+  ServiceBackendPort: ['1 name s', '2 number i32'],
+  TypedLocalObjectReference: ['1 apiGroup s*', '2 kind s!', '3 name s!'],
+  IngressTLS: ['1 hosts [s]', '2 secretName s'],
+  IngressRule: ['1 host s', '2 ingressRuleValue IngressRuleValue^'],
+  IngressRuleValue: ['1 http HTTPIngressRuleValue'],
+  HTTPIngressRuleValue: ['1 paths [HTTPIngressPath]'],
+  HTTPIngressPath: ['1 path s', '3 pathType s*', '2 backend IngressBackend!'],
+  IngressStatus: ['1 loadBalancer IngressLoadBalancerStatus!'],
+  IngressLoadBalancerStatus: ['1 ingress [IngressLoadBalancerIngress]'],
+  IngressLoadBalancerIngress: ['1 ip s', '2 hostname s', '4 ports [PortStatus]'],
+  IngressClass: ['1 metadata ObjectMeta!', '2 spec IngressClassSpec!'],
+  IngressClassSpec: ['1 controller s', '2 parameters IngressClassParametersReference'],
+  IngressClassParametersReference: ['1 apiGroup s*', '2 kind s!', '3 name s!', '4 scope s*', '5 namespace s*'],
+
+  // k8s.io/api/core/v1 LimitRange and PodTemplate
+  LimitRange: ['1 metadata ObjectMeta!', '2 spec LimitRangeSpec!'],
+  LimitRangeSpec: ['1 limits [LimitRangeItem]'],
+  LimitRangeItem: ['1 type s!', '2 max {Quantity}', '3 min {Quantity}', '4 default {Quantity}', '5 defaultRequest {Quantity}', '6 maxLimitRequestRatio {Quantity}'],
+  PodTemplate: ['1 metadata ObjectMeta!', '2 template PodTemplateSpec!'],
 };
 
 /** apiVersion/kind → top-level message. */
@@ -440,6 +476,11 @@ const KINDS: Record<string, string> = {
   'policy/v1/PodDisruptionBudget': 'PodDisruptionBudget',
   'policy/v1/Eviction': 'Eviction',
   'scheduling.k8s.io/v1/PriorityClass': 'PriorityClass',
+  'networking.k8s.io/v1/Ingress': 'Ingress',
+  'networking.k8s.io/v1/IngressClass': 'IngressClass',
+  'v1/LimitRange': 'LimitRange',
+  'v1/PodTemplate': 'PodTemplate',
+  'autoscaling/v1/HorizontalPodAutoscaler': 'HorizontalPodAutoscalerV1',
   'meta.k8s.io/v1/DeleteOptions': 'DeleteOptions',
 };
 

@@ -28,7 +28,8 @@ describe('builtinResourceTypes', () => {
   it('gives every type consistent names, verbs and storage keys', () => {
     for (const t of types) {
       const id = `${t.group}/${t.resource}`;
-      assert.equal(t.version, 'v1', id);
+      // autoscaling serves v2 (preferred) and v1 of the same objects
+      assert.equal(t.version, t.group === 'autoscaling' && t.version === 'v2' ? 'v2' : 'v1', id);
       assert.equal(t.listKind, `${t.kind}List`, id);
       assert.match(t.resource, /^[a-z]+$/, id);
       assert.match(t.singular, /^[a-z]+$/, id);

@@ -72,12 +72,15 @@ describe('openapiIndex', () => {
       'apis/apps/v1',
       'apis/authentication.k8s.io/v1',
       'apis/authorization.k8s.io/v1',
+      'apis/autoscaling/v1',
+      'apis/autoscaling/v2',
       'apis/coordination.k8s.io/v1',
       'apis/discovery.k8s.io/v1',
       'apis/events.k8s.io/v1',
       'apis/kubeherald.io/v1alpha1',
       'apis/networking.k8s.io/v1',
       'apis/rbac.authorization.k8s.io/v1',
+      'apis/storage.k8s.io/v1',
     ]);
     for (const [gv, { serverRelativeURL }] of Object.entries(index.paths)) {
       const hash = createHash('sha512').update(JSON.stringify(openapiDocument(types, gv))).digest('hex').toUpperCase();

@@ -553,6 +553,11 @@ const SAMPLES: Record<string, Record<string, unknown>> = {
     metadata: meta('p', 'default'),
     deleteOptions: { gracePeriodSeconds: 0, preconditions: { uid: 'u-1', resourceVersion: '42' }, propagationPolicy: 'Background', dryRun: ['All'] },
   },
+  'autoscaling/v1/HorizontalPodAutoscaler': {
+    metadata: meta('web', 'default'),
+    spec: { scaleTargetRef: { kind: 'Deployment', name: 'web', apiVersion: 'apps/v1' }, minReplicas: 1, maxReplicas: 5, targetCPUUtilizationPercentage: 80 },
+    status: { observedGeneration: 1, lastScaleTime: '2026-01-01T00:00:00Z', currentReplicas: 2, desiredReplicas: 3, currentCPUUtilizationPercentage: 95 },
+  },
   'scheduling.k8s.io/v1/PriorityClass': { metadata: meta('high'), value: 1000000, globalDefault: true, description: 'important', preemptionPolicy: 'Never' },
   'meta.k8s.io/v1/DeleteOptions': { gracePeriodSeconds: 30, preconditions: { uid: 'u-1' }, orphanDependents: false, propagationPolicy: 'Foreground', dryRun: ['All'] },
 };
