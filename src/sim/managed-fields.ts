@@ -390,7 +390,7 @@ export function recordApply(live: KObject | undefined, merged: KObject, config: 
     if (o === me) continue;
     for (const p of diff.changed) if (o.set.has(p)) conflicts.push({ owner: o, path: p });
   }
-  if (conflicts.length && !force) throw applyConflict(conflicts);
+  if (conflicts.length && !force && !upgradesClientSideApply(live, conflicts, w)) throw applyConflict(conflicts);
   for (const o of owners) if (o !== me) for (const p of diff.changed) o.set.delete(p);
   me.set = configSet;
 
@@ -401,7 +401,53 @@ export function recordApply(live: KObject | undefined, merged: KObject, config: 
   for (const p of gone) removePath(object as unknown as Obj, split(p));
   const removed = compare(fieldsOf(merged, w), fieldsOf(object, w)).removed;
   for (const o of owners) if (o !== me) for (const p of removed) o.set.delete(p);
+  syncLastApplied(live, object, config, w);
   return { object, managedFields: writeOwners(owners, w, identity(me)) };
+}
+
+const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
+
+function lastApplied(obj: KObject | undefined): string | undefined {
+  const v = obj?.metadata.annotations?.[LAST_APPLIED];
+  return typeof v === 'string' && v ? v : undefined;
+}
+
+/**
+ * kube-apiserver's lastAppliedManager: `kubectl apply --server-side` on an
+ * object kubectl applied client-side takes over the fields of the
+ * last-applied configuration that still hold its values, without conflicts.
+ */
+function upgradesClientSideApply(live: KObject | undefined, conflicts: { path: string }[], w: Writer): boolean {
+  const text = lastApplied(live);
+  if (w.manager !== 'kubectl' || !text) return false;
+  let last: unknown;
+  try {
+    last = JSON.parse(text);
+  } catch {
+    return false;
+  }
+  const lastFields = fieldsOf(last, w).leaves;
+  const liveFields = fieldsOf(live, w).leaves;
+  return conflicts.every((c) => lastFields.has(c.path) && lastFields.get(c.path) === liveFields.get(c.path));
+}
+
+/** kube-apiserver's lastAppliedUpdater: kubectl's server-side applies keep an existing last-applied annotation current. */
+function syncLastApplied(live: KObject | undefined, object: KObject, config: unknown, w: Writer): void {
+  if (w.manager !== 'kubectl' || !lastApplied(live) || !isObj(config)) return;
+  const applied = structuredClone(config) as Obj;
+  const meta = isObj(applied.metadata) ? applied.metadata : undefined;
+  if (meta && isObj(meta.annotations)) {
+    delete meta.annotations[LAST_APPLIED];
+    if (Object.keys(meta.annotations).length === 0) delete meta.annotations;
+  }
+  object.metadata.annotations = { ...(object.metadata.annotations ?? {}), [LAST_APPLIED]: sortedJson(applied) };
+}
+
+/** Go's json.Marshal of a map: keys in order. */
+function sortedJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(sortedJson).join(',')}]`;
+  if (isObj(v)) return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${sortedJson(v[k])}`).join(',')}}`;
+  return JSON.stringify(v);
 }
 
 /**

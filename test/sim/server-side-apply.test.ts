@@ -211,6 +211,21 @@ describe('server-side apply and managedFields', () => {
     assert.deepEqual(status.fieldsV1, { 'f:status': { 'f:collisionCount': {} } });
   });
 
+  it('kubectl apply --server-side takes over from a client-side apply without conflicts, keeping the annotation current', async () => {
+    await k.ok(['apply', '-f', '-'], deployment('upgraded', 2));
+    const csa = await managed('deployment', 'upgraded');
+    assert.deepEqual(csa.map((e) => `${e.manager}/${e.operation}`), ['kubectl-client-side-apply/Update']);
+    // on a real server the conflict on replicas with kubectl-client-side-apply is forgiven: the last-applied configuration set it
+    await k.ok(['apply', '--server-side', '-f', '-'], deployment('upgraded', 3));
+    const live = JSON.parse(await k.ok(['get', 'deployment', 'upgraded', '-o', 'json', '--show-managed-fields']));
+    assert.equal(live.spec.replicas, 3);
+    assert.deepEqual((entry(live.metadata.managedFields, 'kubectl')!.fieldsV1['f:spec'] as Record<string, unknown>)['f:replicas'], {});
+    assert.equal(JSON.parse(live.metadata.annotations['kubectl.kubernetes.io/last-applied-configuration']).spec.replicas, 3);
+    // another manager gets no such pass
+    const other = await k.run(['apply', '--server-side', '--field-manager=someone', '-f', '-'], deployment('upgraded', 4));
+    assert.match(other.stderr, /Apply failed with 1 conflict: conflict with "kubectl": \.spec\.replicas/);
+  });
+
   it('checks the patch options: apply needs a field manager, only apply may force', async () => {
     const noManager = await simRequest(sim, 'PATCH', '/api/v1/namespaces/default/configmaps/cfg', {
       body: 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cfg}\n',
