@@ -105,6 +105,17 @@ const COVERED = new Map<string, Map<string, keyof DetectorsConfig>>(
     Unhealthy: { Pod: 'podNotReady' },
     NodeNotReady: { Pod: 'podNotReady', Node: 'nodeNotReady' },
     EvictionThresholdMet: { Node: 'nodePressure' },
+    ProvisioningFailed: { PersistentVolumeClaim: 'pvcPending' },
+    VolumeResizeFailed: { PersistentVolumeClaim: 'pvcResizeFailed' },
+    FailedGetScale: { HorizontalPodAutoscaler: 'hpa' },
+    FailedRescale: { HorizontalPodAutoscaler: 'hpa' },
+    FailedComputeMetricsReplicas: { HorizontalPodAutoscaler: 'hpa' },
+    FailedGetResourceMetric: { HorizontalPodAutoscaler: 'hpa' },
+    FailedGetContainerResourceMetric: { HorizontalPodAutoscaler: 'hpa' },
+    FailedGetPodsMetric: { HorizontalPodAutoscaler: 'hpa' },
+    FailedGetObjectMetric: { HorizontalPodAutoscaler: 'hpa' },
+    FailedGetExternalMetric: { HorizontalPodAutoscaler: 'hpa' },
+    InvalidMetricSourceType: { HorizontalPodAutoscaler: 'hpa' },
   }).map(([reason, kinds]) => [reason, new Map(Object.entries(kinds) as [string, keyof DetectorsConfig][])]),
 );
 
@@ -115,6 +126,8 @@ function coveredByState(v: EventView, config: DetectorsConfig): boolean {
   if (v.reason === 'BackOff' && /pulling image/i.test(v.message)) return config.badWaiting.enabled;
   // liveness and startup probe failures restart containers; only readiness is what podNotReady reports
   if (v.reason === 'Unhealthy' && !/^Readiness probe/i.test(v.message)) return false;
+  // a claim of a class that does not exist is not reported by pvcPending (see pvc.ts): its event is the notice
+  if (v.reason === 'ProvisioningFailed' && /^storageclass\.storage\.k8s\.io ".*" not found$/.test(v.message)) return false;
   return (config[detector] as { enabled: boolean }).enabled;
 }
 
