@@ -2,6 +2,9 @@
 
 import type { Scenario, ScenarioOptions, SimContext } from '../scenario.ts';
 import { backgroundScenario } from './background.ts';
+import { batchScenarios } from './batch.ts';
+import { daemonSetStuckScenario } from './daemonset.ts';
+import { statefulSetStuckScenario } from './statefulset.ts';
 import { demoScenario } from './demo.ts';
 import { nodeScenarios } from './nodes.ts';
 import { podScenarios } from './pods.ts';
@@ -9,7 +12,7 @@ import { rolloutScenarios } from './rollout.ts';
 import { stormScenario } from './storm.ts';
 
 export const scenarios: Map<string, Scenario> = new Map(
-  [...podScenarios, ...nodeScenarios, backgroundScenario, ...rolloutScenarios, stormScenario, demoScenario].map((s) => [s.name, s]),
+  [...podScenarios, ...nodeScenarios, backgroundScenario, ...rolloutScenarios, stormScenario, daemonSetStuckScenario, statefulSetStuckScenario, ...batchScenarios, demoScenario].map((s) => [s.name, s]),
 );
 
 /** Starts a scenario by name; returns the function that cancels its pending steps. */
