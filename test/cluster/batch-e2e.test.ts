@@ -1,0 +1,88 @@
+// Jobs and CronJobs through the whole listening path: the simulator's Job and
+// CronJob controllers run the scenarios, the listener watches over HTTPS, and
+// each incident is notified FIRING once and RESOLVED once, with nothing for
+// the failed pods or the controllers' Warning events on top.
+
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { startHarness, summarize } from '../helpers/herald.ts';
+
+describe('Job and CronJob detectors end to end against the simulator', () => {
+  it('job-failed: one JobFailed with the reason and the last pod\'s message, resolved when the Job is deleted', async () => {
+    const h = await startHarness();
+    try {
+      h.sim.scenarios.start('job-failed', { deleteAfter: 120 });
+      await h.run(100_000);
+      assert.deepEqual(h.notifications.map(summarize), ['FIRING JobFailed Job/job-failed']);
+      const [firing] = h.notifications;
+      assert.equal(firing.detector, 'jobFailed');
+      assert.equal(firing.fields.conditionReason, 'BackoffLimitExceeded');
+      assert.equal(firing.fields.exitCode, '1');
+      assert.match(firing.message, /BackoffLimitExceeded: Job has reached the specified backoff limit \(3 failed, 0 succeeded\); last failed pod job-failed-[a-z0-9]{5}: container main exited with code 1 \(Error\): exiting with status 1/);
+      await h.run(40_000);
+      assert.deepEqual(h.notifications.map(summarize), ['FIRING JobFailed Job/job-failed', 'RESOLVED JobFailed Job/job-failed']);
+      assert.match(h.notifications[1].message, /was deleted/);
+      assert.equal(h.notifications[0].incidentKey, h.notifications[1].incidentKey);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('a failed Job left alone stays one open incident, its status updates and pod deletions notify nothing more', async () => {
+    const h = await startHarness();
+    try {
+      h.sim.scenarios.start('job-failed', { deleteAfter: -1, backoffLimit: 0 });
+      await h.run(200_000, 5000);
+      assert.deepEqual(h.notifications.map(summarize), ['FIRING JobFailed Job/job-failed']);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('cronjob-failing: one CronJobFailing across the failed runs, resolved by the first success; no JobFailed or PodFailed', async () => {
+    const h = await startHarness();
+    try {
+      h.sim.scenarios.start('cronjob-failing', { failRuns: 3 });
+      await h.run(300_000, 2000);
+      assert.deepEqual(h.notifications.map(summarize), ['FIRING CronJobFailing CronJob/cronjob-failing', 'RESOLVED CronJobFailing CronJob/cronjob-failing']);
+      const [firing, resolved] = h.notifications;
+      assert.equal(firing.fields.failedRuns, '1');
+      assert.match(firing.message, /the last run did not succeed \(last run cronjob-failing-\d+/);
+      assert.match(resolved.message, /ran successfully at/);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('cronJobFailing.failedRuns: fires only once that many runs in a row failed', async () => {
+    const h = await startHarness({ detectors: { cronJobFailing: { enabled: true, failedRuns: 2 } } });
+    try {
+      h.sim.scenarios.start('cronjob-failing', { failRuns: 1 });
+      await h.run(300_000, 2000);
+      assert.deepEqual(h.notifications.map(summarize), []);
+    } finally {
+      await h.close();
+    }
+    const h2 = await startHarness({ detectors: { cronJobFailing: { enabled: true, failedRuns: 2 } } });
+    try {
+      h2.sim.scenarios.start('cronjob-failing', { failRuns: 3 });
+      await h2.run(330_000, 2000);
+      assert.deepEqual(h2.notifications.map(summarize), ['FIRING CronJobFailing CronJob/cronjob-failing', 'RESOLVED CronJobFailing CronJob/cronjob-failing']);
+      assert.equal(h2.notifications[0].fields.failedRuns, '2');
+    } finally {
+      await h2.close();
+    }
+  });
+
+  it('with cronJobFailing off, each failed run is a JobFailed of its own', async () => {
+    const h = await startHarness({ detectors: { cronJobFailing: { enabled: false, failedRuns: 1 } } });
+    try {
+      h.sim.scenarios.start('cronjob-failing', { failRuns: 2 });
+      await h.run(240_000, 2000);
+      const lines = h.notifications.map(summarize);
+      assert.equal(lines.filter((l) => /^FIRING JobFailed Job\/cronjob-failing-\d+$/.test(l)).length, 2, lines.join('\n'));
+    } finally {
+      await h.close();
+    }
+  });
+});
