@@ -38,6 +38,23 @@
 //   210  sim-node-3 stops posting status: NodeNotReady, edge-agent Ready=False
 //        with a NodeNotReady warning
 //   255  sim-node-3 is back, edge-agent Ready
+//   0/20 StatefulSet db (3 × postgres:16.4-alpine), ready ~10 (rollout complete);
+//        at 20 updated to an image that cannot be pulled: db-2 is replaced first
+//        and fails to pull (~22 ErrImagePull), the OrderedReady rollout stops;
+//        ~81 StatefulSetUnavailable, ~202 StatefulSetRolloutStuck; at 215 rolled
+//        back like `kubectl rollout undo` and db-2 deleted (the documented forced
+//        rollback): stuck resolved at once, db-2 back and ready ~218
+//   0/35 CronJob report-failing (every minute): its first two runs exit 1 (one
+//        pod each, backoffLimit 0), CronJobFailing at the first; then its
+//        template is fixed and the third run (≤ 180) succeeds, resolving it.
+//        Job migrate at 35: two pods exit 1 (backoffLimit 1), ~55 JobFailed
+//        (BackoffLimitExceeded); deleted at 120, which resolves it
+//   0/25 DaemonSet log-agent (fluent-bit, minReadySeconds 5) on sim-node-1 and -2
+//        (not the edge node: no toleration for its taint), rolled out ~8; at 25
+//        updated to a crashing image: sim-node-1's pod replaced, crash-looping
+//        (~45 CrashLoopBackOff), the rollout stops (maxUnavailable 1), ~205
+//        DaemonSetRolloutStuck; fixed at 225: stuck resolved, the crashing pod
+//        deleted (ends Failed: PodFailed; its crash loop resolved), complete ~245
 //   300  DEMO_DURATION_MS: everything above has happened and resolved where it
 //        resolves; the background keeps producing Normal events
 //
@@ -56,8 +73,11 @@ import { DEPLOYMENTS, NODES, PODS, SECRETS, SERVICES } from '../refs.ts';
 import type { Scenario, ScenarioOptions, SimContext } from '../scenario.ts';
 import type { KObject } from '../types.ts';
 import { backgroundScenario } from './background.ts';
+import { startBatchDemo } from './batch.ts';
 import { BAD_IMAGE, createPod, freePodName, scenarioNamespace, schedule, simPod } from './pods.ts';
 import { deploymentObject, FAILED_IMAGE, updateDeployment } from './rollout.ts';
+import { startStatefulSetStuck } from './statefulset.ts';
+import { DEMO_DAEMONSET_STEPS, demoDaemonSetSteps } from './daemonset.ts';
 
 /** Virtual time after which every step has happened and every incident that resolves has resolved. */
 export const DEMO_DURATION_MS = 300_000;
@@ -109,6 +129,8 @@ export interface DemoExpectation {
   namePrefix?: string;
   /** for RolloutCompleted: the deployment.kubernetes.io/revision that finished */
   revision?: string;
+  /** for DaemonSetRolloutCompleted: the generation that finished */
+  generation?: string;
   /** 'firing' when the last notification is the firing one (edges, and incidents that never clear) */
   state: 'firing' | 'resolved';
   /** the DEFAULT_DETECTORS entry that raises it */
@@ -163,7 +185,23 @@ export function demoExpectations(opts: { namespace?: string } = {}): DemoExpecta
     { reason: 'ErrImagePull', ...apiPods, state: 'resolved', detector: 'badWaiting' }, // ~152 until ~187
     { reason: 'ProgressDeadlineExceeded', kind: 'Deployment', namespace, name: 'api', state: 'resolved', detector: 'rollout' }, // ~171 until ~186
     rollout('api', '3'), // ~186, the rollback
+    // Jobs and CronJobs (src/sim/scenarios/batch.ts): Job migrate fails at ~55 and is deleted at 120; CronJob
+    // report-failing's first two runs (each minute from the first minute boundary) fail, the third succeeds (by ~185);
+    // their failed pods and the Job controller's BackoffLimitExceeded events are covered by these incidents
+    { reason: 'JobFailed', kind: 'Job', namespace, name: 'migrate', state: 'resolved', detector: 'jobFailed' }, // ~55 until 120
+    { reason: 'CronJobFailing', kind: 'CronJob', namespace, name: 'report-failing', state: 'resolved', detector: 'cronJobFailing' }, // first run (≤ 65) until the third (≤ 185)
     { reason: 'NodeNotReady', kind: 'Node', name: DEMO_EDGE_NODE, state: 'resolved', detector: 'nodeNotReady' }, // 210 until 255
+    // StatefulSet db (src/sim/scenarios/statefulset.ts): created at 0, updated to a bad image at 20, rolled back at 215
+    { reason: 'StatefulSetRolloutCompleted', kind: 'StatefulSet', namespace, name: 'db', state: 'firing', detector: 'statefulSetRollout' }, // ~10
+    { reason: 'ErrImagePull', ...pod('db-2'), state: 'resolved', detector: 'badWaiting' }, // ~22 until ~216
+    { reason: 'StatefulSetUnavailable', kind: 'StatefulSet', namespace, name: 'db', state: 'resolved', detector: 'statefulSetRollout' }, // ~81 until ~218
+    { reason: 'StatefulSetRolloutStuck', kind: 'StatefulSet', namespace, name: 'db', state: 'resolved', detector: 'statefulSetRollout' }, // ~202 until 215
+    // DaemonSet log-agent (src/sim/scenarios/daemonset.ts): created at 0, broken at 25, fixed at 225
+    { reason: 'DaemonSetRolloutCompleted', kind: 'DaemonSet', namespace, name: 'log-agent', generation: '1', state: 'firing', detector: 'daemonSetRollout' }, // ~8
+    { reason: 'CrashLoopBackOff', kind: 'Pod', namespace, namePrefix: 'log-agent-', state: 'resolved', detector: 'crashLoopBackOff' }, // ~45 until 225
+    { reason: 'DaemonSetRolloutStuck', kind: 'DaemonSet', namespace, name: 'log-agent', state: 'resolved', detector: 'daemonSetRollout' }, // ~205 until 225
+    { reason: 'PodFailed', kind: 'Pod', namespace, namePrefix: 'log-agent-', state: 'firing', detector: 'podFailed' }, // 225, the crashing pod deleted
+    { reason: 'DaemonSetRolloutCompleted', kind: 'DaemonSet', namespace, name: 'log-agent', generation: '3', state: 'firing', detector: 'daemonSetRollout' }, // ~245
   ];
 }
 
@@ -269,6 +307,9 @@ export const demoScenario: Scenario = {
     }
     names.edge = createEdgeAgent(ctx, ns).metadata.name!;
     cleanups.push(backgroundScenario.start(ctx, { namespace: ns }));
+    cleanups.push(startBatchDemo(ctx, ns));
+    cleanups.push(startStatefulSetStuck(ctx, ns));
+    cleanups.push(demoDaemonSetSteps(ctx, ns, DEMO_DAEMONSET_STEPS.breakAt, DEMO_DAEMONSET_STEPS.fixAt));
 
     let rollbackTimer: TimerHandle | undefined;
     const timers: TimerHandle[] = [];
