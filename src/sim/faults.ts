@@ -1,6 +1,7 @@
 // The fault switch: the failures a real control plane produces under load or
 // during upgrades, on demand, so every client path that handles them is
-// exercised (watch EOF, 410 Gone, 429 with Retry-After, 5xx, slowness).
+// exercised (watch EOF, 410 Gone, 429 with Retry-After, 5xx, slowness,
+// watches that end at once with nothing in them).
 
 export interface StatusFault {
   code: number;
@@ -25,6 +26,8 @@ export class Faults {
   #status: StatusFault[] = [];
   #expireWatches = 0;
   #truncateWatches = 0;
+  /** resource (plural, or '*') → how many more watches end at once, empty */
+  #emptyWatches = new Map<string, number>();
   #watches = new Set<WatchCloser>();
   #dropTimer: NodeJS.Timeout | undefined;
 
@@ -52,6 +55,19 @@ export class Faults {
     this.#truncateWatches += count;
   }
 
+  /**
+   * The next `count` watches (default: every one until clear()) of
+   * `resource` (plural, e.g. "events"; default: any) are answered with a
+   * 200 that ends at once with no events, not even a bookmark: what
+   * kube-apiserver has done to Events watches. A client that simply
+   * re-watches busy-loops on it.
+   */
+  emptyWatches(opts: { resource?: string; count?: number } = {}): void {
+    const count = opts.count ?? Infinity;
+    if (!(count > 0)) throw new Error(`emptyWatches: count must be positive, got ${count}`);
+    this.#emptyWatches.set(opts.resource ?? '*', count);
+  }
+
   /** Closes every open watch now, as an apiserver restart or a load balancer idle timeout does. */
   dropWatches(): number {
     const n = this.#watches.size;
@@ -73,6 +89,7 @@ export class Faults {
     this.#status = [];
     this.#expireWatches = 0;
     this.#truncateWatches = 0;
+    this.#emptyWatches.clear();
     this.dropWatchesEvery(0);
   }
 
@@ -94,6 +111,17 @@ export class Faults {
     if (this.#expireWatches <= 0) return false;
     this.#expireWatches--;
     return true;
+  }
+
+  takeEmptyWatch(resource: string): boolean {
+    for (const k of [resource, '*']) {
+      const left = this.#emptyWatches.get(k);
+      if (left === undefined) continue;
+      if (left <= 1) this.#emptyWatches.delete(k);
+      else this.#emptyWatches.set(k, left - 1);
+      return true;
+    }
+    return false;
   }
 
   takeWatchTruncation(): boolean {

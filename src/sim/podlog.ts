@@ -7,7 +7,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { badRequest, notFound } from './errors.ts';
 import type { LogLine, LogStore } from './logs.ts';
-import type { RequestInfo } from './request.ts';
+import { queryBool, type RequestInfo } from './request.ts';
 import type { ObjectStore } from './store.ts';
 
 type Obj = Record<string, unknown>;
@@ -31,7 +31,7 @@ export function servePodLog(store: ObjectStore, logs: LogStore, info: RequestInf
   if (!containers.includes(container) && !inits.includes(container)) {
     throw badRequest(`container ${container} is not valid for pod ${name}`);
   }
-  const previous = q.get('previous') === 'true';
+  const previous = queryBool(q, 'previous');
   let lines = logs.read(ns, name, container, previous);
   if (previous && !lines) throw badRequest(`previous terminated container "${container}" in pod "${name}" not found`);
   if (!lines || lines.length === 0) {
@@ -60,7 +60,7 @@ export function servePodLog(store: ObjectStore, logs: LogStore, info: RequestInf
     if (!Number.isInteger(n) || n < 0) throw badRequest(`tailLines: Invalid value: ${tail}: must be greater than or equal to 0`);
     lines = n === 0 ? [] : lines.slice(-n);
   }
-  const timestamps = q.get('timestamps') === 'true';
+  const timestamps = queryBool(q, 'timestamps');
   const fmt = (l: LogLine): string => (timestamps ? `${l.time} ${l.text}\n` : `${l.text}\n`);
   let budget = q.get('limitBytes') ? Number(q.get('limitBytes')) : Infinity;
   const emit = (text: string): boolean => {
@@ -74,7 +74,7 @@ export function servePodLog(store: ObjectStore, logs: LogStore, info: RequestInf
   res.writeHead(200, { 'Content-Type': 'text/plain', 'Transfer-Encoding': 'chunked' });
   let open = true;
   for (const l of lines) if (!(open = emit(fmt(l)))) break;
-  if (q.get('follow') !== 'true' || !open || previous) {
+  if (!queryBool(q, 'follow') || !open || previous) {
     res.end();
     return;
   }

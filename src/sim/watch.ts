@@ -7,7 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiError, badRequest, expired } from './errors.ts';
 import type { Faults } from './faults.ts';
 import { apiVersionOf, toWire } from './handlers.ts';
-import type { RequestInfo } from './request.ts';
+import { queryBool, type RequestInfo } from './request.ts';
 import { matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector } from './selectors.ts';
 import type { Change, ObjectStore } from './store.ts';
 import { toTable } from './table.ts';
@@ -52,19 +52,19 @@ export function serveWatch(deps: WatchDeps, rt: ResourceType, info: RequestInfo,
     !!o && (!labels.length || matchesLabels(labels, o.metadata.labels)) && (!fields.length || matchesFields(fields, o));
 
   const rvParam = q.get('resourceVersion') ?? '';
-  const bookmarks = q.get('allowWatchBookmarks') === 'true';
-  const sendInitial = q.get('sendInitialEvents');
-  if (sendInitial === 'true' && (!bookmarks || q.get('resourceVersionMatch') !== 'NotOlderThan')) {
+  const bookmarks = queryBool(q, 'allowWatchBookmarks');
+  const sendInitial = queryBool(q, 'sendInitialEvents');
+  if (sendInitial && (!bookmarks || q.get('resourceVersionMatch') !== 'NotOlderThan')) {
     throw new ApiError(422, 'Invalid', 'ListOptions.meta.k8s.io "" is invalid: [sendInitialEvents: Forbidden: sendInitialEvents is forbidden for watch unless the WatchList feature gate is enabled and resourceVersionMatch is set to NotOlderThan, allowWatchBookmarks: Required value: allowWatchBookmarks must be true when sendInitialEvents is set]', {
       causes: [{ reason: 'FieldValueRequired', field: 'allowWatchBookmarks', message: 'Required value: allowWatchBookmarks must be true when sendInitialEvents is set' }],
     });
   }
   let fromRV: number | undefined;
-  if (rvParam !== '' && rvParam !== '0' && sendInitial !== 'true') {
+  if (rvParam !== '' && rvParam !== '0' && !sendInitial) {
     if (!/^\d+$/.test(rvParam)) throw badRequest(`resourceVersion: Invalid value: "${rvParam}": must be a non-negative integer`);
     fromRV = Number(rvParam);
   }
-  const timeoutSeconds = q.get('timeoutSeconds') ? Number(q.get('timeoutSeconds')) : 1800;
+  const timeoutSeconds = watchTimeoutSeconds(q.get('timeoutSeconds'));
 
   res.writeHead(200, {
     'Content-Type': opts.asTable ? TABLE_CONTENT_TYPE : 'application/json',
@@ -110,6 +110,11 @@ export function serveWatch(deps: WatchDeps, rt: ResourceType, info: RequestInfo,
     finish();
     return;
   }
+  if (deps.faults.takeEmptyWatch(rt.resource)) {
+    // a 200 with no events at all, as kube-apiserver has answered Events watches
+    finish();
+    return;
+  }
   if (deps.faults.takeWatchTruncation()) {
     res.write('{"type":"ADDED","object":{"kind":"' + rt.kind + '","apiVersion":"');
     res.destroy();
@@ -138,7 +143,7 @@ export function serveWatch(deps: WatchDeps, rt: ResourceType, info: RequestInfo,
       // "" and "0": the current state as ADDED events, then changes
       const startRV = deps.store.resourceVersion;
       for (const o of deps.store.list(rt.storage, info.namespace)) if (matches(o)) write('ADDED', o);
-      if (sendInitial === 'true') {
+      if (sendInitial) {
         writeRaw('BOOKMARK', bookmarkObject(rt, String(startRV), true));
       }
       cleanups.push(deps.store.watch(filter, startRV, onChange));
@@ -161,7 +166,8 @@ export function serveWatch(deps: WatchDeps, rt: ResourceType, info: RequestInfo,
     t.unref();
     cleanups.push(() => clearInterval(t));
   }
-  const timer = setTimeout(finish, timeoutSeconds * 1000);
+  // setTimeout fires at once past 2^31-1 ms; a month-long watch is "forever" here
+  const timer = setTimeout(finish, Math.min(timeoutSeconds * 1000, 2 ** 31 - 1));
   timer.unref();
   cleanups.push(() => clearTimeout(timer));
   cleanups.push(
@@ -171,6 +177,21 @@ export function serveWatch(deps: WatchDeps, rt: ResourceType, info: RequestInfo,
       finish();
     }),
   );
+}
+
+/** The server's default watch length, in seconds, for timeoutSeconds absent or 0. */
+export const DEFAULT_WATCH_TIMEOUT_SECONDS = 1800;
+
+/**
+ * timeoutSeconds as kube-apiserver reads it: absent or 0 is the server's
+ * default (kube-apiserver picks between minRequestTimeout and twice that),
+ * never "close at once".
+ */
+export function watchTimeoutSeconds(raw: string | null): number {
+  if (raw === null || raw === '') return DEFAULT_WATCH_TIMEOUT_SECONDS;
+  if (!/^-?\d+$/.test(raw.trim())) throw badRequest(`timeoutSeconds: Invalid value: "${raw}": must be an integer`);
+  const n = Number(raw);
+  return n === 0 ? DEFAULT_WATCH_TIMEOUT_SECONDS : Math.max(0, n);
 }
 
 function bookmarkObject(rt: ResourceType, rv: string, initialEnd: boolean): object {
