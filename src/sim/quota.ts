@@ -157,51 +157,52 @@ export function admitLimitRanges(store: ObjectStore, rt: ResourceType, obj: KObj
   if (rt.storage !== 'pods' || !obj.metadata.namespace) return;
   const ranges = store.list(LIMITRANGES.storage, obj.metadata.namespace);
   if (!ranges.length) return;
-  const set: { requests: Set<string>; limits: Set<string>; containers: Set<string> } = { requests: new Set(), limits: new Set(), containers: new Set() };
+  const notes: string[] = [];
   const problems: string[] = [];
-  for (const lr of ranges) {
-    const limits = isObj(lr.spec) && Array.isArray(lr.spec.limits) ? (lr.spec.limits as Obj[]) : [];
-    for (const item of limits.filter((l) => l.type === 'Container')) {
+  const items = ranges.flatMap((lr) => (isObj(lr.spec) && Array.isArray(lr.spec.limits) ? (lr.spec.limits as Obj[]) : [])).filter((l) => l.type === 'Container');
+  const all: [string, Container][] = [
+    ...containersOf(obj, 'initContainers').map((c): [string, Container] => ['init container', c]),
+    ...containersOf(obj, 'containers').map((c): [string, Container] => ['container', c]),
+  ];
+  for (const [what, c] of all) {
+    const res = (c.resources ??= {});
+    const setRequests = new Set<string>();
+    const setLimits = new Set<string>();
+    for (const item of items) {
       const dflt = (item.default ?? {}) as Record<string, string>;
-      const dfltRequest = (item.defaultRequest ?? {}) as Record<string, string>;
-      for (const c of [...containersOf(obj, 'initContainers'), ...containersOf(obj, 'containers')]) {
-        const res = (c.resources ??= {});
-        for (const [r, v] of Object.entries(dflt)) {
-          if ((res.limits ??= {})[r] === undefined) {
-            res.limits[r] = v;
-            set.limits.add(r);
-            set.containers.add(c.name ?? '');
-          }
-        }
-        // a request defaults to defaultRequest, or to the limit when only that is given
-        for (const [r, v] of Object.entries({ ...dflt, ...dfltRequest })) {
-          if ((res.requests ??= {})[r] === undefined) {
-            res.requests[r] = v;
-            set.requests.add(r);
-            set.containers.add(c.name ?? '');
-          }
-        }
-        for (const [r, v] of Object.entries((item.min ?? {}) as Record<string, string>)) {
-          const req = res.requests?.[r];
-          if (req !== undefined && parseQuantity(req as string) < parseQuantity(v)) problems.push(`minimum ${r} usage per Container is ${v}, but request is ${req}`);
-        }
-        for (const [r, v] of Object.entries((item.max ?? {}) as Record<string, string>)) {
-          const lim = res.limits?.[r];
-          if (lim === undefined) problems.push(`maximum ${r} usage per Container is ${v}.  No limit is specified`);
-          else if (parseQuantity(lim as string) > parseQuantity(v)) problems.push(`maximum ${r} usage per Container is ${v}, but limit is ${lim}`);
+      // the API server defaults defaultRequest to default when a LimitRange is stored
+      const dfltRequest = { ...dflt, ...((item.defaultRequest ?? {}) as Record<string, string>) };
+      for (const [r, v] of Object.entries(dflt)) {
+        if ((res.limits ??= {})[r] === undefined) {
+          res.limits[r] = v;
+          setLimits.add(r);
         }
       }
+      for (const [r, v] of Object.entries(dfltRequest)) {
+        if ((res.requests ??= {})[r] === undefined) {
+          res.requests[r] = v;
+          setRequests.add(r);
+        }
+      }
+      for (const [r, v] of Object.entries((item.min ?? {}) as Record<string, string>)) {
+        const req = res.requests?.[r];
+        if (req === undefined) problems.push(`minimum ${r} usage per Container is ${v}.  No request is specified`);
+        else if (parseQuantity(req as string) < parseQuantity(v)) problems.push(`minimum ${r} usage per Container is ${v}, but request is ${req}`);
+      }
+      for (const [r, v] of Object.entries((item.max ?? {}) as Record<string, string>)) {
+        const lim = res.limits?.[r];
+        if (lim === undefined) problems.push(`maximum ${r} usage per Container is ${v}.  No limit is specified`);
+        else if (parseQuantity(lim as string) > parseQuantity(v)) problems.push(`maximum ${r} usage per Container is ${v}, but limit is ${lim}`);
+      }
     }
+    if (res.limits && !Object.keys(res.limits).length) delete res.limits;
+    if (res.requests && !Object.keys(res.requests).length) delete res.requests;
+    if (setRequests.size) notes.push(`${[...setRequests].sort().join(', ')} request for ${what} ${c.name ?? ''}`);
+    if (setLimits.size) notes.push(`${[...setLimits].sort().join(', ')} limit for ${what} ${c.name ?? ''}`);
   }
   if (problems.length) throw forbiddenFor(rt, obj.metadata.name ?? '', problems.length === 1 ? problems[0] : `[${problems.join(', ')}]`);
-  if (!set.containers.size) return;
-  const parts: string[] = [];
-  if (set.requests.size) parts.push(`${[...set.requests].sort().join(', ')} request`);
-  if (set.limits.size) parts.push(`${[...set.limits].sort().join(', ')} limit`);
-  obj.metadata.annotations = {
-    ...obj.metadata.annotations,
-    'kubernetes.io/limit-ranger': `LimitRanger plugin set: ${parts.join('; ')} for container ${[...set.containers].join(', ')}`,
-  };
+  if (!notes.length) return;
+  obj.metadata.annotations = { ...obj.metadata.annotations, 'kubernetes.io/limit-ranger': `LimitRanger plugin set: ${notes.join('; ')}` };
 }
 
 /** ResourceQuota status as the resource quota controller writes it. */

@@ -1305,7 +1305,7 @@ const PRINTERS: Record<string, Printer> = {
       col('Value', 'integer', 'value represents the integer value of this priority class. This is the actual priority that pods receive when they have the name of this class in their pod spec.'),
       col('Global-Default', 'boolean', 'globalDefault specifies whether this PriorityClass should be considered as the default priority for pods that do not have any priority class.'),
       ageCol(),
-      col('PreemptionPolicy', 'string', 'preemptionPolicy is the Policy for preempting pods with lower priority.', 1),
+      col('PreemptionPolicy', 'string', 'preemptionPolicy is the Policy for preempting pods with lower priority.'),
     ],
     print: simple((o, now) => [nm(o), n(o.value), o.globalDefault === true, age(o, now), s(o.preemptionPolicy)]),
   },

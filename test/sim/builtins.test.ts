@@ -22,7 +22,7 @@ describe('builtinResourceTypes', () => {
   it('serves each group/version/resource once', () => {
     const keys = types.map((t) => `${t.group}/${t.version}/${t.resource}`);
     assert.equal(new Set(keys).size, keys.length);
-    assert.equal(types.length, 26);
+    assert.equal(types.length, 42);
   });
 
   it('gives every type consistent names, verbs and storage keys', () => {

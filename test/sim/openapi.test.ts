@@ -74,12 +74,15 @@ describe('openapiIndex', () => {
       'apis/authorization.k8s.io/v1',
       'apis/autoscaling/v1',
       'apis/autoscaling/v2',
+      'apis/batch/v1',
       'apis/coordination.k8s.io/v1',
       'apis/discovery.k8s.io/v1',
       'apis/events.k8s.io/v1',
       'apis/kubeherald.io/v1alpha1',
       'apis/networking.k8s.io/v1',
+      'apis/policy/v1',
       'apis/rbac.authorization.k8s.io/v1',
+      'apis/scheduling.k8s.io/v1',
       'apis/storage.k8s.io/v1',
     ]);
     for (const [gv, { serverRelativeURL }] of Object.entries(index.paths)) {
@@ -99,7 +102,7 @@ describe('openapiIndex', () => {
 
 describe('openapiDocument', () => {
   it('returns undefined for group/versions not served and malformed paths', () => {
-    assert.equal(openapiDocument(types, 'apis/batch/v1'), undefined);
+    assert.equal(openapiDocument(types, 'apis/flowcontrol.apiserver.k8s.io/v1'), undefined);
     assert.equal(openapiDocument(types, 'api/v2'), undefined);
     assert.equal(openapiDocument(types, 'apis/apps'), undefined);
     assert.equal(openapiDocument(types, 'version'), undefined);

@@ -559,6 +559,28 @@ const SAMPLES: Record<string, Record<string, unknown>> = {
     status: { observedGeneration: 1, lastScaleTime: '2026-01-01T00:00:00Z', currentReplicas: 2, desiredReplicas: 3, currentCPUUtilizationPercentage: 95 },
   },
   'scheduling.k8s.io/v1/PriorityClass': { metadata: meta('high'), value: 1000000, globalDefault: true, description: 'important', preemptionPolicy: 'Never' },
+  'networking.k8s.io/v1/Ingress': {
+    metadata: meta('web', 'default'),
+    spec: {
+      ingressClassName: 'nginx',
+      defaultBackend: { resource: { apiGroup: 'k8s.example.com', kind: 'StorageBucket', name: 'static' } },
+      tls: [{ hosts: ['shop.example.com'], secretName: 'tls' }],
+      rules: [{ host: 'shop.example.com', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'web', port: { number: 80 } } } }, { path: '/api', pathType: 'Exact', backend: { service: { name: 'api', port: { name: 'http' } } } }] } }],
+    },
+    status: { loadBalancer: { ingress: [{ ip: '10.0.0.1', ports: [{ port: 443, protocol: 'TCP', error: 'x' }] }, { hostname: 'lb.example.com' }] } },
+  },
+  'networking.k8s.io/v1/IngressClass': {
+    metadata: meta('nginx'),
+    spec: { controller: 'k8s.io/ingress-nginx', parameters: { apiGroup: 'k8s.example.com', kind: 'IngressParameters', name: 'external-lb', scope: 'Namespace', namespace: 'ops' } },
+  },
+  'v1/LimitRange': {
+    metadata: meta('defaults', 'default'),
+    spec: { limits: [{ type: 'Container', max: { memory: '1Gi' }, min: { cpu: '10m' }, default: { cpu: '500m' }, defaultRequest: { cpu: '250m' }, maxLimitRequestRatio: { cpu: '4' } }] },
+  },
+  'v1/PodTemplate': {
+    metadata: meta('worker', 'default'),
+    template: { metadata: { labels: { app: 'worker' }, creationTimestamp: null }, spec: { containers: [{ name: 'w', image: 'busybox', resources: {} }] } },
+  },
   'meta.k8s.io/v1/DeleteOptions': { gracePeriodSeconds: 30, preconditions: { uid: 'u-1' }, orphanDependents: false, propagationPolicy: 'Foreground', dryRun: ['All'] },
 };
 
@@ -695,7 +717,7 @@ test('a body without the k8s magic is a 400', () => {
 });
 
 test('an unknown kind is a 415 listing the accepted media types', () => {
-  const s = statusOf(() => decodeK8sProtobuf(envelope('networking.k8s.io/v1', 'Ingress', [])));
+  const s = statusOf(() => decodeK8sProtobuf(envelope('storage.k8s.io/v1', 'CSIDriver', [])));
   assert.deepStrictEqual(s, {
     code: 415,
     reason: 'UnsupportedMediaType',
