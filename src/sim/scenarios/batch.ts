@@ -159,3 +159,27 @@ export const cronJobFailingScenario: Scenario = {
 };
 
 export const batchScenarios: Scenario[] = [jobFailedScenario, cronJobFailingScenario];
+
+/** The demo's batch part, in seconds after it starts (src/sim/scenarios/demo.ts). */
+export const DEMO_BATCH_STEPS = {
+  /** Job migrate created; its two pods exit 1 (backoffLimit 1): Failed ~55 */
+  migrate: 35,
+  /** migrate deleted, as someone cleaning up after reading the alert */
+  migrateDeleted: 120,
+  /** CronJob report-failing (every minute) fails its first runs, fixed after this many */
+  reportFailRuns: 2,
+} as const;
+
+/** The demo's Job migrate and CronJob report-failing; returns the cancel function. */
+export function startBatchDemo(ctx: SimContext, namespace: string): () => void {
+  const S = DEMO_BATCH_STEPS;
+  const cancels: (() => void)[] = [];
+  const timer = ctx.clock.setTimeout(() => {
+    cancels.push(startFailingJob(ctx, namespace, { name: 'migrate', backoffLimit: 1, exitCode: 1, deleteAfterMs: (S.migrateDeleted - S.migrate) * 1000 }));
+  }, S.migrate * 1000);
+  cancels.push(startFailingCronJob(ctx, namespace, { name: 'report-failing', schedule: '*/1 * * * *', exitCode: 1, failRuns: S.reportFailRuns }));
+  return () => {
+    ctx.clock.clearTimeout(timer);
+    for (const c of cancels) c();
+  };
+}
