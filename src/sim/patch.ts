@@ -9,6 +9,8 @@
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { decodeError, typedPatchError } from './decode.ts';
 import { ApiError, badRequest } from './errors.ts';
+import { unknownFields } from './validation.ts';
+import { objectMetaSchema, typeMetaProperties } from './builtins.ts';
 import type { JSONSchemaProps, Json, KObject } from './types.ts';
 
 export type PatchType = 'json' | 'merge' | 'strategic' | 'apply';
@@ -1215,6 +1217,17 @@ function yamlErrorMessage(e: YAMLParseError): string {
   return `error converting YAML to JSON: yaml: ${line ? `line ${line}: ` : ''}${first}`;
 }
 
+/** Every kind's schema carries TypeMeta and ObjectMeta, whether or not a CRD's schema spells them out. */
+function withObjectFields(schema: JSONSchemaProps): JSONSchemaProps {
+  if (schema.properties?.metadata && schema.properties.apiVersion && schema.properties.kind) return schema;
+  return { ...schema, properties: { ...typeMetaProperties(), metadata: objectMetaSchema(), ...(schema.properties ?? {}) } };
+}
+
+function metaString(meta: Json | undefined, key: string): string {
+  const v = isMap(meta) ? meta[key] : undefined;
+  return typeof v === 'string' ? v : '';
+}
+
 function gvString(apiVersion: unknown): string {
   return typeof apiVersion === 'string' ? apiVersion : '';
 }
@@ -1242,10 +1255,18 @@ function applyServerSide(doc: JMap, body: string, ctx: PatchContext, originalApi
   if (isMap(meta) && meta.managedFields !== undefined && meta.managedFields !== null)
     throw badRequest('metadata.managedFields must be nil');
   const gv = expected ?? gvString(applied.apiVersion);
-  const gvk = `${gv.includes('/') ? gv : '/' + gv}, Kind=${ctx.kind}`;
-  // the applied configuration becomes a typed value before anything merges
+  // objectGVKNN: the applied configuration's own namespace/name, then its GroupVersionKind
+  const nn = `${metaString(meta, 'namespace')}/${metaString(meta, 'name')}`;
+  const gvk = `${nn}; ${gv.includes('/') ? gv : '/' + gv}, Kind=${ctx.kind}`;
+  // the applied configuration becomes a typed value before anything merges: wrong types and
+  // unknown fields fail whatever fieldValidation says
   const typeErr = !ctx.crd && ctx.schema ? decodeError(applied, ctx.schema, ctx.kind) : undefined;
   if (typeErr) throw internal(`failed to create typed patch object (${gvk}): ${typedPatchError(typeErr)}`);
+  const unknown = ctx.schema ? unknownFields(applied, withObjectFields(ctx.schema)) : [];
+  if (unknown.length) {
+    const errs = unknown.map((p) => `.${p}: field not declared in schema`);
+    throw internal(`failed to create typed patch object (${gvk}): ${errs.length === 1 ? errs[0] : `errors:\n  ${errs.join('\n  ')}`}`);
+  }
   const schema = ctx.crd ? crdApplySchema(ctx) : builtinApplySchema(ctx);
   return new ApplyMerger(schema, gvk).mergeMap(doc, applied, '', ctx.crd ? ctx.schema : undefined);
 }

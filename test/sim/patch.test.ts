@@ -631,7 +631,7 @@ describe('server-side apply', () => {
       () => ap('apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - image: x\n'),
       500,
       '',
-      'failed to create typed patch object (/v1, Kind=Pod): .spec.containers: element 0: associative list with keys has an element that omits key field "name" (and doesn\'t have default value)',
+      'failed to create typed patch object (/; /v1, Kind=Pod): .spec.containers: element 0: associative list with keys has an element that omits key field "name" (and doesn\'t have default value)',
     );
   });
 });

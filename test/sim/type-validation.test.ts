@@ -147,6 +147,22 @@ describe('type validation of built-in kinds', () => {
     badRequest(await post('/api/v1/namespaces/default/configmaps?fieldValidation=Strict', { ...cm({}, 's'), foo: 1 }), 'strict decoding error: unknown field "foo"');
   });
 
+  it('server-side apply rejects undeclared fields whatever fieldValidation says, as structured-merge-diff does', async () => {
+    const bad = deployment('1', 'undeclared').replace('spec:\n', 'spec:\n  foo: 1\n');
+    const r = await k.run(['apply', '--server-side', '-f', '-'], bad);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /Error from server: failed to create typed patch object \(default\/undeclared; apps\/v1, Kind=Deployment\): \.spec\.foo: field not declared in schema/);
+    const two = await simRequest(sim, 'PATCH', '/api/v1/namespaces/default/configmaps/two?fieldManager=t&fieldValidation=Ignore', {
+      body: 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: two, bogus: 1}\nextra: true\n',
+      headers: { 'Content-Type': 'application/apply-patch+yaml' },
+    });
+    assert.equal(two.status, 500);
+    assert.equal(
+      two.body.message,
+      'failed to create typed patch object (/two; /v1, Kind=ConfigMap): errors:\n  .metadata.bogus: field not declared in schema\n  .extra: field not declared in schema',
+    );
+  });
+
   it('updates and patches are type-checked too, leaving the object as it was', async () => {
     await k.ok(['apply', '-f', '-'], deployment('2', 'typed'));
     const path = '/apis/apps/v1/namespaces/default/deployments/typed';
@@ -172,7 +188,7 @@ describe('type validation of built-in kinds', () => {
       headers: { 'Content-Type': 'application/apply-patch+yaml' },
     });
     assert.equal(ssa.status, 500);
-    assert.equal(ssa.body.message, 'failed to create typed patch object (apps/v1, Kind=Deployment): .spec.replicas: expected numeric (int or float), got string');
+    assert.equal(ssa.body.message, 'failed to create typed patch object (/typed; apps/v1, Kind=Deployment): .spec.replicas: expected numeric (int or float), got string');
 
     const after = (await simRequest(sim, 'GET', path)).body;
     assert.equal(after.spec.replicas, 2);
