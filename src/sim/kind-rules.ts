@@ -5,6 +5,7 @@
 import { cronJobCauses, jobCauses } from './batch-rules.ts';
 import type { StatusCause } from './errors.ts';
 import { labelSelectorFromObject, matchesLabels } from './selectors.ts';
+import { statefulSetCauses } from './statefulset-rules.ts';
 import type { KObject } from './types.ts';
 
 type Obj = Record<string, unknown>;
@@ -83,8 +84,9 @@ export function kindCauses(storage: string, obj: KObject): StatusCause[] {
       return podSpecCauses(obj.spec, 'spec');
     case 'apps/deployments':
     case 'apps/replicasets':
-    case 'apps/statefulsets':
       return workloadCauses(obj);
+    case 'apps/statefulsets':
+      return [...workloadCauses(obj), ...statefulSetCauses(obj)];
     case 'apps/daemonsets':
       return [...workloadCauses(obj), ...daemonSetCauses(obj)];
     case 'batch/jobs':
