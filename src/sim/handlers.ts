@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { parse as parseYaml } from 'yaml';
 import type { SimClock } from './clock.ts';
 import { applyCreateDefaults, applyUpdateDefaults } from './defaults.ts';
+import { subresourceSchemas } from './builtins.ts';
 import { cannotBeHandled, decodeError, dropNullMembers } from './decode.ts';
 import { ApiError, badRequest, conflict, invalid, methodNotAllowed, notFound, type StatusCause } from './errors.ts';
 import { kindCauses } from './kind-rules.ts';
@@ -169,6 +170,8 @@ export class Handlers {
     const name = info.name!;
     if (info.subresource === 'scale') {
       const scale = parseBody(raw, contentType);
+      const scaleErr = decodeError(scale, subresourceSchemas().scale, 'Scale');
+      if (scaleErr) throw badRequest(cannotBeHandled('Scale', 'v1', scaleErr));
       return this.#writeScale(rt, info, scale, (isObj(scale) && isObj(scale.metadata) ? scale.metadata.resourceVersion : undefined) as string | undefined);
     }
     const obj = parseObject(raw, contentType, rt);
@@ -194,7 +197,7 @@ export class Handlers {
     const existing = this.#d.store.get(rt.storage, info.namespace, name);
     if (info.subresource === 'scale') {
       if (!existing) throw notFound(rt.resource, rt.group, name);
-      const patched = applyPatch(type, this.#scaleOf(rt, existing) as KObject, raw, { group: 'autoscaling', kind: 'Scale', crd: false });
+      const patched = applyPatch(type, this.#scaleOf(rt, existing) as KObject, raw, { group: 'autoscaling', kind: 'Scale', crd: false, schema: subresourceSchemas().scale });
       // a resourceVersion the patch sets on the Scale is a precondition on its parent, as kube-apiserver's scaleUpdatedObjectInfo does
       const rv = patched.metadata?.resourceVersion;
       return this.#writeScale(rt, info, patched, rv !== existing.metadata.resourceVersion ? rv : undefined);

@@ -190,6 +190,17 @@ describe('type validation of built-in kinds', () => {
     assert.equal(ssa.status, 500);
     assert.equal(ssa.body.message, 'failed to create typed patch object (/typed; apps/v1, Kind=Deployment): .spec.replicas: expected numeric (int or float), got string');
 
+    const scalePut = await simRequest(sim, 'PUT', `${path}/scale`, {
+      body: JSON.stringify({ apiVersion: 'autoscaling/v1', kind: 'Scale', metadata: { name: 'typed', namespace: 'default' }, spec: { replicas: '4' } }),
+    });
+    badRequest(scalePut, 'Scale in version "v1" cannot be handled as a Scale: json: cannot unmarshal string into Go struct field ScaleSpec.spec.replicas of type int32');
+    const scalePatch = await simRequest(sim, 'PATCH', `${path}/scale`, {
+      body: '{"spec":{"replicas":"4"}}',
+      headers: { 'Content-Type': 'application/merge-patch+json' },
+    });
+    assert.equal(scalePatch.status, 422);
+    assert.match(scalePatch.body.message, /json: cannot unmarshal string into Go struct field ScaleSpec\.spec\.replicas of type int32$/);
+
     const after = (await simRequest(sim, 'GET', path)).body;
     assert.equal(after.spec.replicas, 2);
     assert.equal(after.metadata.generation, live.metadata.generation);
