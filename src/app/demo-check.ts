@@ -11,6 +11,7 @@ export interface Expectation {
   name?: string;
   namePrefix?: string;
   revision?: string;
+  generation?: string;
   state: 'firing' | 'resolved';
 }
 
@@ -35,6 +36,7 @@ function matches(e: Expectation, n: Notification): boolean {
   if (e.name !== undefined && o.name !== e.name) return false;
   if (e.namePrefix !== undefined && !o.name.startsWith(e.namePrefix)) return false;
   if (e.revision !== undefined && n.fields.revision !== e.revision) return false;
+  if (e.generation !== undefined && n.fields.generation !== e.generation) return false;
   return true;
 }
 
@@ -59,7 +61,7 @@ export function formatReport(r: DemoReport): string {
   const lines = ['', 'expected incident                                  firing  resolved  ok'];
   for (const x of r.results) {
     const e = x.expectation;
-    const what = `${e.reason} ${e.kind}/${e.name ?? e.namePrefix + '…'}${e.revision ? ` rev ${e.revision}` : ''}`;
+    const what = `${e.reason} ${e.kind}/${e.name ?? e.namePrefix + '…'}${e.revision ? ` rev ${e.revision}` : ''}${e.generation ? ` gen ${e.generation}` : ''}`;
     const want = e.state === 'resolved' ? '1' : '0';
     lines.push(`${what.padEnd(50)} ${String(x.firing).padStart(3)}/1  ${String(x.resolved).padStart(5)}/${want}   ${x.ok ? 'yes' : 'NO'}`);
   }

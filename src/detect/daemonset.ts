@@ -169,6 +169,8 @@ export function describeDaemonSetResolved(obs: Observation, d: KubeObject | unde
   const c = counts(d);
   if (obs.reason === ROLLOUT_STUCK) {
     if (daemonSetRolloutComplete(d)) return `daemonset ${name} rolled out generation ${d.metadata.generation ?? 1} (${c.updated} of ${c.desired} nodes updated and available)`;
+    const generation = String(d.metadata.generation ?? 1);
+    if (obs.fields?.generation && obs.fields.generation !== generation) return `daemonset ${name} was changed (generation ${generation}): its rollout starts again`;
     return `daemonset ${name} is progressing again (${c.updated} of ${c.desired} nodes updated, ${c.available} available)`;
   }
   return `daemonset ${name} has its daemon pods available again (${c.available} of ${c.desired})`;

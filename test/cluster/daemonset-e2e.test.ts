@@ -36,7 +36,7 @@ describe('DaemonSet detectors end to end against the simulator', () => {
       const fired = Number(h.notifications.find((n) => n.reason === 'DaemonSetRolloutStuck' && n.state === State.FIRING)!.eventTime!.seconds);
       const start = Number(completed[0].eventTime!.seconds);
       assert.ok(fired - start >= 20 && fired - start <= 40, `stuck since ${fired - start} s after the first rollout`);
-      assert.match(stuck[1].message, /is progressing again/, "the fix moved the generation: progress");
+      assert.match(stuck[1].message, /was changed \(generation 3\): its rollout starts again/);
       // the one crashing pod: a crash loop, resolved when the fix replaced it; deleted while crashing, the
       // kubelet ends it in phase Failed (its last exit was 1), which the podFailed detector reports
       const pods = lines.filter((l) => l.includes('Pod/'));

@@ -141,9 +141,15 @@ test('through the tracker: stuck fires once after progressSeconds, resolves when
   const resolved = feed(stuck, fixed, 200);
   assert.equal(resolved.length, 1);
   assert.equal(resolved[0].state, State.RESOLVED);
-  assert.equal(resolved[0].message, 'daemonset infra/agent is progressing again (1 of 3 nodes updated, 2 available)');
-  const done = feed(fixed, ds({ generation: 3 }), 210);
+  assert.equal(resolved[0].message, 'daemonset infra/agent was changed (generation 3): its rollout starts again');
+  // stuck again on the new generation, then a node more updated: progress
+  const stuck3 = ds({ generation: 3, updated: 1, available: 2 });
+  assert.deepEqual(feed(fixed, stuck3, 201), []);
+  assert.equal(tracker.tick(at(400)).length, 1);
+  const progressed = feed(stuck3, ds({ generation: 3, updated: 2, available: 2 }), 401);
+  assert.equal(progressed[0].message, 'daemonset infra/agent is progressing again (2 of 3 nodes updated, 2 available)');
+  const done = feed(fixed, ds({ generation: 3 }), 410);
   assert.deepEqual(done.map((n) => n.reason), ['DaemonSetRolloutCompleted']);
-  assert.deepEqual(feed(ds({ generation: 3, available: 2 }), ds({ generation: 3 }), 220), [], 'the same generation is announced once');
+  assert.deepEqual(feed(ds({ generation: 3, available: 2 }), ds({ generation: 3 }), 420), [], 'the same generation is announced once');
   assert.equal(describeResolved({ ...fired[0], key: 'k', kind: 'level', state: 'firing', detector: 'daemonSetRollout', severity: Severity.WARNING, title: '', message: '', reason: 'DaemonSetRolloutStuck', involved: undefined }, undefined), 'daemonset  was deleted');
 });

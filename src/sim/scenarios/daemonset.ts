@@ -129,3 +129,12 @@ export function demoDaemonSetSteps(ctx: SimContext, namespace: string, breakAt: 
   ensureDaemonSet(ctx, namespace, 'log-agent');
   return scheduleStuckRollout(ctx, namespace, 'log-agent', breakAt * 1000, fixAt * 1000);
 }
+
+/**
+ * The demo's DaemonSet slot, in seconds: log-agent created at 0 (on
+ * sim-node-1 and -2 only: it does not tolerate the edge node's
+ * dedicated=edge taint, so that node's flap at 210 leaves it alone; the
+ * memory pressure on sim-node-2 is tolerated like every daemon's), broken
+ * at 25, stuck from ~25 (DaemonSetRolloutStuck at ~205), fixed at 225.
+ */
+export const DEMO_DAEMONSET_STEPS = { breakAt: 25, fixAt: 225 } as const;
