@@ -23,7 +23,7 @@
 //   70   web updated to nginx:1.28: ~86 rollout complete
 //   90   pod slow-start: Ready=False from 90, Unhealthy warnings every 10 s from
 //        ~101, NotReady for a minute at ~150, Ready at the first probe 100 s
-//        after it started (~191)
+//        after it started (~194: its node pulls the image first)
 //   100  pod config-reader mounts a Secret that does not exist yet: FailedMount
 //        at 101; the Secret is created at 105 (the pod runs regardless: the
 //        simulated kubelet does not mount volumes)
@@ -181,7 +181,7 @@ export function demoExpectations(opts: { namespace?: string } = {}): DemoExpecta
     { reason: 'FailedMount', ...pod('config-reader'), state: 'firing', detector: 'warningEvents' }, // 101
     { reason: 'MemoryPressure', kind: 'Node', name: DEMO_PRESSURE_NODE, state: 'resolved', detector: 'nodePressure' }, // 140 until 180
     { reason: 'Evicted', ...pod('memory-hog'), state: 'firing', detector: 'evicted' }, // 141
-    { reason: 'PodNotReady', ...pod('slow-start'), state: 'resolved', detector: 'podNotReady' }, // 150 until ~191
+    { reason: 'PodNotReady', ...pod('slow-start'), state: 'resolved', detector: 'podNotReady' }, // 150 until ~194
     { reason: 'ErrImagePull', ...apiPods, state: 'resolved', detector: 'badWaiting' }, // ~152 until ~187
     { reason: 'ProgressDeadlineExceeded', kind: 'Deployment', namespace, name: 'api', state: 'resolved', detector: 'rollout' }, // ~171 until ~186
     rollout('api', '3'), // ~186, the rollback
