@@ -3,8 +3,10 @@
 // that does not match the template, a negative replica count).
 
 import { cronJobCauses, jobCauses } from './batch-rules.ts';
+import { clusterKindCauses } from './cluster-rules.ts';
 import type { StatusCause } from './errors.ts';
 import { labelSelectorFromObject, matchesLabels } from './selectors.ts';
+import { hpaCauses, storageClassCauses } from './scaling-rules.ts';
 import { statefulSetCauses } from './statefulset-rules.ts';
 import type { KObject } from './types.ts';
 
@@ -93,9 +95,13 @@ export function kindCauses(storage: string, obj: KObject): StatusCause[] {
       return jobCauses(obj);
     case 'batch/cronjobs':
       return cronJobCauses(obj);
+    case 'autoscaling/horizontalpodautoscalers':
+      return hpaCauses(obj);
+    case 'storage.k8s.io/storageclasses':
+      return storageClassCauses(obj);
     case 'events':
       return isObj(obj.involvedObject) ? [] : [required('involvedObject')];
     default:
-      return [];
+      return clusterKindCauses(storage, obj) ?? [];
   }
 }

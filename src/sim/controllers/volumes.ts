@@ -128,10 +128,14 @@ export function unboundClaimsMessage(ctx: SimContext, pod: KObject): string | un
   return unbound ? 'pod has unbound immediate PersistentVolumeClaims' : undefined;
 }
 
-/** The node already chosen for a pod's delayed-binding claims, if any. */
+/**
+ * The node already chosen for a pod's WaitForFirstConsumer claims, if any:
+ * their volumes were (or are being) provisioned there, and their node
+ * affinity keeps the pod on it.
+ */
 export function selectedNodeForClaims(ctx: SimContext, pod: KObject): string | undefined {
   for (const { pvc } of podClaims(ctx, pod)) {
-    const node = pvc && delayedBinding(ctx, pvc) ? pvc.metadata.annotations?.[SELECTED_NODE_ANNOTATION] : undefined;
+    const node = pvc?.metadata.annotations?.[SELECTED_NODE_ANNOTATION];
     if (node) return node;
   }
   return undefined;
