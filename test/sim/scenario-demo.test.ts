@@ -146,7 +146,7 @@ const describeExp = (e: DemoExpectation): string =>
   `${e.detector} ${e.reason} ${e.kind}/${e.name ?? e.namePrefix + '*'}${e.revision ? ' revision ' + e.revision : ''}${e.generation ? ' generation ' + e.generation : ''} ${e.state}`;
 
 /** Warning events that repeat a state incident, by reason and involved kind (as src/detect/event.ts has it). */
-const COVERED = new Set(['BackOff/Pod', 'Failed/Pod', 'ErrImagePull/Pod', 'ImagePullBackOff/Pod', 'Evicted/Pod', 'Unhealthy/Pod', 'NodeNotReady/Pod', 'NodeNotReady/Node', 'EvictionThresholdMet/Node']);
+const COVERED = new Set(['BackOff/Pod', 'Failed/Pod', 'ErrImagePull/Pod', 'ImagePullBackOff/Pod', 'Evicted/Pod', 'Unhealthy/Pod', 'NodeNotReady/Pod', 'NodeNotReady/Node', 'EvictionThresholdMet/Node', 'BackoffLimitExceeded/Job', 'DeadlineExceeded/Job', 'PodFailurePolicy/Job']);
 const MINUTE = 60;
 const started = (cs: Any | undefined): number | undefined => (cs?.state.running ? (Date.parse(cs.state.running.startedAt) - T0) / 1000 : undefined);
 
@@ -255,6 +255,20 @@ function referenceIncidents(seen: Seen[], finals: { t: number; objects: { storag
       if (prev?.unready !== undefined && t - prev.unready >= 60) set(`STSUnavailable/${uid}`, o, 'StatefulSetUnavailable', 'statefulSetRollout', true);
       if (unready === undefined) set(`STSUnavailable/${uid}`, o, 'StatefulSetUnavailable', 'statefulSetRollout', false);
       statefulSets.set(uid, { key, since: prev && prev.key === key ? prev.since : t, done, unready });
+    } else if (storage === 'batch/jobs') {
+      // a failed Job is an incident until it is deleted; a CronJob's runs are the CronJob's incident
+      const failed = ((o.status as Any)?.conditions ?? []).some((c: Any) => c.type === 'Failed' && c.status === 'True');
+      const cron = o.metadata.ownerReferences?.some((r) => r.controller && r.kind === 'CronJob');
+      if (!cron) set(`JobFailed/${uid}`, o, 'JobFailed', 'jobFailed', !gone && failed);
+    } else if (storage === 'batch/cronjobs') {
+      // failing while the latest scheduled run finished (nothing active) without a success since; a run under way
+      // changes nothing; a success resolves it
+      const st = (o.status ?? {}) as Any;
+      const last = st.lastScheduleTime ? Date.parse(st.lastScheduleTime) : undefined;
+      const ok = st.lastSuccessfulTime ? Date.parse(st.lastSuccessfulTime) : undefined;
+      const failing = !gone && last !== undefined && (ok === undefined || ok < last);
+      if (failing && !st.active?.length) set(`CJFailing/${uid}`, o, 'CronJobFailing', 'cronJobFailing', true);
+      else if (!failing) set(`CJFailing/${uid}`, o, 'CronJobFailing', 'cronJobFailing', false);
     } else if (storage === 'events' && !gone && (o as Any).type === 'Warning') {
       const inv = (o as Any).involvedObject;
       if (COVERED.has(`${(o as Any).reason}/${inv.kind}`)) return;
@@ -314,11 +328,13 @@ test('demo: only slow-start is ever not ready for long; all Warning events are t
   const warnings = new Set(
     d.seen
       .filter(({ c }) => c.storage === 'events' && c.type === 'ADDED' && (c.object as Any).type === 'Warning')
-      .map(({ c }) => `${(c.object as Any).reason} ${(c.object as Any).involvedObject.kind}/${(c.object as Any).involvedObject.name.replace(/^api-\w+-\w+$/, 'api-*').replace(/^log-agent-\w+$/, 'log-agent-*')}`),
+      .map(({ c }) => `${(c.object as Any).reason} ${(c.object as Any).involvedObject.kind}/${(c.object as Any).involvedObject.name.replace(/^api-\w+-\w+$/, 'api-*').replace(/^log-agent-\w+$/, 'log-agent-*').replace(/^report-failing-\d+$/, 'report-failing-*')}`),
   );
   assert.deepEqual([...warnings].sort(), [
     'BackOff Pod/crashloop',
     'BackOff Pod/log-agent-*',
+    'BackoffLimitExceeded Job/migrate',
+    'BackoffLimitExceeded Job/report-failing-*',
     'Evicted Pod/memory-hog',
     'EvictionThresholdMet Node/sim-node-2',
     'Failed Pod/api-*',
@@ -357,6 +373,8 @@ test('demo: at DEMO_DURATION_MS everything that recovers has recovered', async (
   // every pod left is healthy or a finished report pod
   for (const p of store.list(PODS.storage, 'demo') as Any[]) {
     if (p.metadata.labels?.app === 'report') assert.ok(['Succeeded', 'Running', 'Pending'].includes(p.status.phase), p.metadata.name);
+    // the pods of CronJob report-failing's runs kept by its history limits: finished, one way or the other
+    else if (p.metadata.labels?.['batch.kubernetes.io/job-name']?.startsWith('report-failing-')) assert.ok(['Succeeded', 'Failed', 'Running', 'Pending'].includes(p.status.phase), p.metadata.name);
     else assert.equal(readyOf(p), 'True', p.metadata.name);
   }
   // nodes: all Ready, no pressure, only the edge taint left
