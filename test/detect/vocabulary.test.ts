@@ -16,7 +16,7 @@ import type { KubeObject } from '../../src/model/kube.ts';
 import { DEPLOYMENTS, EVENTS, NODES, PODS, STATEFULSETS } from '../../src/sim/refs.ts';
 import { startSim } from '../../src/sim/sim.ts';
 
-const KINDS: Record<string, string> = { [PODS.storage]: 'Pod', [NODES.storage]: 'Node', [DEPLOYMENTS.storage]: 'Deployment', [EVENTS.storage]: 'Event', [STATEFULSETS.storage]: 'StatefulSet', persistentvolumeclaims: 'PersistentVolumeClaim', 'autoscaling/horizontalpodautoscalers': 'HorizontalPodAutoscaler' };
+const KINDS: Record<string, string> = { [PODS.storage]: 'Pod', [NODES.storage]: 'Node', [DEPLOYMENTS.storage]: 'Deployment', [EVENTS.storage]: 'Event', [STATEFULSETS.storage]: 'StatefulSet', 'apps/daemonsets': 'DaemonSet', persistentvolumeclaims: 'PersistentVolumeClaim', 'autoscaling/horizontalpodautoscalers': 'HorizontalPodAutoscaler' };
 // every detector on, Normal events too, so every reason anything gives is seen
 const ALL_ON = { ...structuredClone(DEFAULT_DETECTORS), normalEvents: { enabled: true }, warningEvents: { enabled: true, excludeReasons: [], includeCovered: true } };
 

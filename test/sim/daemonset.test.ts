@@ -100,6 +100,13 @@ describe('kubectl and a DaemonSet', () => {
     const ds = JSON.parse(await k.ok(['get', 'ds', 'agent', '-n', 'infra', '-o', 'json']));
     assert.equal(ds.status.updatedNumberScheduled, 3);
     assert.equal(ds.status.numberAvailable, 3);
+
+    // the previous revision's template from its ControllerRevision, and back to it: that revision becomes the newest
+    assert.match(await k.ok(['rollout', 'history', 'ds/agent', '-n', 'infra', '--revision=1']), /Image:\s+fluent\/fluent-bit:3\.1/);
+    assert.match(await k.ok(['rollout', 'undo', 'ds/agent', '-n', 'infra']), /daemonset.apps\/agent rolled back/);
+    await k.ok(['rollout', 'status', 'ds/agent', '-n', 'infra', '--timeout=60s']);
+    assert.equal(await k.ok(['get', 'ds', 'agent', '-n', 'infra', '-o', 'jsonpath={.spec.template.spec.containers[0].image}']), 'fluent/fluent-bit:3.1');
+    assert.match(await k.ok(['rollout', 'history', 'ds/agent', '-n', 'infra']), /REVISION\s+CHANGE-CAUSE\n1\s+<none>\n3\s+<none>\n4\s+<none>/);
   });
 
   it('refuses a template that does not restart in place, naming the field', async () => {
