@@ -165,6 +165,26 @@ spec:
     assert.match(table, /\nsystem-node-critical\s+2000001000\s+false\s+\S+\s+PreemptLowerPriority\n/);
     assert.match(await k.ok(['create', 'priorityclass', 'batch-low', '--value=100', '--description=low']), /priorityclass.scheduling.k8s.io\/batch-low created/);
     assert.match(await k.ok(['get', 'pc', 'batch-low', '--no-headers']), /^batch-low\s+100\s+false\s+/);
+    const tooHigh = await k.run(['create', 'priorityclass', 'greedy', '--value=2000000000']);
+    assert.notEqual(tooHigh.code, 0);
+    assert.match(tooHigh.stderr, /PriorityClass.scheduling.k8s.io "greedy" is invalid: value: Forbidden: maximum allowed value of a user defined priority is 1000000000/);
+    const reserved = await k.run(['create', 'priorityclass', 'system-mine', '--value=10']);
+    assert.match(reserved.stderr, /priority class names with 'system-' prefix are reserved for system use only/);
+  });
+
+  it('validates PodDisruptionBudgets as kube-apiserver does', async () => {
+    const both = await k.run(['apply', '-f', '-'], `
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata: {name: both, namespace: ${NS}}
+spec: {minAvailable: 1, maxUnavailable: 1, selector: {matchLabels: {app: x}}}
+`);
+    assert.notEqual(both.code, 0);
+    assert.match(both.stderr, /PodDisruptionBudget "both" is invalid: spec: Invalid value: .*minAvailable and maxUnavailable cannot be both set/);
+    const over = await k.run(['create', 'pdb', 'over', '-n', NS, '--selector=app=x', '--min-available=120%']);
+    assert.notEqual(over.code, 0);
+    assert.match(over.stderr, /spec.minAvailable: Invalid value: "120%": must not be greater than 100%/);
+    assert.match(await k.ok(['create', 'pdb', 'fine', '-n', NS, '--selector=app=x', '--max-unavailable=25%']), /poddisruptionbudget.policy\/fine created/);
   });
 
   it('serves Ingresses, IngressClasses and PodTemplates with their columns', async () => {
