@@ -181,6 +181,15 @@ describe('service accounts and tokens', { timeout: 120_000 }, () => {
     assert.match(r.stderr, /Unauthorized|must be logged in/);
   });
 
+  it('lets a namespace be deleted: its default ServiceAccount and kube-root-ca.crt go and do not come back', async () => {
+    await k.ok(['create', 'namespace', 'short-lived']);
+    await until(sim, () => !!sim.ctx.store.get(SERVICEACCOUNTS.storage, 'short-lived', 'default') && !!sim.ctx.store.get(CONFIGMAPS.storage, 'short-lived', 'kube-root-ca.crt'), 'defaults created');
+    await k.ok(['delete', 'namespace', 'short-lived', '--timeout=60s']);
+    assert.equal(sim.ctx.store.get('namespaces', undefined, 'short-lived'), undefined);
+    assert.equal(sim.ctx.store.get(SERVICEACCOUNTS.storage, 'short-lived', 'default'), undefined);
+    assert.equal(sim.ctx.store.get(CONFIGMAPS.storage, 'short-lived', 'kube-root-ca.crt'), undefined);
+  });
+
   it('binds a token to a pod: it dies with the pod', async () => {
     await k.ok(['run', 'holder', '-n', NS, '--image=nginx:1.27', '--restart=Never']);
     const token = (await k.ok(['create', 'token', 'robot', '-n', NS, '--bound-object-kind=Pod', '--bound-object-name=holder'])).trim();
