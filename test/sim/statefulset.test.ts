@@ -229,6 +229,32 @@ describe('the StatefulSet controller on a stopped clock', () => {
     assert.deepEqual(revisions('hist').map((r) => r.revision), [3, 4]);
   });
 
+  it('persistentVolumeClaimRetentionPolicy Delete: claims owned by the set, a scaled-away pod takes its claim with it, deleting the set takes the rest', async () => {
+    sim.ctx.store.create(
+      STATEFULSETS,
+      statefulSet('ret', {
+        replicas: 2,
+        persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Delete', whenScaled: 'Delete' },
+        volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } }],
+      }),
+    );
+    await advance(20);
+    const uid = get('ret').metadata.uid;
+    const owners = (name: string) => sim.ctx.store.get(PVCS.storage, NS, name)?.metadata.ownerReferences?.map((r) => `${r.kind}/${r.name}/${r.uid === uid}`);
+    assert.deepEqual(owners('data-ret-0'), ['StatefulSet/ret/true']);
+    assert.deepEqual(owners('data-ret-1'), ['StatefulSet/ret/true']);
+    update('ret', (s) => (s.replicas = 1));
+    await advance(20);
+    assert.equal(sim.ctx.store.get(PVCS.storage, NS, 'data-ret-1'), undefined, 'gone with its pod');
+    assert.deepEqual(owners('data-ret-0'), ['StatefulSet/ret/true']);
+    sim.ctx.store.delete(STATEFULSETS, NS, 'ret');
+    await advance(40);
+    assert.equal(sim.ctx.store.get(PVCS.storage, NS, 'data-ret-0'), undefined, 'gone with the set');
+    assert.equal(pod('ret-0'), undefined);
+    // the default (Retain) leaves claims without owners
+    assert.equal(sim.ctx.store.get(PVCS.storage, NS, 'data-db-0')?.metadata.ownerReferences, undefined);
+  });
+
   it('a pod of the same name it does not own: FailedCreate, and no pod is taken over', async () => {
     sim.ctx.store.create(PODS, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'taken-0', namespace: NS, labels: { app: 'other' } }, spec: { containers: [{ name: 'x', image: 'busybox:1.36' }] }, status: { phase: 'Pending' } });
     sim.ctx.store.create(STATEFULSETS, statefulSet('taken', { replicas: 1 }));

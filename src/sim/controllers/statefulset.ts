@@ -378,6 +378,8 @@ class StatefulSetController {
     for (let i = 0; i < replicas.length; i++) {
       if (this.#processReplica(set, update, monotonic, replicas, i) && monotonic) return fill();
     }
+    // claims of pods about to be scaled away get the owner the retention policy wants (the pod, so they go with it)
+    for (const pod of condemned) this.#claimOwners(set, pod, true);
     for (let i = 0; i < condemned.length; i++) {
       if (this.#processCondemned(set, unhealthy, monotonic, condemned[i], minReady, now) && monotonic) return fill();
     }
@@ -416,6 +418,7 @@ class StatefulSetController {
     if (!isRunningAndReady(pod) && monotonic) return true;
     if (!isRunningAndAvailable(pod, set.spec.minReadySeconds ?? 0, this.#ctx.clock.nowMs()) && monotonic) return true;
     if (!this.#identityMatches(set, pod)) this.#fixIdentity(set, pod, update);
+    this.#claimOwners(set, pod, false);
     return false;
   }
 
@@ -500,8 +503,9 @@ class StatefulSetController {
     }
     applyCreateDefaults(PODS.storage, pod);
     admitPod(pod);
-    store.create(PODS, pod);
+    const created = store.create(PODS, pod) as Pod;
     this.#event(set, 'Normal', 'SuccessfulCreate', `create Pod ${podName} in StatefulSet ${set.metadata.name} successful`);
+    this.#claimOwners(set, created, false);
   }
 
   /** createPersistentVolumeClaims: the pod's missing claims; false when one cannot be had. */
@@ -537,6 +541,36 @@ class StatefulSetController {
       }
     }
     return ok;
+  }
+
+  /**
+   * updateClaimOwnerRefForSetAndPod: persistentVolumeClaimRetentionPolicy as
+   * owner references, so the garbage collector deletes a claim with its set
+   * (whenDeleted: Delete) or with its scaled-away pod (whenScaled: Delete).
+   */
+  #claimOwners(set: StatefulSet, pod: Pod, scaledDown: boolean): void {
+    const templates = set.spec.volumeClaimTemplates ?? [];
+    if (!templates.length || !pod.metadata.uid) return;
+    const policy = set.spec.persistentVolumeClaimRetentionPolicy ?? {};
+    const deleteWithSet = policy.whenDeleted === 'Delete' && !(scaledDown && policy.whenScaled === 'Delete');
+    const deleteWithPod = policy.whenScaled === 'Delete' && scaledDown;
+    const ord = parentAndOrdinal(pod.metadata.name!)[1];
+    const setRef: OwnerReference = { apiVersion: 'apps/v1', kind: 'StatefulSet', name: set.metadata.name!, uid: set.metadata.uid! };
+    const podRef: OwnerReference = { apiVersion: 'v1', kind: 'Pod', name: pod.metadata.name!, uid: pod.metadata.uid };
+    for (const tpl of templates) {
+      const name = claimName(tpl.metadata.name!, set.metadata.name!, ord);
+      const claim = this.#ctx.store.get(PVCS.storage, set.metadata.namespace, name);
+      if (!claim || claim.metadata.deletionTimestamp) continue;
+      const refs = claim.metadata.ownerReferences ?? [];
+      let next = refs.filter((r) => (r.uid !== setRef.uid || deleteWithSet) && (r.uid !== podRef.uid || deleteWithPod));
+      if (deleteWithSet && !next.some((r) => r.uid === setRef.uid)) next = [...next, setRef];
+      if (deleteWithPod && !next.some((r) => r.uid === podRef.uid)) next = [...next, podRef];
+      if (semanticEqual(refs, next)) continue;
+      this.#ctx.store.mutate(PVCS, claim.metadata.namespace, name, (o) => {
+        if (next.length) o.metadata.ownerReferences = next;
+        else delete o.metadata.ownerReferences;
+      });
+    }
   }
 
   #deletePod(set: StatefulSet, pod: Pod): void {
