@@ -216,6 +216,15 @@ describe('the DaemonSet controller', () => {
       assert.equal(dsOf(sim, 'tolerant').status!.desiredNumberScheduled, 3);
       assert.equal(dsOf(sim, 'tolerant').status!.numberMisscheduled, 1);
       setNodeReady(sim.ctx, 'sim-node-2', true);
+      await advance(sim, 5);
+      assert.equal(dsOf(sim, 'tolerant').status!.desiredNumberScheduled, 4);
+
+      // a node removed: PodGC takes its pods after its quarantine, and the node no longer counts
+      sim.ctx.store.delete(NODES, undefined, 'sim-node-4');
+      await advance(sim, 60);
+      assert.ok(!nodesOf(podsOf(sim, 'tolerant')).includes('sim-node-4'));
+      assert.equal(dsOf(sim, 'tolerant').status!.desiredNumberScheduled, 3);
+      assert.equal(dsOf(sim, 'tolerant').status!.currentNumberScheduled, 3);
     } finally {
       await sim.close();
     }

@@ -393,7 +393,6 @@ class DaemonSetController {
     const create: string[] = [];
     const remove: Pod[] = [];
     const surge = rollingFenceposts(ds, nodes.length).maxSurge > 0 && (ds.spec.updateStrategy?.type ?? 'RollingUpdate') === 'RollingUpdate';
-    const known = new Set(nodes.map((n) => n.metadata.name!));
     for (const node of nodes) {
       const nodeName = node.metadata.name!;
       const { shouldRun, shouldContinueRunning } = nodeShouldRunDaemonPod(node, ds.spec.template);
@@ -442,11 +441,7 @@ class DaemonSetController {
         for (const pod of daemonPods) if (!pod.metadata.deletionTimestamp) remove.push(pod);
       }
     }
-    // pods pinned to nodes that no longer exist
-    for (const [nodeName, daemonPods] of byNode) {
-      if (known.has(nodeName)) continue;
-      for (const pod of daemonPods) if (!pod.metadata.deletionTimestamp) remove.push(pod);
-    }
+    // pods of nodes that no longer exist are PodGC's to remove (gc.ts), as upstream
     this.#syncNodes(ds, remove, create, hash);
     return create.length > 0 || remove.length > 0;
   }
