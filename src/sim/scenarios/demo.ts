@@ -55,6 +55,15 @@
 //        (~45 CrashLoopBackOff), the rollout stops (maxUnavailable 1), ~205
 //        DaemonSetRolloutStuck; fixed at 225: stuck resolved, the crashing pod
 //        deleted (ends Failed: PodFailed; its crash loop resolved), complete ~245
+//   0/40 Deployment worker (1 × 100m cpu) with a HorizontalPodAutoscaler (1–4,
+//        50% cpu) at 0 (its first look finds no ready pod: FailedGetResourceMetric
+//        warnings, covered); at 50 the simulated cpu load goes to 300%: ~60
+//        scaled to 4 and held there (ScalingLimited TooManyReplicas), ~180
+//        HPAMaxedOut; at 230 the load drops to 20%: ~240 resolved (the replicas
+//        stay 4 for the 5-minute scale-down window, past the demo's end).
+//        PersistentVolumeClaim data-pending on StorageClass broken (its
+//        provisioner fails: ProvisioningFailed every 15 s, covered) at 40: ~160
+//        ClaimPending; at 190 a PersistentVolume made by hand binds it, resolving it
 //   300  DEMO_DURATION_MS: everything above has happened and resolved where it
 //        resolves; the background keeps producing Normal events
 //
@@ -78,6 +87,8 @@ import { BAD_IMAGE, createPod, freePodName, scenarioNamespace, schedule, simPod 
 import { deploymentObject, FAILED_IMAGE, updateDeployment } from './rollout.ts';
 import { startStatefulSetStuck } from './statefulset.ts';
 import { DEMO_DAEMONSET_STEPS, demoDaemonSetSteps } from './daemonset.ts';
+import { demoAutoscalerSteps } from './hpa.ts';
+import { demoClaimSteps } from './volumes.ts';
 
 /** Virtual time after which every step has happened and every incident that resolves has resolved. */
 export const DEMO_DURATION_MS = 300_000;
@@ -202,6 +213,12 @@ export function demoExpectations(opts: { namespace?: string } = {}): DemoExpecta
     { reason: 'DaemonSetRolloutStuck', kind: 'DaemonSet', namespace, name: 'log-agent', state: 'resolved', detector: 'daemonSetRollout' }, // ~205 until 225
     { reason: 'PodFailed', kind: 'Pod', namespace, namePrefix: 'log-agent-', state: 'firing', detector: 'podFailed' }, // 225, the crashing pod deleted
     { reason: 'DaemonSetRolloutCompleted', kind: 'DaemonSet', namespace, name: 'log-agent', generation: '3', state: 'firing', detector: 'daemonSetRollout' }, // ~245
+    // Autoscaling and storage (src/sim/scenarios/hpa.ts, volumes.ts): worker created at 0, loaded from 50, calm at 230;
+    // data-pending created at 40 on a failing class, bound to a hand-made volume at 190; the autoscaler's metric
+    // warnings and the provisioner's ProvisioningFailed events are covered by these incidents
+    rollout('worker', '1'), // ~3
+    { reason: 'HPAMaxedOut', kind: 'HorizontalPodAutoscaler', namespace, name: 'worker', state: 'resolved', detector: 'hpa' }, // ~180 until ~240
+    { reason: 'ClaimPending', kind: 'PersistentVolumeClaim', namespace, name: 'data-pending', state: 'resolved', detector: 'pvcPending' }, // ~160 until 190
   ];
 }
 
@@ -310,6 +327,8 @@ export const demoScenario: Scenario = {
     cleanups.push(startBatchDemo(ctx, ns));
     cleanups.push(startStatefulSetStuck(ctx, ns));
     cleanups.push(demoDaemonSetSteps(ctx, ns, DEMO_DAEMONSET_STEPS.breakAt, DEMO_DAEMONSET_STEPS.fixAt));
+    cleanups.push(demoAutoscalerSteps(ctx, ns));
+    cleanups.push(demoClaimSteps(ctx, ns));
 
     let rollbackTimer: TimerHandle | undefined;
     const timers: TimerHandle[] = [];

@@ -79,3 +79,11 @@ export const hpaMaxedScenario: Scenario = {
     });
   },
 };
+
+/** The demo's autoscaler (seconds after the demo starts): load from 50 s, calm from 230 s. */
+export const DEMO_HPA_STEPS = { load: 50, calm: 230 } as const;
+
+/** The demo's part: Deployment worker with its HPA at 0, held at 4 replicas from ~60 (HPAMaxedOut ~180), calm at 230 (resolved ~240). */
+export function demoAutoscalerSteps(ctx: SimContext, namespace: string): () => void {
+  return autoscaledSteps(ctx, { namespace, name: 'worker', loadAt: DEMO_HPA_STEPS.load * 1000, calmAt: DEMO_HPA_STEPS.calm * 1000 });
+}

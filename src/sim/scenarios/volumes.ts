@@ -96,3 +96,11 @@ export const pvcPendingScenario: Scenario = {
 };
 
 export const volumeScenarios: Scenario[] = [pvcPendingScenario];
+
+/** The demo's claim (seconds after the demo starts): created on the failing class, fixed by hand. */
+export const DEMO_PVC_STEPS = { create: 40, fix: 190 } as const;
+
+/** The demo's part: PersistentVolumeClaim data-pending, Pending from 40 s (ClaimPending at ~160), bound at 190. */
+export function demoClaimSteps(ctx: SimContext, namespace: string): () => void {
+  return pendingClaimSteps(ctx, { namespace, name: 'data-pending', createAt: DEMO_PVC_STEPS.create * 1000, fixAt: DEMO_PVC_STEPS.fix * 1000 });
+}
