@@ -29,6 +29,10 @@ export interface DecodeError {
   expected?: 'numeric' | 'string' | 'boolean' | 'map' | 'list';
   /** The offending value. */
   value: unknown;
+  /** The Go type the value was meant for (reflect's String()), for type errors. */
+  type?: string;
+  /** A custom unmarshaler's own error, as it reads without the decoder's field context. */
+  bare?: string;
 }
 
 /** encoding/json's name for the kind of a JSON value, as UnmarshalTypeError.Value. */
@@ -126,7 +130,7 @@ class Walker {
   save(ctx: Ctx, value: unknown, type: string, expected: DecodeError['expected'], forInt = false): void {
     if (this.first) return;
     const where = ctx.fields.length ? `Go struct field ${ctx.struct}.${ctx.fields.join('.')}` : 'Go value';
-    this.first = { message: `json: cannot unmarshal ${jsonKind(value, forInt)} into ${where} of type ${type}`, path: ctx.path, expected, value };
+    this.first = { message: `json: cannot unmarshal ${jsonKind(value, forInt)} into ${where} of type ${type}`, path: ctx.path, expected, value, type };
   }
 
   walk(value: unknown, s: S, ctx: Ctx, field: string): void {
@@ -198,7 +202,8 @@ class Walker {
 
   typeError(ctx: Ctx, value: unknown, type: string, forInt: boolean): DecodeError {
     const where = ctx.fields.length ? `Go struct field ${ctx.struct}.${ctx.fields.join('.')}` : 'Go value';
-    return { message: `json: cannot unmarshal ${jsonKind(value, forInt)} into ${where} of type ${type}`, path: ctx.path, value };
+    const kind = jsonKind(value, forInt);
+    return { message: `json: cannot unmarshal ${kind} into ${where} of type ${type}`, path: ctx.path, value, bare: `json: cannot unmarshal ${kind} into Go value of type ${type}` };
   }
 }
 
@@ -242,6 +247,34 @@ export function dropNullMembers(v: unknown): unknown {
 /** The body of kube-apiserver's 400 for an object that cannot be decoded (transformDecodeError). */
 export function cannotBeHandled(kind: string, version: string, err: DecodeError): string {
   return `${kind} in version ${JSON.stringify(version)} cannot be handled as a ${kind}: ${err.message}`;
+}
+
+/** reflect.Kind of an unstructured value, as runtime.DefaultUnstructuredConverter names it. */
+function goKind(v: unknown): string {
+  if (typeof v === 'string') return 'string';
+  if (typeof v === 'boolean') return 'bool';
+  if (typeof v === 'number') return Number.isInteger(v) ? 'int64' : 'float64';
+  if (Array.isArray(v)) return 'slice';
+  return 'map';
+}
+
+/**
+ * The error runtime.DefaultUnstructuredConverter.FromUnstructured gives for
+ * a decode error, which is what a strategic merge patch of the wrong type
+ * meets: JSON's conversions between numbers and strings are refused, kinds
+ * it cannot convert are "unrecognized".
+ */
+export function converterError(err: DecodeError): string {
+  if (!err.type) return err.bare ?? err.message;
+  const from = goKind(err.value);
+  const to = err.type;
+  if (to.startsWith('[]')) return `cannot restore slice from ${from}`;
+  if (to.startsWith('map[') || to === 'v1.ResourceList') return `cannot restore map from ${from}`;
+  if (err.expected === 'map') return `cannot restore struct from: ${from}`;
+  // Go converts integers to floats, ints and strings, and whole floats to ints
+  if (from === 'int64' && to === 'string') return 'cannot convert int64 to string';
+  if (from === 'float64' && /^u?int/.test(to)) return `cannot convert float64 to ${to}`;
+  return `unrecognized type: ${to}`;
 }
 
 /** Go's %T of the unstructured value structured-merge-diff was given. */

@@ -7,7 +7,7 @@
 // the real handler produces (staging/.../endpoints/handlers/patch.go).
 
 import { parse as parseYaml, YAMLParseError } from 'yaml';
-import { decodeError, typedPatchError } from './decode.ts';
+import { converterError, decodeError, typedPatchError } from './decode.ts';
 import { ApiError, badRequest } from './errors.ts';
 import { unknownFields } from './validation.ts';
 import { objectMetaSchema, typeMetaProperties } from './builtins.ts';
@@ -1285,7 +1285,7 @@ function dropNullMembers(v: Json): Json {
 }
 
 /** Checks the patched document decodes as an object of the kind, like runtime.DecodeInto after patching. */
-function finish(result: unknown, original: KObject, ctx: PatchContext): KObject {
+function finish(result: unknown, original: KObject, ctx: PatchContext, strategicPatch?: unknown): KObject {
   if (!isMap(result))
     throw undecodable(
       JSON.stringify(result),
@@ -1300,7 +1300,11 @@ function finish(result: unknown, original: KObject, ctx: PatchContext): KObject 
   const out = dropNullMembers(result) as JMap;
   // the patched document is decoded into the kind's Go type (runtime.DecodeInto), which fails on wrong types
   const typeErr = !ctx.crd && ctx.schema ? decodeError(out, ctx.schema, ctx.kind) : undefined;
-  if (typeErr) throw undecodable(JSON.stringify(result), typeErr.message);
+  if (typeErr) {
+    // a strategic merge patch is converted from its map (FromUnstructured, the patch printed with %+v); the others decode JSON
+    if (strategicPatch !== undefined) throw undecodable(goFmt(strategicPatch), converterError(typeErr));
+    throw undecodable(JSON.stringify(result), typeErr.message);
+  }
   if (!isMap(out.metadata)) out.metadata = {};
   // The kind always comes back from the codec, whatever the patch removed.
   if (out.apiVersion === undefined && original.apiVersion !== undefined) out.apiVersion = original.apiVersion;
@@ -1334,5 +1338,5 @@ export function applyPatch(type: PatchType, original: KObject, body: string, ctx
     default:
       throw unsupportedMediaType(ctx.crd ? CR_TYPES : BUILTIN_TYPES);
   }
-  return finish(result, original, ctx);
+  return finish(result, original, ctx, type === 'strategic' ? JSON.parse(body) : undefined);
 }
