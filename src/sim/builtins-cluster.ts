@@ -5,7 +5,7 @@
 // builtins.ts so their schemas and the behaviour behind them live together;
 // builtins.ts only lists them.
 
-import { conditionSchema, labelSelectorSchema, objectMetaSchema, podTemplateSpecSchema, typeMetaProperties } from './builtins.ts';
+import { conditionSchema, intOrStringSchema, labelSelectorSchema, objectMetaSchema, podTemplateSpecSchema, quantitySchema, typeMetaProperties } from './builtins.ts';
 import type { JSONSchemaProps, KObject, ResourceType } from './types.ts';
 
 type S = JSONSchemaProps;
@@ -19,8 +19,8 @@ const object = (properties: Record<string, S>, extra: S = {}): S => ({ type: 'ob
 const opaque = (): S => ({ type: 'object', 'x-kubernetes-preserve-unknown-fields': true });
 const mapOf = (values: S): S => ({ type: 'object', additionalProperties: values });
 const atomic = (items: S): S => ({ type: 'array', items, 'x-kubernetes-list-type': 'atomic' });
-const intOrString = (): S => ({ anyOf: [{ type: 'integer' }, { type: 'string' }], 'x-kubernetes-int-or-string': true });
-const quantityMap = (): S => mapOf(intOrString());
+const intOrString = (): S => intOrStringSchema();
+const quantityMap = (): S => mapOf(quantitySchema());
 
 function kind(group: string, kindName: string, description: string, properties: Record<string, S>, required?: string[]): S {
   return {

@@ -71,6 +71,9 @@ const quantity = (): S =>
     'x-kubernetes-int-or-string': true,
   });
 const quantityMap = (): S => mapOf(quantity());
+/** The named IntOrString and Quantity schemas, for kinds defined outside this file (builtins-cluster.ts). */
+export const intOrStringSchema = intOrString;
+export const quantitySchema = quantity;
 
 const API_VERSION_DESC =
   'APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources';
