@@ -25,7 +25,7 @@ describe('PersistentVolumeClaim detectors end to end against the simulator', () 
       assert.equal(firing.detector, 'pvcPending');
       assert.equal(firing.fields.provisioner, 'sim.kubeherald.io/failing');
       assert.match(firing.message, /waiting for provisioner sim\.kubeherald\.io\/failing/);
-      assert.equal(resolved.message, 'PersistentVolumeClaim demo/data-pending is Bound to volume data-pending-manual');
+      assert.equal(resolved.message, 'PersistentVolumeClaim demo/data-pending is Bound to volume demo-data-pending');
       const pvc = h.sim.ctx.store.get(PVCS.storage, 'demo', 'data-pending');
       assert.equal((pvc?.status as { phase?: string }).phase, 'Bound');
     } finally {

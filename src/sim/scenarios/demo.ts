@@ -192,7 +192,7 @@ export function demoExpectations(opts: { namespace?: string } = {}): DemoExpecta
     { reason: 'FailedMount', ...pod('config-reader'), state: 'firing', detector: 'warningEvents' }, // 101
     { reason: 'MemoryPressure', kind: 'Node', name: DEMO_PRESSURE_NODE, state: 'resolved', detector: 'nodePressure' }, // 140 until 180
     { reason: 'Evicted', ...pod('memory-hog'), state: 'firing', detector: 'evicted' }, // 141
-    { reason: 'PodNotReady', ...pod('slow-start'), state: 'resolved', detector: 'podNotReady' }, // 150 until ~194
+    { reason: 'PodNotReady', ...pod('slow-start'), state: 'resolved', detector: 'podNotReady' }, // 150 until ~191
     { reason: 'ErrImagePull', ...apiPods, state: 'resolved', detector: 'badWaiting' }, // ~152 until ~187
     { reason: 'ProgressDeadlineExceeded', kind: 'Deployment', namespace, name: 'api', state: 'resolved', detector: 'rollout' }, // ~171 until ~186
     rollout('api', '3'), // ~186, the rollback

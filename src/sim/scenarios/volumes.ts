@@ -60,11 +60,14 @@ export function pendingClaimSteps(ctx: SimContext, o: PendingClaimOptions): () =
     steps.push([
       o.fixAt,
       () => {
-        // pre-bound to the claim, as an administrator answering that claim writes it
+        // pre-bound to the claim, as an administrator answering that claim writes it; volumes are
+        // cluster-wide, so the name carries the namespace
+        const name = `${o.namespace}-${o.name}`;
+        if (ctx.store.get(PVS.storage, undefined, name)) return;
         ctx.store.create(PVS, {
           apiVersion: 'v1',
           kind: 'PersistentVolume',
-          metadata: { name: `${o.name}-manual` },
+          metadata: { name },
           spec: {
             accessModes: ['ReadWriteOnce'],
             capacity: { storage: size },
