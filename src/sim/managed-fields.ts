@@ -397,7 +397,8 @@ export function recordApply(live: KObject | undefined, merged: KObject, config: 
   // fields the applier owned before, does not specify now, and nobody else owns are removed
   const owned = (p: string): boolean => owners.some((o) => [...o.set].some((q) => q === p || q.startsWith(p + SEP)));
   const object = structuredClone(merged) as KObject;
-  const gone = [...lastSet].filter((p) => !configSet.has(p) && !owned(p)).sort((a, b) => b.length - a.length);
+  // shortest first: a list item goes whole before its fields (which name it by its keys) could be stripped
+  const gone = [...lastSet].filter((p) => !configSet.has(p) && !owned(p)).sort((a, b) => split(a).length - split(b).length);
   for (const p of gone) removePath(object as unknown as Obj, split(p));
   const removed = compare(fieldsOf(merged, w), fieldsOf(object, w)).removed;
   for (const o of owners) if (o !== me) for (const p of removed) o.set.delete(p);

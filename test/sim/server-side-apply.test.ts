@@ -168,6 +168,22 @@ describe('server-side apply and managedFields', () => {
     assert.deepEqual(after.metadata.managedFields.map((e: Entry) => e.manager), ['a']);
   });
 
+  it('re-applying without a list item removes the item it owned', async () => {
+    const two = deployment('lists', 1).replace(
+      '{containers: [{name: web, image: nginx, ports: [{containerPort: 80}]}]}',
+      '{containers: [{name: web, image: nginx, env: [{name: A, value: "1"}, {name: B, value: "2"}]}, {name: side, image: busybox}]}',
+    );
+    await k.ok(['apply', '--server-side', '-f', '-'], two);
+    const one = two.replace(', {name: B, value: "2"}', '').replace(', {name: side, image: busybox}', '');
+    await k.ok(['apply', '--server-side', '-f', '-'], one);
+    const live = JSON.parse(await k.ok(['get', 'deployment', 'lists', '-o', 'json', '--show-managed-fields']));
+    const containers = live.spec.template.spec.containers;
+    assert.deepEqual(containers.map((c: { name: string }) => c.name), ['web']);
+    assert.deepEqual(containers[0].env, [{ name: 'A', value: '1' }]);
+    const owned = JSON.stringify(entry(live.metadata.managedFields, 'kubectl')!.fieldsV1);
+    assert.ok(owned.includes('k:{\\"name\\":\\"A\\"}') && !owned.includes('side') && !owned.includes('\\"B\\"'), owned);
+  });
+
   it('an apply that changes nothing is a no-op: same resourceVersion, same time', async () => {
     const before = JSON.parse(await k.ok(['get', 'configmap', 'cfg', '-o', 'json', '--show-managed-fields']));
     await k.ok(['apply', '--server-side', '--field-manager=a', '-f', '-'], configMap('cfg', {}, { one: '1' }));
