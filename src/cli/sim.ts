@@ -14,6 +14,7 @@ interface SimFlags {
   nodes: string;
   dropWatchesEvery?: string;
   latency?: string;
+  emptyWatches?: string;
   accessLog?: boolean;
   user: string[];
 }
@@ -36,6 +37,7 @@ export function registerSim(program: Command): void {
     .option('--nodes <n>', 'simulated nodes', '3')
     .option('--drop-watches-every <seconds>', 'fault: close every open watch this often')
     .option('--latency <ms>', 'fault: added latency per request')
+    .option('--empty-watches <resource>', 'fault: every watch of this resource (plural, e.g. events; * for all) ends at once with no events')
     .option('--user <name[:group,group]>', 'an extra user with a token and kubeconfig context (repeatable)', collect, [])
     .option('--access-log', 'log every request as a JSON line on stderr')
     .action(async (flags: SimFlags) => {
@@ -57,6 +59,7 @@ export function registerSim(program: Command): void {
         faults: {
           dropWatchesEverySeconds: flags.dropWatchesEvery ? intFlag('drop-watches-every', flags.dropWatchesEvery, 1) : undefined,
           latencyMs: flags.latency ? intFlag('latency', flags.latency) : undefined,
+          emptyWatchesOf: flags.emptyWatches,
         },
         // the entry also carries bodies (for audit): the access log names the request only
         onRequest: flags.accessLog ? (e) => log.info({ method: e.method, path: e.path, user: e.user, verb: e.verb, status: e.status }, 'request') : undefined,

@@ -17,6 +17,8 @@ export interface FaultOptions {
   latencyMs?: number;
   /** close every open watch every N seconds (0 = never) */
   dropWatchesEverySeconds?: number;
+  /** every watch of this resource (plural, or "*" for all) ends at once, empty: see emptyWatches() */
+  emptyWatchesOf?: string;
 }
 
 type WatchCloser = (how: 'drop' | 'truncate') => void;
@@ -38,6 +40,7 @@ export class Faults {
   set(opts: FaultOptions): void {
     if (opts.latencyMs !== undefined) this.latencyMs = opts.latencyMs;
     if (opts.dropWatchesEverySeconds !== undefined) this.dropWatchesEvery(opts.dropWatchesEverySeconds);
+    if (opts.emptyWatchesOf) this.emptyWatches({ resource: opts.emptyWatchesOf });
   }
 
   /** The next `count` resource requests (optionally only these verbs) fail with `code`. */

@@ -14,7 +14,7 @@ const bin = join(import.meta.dirname, '../../bin/kubeherald.js');
 describe('kubeherald sim', () => {
   const dir = mkdtempSync(join(tmpdir(), 'kubeherald-sim-cli-'));
   const kubeconfig = join(dir, 'kc');
-  const child = spawn(process.execPath, [bin, 'sim', '--port', '0', '--kubeconfig-out', kubeconfig, '--scenario', 'crashloop', '--speed', '60', '--user', 'bob:devs'], {
+  const child = spawn(process.execPath, [bin, 'sim', '--port', '0', '--kubeconfig-out', kubeconfig, '--scenario', 'crashloop', '--speed', '60', '--user', 'bob:devs', '--empty-watches', 'events'], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   after(() => {
@@ -29,6 +29,8 @@ describe('kubeherald sim', () => {
     assert.match(await k.ok(['get', 'nodes']), /sim-node-1\s+Ready/);
     assert.match(await k.ok(['get', 'pods', '-n', 'demo']), /crashloop/);
     assert.equal((await k.run(['auth', 'can-i', 'list', 'pods', '--context', 'kubeherald-sim-bob'])).stdout.trim(), 'no');
+    // --empty-watches events: every Events watch is a 200 that ends at once, empty
+    assert.equal(await k.ok(['get', '--raw', '/api/v1/events?watch=1']), '');
     const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
     child.kill('SIGINT');
     assert.equal(await exited, 0);

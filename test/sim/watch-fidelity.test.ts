@@ -157,6 +157,11 @@ describe('the empty-watch fault switch', () => {
     f.clear();
     assert.equal(f.takeEmptyWatch('pods'), false);
     assert.throws(() => f.emptyWatches({ count: 0 }), /count must be positive/);
+    // `kubeherald sim --empty-watches events` sets it from the start
+    const fromOptions = new Faults({ emptyWatchesOf: 'events' });
+    assert.equal(fromOptions.takeEmptyWatch('pods'), false);
+    assert.equal(fromOptions.takeEmptyWatch('events'), true);
+    assert.equal(fromOptions.takeEmptyWatch('events'), true);
   });
 });
 
