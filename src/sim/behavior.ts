@@ -44,7 +44,9 @@ export function behaviorOf(pod: KObject, containerName: string): Behavior {
   const annotations = pod.metadata.annotations ?? {};
   const read = (key: string): string | undefined => annotations[`${key}.${containerName}`] ?? annotations[key];
   const rawKind = read(BEHAVIOR_ANNOTATION);
-  const kind = (BEHAVIORS as readonly string[]).includes(rawKind ?? '') ? (rawKind as BehaviorKind) : 'run';
+  // a Job's pod is a batch program: without an annotation it does its work and exits 0
+  const fallback: BehaviorKind = pod.metadata.ownerReferences?.some((r) => r.controller && r.kind === 'Job') ? 'complete' : 'run';
+  const kind = (BEHAVIORS as readonly string[]).includes(rawKind ?? '') ? (rawKind as BehaviorKind) : fallback;
   const recover = seconds(read(RECOVER_AFTER_ANNOTATION));
   const exitCode = Number.parseInt(read(EXIT_CODE_ANNOTATION) ?? '', 10);
   const behavior: Behavior = {

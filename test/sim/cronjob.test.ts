@@ -126,6 +126,9 @@ describe('CronJobs on the simulator', () => {
     await until(() => finished(sim.ctx.store.get('batch/jobs', NS, 'manual-run') as Job) === 'Complete');
     const r = await wait;
     assert.equal(r.code, 0, r.stderr);
+    // the controller did not create it: reported as the real one does, never in status.active
+    assert.match(events('manual', 'UnexpectedJob')[0]?.message ?? '', /^Saw a job that the controller did not create or forgot: manual-run$/);
+    assert.equal(cj('manual').status?.active, undefined);
     await k.ok(['delete', 'cj', 'manual', '-n', NS]);
   });
 

@@ -112,6 +112,16 @@ describe('Jobs on the simulator', () => {
     assert.equal((pod.status as { phase?: string }).phase, 'Succeeded');
   });
 
+  it('kubectl create job: a Job pod without a behaviour annotation does its work and exits 0', async () => {
+    await k.ok(['create', 'job', 'hello', '-n', NS, '--image=busybox:1.36', '--', 'echo', 'hi']);
+    const wait = k.run(['wait', '--for=condition=complete', 'job/hello', '-n', NS, '--timeout=120s']);
+    await until(() => conditionTypes('hello').includes('Complete'));
+    assert.equal((await wait).code, 0);
+    const described = await k.ok(['describe', 'job', 'hello', '-n', NS]);
+    assert.match(described, /Pods Statuses:\s+0 Active \(0 Ready\) \/ 1 Succeeded \/ 0 Failed/);
+    assert.match(described, /Normal\s+Completed\s+\S+\s+job-controller\s+Job completed/);
+  });
+
   it('refuses a Job pod that restarts Always, and negative counts, naming the field', async () => {
     const r = await k.run(['apply', '-f', '-'], jobYaml('always', { restartPolicy: 'Always' }));
     assert.notEqual(r.code, 0);

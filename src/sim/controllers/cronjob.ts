@@ -118,7 +118,9 @@ class CronJobController {
       const done = jobFinished(job);
       const listed = active.some((r) => r.uid === job.metadata.uid);
       if (!done && !listed && !job.metadata.deletionTimestamp) {
-        active = [...active, jobRef(job)];
+        // as the real controller: a running Job it did not create (`kubectl create job --from=cronjob/…`)
+        // is reported, not adopted into status.active
+        recorder.record({ object: cj, type: 'Warning', reason: 'UnexpectedJob', message: `Saw a job that the controller did not create or forgot: ${job.metadata.name}`, source: CJ_COMPONENT });
         continue;
       }
       if (done && listed) {
