@@ -6,10 +6,12 @@ import { randomBytes } from 'node:crypto';
 import { parse as parseYaml } from 'yaml';
 import type { SimClock } from './clock.ts';
 import { applyCreateDefaults, applyUpdateDefaults } from './defaults.ts';
+import { daemonSetUpdateMeta } from './daemonset-defaults.ts';
 import { subresourceSchemas } from './builtins.ts';
 import { cannotBeHandled, decodeError, dropNullMembers } from './decode.ts';
 import { ApiError, badRequest, conflict, invalid, methodNotAllowed, notFound, type StatusCause } from './errors.ts';
 import { kindCauses } from './kind-rules.ts';
+import { statefulSetUpdateCauses } from './statefulset-rules.ts';
 import { managerOf, recordApply, recordUpdate, type Writer } from './managed-fields.ts';
 import { applyPatch, patchTypeOf } from './patch.ts';
 import { CRDS, NAMESPACES } from './refs.ts';
@@ -431,7 +433,10 @@ export class Handlers {
     if (!rt.namespaced) delete m.namespace;
     if (info.subresource !== 'status' && specChanged(current, next)) m.generation = (current.metadata.generation ?? 1) + 1;
     if (!rt.crd) applyUpdateDefaults(rt.storage, next);
+    if (rt.storage === 'apps/daemonsets') daemonSetUpdateMeta(current, next);
     this.#validate(rt, next);
+    const fixedFields = rt.storage === 'apps/statefulsets' ? statefulSetUpdateCauses(current, next) : [];
+    if (fixedFields.length) throw invalid(rt.kind, rt.group, next.metadata.name ?? '', fixedFields);
     return { next, warnings };
   }
 

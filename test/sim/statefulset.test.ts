@@ -351,6 +351,14 @@ describe('kubectl against the simulated StatefulSets', () => {
     const bad = await k.run(['apply', '-f', '-'], manifest('postgres:16.4-alpine', '  podManagementPolicy: Sometimes\n').replace('name: db\n  namespace', 'name: bad\n  namespace'));
     assert.notEqual(bad.code, 0);
     assert.match(bad.stderr, /spec\.podManagementPolicy: Unsupported value: "Sometimes": supported values: "OrderedReady", "Parallel"/);
+    const fixed = await k.run(['patch', 'sts', 'db', '-n', NS, '--type=merge', '-p', '{"spec":{"serviceName":"other"}}']);
+    assert.notEqual(fixed.code, 0);
+    assert.match(
+      fixed.stderr,
+      /The StatefulSet "db" is invalid: spec: Forbidden: updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'revisionHistoryLimit', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden/,
+    );
+    const restart = await k.run(['patch', 'sts', 'db', '-n', NS, '--type=merge', '-p', '{"spec":{"template":{"spec":{"restartPolicy":"Never"}}}}']);
+    assert.match(restart.stderr, /spec\.template\.spec\.restartPolicy: Unsupported value: "Never": supported values: "Always"/);
     await k.ok(['patch', 'sts', 'db', '-n', NS, '--type=merge', '-p', '{"spec":{"updateStrategy":{"type":"OnDelete","rollingUpdate":null}}}']);
     const onDelete = await k.run(['rollout', 'status', 'sts/db', '-n', NS, '--timeout=5s']);
     assert.notEqual(onDelete.code, 0);
