@@ -5,6 +5,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { cronJobObject } from '../../src/sim/scenarios/batch.ts';
 import { startHarness, summarize } from '../helpers/herald.ts';
 
 describe('Job and CronJob detectors end to end against the simulator', () => {
@@ -71,6 +72,33 @@ describe('Job and CronJob detectors end to end against the simulator', () => {
       assert.equal(h2.notifications[0].fields.failedRuns, '2');
     } finally {
       await h2.close();
+    }
+  });
+
+  it('a CronJob resumed after more than 100 missed runs: one CronJobMissedSchedule from TooManyMissedTimes, and the run it starts succeeds', async () => {
+    const h = await startHarness();
+    try {
+      const ref = { storage: 'batch/cronjobs', resource: 'cronjobs', group: 'batch' };
+      h.sim.ctx.store.create({ storage: 'namespaces', resource: 'namespaces', group: '' }, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'demo' } });
+      const cj = cronJobObject('demo', 'hourly-report', { schedule: '* * * * *', exitCode: 1 });
+      (cj.spec as { suspend?: boolean }).suspend = true;
+      const tpl = (cj.spec as { jobTemplate: { spec: { template: { metadata: { annotations: Record<string, string> } } } } }).jobTemplate.spec.template;
+      tpl.metadata.annotations = {};
+      h.sim.ctx.store.create(ref, cj);
+      await h.run(102 * 60_000, 60_000);
+      h.sim.ctx.store.mutate(ref, 'demo', 'hourly-report', (o) => {
+        (o.spec as { suspend?: boolean }).suspend = false;
+      });
+      await h.run(20_000);
+      assert.deepEqual(h.notifications.map(summarize), ['FIRING CronJobMissedSchedule CronJob/hourly-report']);
+      assert.match(h.notifications[0].message, /too many missed start times: 10\d\. Set or decrease \.spec\.startingDeadlineSeconds or check clock skew/);
+      assert.equal(h.notifications[0].fields.eventReason, 'TooManyMissedTimes');
+      const runs = h.sim.ctx.store.list('batch/jobs', 'demo').sort((x, y) => x.metadata.name!.localeCompare(y.metadata.name!));
+      assert.ok(runs.length >= 1);
+      const conds = ((runs[0].status ?? {}) as { conditions?: { type: string; status: string }[] }).conditions ?? [];
+      assert.ok(conds.some((c) => c.type === 'Complete' && c.status === 'True'), JSON.stringify(runs[0].status));
+    } finally {
+      await h.close();
     }
   });
 
