@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
+import type { ConditionRule, ConditionStatus } from '../detect/conditions.ts';
 import type { ResourceSpec } from './reflector.ts';
 
 export interface ConnectOptions {
@@ -46,11 +47,19 @@ export interface ResourceRef {
   group: string;
   version: string;
   resource: string;
+  /** condition type → the status that is bad (the generic condition detector) */
+  conditions?: Record<string, ConditionStatus>;
+  minSeconds?: number;
+}
+
+/** A resource from watch.resources, resolved, with what its entry asks to be told. */
+export interface ExtraResource extends ResourceSpec {
+  conditions?: ConditionRule;
 }
 
 /** Looks each resource up in discovery; errors name the entry that cannot be served. */
-export async function resolveResources(kc: k8s.KubeConfig, refs: ResourceRef[]): Promise<ResourceSpec[]> {
-  const out: ResourceSpec[] = [];
+export async function resolveResources(kc: k8s.KubeConfig, refs: ResourceRef[]): Promise<ExtraResource[]> {
+  const out: ExtraResource[] = [];
   for (const ref of refs) {
     const apiVersion = ref.group ? `${ref.group}/${ref.version}` : ref.version;
     let list: k8s.V1APIResourceList;
@@ -69,7 +78,8 @@ export async function resolveResources(kc: k8s.KubeConfig, refs: ResourceRef[]):
     if (!r.verbs.includes('watch') || !r.verbs.includes('list')) {
       throw new Error(`watch.resources: ${apiVersion}/${ref.resource}: the resource cannot be listed and watched`);
     }
-    out.push({ apiVersion, kind: r.kind, resource: r.name, namespaced: r.namespaced });
+    const conditions = ref.conditions && Object.keys(ref.conditions).length ? { conditions: { conditions: ref.conditions, minSeconds: ref.minSeconds } } : {};
+    out.push({ apiVersion, kind: r.kind, resource: r.name, namespaced: r.namespaced, ...conditions });
   }
   return out;
 }

@@ -5,7 +5,8 @@
 
 import type * as k8s from '@kubernetes/client-node';
 import type { DetectorsConfig } from '../detect/config.ts';
-import { DETECTED_KINDS, detect, recheckAt } from '../detect/index.ts';
+import { recheckAt } from '../detect/index.ts';
+import { detectWatched, type WatchedResource } from '../detect/watched.ts';
 import { IncidentTracker, type TrackerState } from '../detect/tracker.ts';
 import type { KubeObject } from '../model/kube.ts';
 import type { Logger } from '../model/logger.ts';
@@ -13,6 +14,7 @@ import type { Notification } from '../model/notification.ts';
 import { Reflector, type ReflectorDelta, type ResourceSpec } from './reflector.ts';
 import { identityOnly, trimObject } from './trim.ts';
 import { classifyListError, type Unavailable } from './unavailable.ts';
+import type { ExtraResource } from './connect.ts';
 import { type Clock, realClock } from '../model/clock.ts';
 
 export type ListenerClock = Clock;
@@ -23,8 +25,12 @@ export interface ListenerConfig {
   /** does a namespace's activity count? (include/exclude globs) */
   namespaceAllowed: (namespace: string) => boolean;
   eventsApi: 'core' | 'events.k8s.io';
-  /** resources beyond the built-in ones, already resolved through discovery */
-  extraResources: ResourceSpec[];
+  /**
+   * resources beyond the built-in ones, already resolved through discovery,
+   * with the conditions their watch.resources entry names; one that is built
+   * in adds its change notices and conditions to the built-in watch
+   */
+  extraResources: ExtraResource[];
   watchdogSeconds: number;
   pageSize: number;
   detectors: DetectorsConfig;
@@ -70,14 +76,26 @@ export function builtinSpecs(eventsApi: ListenerConfig['eventsApi']): ResourceSp
   ];
 }
 
+const groupOf = (apiVersion: string): string => (apiVersion.includes('/') ? apiVersion.split('/')[0] : '');
+
 /**
- * Which detectors a resource's changes go through. A built-in informer
- * feeds only the detectors of its kind (none yet is nothing: never the
- * created/changed/deleted notices, which are for what a user listed under
- * watch.resources).
+ * Every watch the listener runs, with the detectors each feeds (see
+ * detect/watched.ts): the built-in informers, then the extra resources. An
+ * extra resource that is built in (same group and resource, any version)
+ * is not watched twice: its entry adds change notices and conditions to the
+ * built-in watch.
  */
-export function runsDetectors(spec: ResourceSpec, builtin: boolean): boolean {
-  return !builtin || (DETECTED_KINDS as readonly string[]).includes(spec.kind);
+export function watchedResources(eventsApi: ListenerConfig['eventsApi'], extra: readonly ExtraResource[]): { spec: ResourceSpec; watched: WatchedResource }[] {
+  const out = builtinSpecs(eventsApi).map((spec) => ({ spec, watched: { apiVersion: spec.apiVersion, kind: spec.kind, builtin: true, changes: false } as WatchedResource }));
+  for (const { conditions, ...spec } of extra) {
+    const same = out.find((w) => w.watched.builtin && w.spec.resource === spec.resource && groupOf(w.spec.apiVersion) === groupOf(spec.apiVersion));
+    if (same) {
+      same.watched = { ...same.watched, changes: true, ...(conditions ? { conditions } : {}) };
+      continue;
+    }
+    out.push({ spec, watched: { apiVersion: spec.apiVersion, kind: spec.kind, builtin: false, changes: true, ...(conditions ? { conditions } : {}) } });
+  }
+  return out;
 }
 
 export class Listener {
@@ -85,7 +103,7 @@ export class Listener {
   #clock: ListenerClock;
   #tracker: IncidentTracker;
   #reflectors: Reflector[] = [];
-  #builtin = new Set<ResourceSpec>();
+  #watched = new Map<ResourceSpec, WatchedResource>();
   /** resources the server will not list for us (403, 404), until a list succeeds */
   #unavailable = new Map<Reflector, Unavailable>();
   #synced = new Set<Reflector>();
@@ -129,10 +147,9 @@ export class Listener {
    */
   async start(): Promise<void> {
     const c = this.#o.config;
-    const builtins = builtinSpecs(c.eventsApi);
-    for (const s of builtins) this.#builtin.add(s);
     const settled: Promise<void>[] = [];
-    for (const spec of [...builtins, ...c.extraResources]) {
+    for (const { spec, watched } of watchedResources(c.eventsApi, c.extraResources)) {
+      this.#watched.set(spec, watched);
       let giveUp!: () => void;
       const unavailable = new Promise<void>((resolve) => (giveUp = resolve));
       const r: Reflector = new Reflector({
@@ -219,7 +236,7 @@ export class Listener {
 
   /** The cached objects of a built-in kind in a namespace, for detectors that tell more from related objects. */
   #related = (kind: string, namespace: string): KubeObject[] => {
-    const r = this.#reflectors.find((x) => x.spec.kind === kind && this.#builtin.has(x.spec));
+    const r = this.#reflectors.find((x) => x.spec.kind === kind && this.#watched.get(x.spec)?.builtin);
     return r ? r.list().filter((o) => o.metadata.namespace === namespace) : [];
   };
 
@@ -227,7 +244,7 @@ export class Listener {
     const uid = (current ?? old)!.metadata.uid!;
     const now = this.#clock.now();
     const cfg = this.#o.config.detectors;
-    const observations = runsDetectors(spec, this.#builtin.has(spec)) ? detect(spec.kind, { old, current, initial }, now, cfg, this.#related) : [];
+    const observations = detectWatched(this.#watched.get(spec)!, { old, current, initial }, now, cfg, this.#related);
     this.#emit(this.#tracker.observe(uid, current, observations, now));
     const again = recheckAt(spec.kind, current, now, cfg);
     if (again && current) {

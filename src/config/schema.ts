@@ -4,6 +4,7 @@
 
 import { z } from 'zod';
 import { DEFAULT_DETECTORS, type DetectorsConfig } from '../detect/config.ts';
+import { CONDITION_STATUSES } from '../detect/conditions.ts';
 import { consoleSinkSchema } from '../sinks/console.ts';
 import { dingtalkSinkSchema } from '../sinks/dingtalk/config.ts';
 import { elasticsearchSinkSchema } from '../sinks/elasticsearch/config.ts';
@@ -41,6 +42,9 @@ const clusterSchema = strict({
   }
 });
 
+/** A condition's type, as metav1.Condition validates it: a qualified name (an optional DNS prefix and "/"). */
+const CONDITION_TYPE = /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+
 const resourceSchema = strict({
   group: z
     .string()
@@ -48,6 +52,22 @@ const resourceSchema = strict({
     .default(''),
   version: z.string().regex(/^v[1-9][0-9]*((alpha|beta)[1-9][0-9]*)?$/, { error: 'expected an API version such as v1, v1beta1 or v2alpha1' }),
   resource: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, { error: 'expected a resource name: lowercase and plural, as in `kubectl api-resources` (e.g. configmaps)' }),
+  // the generic condition detector (src/detect/conditions.ts): condition type → the status that is bad
+  conditions: z
+    .record(
+      z.string(),
+      z.enum(CONDITION_STATUSES, { error: 'expected "True", "False" or "Unknown"' }),
+    )
+    .optional(),
+  /** how long a bad condition must hold before it notifies; default detectors.conditions.minSeconds */
+  minSeconds: count(0).optional(),
+}).superRefine((r, ctx) => {
+  for (const type of Object.keys(r.conditions ?? {})) {
+    if (!CONDITION_TYPE.test(type)) ctx.addIssue({ code: 'custom', path: ['conditions', type], message: `expected a condition type such as Ready or Stalled as the key, got ${JSON.stringify(type)}` });
+  }
+  if (r.minSeconds !== undefined && !Object.keys(r.conditions ?? {}).length) {
+    ctx.addIssue({ code: 'custom', path: ['minSeconds'], message: 'applies to conditions only: name the bad conditions in conditions (e.g. { Ready: "False" })' });
+  }
 });
 
 const watchSchema = strict({

@@ -55,6 +55,8 @@ export interface DetectorsConfig {
   normalEvents: { enabled: boolean };
   /** created / changed / deleted notifications (info) for the extra resources under watch.resources */
   resourceChanges: { enabled: boolean; created: boolean; updated: boolean; deleted: boolean };
+  /** the conditions watch.resources[].conditions names as bad (any resource, custom ones included); minSeconds for an entry without its own */
+  conditions: { enabled: boolean; minSeconds: number };
 }
 
 export const DEFAULT_DETECTORS: DetectorsConfig = {
@@ -86,4 +88,6 @@ export const DEFAULT_DETECTORS: DetectorsConfig = {
   hpa: { enabled: true, maxedMinSeconds: 120, unableMinSeconds: 120 },
   normalEvents: { enabled: false },
   resourceChanges: { enabled: true, created: true, updated: true, deleted: true },
+  // a controller's condition flapping through a retry (a certificate renewal, a reconcile) is not an incident; five minutes of it is
+  conditions: { enabled: true, minSeconds: 300 },
 };

@@ -6,6 +6,7 @@
 // (src/rules/lint.ts). Kept in step with the detectors and the simulator by
 // test/detect/vocabulary.test.ts.
 
+import { DETECTOR as CONDITIONS_DETECTOR, fallbackReason } from './conditions.ts';
 import type { DetectorsConfig } from './config.ts';
 
 /**
@@ -110,14 +111,23 @@ export interface Vocabulary {
   resources: readonly string[];
   /** detector names, as in the config's `detectors:` */
   detectors: readonly string[];
+  /**
+   * detectors whose reasons come from the objects, not from kubeherald (the
+   * condition detector: a condition's own reason): a route that names one of
+   * them in its detectors is not checked for reasons
+   */
+  openDetectors: readonly string[];
 }
 
 /** The vocabulary for a configuration: its detectors' settings and the extra resources it watches. */
-export function vocabulary(opts: { detectors: DetectorsConfig; resources?: readonly { resource: string }[] }): Vocabulary {
+export function vocabulary(opts: { detectors: DetectorsConfig; resources?: readonly { resource: string; conditions?: Record<string, string> }[] }): Vocabulary {
+  // a bad condition without a reason of its own is told as <Type><Status> (ReadyFalse)
+  const conditionReasons = (opts.resources ?? []).flatMap((r) => Object.entries(r.conditions ?? {}).map(([type, status]) => fallbackReason(type, status)));
   return {
-    reasons: [...new Set([...detectorReasons(opts.detectors), ...KUBERNETES_EVENT_REASONS])],
+    reasons: [...new Set([...detectorReasons(opts.detectors), ...conditionReasons, ...KUBERNETES_EVENT_REASONS])],
     kinds: KUBERNETES_KINDS,
     resources: (opts.resources ?? []).map((r) => r.resource),
     detectors: Object.keys(opts.detectors),
+    openDetectors: [CONDITIONS_DETECTOR],
   };
 }

@@ -19,6 +19,8 @@ export interface RouteVocabulary {
   /** plural resource names of the extra watched resources (their kinds are checked by name) */
   resources: readonly string[];
   detectors: readonly string[];
+  /** detectors whose reasons come from the objects (a condition's own reason): routes pinned to one are not checked for reasons */
+  openDetectors?: readonly string[];
 }
 
 type Word = 'reasons' | 'kinds' | 'detectors';
@@ -59,9 +61,11 @@ export function lintRouteAt(spec: RouteSpec, v: RouteVocabulary): PathProblem[] 
   const match = spec.match as unknown;
   if (match === null || typeof match !== 'object' || Array.isArray(match)) return out;
   const m = match as Record<string, unknown>;
+  const open = (ds: readonly unknown[]): boolean => ds.some((d) => typeof d === 'string' && (v.openDetectors ?? []).includes(d));
+  const openReasons = Array.isArray(m.detectors) && open(m.detectors);
   for (const word of ['kinds', 'reasons', 'detectors'] as const) {
     const values = m[word];
-    if (!Array.isArray(values)) continue;
+    if (!Array.isArray(values) || (word === 'reasons' && openReasons)) continue;
     values.forEach((value, i) => {
       if (typeof value === 'string' && value !== '' && !known(word, value, v)) out.push({ path: ['match', word, i], reason: REASON[word], message: message(word, value, v) });
     });
@@ -70,7 +74,9 @@ export function lintRouteAt(spec: RouteSpec, v: RouteVocabulary): PathProblem[] 
   if (typeof m.cel === 'string' && m.cel.trim() !== '') {
     const c = compileCel(m.cel);
     if (c.ok) {
+      const celOpen = openReasons || open([...(c.pins.get('detector') ?? [])]);
       for (const word of ['kinds', 'reasons', 'detectors'] as const) {
+        if (word === 'reasons' && celOpen) continue;
         for (const value of c.pins.get(DIM[word]) ?? []) {
           if (!known(word, value, v)) out.push({ path: ['match', 'cel'] as Path, reason: REASON[word], message: `${DIM[word]}: ${message(word, value, v)}` });
         }
