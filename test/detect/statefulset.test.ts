@@ -129,3 +129,22 @@ test('through the tracker: stuck fires after progressSeconds and resolves on com
     '310 RESOLVED StatefulSetUnavailable',
   ]);
 });
+
+test('resolved texts: completed, progressing again, all ready again, deleted', async () => {
+  const { describeResolved } = await import('../../src/detect/index.ts');
+  const [stuck, unavailable] = run({ current: rolling('db-1', 'db-2', 1, 2) });
+  assert.equal(describeResolved(stuck, done('db-2')), 'statefulset demo/db rolled out revision db-2 (3 of 3 pods ready)');
+  assert.equal(describeResolved(stuck, rolling('db-1', 'db-2', 2, 2)), 'statefulset demo/db is progressing again (2 of 3 pods updated, 2 ready)');
+  assert.equal(describeResolved(unavailable, done('db-2')), 'statefulset demo/db has all pods ready again (3 of 3)');
+  assert.equal(describeResolved(stuck, undefined), 'statefulset demo/db was deleted');
+});
+
+test('a StatefulSet deleted while stuck resolves its incidents', () => {
+  const tracker = new IncidentTracker({ cluster: 'c', includeRaw: false });
+  const obj = rolling('db-1', 'db-2', 1, 2);
+  tracker.observe(UID, obj, run({ current: obj }), t(0));
+  const fired = tracker.tick(t(200)).map((n) => `${State[n.state]} ${n.reason}`);
+  assert.deepEqual(fired.sort(), ['FIRING StatefulSetRolloutStuck', 'FIRING StatefulSetUnavailable']);
+  const gone = tracker.observe(UID, undefined, [], t(201)).map((n) => `${State[n.state]} ${n.reason} ${n.message}`);
+  assert.deepEqual(gone.sort(), ['RESOLVED StatefulSetRolloutStuck statefulset demo/db was deleted', 'RESOLVED StatefulSetUnavailable statefulset demo/db was deleted']);
+});
