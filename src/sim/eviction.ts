@@ -67,8 +67,8 @@ function canIgnorePdb(pod: Pod): boolean {
 function budgetsFor(store: ObjectStore, pod: Pod): PodDisruptionBudget[] {
   return (store.list(PDBS.storage, pod.metadata.namespace) as PodDisruptionBudget[]).filter((pdb) => {
     const sel = pdb.spec?.selector;
-    if (!sel || (!sel.matchLabels && !sel.matchExpressions?.length) || (sel.matchLabels && !Object.keys(sel.matchLabels).length && !sel.matchExpressions?.length)) return false;
-    return matchesLabels(labelSelectorFromObject(sel as never), pod.metadata.labels ?? {});
+    const empty = !sel || (Object.keys(sel.matchLabels ?? {}).length === 0 && (sel.matchExpressions ?? []).length === 0);
+    return !empty && matchesLabels(labelSelectorFromObject(sel as never), pod.metadata.labels ?? {});
   });
 }
 
