@@ -47,6 +47,8 @@ const KEYS = [
   'watch.resources[].group',
   'watch.resources[].version',
   'watch.resources[].resource',
+  'watch.resources[].conditions',
+  'watch.resources[].minSeconds',
   // optional keys with no default
   'audit.tokenFrom',
   'sinks[].delivery',
