@@ -4,6 +4,7 @@
 
 import { defaultCronJob, defaultNewJob, defaultUpdatedBatch } from './batch-defaults.ts';
 import { defaultStatefulSet } from './statefulset-defaults.ts';
+import { daemonSetCreateMeta } from './daemonset-defaults.ts';
 import type { KObject } from './types.ts';
 
 type Obj = Record<string, unknown>;
@@ -87,6 +88,7 @@ export function applyCreateDefaults(storage: string, obj: KObject): void {
     case 'apps/daemonsets': {
       const spec = (isObj(o.spec) ? o.spec : (o.spec = {})) as Obj;
       defaultDaemonSetSpec(spec);
+      daemonSetCreateMeta(obj);
       o.status = { currentNumberScheduled: 0, numberMisscheduled: 0, desiredNumberScheduled: 0, numberReady: 0 };
       break;
     }

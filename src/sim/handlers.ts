@@ -11,6 +11,7 @@ import { subresourceSchemas } from './builtins.ts';
 import { cannotBeHandled, decodeError, dropNullMembers } from './decode.ts';
 import { ApiError, badRequest, conflict, invalid, methodNotAllowed, notFound, type StatusCause } from './errors.ts';
 import { kindCauses } from './kind-rules.ts';
+import { claimUpdateCauses } from './claim-rules.ts';
 import { statefulSetUpdateCauses } from './statefulset-rules.ts';
 import { managerOf, recordApply, recordUpdate, type Writer } from './managed-fields.ts';
 import { applyPatch, patchTypeOf } from './patch.ts';
@@ -435,7 +436,8 @@ export class Handlers {
     if (!rt.crd) applyUpdateDefaults(rt.storage, next);
     if (rt.storage === 'apps/daemonsets') daemonSetUpdateMeta(current, next);
     this.#validate(rt, next);
-    const fixedFields = rt.storage === 'apps/statefulsets' ? statefulSetUpdateCauses(current, next) : [];
+    const fixedFields =
+      rt.storage === 'apps/statefulsets' ? statefulSetUpdateCauses(current, next) : rt.storage === 'persistentvolumeclaims' && info.subresource !== 'status' ? claimUpdateCauses(this.#d.store, current, next) : [];
     if (fixedFields.length) throw invalid(rt.kind, rt.group, next.metadata.name ?? '', fixedFields);
     return { next, warnings };
   }

@@ -10,6 +10,7 @@ import { CONTROLLERREVISIONS, DAEMONSETS, EVENTS, NODES, PODS } from '../../src/
 import { startSim, type Sim } from '../../src/sim/sim.ts';
 import { applyCreateDefaults, applyUpdateDefaults } from '../../src/sim/defaults.ts';
 import { BEHAVIOR_ANNOTATION } from '../../src/sim/behavior.ts';
+import { daemonSetUpdateMeta } from '../../src/sim/daemonset-defaults.ts';
 import { daemonPodTolerations, nodeShouldRunDaemonPod, type DaemonSet } from '../../src/sim/controllers/daemonset.ts';
 import { nodeObject, setNodeReady, type Taint } from '../../src/sim/controllers/nodes.ts';
 import { isPodReady, type Pod } from '../../src/sim/controllers/replicaset.ts';
@@ -78,6 +79,7 @@ describe('kubectl and a DaemonSet', () => {
     assert.deepEqual(ds.spec.updateStrategy, { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1, maxSurge: 0 } });
     assert.equal(ds.spec.revisionHistoryLimit, 10);
     assert.equal(ds.status.observedGeneration, 1);
+    assert.equal(ds.metadata.annotations['deprecated.daemonset.template.generation'], '1');
     const events = await k.ok(['get', 'events', '-n', 'infra', '--field-selector', 'involvedObject.kind=DaemonSet', '-o', 'jsonpath={range .items[*]}{.reason}{"\\n"}{end}']);
     assert.equal(events.trim().split('\n').filter((r) => r === 'SuccessfulCreate').length, 3);
   });
@@ -106,6 +108,11 @@ describe('kubectl and a DaemonSet', () => {
     assert.match(await k.ok(['rollout', 'undo', 'ds/agent', '-n', 'infra']), /daemonset.apps\/agent rolled back/);
     await k.ok(['rollout', 'status', 'ds/agent', '-n', 'infra', '--timeout=60s']);
     assert.equal(await k.ok(['get', 'ds', 'agent', '-n', 'infra', '-o', 'jsonpath={.spec.template.spec.containers[0].image}']), 'fluent/fluent-bit:3.1');
+    // the server counts template changes (restart, apply, undo); a client cannot set it
+    await k.ok(['annotate', 'ds', 'agent', '-n', 'infra', '--overwrite', 'deprecated.daemonset.template.generation=9']);
+    assert.equal(await k.ok(['get', 'ds', 'agent', '-n', 'infra', '-o', "jsonpath={.metadata.annotations['deprecated\\.daemonset\\.template\\.generation']}"]), '4');
+    const undone = JSON.parse(await k.ok(['get', 'pods', '-n', 'infra', '-l', 'app=agent,pod-template-generation=4', '-o', 'json'])).items as Pod[];
+    assert.equal(undone.filter((p) => !p.metadata.deletionTimestamp).length, 3);
     assert.match(await k.ok(['rollout', 'history', 'ds/agent', '-n', 'infra']), /REVISION\s+CHANGE-CAUSE\n1\s+<none>\n3\s+<none>\n4\s+<none>/);
   });
 
@@ -140,11 +147,14 @@ function createDaemonSet(sim: Sim, name: string, spec: Record<string, unknown> =
   sim.ctx.store.create(DAEMONSETS, ds);
 }
 
+/** An update as the API server takes it: generation and template generation move on. */
 function updateDaemonSet(sim: Sim, name: string, fn: (ds: DaemonSet) => void): void {
   sim.ctx.store.mutate(DAEMONSETS, NS, name, (o) => {
+    const current = structuredClone(o);
     fn(o as DaemonSet);
     applyUpdateDefaults(DAEMONSETS.storage, o);
     o.metadata.generation = (o.metadata.generation ?? 1) + 1;
+    daemonSetUpdateMeta(current, o);
   });
 }
 

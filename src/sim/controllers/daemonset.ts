@@ -8,6 +8,7 @@
 // maxUnavailable (or surging by maxSurge) and OnDelete, and the status and
 // Events kubectl and watchers see from a real cluster.
 
+import { TEMPLATE_GENERATION_ANNOTATION } from '../daemonset-defaults.ts';
 import { ApiError } from '../errors.ts';
 import { CONTROLLERREVISIONS, DAEMONSETS, NODES, PODS } from '../refs.ts';
 import type { SimContext } from '../scenario.ts';
@@ -38,8 +39,6 @@ import { matchesLabels } from '../selectors.ts';
 
 export const REVISION_HASH_LABEL = 'controller-revision-hash';
 export const TEMPLATE_GENERATION_LABEL = 'pod-template-generation';
-/** what the API server keeps as the template's generation (apps/v1 has no field for it) */
-const TEMPLATE_GENERATION_ANNOTATION = 'deprecated.daemonset.template.generation';
 const COMPONENT = { component: 'daemonset-controller' };
 const BACKOFF_INITIAL_MS = 1000;
 const BACKOFF_MAX_MS = 15 * 60_000;

@@ -10,6 +10,7 @@ import type { TimerHandle } from '../clock.ts';
 import { BEHAVIOR_ANNOTATION, CRASH_AFTER_ANNOTATION } from '../behavior.ts';
 import type { DaemonSet } from '../controllers/daemonset.ts';
 import { ensureNamespace } from '../controllers/namespaces.ts';
+import { daemonSetUpdateMeta } from '../daemonset-defaults.ts';
 import { applyCreateDefaults, applyUpdateDefaults } from '../defaults.ts';
 import { DAEMONSETS } from '../refs.ts';
 import type { Scenario, SimContext } from '../scenario.ts';
@@ -60,12 +61,14 @@ export function daemonSetObject(namespace: string, name: string, image: string):
 export function updateDaemonSet(ctx: SimContext, namespace: string, name: string, fn: (spec: DaemonSet['spec']) => void): void {
   if (!ctx.store.get(DAEMONSETS.storage, namespace, name)) return; // deleted meanwhile
   ctx.store.mutate(DAEMONSETS, namespace, name, (d) => {
+    const current = structuredClone(d);
     const spec = d.spec as DaemonSet['spec'];
     const before = JSON.stringify(spec);
     fn(spec);
     applyUpdateDefaults(DAEMONSETS.storage, d);
     if (JSON.stringify(spec) === before) return false;
     d.metadata.generation = (d.metadata.generation ?? 1) + 1;
+    daemonSetUpdateMeta(current, d);
   });
 }
 
