@@ -37,7 +37,7 @@ export interface DetectorsConfig {
     /** also notify Warning events that repeat what a state detector reports (BackOff, Failed image pulls, Evicted, Unhealthy …) */
     includeCovered: boolean;
   };
-  /** a Job with the Failed condition (not one a CronJob controls while cronJobFailing is on) */
+  /** a Job with the Failed condition (not a CronJob's scheduled run while cronJobFailing is on) */
   jobFailed: { enabled: boolean };
   /** a Job turned Complete (info) */
   jobCompleted: { enabled: boolean };

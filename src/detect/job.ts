@@ -2,10 +2,10 @@
 // - jobFailed (level, warning): the Job has its Failed condition. A failed
 //   Job stays failed until it is deleted, so the incident fires once and
 //   resolves when the Job goes (deleted by hand, by its TTL, or replaced by a
-//   re-run of the same name, which is a new object). Jobs a CronJob controls
-//   are left to the CronJob detector (cronJobFailing), so one failing
-//   schedule is one incident, not one per run; with cronJobFailing off they
-//   are reported here like any other Job. The message names the condition's
+//   re-run of the same name, which is a new object). The scheduled runs of a
+//   CronJob are left to the CronJob detector (cronJobFailing), so one failing
+//   schedule is one incident, not one per run; with cronJobFailing off, and
+//   for runs made by hand from a CronJob, they are reported here. The message names the condition's
 //   reason and the last failed pod's termination message, read from the
 //   listener's cache of pods when one is passed.
 // - jobCompleted (edge, info, off by default): the Job turned Complete, seen
@@ -47,6 +47,20 @@ export function controlledBy(obj: KubeObject, kind: string): { name: string; uid
 }
 
 const isTrue = (obj: KubeObject | undefined, type: string): boolean => condition(obj, type)?.status === 'True';
+
+/**
+ * A run its CronJob started on schedule (the controller stamps the scheduled
+ * time, and names it <cronjob>-<minutes>); not one made by hand with
+ * `kubectl create job --from=cronjob/…`, which the CronJob's status never
+ * counts, so its failure is reported as the Job's own.
+ */
+export function scheduledRun(job: KubeObject): boolean {
+  const owner = controlledBy(job, 'CronJob');
+  if (!owner) return false;
+  if (job.metadata.annotations?.['batch.kubernetes.io/cronjob-scheduled-timestamp']) return true;
+  const name = job.metadata.name ?? '';
+  return name.startsWith(`${owner.name}-`) && /^\d+$/.test(name.slice(owner.name.length + 1));
+}
 
 export interface FailedPod {
   name: string;
@@ -108,7 +122,7 @@ export function detectJob(delta: Delta, config: DetectorsConfig, related?: Relat
   });
 
   const failure = failureOf(job);
-  const leftToCronJob = !!controlledBy(job, 'CronJob') && config.cronJobFailing.enabled;
+  const leftToCronJob = scheduledRun(job) && config.cronJobFailing.enabled;
   if (failure && config.jobFailed.enabled && !leftToCronJob) {
     const pod = lastFailedPod(job, related);
     const cond = condition(job, 'Failed');

@@ -78,10 +78,17 @@ test('a running Job, a FailureTarget alone, or jobFailed switched off: nothing',
   assert.deepEqual(detect('Job', { current: job({ conditions: failedConditions }) }, t(1), config({ jobFailed: { enabled: false } })), []);
 });
 
-test('a CronJob\'s failed Job is left to cronJobFailing, unless that is off', () => {
-  const current = job({ conditions: failedConditions, cron: true });
+test('a CronJob\'s failed scheduled run is left to cronJobFailing, unless that is off; a run made by hand is the Job\'s own', () => {
+  const current = job({ name: 'report-29013735', conditions: failedConditions, cron: true });
   assert.deepEqual(detect('Job', { current }, t(25), config()), []);
   assert.equal(detect('Job', { current }, t(25), config({ cronJobFailing: { enabled: false } }))[0].reason, 'JobFailed');
+  const stamped = job({ name: 'renamed', conditions: failedConditions, cron: true });
+  stamped.metadata.annotations = { 'batch.kubernetes.io/cronjob-scheduled-timestamp': at(0) };
+  assert.deepEqual(detect('Job', { current: stamped }, t(25), config()), []);
+  // kubectl create job report-manual --from=cronjob/report
+  const manual = job({ name: 'report-manual', conditions: failedConditions, cron: true });
+  manual.metadata.annotations = { 'cronjob.kubernetes.io/instantiate': 'manual' };
+  assert.equal(detect('Job', { current: manual }, t(25), config())[0].reason, 'JobFailed');
 });
 
 test('through the tracker: FIRING once while the Job stays failed, RESOLVED when it is deleted', () => {
