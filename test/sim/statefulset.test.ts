@@ -364,4 +364,21 @@ describe('kubectl against the simulated StatefulSets', () => {
     assert.notEqual(onDelete.code, 0);
     assert.match(onDelete.stderr, /rollout status is only available for RollingUpdate strategy type/);
   });
+
+  it('delete --cascade=orphan keeps the pods and revisions; the same set created again adopts them', async () => {
+    const saved = JSON.parse(await k.ok(['get', 'sts', 'db', '-n', NS, '-o', 'json'])) as { metadata: Record<string, unknown>; status?: unknown };
+    for (const key of ['uid', 'resourceVersion', 'creationTimestamp', 'generation', 'managedFields']) delete saved.metadata[key];
+    delete saved.status;
+    const podUid = await k.ok(['get', 'pod', 'db-0', '-n', NS, '-o', 'jsonpath={.metadata.uid}']);
+    const revisionsBefore = await k.ok(['get', 'controllerrevisions', '-n', NS, '-o', 'jsonpath={.items[*].metadata.name}']);
+    await k.ok(['delete', 'sts', 'db', '-n', NS, '--cascade=orphan']);
+    assert.equal(await k.ok(['get', 'pod', 'db-0', '-n', NS, '-o', 'jsonpath={.metadata.ownerReferences}']), '');
+    await k.ok(['create', '-f', '-'], JSON.stringify(saved));
+    const uid = await k.ok(['get', 'sts', 'db', '-n', NS, '-o', 'jsonpath={.metadata.uid}']);
+    await k.ok(['wait', 'pod/db-0', '-n', NS, `--for=jsonpath={.metadata.ownerReferences[0].uid}=${uid}`, '--timeout=60s']);
+    assert.equal(await k.ok(['get', 'pod', 'db-0', '-n', NS, '-o', 'jsonpath={.metadata.uid}']), podUid);
+    assert.equal(await k.ok(['get', 'controllerrevisions', '-n', NS, '-o', 'jsonpath={.items[*].metadata.name}']), revisionsBefore);
+    const owners = (await k.ok(['get', 'controllerrevisions', '-n', NS, '-o', 'jsonpath={.items[*].metadata.ownerReferences[0].uid}'])).split(' ');
+    assert.ok(owners.every((o) => o === uid), owners.join(' '));
+  });
 });

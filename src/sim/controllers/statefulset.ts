@@ -245,9 +245,8 @@ class StatefulSetController {
     const ref = newControllerRef(set, 'apps/v1', 'StatefulSet');
     const candidates = (store.list(PODS.storage, ns) as Pod[]).filter((p) => isMemberOf(set, p) || controllerOf(p)?.uid === set.metadata.uid);
     const pods = claim(store, PODS, set, ref, selector, candidates).filter((p) => isMemberOf(set, p));
-    const revisions = sortRevisions(
-      (store.list(CONTROLLERREVISIONS.storage, ns) as ControllerRevision[]).filter((r) => controllerOf(r)?.uid === set.metadata.uid),
-    );
+    // ListRevisions + AdoptOrphanRevisions: a set recreated after an orphaning delete takes its history back
+    const revisions = sortRevisions(claim(store, CONTROLLERREVISIONS, set, ref, selector, store.list(CONTROLLERREVISIONS.storage, ns) as ControllerRevision[]));
     try {
       const { current, update, collisionCount } = this.#revisions(set, revisions, ref);
       const status = this.#update(set, current, update, collisionCount, pods);
