@@ -11,6 +11,7 @@ import { subresourceSchemas } from './builtins.ts';
 import { cannotBeHandled, decodeError, dropNullMembers } from './decode.ts';
 import { ApiError, badRequest, conflict, invalid, methodNotAllowed, notFound, type StatusCause } from './errors.ts';
 import { kindCauses } from './kind-rules.ts';
+import { jobUpdateCauses } from './batch-rules.ts';
 import { claimUpdateCauses } from './claim-rules.ts';
 import { statefulSetUpdateCauses } from './statefulset-rules.ts';
 import { managerOf, recordApply, recordUpdate, type Writer } from './managed-fields.ts';
@@ -62,7 +63,7 @@ export function parseBody(raw: string, contentType: string | undefined): unknown
   }
 }
 
-function parseObject(raw: string, contentType: string | undefined, rt: ResourceType): KObject {
+function parseObject(raw: string, contentType: string | undefined, rt: ResourceType, stored?: KObject): KObject {
   const body = parseBody(raw, contentType);
   if (!isObj(body)) throw badRequest('the object provided is unrecognized (expected a JSON object)');
   if (body.metadata !== undefined && !isObj(body.metadata)) {
@@ -79,7 +80,7 @@ function parseObject(raw: string, contentType: string | undefined, rt: ResourceT
   obj.apiVersion = want;
   obj.kind = rt.kind;
   // built-in kinds are decoded into their Go types: a wrong JSON type is a 400 before anything else
-  const typeErr = !rt.crd && rt.schema ? decodeError(obj, rt.schema, rt.kind) : undefined;
+  const typeErr = !rt.crd && rt.schema ? decodeError(obj, rt.schema, rt.kind, stored && toWire(rt, stored)) : undefined;
   if (typeErr) throw badRequest(cannotBeHandled(rt.kind, rt.version, typeErr));
   return rt.crd ? obj : (dropNullMembers(obj) as KObject);
 }
@@ -177,7 +178,8 @@ export class Handlers {
       if (scaleErr) throw badRequest(cannotBeHandled('Scale', 'v1', scaleErr));
       return this.#writeScale(rt, info, scale, (isObj(scale) && isObj(scale.metadata) ? scale.metadata.resourceVersion : undefined) as string | undefined);
     }
-    const obj = parseObject(raw, contentType, rt);
+    const live = this.#d.store.get(rt.storage, info.namespace, name);
+    const obj = parseObject(raw, contentType, rt, live);
     if (obj.metadata.name && obj.metadata.name !== name) {
       throw badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${name})`);
     }
@@ -437,7 +439,7 @@ export class Handlers {
     if (rt.storage === 'apps/daemonsets') daemonSetUpdateMeta(current, next);
     this.#validate(rt, next);
     const fixedFields =
-      rt.storage === 'apps/statefulsets' ? statefulSetUpdateCauses(current, next) : rt.storage === 'persistentvolumeclaims' && info.subresource !== 'status' ? claimUpdateCauses(this.#d.store, current, next) : [];
+      rt.storage === 'apps/statefulsets' ? statefulSetUpdateCauses(current, next) : rt.storage === 'batch/jobs' && info.subresource !== 'status' ? jobUpdateCauses(current, next) : rt.storage === 'persistentvolumeclaims' && info.subresource !== 'status' ? claimUpdateCauses(this.#d.store, current, next) : [];
     if (fixedFields.length) throw invalid(rt.kind, rt.group, next.metadata.name ?? '', fixedFields);
     return { next, warnings };
   }

@@ -182,6 +182,22 @@ spec:
     assert.match(await k.ok(['get', 'pv', done.spec.volumeName, '--no-headers']), /\s5Gi\s/);
   });
 
+  it('refuses what the API server refuses: growing a claim whose class does not allow it, shrinking, changing a spec', async () => {
+    await k.ok(['apply', '-f', '-'], claim('fixed', null));
+    await until('fixed bound', () => phase(pvc('fixed')) === 'Bound');
+    const grow = await k.run(['patch', 'pvc', 'fixed', '-n', 'vol', '-p', '{"spec":{"resources":{"requests":{"storage":"2Gi"}}}}']);
+    assert.notEqual(grow.code, 0);
+    assert.match(grow.stderr, /persistentvolumeclaims "fixed" is forbidden: only dynamically provisioned pvc can be resized and the storageclass that provisions the pvc must support resize/);
+    const shrink = await k.run(['patch', 'pvc', 'late', '-n', 'vol', '-p', '{"spec":{"resources":{"requests":{"storage":"1Gi"}}}}']);
+    assert.notEqual(shrink.code, 0);
+    assert.match(shrink.stderr, /spec\.resources\.requests\.storage: Forbidden: field can not be less than status\.capacity/);
+    const modes = await k.run(['patch', 'pvc', 'fails', '-n', 'vol', '-p', '{"spec":{"accessModes":["ReadWriteMany"]}}']);
+    assert.notEqual(modes.code, 0);
+    assert.match(modes.stderr, /spec: Forbidden: spec is immutable after creation except resources\.requests and volumeAttributesClassName for bound claims/);
+    // labels and annotations are not the spec
+    await k.ok(['label', 'pvc', 'fails', '-n', 'vol', 'team=storage']);
+  });
+
   it('a resize waits in FileSystemResizePending until a pod mounts the claim', async () => {
     await k.ok(['delete', 'pod', 'consumer', '-n', 'vol', '--wait=false']);
     await until('consumer gone', () => !sim.ctx.store.get(PODS.storage, 'vol', 'consumer'));
