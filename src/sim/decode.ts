@@ -122,6 +122,8 @@ interface Ctx {
   fields: string[];
   /** The path with list indexes (server-side apply's form). */
   path: string;
+  /** The same place in the stored object, when there is one: what is unchanged there was accepted before. */
+  base?: unknown;
 }
 
 class Walker {
@@ -136,6 +138,7 @@ class Walker {
   walk(value: unknown, s: S, ctx: Ctx, field: string): void {
     // encoding/json leaves a field alone when given null
     if (value === null || value === undefined) return;
+    if (ctx.base !== undefined && JSON.stringify(ctx.base) === JSON.stringify(value)) return;
     const name = openapiName(s);
     if (name === QUANTITY) {
       const msg = quantityError(value);
@@ -161,21 +164,22 @@ class Walker {
     if (s['x-kubernetes-int-or-string']) return;
     if (s.type === 'array') {
       if (!Array.isArray(value)) return this.save(ctx, value, goType(s, field), 'list');
-      if (s.items) value.forEach((item, i) => this.walk(item, s.items!, { ...ctx, path: `${ctx.path}[${i}]` }, field));
+      const base = Array.isArray(ctx.base) ? ctx.base : [];
+      if (s.items) value.forEach((item, i) => this.walk(item, s.items!, { ...ctx, path: `${ctx.path}[${i}]`, base: base[i] }, field));
       return;
     }
     if (s.type === 'object') {
       if (!isObj(value)) return this.save(ctx, value, goType(s, field), 'map');
       if (isMap(s)) {
         // map values keep the struct context: keys are not part of encoding/json's path
-        for (const [k, v] of Object.entries(value)) this.walk(v, s.additionalProperties as S, { ...ctx, path: `${ctx.path}.${k}` }, field);
+        for (const [k, v] of Object.entries(value)) this.walk(v, s.additionalProperties as S, { ...ctx, path: `${ctx.path}.${k}`, base: child(ctx.base, k) }, field);
         return;
       }
       if (!isStruct(s) || !s.properties) return;
       const { struct } = structNames(s, field);
       for (const [k, v] of Object.entries(value)) {
         if (!Object.hasOwn(s.properties, k)) continue; // unknown fields are strict validation's business
-        this.walk(v, s.properties[k], { struct, fields: [...ctx.fields, k], path: `${ctx.path}.${k}` }, k);
+        this.walk(v, s.properties[k], { struct, fields: [...ctx.fields, k], path: `${ctx.path}.${k}`, base: child(ctx.base, k) }, k);
       }
       return;
     }
@@ -207,6 +211,8 @@ class Walker {
   }
 }
 
+const child = (base: unknown, key: string): unknown => (isObj(base) ? base[key] : undefined);
+
 function isBase64(s: string): boolean {
   return /^[A-Za-z0-9+/]*={0,2}$/.test(s) && s.length % 4 === 0;
 }
@@ -222,12 +228,15 @@ function base64ErrorOffset(s: string): number {
 
 /**
  * The first error decoding `obj` into the Go type `schema` describes, or
- * undefined when it decodes. `kind` names the root struct.
+ * undefined when it decodes. `kind` names the root struct. Parts equal to
+ * the same place in `stored` (the object as stored, for updates and patches)
+ * are not checked again: the simulator's schemas are approximations, and what
+ * it stored itself must not make a client's write fail.
  */
-export function decodeError(obj: unknown, schema: JSONSchemaProps, kind: string): DecodeError | undefined {
+export function decodeError(obj: unknown, schema: JSONSchemaProps, kind: string, stored?: unknown): DecodeError | undefined {
   const w = new Walker();
   try {
-    w.walk(obj, schema, { struct: kind, fields: [], path: '' }, kind);
+    w.walk(obj, schema, { struct: kind, fields: [], path: '', base: stored }, kind);
   } catch (e) {
     if (e instanceof Abort) return e.found;
     throw e;

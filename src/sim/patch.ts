@@ -1299,7 +1299,7 @@ function finish(result: unknown, original: KObject, ctx: PatchContext, strategic
     );
   const out = dropNullMembers(result) as JMap;
   // the patched document is decoded into the kind's Go type (runtime.DecodeInto), which fails on wrong types
-  const typeErr = !ctx.crd && ctx.schema ? decodeError(out, ctx.schema, ctx.kind) : undefined;
+  const typeErr = !ctx.crd && ctx.schema ? decodeError(out, ctx.schema, ctx.kind, original) : undefined;
   if (typeErr) {
     // a strategic merge patch is converted from its map (FromUnstructured, the patch printed with %+v); the others decode JSON
     if (strategicPatch !== undefined) throw undecodable(goFmt(strategicPatch), converterError(typeErr));

@@ -5,6 +5,8 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { builtinResourceTypes } from '../../src/sim/builtins.ts';
+import { decodeError } from '../../src/sim/decode.ts';
 import { startSim, type Sim } from '../../src/sim/sim.ts';
 import { simRequest } from '../helpers/http.ts';
 import { Kubectl } from '../helpers/kubectl.ts';
@@ -211,5 +213,29 @@ describe('type validation of built-in kinds', () => {
     const after = (await simRequest(sim, 'GET', path)).body;
     assert.equal(after.spec.replicas, 2);
     assert.equal(after.metadata.generation, live.metadata.generation);
+  });
+});
+
+describe('decodeError', () => {
+  const schema = builtinResourceTypes().find((t) => t.group === 'apps' && t.resource === 'deployments')!.schema!;
+  it('does not hold against a write what the stored object already had, only what changed', () => {
+    const stored = { metadata: { name: 'd' }, spec: { replicas: 1 }, status: { replicas: 'odd' } };
+    assert.equal(decodeError({ ...stored, spec: { replicas: 2 } }, schema, 'Deployment', stored), undefined);
+    assert.equal(
+      decodeError({ ...stored, status: { replicas: 'odder' } }, schema, 'Deployment', stored)?.message,
+      'json: cannot unmarshal string into Go struct field DeploymentStatus.status.replicas of type int32',
+    );
+    assert.equal(
+      decodeError(stored, schema, 'Deployment')?.message,
+      'json: cannot unmarshal string into Go struct field DeploymentStatus.status.replicas of type int32',
+    );
+  });
+
+  it('reports the first type error in document order, but a failing quantity aborts at once', () => {
+    const pod = builtinResourceTypes().find((t) => t.group === '' && t.resource === 'pods')!.schema!;
+    const obj = { spec: { hostname: 1, containers: [{ name: 'a', resources: { limits: { cpu: 'x' } } }] } };
+    assert.equal(decodeError(obj, pod, 'Pod')?.message, "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'");
+    const twoTypes = { spec: { hostname: 1, subdomain: true } };
+    assert.equal(decodeError(twoTypes, pod, 'Pod')?.message, 'json: cannot unmarshal number into Go struct field PodSpec.spec.hostname of type string');
   });
 });
