@@ -90,9 +90,11 @@ describe('watches that end at once, empty, again and again', () => {
         assert.equal(b.emptyWatches, k + 1);
         assert.ok(b.n! >= ceiling / 2 && b.n! <= ceiling, `wait ${k + 1}: ${b.n} ms, ceiling ${ceiling}`);
       });
-      // and the waits were kept: each next watch came no sooner than its wait (timers never fire early)
+      // and the waits were kept: from one watch to the next took at least the wait between them
+      // (a lower bound only: a loaded machine makes it later, never sooner; 1 ms for the timers' granularity)
       for (let i = 1; i + 1 < t.items.length; i += 2) {
-        assert.ok(t.items[i + 1].at - t.items[i].at >= t.items[i].n! - 2, `watch ${(i + 1) / 2 + 1} came ${t.items[i + 1].at - t.items[i].at} ms after a ${t.items[i].n} ms wait`);
+        const gap = t.items[i + 1].at - t.items[i - 1].at;
+        assert.ok(gap >= t.items[i].n! - 1, `watch ${(i + 1) / 2 + 1} came ${gap} ms after the one before, which was followed by a ${t.items[i].n} ms wait`);
       }
       assert.ok(r.stats.emptyWatches >= 7);
       assert.ok(entries.some((e) => e.level === 'warn' && /keeps ending without events/.test(e.msg)), 'a run of them is a warning');
