@@ -6,6 +6,7 @@ import type { SimClock } from './clock.ts';
 import type { EventRecorder } from './events.ts';
 import type { LogStore } from './logs.ts';
 import type { ObjectStore } from './store.ts';
+import type { KObject } from './types.ts';
 
 /** Everything the controllers and scenarios act on. */
 export interface SimContext {
@@ -13,6 +14,12 @@ export interface SimContext {
   clock: SimClock;
   logs: LogStore;
   recorder: EventRecorder;
+  /**
+   * Admission of an object a controller creates, as its create through the API
+   * would meet it (LimitRanger defaults, ResourceQuota): may change the object,
+   * throws the API's 403 when refused. Absent when no API server runs.
+   */
+  admit?: (storage: string, obj: KObject) => void;
 }
 
 export interface ScenarioOptions {

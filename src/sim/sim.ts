@@ -106,6 +106,10 @@ export async function startSim(opts: SimOptions = {}): Promise<Sim> {
   for (const o of defaultRbacObjects()) seed(store, registry, o);
   for (const o of systemPriorityClasses()) seed(store, registry, o);
   const ops = new ClusterOps({ store, clock });
+  ctx.admit = (storage, obj) => {
+    const rt = registry.byStorage(storage);
+    if (rt) ops.admit(rt, obj);
+  };
   const authz = new Authorizer({ list: (storage, ns) => store.list(storage, ns) });
   const controllers = startControllers(ctx, { nodes: opts.nodes ?? 3 });
   // the watch caches start here, as kube-apiserver's start at the version of their first list:

@@ -158,6 +158,37 @@ spec:
     await k.ok(['delete', 'limits', 'defaults', '-n', NS]);
   });
 
+  it('holds the pods of a Deployment to the quota: FailedCreate, ReplicaFailure, then the rest once the quota allows', async () => {
+    await k.ok(['create', 'namespace', 'capped']);
+    await k.ok(['create', 'quota', 'pods', '-n', 'capped', '--hard=pods=2']);
+    await k.ok(['apply', '-f', '-'], `
+apiVersion: v1
+kind: LimitRange
+metadata: {name: defaults, namespace: capped}
+spec:
+  limits:
+  - {type: Container, default: {memory: 128Mi}}
+`);
+    await k.ok(['create', 'deployment', 'web', '-n', 'capped', '--image=nginx:1.27', '--replicas=3']);
+    const rsFailed = (): boolean =>
+      sim.ctx.store.list('apps/replicasets', 'capped').some((rs) => (rs.status as any)?.conditions?.some((c: any) => c.type === 'ReplicaFailure'));
+    await until(sim, rsFailed, 'ReplicaFailure on the ReplicaSet');
+    const rs = JSON.parse(await k.ok(['get', 'rs', '-n', 'capped', '-o', 'json'])).items[0];
+    const cond = rs.status.conditions.find((c: any) => c.type === 'ReplicaFailure');
+    assert.equal(cond.reason, 'FailedCreate');
+    assert.match(cond.message, /^pods "web-[a-z0-9]+-[a-z0-9]{5}" is forbidden: exceeded quota: pods, requested: pods=1, used: pods=2, limited: pods=2$/);
+    const events = await k.ok(['get', 'events', '-n', 'capped', '--field-selector=reason=FailedCreate', '-o', 'json']);
+    assert.match(JSON.parse(events).items[0].message, /^Error creating: pods "web-.*" is forbidden: exceeded quota: pods/);
+    assert.equal(sim.ctx.store.list('pods', 'capped').length, 2);
+    const pod = JSON.parse(await k.ok(['get', 'pods', '-n', 'capped', '-o', 'json'])).items[0];
+    assert.deepEqual(pod.spec.containers[0].resources, { limits: { memory: '128Mi' }, requests: { memory: '128Mi' } }, 'LimitRanger defaults pods a controller creates');
+
+    await k.ok(['patch', 'quota', 'pods', '-n', 'capped', '--type=merge', '-p', '{"spec":{"hard":{"pods":"3"}}}']);
+    await k.ok(['rollout', 'status', 'deployment/web', '-n', 'capped', '--timeout=60s']);
+    await until(sim, () => !rsFailed(), 'ReplicaFailure cleared');
+    assert.equal(sim.ctx.store.list('pods', 'capped').length, 3);
+  });
+
   it('has the system PriorityClasses and serves new ones', async () => {
     const table = await k.ok(['get', 'pc']);
     assert.match(table, /^NAME\s+VALUE\s+GLOBAL-DEFAULT\s+AGE\s+PREEMPTIONPOLICY\n/);

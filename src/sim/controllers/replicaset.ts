@@ -65,6 +65,22 @@ export const POD_TEMPLATE_HASH_LABEL = 'pod-template-hash';
 const BURST_REPLICAS = 500;
 const POD_DELETION_COST = 'controller.kubernetes.io/pod-deletion-cost';
 const RS_COMPONENT = { component: 'replicaset-controller' };
+/** how soon a ReplicaSet whose pod create was refused (quota) tries again */
+export const CREATE_RETRY_MS = 10_000;
+
+/**
+ * The ReplicaFailure condition as the ReplicaSet controller keeps it: added
+ * (reason FailedCreate) when a create was refused, removed once creates go
+ * through; otherwise the same array, so callers can tell nothing changed.
+ */
+export function replicaFailureConditions(conds: Condition[] | undefined, failure: string | undefined, now: string): Condition[] | undefined {
+  const existing = conds?.find((c) => c.type === 'ReplicaFailure');
+  if (failure && !existing) {
+    return [...(conds ?? []), { type: 'ReplicaFailure', status: 'True', lastTransitionTime: now, reason: 'FailedCreate', message: failure }];
+  }
+  if (!failure && existing) return conds!.filter((c) => c.type !== 'ReplicaFailure');
+  return conds;
+}
 
 // ---------------------------------------------------------------------------
 // Shared helpers.
@@ -515,20 +531,32 @@ class ReplicaSetController {
     const active = [...(this.#pods.get(ns)?.values() ?? [])].filter(isPodActive);
     const ref = newControllerRef(rs, 'apps/v1', 'ReplicaSet');
     const pods = claim(store, PODS, rs, ref, selector, active);
-    if (!rs.metadata.deletionTimestamp) this.#manageReplicas(rs, pods);
-    const updated = this.#updateStatus(rs, pods);
+    const failure = rs.metadata.deletionTimestamp ? undefined : this.#manageReplicas(rs, pods);
+    // a refused create is retried (client-go requeues the key with back-off); quota may free up meanwhile
+    if (failure) this.#queue.addAfter(key, CREATE_RETRY_MS);
+    const updated = this.#updateStatus(rs, pods, failure);
     this.#wakeForAvailability(key, updated, pods);
   }
 
-  #manageReplicas(rs: ReplicaSet, pods: Pod[]): void {
+  /** Creates or deletes pods toward spec.replicas; returns why a create was refused, if one was. */
+  #manageReplicas(rs: ReplicaSet, pods: Pod[]): string | undefined {
     const want = rs.spec?.replicas ?? 1;
     const diff = pods.length - want;
     if (diff < 0) {
       const ns = rs.metadata.namespace!;
-      if (!namespaceAcceptsCreates(this.#ctx.store, ns)) return; // creates would be refused; nothing to do
+      if (!namespaceAcceptsCreates(this.#ctx.store, ns)) return undefined; // creates would be refused; nothing to do
       const ref = newControllerRef(rs, 'apps/v1', 'ReplicaSet');
       for (let i = 0; i < Math.min(-diff, BURST_REPLICAS); i++) {
-        const pod = this.#ctx.store.create(PODS, podFromTemplate(this.#ctx.store, rs, ref, rs.spec.template ?? {}, this.#random));
+        const fresh = podFromTemplate(this.#ctx.store, rs, ref, rs.spec.template ?? {}, this.#random);
+        try {
+          this.#ctx.admit?.(PODS.storage, fresh);
+        } catch (err) {
+          if (!(err instanceof ApiError)) throw err;
+          const why = `Error creating: ${err.message}`;
+          this.#ctx.recorder.record({ object: rs, type: 'Warning', reason: 'FailedCreate', message: why, source: RS_COMPONENT });
+          return err.message;
+        }
+        const pod = this.#ctx.store.create(PODS, fresh);
         this.#ctx.recorder.record({ object: rs, type: 'Normal', reason: 'SuccessfulCreate', message: `Created pod: ${pod.metadata.name}`, source: RS_COMPONENT });
       }
     } else if (diff > 0) {
@@ -582,7 +610,7 @@ class ReplicaSetController {
     );
   }
 
-  #updateStatus(rs: ReplicaSet, pods: Pod[]): ReplicaSet {
+  #updateStatus(rs: ReplicaSet, pods: Pod[], failure?: string): ReplicaSet {
     const minReady = rs.spec?.minReadySeconds ?? 0;
     const now = this.#ctx.clock.nowMs();
     const templateLabels = rs.spec?.template?.metadata?.labels ?? {};
@@ -599,7 +627,9 @@ class ReplicaSetController {
     }
     const cur = rs.status ?? {};
     const generation = rs.metadata.generation ?? 1;
+    const conditions = replicaFailureConditions(cur.conditions, failure, this.#ctx.clock.nowIso());
     if (
+      conditions === cur.conditions &&
       (cur.replicas ?? 0) === pods.length &&
       (cur.fullyLabeledReplicas ?? 0) === fullyLabeled &&
       (cur.readyReplicas ?? 0) === ready &&
@@ -614,7 +644,7 @@ class ReplicaSetController {
     if (ready) status.readyReplicas = ready;
     if (available) status.availableReplicas = available;
     status.observedGeneration = generation;
-    if (cur.conditions?.length) status.conditions = cur.conditions;
+    if (conditions?.length) status.conditions = conditions;
     try {
       return this.#ctx.store.mutate(REPLICASETS, rs.metadata.namespace, rs.metadata.name!, (o) => {
         o.status = status;
