@@ -4,6 +4,7 @@
 // time zone, a CronJob name too long for the Jobs it names.
 
 import { parseCron, validTimeZone } from '../model/cron.ts';
+import { semanticEqual } from './controllers/replicaset.ts';
 import type { StatusCause } from './errors.ts';
 import { podSpecCauses } from './kind-rules.ts';
 import type { KObject } from './types.ts';
@@ -83,5 +84,26 @@ export function cronJobCauses(obj: KObject): StatusCause[] {
   out.push(...nonNegative(spec, 'startingDeadlineSeconds', 'spec'));
   const jt = isObj(spec.jobTemplate) ? spec.jobTemplate : undefined;
   out.push(...jobSpecCauses(jt?.spec, 'spec.jobTemplate.spec'));
+  return out;
+}
+
+/**
+ * ValidateJobSpecUpdate: what a Job's spec may not change once created. The
+ * pod template may change only while the Job is suspended and has never
+ * started (the real server narrows that further to scheduling directives).
+ */
+export function jobUpdateCauses(current: KObject, next: KObject): StatusCause[] {
+  const cur = isObj(current.spec) ? current.spec : {};
+  const nxt = isObj(next.spec) ? next.spec : {};
+  const out: StatusCause[] = [];
+  const immutable = (field: string): void => {
+    if (!semanticEqual(cur[field], nxt[field])) {
+      out.push({ reason: 'FieldValueInvalid', message: `Invalid value: ${JSON.stringify(nxt[field] ?? null)}: field is immutable`, field: `spec.${field}` });
+    }
+  };
+  for (const f of ['selector', 'completionMode', 'podFailurePolicy', 'manualSelector']) immutable(f);
+  if (cur.completionMode !== 'Indexed') immutable('completions');
+  const neverStarted = cur.suspend === true && !(isObj(current.status) && current.status.startTime);
+  if (!neverStarted) immutable('template');
   return out;
 }

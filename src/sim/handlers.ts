@@ -14,7 +14,7 @@ import { kindCauses } from './kind-rules.ts';
 import { jobUpdateCauses } from './batch-rules.ts';
 import { claimUpdateCauses } from './claim-rules.ts';
 import { statefulSetUpdateCauses } from './statefulset-rules.ts';
-import { managerOf, recordApply, recordUpdate, type Writer } from './managed-fields.ts';
+import { fieldManagerCauses, managerOf, recordApply, recordUpdate, type Writer } from './managed-fields.ts';
 import { applyPatch, patchTypeOf } from './patch.ts';
 import { CRDS, NAMESPACES } from './refs.ts';
 import type { ResourceRegistry } from './registry.ts';
@@ -300,6 +300,8 @@ export class Handlers {
 
   /** Who is writing, for metadata.managedFields. */
   #writer(rt: ResourceType, info: RequestInfo): Writer {
+    const causes = fieldManagerCauses(info.query.get('fieldManager') ?? '');
+    if (causes.length) throw invalid(`${OPTIONS_KIND[info.verb] ?? 'PatchOptions'}`, 'meta.k8s.io', '', causes);
     return {
       manager: managerOf(info.query.get('fieldManager'), info.userAgent),
       apiVersion: apiVersionOf(rt),
@@ -637,6 +639,8 @@ function staleConflict(rt: ResourceType, name: string): ApiError {
   return conflict(rt.resource, rt.group, name, 'the object has been modified; please apply your changes to the latest version and try again');
 }
 
+const OPTIONS_KIND: Record<string, string> = { create: 'CreateOptions', update: 'UpdateOptions', patch: 'PatchOptions' };
+
 /** PatchOptions validation: apply needs a field manager; only apply may force. Returns `force`. */
 function checkPatchOptions(type: string, info: RequestInfo): boolean {
   const raw = info.query.get('force');
@@ -646,7 +650,7 @@ function checkPatchOptions(type: string, info: RequestInfo): boolean {
   const causes: StatusCause[] = [];
   if (type === 'apply' && !manager) causes.push({ reason: 'FieldValueRequired', message: 'Required value: is required for apply patch', field: 'fieldManager' });
   if (type !== 'apply' && raw !== null) causes.push({ reason: 'FieldValueForbidden', message: 'Forbidden: may not be specified for non-apply patch', field: 'force' });
-  if (Buffer.byteLength(manager) > 128) causes.push({ reason: 'FieldValueTooLong', message: 'Too long: may not be more than 128 bytes', field: 'fieldManager' });
+  causes.push(...fieldManagerCauses(manager));
   if (causes.length) throw invalid('PatchOptions', 'meta.k8s.io', '', causes);
   return force;
 }

@@ -131,6 +131,17 @@ describe('Jobs on the simulator', () => {
     assert.match(neg.stderr, /spec\.backoffLimit: Invalid value: -1: must be greater than or equal to 0/);
   });
 
+  it('a Job\'s template, selector and completions are immutable; applying it unchanged is fine', async () => {
+    await k.ok(['apply', '-f', '-'], jobYaml('fixed', { behavior: 'run' }));
+    await k.ok(['apply', '-f', '-'], jobYaml('fixed', { behavior: 'run' }));
+    const changed = await k.run(['apply', '-f', '-'], jobYaml('fixed', { behavior: 'crash' }));
+    assert.notEqual(changed.code, 0);
+    assert.match(changed.stderr, /The Job "fixed" is invalid: spec\.template: Invalid value: .*: field is immutable/);
+    const completions = await k.run(['patch', 'job', 'fixed', '-n', NS, '--type=merge', '-p', '{"spec":{"completions":3}}']);
+    assert.match(completions.stderr, /spec\.completions: Invalid value: 3: field is immutable/);
+    await k.ok(['delete', 'job', 'fixed', '-n', NS, '--wait=false']);
+  });
+
   it('failed pods are replaced after 10 s, then 20 s, until backoffLimit: Failed with BackoffLimitExceeded', async () => {
     await k.ok(['apply', '-f', '-'], jobYaml('flaky', { behavior: 'crash', spec: '  backoffLimit: 2' }));
     await until(() => conditionTypes('flaky').includes('Failed'));
