@@ -29,6 +29,16 @@ spec:
     spec:
       terminationGracePeriodSeconds: 2
       containers: [{name: web, image: nginx:1.27}]
+---
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: agent, namespace: ${NS}}
+spec:
+  selector: {matchLabels: {app: agent}}
+  template:
+    metadata: {labels: {app: agent}}
+    spec:
+      containers: [{name: agent, image: busybox:1.36}]
 `;
 
 const pdb = (spec: string, name = 'web'): string => `
@@ -195,10 +205,20 @@ describe('evictions and PodDisruptionBudgets', { timeout: 120_000 }, () => {
     assert.ok(webPods(sim).some((p) => (p.spec as any).nodeName === node && !p.metadata.deletionTimestamp), 'nothing was evicted');
 
     await k.ok(['apply', '-f', '-'], pdb('maxUnavailable: 1'));
-    const out = await k.ok(['drain', node, '--ignore-daemonsets', '--delete-emptydir-data', '--timeout=90s']);
+    const withoutFlag = await k.run(['drain', node, '--delete-emptydir-data', '--timeout=5s']);
+    assert.notEqual(withoutFlag.code, 0);
+    assert.match(withoutFlag.stderr, /cannot delete DaemonSet-managed Pods \(use --ignore-daemonsets to ignore\): drain\/agent-/);
+    const drained = await k.run(['drain', node, '--ignore-daemonsets', '--delete-emptydir-data', '--timeout=90s']);
+    assert.equal(drained.code, 0, drained.stderr);
+    const out = drained.stdout;
+    assert.match(drained.stderr, /Warning: ignoring DaemonSet-managed Pods: drain\/agent-/);
     assert.match(out, new RegExp(`node/${node} drained`));
     assert.match(out, /evicting pod drain\/web-/);
     assert.ok(!webPods(sim).some((p) => (p.spec as any).nodeName === node), 'no web pod left on the drained node');
+    assert.ok(
+      sim.ctx.store.list(PODS.storage, NS).some((p) => p.metadata.labels?.app === 'agent' && (p.spec as any).nodeName === node && !p.metadata.deletionTimestamp),
+      '--ignore-daemonsets leaves the DaemonSet pod on the node',
+    );
     await k.ok(['rollout', 'status', 'deployment/web', '-n', NS, '--timeout=60s']);
     assert.ok(!running(sim).some((p) => (p.spec as any).nodeName === node), 'replacements avoid the cordoned node');
 
