@@ -1,8 +1,12 @@
 // What the listener keeps of each object. Caches hold every pod and node in
 // the cluster, so everything detection never reads is dropped on arrival:
 // managedFields, last-applied configuration, pod specs beyond container
-// names and images, node images and volumes. Memory then grows with the
-// number of objects, not with how verbose they are.
+// names and images, node images and volumes; the workload family
+// (Deployments, ReplicaSets, StatefulSets, DaemonSets, Jobs, CronJobs)
+// keeps its spec and status but only container names and images of its pod
+// template, and a StatefulSet's claim templates only their name, class and
+// size. Memory then grows with the number of objects, not with how verbose
+// they are.
 //
 // Except pods while a sink sends them whole (webhook `payload: pod`, k8svent's
 // contract: the pod as `kubectl get pod -o json` shows it): then a pod keeps
@@ -41,6 +45,28 @@ function trimPodSpec(spec: unknown): unknown {
   };
 }
 
+/** A pod template as the workload detectors read it: its metadata and container names and images. */
+function trimTemplate(tpl: unknown): unknown {
+  if (!isObj(tpl)) return tpl;
+  return { metadata: isObj(tpl.metadata) ? trimMeta(tpl.metadata as KubeObject['metadata']) : tpl.metadata, spec: trimPodSpec(tpl.spec) };
+}
+
+/** A workload's spec with its pod template trimmed (the rest is small: replicas, selector, strategy …). */
+function trimWorkloadSpec(spec: unknown): unknown {
+  if (!isObj(spec) || !isObj(spec.template)) return spec;
+  return { ...spec, template: trimTemplate(spec.template) };
+}
+
+/** A claim template: which claim, of what class and size; not its selector, data source or annotations. */
+function trimClaimTemplates(list: unknown): unknown {
+  if (!Array.isArray(list)) return list;
+  return list.map((t: Obj) => {
+    const meta = isObj(t?.metadata) ? t.metadata : {};
+    const spec = isObj(t?.spec) ? t.spec : {};
+    return { metadata: { name: meta.name }, spec: { storageClassName: spec.storageClassName, accessModes: spec.accessModes, resources: spec.resources } };
+  });
+}
+
 export interface TrimOptions {
   /** keep pods whole but for managedFields: a sink sends them as the API server returned them */
   wholePods?: boolean;
@@ -65,9 +91,20 @@ export function trimObject(obj: KubeObject, opts: TrimOptions = {}): KubeObject 
       break;
     case 'Deployment':
     case 'ReplicaSet':
-      if (isObj(obj.spec) && isObj(obj.spec.template)) {
-        const tpl = obj.spec.template as Obj;
-        out.spec = { ...obj.spec, template: { metadata: tpl.metadata, spec: trimPodSpec(tpl.spec) } };
+    case 'DaemonSet':
+    case 'Job':
+      out.spec = trimWorkloadSpec(obj.spec);
+      break;
+    case 'StatefulSet': {
+      const spec = trimWorkloadSpec(obj.spec);
+      out.spec = isObj(spec) && spec.volumeClaimTemplates ? { ...spec, volumeClaimTemplates: trimClaimTemplates(spec.volumeClaimTemplates) } : spec;
+      break;
+    }
+    case 'CronJob':
+      // the Job it makes, whose pod template is as verbose as any
+      if (isObj(obj.spec) && isObj(obj.spec.jobTemplate)) {
+        const jt = obj.spec.jobTemplate;
+        out.spec = { ...obj.spec, jobTemplate: { ...jt, metadata: isObj(jt.metadata) ? trimMeta(jt.metadata as KubeObject['metadata']) : jt.metadata, spec: trimWorkloadSpec(jt.spec) } };
       }
       break;
   }
