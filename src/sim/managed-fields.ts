@@ -4,7 +4,7 @@
 // its removal of fields an applier stopped specifying. Pure: the handlers
 // feed it the live and the new object and store what it returns.
 
-import { ApiError } from './errors.ts';
+import { ApiError, type StatusCause } from './errors.ts';
 import type { JSONSchemaProps, KObject } from './types.ts';
 
 type S = JSONSchemaProps;
@@ -449,6 +449,36 @@ function sortedJson(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(sortedJson).join(',')}]`;
   if (isObj(v)) return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${sortedJson(v[k])}`).join(',')}}`;
   return JSON.stringify(v);
+}
+
+const GO_ESCAPES: Record<string, string> = { '\x07': '\\a', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\v': '\\v', '"': '\\"', '\\': '\\\\' };
+
+/** strconv.Quote, as field errors print a string value. */
+function goQuote(s: string): string {
+  let out = '"';
+  for (const ch of s) {
+    if (GO_ESCAPES[ch]) out += GO_ESCAPES[ch];
+    else if (/\p{C}/u.test(ch)) {
+      const c = ch.codePointAt(0)!;
+      out += c < 0x100 ? `\\x${c.toString(16).padStart(2, '0')}` : c < 0x10000 ? `\\u${c.toString(16).padStart(4, '0')}` : `\\U${c.toString(16).padStart(8, '0')}`;
+    } else out += ch;
+  }
+  return out + '"';
+}
+
+/** ValidateFieldManager: at most 128 bytes, printable characters only. */
+export function fieldManagerCauses(manager: string): StatusCause[] {
+  const causes: StatusCause[] = [];
+  if (Buffer.byteLength(manager) > 128) causes.push({ reason: 'FieldValueTooLong', message: 'Too long: may not be more than 128 bytes', field: 'fieldManager' });
+  let at = 0;
+  for (const ch of manager) {
+    if (/\p{C}/u.test(ch)) {
+      const u = `U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+      causes.push({ reason: 'FieldValueInvalid', message: `Invalid value: ${goQuote(manager)}: invalid character ${u} (at position ${at})`, field: 'fieldManager' });
+    }
+    at += Buffer.byteLength(ch);
+  }
+  return causes;
 }
 
 /**

@@ -255,5 +255,16 @@ describe('server-side apply and managedFields', () => {
     });
     assert.equal(forced.status, 422);
     assert.equal(forced.body.message, 'PatchOptions.meta.k8s.io "" is invalid: force: Forbidden: may not be specified for non-apply patch');
+    const long = await simRequest(sim, 'POST', `/api/v1/namespaces/default/configmaps?fieldManager=${'m'.repeat(129)}`, {
+      body: JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'long' } }),
+    });
+    assert.equal(long.status, 422);
+    assert.equal(long.body.message, 'CreateOptions.meta.k8s.io "" is invalid: fieldManager: Too long: may not be more than 128 bytes');
+    const odd = await simRequest(sim, 'PATCH', '/api/v1/namespaces/default/configmaps/cfg?fieldManager=a%07b', {
+      body: '{"data":{"x":"y"}}',
+      headers: { 'Content-Type': 'application/merge-patch+json' },
+    });
+    assert.equal(odd.status, 422);
+    assert.equal(odd.body.message, 'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Invalid value: "a\\ab": invalid character U+0007 (at position 1)');
   });
 });
