@@ -27,6 +27,19 @@ const LEGACY_COUNTS: Record<string, string> = {
 
 const COMPUTE = ['requests.cpu', 'requests.memory', 'limits.cpu', 'limits.memory', 'cpu', 'memory'] as const;
 
+/** Quota resources computed from one kind's spec: storage requested by claims, load balancers and node ports of services. */
+const DERIVED: Record<string, { storage: string; of: (spec: Obj) => number }> = {
+  'requests.storage': {
+    storage: 'persistentvolumeclaims',
+    of: (spec) => parseQuantity((isObj(spec.resources) && isObj(spec.resources.requests) ? spec.resources.requests.storage : undefined) as string | undefined),
+  },
+  'services.loadbalancers': { storage: 'services', of: (spec) => (spec.type === 'LoadBalancer' ? 1 : 0) },
+  'services.nodeports': {
+    storage: 'services',
+    of: (spec) => (spec.type === 'NodePort' || spec.type === 'LoadBalancer' ? (Array.isArray(spec.ports) ? spec.ports.length : 0) : 0),
+  },
+};
+
 /** count/<resource>[.<group>] → storage key. */
 function countStorage(name: string): string | undefined {
   if (LEGACY_COUNTS[name]) return LEGACY_COUNTS[name];
@@ -67,8 +80,11 @@ export function podCounts(pod: KObject, nowMs: number): boolean {
 /** What one object adds to each named quota resource. */
 function usageOf(storage: string, obj: KObject, names: string[], nowMs: number): Map<string, number> {
   const out = new Map<string, number>();
+  const spec = isObj(obj.spec) ? obj.spec : {};
   for (const name of names) {
     if (countStorage(name) === storage) out.set(name, storage === 'pods' && !podCounts(obj, nowMs) ? 0 : 1);
+    const derived = DERIVED[name];
+    if (derived && derived.storage === storage) out.set(name, derived.of(spec));
     if (storage !== 'pods' || !(COMPUTE as readonly string[]).includes(name) || !podCounts(obj, nowMs)) continue;
     const [kind, resource] = name.includes('.') ? (name.split('.') as ['requests' | 'limits', 'cpu' | 'memory']) : (['requests', name] as ['requests', 'cpu' | 'memory']);
     out.set(name, podResource(obj, kind, resource));
@@ -96,6 +112,7 @@ export function usage(store: ObjectStore, namespace: string, names: string[], no
   const totals = new Map<string, number>(names.map((n) => [n, 0]));
   const storages = new Set(names.map(countStorage).filter((s): s is string => !!s));
   if (names.some((n) => (COMPUTE as readonly string[]).includes(n))) storages.add('pods');
+  for (const n of names) if (DERIVED[n]) storages.add(DERIVED[n].storage);
   for (const storage of storages) {
     for (const o of store.list(storage, namespace)) {
       for (const [k, v] of usageOf(storage, o, names, nowMs)) totals.set(k, (totals.get(k) ?? 0) + v);

@@ -187,4 +187,34 @@ describe('quota arithmetic', () => {
     assert.deepEqual(Object.fromEntries(used), { pods: 1, 'count/pods': 1, 'requests.cpu': 0.25, 'requests.memory': 64 * 1024 ** 2, 'limits.cpu': 0 });
     s.stop();
   });
+
+  it('sums claimed storage and counts load balancers, node ports and objects by count/<resource>.<group>', () => {
+    const s = setup();
+    for (const [name, size] of [['a', '1Gi'], ['b', '512Mi']]) {
+      s.store.create({ group: '', resource: 'persistentvolumeclaims', storage: 'persistentvolumeclaims' }, {
+        apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name, namespace: NS }, spec: { resources: { requests: { storage: size } } },
+      });
+    }
+    const svc = (name: string, type: string, ports: number): void => {
+      s.store.create({ group: '', resource: 'services', storage: 'services' }, {
+        apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: NS }, spec: { type, ports: Array.from({ length: ports }, (_, i) => ({ port: 80 + i })) },
+      });
+    };
+    svc('lb', 'LoadBalancer', 2);
+    svc('np', 'NodePort', 1);
+    svc('ip', 'ClusterIP', 3);
+    owner(s.store, STS, 'StatefulSet', 'db', 1);
+    const names = ['requests.storage', 'persistentvolumeclaims', 'services', 'services.loadbalancers', 'services.nodeports', 'count/statefulsets.apps'];
+    const used = usage(s.store, NS, names, s.clock.nowMs());
+    assert.deepEqual(Object.fromEntries(used), {
+      'requests.storage': 1.5 * 1024 ** 3,
+      persistentvolumeclaims: 2,
+      services: 3,
+      'services.loadbalancers': 1,
+      'services.nodeports': 3,
+      'count/statefulsets.apps': 1,
+    });
+    assert.equal(formatQuantity('requests.storage', used.get('requests.storage')!), '1536Mi');
+    s.stop();
+  });
 });
