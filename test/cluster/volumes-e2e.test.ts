@@ -33,6 +33,30 @@ describe('PersistentVolumeClaim detectors end to end against the simulator', () 
     }
   });
 
+  it('a resize beyond the class maximum fires VolumeResizeFailed once (its warnings covered); lowering it back resolves', async () => {
+    const h = await startHarness();
+    try {
+      const sc = { storage: 'storage.k8s.io/storageclasses', resource: 'storageclasses', group: 'storage.k8s.io' };
+      h.sim.ctx.store.create({ storage: 'namespaces', resource: 'namespaces', group: '' }, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'demo' } });
+      h.sim.ctx.store.create(sc, { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: 'small' }, provisioner: 'sim.kubeherald.io/hostpath', allowVolumeExpansion: true, parameters: { maxSize: '5Gi' }, reclaimPolicy: 'Delete', volumeBindingMode: 'Immediate' });
+      h.sim.ctx.store.create(PVCS, { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'data', namespace: 'demo' }, spec: { accessModes: ['ReadWriteOnce'], storageClassName: 'small', resources: { requests: { storage: '1Gi' } } } });
+      await h.run(5_000);
+      const request = (size: string) => h.sim.ctx.store.mutate(PVCS, 'demo', 'data', (o) => void ((o.spec as { resources: { requests: { storage: string } } }).resources.requests.storage = size));
+      request('50Gi');
+      await h.run(60_000);
+      assert.deepEqual(h.notifications.map(summarize), ['FIRING VolumeResizeFailed PersistentVolumeClaim/data']);
+      assert.match(h.notifications[0].message, /cannot grow from 1Gi to 50Gi: resize volume "pvc-[0-9a-f-]+" by resizer "sim\.kubeherald\.io\/hostpath" failed: rpc error: code = OutOfRange desc = requested size 50Gi exceeds the maximum size 5Gi/);
+      const failures = h.sim.ctx.store.list('events', 'demo').filter((e) => e.reason === 'VolumeResizeFailed');
+      assert.ok(Number(failures[0]?.count) > 1, 'the resizer kept failing');
+      request('1Gi');
+      await h.run(5_000);
+      assert.deepEqual(h.notifications.map(summarize), ['FIRING VolumeResizeFailed PersistentVolumeClaim/data', 'RESOLVED VolumeResizeFailed PersistentVolumeClaim/data']);
+      assert.equal(h.notifications[1].message, 'PersistentVolumeClaim demo/data is no longer being resized (capacity 1Gi)');
+    } finally {
+      await h.close();
+    }
+  });
+
   it('a claim deleted while Pending resolves; with pvcPending off the ProvisioningFailed warning speaks instead', async () => {
     const h = await startHarness();
     try {
