@@ -255,6 +255,33 @@ describe('the StatefulSet controller on a stopped clock', () => {
     assert.equal(sim.ctx.store.get(PVCS.storage, NS, 'data-db-0')?.metadata.ownerReferences, undefined);
   });
 
+  it('a claim being deleted: FailedCreate for the pod, created once the claim is gone', async () => {
+    sim.ctx.store.create(PVCS, {
+      apiVersion: 'v1',
+      kind: 'PersistentVolumeClaim',
+      metadata: { name: 'data-blk-0', namespace: NS, finalizers: ['example.com/hold'] },
+      spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } },
+    });
+    sim.ctx.store.mutate(PVCS, NS, 'data-blk-0', (o) => {
+      o.metadata.deletionTimestamp = sim.clock.nowIso();
+    });
+    sim.ctx.store.create(
+      STATEFULSETS,
+      statefulSet('blk', { replicas: 1, volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } }] }),
+    );
+    await advance(3);
+    assert.ok(events('blk').includes('Warning FailedCreate: create Pod blk-0 in StatefulSet blk failed error: pvc data-blk-0 is being deleted'), events('blk').join('\n'));
+    assert.equal(pod('blk-0'), undefined);
+    sim.ctx.store.mutate(PVCS, NS, 'data-blk-0', (o) => {
+      o.metadata.finalizers = [];
+    });
+    sim.ctx.store.delete(PVCS, NS, 'data-blk-0');
+    // the controller tries again on its own (the failed sync is retried with back-off)
+    await advance(10);
+    assert.ok(pod('blk-0'));
+    assert.ok(events('blk').includes('Normal SuccessfulCreate: create Claim data-blk-0 Pod blk-0 in StatefulSet blk success'));
+  });
+
   it('a pod of the same name it does not own: FailedCreate, and no pod is taken over', async () => {
     sim.ctx.store.create(PODS, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'taken-0', namespace: NS, labels: { app: 'other' } }, spec: { containers: [{ name: 'x', image: 'busybox:1.36' }] }, status: { phase: 'Pending' } });
     sim.ctx.store.create(STATEFULSETS, statefulSet('taken', { replicas: 1 }));
@@ -262,6 +289,8 @@ describe('the StatefulSet controller on a stopped clock', () => {
     assert.ok(events('taken').includes('Warning FailedCreate: create Pod taken-0 in StatefulSet taken failed error: pods "taken-0" already exists'));
     assert.equal(pod('taken-0')!.metadata.ownerReferences, undefined);
     assert.equal(get('taken').status!.replicas, 0);
+    // the controller keeps retrying with back-off until the name is free; deleting the set ends that
+    sim.ctx.store.delete(STATEFULSETS, NS, 'taken');
   });
 });
 

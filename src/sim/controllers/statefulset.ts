@@ -201,6 +201,8 @@ class StopSync extends Error {}
 class StatefulSetController {
   #ctx: SimContext;
   #queue: WorkQueue;
+  /** writes of this sync that failed: the status is still written, then the sync fails and is retried with back-off */
+  #failures: string[] = [];
 
   constructor(ctx: SimContext) {
     this.#ctx = ctx;
@@ -247,6 +249,7 @@ class StatefulSetController {
     const pods = claim(store, PODS, set, ref, selector, candidates).filter((p) => isMemberOf(set, p));
     // ListRevisions + AdoptOrphanRevisions: a set recreated after an orphaning delete takes its history back
     const revisions = sortRevisions(claim(store, CONTROLLERREVISIONS, set, ref, selector, store.list(CONTROLLERREVISIONS.storage, ns) as ControllerRevision[]));
+    this.#failures = [];
     try {
       const { current, update, collisionCount } = this.#revisions(set, revisions, ref);
       const status = this.#update(set, current, update, collisionCount, pods);
@@ -254,6 +257,7 @@ class StatefulSetController {
       this.#truncateHistory(set, pods, revisions, current, update);
       const minReady = set.spec.minReadySeconds ?? 0;
       if (minReady > 0 && status.readyReplicas !== status.availableReplicas) this.#queue.addAfter(key, minReady * 1000);
+      if (this.#failures.length) throw new Error(`statefulset ${key}: ${this.#failures.join('; ')}`);
     } catch (err) {
       if (err instanceof StopSync) return;
       throw err;
@@ -493,11 +497,17 @@ class StatefulSetController {
     const { store } = this.#ctx;
     const ns = set.metadata.namespace!;
     if (!namespaceAcceptsCreates(store, ns)) throw new StopSync();
-    if (!this.#createClaims(set, pod)) return;
     const podName = pod.metadata.name!;
+    const claimError = this.#createClaims(set, pod);
+    if (claimError) {
+      this.#event(set, 'Warning', 'FailedCreate', `create Pod ${podName} in StatefulSet ${set.metadata.name} failed error: ${claimError}`);
+      this.#failures.push(claimError);
+      return;
+    }
     if (store.get(PODS.storage, ns, podName)) {
       // the name is taken by a pod we do not own: the real create fails with AlreadyExists
       this.#event(set, 'Warning', 'FailedCreate', `create Pod ${podName} in StatefulSet ${set.metadata.name} failed error: pods "${podName}" already exists`);
+      this.#failures.push(`pods "${podName}" already exists`);
       return;
     }
     applyCreateDefaults(PODS.storage, pod);
@@ -507,17 +517,17 @@ class StatefulSetController {
     this.#claimOwners(set, created, false);
   }
 
-  /** createPersistentVolumeClaims: the pod's missing claims; false when one cannot be had. */
-  #createClaims(set: StatefulSet, pod: Pod): boolean {
+  /** createPersistentVolumeClaims: the pod's missing claims; the error when one cannot be had. */
+  #createClaims(set: StatefulSet, pod: Pod): string | undefined {
     const { store } = this.#ctx;
     const ns = set.metadata.namespace!;
     const ord = parentAndOrdinal(pod.metadata.name!)[1];
-    let ok = true;
+    const errors: string[] = [];
     for (const tpl of set.spec.volumeClaimTemplates ?? []) {
       const name = claimName(tpl.metadata.name!, set.metadata.name!, ord);
       const existing = store.get(PVCS.storage, ns, name);
       if (existing) {
-        if (existing.metadata.deletionTimestamp) ok = false;
+        if (existing.metadata.deletionTimestamp) errors.push(`pvc ${name} is being deleted`);
         continue;
       }
       const labels = { ...(tpl.metadata.labels ?? {}), ...(set.spec.selector?.matchLabels ?? {}) };
@@ -535,11 +545,11 @@ class StatefulSetController {
         this.#event(set, 'Normal', 'SuccessfulCreate', `create Claim ${name} Pod ${pod.metadata.name} in StatefulSet ${set.metadata.name} success`);
       } catch (err) {
         if (!(err instanceof ApiError)) throw err;
-        ok = false;
+        errors.push(`failed to create PVC ${name}: ${err.message}`);
         this.#event(set, 'Warning', 'FailedCreate', `create Claim ${name} for Pod ${pod.metadata.name} in StatefulSet ${set.metadata.name} failed error: ${err.message}`);
       }
     }
-    return ok;
+    return errors.length ? errors.join('; ') : undefined;
   }
 
   /**
