@@ -219,6 +219,15 @@ describe('the StatefulSet controller on a stopped clock', () => {
     assert.deepEqual(ofSet('par').filter((l) => l.startsWith('TERMINATING')).sort(), ['TERMINATING par-0', 'TERMINATING par-1', 'TERMINATING par-2']);
   });
 
+  it('ordinals.start numbers the pods from it; moving it replaces the pods outside the range', async () => {
+    sim.ctx.store.create(STATEFULSETS, statefulSet('ord', { replicas: 2, ordinals: { start: 5 } }));
+    await advance(20);
+    assert.deepEqual(podsOf('ord').map((p) => [p.metadata.name, p.metadata.labels!['apps.kubernetes.io/pod-index']]), [['ord-5', '5'], ['ord-6', '6']]);
+    update('ord', (s) => (s.ordinals = { start: 6 }));
+    await advance(30);
+    assert.deepEqual(podsOf('ord').map((p) => p.metadata.name), ['ord-6', 'ord-7']);
+  });
+
   it('revisionHistoryLimit keeps that many old revisions besides the live ones', async () => {
     sim.ctx.store.create(STATEFULSETS, statefulSet('hist', { revisionHistoryLimit: 1, replicas: 1 }));
     await advance(10);
