@@ -6,7 +6,7 @@
 import type { SimClock } from './clock.ts';
 import { evictPodRequest } from './eviction.ts';
 import type { Reply } from './handlers.ts';
-import { admitLimitRanges, admitQuota } from './quota.ts';
+import { admitLimitRanges, admitPriority, admitQuota } from './quota.ts';
 import type { RequestInfo } from './request.ts';
 import type { ObjectStore } from './store.ts';
 import { ServiceAccountTokens } from './tokens.ts';
@@ -29,6 +29,7 @@ export class ClusterOps {
 
   /** Mutating then validating admission of a create. */
   readonly admit = (rt: ResourceType, obj: KObject): void => {
+    admitPriority(this.#store, rt, obj);
     admitLimitRanges(this.#store, rt, obj);
     admitQuota(this.#store, rt, obj, this.#clock.nowMs());
   };

@@ -7,7 +7,7 @@
 
 import { parseQuantity } from './controllers/scheduler.ts';
 import { ApiError } from './errors.ts';
-import { LIMITRANGES, RESOURCEQUOTAS } from './refs.ts';
+import { LIMITRANGES, PRIORITYCLASSES, RESOURCEQUOTAS } from './refs.ts';
 import type { ObjectStore } from './store.ts';
 import type { KObject, ResourceType } from './types.ts';
 
@@ -220,6 +220,26 @@ export function admitLimitRanges(store: ObjectStore, rt: ResourceType, obj: KObj
   if (problems.length) throw forbiddenFor(rt, obj.metadata.name ?? '', problems.length === 1 ? problems[0] : `[${problems.join(', ')}]`);
   if (!notes.length) return;
   obj.metadata.annotations = { ...obj.metadata.annotations, 'kubernetes.io/limit-ranger': `LimitRanger plugin set: ${notes.join('; ')}` };
+}
+
+/**
+ * The Priority admission plugin for pods: a priorityClassName resolves to its
+ * value and preemption policy (an unknown one is refused); without one, a
+ * globalDefault class applies if there is one.
+ */
+export function admitPriority(store: ObjectStore, rt: ResourceType, obj: KObject): void {
+  if (rt.storage !== 'pods') return;
+  const spec = (isObj(obj.spec) ? obj.spec : {}) as Obj;
+  const name = typeof spec.priorityClassName === 'string' && spec.priorityClassName ? spec.priorityClassName : undefined;
+  const pc = name
+    ? store.get(PRIORITYCLASSES.storage, undefined, name)
+    : store.list(PRIORITYCLASSES.storage).find((c) => (c as Obj).globalDefault === true);
+  if (name && !pc) throw forbiddenFor(rt, obj.metadata.name ?? '', `no PriorityClass with name ${name} was found`);
+  if (!pc) return;
+  const value = (pc as Obj).value as number;
+  if (!name) spec.priorityClassName = pc.metadata.name;
+  spec.priority = value;
+  spec.preemptionPolicy = ((pc as Obj).preemptionPolicy as string | undefined) ?? 'PreemptLowerPriority';
 }
 
 /** ResourceQuota status as the resource quota controller writes it. */

@@ -196,6 +196,20 @@ spec:
     assert.match(table, /\nsystem-node-critical\s+2000001000\s+false\s+\S+\s+PreemptLowerPriority\n/);
     assert.match(await k.ok(['create', 'priorityclass', 'batch-low', '--value=100', '--description=low']), /priorityclass.scheduling.k8s.io\/batch-low created/);
     assert.match(await k.ok(['get', 'pc', 'batch-low', '--no-headers']), /^batch-low\s+100\s+false\s+/);
+    const withClass = (name: string, cls: string): string => `
+apiVersion: v1
+kind: Pod
+metadata: {name: ${name}, namespace: ${NS}}
+spec: {priorityClassName: ${cls}, containers: [{name: app, image: nginx:1.27}]}
+`;
+    await k.ok(['apply', '-f', '-'], withClass('low', 'batch-low'));
+    const low = JSON.parse(await k.ok(['get', 'pod', 'low', '-n', NS, '-o', 'json']));
+    assert.deepEqual([low.spec.priority, low.spec.preemptionPolicy], [100, 'PreemptLowerPriority']);
+    await k.ok(['apply', '-f', '-'], withClass('critical', 'system-node-critical'));
+    assert.equal(JSON.parse(await k.ok(['get', 'pod', 'critical', '-n', NS, '-o', 'json'])).spec.priority, 2000001000);
+    const unknown = await k.run(['apply', '-f', '-'], withClass('lost', 'nope'));
+    assert.notEqual(unknown.code, 0);
+    assert.match(unknown.stderr, /pods "lost" is forbidden: no PriorityClass with name nope was found/);
     const tooHigh = await k.run(['create', 'priorityclass', 'greedy', '--value=2000000000']);
     assert.notEqual(tooHigh.code, 0);
     assert.match(tooHigh.stderr, /PriorityClass.scheduling.k8s.io "greedy" is invalid: value: Forbidden: maximum allowed value of a user defined priority is 1000000000/);
