@@ -1,9 +1,11 @@
-// ResourceQuota and LimitRange as kube-apiserver's admission plugins and the
-// resource quota controller apply them: usage of a namespace (object counts,
-// pod requests and limits), refusal of a create that would go beyond a
-// quota's hard limits (403 "exceeded quota: …"), and LimitRanger's default
-// requests/limits and min/max checks for containers. Pure functions over the
-// store; the API server calls admit() on create, the controller usage().
+// The admission plugins that read cluster policy objects, as kube-apiserver
+// applies them on create, and the resource quota controller's arithmetic:
+// usage of a namespace (object counts, pod requests and limits, claimed
+// storage), refusal of a create that would go beyond a quota's hard limits
+// (403 "exceeded quota: …"), LimitRanger's default requests/limits and
+// min/max checks for containers, and Priority's resolution of a pod's
+// priorityClassName. Pure functions over the store; ClusterOps.admit runs
+// them on create, the quota controller calls quotaStatus().
 
 import { parseQuantity } from './controllers/scheduler.ts';
 import { ApiError } from './errors.ts';
