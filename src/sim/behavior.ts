@@ -12,6 +12,7 @@ export const CRASH_AFTER_ANNOTATION = 'sim.kubeherald.io/crash-after';
 export const RECOVER_AFTER_ANNOTATION = 'sim.kubeherald.io/recover-after';
 export const EXIT_CODE_ANNOTATION = 'sim.kubeherald.io/exit-code';
 export const LOG_ANNOTATION = 'sim.kubeherald.io/log';
+export const TERMINATION_MESSAGE_ANNOTATION = 'sim.kubeherald.io/termination-message';
 
 export const BEHAVIORS = ['run', 'crash', 'oom', 'never-ready', 'complete'] as const;
 export type BehaviorKind = (typeof BEHAVIORS)[number];
@@ -33,6 +34,8 @@ export interface Behavior {
   recoverAfterMs?: number;
   /** the line the container prints every few seconds; generated when absent */
   logLine?: string;
+  /** what the container writes to its terminationMessagePath before it exits on its own */
+  terminationMessage?: string;
 }
 
 /**
@@ -58,6 +61,8 @@ export function behaviorOf(pod: KObject, containerName: string): Behavior {
   if (recover !== undefined) behavior.recoverAfterMs = recover * 1000;
   const log = read(LOG_ANNOTATION);
   if (log) behavior.logLine = log;
+  const message = read(TERMINATION_MESSAGE_ANNOTATION);
+  if (message) behavior.terminationMessage = message.slice(0, 4096);
   return behavior;
 }
 

@@ -20,6 +20,7 @@ describe('Job and CronJob detectors end to end against the simulator', () => {
       assert.equal(firing.fields.conditionReason, 'BackoffLimitExceeded');
       assert.equal(firing.fields.exitCode, '1');
       assert.match(firing.message, /BackoffLimitExceeded: Job has reached the specified backoff limit \(3 failed, 0 succeeded\); last failed pod job-failed-[a-z0-9]{5}: container main exited with code 1 \(Error\): exiting with status 1/);
+      assert.equal(firing.fields.terminationMessage, 'exiting with status 1');
       await h.run(40_000);
       assert.deepEqual(h.notifications.map(summarize), ['FIRING JobFailed Job/job-failed', 'RESOLVED JobFailed Job/job-failed']);
       assert.match(h.notifications[1].message, /was deleted/);
@@ -32,9 +33,12 @@ describe('Job and CronJob detectors end to end against the simulator', () => {
   it('a failed Job left alone stays one open incident, its status updates and pod deletions notify nothing more', async () => {
     const h = await startHarness();
     try {
-      h.sim.scenarios.start('job-failed', { deleteAfter: -1, backoffLimit: 0 });
+      h.sim.scenarios.start('job-failed', { deleteAfter: -1, backoffLimit: 0, message: 'schema drift detected in table orders' });
       await h.run(200_000, 5000);
       assert.deepEqual(h.notifications.map(summarize), ['FIRING JobFailed Job/job-failed']);
+      // what the program wrote to its termination log is what the notification quotes
+      assert.equal(h.notifications[0].fields.terminationMessage, 'schema drift detected in table orders');
+      assert.match(h.notifications[0].message, /: schema drift detected in table orders$/);
     } finally {
       await h.close();
     }

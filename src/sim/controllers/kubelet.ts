@@ -576,6 +576,8 @@ class Kubelet {
     const reason = inst.kind === 'oom' ? 'OOMKilled' : code === 0 ? 'Completed' : 'Error';
     for (const line of exitLines(inst.kind, code)) this.#log(rt, c, line);
     this.#exit(rt, c, code, reason);
+    // what the program wrote to its terminationMessagePath wins over the logs, whatever the policy
+    if (c.behavior.terminationMessage && inst.kind !== 'oom') inst.message = c.behavior.terminationMessage;
     this.#requestSync(rt, PLEG_RELIST_MS);
   }
 

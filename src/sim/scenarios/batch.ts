@@ -4,7 +4,7 @@
 // fixed. They only write what `kubectl apply` / `kubectl delete` would; the
 // Job and CronJob controllers and the kubelet do the rest.
 
-import { BEHAVIOR_ANNOTATION, CRASH_AFTER_ANNOTATION, EXIT_CODE_ANNOTATION } from '../behavior.ts';
+import { BEHAVIOR_ANNOTATION, CRASH_AFTER_ANNOTATION, EXIT_CODE_ANNOTATION, TERMINATION_MESSAGE_ANNOTATION } from '../behavior.ts';
 import type { TimerHandle } from '../clock.ts';
 import type { CronJob } from '../controllers/cronjob.ts';
 import { deleteObject } from '../controllers/gc.ts';
@@ -22,9 +22,13 @@ export const BATCH_IMAGE = 'busybox:1.36';
 const num = (v: unknown, fallback: number): number => (typeof v === 'number' && Number.isFinite(v) ? v : fallback);
 const str = (v: unknown, fallback: string): string => (typeof v === 'string' && v !== '' ? v : fallback);
 
-/** Pod annotations of a run that fails: exits `exitCode` a few seconds after it starts. */
-function failing(exitCode: number): Record<string, string> {
-  return { [BEHAVIOR_ANNOTATION]: 'crash', [CRASH_AFTER_ANNOTATION]: '3', [EXIT_CODE_ANNOTATION]: String(exitCode) };
+/** What the demo's migration writes to its termination log before it exits 1. */
+export const MIGRATE_MESSAGE = 'migration 0042_add_orders_index failed: relation "orders_created_at_idx" already exists';
+
+/** Pod annotations of a run that fails: exits `exitCode` a few seconds after it starts, leaving `message` as its termination message. */
+function failing(exitCode: number, message?: string): Record<string, string> {
+  const a = { [BEHAVIOR_ANNOTATION]: 'crash', [CRASH_AFTER_ANNOTATION]: '3', [EXIT_CODE_ANNOTATION]: String(exitCode) };
+  return message ? { ...a, [TERMINATION_MESSAGE_ANNOTATION]: message } : a;
 }
 
 const succeeding = (): Record<string, string> => ({ [BEHAVIOR_ANNOTATION]: 'complete', [CRASH_AFTER_ANNOTATION]: '3' });
@@ -40,12 +44,12 @@ function podTemplate(annotations: Record<string, string>, command: string[]): Re
 }
 
 /** A Job as `kubectl apply` of a plain manifest leaves it after defaulting. */
-export function jobObject(namespace: string, name: string, opts: { backoffLimit: number; exitCode: number; command?: string[] }): KObject {
+export function jobObject(namespace: string, name: string, opts: { backoffLimit: number; exitCode: number; message?: string; command?: string[] }): KObject {
   const job: KObject = {
     apiVersion: 'batch/v1',
     kind: 'Job',
     metadata: { name, namespace },
-    spec: { backoffLimit: opts.backoffLimit, template: podTemplate(failing(opts.exitCode), opts.command ?? ['/bin/sh', '-c', 'run-migrations']) },
+    spec: { backoffLimit: opts.backoffLimit, template: podTemplate(failing(opts.exitCode, opts.message), opts.command ?? ['/bin/sh', '-c', 'run-migrations']) },
   };
   applyCreateDefaults(JOBS.storage, job);
   return job;
@@ -94,6 +98,8 @@ export interface FailingJobOptions {
   name: string;
   backoffLimit: number;
   exitCode: number;
+  /** the failing pods' termination message (else their last log lines) */
+  message?: string;
   /** delete the Job this long after it was created (undefined: never) */
   deleteAfterMs?: number;
 }
@@ -102,7 +108,7 @@ export interface FailingJobOptions {
 export function startFailingJob(ctx: SimContext, namespace: string, o: FailingJobOptions): () => void {
   ensureNamespace(ctx, namespace);
   if (!ctx.store.get(JOBS.storage, namespace, o.name)) {
-    ctx.store.create(JOBS, jobObject(namespace, o.name, { backoffLimit: o.backoffLimit, exitCode: o.exitCode }));
+    ctx.store.create(JOBS, jobObject(namespace, o.name, { backoffLimit: o.backoffLimit, exitCode: o.exitCode, message: o.message }));
   }
   let timer: TimerHandle | undefined;
   if (o.deleteAfterMs !== undefined) timer = ctx.clock.setTimeout(() => deleteObject(ctx, JOBS, namespace, o.name), o.deleteAfterMs);
@@ -132,13 +138,14 @@ export function startFailingCronJob(ctx: SimContext, namespace: string, o: Faili
 export const jobFailedScenario: Scenario = {
   name: 'job-failed',
   description:
-    'A Job whose pods exit 1 until its backoffLimit is spent (BackoffLimitExceeded), deleted 120 s later; options: name, backoffLimit (2), exitCode (1), deleteAfter seconds (120, negative: never)',
+    'A Job whose pods exit 1 until its backoffLimit is spent (BackoffLimitExceeded), deleted 120 s later; options: name, backoffLimit (2), exitCode (1), message (the termination message; default: the last log lines), deleteAfter seconds (120, negative: never)',
   start(ctx: SimContext, opts: ScenarioOptions): () => void {
     const deleteAfter = num(opts.deleteAfter, 120);
     return startFailingJob(ctx, scenarioNamespace(opts), {
       name: str(opts.name, 'job-failed'),
       backoffLimit: num(opts.backoffLimit, 2),
       exitCode: num(opts.exitCode, 1),
+      message: typeof opts.message === 'string' ? opts.message : undefined,
       deleteAfterMs: deleteAfter >= 0 ? deleteAfter * 1000 : undefined,
     });
   },
@@ -175,7 +182,7 @@ export function startBatchDemo(ctx: SimContext, namespace: string): () => void {
   const S = DEMO_BATCH_STEPS;
   const cancels: (() => void)[] = [];
   const timer = ctx.clock.setTimeout(() => {
-    cancels.push(startFailingJob(ctx, namespace, { name: 'migrate', backoffLimit: 1, exitCode: 1, deleteAfterMs: (S.migrateDeleted - S.migrate) * 1000 }));
+    cancels.push(startFailingJob(ctx, namespace, { name: 'migrate', backoffLimit: 1, exitCode: 1, message: MIGRATE_MESSAGE, deleteAfterMs: (S.migrateDeleted - S.migrate) * 1000 }));
   }, S.migrate * 1000);
   cancels.push(startFailingCronJob(ctx, namespace, { name: 'report-failing', schedule: '*/1 * * * *', exitCode: 1, failRuns: S.reportFailRuns }));
   return () => {
