@@ -226,18 +226,16 @@ export class Handlers {
     const current = toWire(rt, existing);
     const patched = applyPatch(type, current, raw, { group: rt.group, kind: rt.kind, crd: !!rt.crd, version: rt.version, schema: rt.schema });
     let cleaned = { ...patched, metadata: { ...patched.metadata } } as KObject;
-    if (type === 'apply') {
-      // ownership decides conflicts and what the applier's omissions remove
-      const applied = recordApply(current, cleaned, parseYaml(raw), this.#writer(rt, info), force);
-      cleaned = { ...applied.object, metadata: { ...applied.object.metadata, managedFields: applied.managedFields } } as KObject;
-    }
+    // ownership decides conflicts and what the applier's omissions remove
+    const applied = type === 'apply' ? recordApply(current, cleaned, parseYaml(raw), this.#writer(rt, info), force) : undefined;
+    if (applied) cleaned = { ...applied.object, metadata: { ...applied.object.metadata } } as KObject;
     if (cleaned.metadata.name !== name) {
       throw invalid(rt.kind, rt.group, name, [{ reason: 'FieldValueInvalid', field: 'metadata.name', message: `Invalid value: "${String(cleaned.metadata.name)}": field is immutable` }]);
     }
     // a patch that sets resourceVersion is a precondition, as on the real server
     const precondition = cleaned.metadata.resourceVersion !== existing.metadata.resourceVersion ? cleaned.metadata.resourceVersion : undefined;
     const { next, warnings } = this.#mergeUpdate(rt, info, existing, cleaned);
-    if (type !== 'apply') next.metadata.managedFields = recordUpdate(existing, next, this.#writer(rt, info));
+    next.metadata.managedFields = applied ? applied.managedFields : recordUpdate(existing, next, this.#writer(rt, info));
     // a dry run goes through the same precondition check as the write it stands for
     if (precondition) throw staleConflict(rt, name);
     if (this.#dryRun(info)) return { status: 200, body: toWire(rt, next) };

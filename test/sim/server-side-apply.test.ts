@@ -242,6 +242,46 @@ describe('server-side apply and managedFields', () => {
     assert.match(other.stderr, /Apply failed with 1 conflict: conflict with "kubectl": \.spec\.replicas/);
   });
 
+  it('custom resources: list-map keys from the CRD schema, conflicts, and an apply through /status owning status', async () => {
+    const crd = {
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: 'widgets.example.com' },
+      spec: {
+        group: 'example.com',
+        names: { plural: 'widgets', singular: 'widget', kind: 'Widget', listKind: 'WidgetList' },
+        scope: 'Namespaced',
+        versions: [{
+          name: 'v1', served: true, storage: true, subresources: { status: {} },
+          schema: { openAPIV3Schema: { type: 'object', properties: {
+            spec: { type: 'object', properties: {
+              size: { type: 'integer' },
+              items: { type: 'array', 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['id'], items: { type: 'object', properties: { id: { type: 'string' }, v: { type: 'integer' } } } },
+            } },
+            status: { type: 'object', properties: { ready: { type: 'boolean' } } },
+          } } },
+        }],
+      },
+    };
+    assert.equal((await simRequest(sim, 'POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', { body: JSON.stringify(crd) })).status, 201);
+    const apply = (path: string, manager: string, body: string) =>
+      simRequest(sim, 'PATCH', `/apis/example.com/v1/namespaces/default/widgets/w${path}?fieldManager=${manager}`, {
+        body: `apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\n${body}`,
+        headers: { 'Content-Type': 'application/apply-patch+yaml' },
+      });
+    const created = await apply('', 'owner', 'spec: {size: 1, items: [{id: a, v: 1}]}\n');
+    assert.equal(created.status, 201);
+    assert.deepEqual(created.body.metadata.managedFields[0].fieldsV1, { 'f:spec': { 'f:items': { 'k:{"id":"a"}': { '.': {}, 'f:id': {}, 'f:v': {} } }, 'f:size': {} } });
+    const clash = await apply('', 'other', 'spec: {items: [{id: a, v: 2}]}\n');
+    assert.equal(clash.status, 409);
+    assert.equal(clash.body.message, 'Apply failed with 1 conflict: conflict with "owner": .spec.items[id="a"].v');
+    const status = await apply('/status', 'ctl', 'status: {ready: true}\n');
+    assert.equal(status.status, 200);
+    const ctl = status.body.metadata.managedFields.find((e: Entry) => e.manager === 'ctl');
+    assert.deepEqual([ctl.operation, ctl.subresource, ctl.fieldsV1], ['Apply', 'status', { 'f:status': { 'f:ready': {} } }]);
+    assert.equal(status.body.status.ready, true);
+  });
+
   it('checks the patch options: apply needs a field manager, only apply may force', async () => {
     const noManager = await simRequest(sim, 'PATCH', '/api/v1/namespaces/default/configmaps/cfg', {
       body: 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cfg}\n',
