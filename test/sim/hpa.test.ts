@@ -102,6 +102,43 @@ describe('horizontal pod autoscaling through kubectl', () => {
     assert.match(await events('web'), /Normal\s+SuccessfulRescale\s+New size: 1; reason: All metrics below target/);
   });
 
+  it('honours spec.behavior: one pod a minute up (ScaleUpLimit), no scale-down window; a lowered maxReplicas scales down at once', async () => {
+    await k.ok(['create', 'deployment', 'batch', '-n', 'hpa', '--image=nginx:1.27']);
+    await k.ok(['set', 'resources', 'deployment', 'batch', '-n', 'hpa', '--requests=cpu=200m']);
+    await k.ok(['annotate', 'deployment', 'batch', '-n', 'hpa', 'sim.kubeherald.io/cpu-utilization=300']);
+    await k.ok(['apply', '-f', '-'], `
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: {name: batch, namespace: hpa}
+spec:
+  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: batch}
+  minReplicas: 1
+  maxReplicas: 6
+  metrics:
+  - type: Resource
+    resource: {name: cpu, target: {type: Utilization, averageUtilization: 50}}
+  behavior:
+    scaleUp:
+      policies: [{type: Pods, value: 1, periodSeconds: 60}]
+    scaleDown:
+      stabilizationWindowSeconds: 0
+`);
+    await until('first step', () => replicas('batch') === 2);
+    assert.deepEqual([conditions('batch').ScalingLimited.status, conditions('batch').ScalingLimited.reason], ['True', 'ScaleUpLimit']);
+    assert.equal(conditions('batch').ScalingLimited.message, 'the desired replica count is increasing faster than the maximum scale rate');
+    // a minute later, one more
+    await sim.clock.advance(45_000);
+    assert.equal(replicas('batch'), 2, 'not again within the policy period');
+    await until('second step', () => replicas('batch') === 3, 30);
+    await k.ok(['patch', 'hpa', 'batch', '-n', 'hpa', '--type=merge', '-p', '{"spec":{"maxReplicas":2}}']);
+    await until('down to the new maximum', () => replicas('batch') === 2, 5);
+    assert.match(await events('batch'), /Normal\s+SuccessfulRescale\s+New size: 2; reason: Current number of replicas above Spec.MaxReplicas/);
+    // no scale-down window: a calm load scales down on the next sync
+    await k.ok(['patch', 'hpa', 'batch', '-n', 'hpa', '--type=merge', '-p', '{"spec":{"maxReplicas":6}}']);
+    await k.ok(['annotate', 'deployment', 'batch', '-n', 'hpa', 'sim.kubeherald.io/cpu-utilization=10', '--overwrite']);
+    await until('scaled down without waiting', () => replicas('batch') === 1, 20);
+  });
+
   it('cannot scale a target that does not exist, a container without a request, and leaves a target scaled to zero alone', async () => {
     await k.ok(['autoscale', 'deployment', 'web', '-n', 'hpa', '--max', '3', '--name', 'ghost']);
     await k.ok(['patch', 'hpa', 'ghost', '-n', 'hpa', '--type=merge', '-p', '{"spec":{"scaleTargetRef":{"name":"nothere"}}}']);

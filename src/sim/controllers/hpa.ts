@@ -1,9 +1,11 @@
 // The horizontal pod autoscaler, after kube-controller-manager's
 // pkg/controller/podautoscaler: every 15 s it reads the target's scale,
 // computes the replicas the metrics ask for (ceil(ready pods × current /
-// target), untouched within the 10% tolerance), stabilizes scale-down over
-// the last 5 minutes of recommendations, limits the rate and bounds the
-// result by minReplicas/maxReplicas, writes the new size to the target and
+// target), untouched within the 10% tolerance), stabilizes it over the
+// recommendations of spec.behavior's windows (scale-down: 5 minutes by
+// default), limits the rate by its policies (by default up 4 pods or 100%
+// per 15 s, down 100%) and bounds the result by minReplicas/maxReplicas,
+// writes the new size to the target and
 // reports status (currentReplicas, desiredReplicas, currentMetrics,
 // lastScaleTime) with the conditions AbleToScale, ScalingActive and
 // ScalingLimited and the Events the real controller records.
@@ -65,6 +67,68 @@ interface MetricSpec {
   external?: { metric?: { name?: string } };
 }
 
+interface ScalingRules {
+  stabilizationWindowSeconds?: number;
+  selectPolicy?: string;
+  policies?: { type: string; value: number; periodSeconds: number }[];
+}
+
+/** The API server's defaults for spec.behavior (GenerateHPAScaleUpRules / GenerateHPAScaleDownRules). */
+const DEFAULT_SCALE_UP: Required<ScalingRules> = {
+  stabilizationWindowSeconds: 0,
+  selectPolicy: 'Max',
+  policies: [
+    { type: 'Pods', value: 4, periodSeconds: 15 },
+    { type: 'Percent', value: 100, periodSeconds: 15 },
+  ],
+};
+const DEFAULT_SCALE_DOWN: Required<ScalingRules> = {
+  stabilizationWindowSeconds: DOWNSCALE_STABILIZATION_MS / 1000,
+  selectPolicy: 'Max',
+  policies: [{ type: 'Percent', value: 100, periodSeconds: 15 }],
+};
+
+const rules = (given: ScalingRules | undefined, defaults: Required<ScalingRules>): Required<ScalingRules> => ({
+  stabilizationWindowSeconds: given?.stabilizationWindowSeconds ?? defaults.stabilizationWindowSeconds,
+  selectPolicy: given?.selectPolicy ?? defaults.selectPolicy,
+  policies: given?.policies?.length ? given.policies : defaults.policies,
+});
+
+interface ScaleEvent {
+  at: number;
+  change: number;
+}
+
+/** getReplicasChangePerPeriod */
+const changeInPeriod = (events: ScaleEvent[], periodSeconds: number, now: number): number =>
+  events.filter((e) => e.at > now - periodSeconds * 1000).reduce((a, e) => a + e.change, 0);
+
+/** calculateScaleUpLimitWithScalingRules */
+function scaleUpLimit(current: number, events: ScaleEvent[], r: Required<ScalingRules>, now: number): number {
+  if (r.selectPolicy === 'Disabled') return current;
+  const pick = r.selectPolicy === 'Min' ? Math.min : Math.max;
+  let result = r.selectPolicy === 'Min' ? Infinity : -Infinity;
+  for (const p of r.policies) {
+    const start = current - changeInPeriod(events, p.periodSeconds, now);
+    const proposed = p.type === 'Pods' ? start + p.value : Math.ceil(start * (1 + p.value / 100));
+    result = pick(result, proposed);
+  }
+  return result;
+}
+
+/** calculateScaleDownLimitWithBehaviors: the most a policy lets go, or the least with selectPolicy Min */
+function scaleDownLimit(current: number, events: ScaleEvent[], r: Required<ScalingRules>, now: number): number {
+  if (r.selectPolicy === 'Disabled') return current;
+  const pick = r.selectPolicy === 'Min' ? Math.max : Math.min;
+  let result = r.selectPolicy === 'Min' ? -Infinity : Infinity;
+  for (const p of r.policies) {
+    const start = current + changeInPeriod(events, p.periodSeconds, now);
+    const proposed = p.type === 'Pods' ? start - p.value : Math.trunc(start * (1 - p.value / 100));
+    result = pick(result, proposed);
+  }
+  return result;
+}
+
 interface Condition {
   type: string;
   status: string;
@@ -79,7 +143,7 @@ interface HPA extends KObject {
     minReplicas?: number;
     maxReplicas?: number;
     metrics?: MetricSpec[];
-    behavior?: { scaleUp?: { stabilizationWindowSeconds?: number }; scaleDown?: { stabilizationWindowSeconds?: number } };
+    behavior?: { scaleUp?: ScalingRules; scaleDown?: ScalingRules };
   };
   status?: {
     observedGeneration?: number;
@@ -165,6 +229,9 @@ export function startHPAController(ctx: SimContext): () => void {
   const timers = new Map<string, TimerHandle>();
   /** recommendations of the last stabilization window, per HPA: what scale-down stabilizes over */
   const recommendations = new Map<string, { at: number; replicas: number }[]>();
+  /** replicas added and removed lately, per HPA: what the rate policies count */
+  const scaleUps = new Map<string, ScaleEvent[]>();
+  const scaleDowns = new Map<string, ScaleEvent[]>();
   let stopped = false;
 
   const schedule = (key: string, ms: number): void => {
@@ -192,6 +259,8 @@ export function startHPAController(ctx: SimContext): () => void {
       ctx.clock.clearTimeout(timers.get(key));
       timers.delete(key);
       recommendations.delete(key);
+      scaleUps.delete(key);
+      scaleDowns.delete(key);
       return;
     }
     // a new HPA or a changed spec is looked at right away; status writes wait for the period
@@ -252,6 +321,12 @@ export function startHPAController(ctx: SimContext): () => void {
       // autoscaling is disabled for this resource
       desired = 0;
       setCondition('ScalingActive', 'False', 'ScalingDisabled', 'scaling is disabled since the replica count of the target is zero');
+    } else if (specReplicas > maxReplicas) {
+      rescaleReason = 'Current number of replicas above Spec.MaxReplicas';
+      desired = maxReplicas;
+    } else if (specReplicas < minReplicas) {
+      rescaleReason = 'Current number of replicas below Spec.MinReplicas';
+      desired = minReplicas;
     } else {
       const selector = selectorOf(tspec.selector);
       const pods = selector
@@ -294,13 +369,16 @@ export function startHPAController(ctx: SimContext): () => void {
         o.metadata.generation = (o.metadata.generation ?? 1) + 1;
       });
       lastScaleTime = now;
+      const events = desired > specReplicas ? scaleUps : scaleDowns;
+      const horizon = ctx.clock.nowMs() - 30 * 60_000;
+      events.set(key, [...(events.get(key) ?? []).filter((e) => e.at > horizon), { at: ctx.clock.nowMs(), change: Math.abs(desired - specReplicas) }]);
       event('Normal', 'SuccessfulRescale', `New size: ${desired}; reason: ${rescaleReason || 'Current number of replicas must be greater than 0'}`);
       setCondition('AbleToScale', 'True', 'SucceededRescale', `the HPA controller was able to update the target scale to ${desired}`);
     }
     writeStatus({ currentReplicas: current, desiredReplicas: desired, currentMetrics, lastScaleTime });
   };
 
-  /** normalizeDesiredReplicasWithBehaviors with the default behavior: stabilization, then rate and bounds. */
+  /** normalizeDesiredReplicasWithBehaviors: stabilization windows, then the rate policies and minReplicas/maxReplicas. */
   const normalize = (
     key: string,
     hpa: HPA,
@@ -311,18 +389,20 @@ export function startHPAController(ctx: SimContext): () => void {
     setCondition: (type: string, status: string, reason: string, message: string) => void,
   ): number => {
     const now = ctx.clock.nowMs();
-    const downWindow = (hpa.spec?.behavior?.scaleDown?.stabilizationWindowSeconds ?? DOWNSCALE_STABILIZATION_MS / 1000) * 1000;
-    const upWindow = (hpa.spec?.behavior?.scaleUp?.stabilizationWindowSeconds ?? 0) * 1000;
+    const up = rules(hpa.spec?.behavior?.scaleUp, DEFAULT_SCALE_UP);
+    const down = rules(hpa.spec?.behavior?.scaleDown, DEFAULT_SCALE_DOWN);
+    const downWindow = down.stabilizationWindowSeconds * 1000;
+    const upWindow = up.stabilizationWindowSeconds * 1000;
     const recs = (recommendations.get(key) ?? []).filter((r) => r.at > now - Math.max(downWindow, upWindow));
-    let up = recommended;
-    let down = recommended;
+    let upRec = recommended;
+    let downRec = recommended;
     for (const r of recs) {
-      if (r.at > now - upWindow) up = Math.min(up, r.replicas);
-      if (r.at > now - downWindow) down = Math.max(down, r.replicas);
+      if (r.at > now - upWindow) upRec = Math.min(upRec, r.replicas);
+      if (r.at > now - downWindow) downRec = Math.max(downRec, r.replicas);
     }
     let stabilized = current;
-    if (stabilized < up) stabilized = up;
-    if (stabilized > down) stabilized = down;
+    if (stabilized < upRec) stabilized = upRec;
+    if (stabilized > downRec) stabilized = downRec;
     recs.push({ at: now, replicas: recommended });
     recommendations.set(key, recs);
     if (stabilized !== recommended) {
@@ -331,20 +411,22 @@ export function startHPAController(ctx: SimContext): () => void {
     } else {
       setCondition('AbleToScale', 'True', 'ReadyForNewScale', 'recommended size matches current size');
     }
-    // the default policies: up by 100% or 4 pods per 15 s, whichever is more; down by 100%
-    const scaleUpLimit = Math.max(2 * current, current + 4);
-    const maxAllowed = Math.min(maxReplicas, scaleUpLimit);
+    // convertDesiredReplicasWithBehaviorRate
     let desired = stabilized;
     let reason = 'DesiredWithinRange';
     let message = 'the desired count is within the acceptable range';
-    if (stabilized > maxAllowed) {
-      desired = maxAllowed;
-      [reason, message] = maxAllowed === maxReplicas
-        ? ['TooManyReplicas', 'the desired replica count is more than the maximum replica count']
-        : ['ScaleUpLimit', 'the desired replica count is increasing faster than the maximum scale rate'];
-    } else if (stabilized < Math.max(minReplicas, 0)) {
-      desired = minReplicas;
-      [reason, message] = ['TooFewReplicas', 'the desired replica count is less than the minimum replica count'];
+    if (stabilized > current) {
+      const limit = Math.max(scaleUpLimit(current, scaleUps.get(key) ?? [], up, now), current);
+      const [allowed, why, text] = maxReplicas > limit
+        ? [limit, 'ScaleUpLimit', 'the desired replica count is increasing faster than the maximum scale rate']
+        : [maxReplicas, 'TooManyReplicas', 'the desired replica count is more than the maximum replica count'];
+      if (stabilized > allowed) [desired, reason, message] = [allowed, why, text];
+    } else if (stabilized < current) {
+      const limit = Math.min(scaleDownLimit(current, scaleDowns.get(key) ?? [], down, now), current);
+      const [allowed, why, text] = minReplicas < limit
+        ? [limit, 'ScaleDownLimit', 'the desired replica count is decreasing faster than the maximum scale rate']
+        : [minReplicas, 'TooFewReplicas', 'the desired replica count is less than the minimum replica count'];
+      if (stabilized < allowed) [desired, reason, message] = [allowed, why, text];
     }
     setCondition('ScalingLimited', desired === stabilized ? 'False' : 'True', reason, message);
     return desired;
