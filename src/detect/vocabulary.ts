@@ -41,8 +41,8 @@ export const KUBERNETES_EVENT_REASONS: readonly string[] = [
   'RegisteredNode', 'RemovingNode', 'DeletingNode', 'DeletingAllPods', 'TaintManagerEviction', 'NodeControllerEviction',
   // workload controllers
   'ScalingReplicaSet', 'DeploymentRollback', 'DeploymentPaused', 'DeploymentResumed', 'DeploymentRollbackRevisionNotFound',
-  'SuccessfulCreate', 'SuccessfulDelete', 'FailedCreate', 'FailedDelete', 'SuccessfulUpdate', 'FailedUpdate', 'SelectingAll', 'RecreatingFailedPod',
-  'FailedDaemonPod', 'FailedPlacement', 'Completed', 'BackoffLimitExceeded', 'DeadlineExceeded', 'PodFailurePolicy',
+  'SuccessfulCreate', 'SuccessfulDelete', 'FailedCreate', 'FailedDelete', 'SuccessfulUpdate', 'FailedUpdate', 'SelectingAll', 'RecreatingFailedPod', 'RecreatingTerminatedPod',
+  'FailedDaemonPod', 'SucceededDaemonPod', 'FailedPlacement', 'Completed', 'BackoffLimitExceeded', 'DeadlineExceeded', 'PodFailurePolicy',
   'SuspendedJob', 'ResumedJob', 'TooManyActivePods', 'TooManySucceededPods', 'FailedUpdateStatus', 'SawCompletedJob',
   'MissSchedule', 'UnexpectedJob', 'FailedNeedsStart', 'TooManyMissedTimes', 'JobAlreadyActive', 'FailedGet',
   'FailedList', 'OwnerRefInvalidNamespace',

@@ -11,6 +11,7 @@ import { CONTROLLERREVISIONS, EVENTS, NAMESPACES, PODS, PVCS, STATEFULSETS } fro
 import { startSim, type Sim } from '../../src/sim/sim.ts';
 import type { KObject } from '../../src/sim/types.ts';
 import type { ControllerRevision, StatefulSet } from '../../src/sim/controllers/statefulset.ts';
+import { evictPod } from '../../src/sim/controllers/kubelet.ts';
 import { Kubectl } from '../helpers/kubectl.ts';
 
 const NS = 'shop';
@@ -170,6 +171,15 @@ describe('the StatefulSet controller on a stopped clock', () => {
     update('db', (s) => (s.replicas = 3));
     await advance(30);
     assert.deepEqual(ofSet('db'), ['ADDED db-1', 'READY db-1', 'ADDED db-2', 'READY db-2']);
+  });
+
+  it('a failed pod (evicted) is deleted and recreated with the same identity', async () => {
+    const before = pod('db-1')!.metadata.uid;
+    assert.ok(evictPod(sim.ctx, NS, 'db-1'));
+    await advance(20);
+    assert.notEqual(pod('db-1')!.metadata.uid, before);
+    assert.ok(isReady(pod('db-1')));
+    assert.ok(events('db').includes(`Warning RecreatingFailedPod: StatefulSet ${NS}/db is recreating failed Pod db-1`));
   });
 
   it('a partition: only ordinals from the partition up are updated; the current revision stays', async () => {

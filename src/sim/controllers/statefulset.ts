@@ -409,6 +409,9 @@ class StatefulSetController {
     const pod = r.pod;
     if (!r.fresh && isFinished(pod)) {
       // a pod that finished (evicted, its node rebooted) is replaced by a new one with the same identity
+      const ns = set.metadata.namespace;
+      if (pod.status?.phase === 'Failed') this.#event(set, 'Warning', 'RecreatingFailedPod', `StatefulSet ${ns}/${set.metadata.name} is recreating failed Pod ${pod.metadata.name}`);
+      else this.#event(set, 'Normal', 'RecreatingTerminatedPod', `StatefulSet ${ns}/${set.metadata.name} is recreating terminated Pod ${pod.metadata.name}`);
       if (!isTerminating(pod)) this.#deletePod(set, pod);
       return true;
     }
