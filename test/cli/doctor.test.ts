@@ -141,6 +141,10 @@ describe('what the config needs', () => {
     );
     const needed = requiredAccess(cfg).map((a) => `${a.verb} ${a.group}/${a.resource}${a.name ? ` ${a.name}` : ''}`);
     for (const n of ['list /pods', 'watch /pods', 'watch apps/deployments', 'list example.com/widgets', 'watch example.com/widgets', 'impersonate /users alice', 'impersonate /groups oncall']) assert.ok(needed.includes(n), n);
+    // the workload family's built-in informers
+    for (const r of ['apps/statefulsets', 'apps/daemonsets', 'batch/jobs', 'batch/cronjobs', '/persistentvolumeclaims', 'autoscaling/horizontalpodautoscalers']) {
+      for (const verb of ['list', 'watch']) assert.ok(needed.includes(`${verb} ${r}`), `${verb} ${r}`);
+    }
     assert.ok(needed.some((n) => n.startsWith('watch kubeherald.io/')));
   });
 
