@@ -11,7 +11,7 @@ import { startSim, type Sim } from '../../src/sim/sim.ts';
 import { applyCreateDefaults, applyUpdateDefaults } from '../../src/sim/defaults.ts';
 import { BEHAVIOR_ANNOTATION } from '../../src/sim/behavior.ts';
 import { daemonSetUpdateMeta } from '../../src/sim/daemonset-defaults.ts';
-import { daemonPodTolerations, nodeShouldRunDaemonPod, type DaemonSet } from '../../src/sim/controllers/daemonset.ts';
+import { daemonPodTolerations, nodeShouldRunDaemonPod, targetNodeName, type DaemonSet } from '../../src/sim/controllers/daemonset.ts';
 import { nodeObject, setNodeReady, type Taint } from '../../src/sim/controllers/nodes.ts';
 import { isPodReady, type Pod } from '../../src/sim/controllers/replicaset.ts';
 import type { KObject } from '../../src/sim/types.ts';
@@ -249,7 +249,14 @@ describe('the DaemonSet controller', () => {
       assert.equal(dsOf(sim, 'agent').status!.numberAvailable, 4);
       updateDaemonSet(sim, 'agent', setImage('agent:2', { [BEHAVIOR_ANNOTATION]: 'crash' }));
       let maxUnavailable = 0;
+      const overlaps: string[] = [];
       const unsubscribe = sim.ctx.store.subscribe((c) => {
+        // without surge, a node's new pod is created only once its old one is gone (no two at once, e.g. for hostPorts)
+        if (c.storage === PODS.storage && c.type === 'ADDED' && c.object.metadata.labels?.app === 'agent') {
+          const node = targetNodeName(c.object as Pod);
+          const others = (sim.ctx.store.list(PODS.storage, NS) as Pod[]).filter((p) => p.metadata.labels?.app === 'agent' && p.metadata.name !== c.object.metadata.name && targetNodeName(p) === node);
+          if (others.length) overlaps.push(`${node}: ${others.map((p) => p.metadata.name).join(',')}`);
+        }
         if (c.storage !== DAEMONSETS.storage || c.object.metadata.name !== 'agent') return;
         maxUnavailable = Math.max(maxUnavailable, (c.object as DaemonSet).status?.numberUnavailable ?? 0);
       });
@@ -259,6 +266,7 @@ describe('the DaemonSet controller', () => {
       assert.equal(st.updatedNumberScheduled, 2, 'two nodes took the crashing template');
       assert.equal(st.numberAvailable, 2, 'two old pods keep running');
       assert.equal(maxUnavailable, 2);
+      assert.deepEqual(overlaps, []);
       const images = podsOf(sim, 'agent').map((p) => (p.spec as { containers: { image: string }[] }).containers[0].image).sort();
       assert.deepEqual(images, ['agent:1', 'agent:1', 'agent:2', 'agent:2']);
 

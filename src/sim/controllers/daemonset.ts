@@ -234,6 +234,18 @@ function byPhaseThenCreation(a: Pod, b: Pod): number {
   return ra - rb || byCreation(a, b);
 }
 
+/** getNodesToDaemonPods(includeDeletedTerminal=false): pods by the node they run on or are pinned to, without deleted finished ones. */
+function groupByNode(pods: Pod[]): Map<string, Pod[]> {
+  const byNode = new Map<string, Pod[]>();
+  for (const p of pods) {
+    if (p.metadata.deletionTimestamp && (isFailed(p) || isSucceeded(p))) continue;
+    const node = targetNodeName(p);
+    if (!node) continue;
+    byNode.set(node, [...(byNode.get(node) ?? []), p]);
+  }
+  return byNode;
+}
+
 /** findUpdatedPodsOnNode: at most one new and one old live pod, else not ok. */
 function updatedPodsOnNode(pods: Pod[], hash: string, generation: string): { newPod?: Pod; oldPod?: Pod; ok: boolean } {
   let newPod: Pod | undefined;
@@ -353,14 +365,7 @@ class DaemonSetController {
     const nodes = [...store.list(NODES.storage)].sort((a, b) => (a.metadata.name! < b.metadata.name! ? -1 : 1));
     const ref = newControllerRef(ds, 'apps/v1', 'DaemonSet');
     const pods = claim(store, PODS, ds, ref, selector, store.list(PODS.storage, ns) as Pod[]);
-    const byNode = new Map<string, Pod[]>();
-    for (const p of pods) {
-      const node = targetNodeName(p);
-      if (!node) continue;
-      const list = byNode.get(node) ?? [];
-      list.push(p);
-      byNode.set(node, list);
-    }
+    const byNode = groupByNode(pods);
     if (ds.metadata.deletionTimestamp) {
       this.#updateStatus(key, ds, nodes, byNode, '');
       return;
@@ -374,73 +379,80 @@ class DaemonSetController {
   }
 
   #podsByNode(ds: DaemonSet, selector: ReturnType<typeof selectorOf>): Map<string, Pod[]> {
-    const byNode = new Map<string, Pod[]>();
-    for (const p of this.#ctx.store.list(PODS.storage, ds.metadata.namespace) as Pod[]) {
-      if (controllerOf(p)?.uid !== ds.metadata.uid || !matchesLabels(selector, p.metadata.labels)) continue;
-      const node = targetNodeName(p);
-      if (!node) continue;
-      byNode.set(node, [...(byNode.get(node) ?? []), p]);
-    }
-    return byNode;
+    const owned = (this.#ctx.store.list(PODS.storage, ds.metadata.namespace) as Pod[]).filter(
+      (p) => controllerOf(p)?.uid === ds.metadata.uid && matchesLabels(selector, p.metadata.labels),
+    );
+    return groupByNode(owned);
   }
 
   // --- manage (podsShouldBeOnNode, syncNodes)
 
-  /** Creates and deletes pods so each node has what it should; true when it wrote anything. */
+  /** Creates and deletes pods so each node has what it should (podsShouldBeOnNode); true when it wrote anything. */
   #manage(key: string, ds: DaemonSet, nodes: KObject[], byNode: Map<string, Pod[]>, hash: string): boolean {
     const now = this.#ctx.clock.nowMs();
     const create: string[] = [];
     const remove: Pod[] = [];
-    const surge = rollingFenceposts(ds, nodes.length).maxSurge > 0 && (ds.spec.updateStrategy?.type ?? 'RollingUpdate') === 'RollingUpdate';
+    const surge = (ds.spec.updateStrategy?.type ?? 'RollingUpdate') === 'RollingUpdate' && rollingFenceposts(ds, nodes.length).maxSurge > 0;
     for (const node of nodes) {
       const nodeName = node.metadata.name!;
       const { shouldRun, shouldContinueRunning } = nodeShouldRunDaemonPod(node, ds.spec.template);
       const daemonPods = byNode.get(nodeName) ?? [];
-      if (shouldRun) {
-        const running: Pod[] = [];
-        for (const pod of daemonPods) {
-          if (pod.metadata.deletionTimestamp) continue;
-          if (isFailed(pod)) {
-            const bkey = `${key}/${nodeName}`;
-            const b = this.#backoff.get(bkey);
-            if (b && now < b.until) {
-              this.#queue.addAfter(key, b.until - now);
-              continue;
-            }
-            const delayMs = b ? Math.min(b.delayMs * 2, BACKOFF_MAX_MS) : BACKOFF_INITIAL_MS;
-            this.#backoff.set(bkey, { delayMs, until: now + delayMs });
-            this.#event(ds, 'Warning', 'FailedDaemonPod', `Found failed daemon pod ${pod.metadata.namespace}/${pod.metadata.name} on node ${nodeName}, will try to kill it`);
-            remove.push(pod);
+      if (shouldRun && daemonPods.length === 0) {
+        create.push(nodeName);
+        continue;
+      }
+      if (!shouldContinueRunning) {
+        for (const pod of daemonPods) if (!pod.metadata.deletionTimestamp) remove.push(pod);
+        continue;
+      }
+      const running: Pod[] = [];
+      for (const pod of daemonPods) {
+        if (pod.metadata.deletionTimestamp) continue;
+        if (isFailed(pod)) {
+          // the kubelet may keep rejecting the pod: back off instead of fighting it in a hot loop
+          const bkey = `${key}/${nodeName}`;
+          const b = this.#backoff.get(bkey);
+          if (b && now < b.until) {
+            this.#queue.addAfter(key, b.until - now);
             continue;
           }
-          if (isSucceeded(pod)) {
-            remove.push(pod);
-            continue;
-          }
+          const delayMs = b ? Math.min(b.delayMs * 2, BACKOFF_MAX_MS) : BACKOFF_INITIAL_MS;
+          this.#backoff.set(bkey, { delayMs, until: now + delayMs });
+          this.#event(ds, 'Warning', 'FailedDaemonPod', `Found failed daemon pod ${pod.metadata.namespace}/${pod.metadata.name} on node ${nodeName}, will try to kill it`);
+          remove.push(pod);
+        } else if (isSucceeded(pod)) {
+          this.#event(ds, 'Normal', 'SucceededDaemonPod', `Found succeeded daemon pod ${pod.metadata.namespace}/${pod.metadata.name} on node ${nodeName}, will try to delete it`);
+          remove.push(pod);
+        } else {
           running.push(pod);
         }
-        if (running.length === 0) {
-          create.push(nodeName);
-        } else if (surge) {
-          // while surging, a node keeps its oldest old pod and its oldest new one
-          const { newPod, oldPod, ok } = updatedPodsOnNode(running, hash, templateGeneration(ds));
-          if (!ok) {
-            const sorted = [...running].sort(byPhaseThenCreation);
-            const keepNew = sorted.find((p) => isPodUpdated(p, hash, templateGeneration(ds)));
-            const keepOld = sorted.find((p) => !isPodUpdated(p, hash, templateGeneration(ds)));
-            for (const p of sorted) if (p !== keepNew && p !== keepOld) remove.push(p);
-          } else if (newPod && oldPod && isPodAvailable(newPod, ds.spec.minReadySeconds ?? 0, now)) {
-            remove.push(oldPod);
-          }
-        } else if (running.length > 1) {
-          const sorted = [...running].sort(byPhaseThenCreation);
-          remove.push(...sorted.slice(1));
-        }
-      } else if (!shouldContinueRunning) {
-        for (const pod of daemonPods) if (!pod.metadata.deletionTimestamp) remove.push(pod);
       }
+      // a replacement waits for the next sync, once the pod it replaces is gone
+      if (!surge) {
+        if (running.length > 1) remove.push(...[...running].sort(byPhaseThenCreation).slice(1));
+        continue;
+      }
+      if (running.length <= 1) {
+        if (running.length === 0 && shouldRun) create.push(nodeName);
+        continue;
+      }
+      // surging: the oldest new pod and the oldest old one may coexist until the new one is available
+      let oldestNew: Pod | undefined;
+      let oldestOld: Pod | undefined;
+      for (const pod of [...running].sort(byPhaseThenCreation)) {
+        const isNew = pod.metadata.labels?.[REVISION_HASH_LABEL] === hash;
+        if (isNew && !oldestNew) oldestNew = pod;
+        else if (!isNew && !oldestOld) oldestOld = pod;
+        else remove.push(pod);
+      }
+      if (oldestNew && oldestOld && (!isPodReady(oldestOld) || isPodAvailable(oldestNew, ds.spec.minReadySeconds ?? 0, now))) remove.push(oldestOld);
     }
-    // pods of nodes that no longer exist are PodGC's to remove (gc.ts), as upstream
+    // pods never scheduled, pinned to a node that is gone (PodGC only takes pods of a node they ran on)
+    const known = new Set(nodes.map((n) => n.metadata.name!));
+    for (const [nodeName, daemonPods] of byNode) {
+      if (known.has(nodeName)) continue;
+      for (const pod of daemonPods) if (!pod.spec?.nodeName && !pod.metadata.deletionTimestamp) remove.push(pod);
+    }
     this.#syncNodes(ds, remove, create, hash);
     return create.length > 0 || remove.length > 0;
   }
@@ -500,7 +512,11 @@ class DaemonSetController {
           numUnavailable++;
           continue;
         }
-        if ((!oldPod && !newPod) || (oldPod && newPod)) continue; // manage creates or deletes
+        if ((!oldPod && !newPod) || (oldPod && newPod)) {
+          // the manage loop creates or deletes the right pod there; until then the node counts as unavailable
+          numUnavailable++;
+          continue;
+        }
         if (newPod) {
           if (!isPodAvailable(newPod, minReady, now)) numUnavailable++;
           continue;
@@ -522,17 +538,17 @@ class DaemonSetController {
         numSurge++;
         continue;
       }
-      if (!shouldRun.get(nodeName)) {
-        if (oldPod) oldToDelete.push(oldPod);
-        continue;
-      }
       if (!oldPod) continue;
       if (!newPod) {
-        if (!isPodAvailable(oldPod, minReady, now)) allowedNew.push(nodeName);
-        else if (numSurge < maxSurge) candidateNew.push(nodeName);
+        if (!isPodAvailable(oldPod, minReady, now)) {
+          // an unavailable old pod where no daemon belongs any more just goes; elsewhere it may be replaced at once
+          if (!shouldRun.get(nodeName)) oldToDelete.push(oldPod);
+          else allowedNew.push(nodeName);
+        } else if (numSurge < maxSurge) {
+          candidateNew.push(nodeName);
+        }
         continue;
       }
-      if (newPod.metadata.deletionTimestamp) continue;
       if (!isPodAvailable(newPod, minReady, now)) {
         numSurge++;
         continue;
@@ -643,7 +659,7 @@ class DaemonSetController {
     let nextAvailableAt = Infinity;
     for (const node of nodes) {
       const { shouldRun } = nodeShouldRunDaemonPod(node, ds.spec.template);
-      const daemonPods = (byNode.get(node.metadata.name!) ?? []).filter((p) => !p.metadata.deletionTimestamp);
+      const daemonPods = byNode.get(node.metadata.name!) ?? [];
       if (!shouldRun) {
         if (daemonPods.length) misscheduled++;
         continue;

@@ -98,17 +98,54 @@ export function ensureDaemonSet(ctx: SimContext, namespace: string, name: string
   if (!ctx.store.get(DAEMONSETS.storage, namespace, name)) ctx.store.create(DAEMONSETS, daemonSetObject(namespace, name, image));
 }
 
+/** What `kubectl rollout status ds/…` calls done. */
+export function daemonSetRolloutDone(d: KObject | undefined): boolean {
+  if (!d) return false;
+  const st = (d.status ?? {}) as { observedGeneration?: number; desiredNumberScheduled?: number; updatedNumberScheduled?: number; numberAvailable?: number };
+  const desired = st.desiredNumberScheduled ?? 0;
+  return (st.observedGeneration ?? 0) >= (d.metadata.generation ?? 1) && (st.updatedNumberScheduled ?? 0) >= desired && (st.numberAvailable ?? 0) >= desired;
+}
+
+/** Calls fn once, as soon as the DaemonSet's rollout is done (at once if it is); returns a cancel function. */
+function whenRolledOut(ctx: SimContext, namespace: string, name: string, fn: () => void): () => void {
+  let done = false;
+  const check = (): void => {
+    if (done || !daemonSetRolloutDone(ctx.store.get(DAEMONSETS.storage, namespace, name))) return;
+    done = true;
+    unsubscribe();
+    fn();
+  };
+  const unsubscribe = ctx.store.subscribe((c) => {
+    if (c.storage === DAEMONSETS.storage && c.object.metadata.namespace === namespace && c.object.metadata.name === name) check();
+  });
+  check();
+  return () => {
+    done = true;
+    unsubscribe();
+  };
+}
+
 /**
  * Schedules the break at `breakAtMs` and the fix at `fixAtMs` (virtual ms
  * from now) of an existing DaemonSet; returns the function that cancels
- * what has not happened yet.
+ * what has not happened yet. The break waits for the first rollout to be
+ * done: on a loaded machine a real-time clock can fall behind and fire the
+ * kubelet's and the break's timers together, and a rollout started over
+ * pods not yet available would replace them all at once.
  */
 export function scheduleStuckRollout(ctx: SimContext, namespace: string, name: string, breakAtMs: number, fixAtMs: number): () => void {
+  let cancelWait = (): void => {};
   const timers: TimerHandle[] = [
-    ctx.clock.setTimeout(() => updateDaemonSet(ctx, namespace, name, breakDaemonSet), breakAtMs),
-    ctx.clock.setTimeout(() => updateDaemonSet(ctx, namespace, name, fixDaemonSet), fixAtMs),
+    ctx.clock.setTimeout(() => {
+      cancelWait = whenRolledOut(ctx, namespace, name, () => updateDaemonSet(ctx, namespace, name, breakDaemonSet));
+    }, breakAtMs),
+    ctx.clock.setTimeout(() => {
+      cancelWait();
+      updateDaemonSet(ctx, namespace, name, fixDaemonSet);
+    }, fixAtMs),
   ];
   return () => {
+    cancelWait();
     for (const t of timers) ctx.clock.clearTimeout(t);
   };
 }
