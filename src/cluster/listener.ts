@@ -150,6 +150,9 @@ export class Listener {
     const settled: Promise<void>[] = [];
     for (const { spec, watched } of watchedResources(c.eventsApi, c.extraResources)) {
       this.#watched.set(spec, watched);
+      if (watched.builtin && watched.changes) {
+        this.#o.log.info({ resource: spec.resource, apiVersion: spec.apiVersion }, 'watch.resources names a built-in resource: its change notifications and conditions join the built-in watch');
+      }
       let giveUp!: () => void;
       const unavailable = new Promise<void>((resolve) => (giveUp = resolve));
       const r: Reflector = new Reflector({
