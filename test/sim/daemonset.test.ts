@@ -116,6 +116,20 @@ describe('kubectl and a DaemonSet', () => {
     assert.match(await k.ok(['rollout', 'history', 'ds/agent', '-n', 'infra']), /REVISION\s+CHANGE-CAUSE\n1\s+<none>\n3\s+<none>\n4\s+<none>/);
   });
 
+  it('follows a node tainted and untainted with kubectl', async () => {
+    const onNode3 = async () =>
+      (JSON.parse(await k.ok(['get', 'pods', '-n', 'infra', '-l', 'app=agent', '--field-selector', 'spec.nodeName=sim-node-3', '-o', 'json'])).items as Pod[]).filter((p) => !p.metadata.deletionTimestamp);
+    assert.equal((await onNode3()).length, 1);
+    await k.ok(['taint', 'nodes', 'sim-node-3', 'dedicated=edge:NoExecute']);
+    await k.ok(['wait', '--for=jsonpath={.status.desiredNumberScheduled}=2', 'ds/agent', '-n', 'infra', '--timeout=60s']);
+    await k.ok(['wait', '--for=delete', 'pod', '-n', 'infra', '-l', 'app=agent', '--field-selector', 'spec.nodeName=sim-node-3', '--timeout=60s']);
+    assert.match(await k.ok(['get', 'ds', 'agent', '-n', 'infra', '--no-headers']), /^agent\s+2\s+2\s+2\s+2\s+2\s/);
+    await k.ok(['taint', 'nodes', 'sim-node-3', 'dedicated-']);
+    await k.ok(['rollout', 'status', 'ds/agent', '-n', 'infra', '--timeout=60s']);
+    await k.ok(['wait', '--for=jsonpath={.status.numberAvailable}=3', 'ds/agent', '-n', 'infra', '--timeout=60s']);
+    assert.equal((await onNode3()).length, 1);
+  });
+
   it('refuses a template that does not restart in place, naming the field', async () => {
     const r = await k.run(['apply', '-f', '-'], manifest('busybox:1.36', '      restartPolicy: Never\n').replace(/name: agent\n  namespace/, 'name: broken\n  namespace'));
     assert.notEqual(r.code, 0);
