@@ -203,7 +203,10 @@ export function demoExpectations(opts: { namespace?: string } = {}): DemoExpecta
     { reason: 'CronJobFailing', kind: 'CronJob', namespace, name: 'report-failing', state: 'resolved', detector: 'cronJobFailing' }, // first run (≤ 65) until the third (≤ 185)
     { reason: 'NodeNotReady', kind: 'Node', name: DEMO_EDGE_NODE, state: 'resolved', detector: 'nodeNotReady' }, // 210 until 255
     // StatefulSet db (src/sim/scenarios/statefulset.ts): created at 0, updated to a bad image at 20, rolled back at 215
-    { reason: 'StatefulSetRolloutCompleted', kind: 'StatefulSet', namespace, name: 'db', state: 'firing', detector: 'statefulSetRollout' }, // ~10
+    // ~10 on creation; where the creation has not finished by the update at 20 (a clock run fast on a loaded
+    // machine), the rollback's completion (~218) instead: keyed by the update revision, which the rollback
+    // returns to, it is told once either way
+    { reason: 'StatefulSetRolloutCompleted', kind: 'StatefulSet', namespace, name: 'db', state: 'firing', detector: 'statefulSetRollout' },
     { reason: 'ErrImagePull', ...pod('db-2'), state: 'resolved', detector: 'badWaiting' }, // ~22 until ~216
     { reason: 'StatefulSetUnavailable', kind: 'StatefulSet', namespace, name: 'db', state: 'resolved', detector: 'statefulSetRollout' }, // ~81 until ~218
     { reason: 'StatefulSetRolloutStuck', kind: 'StatefulSet', namespace, name: 'db', state: 'resolved', detector: 'statefulSetRollout' }, // ~202 until 215
