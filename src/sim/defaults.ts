@@ -77,6 +77,8 @@ export function applyCreateDefaults(storage: string, obj: KObject): void {
       setDefault(spec, 'progressDeadlineSeconds', 600);
       setDefault(spec, 'strategy', { type: 'RollingUpdate' });
       const strategy = spec.strategy as Obj;
+      // kubectl create deployment sends strategy: {}; SetDefaults_Deployment fills its type too
+      setDefault(strategy, 'type', 'RollingUpdate');
       if (strategy.type === 'RollingUpdate') setDefault(strategy, 'rollingUpdate', { maxUnavailable: '25%', maxSurge: '25%' });
       defaultTemplate(spec);
       o.status = {};

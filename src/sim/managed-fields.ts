@@ -4,6 +4,7 @@
 // its removal of fields an applier stopped specifying. Pure: the handlers
 // feed it the live and the new object and store what it returns.
 
+import { openapiName } from './builtins.ts';
 import { ApiError, type StatusCause } from './errors.ts';
 import type { JSONSchemaProps, KObject } from './types.ts';
 
@@ -73,11 +74,28 @@ function keyElement(item: unknown, s: S | undefined): string | undefined {
   return `k:${JSON.stringify(k)}`;
 }
 
+/** Marks a map or struct node among the leaves: present or not, never a changed value. */
+const NODE = '\u0001';
+
+/**
+ * Whether a struct field is a Go value (never absent in a typed object), as
+ * spec, status, metadata, templates, strategies and resource requirements
+ * are; pointers and maps can be absent. Custom resources have no Go type:
+ * every node of theirs can be absent.
+ */
+function isValueStruct(s: S | undefined): boolean {
+  const name = s ? openapiName(s) : undefined;
+  if (!name || typeof s?.additionalProperties === 'object') return false;
+  return /(Spec|Status|ObjectMeta|Strategy|ResourceRequirements)$/.test(name);
+}
+
 function collect(v: unknown, s: S | undefined, path: string[], out: Fields): void {
   if (v === null || v === undefined) return;
   if (isObj(v) && s?.['x-kubernetes-map-type'] !== 'atomic' && !s?.['x-kubernetes-int-or-string']) {
     const entries = Object.entries(v).filter(([, c]) => c !== null && c !== undefined);
     if (entries.length === 0 && path.length) out.leaves.set(join(path), '{}');
+    // a map or a pointer to a struct can be absent, so an update that brings it owns it too ("." in FieldsV1)
+    else if (path.length && !isValueStruct(s)) out.leaves.set(join(path), NODE);
     for (const [k, c] of entries) collect(c, schemaChild(s, k), [...path, `f:${k}`], out);
     return;
   }
@@ -382,7 +400,8 @@ export function recordApply(live: KObject | undefined, merged: KObject, config: 
   const owners = readOwners(live?.metadata.managedFields);
   const me = ownerFor(owners, w, 'Apply');
   const lastSet = new Set(me.set);
-  const configSet = new Set(fieldsOf(config, w).leaves.keys());
+  // an applier owns what its configuration sets: leaves and list items, not the maps on the way
+  const configSet = new Set([...fieldsOf(config, w).leaves].filter(([, v]) => v !== NODE).map(([p]) => p));
   const liveFields = fieldsOf(live, w);
   const diff = compare(liveFields, fieldsOf(merged, w));
   const conflicts: { owner: Owner; path: string }[] = [];

@@ -89,6 +89,28 @@ describe('recordUpdate', () => {
   });
 });
 
+describe('maps and pointers', () => {
+  it('an update that brings a map or a pointer struct owns it ("."), never a value struct like spec or strategy; an apply never', () => {
+    const created = dep({
+      replicas: 1,
+      strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1 } },
+      template: { metadata: { labels: { app: 'x' } } },
+    }, { labels: { app: 'x' } });
+    const [update] = recordUpdate(undefined, created, writer('maker'));
+    assert.deepEqual(update.fieldsV1, {
+      'f:metadata': { 'f:labels': { '.': {}, 'f:app': {} } },
+      'f:spec': {
+        'f:replicas': {},
+        'f:strategy': { 'f:rollingUpdate': { '.': {}, 'f:maxSurge': {} }, 'f:type': {} },
+        'f:template': { 'f:metadata': { 'f:labels': { '.': {}, 'f:app': {} } } },
+      },
+    });
+    const config = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd', labels: { app: 'x' } }, spec: { strategy: { rollingUpdate: { maxSurge: 1 } } } };
+    const [apply] = recordApply(undefined, created, config, writer('ap'), false).managedFields;
+    assert.deepEqual(apply.fieldsV1, { 'f:metadata': { 'f:labels': { 'f:app': {} } }, 'f:spec': { 'f:strategy': { 'f:rollingUpdate': { 'f:maxSurge': {} } } } });
+  });
+});
+
 describe('recordApply', () => {
   it('conflicts with another manager\'s differing value, unless forced; shares equal values', () => {
     const live = dep({ replicas: 1, paused: true });
