@@ -29,6 +29,12 @@ export function jobSpecCauses(spec: unknown, path: string): StatusCause[] {
   if (!isObj(spec)) return [{ reason: 'FieldValueRequired', message: 'Required value', field: path }];
   const out: StatusCause[] = [];
   for (const f of ['parallelism', 'completions', 'backoffLimit', 'activeDeadlineSeconds', 'ttlSecondsAfterFinished']) out.push(...nonNegative(spec, f, path));
+  if (spec.completionMode !== undefined && spec.completionMode !== 'NonIndexed' && spec.completionMode !== 'Indexed') {
+    out.push({ reason: 'FieldValueNotSupported', message: `Unsupported value: ${JSON.stringify(spec.completionMode)}: supported values: "NonIndexed", "Indexed"`, field: `${path}.completionMode` });
+  }
+  if (spec.completionMode === 'Indexed' && (spec.completions === undefined || spec.completions === null)) {
+    out.push({ reason: 'FieldValueRequired', message: 'Required value: when completion mode is Indexed', field: `${path}.completions` });
+  }
   if (spec.manualSelector === true && !isObj(spec.selector)) {
     out.push({ reason: 'FieldValueRequired', message: 'Required value', field: `${path}.selector` });
   }

@@ -190,6 +190,26 @@ describe('Jobs on the simulator', () => {
     assert.match(await k.ok(['get', 'job', 'batch3', '-n', NS]), /^batch3\s+Complete\s+3\/3\s/m);
   });
 
+  it('Indexed: one pod per completion index, named and labelled by it; completedIndexes; Complete once every index succeeded', async () => {
+    await k.ok(['apply', '-f', '-'], jobYaml('sharded', { spec: '  completions: 3\n  parallelism: 2\n  completionMode: Indexed' }));
+    await until(() => conditionTypes('sharded').includes('Complete'), 500);
+    const pods = podsOf('sharded');
+    const indexes = pods.map((p) => p.metadata.annotations?.['batch.kubernetes.io/job-completion-index']).sort();
+    assert.deepEqual(indexes, ['0', '1', '2']);
+    for (const p of pods) {
+      const idx = p.metadata.annotations!['batch.kubernetes.io/job-completion-index'];
+      assert.match(p.metadata.name!, new RegExp(`^sharded-${idx}-[a-z0-9]{5}$`));
+      assert.equal(p.metadata.labels?.['batch.kubernetes.io/job-completion-index'], idx);
+      assert.equal((p.spec as { hostname?: string }).hostname, `sharded-${idx}`);
+      const env = (p.spec as { containers: { env?: { name: string }[] }[] }).containers[0].env ?? [];
+      assert.ok(env.some((e) => e.name === 'JOB_COMPLETION_INDEX'));
+    }
+    assert.equal(job('sharded').status!.completedIndexes, '0-2');
+    assert.equal(job('sharded').status!.succeeded, 3);
+    const missing = await k.run(['apply', '-f', '-'], jobYaml('no-completions', { spec: '  completionMode: Indexed\n  parallelism: 2' }));
+    assert.match(missing.stderr, /spec\.completions: Required value: when completion mode is Indexed/);
+  });
+
   it('activeDeadlineSeconds: running pods are stopped and the Job fails with DeadlineExceeded', async () => {
     await k.ok(['apply', '-f', '-'], jobYaml('slow', { behavior: 'run', spec: '  activeDeadlineSeconds: 30' }));
     await until(() => conditionTypes('slow').includes('Failed'));

@@ -8,7 +8,10 @@
 // is left running. Pods carry the batch.kubernetes.io/job-tracking finalizer
 // until they are counted. Also the TTL-after-finished controller's one job:
 // deleting a finished Job after spec.ttlSecondsAfterFinished.
-// Indexed completion mode is served as NonIndexed (no completion indexes).
+// Indexed completion mode: one pod per index (annotation and label
+// batch.kubernetes.io/job-completion-index, JOB_COMPLETION_INDEX, hostname
+// <job>-<index>), status.completedIndexes; backoffLimitPerIndex is not
+// simulated.
 
 import { ApiError } from '../errors.ts';
 import { JOBS, PODS } from '../refs.ts';
@@ -24,6 +27,7 @@ import {
   newControllerRef,
   nsKey,
   podFromTemplate,
+  randomString,
   selectorOf,
   splitKey,
   WorkQueue,
@@ -35,6 +39,7 @@ import {
 export const JOB_TRACKING_FINALIZER = 'batch.kubernetes.io/job-tracking';
 export const BACKOFF_BASE_MS = 10_000;
 export const BACKOFF_MAX_MS = 360_000;
+export const COMPLETION_INDEX_ANNOTATION = 'batch.kubernetes.io/job-completion-index';
 const JOB_COMPONENT = { component: 'job-controller' };
 const BURST = 500;
 
@@ -57,6 +62,7 @@ export interface Job extends KObject {
   spec: {
     parallelism?: number;
     completions?: number;
+    completionMode?: string;
     backoffLimit?: number;
     activeDeadlineSeconds?: number;
     ttlSecondsAfterFinished?: number;
@@ -74,6 +80,7 @@ export interface Job extends KObject {
     succeeded?: number;
     failed?: number;
     terminating?: number;
+    completedIndexes?: string;
     ready?: number;
     uncountedTerminatedPods?: { succeeded?: string[]; failed?: string[] };
   };
@@ -135,6 +142,36 @@ export function matchPodFailurePolicy(job: Job, pod: Pod): { action: string; ind
     }
   }
   return undefined;
+}
+
+/** "0-2,4" → {0,1,2,4}, as status.completedIndexes writes them. */
+export function parseIndexes(s: string | undefined): Set<number> {
+  const out = new Set<number>();
+  for (const part of (s ?? '').split(',')) {
+    const m = /^(\d+)(?:-(\d+))?$/.exec(part.trim());
+    if (!m) continue;
+    for (let i = Number(m[1]); i <= Number(m[2] ?? m[1]); i++) out.add(i);
+  }
+  return out;
+}
+
+/** {0,1,2,4} → "0-2,4". */
+export function formatIndexes(set: Set<number>): string {
+  const xs = [...set].sort((a, b) => a - b);
+  const parts: string[] = [];
+  for (let i = 0; i < xs.length; ) {
+    let j = i;
+    while (j + 1 < xs.length && xs[j + 1] === xs[j] + 1) j++;
+    parts.push(i === j ? String(xs[i]) : `${xs[i]}-${xs[j]}`);
+    i = j + 1;
+  }
+  return parts.join(',');
+}
+
+/** The completion index of an Indexed Job's pod, or undefined. */
+export function completionIndex(pod: Pod): number | undefined {
+  const v = pod.metadata.annotations?.[COMPLETION_INDEX_ANNOTATION];
+  return v !== undefined && /^\d+$/.test(v) ? Number(v) : undefined;
 }
 
 /** pastBackoffLimitOnFailure: with restartPolicy OnFailure, container restarts count against the limit. */
@@ -272,13 +309,22 @@ class JobController {
     let failed = status.failed ?? 0;
     let failJob: { reason: string; message: string } | undefined;
     const newlyCounted: Pod[] = [];
+    const indexed = job.spec.completionMode === 'Indexed';
+    const doneIndexes = parseIndexes(status.completedIndexes);
 
     const count = (pod: Pod, podFailed: boolean): void => {
       t.counted.add(pod.metadata.uid!);
       newlyCounted.push(pod);
       if (!podFailed) {
-        succeeded++;
         t.failuresInARow = 0;
+        if (!indexed) {
+          succeeded++;
+          return;
+        }
+        // an index counts once, however many of its pods succeeded
+        const idx = completionIndex(pod);
+        if (idx !== undefined && idx < (job.spec.completions ?? 0)) doneIndexes.add(idx);
+        succeeded = doneIndexes.size;
         return;
       }
       const rule = matchPodFailurePolicy(job, pod);
@@ -356,7 +402,7 @@ class JobController {
         status.startTime = stamp;
         this.#ctx.recorder.record({ object: job, type: 'Normal', reason: 'Resumed', message: 'Job resumed', source: JOB_COMPONENT });
       }
-      active = this.#managePods(key, job, active, succeeded, terminating, t, now);
+      active = this.#managePods(key, job, active, succeeded, terminating, t, now, indexed ? doneIndexes : undefined);
       if (job.spec.activeDeadlineSeconds !== undefined) {
         this.#queue.addAfter(key, Math.max(1, startMs + job.spec.activeDeadlineSeconds * 1000 - now));
       }
@@ -371,6 +417,7 @@ class JobController {
     if (succeeded) next.succeeded = succeeded;
     if (failed) next.failed = failed;
     next.terminating = terminating;
+    if (indexed && doneIndexes.size) next.completedIndexes = formatIndexes(doneIndexes);
     next.uncountedTerminatedPods = {};
     next.ready = active.filter(isPodReady).length;
     if (JSON.stringify(next) !== JSON.stringify(job.status ?? {})) {
@@ -393,7 +440,7 @@ class JobController {
   }
 
   /** manageJob: creates or deletes pods toward the wanted number, honouring the failure back-off. */
-  #managePods(key: string, job: Job, active: Pod[], succeeded: number, terminating: number, t: Tracking, now: number): Pod[] {
+  #managePods(key: string, job: Job, active: Pod[], succeeded: number, terminating: number, t: Tracking, now: number, doneIndexes?: Set<number>): Pod[] {
     const parallelism = job.spec.parallelism ?? 1;
     const completions = job.spec.completions;
     let want: number;
@@ -412,8 +459,15 @@ class JobController {
       if (!namespaceAcceptsCreates(this.#ctx.store, ns)) return active;
       const ref = newControllerRef(job, 'batch/v1', 'Job');
       const created: Pod[] = [];
-      for (let i = 0; i < Math.min(diff, BURST); i++) {
+      // Indexed: the lowest indexes neither done nor running
+      const free: number[] = [];
+      if (doneIndexes) {
+        const running = new Set(active.map(completionIndex));
+        for (let i = 0; i < (job.spec.completions ?? 0) && free.length < diff; i++) if (!doneIndexes.has(i) && !running.has(i)) free.push(i);
+      }
+      for (let i = 0; i < Math.min(doneIndexes ? free.length : diff, BURST); i++) {
         const pod = podFromTemplate(this.#ctx.store, job, ref, job.spec.template ?? {}, this.#random);
+        if (doneIndexes) this.#setIndex(job, pod, free[i]);
         pod.metadata.finalizers = [...(pod.metadata.finalizers ?? []), JOB_TRACKING_FINALIZER];
         const stored = this.#ctx.store.create(PODS, pod) as Pod;
         created.push(stored);
@@ -430,6 +484,24 @@ class JobController {
       return active.filter((p) => !victims.includes(p));
     }
     return active;
+  }
+
+  /** What the Job controller adds to an Indexed Job's pod: its index, a name and hostname carrying it. */
+  #setIndex(job: Job, pod: Pod, index: number): void {
+    const idx = String(index);
+    pod.metadata.annotations = { ...(pod.metadata.annotations ?? {}), [COMPLETION_INDEX_ANNOTATION]: idx };
+    pod.metadata.labels = { ...(pod.metadata.labels ?? {}), [COMPLETION_INDEX_ANNOTATION]: idx };
+    const generateName = `${job.metadata.name}-${idx}-`;
+    let name: string;
+    do name = generateName.slice(0, 58) + randomString(5, this.#random);
+    while (this.#ctx.store.get(PODS.storage, pod.metadata.namespace, name));
+    pod.metadata.name = name;
+    pod.metadata.generateName = generateName;
+    const spec = (pod.spec ??= {}) as Record<string, unknown>;
+    spec.hostname ??= `${job.metadata.name}-${idx}`;
+    for (const c of (spec.containers as { env?: unknown[] }[] | undefined) ?? []) {
+      c.env = [{ name: 'JOB_COMPLETION_INDEX', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: `metadata.annotations['${COMPLETION_INDEX_ANNOTATION}']` } } }, ...(c.env ?? [])];
+    }
   }
 
   #deletePod(job: Job, pod: Pod): void {
