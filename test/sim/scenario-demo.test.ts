@@ -341,7 +341,7 @@ test('demo: only slow-start is ever not ready for long; all Warning events are t
     if (c.storage !== 'pods') continue;
     // the DaemonSet's crashing pod is not ready from ~25 s until the fix replaces it at 225 s, by design
     if ((c.object.spec as Any)?.containers?.[0]?.image === DAEMONSET_CRASHING_IMAGE) continue;
-    // the StatefulSet's pod on the bad image cannot pull from ~22 s until the rollback deletes it at 215 s, by design
+    // the StatefulSet's pod on the bad image cannot pull from ~22 s until the rollback deletes it at 240 s, by design
     if (c.object.metadata.name === 'db-2' && (c.object.spec as Any)?.containers?.[0]?.image === FAILED_IMAGE) continue;
     const p = since.get(c.object.metadata.uid!) ?? { name: c.object.metadata.name!, longest: 0 };
     since.set(c.object.metadata.uid!, p);

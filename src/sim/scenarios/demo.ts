@@ -41,9 +41,9 @@
 //   0/20 StatefulSet db (3 × postgres:16.4-alpine), ready ~10 (rollout complete);
 //        at 20 updated to an image that cannot be pulled: db-2 is replaced first
 //        and fails to pull (~22 ErrImagePull), the OrderedReady rollout stops;
-//        ~81 StatefulSetUnavailable, ~202 StatefulSetRolloutStuck; at 215 rolled
+//        ~81 StatefulSetUnavailable, ~202 StatefulSetRolloutStuck; at 240 rolled
 //        back like `kubectl rollout undo` and db-2 deleted (the documented forced
-//        rollback): stuck resolved at once, db-2 back and ready ~218
+//        rollback): stuck resolved at once, db-2 back and ready ~243
 //   0/35 CronJob report-failing (every minute): its first two runs exit 1 (one
 //        pod each, backoffLimit 0), CronJobFailing at the first; then its
 //        template is fixed and the third run (≤ 180) succeeds, resolving it.
@@ -202,14 +202,14 @@ export function demoExpectations(opts: { namespace?: string } = {}): DemoExpecta
     { reason: 'JobFailed', kind: 'Job', namespace, name: 'migrate', state: 'resolved', detector: 'jobFailed' }, // ~55 until 120
     { reason: 'CronJobFailing', kind: 'CronJob', namespace, name: 'report-failing', state: 'resolved', detector: 'cronJobFailing' }, // first run (≤ 65) until the third (≤ 185)
     { reason: 'NodeNotReady', kind: 'Node', name: DEMO_EDGE_NODE, state: 'resolved', detector: 'nodeNotReady' }, // 210 until 255
-    // StatefulSet db (src/sim/scenarios/statefulset.ts): created at 0, updated to a bad image at 20, rolled back at 215
+    // StatefulSet db (src/sim/scenarios/statefulset.ts): created at 0, updated to a bad image at 20, rolled back at 240
     // ~10 on creation; where the creation has not finished by the update at 20 (a clock run fast on a loaded
-    // machine), the rollback's completion (~218) instead: keyed by the update revision, which the rollback
+    // machine), the rollback's completion (~243) instead: keyed by the update revision, which the rollback
     // returns to, it is told once either way
     { reason: 'StatefulSetRolloutCompleted', kind: 'StatefulSet', namespace, name: 'db', state: 'firing', detector: 'statefulSetRollout' },
-    { reason: 'ErrImagePull', ...pod('db-2'), state: 'resolved', detector: 'badWaiting' }, // ~22 until ~216
-    { reason: 'StatefulSetUnavailable', kind: 'StatefulSet', namespace, name: 'db', state: 'resolved', detector: 'statefulSetRollout' }, // ~81 until ~218
-    { reason: 'StatefulSetRolloutStuck', kind: 'StatefulSet', namespace, name: 'db', state: 'resolved', detector: 'statefulSetRollout' }, // ~202 until 215
+    { reason: 'ErrImagePull', ...pod('db-2'), state: 'resolved', detector: 'badWaiting' }, // ~22 until ~241
+    { reason: 'StatefulSetUnavailable', kind: 'StatefulSet', namespace, name: 'db', state: 'resolved', detector: 'statefulSetRollout' }, // ~81 until ~243
+    { reason: 'StatefulSetRolloutStuck', kind: 'StatefulSet', namespace, name: 'db', state: 'resolved', detector: 'statefulSetRollout' }, // ~202 until 240
     // DaemonSet log-agent (src/sim/scenarios/daemonset.ts): created at 0, broken at 25, fixed at 225
     { reason: 'DaemonSetRolloutCompleted', kind: 'DaemonSet', namespace, name: 'log-agent', generation: '1', state: 'firing', detector: 'daemonSetRollout' }, // ~8
     { reason: 'CrashLoopBackOff', kind: 'Pod', namespace, namePrefix: 'log-agent-', state: 'resolved', detector: 'crashLoopBackOff' }, // ~45 until 225

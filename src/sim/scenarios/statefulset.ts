@@ -27,8 +27,8 @@ export const STATEFULSET_IMAGE = 'postgres:16.4-alpine';
 export const STATEFULSET_STEPS = {
   create: 0,
   update: 20,
-  /** after the stuck rollout has been notified (statefulSetRollout.progressSeconds, 180 s, from the bad pod's creation ~21 s) */
-  rollback: 215,
+  /** after the stuck rollout has been notified (statefulSetRollout.progressSeconds, 180 s, from the bad pod's creation ~21 s), with room for a slow start */
+  rollback: 240,
 } as const;
 
 /** A StatefulSet as `kubectl apply` of a plain manifest leaves it after defaulting. */
@@ -122,7 +122,7 @@ export function startStatefulSetStuck(ctx: SimContext, namespace: string, steps:
 
 export const statefulSetStuckScenario: Scenario = {
   name: 'statefulset-stuck',
-  description: `StatefulSet db (3 × ${STATEFULSET_IMAGE}) becomes ready, at 20 s is updated to ${FAILED_IMAGE}: db-2 cannot pull and the rollout stops; at 215 s it is rolled back and db-2 deleted, and it completes`,
+  description: `StatefulSet db (3 × ${STATEFULSET_IMAGE}) becomes ready, at 20 s is updated to ${FAILED_IMAGE}: db-2 cannot pull and the rollout stops; at 240 s it is rolled back and db-2 deleted, and it completes`,
   start(ctx, opts) {
     return startStatefulSetStuck(ctx, scenarioNamespace(opts));
   },
