@@ -101,6 +101,9 @@ function collect(v: unknown, s: S | undefined, path: string[], out: Fields): voi
   }
   const listType = s?.['x-kubernetes-list-type'];
   if (Array.isArray(v) && (listType === 'map' || listType === 'set')) {
+    // a list that can be absent is owned by the update that brings it, like a map; PodSpec's
+    // containers is never absent (no omitempty: the zero object has containers: null)
+    if (path.length && v.length && path[path.length - 1] !== 'f:containers') out.leaves.set(join(path), NODE);
     for (const item of v) {
       const el = listType === 'set' ? `v:${JSON.stringify(item)}` : keyElement(item, s);
       if (!el) {

@@ -105,6 +105,14 @@ describe('maps and pointers', () => {
         'f:template': { 'f:metadata': { 'f:labels': { '.': {}, 'f:app': {} } } },
       },
     });
+    // lists that can be absent are owned like maps; PodSpec's containers cannot be
+    const withLists = dep({ template: { spec: { containers: [{ name: 'c', ports: [{ containerPort: 1 }] }] } } }, { finalizers: ['a/b'] });
+    assert.deepEqual(recordUpdate(undefined, withLists, writer('maker'))[0].fieldsV1, {
+      'f:metadata': { 'f:finalizers': { '.': {}, 'v:"a/b"': {} } },
+      'f:spec': { 'f:template': { 'f:spec': { 'f:containers': { 'k:{"name":"c"}': {
+        '.': {}, 'f:name': {}, 'f:ports': { '.': {}, 'k:{"containerPort":1,"protocol":"TCP"}': { '.': {}, 'f:containerPort': {} } },
+      } } } } },
+    });
     const config = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd', labels: { app: 'x' } }, spec: { strategy: { rollingUpdate: { maxSurge: 1 } } } };
     const [apply] = recordApply(undefined, created, config, writer('ap'), false).managedFields;
     assert.deepEqual(apply.fieldsV1, { 'f:metadata': { 'f:labels': { 'f:app': {} } }, 'f:spec': { 'f:strategy': { 'f:rollingUpdate': { 'f:maxSurge': {} } } } });
