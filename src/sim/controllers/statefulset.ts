@@ -379,7 +379,7 @@ class StatefulSetController {
 
     const monotonic = !allowsBurst(set);
     for (let i = 0; i < replicas.length; i++) {
-      if (this.#processReplica(set, update, monotonic, replicas, i) && monotonic) return fill();
+      if (this.#processReplica(set, monotonic, replicas, i) && monotonic) return fill();
     }
     // claims of pods about to be scaled away get the owner the retention policy wants (the pod, so they go with it)
     for (const pod of condemned) this.#claimOwners(set, pod, true);
@@ -404,7 +404,7 @@ class StatefulSetController {
   }
 
   /** true when the loop should stop here (the pod blocks progress in order, or a write was made). */
-  #processReplica(set: StatefulSet, update: ControllerRevision, monotonic: boolean, replicas: Replica[], i: number): boolean {
+  #processReplica(set: StatefulSet, monotonic: boolean, replicas: Replica[], i: number): boolean {
     const r = replicas[i];
     const pod = r.pod;
     if (!r.fresh && isFinished(pod)) {
@@ -423,7 +423,7 @@ class StatefulSetController {
     if (isTerminating(pod) && monotonic) return true;
     if (!isRunningAndReady(pod) && monotonic) return true;
     if (!isRunningAndAvailable(pod, set.spec.minReadySeconds ?? 0, this.#ctx.clock.nowMs()) && monotonic) return true;
-    if (!this.#identityMatches(set, pod)) this.#fixIdentity(set, pod, update);
+    if (!this.#identityMatches(set, pod)) this.#fixIdentity(set, pod);
     this.#claimOwners(set, pod, false);
     return false;
   }
@@ -461,7 +461,7 @@ class StatefulSetController {
   }
 
   /** UpdateStatefulPod: put back the identity labels someone removed. */
-  #fixIdentity(set: StatefulSet, pod: Pod, _update: ControllerRevision): void {
+  #fixIdentity(set: StatefulSet, pod: Pod): void {
     const ord = parentAndOrdinal(pod.metadata.name!)[1];
     try {
       this.#ctx.store.mutate(PODS, pod.metadata.namespace, pod.metadata.name!, (o) => {
