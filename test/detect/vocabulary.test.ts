@@ -51,6 +51,7 @@ test('every reason the detectors and the simulated cluster give, and every kind 
   assert.deepEqual(unknownKinds, [], 'kinds the vocabulary does not know');
   // the run saw the detectors' own reasons, so the check above had something to check
   for (const r of ['CrashLoopBackOff', 'OOMKilled', 'RolloutCompleted', 'ProgressDeadlineExceeded', 'NodeNotReady', 'Evicted', 'BackOff', 'FailedScheduling', 'ScalingReplicaSet']) assert.ok(reasons.has(r), `saw ${r}`);
+  for (const r of ['StatefulSetRolloutCompleted', 'StatefulSetRolloutStuck', 'StatefulSetUnavailable']) assert.ok(reasons.has(r), `saw ${r}`);
 });
 
 test('the configured detectors add their own reasons; the lists hold no duplicates', () => {
