@@ -12,7 +12,9 @@ import { startHarness } from '../helpers/herald.ts';
 
 /** Names made by controllers carry random suffixes; compare them by prefix. */
 function shape(n: Notification): string {
-  const name = (n.involvedObject?.name ?? '').replace(/-[a-z0-9]{8,10}-[a-z0-9]{5}$/, '-*');
+  let name = (n.involvedObject?.name ?? '').replace(/-[a-z0-9]{8,10}-[a-z0-9]{5}$/, '-*');
+  // a DaemonSet's pods are its name and five random characters
+  if (n.owner?.kind === 'DaemonSet') name = name.replace(/-[a-z0-9]{5}$/, '-*');
   return `${n.state === State.FIRING ? 'FIRING' : 'RESOLVED'} ${n.reason} ${n.involvedObject?.kind}/${name}`;
 }
 
