@@ -53,8 +53,8 @@
 //        (not the edge node: no toleration for its taint), rolled out ~8; at 25
 //        updated to a crashing image: sim-node-1's pod replaced, crash-looping
 //        (~45 CrashLoopBackOff), the rollout stops (maxUnavailable 1), ~205
-//        DaemonSetRolloutStuck; fixed at 225: stuck resolved, the crashing pod
-//        deleted (ends Failed: PodFailed; its crash loop resolved), complete ~245
+//        DaemonSetRolloutStuck; fixed at 240: stuck resolved, the crashing pod
+//        deleted (ends Failed: PodFailed; its crash loop resolved), complete ~262
 //   0/40 Deployment worker (1 × 100m cpu) with a HorizontalPodAutoscaler (1–4,
 //        50% cpu) at 0 (its first look finds no ready pod: FailedGetResourceMetric
 //        warnings, covered); at 50 the simulated cpu load goes to 300%: ~60
@@ -210,12 +210,12 @@ export function demoExpectations(opts: { namespace?: string } = {}): DemoExpecta
     { reason: 'ErrImagePull', ...pod('db-2'), state: 'resolved', detector: 'badWaiting' }, // ~22 until ~241
     { reason: 'StatefulSetUnavailable', kind: 'StatefulSet', namespace, name: 'db', state: 'resolved', detector: 'statefulSetRollout' }, // ~81 until ~243
     { reason: 'StatefulSetRolloutStuck', kind: 'StatefulSet', namespace, name: 'db', state: 'resolved', detector: 'statefulSetRollout' }, // ~202 until 240
-    // DaemonSet log-agent (src/sim/scenarios/daemonset.ts): created at 0, broken at 25, fixed at 225
+    // DaemonSet log-agent (src/sim/scenarios/daemonset.ts): created at 0, broken at 25, fixed at 240
     { reason: 'DaemonSetRolloutCompleted', kind: 'DaemonSet', namespace, name: 'log-agent', generation: '1', state: 'firing', detector: 'daemonSetRollout' }, // ~8
-    { reason: 'CrashLoopBackOff', kind: 'Pod', namespace, namePrefix: 'log-agent-', state: 'resolved', detector: 'crashLoopBackOff' }, // ~45 until 225
-    { reason: 'DaemonSetRolloutStuck', kind: 'DaemonSet', namespace, name: 'log-agent', state: 'resolved', detector: 'daemonSetRollout' }, // ~205 until 225
-    { reason: 'PodFailed', kind: 'Pod', namespace, namePrefix: 'log-agent-', state: 'firing', detector: 'podFailed' }, // 225, the crashing pod deleted
-    { reason: 'DaemonSetRolloutCompleted', kind: 'DaemonSet', namespace, name: 'log-agent', generation: '3', state: 'firing', detector: 'daemonSetRollout' }, // ~245
+    { reason: 'CrashLoopBackOff', kind: 'Pod', namespace, namePrefix: 'log-agent-', state: 'resolved', detector: 'crashLoopBackOff' }, // ~45 until 240
+    { reason: 'DaemonSetRolloutStuck', kind: 'DaemonSet', namespace, name: 'log-agent', state: 'resolved', detector: 'daemonSetRollout' }, // ~206 until 240
+    { reason: 'PodFailed', kind: 'Pod', namespace, namePrefix: 'log-agent-', state: 'firing', detector: 'podFailed' }, // 240, the crashing pod deleted
+    { reason: 'DaemonSetRolloutCompleted', kind: 'DaemonSet', namespace, name: 'log-agent', generation: '3', state: 'firing', detector: 'daemonSetRollout' }, // ~262
     // Autoscaling and storage (src/sim/scenarios/hpa.ts, volumes.ts): worker created at 0, loaded from 50, calm at 230;
     // data-pending created at 40 on a failing class, bound to a hand-made volume at 190; the autoscaler's metric
     // warnings and the provisioner's ProvisioningFailed events are covered by these incidents
