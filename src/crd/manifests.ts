@@ -51,6 +51,15 @@ function printerColumns(info: KindInfo): PrinterColumn[] {
       age,
     ];
   }
+  if (info.kind === 'Silence' || info.kind === 'ClusterSilence') {
+    return [
+      ...ready,
+      { name: 'Expired', type: 'string', jsonPath: '.status.conditions[?(@.type=="Expired")].status' },
+      { name: 'Ends', type: 'date', jsonPath: '.status.endsAt' },
+      { name: 'Comment', type: 'string', jsonPath: '.spec.comment', priority: 1 },
+      age,
+    ];
+  }
   if (info.kind === 'Sink' || info.kind === 'ClusterSink') {
     // Plugin is empty but for type plugin: which plugin type delivers it
     return [{ name: 'Type', type: 'string', jsonPath: '.spec.type' }, { name: 'Plugin', type: 'string', jsonPath: '.spec.plugin', priority: 1 }, ...ready, ...counters('Delivered'), age];

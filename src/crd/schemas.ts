@@ -11,6 +11,7 @@ import { deliverySchema as configDeliverySchema, GROUP_DIMENSION_PATTERN, GROUP_
 import { isCredentialOptionKey, KUBEHERALD_ONLY_KEYS } from '../sinks/plugin.ts';
 import { chatIdentitySpecSchema } from '../chatops/identity-resource.ts';
 import { chatPolicySpecSchema, clusterChatPolicySpecSchema } from '../chatops/policy-resource.ts';
+import { clusterSilenceSpecSchema, silenceSpecSchema, silenceStatusSchema } from './silence-resource.ts';
 
 export const GROUP = 'kubeherald.io';
 export const VERSION = 'v1alpha1';
@@ -398,7 +399,7 @@ export const chatPolicyStatusSchema = z.strictObject({
 // ---------------------------------------------------------------------------
 // The kinds
 
-export type CRKind = 'Sink' | 'ClusterSink' | 'Route' | 'ClusterRoute' | 'ChatIdentity' | 'ChatPolicy' | 'ClusterChatPolicy';
+export type CRKind = 'Sink' | 'ClusterSink' | 'Route' | 'ClusterRoute' | 'ChatIdentity' | 'ChatPolicy' | 'ClusterChatPolicy' | 'Silence' | 'ClusterSilence';
 
 export interface KindInfo {
   kind: CRKind;
@@ -483,6 +484,27 @@ export const KINDS: Record<CRKind, KindInfo> = {
     spec: clusterChatPolicySpecSchema,
     status: chatPolicyStatusSchema,
     description: 'Which chat writes, in which namespaces (by name, glob or label selector) and channels, need approval, how many approvals and from whom. The strictest matching policy applies. See docs/chatops.md.',
+  },
+  // silences: the spec schemas and their checks are src/crd/silence-resource.ts; the controller is src/app/silence-resources.ts
+  Silence: {
+    kind: 'Silence',
+    plural: 'silences',
+    singular: 'silence',
+    namespaced: true,
+    shortNames: ['hsilence'],
+    spec: silenceSpecSchema,
+    status: silenceStatusSchema,
+    description: 'Keeps notifications about objects in its own namespace out of chat for a while (data sinks still get them, marked silencedBy). See docs/silences.md.',
+  },
+  ClusterSilence: {
+    kind: 'ClusterSilence',
+    plural: 'clustersilences',
+    singular: 'clustersilence',
+    namespaced: false,
+    shortNames: ['hcsilence'],
+    spec: clusterSilenceSpecSchema,
+    status: silenceStatusSchema,
+    description: 'Keeps matching notifications, in any namespace or of cluster-scoped objects, out of chat for a while (data sinks still get them, marked silencedBy). See docs/silences.md.',
   },
 };
 

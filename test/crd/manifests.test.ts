@@ -43,6 +43,8 @@ describe('CRD manifests', () => {
         ['chatidentities.kubeherald.io', 'ChatIdentity', 'Cluster'],
         ['chatpolicies.kubeherald.io', 'ChatPolicy', 'Namespaced'],
         ['clusterchatpolicies.kubeherald.io', 'ClusterChatPolicy', 'Cluster'],
+        ['silences.kubeherald.io', 'Silence', 'Namespaced'],
+        ['clustersilences.kubeherald.io', 'ClusterSilence', 'Cluster'],
       ],
     );
     for (const c of crds) {
@@ -203,7 +205,7 @@ describe('kubectl against the simulator', () => {
 
   test('applies the CRDs, creates each kind, lists them with the printer columns, rejects what the schema forbids', async () => {
     const applied = await kubectl.ok(['apply', '-k', CRD_DIR]);
-    assert.equal(applied.trim().split('\n').length, 7, applied);
+    assert.equal(applied.trim().split('\n').length, 9, applied);
     await kubectl.ok(['create', 'namespace', 'shop']);
     await kubectl.ok(
       ['apply', '-f', '-'],
