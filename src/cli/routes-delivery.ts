@@ -36,6 +36,10 @@ function describe(d: EnqueueDecision, dueIn: number, records: boolean): string {
       return `folded into a group that already went out${d.byFlood ? ' (the first of the same occurrence)' : ''}: it comes with that group’s next update, in ${dueIn} s`;
     case 'deduplicated':
       return 'not sent: the sink already had this notification';
+    case 'held':
+      return `held back from this chat sink: ${d.hold?.text ?? 'held'} (it is sent when that ends if it still fires)`;
+    case 'digested':
+      return 'counted in the storm digest of its target: the target gets more than its threshold a minute, so one digest message is updated instead';
   }
 }
 

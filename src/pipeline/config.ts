@@ -5,6 +5,7 @@
 
 import { z } from 'zod';
 import { count, section, strict } from '../config/fields.ts';
+import type { StormPolicy } from './digest.ts';
 
 /** What a group key can be made of; `label:<name>` is the value of one object label. */
 export const GROUP_DIMENSIONS = ['cluster', 'namespace', 'owner', 'object', 'kind', 'reason', 'severity', 'detector', 'node'] as const;
@@ -40,6 +41,24 @@ const backoffSchema = strict({
 
 const groupBySchema = z.preprocess((v) => (v === null ? [] : v), z.array(groupDimension).default(() => [...DEFAULT_GROUP_BY]));
 
+/**
+ * `delivery.storm` (and a sink's `delivery.storm`): when one chat target
+ * would get more than `threshold` notifications a minute, it gets one digest
+ * message updated in place instead, until the rate stays below for
+ * quietSeconds. threshold unset: the sink type's (STORM_THRESHOLDS); 0: never.
+ */
+const stormSchema = strict({
+  threshold: count(0).optional(),
+  quietSeconds: count(1).default(120),
+  updateSeconds: count(1).default(30),
+});
+
+const sinkStormSchema = strict({
+  threshold: count(0).optional(),
+  quietSeconds: count(1).optional(),
+  updateSeconds: count(1).optional(),
+});
+
 export const deliverySchema = strict({
   concurrency: count(1).default(8),
   maxAgeSeconds: count(1).default(86_400),
@@ -50,6 +69,7 @@ export const deliverySchema = strict({
   groupBy: groupBySchema,
   groupWaitSeconds: count(0).default(10),
   groupIntervalSeconds: count(1).default(300),
+  storm: section(stormSchema),
 });
 
 export type DeliveryConfig = z.output<typeof deliverySchema>;
@@ -91,6 +111,8 @@ export const sinkDeliverySchema = strict({
   groupIntervalSeconds: count(1).optional(),
   /** replaces the platform's default limits; [] for none */
   rateLimits: z.array(rateRuleSchema).optional(),
+  /** the storm digest of this sink's targets (chat sinks only) */
+  storm: sinkStormSchema.optional(),
 });
 
 export type SinkDeliveryConfig = z.output<typeof sinkDeliverySchema>;
@@ -145,6 +167,16 @@ export const PLATFORM_RATE_LIMITS: Record<string, RateRule[]> = {
 };
 
 /**
+ * How many notifications a minute one chat target takes before it switches
+ * to a storm digest, per platform: about what a channel's readers can follow
+ * and under what the platform tolerates (Telegram groups 20 a minute,
+ * DingTalk 20 a minute per robot, Teams cards are large). A chat type not
+ * listed gets DEFAULT_STORM_THRESHOLD; record sinks never storm.
+ */
+export const STORM_THRESHOLDS: Record<string, number> = { slack: 20, telegram: 20, mattermost: 20, teams: 10, dingtalk: 10 };
+export const DEFAULT_STORM_THRESHOLD = 20;
+
+/**
  * Sink types whose every notification is a record — an archive (Elasticsearch,
  * a jsonl file), a program (a webhook receiver, in notification or pod mode),
  * a log (the console) — and so is delivered on its own, at once: never
@@ -169,10 +201,13 @@ export interface SinkTypeDefaults {
   /** every notification a record: no grouping, no flood control */
   records: boolean;
   rateLimits: RateRule[];
+  /** notifications a minute to one target before its storm digest; 0 for record sinks */
+  stormThreshold: number;
 }
 
 export function sinkTypeDefaults(platform: string): SinkTypeDefaults {
-  return { records: isRecordSink(platform), rateLimits: structuredClone(PLATFORM_RATE_LIMITS[platform] ?? []) };
+  const records = isRecordSink(platform);
+  return { records, rateLimits: structuredClone(PLATFORM_RATE_LIMITS[platform] ?? []), stormThreshold: records ? 0 : (STORM_THRESHOLDS[platform] ?? DEFAULT_STORM_THRESHOLD) };
 }
 
 /** A problem with a sink's `delivery:` for its type, at a path under `delivery`. */
@@ -196,6 +231,7 @@ export function sinkDeliveryProblems(platform: string, d: SinkDeliveryConfig | u
     if (d.groupWaitSeconds !== undefined && d.groupWaitSeconds > 0) out.push({ path: ['groupWaitSeconds'], message: `${why}; remove it` });
     if (d.groupIntervalSeconds !== undefined) out.push({ path: ['groupIntervalSeconds'], message: `${why}; remove it` });
     if (d.floodWindowSeconds !== undefined && d.floodWindowSeconds > 0) out.push({ path: ['floodWindowSeconds'], message: `${why}; remove it` });
+    if (d.storm !== undefined) out.push({ path: ['storm'], message: `${why}, so it never switches to a storm digest; remove it` });
   } else if (d.floodWindowSeconds !== undefined && d.floodWindowSeconds > 0 && d.groupBy !== undefined && d.groupBy.length === 0) {
     out.push({ path: ['floodWindowSeconds'], message: 'flood control folds a notification into the group of the first of its kind, and this sink groups nothing: set floodWindowSeconds: 0, or group' });
   }
@@ -228,6 +264,8 @@ export interface SinkPolicy {
   groupBy: string[];
   groupWaitMs: number;
   groupIntervalMs: number;
+  /** the storm digest of each target (digest.ts); absent or threshold 0: never (record sinks) */
+  storm?: StormPolicy;
 }
 
 export interface DeliveryPolicies {
@@ -259,9 +297,11 @@ export function withGroupOverride(p: SinkPolicy, o: GroupOverride | undefined): 
   };
 }
 
-/** The policy of a chat sink with no overrides and no platform limits, for tests and benchmarks. */
+/** The policy of a chat sink with no overrides, no platform limits and no storm digest, for tests and benchmarks. */
 export function defaultSinkPolicy(overrides: Partial<SinkPolicy> = {}): SinkPolicy {
-  return { ...sinkPolicy(deliverySchema.parse({}), 'none', undefined), ...overrides };
+  // no storm digest either, unless asked: a test's burst is not a storm
+  const base = sinkPolicy(deliverySchema.parse({}), 'none', undefined);
+  return { ...base, storm: { ...base.storm!, threshold: 0 }, ...overrides };
 }
 
 /**
@@ -288,6 +328,11 @@ export function sinkPolicy(global: DeliveryConfig, sinkType: string, own: SinkDe
     groupBy: t.records ? [] : [...(o.groupBy ?? global.groupBy)],
     groupWaitMs: t.records ? 0 : (o.groupWaitSeconds ?? global.groupWaitSeconds) * 1000,
     groupIntervalMs: (o.groupIntervalSeconds ?? global.groupIntervalSeconds) * 1000,
+    storm: {
+      threshold: t.records ? 0 : (o.storm?.threshold ?? global.storm.threshold ?? t.stormThreshold),
+      quietMs: (o.storm?.quietSeconds ?? global.storm.quietSeconds) * 1000,
+      updateMs: (o.storm?.updateSeconds ?? global.storm.updateSeconds) * 1000,
+    },
   };
 }
 

@@ -29,7 +29,9 @@ import type { DeliveryMeta, Store } from '../store/types.ts';
 import { type Clock, type Logger, realClock, silentLogger } from './clock.ts';
 import type { DeliveryPolicies, SinkPolicy } from './config.ts';
 import { summarizeGroup } from './keys.ts';
+import type { HoldCheck } from './hold.ts';
 import { Outbox } from './outbox.ts';
+import { isStormGroup } from './storm.ts';
 import { decodePayload } from './payload.ts';
 import { RateLimiter } from './ratelimit.ts';
 import { afterFailure, classify, expired } from './retry.ts';
@@ -52,6 +54,8 @@ export interface DelivererOptions {
   pollIntervalMs?: number;
   /** keys of incidents still firing (the tracker's), for repeat reminders; without it no reminders are sent */
   openIncidents?: () => Iterable<string>;
+  /** what may hold a reminder back from chat (the Outbox's holds: silences, inhibition, time windows) */
+  holds?: readonly HoldCheck[];
   /** after each attempt is recorded: for metrics */
   onAttempt?: (a: AttemptRecord) => void;
 }
@@ -160,7 +164,7 @@ export class Deliverer {
     this.#pollMs = opts.pollIntervalMs ?? 1000;
     this.#openIncidents = opts.openIncidents;
     this.#onAttempt = opts.onAttempt;
-    this.#outbox = new Outbox({ store: opts.store, sinks: opts.sinks, policies: opts.policy });
+    this.#outbox = new Outbox({ store: opts.store, sinks: opts.sinks, policies: opts.policy, holds: opts.holds });
     this.#limiter = new RateLimiter((sink) => this.#policy(sink)?.rateLimits ?? []);
   }
 
@@ -541,7 +545,8 @@ export class Deliverer {
     } catch (err) {
       throw new SinkError(`delivery ${meta.id}: unreadable notification in the state database: ${(err as Error).message}`, { kind: 'permanent', cause: err });
     }
-    if (ns.length === 1) return sink.send(ns[0]);
+    // a storm digest is one notification but a group message all the same: its updates edit it in place
+    if (ns.length === 1 && !isStormGroup(row.groupKey)) return sink.send(ns[0]);
     if (sink.sendGroup) return sink.sendGroup(ns, { key: row.groupKey ?? '', update: row.groupUpdate ?? 0 });
     return sink.send(summarizeGroup(ns));
   }

@@ -17,6 +17,10 @@
 //            joins it meanwhile is "folded": it waits for that update);
 //   outbox → else written as one pending delivery.
 //
+// Before all of these, the hold stage (hold.ts): a notification a silence,
+// an inhibiting cause or a time window holds back reaches record sinks
+// marked, and chat sinks not at all until release() (outcome 'held').
+//
 // Reminders and group messages come out of the same tables: remind() and
 // flushGroups() are called on a timer (the Deliverer does both).
 //
@@ -27,12 +31,15 @@
 import type { Notification } from '../model/notification.ts';
 import { State } from '../model/notification.ts';
 import type { Sink } from '../sinks/types.ts';
-import type { GroupRow, Store } from '../store/types.ts';
+import type { GroupRow, HeldRow, Store } from '../store/types.ts';
+import type { HoldKind, HoldReason } from '../model/hold.ts';
 import type { Logger } from './clock.ts';
 import { type DeliveryPolicies, type GroupOverride, type SinkPolicy, withGroupOverride } from './config.ts';
+import { firstHold, type HoldCheck, markHeld, markReleased } from './hold.ts';
 import { floodKeyOf, groupIdempotencyKey, groupKeyOf, memberKeyOf, reminderOf } from './keys.ts';
 import { decodeNotification, encodeNotification } from './payload.ts';
 import { dueReminders, nextReminderAt, staleReminders } from './reminders.ts';
+import { isStormGroup, StormDigests } from './storm.ts';
 
 /** What the outbox needs to know of a sink: its name and, if it has several, the target of a notification. */
 export type SinkTargets = ReadonlyMap<string, Pick<Sink, 'name'> & { targetOf?(n: Notification): string }>;
@@ -44,6 +51,8 @@ export interface OutboxOptions {
   log?: Logger;
   /** what became of each (notification, sink) pair: for metrics and `routes test` */
   onDecision?: (d: EnqueueDecision) => void;
+  /** what may hold a notification back from chat (silences, inhibition, time windows): asked in order, first answer wins */
+  holds?: readonly HoldCheck[];
 }
 
 export interface EnqueueResult {
@@ -55,6 +64,10 @@ export interface EnqueueResult {
   deduplicated: number;
   /** of those grouped, the ones that joined a group whose message had already gone out: they wait for its next update */
   folded: number;
+  /** (notification, chat sink) pairs held back (hold.ts); absent when none */
+  held?: number;
+  /** absorbed into their target's storm digest (storm.ts) */
+  digested?: number;
 }
 
 /** What enqueue() did with one notification for one sink. */
@@ -65,9 +78,13 @@ export interface EnqueueDecision {
    * queued: a delivery of its own, now; grouped: held in a group whose first
    * message has not gone out yet; folded: joined a group whose message went
    * out, so it reaches the sink with that group's next update;
-   * deduplicated: enqueued for this sink before.
+   * deduplicated: enqueued for this sink before; held: kept out of this chat
+   * sink by `hold` (a RESOLVED of an incident held while firing is held too:
+   * chat never saw it fire).
    */
-  outcome: 'queued' | 'grouped' | 'folded' | 'deduplicated';
+  outcome: 'queued' | 'grouped' | 'folded' | 'deduplicated' | 'held' | 'digested';
+  /** why it was held back: outcome 'held', or, for a record sink, what its copy is marked with */
+  hold?: HoldReason;
   /** the group it joined */
   groupKey?: string;
   /** true when the flood window of an earlier notification of the same occurrence chose the group */
@@ -124,12 +141,16 @@ export class Outbox {
   #sinks: SinkTargets;
   #policies: DeliveryPolicies;
   #onDecision: ((d: EnqueueDecision) => void) | undefined;
+  #holds: readonly HoldCheck[];
+  #storms: StormDigests;
 
   constructor(opts: OutboxOptions) {
+    this.#holds = opts.holds ?? [];
     this.#store = opts.store;
     this.#sinks = opts.sinks;
     this.#policies = opts.policies;
     this.#onDecision = opts.onDecision;
+    this.#storms = new StormDigests(opts.store);
   }
 
   /**
@@ -157,14 +178,28 @@ export class Outbox {
     return s.targetOf?.(n) ?? s.name;
   }
 
-  #accept(n: Notification, sink: string, now: number, reminder: boolean, r: EnqueueResult, override: GroupOverride | undefined): void {
+  #accept(n: Notification, sink: string, now: number, reminder: boolean, r: EnqueueResult, override: GroupOverride | undefined, released = false): void {
     const p = withGroupOverride(this.#policies.forSink(sink), override);
+    if (!released && this.#holds.length > 0) {
+      const held = this.#hold(n, sink, now, reminder, p.records, override);
+      if (held === undefined) {
+        r.held = (r.held ?? 0) + 1;
+        return;
+      }
+      n = held;
+    }
     // a record sink takes no route's grouping (withGroupOverride kept its own), so no route's floods either
     const route = p.records ? undefined : override?.route;
     const target = this.#targetOf(sink, n);
     if (!this.#store.dedup.claim(sink, n.idempotencyKey, now)) {
       r.deduplicated++;
       this.#onDecision?.({ sink, notification: n, outcome: 'deduplicated' });
+      return;
+    }
+    // a chat target in a storm gets its digest instead (record sinks never storm)
+    if (!p.records && this.#storms.absorb(n, sink, target, p, now)) {
+      r.digested = (r.digested ?? 0) + 1;
+      this.#onDecision?.({ sink, notification: n, outcome: 'digested', groupKey: `storm:${target}` });
       return;
     }
     const grouping = p.groupBy.length > 0;
@@ -203,6 +238,78 @@ export class Outbox {
     this.#store.outbox.insert({ sink, target, orderingKey: target, idempotencyKey: n.idempotencyKey, payload: encodeNotification(n), members: 1, createdAt: now });
     r.queued++;
     this.#onDecision?.({ sink, notification: n, outcome: 'queued', dueAt: now });
+  }
+
+  /**
+   * The hold stage for one pair: undefined when it is held back from this
+   * chat sink (decision made), else the notification to go on with (marked
+   * for a record sink when a hold applies).
+   */
+  #hold(n: Notification, sink: string, now: number, reminder: boolean, records: boolean, override: GroupOverride | undefined): Notification | undefined {
+    const resolved = n.state === State.RESOLVED;
+    if (!records && resolved && n.incidentKey) {
+      const row = this.#store.held.get(sink, n.incidentKey);
+      if (row) {
+        // chat never saw it fire: the story ends here for this sink
+        this.#store.held.delete(sink, n.incidentKey);
+        this.#onDecision?.({ sink, notification: n, outcome: 'held', hold: { by: row.by, id: row.holderId, text: row.text } });
+        return undefined;
+      }
+    }
+    const hold = firstHold(this.#holds, n, sink, now);
+    if (!hold) return n;
+    if (records) return markHeld(n, hold);
+    // sent before the hold began: the dedup stage says so
+    if (this.#store.dedup.has(sink, n.idempotencyKey)) return n;
+    if (!resolved && !reminder && n.incidentKey) {
+      this.#store.held.put({
+        sink,
+        incidentKey: n.incidentKey,
+        notification: encodeNotification(n),
+        by: hold.by,
+        holderId: hold.id,
+        text: hold.text,
+        heldAt: now,
+        grouping: override?.route !== undefined ? JSON.stringify(override) : null,
+      });
+    }
+    this.#onDecision?.({ sink, notification: n, outcome: 'held', hold });
+    return undefined;
+  }
+
+  /**
+   * A holder ended (a silence expired or was expired, a cause resolved, a
+   * window closed): every incident it held back from a chat sink that still
+   * fires (`open`, by incident key; without it every held one: a RESOLVED
+   * while held drops its row) and that nothing else holds now is enqueued,
+   * marked releasedFrom = id. What another holder holds now stays held, by
+   * that one.
+   */
+  release(by: HoldKind, id: string, now: number | Date, open?: (incidentKey: string) => boolean): EnqueueResult {
+    const t = toMs(now);
+    const result: EnqueueResult = { queued: 0, grouped: 0, deduplicated: 0, folded: 0 };
+    this.#store.transaction(() => {
+      for (const row of this.#store.held.byHolder(by, id)) {
+        if (!this.#sinks.has(row.sink) || (open && !open(row.incidentKey))) {
+          this.#store.held.delete(row.sink, row.incidentKey);
+          continue;
+        }
+        const n = decodeNotification(row.notification);
+        const other = firstHold(this.#holds, n, row.sink, t);
+        if (other && !(other.by === by && other.id === id)) {
+          this.#store.held.put({ ...row, by: other.by, holderId: other.id, text: other.text });
+          continue;
+        }
+        this.#store.held.delete(row.sink, row.incidentKey);
+        this.#accept(markReleased(n, by, id), row.sink, t, false, result, groupingOf(row.grouping), true);
+      }
+    });
+    return result;
+  }
+
+  /** Everything held back from chat sinks now. */
+  held(): HeldRow[] {
+    return this.#store.held.list();
   }
 
   /** A live (not yet expired) group, or undefined. */
@@ -266,6 +373,10 @@ export class Outbox {
       const groups = this.#store.groups;
       let written = 0;
       for (const g of groups.due(opts.held ? Number.MAX_SAFE_INTEGER : t)) {
+        if (isStormGroup(g.groupKey)) {
+          written += this.#storms.flush(g, this.#policyOrNone(g.sink), t);
+          continue;
+        }
         const members = groups.members(g.sink, g.groupKey);
         if (members.length === 0) {
           groups.deleteGroup(g.sink, g.groupKey);
@@ -302,6 +413,14 @@ export class Outbox {
       return this.#policies.forSink(g.sink).groupIntervalMs;
     } catch {
       return 0;
+    }
+  }
+
+  #policyOrNone(sink: string): SinkPolicy | undefined {
+    try {
+      return this.#policies.forSink(sink);
+    } catch {
+      return undefined;
     }
   }
 

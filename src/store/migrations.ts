@@ -206,6 +206,61 @@ export const MIGRATIONS: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 6,
+    name: 'held notifications (silences, inhibition, time windows) and silences',
+    sql: `
+      -- a notification kept out of a chat sink while a holder holds it: one per incident and sink
+      CREATE TABLE held (
+        sink TEXT NOT NULL,
+        incident_key TEXT NOT NULL,
+        notification BLOB NOT NULL,
+        by_kind TEXT NOT NULL CHECK (by_kind IN ('silence', 'inhibition', 'window')),
+        holder_id TEXT NOT NULL,
+        reason_text TEXT NOT NULL,
+        state TEXT NOT NULL DEFAULT 'firing',
+        held_at INTEGER NOT NULL,
+        -- the route's grouping (JSON) when it had one, as for reminders
+        grouping TEXT,
+        PRIMARY KEY (sink, incident_key)
+      ) WITHOUT ROWID;
+      -- release(by, id)
+      CREATE INDEX held_holder ON held (by_kind, holder_id);
+      CREATE TABLE silences (
+        id TEXT PRIMARY KEY,
+        -- JSON: cluster, namespace, kind, name, reason, labels, cel
+        matchers TEXT NOT NULL,
+        -- JSON array of time interval names, or NULL
+        intervals TEXT,
+        starts_at INTEGER NOT NULL,
+        ends_at INTEGER NOT NULL,
+        created_by TEXT NOT NULL,
+        comment TEXT NOT NULL,
+        source TEXT NOT NULL CHECK (source IN ('cli', 'chat', 'resource')),
+        forced INTEGER NOT NULL DEFAULT 0 CHECK (forced IN (0, 1)),
+        created_at INTEGER NOT NULL,
+        -- set when expired by hand (expire) or on time (the expiry timer)
+        expired_at INTEGER,
+        expired_by TEXT
+      );
+      CREATE INDEX silences_open ON silences (expired_at, ends_at);
+    `,
+  },
+  {
+    version: 9,
+    name: 'storm digests: the rate and the digest of each chat target',
+    sql: `
+      -- one row per (sink, target) seen lately: its arrival times and, in a storm, what the digest absorbed (JSON)
+      CREATE TABLE storms (
+        sink TEXT NOT NULL,
+        target TEXT NOT NULL,
+        state TEXT NOT NULL,
+        active INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        PRIMARY KEY (sink, target)
+      ) WITHOUT ROWID;
+    `,
+  },
 ];
 
 export const LATEST_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));

@@ -15,8 +15,11 @@ import type { Logger } from '../model/logger.ts';
 import { SqliteAudit } from './audit.ts';
 import { currentVersion, migrate } from './migrations.ts';
 import { SqliteGroups } from './groups.ts';
+import { SqliteHeld } from './held.ts';
+import { SqliteStorms } from './storms.ts';
 import { SqliteOutbox } from './outbox.ts';
 import { SqliteRequests } from './requests.ts';
+import { SqliteSilences } from './silences.ts';
 import { SqliteDedup, SqliteFlood, SqliteReminders, SqliteThreads, SqliteTracker } from './state.ts';
 import type { PruneCounts, RetentionPolicy, Store } from './types.ts';
 
@@ -54,6 +57,9 @@ export class SqliteStore implements Store {
   readonly threads: SqliteThreads;
   readonly audit: SqliteAudit;
   readonly requests: SqliteRequests;
+  readonly held: SqliteHeld;
+  readonly silences: SqliteSilences;
+  readonly storms: SqliteStorms;
   /** the underlying connection, for tests and diagnostics */
   readonly db: DatabaseSync;
   #depth = 0;
@@ -82,9 +88,12 @@ export class SqliteStore implements Store {
       this.flood = new SqliteFlood(this.db);
       this.reminders = new SqliteReminders(this.db);
       this.groups = new SqliteGroups(this.db);
+      this.storms = new SqliteStorms(this.db);
       this.threads = new SqliteThreads(this.db, opts.now ?? Date.now);
       this.audit = new SqliteAudit(this.db);
       this.requests = new SqliteRequests(this.db, (fn) => this.transaction(fn));
+      this.held = new SqliteHeld(this.db);
+      this.silences = new SqliteSilences(this.db, this.audit, (fn) => this.transaction(fn));
       if (opts.recover ?? true) {
         const recovered = this.transaction(() => this.outbox.recoverInflight(opts.now?.() ?? Date.now()));
         if (recovered) opts.log?.warn({ path: opts.path, deliveries: recovered }, 'deliveries in flight when kubeherald last stopped will be attempted again');

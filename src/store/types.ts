@@ -6,6 +6,8 @@
 import type { TrackedIncident, TrackerState } from '../detect/tracker.ts';
 import type { ActionRequest, Decision, RequestFilter, RequestResult, RequestState } from '../model/approval.ts';
 import type { AuditEntry, AuditFilter } from '../model/audit.ts';
+import type { HoldKind } from '../model/hold.ts';
+import type { Silence } from '../rules/silence.ts';
 
 export type DeliveryState = 'pending' | 'inflight' | 'delivered' | 'dead';
 
@@ -216,6 +218,25 @@ export interface ThreadRepo {
   deleteBefore(before: number): number;
 }
 
+/** One chat target's storm state (pipeline/digest.ts StormState), kept as JSON so a restart mid-storm keeps its digest. */
+export interface StormRow {
+  sink: string;
+  target: string;
+  state: string;
+  active: boolean;
+  updatedAt: number;
+}
+
+export interface StormRepo {
+  get(sink: string, target: string): StormRow | undefined;
+  put(row: StormRow): void;
+  delete(sink: string, target: string): void;
+  /** targets in a storm now (a metric) */
+  active(): StormRow[];
+  /** rows not in a storm and not updated since `before`: their rate measure is stale */
+  deleteQuietBefore(before: number): number;
+}
+
 /** The audit trail of chat commands. */
 export interface AuditRepo {
   /** Stores one record (free text cut to bounded lengths); returns its id. */
@@ -279,6 +300,53 @@ export interface RequestRepo {
   deleteBefore(before: number): number;
 }
 
+/** A notification kept out of a chat sink while its holder (a silence, a cause, a time window) holds it. */
+export interface HeldRow {
+  sink: string;
+  incidentKey: string;
+  /** the FIRING notification as enqueued (protobuf binary) */
+  notification: Uint8Array;
+  by: HoldKind;
+  /** the silence's id, the cause's incident key, the interval's name */
+  holderId: string;
+  /** the hold's one line for people */
+  text: string;
+  heldAt: number;
+  /** the route's grouping (JSON), when the route that chose the sink had one */
+  grouping: string | null;
+}
+
+export interface HeldRepo {
+  /** Holds (or re-holds, replacing) the incident's notification for the sink. */
+  put(row: HeldRow): void;
+  get(sink: string, incidentKey: string): HeldRow | undefined;
+  /** Forgets it; true when there was one. */
+  delete(sink: string, incidentKey: string): boolean;
+  /** What one holder holds, oldest first. */
+  byHolder(by: HoldKind, holderId: string): HeldRow[];
+  list(): HeldRow[];
+  count(): number;
+}
+
+/** Silences, durable; every add and expire is also audited by the caller's repository (see SqliteSilences). */
+export interface SilenceRepo {
+  /** Stores a new silence; throws if the id exists. */
+  add(s: Silence): void;
+  get(id: string): Silence | undefined;
+  /** Newest last; expired ones (by hand or on time) only with `all`. */
+  list(opts?: { all?: boolean; now?: number }): Silence[];
+  /** Silences in force at `now`: started, not ended, not expired by hand. */
+  active(now: number): Silence[];
+  /** Ends a silence now (by hand); undefined when missing or already ended. */
+  expire(id: string, now: number, by: string): Silence | undefined;
+  /** Marks silences whose end passed as expired; returns them (to release what they held). */
+  expireDue(now: number): Silence[];
+  /** The earliest start or end after `now` of a silence not expired: when the set in force next changes. */
+  nextChangeAt(now: number): number | undefined;
+  /** Changes whenever silences are added or expired, by any process on the file: a cache compares it to know when to re-read. */
+  version(): string;
+}
+
 /** How long what is no longer needed is kept (ms); 0 for dead letters and audit records means until deleted by hand. */
 export interface RetentionPolicy {
   deliveredMs: number;
@@ -322,6 +390,11 @@ export interface Store {
   readonly audit: AuditRepo;
   /** chat write requests (confirmation, approval, execution) */
   readonly requests: RequestRepo;
+  /** notifications held back from chat sinks (silences, inhibition, time windows) */
+  readonly held: HeldRepo;
+  readonly silences: SilenceRepo;
+  /** per chat target: its message rate and, during a storm, its digest */
+  readonly storms: StormRepo;
   /** Deletes what retention allows (in one transaction) and returns freed pages to the file system. */
   prune(now: number, policy: RetentionPolicy): PruneCounts;
   /** The database's size on disk, write-ahead log included (a metric). */

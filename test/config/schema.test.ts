@@ -26,6 +26,7 @@ const DEFAULTS: Config = {
     groupBy: ['namespace', 'owner', 'reason'],
     groupWaitSeconds: 10,
     groupIntervalSeconds: 300,
+    storm: { quietSeconds: 120, updateSeconds: 30 },
   },
   chatops: {
     defaultNamespace: 'default',

@@ -23,7 +23,19 @@ describe('delivery policy', () => {
       groupBy: ['namespace', 'owner', 'reason'],
       groupWaitMs: 10_000,
       groupIntervalMs: 300_000,
+      storm: { threshold: 20, quietMs: 120_000, updateMs: 30_000 },
     });
+  });
+
+  it('storm digest: a threshold per chat type, none for record sinks; delivery.storm and a sink’s own storm override it', () => {
+    const thresholds = Object.fromEntries(['slack', 'telegram', 'teams', 'dingtalk', 'mattermost', 'elasticsearch', 'webhook'].map((t) => [t, sinkPolicy(global, t, undefined).storm?.threshold]));
+    assert.deepEqual(thresholds, { slack: 20, telegram: 20, teams: 10, dingtalk: 10, mattermost: 20, elasticsearch: 0, webhook: 0 });
+    const g = deliverySchema.parse({ storm: { threshold: 50, quietSeconds: 60 } });
+    assert.deepEqual(sinkPolicy(g, 'teams', undefined).storm, { threshold: 50, quietMs: 60_000, updateMs: 30_000 });
+    assert.deepEqual(sinkPolicy(g, 'slack', { storm: { threshold: 0, updateSeconds: 5 } }).storm, { threshold: 0, quietMs: 60_000, updateMs: 5000 });
+    assert.equal(sinkPolicy(g, 'jsonl', undefined).storm?.threshold, 0, 'a record sink never storms');
+    assert.deepEqual(sinkDeliveryProblems('elasticsearch', { storm: { threshold: 5 } }).map((p) => p.path), [['storm']]);
+    assert.match(deliverySchema.safeParse({ storm: { quietSeconds: 0 } }).error?.issues[0]?.message ?? '', /≥ 1/);
   });
 
   it('record sinks (and plugins of their types) never group or fold, whatever the global section says', () => {

@@ -1,0 +1,147 @@
+// The storm digest's durable side (the counting is digest.ts's). Each
+// chat-sink notification is metered per (sink, target) in the `storms`
+// table; once a target is in a storm, what would have gone to it is absorbed
+// into its digest instead: the pair's dedup is claimed as for any delivery,
+// record sinks got the notification already (they never storm), and the
+// counts are kept in the same transaction as the tracker's state.
+//
+// The digest's message is a group of its own (key `storm:<target>`, no
+// members): its flushAt wakes the Deliverer for the next update and for the
+// end of the storm, its openedAt/updates make each message's idempotency key,
+// and a sink that edits group messages (Slack chat.update, Telegram
+// editMessageText) edits the digest in place through sendGroup(update > 0).
+// When the storm is over, one summary goes out as a message of its own; the
+// incidents still firing are listed there rather than released one by one.
+
+import { type Notification } from '../model/notification.ts';
+import type { GroupRow, Store } from '../store/types.ts';
+import type { SinkPolicy } from './config.ts';
+import { arrive, digestNotification, emptyStorm, endStorm, inStorm, type StormState, stormEndsAt } from './digest.ts';
+import { groupIdempotencyKey } from './keys.ts';
+import { encodeNotification } from './payload.ts';
+
+const PREFIX = 'storm:';
+
+/** Regular group keys are JSON arrays, so this prefix never meets one. */
+export const stormGroupKey = (target: string): string => `${PREFIX}${target}`;
+export const isStormGroup = (groupKey: string | null | undefined): boolean => typeof groupKey === 'string' && groupKey.startsWith(PREFIX);
+
+/** Frames one message as a size-delimited group payload (varint length + bytes). */
+function framed(bytes: Uint8Array): Uint8Array {
+  const len: number[] = [];
+  let n = bytes.length;
+  while (n > 0x7f) {
+    len.push((n & 0x7f) | 0x80);
+    n >>>= 7;
+  }
+  len.push(n);
+  const out = new Uint8Array(len.length + bytes.length);
+  out.set(len, 0);
+  out.set(bytes, len.length);
+  return out;
+}
+
+function parse(json: string | undefined): StormState {
+  if (json === undefined) return emptyStorm();
+  try {
+    return { ...emptyStorm(), ...(JSON.parse(json) as Partial<StormState>) };
+  } catch {
+    // an unreadable row is a lost rate measure, not a reason to stop delivering
+    return emptyStorm();
+  }
+}
+
+export interface StormEvent {
+  sink: string;
+  target: string;
+  kind: 'started' | 'ended';
+  absorbed: number;
+}
+
+export class StormDigests {
+  #store: Store;
+  #onEvent: ((e: StormEvent) => void) | undefined;
+
+  constructor(store: Store, onEvent?: (e: StormEvent) => void) {
+    this.#store = store;
+    this.#onEvent = onEvent;
+  }
+
+  /**
+   * One notification for a chat sink's target, after its dedup was claimed:
+   * metered, and absorbed into the target's digest when the target is in a
+   * storm (or this one starts it). True when absorbed: the caller delivers
+   * nothing else for it. Call inside the enqueue transaction.
+   */
+  absorb(n: Notification, sink: string, target: string, p: SinkPolicy, now: number): boolean {
+    const sp = p.storm;
+    if (p.records || !sp || sp.threshold <= 0) return false;
+    const before = parse(this.#store.storms.get(sink, target)?.state);
+    const { state, absorbed } = arrive(before, n, now, sp);
+    this.#store.storms.put({ sink, target, state: JSON.stringify(state), active: inStorm(state), updatedAt: now });
+    if (!absorbed) return false;
+    if (!inStorm(before)) this.#onEvent?.({ sink, target, kind: 'started', absorbed: state.absorbed });
+    const groups = this.#store.groups;
+    const key = stormGroupKey(target);
+    const g = groups.get(sink, key);
+    if (!g) {
+      // the first digest goes out at once: the channel learns at once why it went quiet
+      groups.upsertGroup({ sink, groupKey: key, target, orderingKey: target, openedAt: now, flushAt: now, lastFlushAt: null, expiresAt: null, updates: 0, intervalMs: sp.updateMs });
+    } else {
+      const nextUpdate = Math.max(now, (g.lastFlushAt ?? now) + sp.updateMs);
+      groups.upsertGroup({ ...g, flushAt: Math.min(g.flushAt ?? Number.POSITIVE_INFINITY, nextUpdate), expiresAt: null });
+    }
+    return true;
+  }
+
+  /**
+   * A digest group is due: writes its update when something was absorbed
+   * since the last one, or, once the storm is quiet, the summary; returns
+   * the deliveries written. Called by Outbox.flushGroups in its transaction.
+   */
+  flush(g: GroupRow, p: SinkPolicy | undefined, now: number): number {
+    const storms = this.#store.storms;
+    const groups = this.#store.groups;
+    const row = storms.get(g.sink, g.target);
+    const sp = p?.storm;
+    if (!row || !row.active || !sp || sp.threshold <= 0) {
+      // the storm was forgotten or the sink no longer storms: nothing left to say
+      groups.deleteGroup(g.sink, g.groupKey);
+      if (row?.active) storms.put({ ...row, state: JSON.stringify(endStorm(parse(row.state))), active: false, updatedAt: now });
+      return 0;
+    }
+    const s = parse(row.state);
+    const endsAt = stormEndsAt(s, sp) ?? now;
+    const opts = { sink: g.sink, target: g.target, now };
+    if (endsAt <= now) {
+      const summary = digestNotification(s, { ...opts, final: true });
+      this.#store.outbox.insert({ sink: g.sink, target: g.target, orderingKey: g.orderingKey, idempotencyKey: summary.idempotencyKey, payload: encodeNotification(summary), members: 1, createdAt: now });
+      storms.put({ ...row, state: JSON.stringify(endStorm(s)), active: false, updatedAt: now });
+      groups.deleteGroup(g.sink, g.groupKey);
+      this.#onEvent?.({ sink: g.sink, target: g.target, kind: 'ended', absorbed: s.absorbed });
+      return 1;
+    }
+    let written = 0;
+    let next = g;
+    if (s.absorbed > s.shown) {
+      const digest = digestNotification(s, { ...opts, final: false });
+      this.#store.outbox.insert({
+        sink: g.sink,
+        target: g.target,
+        orderingKey: g.orderingKey,
+        idempotencyKey: groupIdempotencyKey(g.sink, g.groupKey, g.openedAt, g.updates),
+        payload: framed(encodeNotification(digest)),
+        members: 1,
+        groupKey: g.groupKey,
+        groupUpdate: g.updates,
+        createdAt: now,
+      });
+      storms.put({ ...row, state: JSON.stringify({ ...s, shown: s.absorbed }), updatedAt: now });
+      next = { ...g, lastFlushAt: now, updates: g.updates + 1 };
+      written = 1;
+    }
+    // what is absorbed meanwhile brings the next update forward (absorb()); else the storm's end is next
+    groups.upsertGroup({ ...next, flushAt: endsAt, expiresAt: null });
+    return written;
+  }
+}
