@@ -15,7 +15,7 @@ import type { KubeObject } from '../model/kube.ts';
 import { type Notification, State } from '../model/notification.ts';
 import { condition, ownerFields } from '../detect/util.ts';
 
-export type CauseKind = 'node' | 'rollout' | 'namespace';
+export type CauseKind = 'node' | 'rollout' | 'namespace' | 'rule';
 
 /** An open cause, as the Inhibitor keeps it. */
 export interface Cause {
@@ -263,6 +263,7 @@ export function validateRule(raw: unknown, path: string): string[] {
   const out: string[] = [];
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return [`${path}: expected an object with source, target and equal`];
   const r = raw as Record<string, unknown>;
+  for (const k of Object.keys(r)) if (!['name', 'source', 'target', 'equal'].includes(k)) out.push(`${path}.${k}: unknown key (known keys: name, source, target, equal)`);
   for (const side of ['source', 'target'] as const) {
     const m = r[side];
     if (typeof m !== 'object' || m === null || Array.isArray(m)) {

@@ -1,0 +1,222 @@
+// The Inhibitor: sees every notification before routing, keeps the open
+// causes (inhibit-rules.ts) and the incidents each holds back, and answers
+// the Outbox's HoldCheck with `by: 'inhibition'`. Record sinks still get the
+// effects (marked inhibitedBy); chat sinks get the cause alone, its message
+// saying what it explains, and an update of it (same incident, a new
+// idempotency key: the Slack sink threads it under the first) whenever that
+// changes.
+//
+// A resolved cause keeps holding its effects for releaseAfter: the pods of a
+// node that came back turn Ready a moment later, and chat, which never saw
+// them fire, should not see them now. Then the cause is dropped and
+// release(causeKey) is asked for: the Outbox re-enqueues, for chat, what
+// still fires.
+//
+// State is in memory: after a restart the listener re-derives the causes
+// from the cluster (their FIRING is deduplicated, the causes reopen here).
+
+import { clone } from '@bufbuild/protobuf';
+import { createHash } from 'node:crypto';
+import type { KubeObject } from '../model/kube.ts';
+import { type Notification, NotificationSchema, State } from '../model/notification.ts';
+import type { HoldCheck, HoldReason } from './hold.ts';
+import {
+  ALL_CAUSES,
+  type Cause,
+  causeOf,
+  explains,
+  type InhibitSwitches,
+  matches,
+  podOrObjectCause,
+  podsOnNode,
+  ruleApplies,
+  type UserRule,
+  withExplanation,
+  workloadCause,
+} from './inhibit-rules.ts';
+
+export interface InhibitorOptions {
+  switches?: InhibitSwitches;
+  rules?: readonly UserRule[];
+  /** how long a resolved cause keeps holding its effects */
+  releaseAfterMs?: number;
+  /** the pods the listener has cached (node causes count them; workload effects look at their readiness) */
+  pods?: () => readonly KubeObject[];
+}
+
+interface OpenCause {
+  cause: Cause;
+  /** the cause's latest FIRING as the detector made it (message without our sentence) */
+  firing: Notification;
+  /** incidents held as its effects (FIRING seen, RESOLVED not yet) */
+  effects: Set<string>;
+  /** held notifications so far (FIRING and RESOLVED) */
+  held: number;
+  /** the explanation last sent */
+  told: string;
+  /** set once the cause resolved: it holds until then */
+  releaseAt?: number;
+  /** user rules: the source notification */
+  source?: Notification;
+  rule?: UserRule;
+}
+
+export interface Observed {
+  /** the batch, causes carrying what they explain, plus updates of causes whose explanation changed */
+  notifications: Notification[];
+}
+
+export class Inhibitor {
+  readonly #switches: InhibitSwitches;
+  readonly #rules: readonly UserRule[];
+  readonly #releaseAfterMs: number;
+  readonly #pods: () => readonly KubeObject[];
+  readonly #causes = new Map<string, OpenCause>();
+  /** effect incident key → cause key */
+  readonly #effectOf = new Map<string, string>();
+
+  constructor(opts: InhibitorOptions = {}) {
+    this.#switches = opts.switches ?? ALL_CAUSES;
+    this.#rules = opts.rules ?? [];
+    this.#releaseAfterMs = opts.releaseAfterMs ?? 60_000;
+    this.#pods = opts.pods ?? (() => []);
+  }
+
+  /** The open (and resolved but still holding) causes, for status and tests. */
+  causes(): { key: string; label: string; effects: number; held: number; resolved: boolean }[] {
+    return [...this.#causes.values()].map((c) => ({ key: c.cause.key, label: c.cause.label, effects: c.effects.size, held: c.held, resolved: c.releaseAt !== undefined }));
+  }
+
+  /**
+   * Takes a batch before it is routed: opens and closes causes, assigns
+   * effects, and returns the batch to enqueue (causes' messages carrying what
+   * they explain, and updates of causes whose explanation changed).
+   */
+  observe(ns: readonly Notification[], now: number): Observed {
+    // causes first: an effect in the same batch as its cause is held by it
+    for (const n of ns) this.#observeCause(n, now);
+    const touched = new Set<string>();
+    for (const n of ns) {
+      const key = this.#observeEffect(n);
+      if (key) touched.add(key);
+    }
+    const out: Notification[] = [];
+    const explained = new Set<string>();
+    for (const n of ns) {
+      const c = this.#causes.get(n.incidentKey);
+      if (c && c.firing === n && c.releaseAt === undefined) {
+        out.push(this.#explained(c, n));
+        explained.add(c.cause.key);
+      } else out.push(n);
+    }
+    for (const key of touched) {
+      const c = this.#causes.get(key);
+      if (!c || c.releaseAt !== undefined || explained.has(key)) continue;
+      const text = this.#explanation(c);
+      if (text === c.told) continue;
+      out.push(this.#explained(c, c.firing, true));
+    }
+    return { notifications: out };
+  }
+
+  /** The Outbox's HoldCheck: an effect of a cause still holding is held, whatever the sink (record sinks still get it, marked). */
+  readonly check: HoldCheck = (n) => {
+    const key = this.#effectOf.get(n.incidentKey);
+    const c = key === undefined ? undefined : this.#causes.get(key);
+    if (!c) return undefined;
+    return this.#reason(c);
+  };
+
+  /** Causes whose hold ended by `now`: dropped here; the caller releases each (Outbox.release('inhibition', key, now)). */
+  due(now: number): string[] {
+    const out: string[] = [];
+    for (const [key, c] of this.#causes) {
+      if (c.releaseAt === undefined || c.releaseAt > now) continue;
+      this.#causes.delete(key);
+      for (const e of c.effects) if (this.#effectOf.get(e) === key) this.#effectOf.delete(e);
+      out.push(key);
+    }
+    return out;
+  }
+
+  /** When due() next has something to do. */
+  nextDueAt(): number | undefined {
+    let at: number | undefined;
+    for (const c of this.#causes.values()) if (c.releaseAt !== undefined && (at === undefined || c.releaseAt < at)) at = c.releaseAt;
+    return at;
+  }
+
+  #reason(c: OpenCause): HoldReason {
+    return { by: 'inhibition', id: c.cause.key, text: `inhibited by ${c.cause.label}` };
+  }
+
+  #observeCause(n: Notification, now: number): void {
+    const firing = n.state !== State.RESOLVED;
+    let cause = causeOf(n, this.#switches);
+    let rule: UserRule | undefined;
+    if (!cause && !this.#effectOf.has(n.incidentKey)) {
+      rule = this.#rules.find((r) => matches(n, r.source));
+      if (rule) cause = { key: n.incidentKey, kind: 'rule', reason: n.reason, cluster: n.cluster, label: `${n.reason} ${(n.involvedObject?.kind ?? '').toLowerCase()}/${n.involvedObject?.namespace ? `${n.involvedObject.namespace}/` : ''}${n.involvedObject?.name ?? ''}` };
+    }
+    if (!cause) return;
+    const open = this.#causes.get(cause.key);
+    if (!firing) {
+      if (open && open.releaseAt === undefined) open.releaseAt = now + this.#releaseAfterMs;
+      return;
+    }
+    if (open) {
+      open.firing = n;
+      // fired again within its hold after resolving: it holds on
+      delete open.releaseAt;
+      return;
+    }
+    this.#causes.set(cause.key, { cause, firing: n, effects: new Set(), held: 0, told: '', source: rule ? n : undefined, rule });
+  }
+
+  /** Assigns an effect to its cause; returns that cause's key. */
+  #observeEffect(n: Notification): string | undefined {
+    if (this.#causes.has(n.incidentKey)) return undefined;
+    const firing = n.state !== State.RESOLVED;
+    const known = this.#effectOf.get(n.incidentKey);
+    if (known !== undefined) {
+      const c = this.#causes.get(known);
+      if (!c) return undefined;
+      c.held++;
+      if (!firing) c.effects.delete(n.incidentKey);
+      return known;
+    }
+    if (!firing) return undefined;
+    const c = this.#causeFor(n);
+    if (!c) return undefined;
+    this.#effectOf.set(n.incidentKey, c.cause.key);
+    c.effects.add(n.incidentKey);
+    c.held++;
+    return c.cause.key;
+  }
+
+  /** The open (not resolved) cause a new FIRING is an effect of. */
+  #causeFor(n: Notification): OpenCause | undefined {
+    const open = [...this.#causes.values()].filter((c) => c.releaseAt === undefined);
+    const builtin = open.map((c) => c.cause).filter((c) => c.kind !== 'rule');
+    const found = podOrObjectCause(n, builtin) ?? workloadCause(n, builtin, builtin.some((c) => c.kind === 'node') ? this.#pods() : []);
+    if (found) return this.#causes.get(found.key);
+    return open.find((c) => c.rule && c.source && ruleApplies(c.rule, c.source, n));
+  }
+
+  #explanation(c: OpenCause): string {
+    const pods = c.cause.kind === 'node' && c.cause.node ? podsOnNode(this.#pods(), c.cause.node) : undefined;
+    return explains(c.cause, pods, c.effects.size);
+  }
+
+  /** The cause's FIRING carrying what it explains; an update (`again`) gets an idempotency key of its own. */
+  #explained(c: OpenCause, n: Notification, again = false): Notification {
+    const text = this.#explanation(c);
+    c.told = text;
+    if (!text && !again) return n;
+    const out = clone(NotificationSchema, n);
+    out.message = withExplanation(n.message, text);
+    if (text) out.fields.explains = text;
+    if (again) out.idempotencyKey = createHash('sha256').update(`${n.idempotencyKey}\nexplains\n${text}`).digest('hex').slice(0, 32);
+    return out;
+  }
+}

@@ -1,0 +1,160 @@
+// Causal inhibition: the pure rules (inhibit-rules.ts) and the Inhibitor's
+// bookkeeping (inhibitor.ts): which notifications are causes, which are
+// their effects, what a cause says it explains, and when its hold ends.
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { create } from '@bufbuild/protobuf';
+import type { KubeObject } from '../../src/model/kube.ts';
+import { type Notification, NotificationSchema, ObjectRefSchema, State } from '../../src/model/notification.ts';
+import { causeOf, explains, podOrObjectCause, podsOnNode, ruleApplies, validateRule, withExplanation, workloadCause } from '../../src/pipeline/inhibit-rules.ts';
+import { Inhibitor } from '../../src/pipeline/inhibitor.ts';
+import { inhibitSchema } from '../../src/pipeline/inhibit-config.ts';
+
+let seq = 0;
+function note(o: { key: string; reason: string; kind: string; name: string; namespace?: string; state?: State; node?: string; owner?: string; cluster?: string }): Notification {
+  const [ok, on] = (o.owner ?? '').split('/');
+  return create(NotificationSchema, {
+    idempotencyKey: `id-${++seq}`,
+    incidentKey: o.key,
+    state: o.state ?? State.FIRING,
+    reason: o.reason,
+    message: `${o.reason} of ${o.name}.`,
+    cluster: o.cluster ?? 'c1',
+    involvedObject: create(ObjectRefSchema, { kind: o.kind, name: o.name, namespace: o.namespace ?? '' }),
+    owner: o.owner ? create(ObjectRefSchema, { kind: ok, name: on, namespace: o.namespace ?? '' }) : undefined,
+    fields: o.node ? { node: o.node } : {},
+  });
+}
+
+const nodeDown = (node = 'n2', state = State.FIRING) => note({ key: `node/${node}/NotReady`, reason: 'NodeNotReady', kind: 'Node', name: node, state });
+const podNotReady = (i: number, node = 'n2', state = State.FIRING) =>
+  note({ key: `pod/p${i}/NotReady`, reason: 'PodNotReady', kind: 'Pod', name: `fleet-${i}`, namespace: 'default', node, owner: 'Deployment/fleet', state });
+const deployUnavailable = (state = State.FIRING) => note({ key: 'deploy/fleet/Unavailable', reason: 'MinimumReplicasUnavailable', kind: 'Deployment', name: 'fleet', namespace: 'default', state });
+
+function pod(name: string, node: string, ready: boolean, owner = 'fleet'): KubeObject {
+  return {
+    metadata: { name, namespace: 'default', labels: { 'pod-template-hash': 'abc' }, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: `${owner}-abc`, uid: 'u', controller: true }] },
+    spec: { nodeName: node },
+    status: { phase: 'Running', conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }] },
+  } as KubeObject;
+}
+
+test('causeOf: a NotReady node, a stuck rollout of each workload kind, a namespace being deleted; nothing else', () => {
+  assert.equal(causeOf(nodeDown())?.label, 'NodeNotReady node/n2');
+  assert.equal(causeOf(note({ key: 'd', reason: 'ProgressDeadlineExceeded', kind: 'Deployment', name: 'web', namespace: 'shop' }))?.label, 'ProgressDeadlineExceeded deployment/shop/web');
+  assert.equal(causeOf(note({ key: 's', reason: 'StatefulSetRolloutStuck', kind: 'StatefulSet', name: 'db', namespace: 'shop' }))?.kind, 'rollout');
+  assert.equal(causeOf(note({ key: 'ds', reason: 'DaemonSetRolloutStuck', kind: 'DaemonSet', name: 'agent', namespace: 'kube-system' }))?.kind, 'rollout');
+  assert.equal(causeOf(note({ key: 'ns', reason: 'NamespaceTerminating', kind: 'Namespace', name: 'old' }))?.namespace, 'old');
+  // a NodeNotReady Event about a pod is an effect, not a cause; a switched-off cause is none
+  assert.equal(causeOf(note({ key: 'e', reason: 'NodeNotReady', kind: 'Pod', name: 'p' })), undefined);
+  assert.equal(causeOf(nodeDown(), { node: false, rollout: true, namespace: true }), undefined);
+  assert.equal(causeOf(podNotReady(1)), undefined);
+});
+
+test('podOrObjectCause: pods on the node, of the stuck workload, in the namespace; not another node, cluster or reason', () => {
+  const node = causeOf(nodeDown())!;
+  assert.equal(podOrObjectCause(podNotReady(1), [node])?.key, node.key);
+  assert.equal(podOrObjectCause(note({ key: 'ev', reason: 'Evicted', kind: 'Pod', name: 'x', node: 'n2' }), [node])?.key, node.key);
+  assert.equal(podOrObjectCause(podNotReady(1, 'n3'), [node]), undefined);
+  assert.equal(podOrObjectCause(note({ key: 'k', reason: 'PodNotReady', kind: 'Pod', name: 'x', node: 'n2', cluster: 'c2' }), [node]), undefined);
+  assert.equal(podOrObjectCause(note({ key: 'k', reason: 'OOMKilled', kind: 'Pod', name: 'x', node: 'n2' }), [node]), undefined, 'an OOM kill is the pod\'s own');
+  assert.equal(podOrObjectCause(nodeDown('n3'), [node]), undefined, 'a cause is never an effect');
+  const rollout = causeOf(note({ key: 'r', reason: 'ProgressDeadlineExceeded', kind: 'Deployment', name: 'web', namespace: 'shop' }))!;
+  const pull = note({ key: 'pull', reason: 'ImagePullBackOff', kind: 'Pod', name: 'web-1', namespace: 'shop', owner: 'Deployment/web' });
+  assert.equal(podOrObjectCause(pull, [rollout])?.key, 'r');
+  assert.equal(podOrObjectCause(note({ key: 'o', reason: 'ImagePullBackOff', kind: 'Pod', name: 'api-1', namespace: 'shop', owner: 'Deployment/api' }), [rollout]), undefined);
+  const ns = causeOf(note({ key: 'ns', reason: 'NamespaceTerminating', kind: 'Namespace', name: 'shop' }))!;
+  assert.equal(podOrObjectCause(note({ key: 'any', reason: 'FailedMount', kind: 'Pod', name: 'x', namespace: 'shop' }), [ns])?.key, 'ns');
+});
+
+test('workloadCause: only when every unready pod of the workload is on a NotReady node', () => {
+  const node = causeOf(nodeDown())!;
+  const pods = [pod('a', 'n2', false), pod('b', 'n2', false), pod('c', 'n1', true)];
+  assert.equal(workloadCause(deployUnavailable(), [node], pods)?.key, node.key);
+  assert.equal(workloadCause(deployUnavailable(), [node], [...pods, pod('d', 'n1', false)]), undefined, 'an unready pod elsewhere: its own story');
+  assert.equal(workloadCause(deployUnavailable(), [node], [pod('c', 'n1', true)]), undefined, 'no unready pod: nothing to blame');
+  assert.equal(workloadCause(deployUnavailable(), [], pods), undefined);
+  assert.equal(workloadCause(podNotReady(1), [node], pods), undefined);
+});
+
+test('explains names the node\'s pods by workload and what is held; withExplanation joins it to the message', () => {
+  const node = causeOf(nodeDown())!;
+  const many = podsOnNode(Array.from({ length: 25 }, (_, i) => pod(`f${i}`, 'n2', false)), 'n2');
+  assert.equal(explains(node, many, 0), '25 pods of default/fleet affected on this node');
+  const mixed = podsOnNode([pod('a', 'n2', true, 'web'), pod('b', 'n2', true, 'web'), pod('c', 'n2', true, 'db'), pod('d', 'n1', true)], 'n2');
+  assert.equal(explains(node, mixed, 3), '3 pods affected on this node: 2 of default/web, 1 of default/db; 3 related notifications held back as its effects');
+  assert.equal(explains(node, new Map(), 0), '');
+  assert.equal(withExplanation('Node n2 is NotReady: Kubelet stopped posting node status.', '25 pods of default/fleet affected on this node'), 'Node n2 is NotReady: Kubelet stopped posting node status. 25 pods of default/fleet affected on this node.');
+  assert.equal(withExplanation('m', ''), 'm');
+});
+
+test('user rules: source inhibits target when the equal attributes agree; bad rules name their field', () => {
+  const r = { name: 'r', source: { reason: 'NodeNotReady' }, target: { kind: 'Pod' }, equal: ['node'] };
+  const src = note({ key: 's', reason: 'NodeNotReady', kind: 'Node', name: 'n2', node: 'n2' });
+  assert.equal(ruleApplies(r, src, note({ key: 't', reason: 'X', kind: 'Pod', name: 'p', node: 'n2' })), true);
+  assert.equal(ruleApplies(r, src, note({ key: 't', reason: 'X', kind: 'Pod', name: 'p', node: 'n3' })), false);
+  assert.equal(ruleApplies(r, src, src), false);
+  assert.deepEqual(validateRule({ source: { reson: 'x' }, target: {}, equal: ['nod'], extra: 1 }, 'inhibit.rules[0]'), [
+    'inhibit.rules[0].extra: unknown key (known keys: name, source, target, equal)',
+    'inhibit.rules[0].source.reson: unknown attribute (use reason, kind, namespace, name, severity, cluster, detector, node, owner, label.<key> or field.<key>)',
+    'inhibit.rules[0].target: needs at least one matcher (an empty one would match everything)',
+    'inhibit.rules[0].equal[0]: unknown attribute "nod"',
+  ]);
+  assert.deepEqual(validateRule('x', 'p'), ['p: expected an object with source, target and equal']);
+  const parsed = inhibitSchema.safeParse({ rules: [{ source: { reson: 'x' }, target: { kind: 'Pod' } }] });
+  assert.equal(parsed.success, false);
+  assert.deepEqual(parsed.error!.issues.map((i) => [i.path.join('.'), i.message]), [['rules.0.source.reson', 'unknown attribute (use reason, kind, namespace, name, severity, cluster, detector, node, owner, label.<key> or field.<key>)']]);
+  assert.deepEqual(inhibitSchema.parse({}), { enabled: true, node: true, rollout: true, namespace: true, releaseAfterSeconds: 60, rules: [] });
+});
+
+test('Inhibitor: the cause carries what it explains, its effects are held, an update when the count changes, release after the hold', () => {
+  const pods = Array.from({ length: 3 }, (_, i) => pod(`f${i}`, 'n2', false));
+  const inh = new Inhibitor({ pods: () => pods, releaseAfterMs: 60_000 });
+  const [cause] = inh.observe([nodeDown()], 0).notifications;
+  assert.equal(cause.message, 'NodeNotReady of n2. 3 pods of default/fleet affected on this node.');
+  assert.equal(cause.fields.explains, '3 pods of default/fleet affected on this node');
+  // two effects in one batch: one update of the cause with a new idempotency key, the same incident
+  const batch = inh.observe([podNotReady(1), podNotReady(2)], 1000).notifications;
+  assert.equal(batch.length, 3);
+  const update = batch[2];
+  assert.equal(update.incidentKey, cause.incidentKey);
+  assert.notEqual(update.idempotencyKey, cause.idempotencyKey);
+  assert.match(update.message, /3 pods of default\/fleet affected on this node; 2 related notifications held back/);
+  assert.deepEqual(inh.check(batch[0], 'slack', 1000), { by: 'inhibition', id: cause.incidentKey, text: 'inhibited by NodeNotReady node/n2' });
+  assert.equal(inh.check(cause, 'slack', 1000), undefined, 'the cause itself goes out');
+  // the workload's availability: every unready pod on the dead node
+  const d = inh.observe([deployUnavailable()], 2000).notifications;
+  assert.equal(inh.check(d[0], 'slack', 2000)?.id, cause.incidentKey);
+  // nothing changed: no update
+  assert.equal(inh.observe([podNotReady(1)], 2500).notifications.length, 1);
+  // the node resolves: its effects stay held for the hold, their RESOLVED too
+  inh.observe([nodeDown('n2', State.RESOLVED)], 3000);
+  const resolved = inh.observe([podNotReady(1, 'n2', State.RESOLVED)], 4000).notifications[0];
+  assert.equal(inh.check(resolved, 'slack', 4000)?.id, cause.incidentKey);
+  // a new pod NotReady on the node now is not the resolved cause's
+  const late = inh.observe([podNotReady(9)], 5000).notifications[0];
+  assert.equal(inh.check(late, 'slack', 5000), undefined);
+  assert.deepEqual(inh.due(62_999), []);
+  assert.equal(inh.nextDueAt(), 63_000);
+  assert.deepEqual(inh.due(63_000), [cause.incidentKey]);
+  // released: what still fires is no longer held (the Outbox re-enqueues it)
+  assert.equal(inh.check(batch[1], 'slack', 63_000), undefined);
+  assert.deepEqual(inh.causes(), []);
+});
+
+test('Inhibitor: a cause firing again within its hold holds on; a user rule holds its targets', () => {
+  const inh = new Inhibitor({ releaseAfterMs: 10_000, rules: [{ name: 'db', source: { reason: 'DatabaseDown' }, target: { namespace: 'shop' }, equal: ['cluster'] }] });
+  inh.observe([nodeDown()], 0);
+  const p = inh.observe([podNotReady(1)], 1).notifications[0];
+  inh.observe([nodeDown('n2', State.RESOLVED)], 2);
+  inh.observe([nodeDown()], 3);
+  assert.deepEqual(inh.due(100_000), []);
+  assert.equal(inh.check(p, 'slack', 4)?.by, 'inhibition');
+  const src = note({ key: 'db/down', reason: 'DatabaseDown', kind: 'Service', name: 'db', namespace: 'infra' });
+  inh.observe([src], 5);
+  const t = inh.observe([note({ key: 'shop/x', reason: 'Whatever', kind: 'Pod', name: 'x', namespace: 'shop' })], 6).notifications[0];
+  assert.deepEqual(inh.check(t, 'slack', 6), { by: 'inhibition', id: 'db/down', text: 'inhibited by DatabaseDown service/infra/db' });
+  const other = inh.observe([note({ key: 'web/x', reason: 'Whatever', kind: 'Pod', name: 'x', namespace: 'web' })], 7).notifications[0];
+  assert.equal(inh.check(other, 'slack', 7), undefined);
+});
