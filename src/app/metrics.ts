@@ -44,6 +44,12 @@ export function createMetrics(deps: { store: Store; listener: () => Listener | u
     labelNames: ['sink'],
     registers: [registry],
   });
+  const held = new Counter({
+    name: 'kubeherald_notifications_held_total',
+    help: 'Notifications held back from a chat sink, by what held them (silence, inhibition, window) and sink; record sinks still get them, marked.',
+    labelNames: ['reason', 'sink'],
+    registers: [registry],
+  });
   const attempts = new Counter({ name: 'kubeherald_delivery_attempts_total', help: 'Delivery attempts, by sink and outcome (delivered, retry, dead).', labelNames: ['sink', 'outcome'], registers: [registry] });
   const latency = new Histogram({
     name: 'kubeherald_delivery_duration_seconds',
@@ -143,6 +149,7 @@ export function createMetrics(deps: { store: Store; listener: () => Listener | u
     registry,
     decided(d) {
       if (d.outcome === 'folded') folded.inc({ sink: d.sink });
+      if (d.outcome === 'held' && d.hold) held.inc({ reason: d.hold.by, sink: d.sink });
     },
     notified(ns) {
       for (const n of ns) notifications.inc({ state: n.state === State.RESOLVED ? 'resolved' : 'firing', reason: n.reason });

@@ -102,6 +102,8 @@ export interface SinkChoice {
 /** Which sinks a notification goes to: the same for all, or decided per notification (routing rules). */
 export type SinkSelection = readonly (string | SinkChoice)[] | ((n: Notification) => readonly (string | SinkChoice)[]);
 
+const withHold = (hold: HoldReason | undefined): { hold?: HoldReason } => (hold ? { hold } : {});
+
 const toMs = (t: number | Date): number => (typeof t === 'number' ? t : t.getTime());
 
 /** Frames stored member bytes as size-delimited messages (varint length + message), without decoding them. */
@@ -142,6 +144,8 @@ export class Outbox {
   #policies: DeliveryPolicies;
   #onDecision: ((d: EnqueueDecision) => void) | undefined;
   #holds: readonly HoldCheck[];
+  /** record sinks' marked copies → what marked them */
+  #marked = new WeakMap<Notification, HoldReason>();
   #storms: StormDigests;
 
   constructor(opts: OutboxOptions) {
@@ -149,7 +153,9 @@ export class Outbox {
     this.#store = opts.store;
     this.#sinks = opts.sinks;
     this.#policies = opts.policies;
-    this.#onDecision = opts.onDecision;
+    const decided = opts.onDecision;
+    // a record sink's marked copy says what marked it, wherever below its decision is made
+    this.#onDecision = decided && ((d) => decided(d.hold ? d : { ...d, ...withHold(this.#marked.get(d.notification)) }));
     this.#storms = new StormDigests(opts.store);
   }
 
@@ -258,7 +264,11 @@ export class Outbox {
     }
     const hold = firstHold(this.#holds, n, sink, now);
     if (!hold) return n;
-    if (records) return markHeld(n, hold);
+    if (records) {
+      const marked = markHeld(n, hold);
+      this.#marked.set(marked, hold);
+      return marked;
+    }
     // sent before the hold began: the dedup stage says so
     if (this.#store.dedup.has(sink, n.idempotencyKey)) return n;
     if (!resolved && !reminder && n.incidentKey) {

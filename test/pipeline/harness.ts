@@ -5,6 +5,7 @@ import type { Notification } from '../../src/model/notification.ts';
 import { defaultSinkPolicy, type SinkPolicy, uniformPolicies } from '../../src/pipeline/config.ts';
 import { type AttemptRecord, Deliverer } from '../../src/pipeline/deliverer.ts';
 import { type EnqueueResult, Outbox } from '../../src/pipeline/outbox.ts';
+import type { HoldCheck } from '../../src/pipeline/hold.ts';
 import type { SqliteStore } from '../../src/store/sqlite.ts';
 import { ManualClock, RecordingSink, run, T0, tempStore, type TempStore } from './helpers.ts';
 import { silentLogger } from '../../src/model/logger.ts';
@@ -24,6 +25,8 @@ export interface HarnessOptions {
   pollIntervalMs?: number;
   tmp?: TempStore;
   clock?: ManualClock;
+  /** the hold stage's checks (silences, inhibition, windows), for the Outbox and the Deliverer's reminders */
+  holds?: HoldCheck[];
 }
 
 export class Harness {
@@ -53,7 +56,7 @@ export class Harness {
   open(): void {
     this.store = this.tmp.open({ now: () => this.clock.ms() });
     const policies = { forSink: (name: string) => this.policyOf(name) };
-    this.outbox = new Outbox({ store: this.store, sinks: this.sinks, policies });
+    this.outbox = new Outbox({ store: this.store, sinks: this.sinks, policies, holds: this.opts.holds });
     const log = (level: string) => (obj: object, msg: string) => void this.logs.push({ level, obj, msg });
     this.deliverer = new Deliverer({
       store: this.store,
@@ -63,6 +66,7 @@ export class Harness {
       sendTimer: this.clock,
       random: this.opts.random ?? (() => 0.5),
       openIncidents: this.opts.openIncidents,
+      holds: this.opts.holds,
       pollIntervalMs: this.opts.pollIntervalMs,
       log: { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error'), child: () => silentLogger },
       onAttempt: (a) => this.attempts.push(a),
