@@ -26,6 +26,7 @@ import { type Plugins, startPlugins } from './plugins.ts';
 import { RoutingHub } from './routing.ts';
 import { startAuditFeed, type AuditFeed } from './audit-feed.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
+import { createInhibition } from './inhibition.ts';
 import { type ChatOps, chatPlatformsEnabled, startChatOps } from './chatops.ts';
 import { kubeCrashLogReader, withCrashReports } from './crash-reports.ts';
 import { listenProbes, probeHandler, type ProbeInputs } from './probes.ts';
@@ -160,7 +161,9 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
   let wholePods = routing.sinks().some((s) => s.sendsPods);
   routing.onChange(() => (wholePods = routing.sinks().some((s) => s.sendsPods)));
   const sinks = routing.sinkMap();
-  const outbox = new Outbox({ store, sinks, policies, log, onDecision: metrics ? (d) => metrics.decided(d) : undefined });
+  // causal inhibition: a cause's effects are held back from chat (record sinks get them marked inhibitedBy)
+  const inhibition = createInhibition(config.inhibit, { clock, log, pods: () => listener?.reflectors.find((r) => r.spec.kind === 'Pod' && r.spec.apiVersion === 'v1')?.list() ?? [] });
+  const outbox = new Outbox({ store, sinks, policies, log, holds: [...inhibition.holds], onDecision: metrics ? (d) => metrics.decided(d) : undefined });
 
   const attemptWaiters: (() => void)[] = [];
   const deliverer = new Deliverer({
@@ -197,8 +200,9 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
   let metricsUrl: string | undefined;
   let health: { url: string; close(): Promise<void> } | undefined;
   let updates: UpdateCheck | undefined;
-  const submit = (ns: Notification[]): void => {
-    if (ns.length === 0) return;
+  const submit = (batch: Notification[]): void => {
+    if (batch.length === 0) return;
+    let ns = batch;
     // who did it, when the audit log saw a change to the same object a moment before
     if (audit) for (const n of ns) audit.attribute(n);
     if (fatal) {
@@ -207,6 +211,8 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
     }
     try {
       store.transaction(() => {
+        // causes first say what they explain (and are updated when that changes); their effects are held by the outbox
+        ns = inhibition.observe(ns, clock.now().getTime());
         // a route with `group` groups what it sends its own way
         outbox.enqueue(ns, (n) => routing.routeWithGroups(n).map(({ sink, group }) => (group ? { sink: sink.id, group } : sink.id)), clock.now());
         if (listener) store.tracker.save(listener.tracker.snapshot());
@@ -248,6 +254,12 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
     // what the outbox held when kubeherald last stopped goes out while the cluster is listed
     deliverer.start();
     pruner.start();
+    // a resolved cause's hold ended: what it still held back from chat and still fires notifies on its own
+    inhibition.start((cause, now) => {
+      const open = new Set(listener?.tracker.open().map((i) => i.key) ?? []);
+      outbox.release('inhibition', cause, now, (key) => open.has(key));
+      deliverer.wake();
+    });
     if (metrics) {
       metricsUrl = await metrics.listen(config.metrics.listen);
       log.info({ url: metricsUrl }, 'metrics listening');
@@ -323,6 +335,7 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
         await audit?.close();
         l.stop();
         pruner.stop();
+        inhibition.stop();
         // the sends in flight finish and are recorded; what is still queued waits in the state database
         await deliverer.stop();
         const waiting = pending();

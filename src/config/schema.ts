@@ -15,8 +15,9 @@ import { telegramSinkSchema } from '../sinks/telegram/config.ts';
 import { webhookSinkSchema } from '../sinks/webhook/config.ts';
 import { count, list, section, strict } from './fields.ts';
 import { deliverySchema, sinkDeliveryProblems, sinkDeliverySchema } from '../pipeline/config.ts';
+import { inhibitSchema } from '../pipeline/inhibit-config.ts';
 import { stateSchema } from '../store/config.ts';
-import { routesSchema } from '../rules/schema.ts';
+import { checkRouteTimeIntervals, routesSchema, timeIntervalsSchema } from '../rules/schema.ts';
 import { pluginsSchema } from '../router/config.ts';
 import { pluginSinkSchema } from '../sinks/plugin.ts';
 import { auditConfigSchema } from '../sources/audit-config.ts';
@@ -216,17 +217,19 @@ export const ConfigSchema = section(
     detectors: section(detectorsSchema),
     sinks: sinksSchema,
     routes: routesSchema,
+    timeIntervals: timeIntervalsSchema,
     customResources: section(customResourcesSchema),
     audit: section(auditConfigSchema),
     metrics: section(metricsSchema),
     health: section(healthSchema),
     updates: section(updatesSchema),
     delivery: section(deliverySchema),
+    inhibit: section(inhibitSchema),
     chatops: section(chatopsSchema),
     plugins: section(pluginsSchema),
     state: section(stateSchema),
     log: section(logSchema),
-  }),
+  }).superRefine(checkRouteTimeIntervals, { when: () => true }),
 );
 
 export type Config = z.infer<typeof ConfigSchema>;

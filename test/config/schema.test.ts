@@ -11,6 +11,7 @@ const DEFAULTS: Config = {
   detectors: DEFAULT_DETECTORS,
   sinks: [{ name: 'console', type: 'console', color: 'auto' }],
   routes: [],
+  timeIntervals: [],
   customResources: { enabled: false, namespace: '', egress: { allow: [] } },
   audit: { enabled: false, listen: '127.0.0.1:8443', tls: { certFile: '', keyFile: '', clientCAFile: '' }, clientCertNames: [] },
   metrics: { listen: '' },
@@ -28,6 +29,7 @@ const DEFAULTS: Config = {
     groupIntervalSeconds: 300,
     storm: { quietSeconds: 120, updateSeconds: 30 },
   },
+  inhibit: { enabled: true, node: true, rollout: true, namespace: true, releaseAfterSeconds: 60, rules: [] },
   chatops: {
     defaultNamespace: 'default',
     slack: { enabled: false, mode: 'socket', listen: '127.0.0.1:3000', tls: { certFile: '', keyFile: '' }, apiUrl: 'https://slack.com/api/', slashCommand: '/kube', channels: [] },
