@@ -14,12 +14,14 @@ import { CONTROLLERREVISIONS, DAEMONSETS, NODES, PODS } from '../refs.ts';
 import type { SimContext } from '../scenario.ts';
 import type { Change } from '../store.ts';
 import type { KObject } from '../types.ts';
+import { refusedCreate } from './admission.ts';
 import { podTemplateHash, scaledValue } from './deployment.ts';
 import { deleteObject } from './gc.ts';
 import { nodeConditions, nodeTaints, type Taint } from './nodes.ts';
 import {
   claim,
   controllerOf,
+  CREATE_RETRY_MS,
   isPodAvailable,
   isPodReady,
   namespaceAcceptsCreates,
@@ -470,7 +472,15 @@ class DaemonSetController {
       const spec = (template.spec ??= {}) as TemplatePodSpec;
       spec.tolerations = daemonPodTolerations(spec);
       pinToNode(spec, nodeName);
-      const pod = this.#ctx.store.create(PODS, podFromTemplate(this.#ctx.store, ds, ref, template, this.#random));
+      const fresh = podFromTemplate(this.#ctx.store, ds, ref, template, this.#random);
+      const refused = refusedCreate(this.#ctx, PODS.storage, fresh);
+      if (refused) {
+        // slow start: a failed create skips the rest of the batch; the sync is retried, quota may free up meanwhile
+        this.#event(ds, 'Warning', 'FailedCreate', `Error creating: ${refused}`);
+        this.#queue.addAfter(nsKey(ds.metadata.namespace, ds.metadata.name!), CREATE_RETRY_MS);
+        break;
+      }
+      const pod = this.#ctx.store.create(PODS, fresh);
       this.#event(ds, 'Normal', 'SuccessfulCreate', `Created pod: ${pod.metadata.name}`);
     }
     for (const pod of remove) {

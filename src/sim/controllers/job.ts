@@ -18,10 +18,12 @@ import { JOBS, PODS } from '../refs.ts';
 import type { SimContext } from '../scenario.ts';
 import type { Change } from '../store.ts';
 import type { KObject } from '../types.ts';
+import { refusedCreate } from './admission.ts';
 import { deleteObject } from './gc.ts';
 import {
   claim,
   controllerOf,
+  CREATE_RETRY_MS,
   isPodReady,
   namespaceAcceptsCreates,
   newControllerRef,
@@ -469,6 +471,13 @@ class JobController {
         const pod = podFromTemplate(this.#ctx.store, job, ref, job.spec.template ?? {}, this.#random);
         if (doneIndexes) this.#setIndex(job, pod, free[i]);
         pod.metadata.finalizers = [...(pod.metadata.finalizers ?? []), JOB_TRACKING_FINALIZER];
+        const refused = refusedCreate(this.#ctx, PODS.storage, pod);
+        if (refused) {
+          // the real controller's sync fails and is retried with back-off; quota may free up meanwhile
+          this.#ctx.recorder.record({ object: job, type: 'Warning', reason: 'FailedCreate', message: `Error creating: ${refused}`, source: JOB_COMPONENT });
+          this.#queue.addAfter(key, CREATE_RETRY_MS);
+          break;
+        }
         const stored = this.#ctx.store.create(PODS, pod) as Pod;
         created.push(stored);
         this.#ctx.recorder.record({ object: job, type: 'Normal', reason: 'SuccessfulCreate', message: `Created pod: ${stored.metadata.name}`, source: JOB_COMPONENT });

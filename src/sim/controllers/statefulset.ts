@@ -14,6 +14,7 @@ import { CONTROLLERREVISIONS, PODS, PVCS, STATEFULSETS } from '../refs.ts';
 import type { SimContext } from '../scenario.ts';
 import type { Change } from '../store.ts';
 import type { KObject, OwnerReference } from '../types.ts';
+import { refusedCreate } from './admission.ts';
 import { deleteObject } from './gc.ts';
 import {
   admitPod,
@@ -515,6 +516,12 @@ class StatefulSetController {
     }
     applyCreateDefaults(PODS.storage, pod);
     admitPod(pod);
+    const refused = refusedCreate(this.#ctx, PODS.storage, pod);
+    if (refused) {
+      this.#event(set, 'Warning', 'FailedCreate', `create Pod ${podName} in StatefulSet ${set.metadata.name} failed error: ${refused}`);
+      this.#failures.push(refused);
+      return;
+    }
     const created = store.create(PODS, pod) as Pod;
     this.#event(set, 'Normal', 'SuccessfulCreate', `create Pod ${podName} in StatefulSet ${set.metadata.name} successful`);
     this.#claimOwners(set, created, false);
@@ -544,6 +551,8 @@ class StatefulSetController {
       applyCreateDefaults(PVCS.storage, pvc);
       (pvc as { status?: unknown }).status ??= { phase: 'Pending' };
       try {
+        // quota on claims (persistentvolumeclaims, requests.storage) refuses it as it would the API's create
+        this.#ctx.admit?.(PVCS.storage, pvc);
         store.create(PVCS, pvc);
         this.#event(set, 'Normal', 'SuccessfulCreate', `create Claim ${name} Pod ${pod.metadata.name} in StatefulSet ${set.metadata.name} success`);
       } catch (err) {
