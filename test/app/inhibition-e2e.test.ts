@@ -1,0 +1,134 @@
+// Issue 19's first "done when": a node carrying 25 pods of one Deployment
+// stops posting status. Chat (the Slack fake) gets one story, the node's,
+// naming the 25 pods; Elasticsearch (a record sink) gets every notification,
+// the node's effects marked inhibitedBy the node's incident; the node comes
+// back and every incident resolves once. Then a cause that resolves while an
+// effect persists: after the hold, that effect notifies chat on its own.
+// Driven by kubectl on the simulator, on the simulator's clock.
+
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { setNodeReady } from '../../src/sim/controllers/nodes.ts';
+import { type FakeElasticsearch, type StoredDocument, startFakeElasticsearch } from '../fakes/elasticsearch.ts';
+import { FakeSlack, type StoredMessage } from '../fakes/slack.ts';
+import { Kubectl } from '../helpers/kubectl.ts';
+import { startWorld, type World } from './helpers.ts';
+
+const ES_KEY = Buffer.from('e2e:inhibit-key').toString('base64');
+const DATA_STREAM = 'kubeherald-events';
+const NODE = 'sim-node-2';
+
+let w: World;
+let kubectl: Kubectl;
+let es: FakeElasticsearch;
+let slack: FakeSlack;
+
+const deployment = (name: string, replicas: number): string => `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: ${name}, namespace: default}
+spec:
+  replicas: ${replicas}
+  selector: {matchLabels: {app: ${name}}}
+  template:
+    metadata: {labels: {app: ${name}}, annotations: {sim.kubeherald.io/ready-after: "1"}}
+    spec:
+      nodeSelector: {kubernetes.io/hostname: ${NODE}}
+      containers: [{name: app, image: ghcr.io/kubeherald/demo-app:1.4.2}]`;
+
+/** cluster time passes, a second at a time, until `done` holds (or `maxSeconds` passed) */
+async function until(done: () => boolean, maxSeconds: number): Promise<boolean> {
+  for (let s = 0; s < maxSeconds; s++) {
+    if (done()) return true;
+    await w.run(1000);
+  }
+  return done();
+}
+
+interface Doc {
+  reason: string;
+  action: string;
+  kind: string;
+  name: string;
+  incident: string;
+  fields: Record<string, string>;
+}
+const docs = (): Doc[] =>
+  es.documents(DATA_STREAM).map((d: StoredDocument) => {
+    const s = d._source as { event: { reason: string; action: string }; orchestrator: { resource: { type: string; name: string } }; kubeherald: { incident_key: string; fields?: Record<string, string> } };
+    return { reason: s.event.reason, action: s.event.action, kind: s.orchestrator.resource.type, name: s.orchestrator.resource.name, incident: s.kubeherald.incident_key, fields: s.kubeherald.fields ?? {} };
+  });
+const text = (m: StoredMessage): string => JSON.stringify([m.text, m.attachments, m.blocks]);
+
+before(async () => {
+  es = await startFakeElasticsearch({ apiKey: ES_KEY });
+  slack = await FakeSlack.start({ channels: [{ id: 'C0ALERTS', name: 'alerts' }] });
+  w = await startWorld(
+    [
+      'cluster: {name: e2e}',
+      'sinks:',
+      `  - {name: slack, type: slack, channel: alerts, apiUrl: '${slack.apiUrl}', tokenFrom: {env: SLACK_BOT_TOKEN}}`,
+      `  - {name: es, type: elasticsearch, nodes: ['${es.url}'], dataStream: ${DATA_STREAM}, apiKeyFrom: {env: ES_API_KEY}}`,
+      'state: {path: $STATE}',
+    ].join('\n'),
+    { sim: { nodes: 3 } },
+  );
+  kubectl = new Kubectl(w.sim.kubeconfig);
+  await w.start({ env: { SLACK_BOT_TOKEN: slack.token, ES_API_KEY: ES_KEY } });
+});
+
+after(async () => {
+  await w?.close();
+  await slack?.close();
+  await es?.close();
+});
+
+test('a node with 25 pods of one Deployment goes NotReady: one story in chat naming the node and the 25 pods, every notification in Elasticsearch, the effects marked; everything resolves once', async () => {
+  await kubectl.ok(['apply', '-f', '-'], deployment('fleet', 25));
+  const ready = async (): Promise<boolean> => (await kubectl.ok(['get', 'deployment', 'fleet', '-o', 'jsonpath={.status.availableReplicas}'])) === '25';
+  for (let s = 0; s < 120 && !(await ready()); s++) await w.run(1000);
+  assert.ok(await ready(), 'the 25 pods are available on the node');
+  // the rollout's own story (RolloutCompleted) is out before the node goes
+  assert.ok(await until(() => slack.parents().some((m) => /RolloutCompleted/.test(text(m))), 60));
+  const before = slack.parents().length;
+
+  setNodeReady(w.sim.ctx, NODE, false);
+  const podDocs = (action: string): Doc[] => docs().filter((d) => d.kind === 'pod' && d.reason === 'PodNotReady' && d.action === action);
+  const deployDocs = (action: string): Doc[] => docs().filter((d) => d.kind === 'deployment' && d.reason === 'MinimumReplicasUnavailable' && d.action === action);
+  assert.ok(await until(() => podDocs('firing').length === 25 && deployDocs('firing').length === 1, 240), `Elasticsearch got the 25 PodNotReady and the Deployment's: ${docs().map((d) => `${d.reason} ${d.kind}/${d.name}`).join(', ')}`);
+  // let any group and update go out
+  await w.run(30_000, 1000);
+
+  const nodeDocs = docs().filter((d) => d.kind === 'node' && d.reason === 'NodeNotReady');
+  assert.ok(nodeDocs.length >= 1);
+  const cause = nodeDocs[0].incident;
+  for (const d of [...podDocs('firing'), ...deployDocs('firing')]) assert.equal(d.fields.inhibitedBy, cause, `${d.kind}/${d.name} is marked inhibitedBy the node's incident`);
+  assert.ok(nodeDocs.every((d) => d.fields.inhibitedBy === undefined), 'the cause itself is not held');
+  assert.match(nodeDocs.at(-1)!.fields.explains ?? '', /25 pods of default\/fleet affected on this node/);
+
+  // chat: one new message, the node's, naming it and its 25 pods; nothing about the pods or the Deployment
+  const parents = slack.parents().slice(before);
+  assert.equal(parents.length, 1, `one story in chat, got: ${parents.map(text).join('\n')}`);
+  assert.match(text(parents[0]), new RegExp(NODE));
+  assert.match(text(parents[0]), /25 pods of default\/fleet affected on this node/);
+  const all = slack.messages.slice(before).map(text).join('\n');
+  assert.doesNotMatch(all, /PodNotReady|has not been ready since|does not have minimum availability/, 'no pod or Deployment message, not even in the thread');
+
+  // the node comes back: every incident resolves once in Elasticsearch; in chat the node's story resolves, nothing else is said
+  setNodeReady(w.sim.ctx, NODE, true);
+  assert.ok(await until(() => podDocs('resolved').length === 25 && deployDocs('resolved').length === 1 && docs().some((d) => d.kind === 'node' && d.action === 'resolved'), 240), 'everything resolved');
+  // past the hold (nothing is released: nothing still fires) and the chat group's interval (its update goes out)
+  await w.run(330_000, 1000);
+  const resolvedOnce = (ds: Doc[]): void => {
+    const by = new Map<string, number>();
+    for (const d of ds) by.set(d.incident, (by.get(d.incident) ?? 0) + 1);
+    assert.ok([...by.values()].every((k) => k === 1), 'each incident resolved once');
+  };
+  resolvedOnce(podDocs('resolved'));
+  resolvedOnce(deployDocs('resolved'));
+  assert.equal(docs().filter((d) => d.kind === 'node' && d.action === 'resolved').length, 1);
+  assert.equal(slack.parents().slice(before).length, 1, 'still one story in chat');
+  const after = slack.messages.slice(before).map(text).join('\n');
+  assert.doesNotMatch(after, /PodNotReady|has not been ready since|does not have minimum availability|releasedFrom/);
+  if (process.env.INH_DEBUG) console.log(slack.messages.slice(before).map((m) => `${m.thread_ts ? '  reply' : 'parent'} updates=${m.updates} ${text(m).slice(0, 400)}`).join('\n'));
+  assert.match(after, /Ready again/, 'the node\'s story says it recovered');
+});
