@@ -23,7 +23,7 @@
 //   70   web updated to nginx:1.28: ~86 rollout complete
 //   90   pod slow-start: Ready=False from 90, Unhealthy warnings every 10 s from
 //        ~101, NotReady for a minute at ~150, Ready at the first probe 100 s
-//        after it started (~194: its node pulls the image first)
+//        after it started (~191-194: sooner on a node that has its image)
 //   100  pod config-reader mounts a Secret that does not exist yet: FailedMount
 //        at 101; the Secret is created at 105 (the pod runs regardless: the
 //        simulated kubelet does not mount volumes)
