@@ -51,6 +51,8 @@ const KEYS = [
   'watch.resources[].minSeconds',
   // optional keys with no default
   'audit.tokenFrom',
+  'delivery.storm.threshold',
+  'sinks[].delivery.storm.threshold',
   'sinks[].delivery',
   ...leafPaths(sinkDelivery, 'sinks[].delivery'),
   ...Object.keys(sinkDelivery.rateLimits![0]).map((k) => `sinks[].delivery.rateLimits[].${k}`),
