@@ -132,3 +132,36 @@ test('a node with 25 pods of one Deployment goes NotReady: one story in chat nam
   if (process.env.INH_DEBUG) console.log(slack.messages.slice(before).map((m) => `${m.thread_ts ? '  reply' : 'parent'} updates=${m.updates} ${text(m).slice(0, 400)}`).join('\n'));
   assert.match(after, /Ready again/, 'the node\'s story says it recovered');
 });
+
+test('the node comes back while one of its pods stays NotReady: after the hold, that pod notifies chat on its own', async () => {
+  // never ready, so its PodNotReady fires (after podNotReady.minSeconds) while the node is down: an effect
+  await kubectl.ok(
+    ['apply', '-f', '-'],
+    `apiVersion: v1
+kind: Pod
+metadata: {name: stuck, namespace: default, annotations: {sim.kubeherald.io/behavior: never-ready}}
+spec:
+  nodeSelector: {kubernetes.io/hostname: ${NODE}}
+  containers: [{name: app, image: ghcr.io/kubeherald/demo-app:1.4.2}]`,
+  );
+  await w.run(2000);
+  const before = slack.messages.length;
+  setNodeReady(w.sim.ctx, NODE, false);
+  const stuck = (action: string): Doc[] => docs().filter((d) => d.kind === 'pod' && d.name === 'stuck' && d.reason === 'PodNotReady' && d.action === action);
+  const nodeFirings = (): Doc[] => docs().filter((d) => d.kind === 'node' && d.action === 'firing');
+  const firstCause = nodeFirings().length;
+  assert.ok(await until(() => stuck('firing').length === 1, 180), 'the stuck pod\'s NotReady reached Elasticsearch');
+  const cause = nodeFirings().at(-1)!.incident;
+  assert.ok(nodeFirings().length > firstCause, 'the node fired again');
+  assert.equal(stuck('firing')[0].fields.inhibitedBy, cause, 'held back from chat as the node\'s effect');
+  const stuckInChat = (): StoredMessage[] => slack.messages.slice(before).filter((m) => /default\/stuck/.test(text(m)) && /PodNotReady|has not been ready/.test(text(m)));
+  assert.equal(stuckInChat().length, 0, 'not in chat while the node is down');
+
+  setNodeReady(w.sim.ctx, NODE, true);
+  assert.ok(await until(() => docs().filter((d) => d.kind === 'node' && d.action === 'resolved').length === 2, 60), 'the node resolved');
+  // within the hold the pod is still kept out of chat; after it (60 s) and the chat group's wait, it notifies on its own
+  await w.run(30_000);
+  assert.equal(stuckInChat().length, 0, 'held during the hold');
+  assert.ok(await until(() => stuckInChat().length > 0, 180), 'the pod that still fires notified chat on its own');
+  assert.equal(stuck('resolved').length, 0, 'it still fires');
+});
