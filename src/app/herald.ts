@@ -26,6 +26,9 @@ import { type Plugins, startPlugins } from './plugins.ts';
 import { RoutingHub } from './routing.ts';
 import { startAuditFeed, type AuditFeed } from './audit-feed.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
+import type { HoldCheck } from '../pipeline/hold.ts';
+import { SilenceKeeper } from '../pipeline/silences.ts';
+import { compileTimeIntervals } from '../rules/time-interval.ts';
 import { createInhibition } from './inhibition.ts';
 import { type ChatOps, chatPlatformsEnabled, startChatOps } from './chatops.ts';
 import { kubeCrashLogReader, withCrashReports } from './crash-reports.ts';
@@ -65,6 +68,8 @@ export interface Herald {
   store: Store;
   outbox: Outbox;
   deliverer: Deliverer;
+  /** silences in force; add/expire here put them in force (and release) at once */
+  silences: SilenceKeeper;
   /** the router `type: plugin` sinks deliver through */
   plugins: PluginRouter;
   /** host:port of the plugin Registry RPC, when plugins.registry.listen is set */
@@ -163,7 +168,21 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
   const sinks = routing.sinkMap();
   // causal inhibition: a cause's effects are held back from chat (record sinks get them marked inhibitedBy)
   const inhibition = createInhibition(config.inhibit, { clock, log, pods: () => listener?.reflectors.find((r) => r.spec.kind === 'Pod' && r.spec.apiVersion === 'v1')?.list() ?? [] });
-  const outbox = new Outbox({ store, sinks, policies, log, holds: [...inhibition.holds], onDecision: metrics ? (d) => metrics.decided(d) : undefined });
+  // silences: added by the CLI, chat or Silence resources, in force from the state database; one that ends releases what it held
+  const silences = new SilenceKeeper({
+    store,
+    clock,
+    log,
+    refreshMs: config.silences.refreshSeconds * 1000,
+    inInterval: (name, at) => compileTimeIntervals(config.timeIntervals).intervals.get(name)?.contains(at) ?? false,
+    onEnded: (id, now) => {
+      const open = new Set(listener?.tracker.open().map((i) => i.key) ?? []);
+      outbox.release('silence', id, now, (key) => open.has(key));
+      deliverer.wake();
+    },
+  });
+  const holds: HoldCheck[] = [...inhibition.holds, silences.check];
+  const outbox = new Outbox({ store, sinks, policies, log, holds, onDecision: metrics ? (d) => metrics.decided(d) : undefined });
 
   const attemptWaiters: (() => void)[] = [];
   const deliverer = new Deliverer({
@@ -175,6 +194,7 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
     random: opts.random,
     // reminders only for incidents that were notified
     openIncidents: () => (listener ? listener.tracker.open().flatMap((i) => (i.notified ? [i.key] : [])) : []),
+    holds,
     onAttempt: (a) => {
       metrics?.attempted(a);
       if (a.outcome === 'delivered' && routing.controller) countDelivered(a);
@@ -254,6 +274,7 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
     // what the outbox held when kubeherald last stopped goes out while the cluster is listed
     deliverer.start();
     pruner.start();
+    silences.start();
     // a resolved cause's hold ended: what it still held back from chat and still fires notifies on its own
     inhibition.start((cause, now) => {
       const open = new Set(listener?.tracker.open().map((i) => i.key) ?? []);
@@ -284,6 +305,7 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
       await health?.close();
       listener?.stop();
       pruner.stop();
+      silences.stop();
       await deliverer.stop();
       await routing.close();
       await plugins.close();
@@ -309,6 +331,7 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
     routing,
     store,
     outbox,
+    silences,
     deliverer,
     plugins: plugins.router,
     pluginRegistryAddress: () => plugins.registryAddress,
@@ -336,6 +359,7 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
         l.stop();
         pruner.stop();
         inhibition.stop();
+        silences.stop();
         // the sends in flight finish and are recorded; what is still queued waits in the state database
         await deliverer.stop();
         const waiting = pending();

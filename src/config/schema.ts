@@ -16,6 +16,7 @@ import { webhookSinkSchema } from '../sinks/webhook/config.ts';
 import { count, list, section, strict } from './fields.ts';
 import { deliverySchema, sinkDeliveryProblems, sinkDeliverySchema } from '../pipeline/config.ts';
 import { inhibitSchema } from '../pipeline/inhibit-config.ts';
+import { silencesSchema } from '../pipeline/silence-config.ts';
 import { stateSchema } from '../store/config.ts';
 import { checkRouteTimeIntervals, routesSchema, timeIntervalsSchema } from '../rules/schema.ts';
 import { pluginsSchema } from '../router/config.ts';
@@ -225,6 +226,7 @@ export const ConfigSchema = section(
     updates: section(updatesSchema),
     delivery: section(deliverySchema),
     inhibit: section(inhibitSchema),
+    silences: section(silencesSchema),
     chatops: section(chatopsSchema),
     plugins: section(pluginsSchema),
     state: section(stateSchema),

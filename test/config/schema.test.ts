@@ -30,6 +30,7 @@ const DEFAULTS: Config = {
     storm: { quietSeconds: 120, updateSeconds: 30 },
   },
   inhibit: { enabled: true, node: true, rollout: true, namespace: true, releaseAfterSeconds: 60, rules: [] },
+  silences: { maxDuration: '7d', refreshSeconds: 5 },
   chatops: {
     defaultNamespace: 'default',
     slack: { enabled: false, mode: 'socket', listen: '127.0.0.1:3000', tls: { certFile: '', keyFile: '' }, apiUrl: 'https://slack.com/api/', slashCommand: '/kube', channels: [] },
