@@ -10,6 +10,9 @@ import { routingPolicies } from '../app/durable.ts';
 import type { Config } from '../config/index.ts';
 import type { Notification } from '../model/notification.ts';
 import { type EnqueueDecision, Outbox, type SinkChoice } from '../pipeline/index.ts';
+import { HOLD_FIELD } from '../pipeline/hold.ts';
+import { userRules } from '../pipeline/inhibit-config.ts';
+import { Inhibitor } from '../pipeline/inhibitor.ts';
 import type { RoutingResult } from '../rules/index.ts';
 import { openSqliteStore } from '../store/sqlite.ts';
 
@@ -29,6 +32,8 @@ const eventMs = (n: Notification): number | undefined => (n.eventTime ? Number(n
 function describe(d: EnqueueDecision, dueIn: number, records: boolean): string {
   switch (d.outcome) {
     case 'queued':
+      // a record sink gets what chat sinks are kept from, marked with why
+      if (records && d.hold) return `sent on its own, at once, marked ${HOLD_FIELD[d.hold.by]} (${d.hold.text}): a record sink gets what chat sinks are kept from`;
       return records ? 'sent on its own, at once (a record sink never groups or folds)' : 'sent on its own, at once';
     case 'grouped':
       return `held in a new group: its first message goes out in ${dueIn} s, with whatever joins it meanwhile${d.byFlood ? ' (a repeat of an earlier occurrence: the first one’s group)' : ''}`;
@@ -48,14 +53,17 @@ function describe(d: EnqueueDecision, dueIn: number, records: boolean): string {
  * it was routed to. `routed` is the routing table's answer for it. Sinks
  * not in the config file (Sink custom resources) are not previewed.
  */
-export function previewDelivery(config: Pick<Config, 'delivery' | 'sinks'>, ns: readonly Notification[], routed: (n: Notification) => RoutingResult, now = Date.now()): DeliveryStep[][] {
+export function previewDelivery(config: Pick<Config, 'delivery' | 'sinks'> & Partial<Pick<Config, 'inhibit'>>, ns: readonly Notification[], routed: (n: Notification) => RoutingResult, now = Date.now()): DeliveryStep[][] {
   const store = openSqliteStore({ path: ':memory:' });
   try {
     const policies = routingPolicies({ config: () => config, resolved: () => undefined, typeOf: () => undefined });
     const known = new Set(config.sinks.map((s) => `config/${s.name}`));
     const sinks = new Map([...known].map((id) => [id, { name: id }]));
     let decisions: EnqueueDecision[] = [];
-    const outbox = new Outbox({ store, sinks, policies, onDecision: (d) => decisions.push(d) });
+    // causal inhibition over the notifications given, in their order: an effect of one given before is held back
+    const inh = config.inhibit;
+    const inhibitor = inh?.enabled ? new Inhibitor({ switches: { node: inh.node, rollout: inh.rollout, namespace: inh.namespace }, rules: userRules(inh), releaseAfterMs: inh.releaseAfterSeconds * 1000 }) : undefined;
+    const outbox = new Outbox({ store, sinks, policies, holds: inhibitor ? [inhibitor.check] : [], onDecision: (d) => decisions.push(d) });
     let t = now;
     return ns.map((n) => {
       t = Math.max(t, eventMs(n) ?? t);
@@ -64,9 +72,12 @@ export function previewDelivery(config: Pick<Config, 'delivery' | 'sinks'>, ns: 
       const r = routed(n);
       const choices: SinkChoice[] = r.sinks.filter((id) => known.has(id)).map((id) => (r.groups?.[id] ? { sink: id, group: r.groups[id] } : { sink: id }));
       decisions = [];
-      store.transaction(() => outbox.enqueue([n], choices, t));
+      // a cause's update (what it explains changed) goes along, but the steps shown are this notification's
+      const batch = inhibitor ? inhibitor.observe([n], t).notifications : [n];
+      store.transaction(() => outbox.enqueue(batch, choices, t));
       const steps = new Map<string, DeliveryStep>();
       for (const d of decisions) {
+        if (d.notification.incidentKey !== n.incidentKey) continue;
         const dueIn = Math.max(0, Math.round(((d.dueAt ?? t) - t) / 1000));
         steps.set(d.sink, {
           sink: d.sink,
