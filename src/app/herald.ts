@@ -29,7 +29,8 @@ import { createMetrics, type Metrics } from './metrics.ts';
 import type { HoldCheck } from '../pipeline/hold.ts';
 import { SilenceKeeper } from '../pipeline/silences.ts';
 import { compileTimeIntervals } from '../rules/time-interval.ts';
-import { createInhibition } from './inhibition.ts';
+import { createInhibition, restoreInhibition } from './inhibition.ts';
+import { createTimeWindows } from './time-windows.ts';
 import { type ChatOps, chatPlatformsEnabled, startChatOps } from './chatops.ts';
 import { kubeCrashLogReader, withCrashReports } from './crash-reports.ts';
 import { listenProbes, probeHandler, type ProbeInputs } from './probes.ts';
@@ -181,7 +182,16 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
       deliverer.wake();
     },
   });
-  const holds: HoldCheck[] = [...inhibition.holds, silences.check];
+  // routes' time windows: a muted route's chat sinks are held until the window opens (its record sinks get nothing)
+  const windows = createTimeWindows({
+    clock,
+    log,
+    intervals: () => routing.timeIntervals(),
+    mutedFor: (n) => routing.mutedFor(n),
+    table: () => routing.table(),
+    isRecords: (id) => (sinks.has(id) ? policies.forSink(id).records : undefined),
+  });
+  const holds: HoldCheck[] = [...inhibition.holds, silences.check, windows.hold];
   const outbox = new Outbox({ store, sinks, policies, log, holds, onDecision: metrics ? (d) => metrics.decided(d) : undefined });
 
   const attemptWaiters: (() => void)[] = [];
@@ -234,7 +244,8 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
         // causes first say what they explain (and are updated when that changes); their effects are held by the outbox
         ns = inhibition.observe(ns, clock.now().getTime());
         // a route with `group` groups what it sends its own way
-        outbox.enqueue(ns, (n) => routing.routeWithGroups(n).map(({ sink, group }) => (group ? { sink: sink.id, group } : sink.id)), clock.now());
+        const now = clock.now();
+        outbox.enqueue(ns, (n) => [...routing.routeWithGroups(n, now.getTime()).map(({ sink, group }) => (group ? { sink: sink.id, group } : sink.id)), ...windows.heldSinks(n)], now);
         if (listener) store.tracker.save(listener.tracker.snapshot());
       });
     } catch (err) {
@@ -275,10 +286,18 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
     deliverer.start();
     pruner.start();
     silences.start();
+    // after a restart: the causes still open, and what the outbox still holds back for each
+    restoreInhibition(inhibition, store, sinks.keys(), new Set(listener.tracker.open().map((i) => i.key)), clock.now().getTime());
     // a resolved cause's hold ended: what it still held back from chat and still fires notifies on its own
     inhibition.start((cause, now) => {
       const open = new Set(listener?.tracker.open().map((i) => i.key) ?? []);
       outbox.release('inhibition', cause, now, (key) => open.has(key));
+      deliverer.wake();
+    });
+    // a time interval's edge: what it held back from chat and still fires goes out
+    windows.start((interval, now) => {
+      const open = new Set(listener?.tracker.open().map((i) => i.key) ?? []);
+      outbox.release('window', interval, now, (key) => open.has(key));
       deliverer.wake();
     });
     if (metrics) {
@@ -306,6 +325,7 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
       listener?.stop();
       pruner.stop();
       silences.stop();
+      windows.stop();
       await deliverer.stop();
       await routing.close();
       await plugins.close();
@@ -360,6 +380,7 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
         pruner.stop();
         inhibition.stop();
         silences.stop();
+        windows.stop();
         // the sends in flight finish and are recorded; what is still queued waits in the state database
         await deliverer.stop();
         const waiting = pending();

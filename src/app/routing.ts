@@ -26,8 +26,8 @@ import { CrdController, type CrdControllerOptions } from '../crd/controller.ts';
 import type { FieldProblem } from '../crd/schemas.ts';
 import type { Logger } from '../model/logger.ts';
 import type { Notification } from '../model/notification.ts';
-import { configRoutes, configSinks, sinkId, tableFromConfig } from '../rules/index.ts';
-import type { RouteGrouping, RoutingResult, RoutingTable } from '../rules/types.ts';
+import { type CompiledTimeInterval, compileTimeIntervals, configRoutes, configSinks, sinkId, tableFromConfig } from '../rules/index.ts';
+import type { RouteGrouping, RouteMute, RoutingResult, RoutingTable } from '../rules/types.ts';
 import { redact } from '../sinks/credential.ts';
 import { type EgressPolicy, egressPolicy } from '../sinks/egress.ts';
 import { createSink as createSinkDefault } from '../sinks/index.ts';
@@ -184,6 +184,9 @@ export class RoutingHub {
   /** last problem text logged per sink or config route, so each is logged once per change */
   #reported = new Map<string, string>();
   #lastResult = new WeakMap<Notification, RoutingResult>();
+  /** by notification routed with routeWithGroups, the sinks a time window kept its matching route from */
+  #muted = new WeakMap<Notification, Readonly<Record<string, RouteMute>>>();
+  #intervals: { list: unknown; compiled: ReadonlyMap<string, CompiledTimeInterval> } | undefined;
   #closed = false;
   #egress: EgressPolicy;
 
@@ -221,6 +224,7 @@ export class RoutingHub {
         log: this.#log,
         configRoutes: configRoutes(this.#config.routes),
         configSinks: configSinks(this.#config.sinks),
+        timeIntervals: compileTimeIntervals(this.#config.timeIntervals).intervals,
         // Routes are checked against the words this config's detectors and extra resources produce
         vocabulary: configVocabulary(this.#config),
         ...(o.strict ? { strict: true } : {}),
@@ -245,6 +249,13 @@ export class RoutingHub {
     return this.#state.table;
   }
 
+  /** The config file's named time intervals in force (they change with it). */
+  timeIntervals(): ReadonlyMap<string, CompiledTimeInterval> {
+    const list = this.#config.timeIntervals;
+    if (this.#intervals?.list !== list) this.#intervals = { list, compiled: compileTimeIntervals(list).intervals };
+    return this.#intervals.compiled;
+  }
+
   /** The sinks in force. */
   sinks(): RoutedSink[] {
     return [...this.#state.sinks.values()];
@@ -263,10 +274,15 @@ export class RoutingHub {
     return this.routeWithGroups(n).map((c) => c.sink);
   }
 
-  /** route(), each sink with the grouping of the route that chose it when that route has `group`. */
-  routeWithGroups(n: Notification): { sink: RoutedSink; group?: RouteGrouping }[] {
+  /**
+   * route(), each sink with the grouping of the route that chose it when that
+   * route has `group`. With `now` (epoch ms, the pipeline's clock) routes'
+   * time windows apply: a muted route's sinks are left out (see mutedFor).
+   */
+  routeWithGroups(n: Notification, now?: number): { sink: RoutedSink; group?: RouteGrouping }[] {
     const { table, sinks } = this.#state;
-    const r = table.match(n);
+    const r = table.match(n, now);
+    this.#muted.set(n, r.muted ?? {});
     const c = this.#controller;
     if (c) {
       this.#lastResult.set(n, r);
@@ -282,6 +298,15 @@ export class RoutingHub {
       out.push(group ? { sink: s, group } : { sink: s });
     }
     return out;
+  }
+
+  /**
+   * The sinks (by id) a time window kept the notification from when it was
+   * routed with routeWithGroups, each with the window; undefined when it was
+   * not routed here (a copy made later: route it again).
+   */
+  mutedFor(n: Notification): Readonly<Record<string, RouteMute>> | undefined {
+    return this.#muted.get(n);
   }
 
   /** Counts a delivery for the sink and the custom-resource routes that chose it (status counters). */
@@ -486,13 +511,13 @@ export class RoutingHub {
     try {
       const config = await load(file);
       const built = await this.#buildConfigSinks(config, this.#configSinks);
-      const changed = fingerprint([config.routes, config.sinks]) !== fingerprint([this.#config.routes, this.#config.sinks]);
-      const restartOnly = (Object.keys(config) as (keyof Config)[]).filter((k) => k !== 'routes' && k !== 'sinks' && fingerprint(config[k]) !== fingerprint(this.#config[k]));
+      const changed = fingerprint([config.routes, config.sinks, config.timeIntervals]) !== fingerprint([this.#config.routes, this.#config.sinks, this.#config.timeIntervals]);
+      const restartOnly = (Object.keys(config) as (keyof Config)[]).filter((k) => k !== 'routes' && k !== 'sinks' && k !== 'timeIntervals' && fingerprint(config[k]) !== fingerprint(this.#config[k]));
       if (restartOnly.length) this.#log.warn({ file, sections: restartOnly }, `config file: changes to ${restartOnly.join(', ')} take effect after a restart`);
       this.#config = config;
       this.#configSinks = built;
       if (this.#controller) {
-        this.#controller.setConfig(configRoutes(config.routes), configSinks(config.sinks));
+        this.#controller.setConfig(configRoutes(config.routes), configSinks(config.sinks), compileTimeIntervals(config.timeIntervals).intervals);
         // a compile already under way may predate the new config: settled() waits for the one after it too
         await this.#controller.refresh();
         await this.#controller.settled();

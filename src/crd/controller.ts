@@ -14,7 +14,7 @@ import type { KubeObject } from '../model/kube.ts';
 import type { Logger } from '../model/logger.ts';
 import { vocabulary } from '../detect/vocabulary.ts';
 import { DEFAULT_DETECTORS } from '../detect/config.ts';
-import { compileRoutes, effectiveRoutes, type RouteVocabulary } from '../rules/index.ts';
+import { type CompiledTimeInterval, compileRoutes, effectiveRoutes, type RouteVocabulary } from '../rules/index.ts';
 import type { KnownSink, RouteSpec, RoutingTable } from '../rules/types.ts';
 import {
   checkRoute,
@@ -48,6 +48,8 @@ export interface CrdControllerOptions {
   /** routes and sinks of the config file, merged with the custom resources */
   configRoutes?: RouteSpec[];
   configSinks?: KnownSink[];
+  /** the config file's named time intervals, which routes' activeTimeIntervals/muteTimeIntervals refer to */
+  timeIntervals?: ReadonlyMap<string, CompiledTimeInterval>;
   /** changes within this window are compiled together (default 50 ms; keep ≤ 200) */
   debounceMs?: number;
   /** matched/delivered are written at most this often (default 5 s) */
@@ -131,7 +133,7 @@ export class CrdController {
     this.#egress = opts.egress ?? egressPolicy();
     this.#secrets = new SecretCache(opts.secrets ?? kubeSecretReader(opts.kc), { okTtlMs: opts.secretTtlMs, failTtlMs: opts.secretRetryMs });
     this.#api = opts.kc.makeApiClient(k8s.CustomObjectsApi);
-    this.#table = compileRoutes(effectiveRoutes(opts.configRoutes ?? [], opts.configSinks ?? []), opts.configSinks ?? []);
+    this.#table = compileRoutes(effectiveRoutes(opts.configRoutes ?? [], opts.configSinks ?? []), opts.configSinks ?? [], { timeIntervals: opts.timeIntervals });
     if (opts.onChange) this.#listeners.add(opts.onChange);
   }
 
@@ -190,9 +192,10 @@ export class CrdController {
   }
 
   /** Replaces the config file's routes and sinks (its hot reload) and recompiles. */
-  setConfig(routes: RouteSpec[], sinks: KnownSink[]): void {
+  setConfig(routes: RouteSpec[], sinks: KnownSink[], timeIntervals?: ReadonlyMap<string, CompiledTimeInterval>): void {
     this.#o.configRoutes = routes;
     this.#o.configSinks = sinks;
+    if (timeIntervals) this.#o.timeIntervals = timeIntervals;
     this.#schedule();
   }
 
@@ -316,7 +319,7 @@ export class CrdController {
     const specs = [...(this.#o.configRoutes ?? []), ...routeChecks.flatMap((r) => (r.spec && !r.problems.length ? [r.spec] : []))];
     // a Route left out is still a route: the default (everything to every config sink) is for when there are none at all
     const none = !this.#o.configRoutes?.length && routeChecks.length === 0;
-    const table = compileRoutes(none ? effectiveRoutes([], known) : specs, known);
+    const table = compileRoutes(none ? effectiveRoutes([], known) : specs, known, { timeIntervals: this.#o.timeIntervals });
     for (const r of routeChecks) r.problems.push(...routeProblems(r, table, sinksById));
     this.#routeReports = routeChecks.map((r) => ({ id: r.id, kind: r.kind, ...(r.spec ? { spec: r.spec } : {}), problems: r.problems, warnings: r.warnings }));
 

@@ -102,6 +102,8 @@ export function checkRoute(kind: 'Route' | 'ClusterRoute', obj: KubeObject): Rou
     ...(s.drop ? { drop: true } : {}),
     ...(s.continue ? { continue: true } : {}),
     ...(s.group ? { group: { ...s.group } } : {}),
+    ...(s.activeTimeIntervals?.length ? { activeTimeIntervals: [...s.activeTimeIntervals] } : {}),
+    ...(s.muteTimeIntervals?.length ? { muteTimeIntervals: [...s.muteTimeIntervals] } : {}),
   };
   if (kind === 'Route') spec.namespace = obj.metadata.namespace;
   return { id, kind, obj, crSpec: s, spec, problems: [], warnings: [] };

@@ -337,6 +337,8 @@ export const routeSpecSchema = z
     drop: z.boolean().optional().describe('A matching notification is dropped: no later route sees it.'),
     continue: z.boolean().optional().describe('Keep evaluating later routes after this one matched.'),
     group: routeGroupSchema.optional(),
+    activeTimeIntervals: z.array(nonEmpty).max(32).optional().describe("Names of the config file's timeIntervals: the route sends only within one of them. A name not defined there makes the route match nothing."),
+    muteTimeIntervals: z.array(nonEmpty).max(32).optional().describe("Names of the config file's timeIntervals: the route sends nothing (but a RESOLVED) within any of them."),
   })
   .superRefine((spec, ctx) => {
     if (spec.drop && spec.sinks?.length) ctx.addIssue({ code: 'custom', path: ['sinks'], message: 'a drop route delivers nothing: remove sinks, or drop' });

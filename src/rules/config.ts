@@ -3,6 +3,7 @@
 // what kubeherald did before routing existed.
 
 import { compileRoutes } from './table.ts';
+import { compileTimeIntervals } from './time-interval.ts';
 import type { KnownSink, MatchSpec, RouteGroup, RouteSpec, RoutingTable, SinkRef } from './types.ts';
 
 /** One entry of the config file's `routes:` (see docs/routes.md). */
@@ -15,6 +16,10 @@ export interface ConfigRoute {
   continue?: boolean;
   /** group what this route sends its own way: `by`, `waitSeconds`, `intervalSeconds` */
   group?: RouteGroup;
+  /** names of `timeIntervals:`: the route sends only within one of them */
+  activeTimeIntervals?: string[];
+  /** names of `timeIntervals:`: the route sends nothing within any of them */
+  muteTimeIntervals?: string[];
 }
 
 /** Config routes as RouteSpecs: id "config/<name>", order = position in the list. */
@@ -29,6 +34,8 @@ export function configRoutes(routes: readonly ConfigRoute[]): RouteSpec[] {
     ...(r.drop ? { drop: true } : {}),
     ...(r.continue ? { continue: true } : {}),
     ...(r.group ? { group: { ...r.group } } : {}),
+    ...(r.activeTimeIntervals?.length ? { activeTimeIntervals: [...r.activeTimeIntervals] } : {}),
+    ...(r.muteTimeIntervals?.length ? { muteTimeIntervals: [...r.muteTimeIntervals] } : {}),
   }));
 }
 
@@ -53,7 +60,9 @@ export function effectiveRoutes(routes: readonly RouteSpec[], sinks: readonly Kn
  * elsewhere (the custom resources): what `kubeherald run` routes with. Sink
  * ids of config sinks are "config/<name>".
  */
-export function tableFromConfig(config: { routes: readonly ConfigRoute[]; sinks: readonly { name: string }[] }, extra: { routes?: RouteSpec[]; sinks?: KnownSink[] } = {}): RoutingTable {
+export function tableFromConfig(config: { routes: readonly ConfigRoute[]; sinks: readonly { name: string }[]; timeIntervals?: unknown }, extra: { routes?: RouteSpec[]; sinks?: KnownSink[] } = {}): RoutingTable {
   const sinks = [...configSinks(config.sinks), ...(extra.sinks ?? [])];
-  return compileRoutes(effectiveRoutes([...configRoutes(config.routes), ...(extra.routes ?? [])], sinks), sinks);
+  // the config schema has checked them; an invalid one is left out, and routes naming it report it
+  const { intervals } = compileTimeIntervals(config.timeIntervals);
+  return compileRoutes(effectiveRoutes([...configRoutes(config.routes), ...(extra.routes ?? [])], sinks), sinks, { timeIntervals: intervals });
 }

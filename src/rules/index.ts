@@ -3,7 +3,8 @@
 // ClusterRoute custom resources into a RoutingTable once per change; the
 // table's match is then called per notification.
 
-export { compileRoutes } from './table.ts';
+export { type CompileOptions, compileRoutes } from './table.ts';
+export { type CompiledTimeInterval, compileTimeIntervals, type NamedTimeInterval, type TimeIntervalSpec, timeIntervalField } from './time-interval.ts';
 export { type ConfigRoute, configRoutes, configSinks, defaultRoutes, effectiveRoutes, tableFromConfig } from './config.ts';
 export { sinkId } from './sinks.ts';
 export { lintRoute, lintRouteAt, type RouteVocabulary } from './lint.ts';

@@ -8,6 +8,8 @@ import { type CelBindings, type CelPins, celBindings, type CompiledCel, compileC
 import { globRegExp, isGlob, namespaceGlobProblem, userGlobProblem } from './glob.ts';
 import { compileSelector } from './selector.ts';
 import { resolveSinkRef } from './sinks.ts';
+import type { CompiledTimeInterval } from './time-interval.ts';
+import { compileWindow, type RouteWindow } from './window.ts';
 import type { KnownSink, RouteGrouping, RouteProblem, RouteSpec } from './types.ts';
 
 /** What routes test, computed once per notification. */
@@ -61,6 +63,8 @@ export interface CompiledRoute {
   matchedWhy: string;
   /** the route's own grouping, handed on with each sink it adds (shared, frozen) */
   grouping?: RouteGrouping;
+  /** its active/mute time intervals, when it names any */
+  window?: RouteWindow;
 }
 
 export type Verdict = { matched: true } | { matched: false; why: string; celError?: string };
@@ -94,13 +98,13 @@ export function fieldName(spec: Pick<RouteSpec, 'source'>, path: Path): string {
   return out;
 }
 
-export function compileRoute(spec: RouteSpec, known: ReadonlyMap<string, KnownSink>): { route?: Omit<CompiledRoute, 'pos'>; problems: RouteProblem[] } {
-  const { route, problems } = compileRouteAt(spec, known);
+export function compileRoute(spec: RouteSpec, known: ReadonlyMap<string, KnownSink>, intervals?: ReadonlyMap<string, CompiledTimeInterval>): { route?: Omit<CompiledRoute, 'pos'>; problems: RouteProblem[] } {
+  const { route, problems } = compileRouteAt(spec, known, intervals);
   return { route, problems: problems.map((p) => ({ routeId: spec.id, field: fieldName(spec, p.path), reason: p.reason, message: p.message })) };
 }
 
 /** compileRoute with problems as paths (the config schema reports them at their YAML line). */
-export function compileRouteAt(spec: RouteSpec, known: ReadonlyMap<string, KnownSink>): { route?: Omit<CompiledRoute, 'pos'>; problems: PathProblem[] } {
+export function compileRouteAt(spec: RouteSpec, known: ReadonlyMap<string, KnownSink>, intervals?: ReadonlyMap<string, CompiledTimeInterval>): { route?: Omit<CompiledRoute, 'pos'>; problems: PathProblem[] } {
   const problems: PathProblem[] = [];
   const problem = (path: Path, reason: string, message: string): void => {
     problems.push({ path, reason, message });
@@ -228,6 +232,7 @@ export function compileRouteAt(spec: RouteSpec, known: ReadonlyMap<string, Known
   }
 
   const grouping = compileGroup(spec, problem);
+  const window = compileWindow(spec, intervals ?? new Map(), problem);
 
   if (problems.length) return { problems };
   return {
@@ -240,6 +245,7 @@ export function compileRouteAt(spec: RouteSpec, known: ReadonlyMap<string, Known
       pins,
       matchedWhy: names.length ? `matched: ${names.join(', ')}` : 'matched: empty match (every notification)',
       ...(grouping ? { grouping } : {}),
+      ...(window ? { window } : {}),
     },
   };
 }

@@ -9,6 +9,7 @@ import { dnsLabel, strict } from '../config/fields.ts';
 import { routeGroupSchema } from '../pipeline/config.ts';
 import { type ConfigRoute, configRoutes } from './config.ts';
 import { compileRouteAt, type PathProblem } from './route.ts';
+import { compileTimeIntervals, type NamedTimeInterval } from './time-interval.ts';
 import type { LabelSelectorRequirement } from './types.ts';
 
 const names = z.array(z.string().min(1, { error: 'expected a non-empty string' }));
@@ -57,7 +58,48 @@ const routeSchema = strict({
   continue: z.boolean().default(false),
   /** the route's own grouping of what it sends; `group:` left empty is no group (the sinks' own) */
   group: z.preprocess((v) => (v === null ? undefined : v), routeGroupSchema.optional()),
+  /** names of `timeIntervals:` (checked against them by checkRouteTimeIntervals) */
+  activeTimeIntervals: names.optional(),
+  muteTimeIntervals: names.optional(),
 });
+
+/**
+ * `timeIntervals:` — named intervals routes (and silences) refer to; the
+ * shape mirrors Alertmanager's time_intervals (time-interval.ts checks it).
+ */
+export const timeIntervalsSchema = z.preprocess(
+  (v) => (v === null ? undefined : v),
+  z
+    .unknown()
+    .superRefine((v, ctx) => {
+      for (const p of compileTimeIntervals(v).problems) ctx.addIssue({ code: 'custom', path: p.path, message: p.message });
+    })
+    .transform((v) => (v ?? []) as NamedTimeInterval[]),
+);
+
+/**
+ * The config file's routes name only time intervals it defines; an interval
+ * that is itself invalid is reported once, where it is defined.
+ */
+export function checkRouteTimeIntervals(config: unknown, ctx: z.RefinementCtx): void {
+  if (config === null || typeof config !== 'object') return;
+  const { routes, timeIntervals } = config as { routes?: unknown; timeIntervals?: unknown };
+  if (!Array.isArray(routes)) return;
+  const defined = Array.isArray(timeIntervals) ? timeIntervals.flatMap((t) => (t !== null && typeof t === 'object' && typeof (t as { name?: unknown }).name === 'string' ? [(t as { name: string }).name] : [])) : [];
+  routes.forEach((r, i) => {
+    if (r === null || typeof r !== 'object') return;
+    for (const key of ['activeTimeIntervals', 'muteTimeIntervals'] as const) {
+      const list = (r as Record<string, unknown>)[key];
+      if (!Array.isArray(list)) continue;
+      list.forEach((name, j) => {
+        if (typeof name === 'string' && name !== '' && !defined.includes(name)) {
+          const route = (r as { name?: unknown }).name;
+          ctx.addIssue({ code: 'custom', path: ['routes', i, key, j], message: `route "${String(route)}" names time interval "${name}", which is not defined (${defined.length ? `timeIntervals: ${defined.join(', ')}` : 'no timeIntervals are defined'})` });
+        }
+      });
+    }
+  });
+}
 
 /** `routes:` — evaluated in list order; none means every notification to every sink. */
 export const routesSchema = z.preprocess(
@@ -100,5 +142,6 @@ function semanticProblems(route: unknown): PathProblem[] {
   // the group's own shape is the schema's to check; only how it goes with drop is left
   const group = r.group !== null && typeof r.group === 'object' && !Array.isArray(r.group) ? {} : undefined;
   const [spec] = configRoutes([{ name: typeof r.name === 'string' ? r.name : '', match, sinks, drop: r.drop === true, continue: false, group }]);
-  return compileRouteAt(spec, new Map()).problems.filter((p) => p.reason !== 'UnknownSink' && p.reason !== 'InvalidMatch');
+  // time interval names are checked against the file's timeIntervals (checkRouteTimeIntervals)
+  return compileRouteAt(spec, new Map()).problems.filter((p) => p.reason !== 'UnknownSink' && p.reason !== 'InvalidMatch' && p.reason !== 'UnknownTimeInterval');
 }

@@ -14,7 +14,8 @@ import type { Notification } from '../model/notification.ts';
 import type { PinDim } from './cel.ts';
 import { type CompiledRoute, compileRoute, evaluate, type Facts, factsOf } from './route.ts';
 import { sinkId } from './sinks.ts';
-import type { KnownSink, RouteDecision, RouteGrouping, RouteProblem, RouteSpec, RoutingResult, RoutingTable } from './types.ts';
+import type { CompiledTimeInterval } from './time-interval.ts';
+import type { KnownSink, RouteDecision, RouteGrouping, RouteMute, RouteProblem, RouteSpec, RoutingResult, RoutingTable } from './types.ts';
 
 /** Most selective first: a route is indexed under the first dimension it pins. */
 const DIMENSIONS: PinDim[] = ['reason', 'namespace', 'user', 'kind', 'detector', 'eventType', 'severity', 'state'];
@@ -24,7 +25,12 @@ interface Index {
   buckets: Map<string, number[]>;
 }
 
-export function compileRoutes(routes: RouteSpec[], sinks: KnownSink[]): RoutingTable {
+/** What routes may refer to besides sinks: the named time intervals of the config file. */
+export interface CompileOptions {
+  timeIntervals?: ReadonlyMap<string, CompiledTimeInterval>;
+}
+
+export function compileRoutes(routes: RouteSpec[], sinks: KnownSink[], opts: CompileOptions = {}): RoutingTable {
   const known = new Map(sinks.map((s) => [sinkId(s), s]));
   const problems: RouteProblem[] = [];
   const sorted = [...routes].sort((a, b) => a.order - b.order || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
@@ -38,7 +44,7 @@ export function compileRoutes(routes: RouteSpec[], sinks: KnownSink[]): RoutingT
     seen.add(spec.id);
     let result: ReturnType<typeof compileRoute>;
     try {
-      result = compileRoute(spec, known);
+      result = compileRoute(spec, known, opts.timeIntervals);
     } catch (err) {
       // malformed input from a custom resource must disable one route, never the table
       result = { problems: [{ routeId: spec.id, field: spec.source === 'config' ? '' : 'spec', reason: 'InvalidRoute', message: (err as Error).message }] };
@@ -78,7 +84,7 @@ class Table implements RoutingTable {
     this.#indexes = DIMENSIONS.flatMap((d) => byDim.get(d) ?? []);
   }
 
-  match(n: Notification): RoutingResult {
+  match(n: Notification, now?: number): RoutingResult {
     const f = factsOf(n);
     const lists: number[][] = [];
     if (this.#always.length) lists.push(this.#always);
@@ -90,6 +96,7 @@ class Table implements RoutingTable {
     const sinks: string[] = [];
     const decisions: RouteDecision[] = [];
     let groups: Record<string, RouteGrouping> | undefined;
+    let muted: Record<string, RouteMute> | undefined;
     for (;;) {
       // the next candidate in table order: the smallest head of the sorted lists
       let best = -1;
@@ -113,20 +120,27 @@ class Table implements RoutingTable {
         decisions.push({ routeId: route.spec.id, matched: true, why: `${route.matchedWhy} (drop)`, sinks: [] });
         return { sinks: [], dropped: true, decisions };
       }
-      groups = addSinks(sinks, route, groups);
-      decisions.push({ routeId: route.spec.id, matched: true, why: route.matchedWhy, sinks: [...route.sinkIds] });
+      const mute = now === undefined ? undefined : route.window?.mutedAt(now, n.state);
+      if (mute) {
+        muted = muteSinks(sinks, route, mute, muted);
+        decisions.push({ routeId: route.spec.id, matched: true, why: `${route.matchedWhy}; ${mute.text}`, sinks: [], muted: mute });
+      } else {
+        groups = addSinks(sinks, route, groups);
+        decisions.push({ routeId: route.spec.id, matched: true, why: route.matchedWhy, sinks: [...route.sinkIds] });
+      }
       if (!route.spec.continue) break;
     }
-    return withGroups({ sinks, dropped: false, decisions }, groups);
+    return withMuted(withGroups({ sinks, dropped: false, decisions }, groups), sinks, muted);
   }
 
-  explain(n: Notification): RoutingResult {
+  explain(n: Notification, now?: number): RoutingResult {
     const f: Facts = factsOf(n);
     const sinks: string[] = [];
     const decisions: RouteDecision[] = [];
     let stoppedBy: string | undefined;
     let dropped = false;
     let groups: Record<string, RouteGrouping> | undefined;
+    let muted: Record<string, RouteMute> | undefined;
     for (const route of this.#compiled) {
       const id = route.spec.id;
       if (stoppedBy !== undefined) {
@@ -144,11 +158,17 @@ class Table implements RoutingTable {
         stoppedBy = `dropped by ${id}`;
         continue;
       }
-      groups = addSinks(sinks, route, groups);
-      decisions.push({ routeId: id, matched: true, why: route.matchedWhy, sinks: [...route.sinkIds] });
+      const mute = now === undefined ? undefined : route.window?.mutedAt(now, n.state);
+      if (mute) {
+        muted = muteSinks(sinks, route, mute, muted);
+        decisions.push({ routeId: id, matched: true, why: `${route.matchedWhy}; ${mute.text}`, sinks: [], muted: mute });
+      } else {
+        groups = addSinks(sinks, route, groups);
+        decisions.push({ routeId: id, matched: true, why: route.matchedWhy, sinks: [...route.sinkIds] });
+      }
       if (!route.spec.continue) stoppedBy = `${id} matched first (without continue)`;
     }
-    return dropped ? { sinks: [], dropped, decisions } : withGroups({ sinks, dropped, decisions }, groups);
+    return dropped ? { sinks: [], dropped, decisions } : withMuted(withGroups({ sinks, dropped, decisions }, groups), sinks, muted);
   }
 }
 
@@ -160,6 +180,20 @@ function addSinks(sinks: string[], route: CompiledRoute, groups: Record<string, 
     if (route.grouping) (groups ??= {})[s] = route.grouping;
   }
   return groups;
+}
+
+/** A muted route's sinks, unless an earlier route already added them; the first muting route is the one named. */
+function muteSinks(sinks: string[], route: CompiledRoute, mute: RouteMute, muted: Record<string, RouteMute> | undefined): Record<string, RouteMute> | undefined {
+  for (const s of route.sinkIds) if (!sinks.includes(s) && !muted?.[s]) (muted ??= {})[s] = mute;
+  return muted;
+}
+
+/** The muted sinks that no later route (with continue) sent to after all. */
+function withMuted(r: RoutingResult, sinks: string[], muted: Record<string, RouteMute> | undefined): RoutingResult {
+  if (!muted) return r;
+  const left = Object.entries(muted).filter(([s]) => !sinks.includes(s));
+  if (left.length) r.muted = Object.fromEntries(left);
+  return r;
 }
 
 function withGroups(r: RoutingResult, groups: Record<string, RouteGrouping> | undefined): RoutingResult {

@@ -86,6 +86,24 @@ export interface RouteSpec {
   continue?: boolean;
   /** group what this route sends its own way (see RouteGroup) */
   group?: RouteGroup;
+  /** names of time intervals (`timeIntervals:`): the route sends only within one of them */
+  activeTimeIntervals?: string[];
+  /** names of time intervals: the route sends nothing to its sinks within any of them */
+  muteTimeIntervals?: string[];
+}
+
+/** Why a matching route sent nothing at that instant: one of its time intervals. */
+export interface RouteMute {
+  /** the route's id */
+  route: string;
+  /** the time interval's name: the hold's id */
+  interval: string;
+  /** "active": outside its only active interval(s); "mute": within a mute interval */
+  kind: 'active' | 'mute';
+  /** the zones it is evaluated in, "Europe/Berlin" */
+  locations: string[];
+  /** for people: "muted by time interval night (Europe/Berlin)" */
+  text: string;
 }
 
 export interface KnownSink {
@@ -109,6 +127,8 @@ export interface RouteDecision {
   why: string;
   /** sink ids this route added (empty when not matched or drop) */
   sinks: string[];
+  /** the route matched but is muted at this instant by a time interval */
+  muted?: RouteMute;
 }
 
 export interface RoutingResult {
@@ -125,20 +145,27 @@ export interface RoutingResult {
    * absent when no such route matched.
    */
   groups?: Record<string, RouteGrouping>;
+  /**
+   * By sink id, the time interval that kept a matching route from sending to
+   * it (not in `sinks`); absent when no matching route was muted.
+   */
+  muted?: Record<string, RouteMute>;
 }
 
 export interface RoutingTable {
   /**
    * The sinks a notification goes to. Fast (indexed): `decisions` holds only
    * the routes that matched, and those whose CEL condition failed at run time
-   * (matched: false, why: "cel: error: …"), for counters and logs.
+   * (matched: false, why: "cel: error: …"), for counters and logs. `now`
+   * (epoch ms, the pipeline's clock) is when routes' time intervals are
+   * evaluated; without it every route is active.
    */
-  match(n: Notification): RoutingResult;
+  match(n: Notification, now?: number): RoutingResult;
   /**
    * The same result as match, but `decisions` has every route of the table in
    * order with why it did or did not match (`routes test`); slow.
    */
-  explain(n: Notification): RoutingResult;
+  explain(n: Notification, now?: number): RoutingResult;
   /** the valid routes, in evaluation order */
   routes: readonly RouteSpec[];
   problems: readonly RouteProblem[];
