@@ -7,7 +7,7 @@
 // goes through the grammar, the clicker's identity, RBAC and the
 // confirmation path like any typed command (the service does that).
 
-import { ALERT_ACTION_PREFIX, ALERT_ACTIONS } from '../sinks/alert-actions.ts';
+import { ALERT_ACTION_PREFIX, ALERT_ACTIONS, channelTag } from '../sinks/alert-actions.ts';
 
 export type AlertCommand =
   /** a command text for the service to run as if the clicker typed it */
@@ -61,4 +61,32 @@ export function alertCommand(actionId: string, value: string): AlertCommand | un
   // the namespace (ns/…) and a container are labels; pods, deployments and nodes subdomains
   const ok = p.every((part, i) => (p.length > 1 && (i === 0 || i === 2) ? LABEL.test(part) : SUBDOMAIN.test(part)));
   return ok ? { ok: true, text: spec.text(p) } : refused;
+}
+
+/** Whether an action id is the "Silence 1h" button's (checked by alertSilenceCommand, not alertCommand). */
+export function isSilenceAction(actionId: string): boolean {
+  return actionId === ALERT_ACTIONS.silence;
+}
+
+const KIND = /^[A-Z][A-Za-z0-9]{0,62}$/;
+const REASON = /^[A-Za-z][A-Za-z0-9_.-]{0,127}$/;
+
+/**
+ * The `silence` command a "Silence 1h" button stands for: that object and
+ * reason, for an hour. Refused when the value is not one kubeherald makes,
+ * when the press comes from another channel than the one the alert was
+ * posted to, or when the alert is older than the button's life (`now`:
+ * epoch ms, the pipeline's clock).
+ */
+export function alertSilenceCommand(value: string, channel: string, now: number): AlertCommand {
+  const p = value.length <= MAX_VALUE ? value.split('/') : [];
+  if (p.length !== 6) return { ok: false, error: 'This button is not one kubeherald made; nothing was silenced.' };
+  const [tag, expiry, kind, ns, name, reason] = p;
+  if (!/^[A-Za-z0-9_-]{8}$/.test(tag) || !/^[0-9a-z]{1,10}$/.test(expiry) || !KIND.test(kind) || !(ns === '-' || LABEL.test(ns)) || !SUBDOMAIN.test(name) || !REASON.test(reason)) {
+    return { ok: false, error: 'This button is not one kubeherald made; nothing was silenced.' };
+  }
+  if (tag !== channelTag(channel)) return { ok: false, error: 'This Silence button belongs to an alert posted in another channel; silence from there, or type `silence …` here.' };
+  if (parseInt(expiry, 36) * 1000 <= now) return { ok: false, error: 'This alert is too old for its Silence button; type `silence …` to silence it.' };
+  const scope = ns === '-' ? '-A' : `-n ${ns}`;
+  return { ok: true, text: `silence ${scope} --kind ${kind} --name ${name} --reason ${reason} for 1h -- Silence 1h button on ${reason} of ${kind.toLowerCase()}/${name}` };
 }

@@ -5,6 +5,7 @@
 // for the audit trail. No I/O.
 
 import { kindInfo } from './kinds.ts';
+import { formatSilence, silenceAccess, silenceTarget } from './silence-grammar.ts';
 import type { KindName, ParsedCommand, ResourceAttributes, Verb } from './types.ts';
 
 /** The most replicas `scale` sets: a typo of one digit should not start a thousand pods more. */
@@ -14,7 +15,7 @@ export const MAX_TAIL = 10_000;
 export const MAX_SINCE_SECONDS = 7 * 24 * 3600;
 export const MAX_REVISION = 2_147_483_647;
 
-export type FlagId = 'namespace' | 'selector' | 'allNamespaces' | 'container' | 'tail' | 'previous' | 'since' | 'for' | 'replicas' | 'toRevision' | 'help';
+export type FlagId = 'namespace' | 'selector' | 'allNamespaces' | 'container' | 'tail' | 'previous' | 'since' | 'for' | 'replicas' | 'toRevision' | 'help' | 'kind' | 'name' | 'reason' | 'force';
 
 export interface FlagSpec {
   id: FlagId;
@@ -39,6 +40,10 @@ export const FLAGS: readonly FlagSpec[] = [
   { id: 'replicas', long: 'replicas', value: 'N', help: `the replica count (0 to ${MAX_REPLICAS})` },
   { id: 'toRevision', long: 'to-revision', value: 'N', help: 'the revision to go back to (default: the previous one)' },
   { id: 'help', long: 'help', short: 'h', help: 'show the help of the command' },
+  { id: 'kind', long: 'kind', value: 'Kind', help: 'silence: only this kind of object, as Kubernetes spells it (Pod, Deployment, Node)' },
+  { id: 'name', long: 'name', value: 'name', help: "silence: only the object of this name" },
+  { id: 'reason', long: 'reason', value: 'reason', help: 'silence: only this reason (CrashLoopBackOff, NodeNotReady …)' },
+  { id: 'force', long: 'force', help: 'silence: allow no matcher or a silence longer than the maximum (needs the right to force silences)' },
 ];
 
 const FLAG_BY_ID = new Map(FLAGS.map((f) => [f.id, f] as const));
@@ -58,7 +63,7 @@ export interface CommandSpec {
   name: string;
   verb: Verb;
   /** rollout only */
-  action?: 'status' | 'history' | 'undo';
+  action?: 'status' | 'history' | 'undo' | 'create' | 'list' | 'expire';
   usage: string;
   summary: string;
   description: string;
@@ -223,11 +228,47 @@ export const COMMANDS: readonly CommandSpec[] = [
     writes: true,
     flags: ['namespace'],
   },
+  // silences change what kubeherald says, not the cluster: no confirmation, but RBAC on silences.kubeherald.io and an audit record
+  {
+    name: 'silence',
+    verb: 'silence',
+    action: 'create',
+    usage: 'silence [-n ns | -A] [--kind Kind] [--name name] [--reason reason] [-l k=v] [--force] for <duration> | until <time> [-- comment]',
+    summary: 'keep matching notifications out of chat for a while',
+    description:
+      "Silences notifications about the channel's namespace (or -n, or -A for every namespace and cluster-scoped objects such as nodes) that match every matcher given, for a duration (30m, 2h, 1d) or until a time (2026-12-24T18:00Z). Data sinks still get them, marked. Needs `create silences.kubeherald.io` where it silences; no matcher, or longer than the maximum, needs --force and the `force` right.",
+    examples: ['silence --reason CrashLoopBackOff for 2h -- deploying the fix', 'silence -A --kind Node --name sim-node-1 for 1h -- node drain', 'silence -n payments -l app=web until 2026-12-24T18:00Z -- migration'],
+    writes: false,
+    flags: ['namespace', 'allNamespaces', 'kind', 'name', 'reason', 'selector', 'force'],
+  },
+  {
+    name: 'silence list',
+    verb: 'silence',
+    action: 'list',
+    usage: 'silence list [-n ns | -A]',
+    summary: 'the silences in force, with who and why',
+    description: "Lists the silences in force (and not yet started) that apply to the channel's namespace (or -n), cluster-wide ones included, or all of them with -A: what each matches, until when, who made it and why. Needs `list silences.kubeherald.io`.",
+    examples: ['silence list', 'silence list -A'],
+    writes: false,
+    flags: ['namespace', 'allNamespaces'],
+  },
+  {
+    name: 'silence expire',
+    verb: 'silence',
+    action: 'expire',
+    usage: 'silence expire <id>',
+    summary: 'end a silence now',
+    description: 'Ends a silence now; what it held that still fires is then sent to chat once. Needs `delete silences.kubeherald.io` where it silences. A Silence resource is ended by deleting it.',
+    examples: ['silence expire s-42'],
+    writes: false,
+    flags: [],
+  },
 ];
 
 /** The words a command may start with. */
 export const VERBS: readonly Verb[] = [...new Set(COMMANDS.map((c) => c.verb))];
 export const ROLLOUT_ACTIONS = ['status', 'history', 'undo'] as const;
+export const SILENCE_ACTIONS = ['list', 'expire'] as const;
 
 /** The table row of a verb (and rollout action). */
 export function commandSpec(verb: Verb, action?: string): CommandSpec {
@@ -237,7 +278,7 @@ export function commandSpec(verb: Verb, action?: string): CommandSpec {
 }
 
 function specOf(cmd: ParsedCommand): CommandSpec {
-  return commandSpec(cmd.verb, cmd.verb === 'rollout' ? cmd.action : undefined);
+  return commandSpec(cmd.verb, cmd.verb === 'rollout' || cmd.verb === 'silence' ? cmd.action : undefined);
 }
 
 /** Whether the command changes the cluster. */
@@ -304,6 +345,8 @@ export function requiredAccess(cmd: ParsedCommand, namespace: string): ResourceA
       return [on('node', 'patch', undefined, cmd.node), on('node', 'get', undefined, cmd.node)];
     case 'delete':
       return [on('pod', 'delete', ns(cmd), cmd.name)];
+    case 'silence':
+      return silenceAccess(cmd, namespace);
   }
 }
 
@@ -383,6 +426,8 @@ export function formatCommand(cmd: ParsedCommand, namespace?: string): string {
     case 'delete':
       words.push('delete', cmd.kind, cmd.name, ...nsFlags(cmd, namespace));
       break;
+    case 'silence':
+      return formatSilence(cmd, namespace);
   }
   return words.join(' ');
 }
@@ -417,5 +462,7 @@ export function commandTarget(cmd: ParsedCommand, namespace: string): string | u
       return object('node', cmd.node, {});
     case 'delete':
       return object('pod', cmd.name, cmd);
+    case 'silence':
+      return silenceTarget(cmd, namespace);
   }
 }

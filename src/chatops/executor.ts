@@ -49,6 +49,9 @@ function run(cmd: ParsedCommand, x: ExecContext): Promise<ChatReply> {
       return execCordon(cmd, x);
     case 'delete':
       return execDelete(cmd, x);
+    case 'silence':
+      // silences are kubeherald's, not the cluster's: the service runs them (silence-command.ts)
+      return Promise.resolve({ status: 'invalid', title: 'silence is not run against the cluster', blocks: [] });
   }
 }
 

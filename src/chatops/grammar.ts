@@ -17,10 +17,12 @@ import {
   MAX_SINCE_SECONDS,
   MAX_TAIL,
   ROLLOUT_ACTIONS,
+  SILENCE_ACTIONS,
   VERBS,
 } from './commands.ts';
 import { KINDS, lookupKind, type KindInfo } from './kinds.ts';
 import type { KindName, ParsedCommand, ParseResult, Verb } from './types.ts';
+import { kindProblem, MAX_COMMENT, parseLabels, parseUntil, reasonProblem, splitComment } from './silence-grammar.ts';
 import { checkName, checkSelector, checkText, checkWord, MAX_TEXT, parseDuration, parseWholeNumber, shown } from './validate.ts';
 
 // no command, kind or flag is longer than this; a longer word is no typo of one (and the edit distance is quadratic)
@@ -89,7 +91,15 @@ function parse(text: string): ParsedCommand {
   if (text.length > MAX_TEXT) throw new ParseError(`command too long: ${text.length.toLocaleString('en-US')} characters; at most ${MAX_TEXT.toLocaleString('en-US')}`);
   const badText = checkText(text);
   if (badText) throw new ParseError(badText);
-  const words = tokenize(text);
+  // a silence's comment (after `--`) is free text: kept apart from the words and their checks
+  const silence = /^[ \t]*(kubectl[ \t]+)?silence([ \t]|$)/.test(text) ? splitComment(text) : { command: text };
+  if (silence.comment !== undefined && silence.comment.length > MAX_COMMENT) throw new ParseError(`silence: the comment is ${silence.comment.length} characters long; at most ${MAX_COMMENT}`);
+  // free, but held to the words' rules: no shell syntax or control characters echoed back into chat
+  for (const w of silence.comment?.split(/\s+/) ?? []) {
+    const bad = checkWord(w);
+    if (bad) throw new ParseError(`silence comment: ${bad}`);
+  }
+  const words = tokenize(silence.command);
   for (const w of words) {
     const bad = checkWord(w);
     if (bad) throw new ParseError(bad);
@@ -111,8 +121,9 @@ function parse(text: string): ParsedCommand {
     return topic !== undefined ? { verb: 'help', topic } : { verb: 'help' };
   }
   const args = new Args(verb, positionals.slice(1), flags);
-  // a flag the command does not take is the first thing said; rollout knows its row only after the action
-  if (verb !== 'rollout') args.checkFlags();
+  if (silence.comment !== undefined) args.comment = silence.comment;
+  // a flag the command does not take is the first thing said; rollout and silence know their row only after the action
+  if (verb !== 'rollout' && verb !== 'silence') args.checkFlags();
   return PARSERS[verb](args);
 }
 
@@ -223,6 +234,7 @@ function helpTopic(verb: Verb, next: string | undefined): string | undefined {
   if (verb === 'help') return undefined;
   if (verb === 'rollout' && next !== undefined && (ROLLOUT_ACTIONS as readonly string[]).includes(next)) return `rollout ${next}`;
   if (verb === 'rollout' && next === 'restart') return 'restart';
+  if (verb === 'silence' && next !== undefined && (SILENCE_ACTIONS as readonly string[]).includes(next)) return `silence ${next}`;
   return verb;
 }
 
@@ -232,6 +244,8 @@ class Args {
   spec: CommandSpec;
   readonly #positionals: string[];
   readonly #flags: FlagUse[];
+  /** silence only: the text after `--` */
+  comment: string | undefined;
 
   constructor(verb: Verb, positionals: string[], flags: FlagUse[]) {
     this.verb = verb;
@@ -558,6 +572,8 @@ const PARSERS: Record<Verb, (a: Args) => ParsedCommand> = {
     return { verb: 'uncordon', node: node(a) };
   },
 
+  silence,
+
   delete(a: Args) {
     const o = a.objectOf(0, 'pod');
     a.finish(o.next);
@@ -565,6 +581,71 @@ const PARSERS: Record<Verb, (a: Args) => ParsedCommand> = {
     return { verb: 'delete', kind: 'pod', name: o.name, ...(namespace !== undefined ? { namespace } : {}) };
   },
 };
+
+function silence(a: Args): ParsedCommand {
+  const action = a.positional(0);
+  if (action === 'list' || action === 'expire') {
+    a.use(commandSpec('silence', action));
+    a.checkFlags();
+    if (a.comment !== undefined) a.fail('takes no comment');
+    if (action === 'list') {
+      a.finish(1);
+      return { verb: 'silence', action: 'list', ...a.scope() };
+    }
+    const id = a.positional(1);
+    if (id === undefined) a.fail(`expected the silence's id (silence list shows them): ${a.spec.usage}`);
+    if (!/^[A-Za-z0-9][-A-Za-z0-9_:./]{0,252}$/.test(id)) a.fail(`${shown(id)} is not a silence id`);
+    a.finish(2);
+    return { verb: 'silence', action: 'expire', id };
+  }
+  a.use(commandSpec('silence', 'create'));
+  a.checkFlags();
+  const scope = a.scope();
+  const kind = a.stringFlag('kind');
+  if (kind !== undefined && kindProblem(kind)) a.fail(kindProblem(kind)!);
+  const nameText = a.stringFlag('name');
+  const name = nameText !== undefined ? a.name('--name', nameText) : undefined;
+  const reason = a.stringFlag('reason');
+  if (reason !== undefined && reasonProblem(reason)) a.fail(reasonProblem(reason)!);
+  const labelText = a.stringFlag('selector');
+  let labels: Record<string, string> | undefined;
+  if (labelText !== undefined) {
+    const l = parseLabels(labelText.trim());
+    labels = typeof l === 'string' ? a.fail(l) : l;
+  }
+  const word = a.positional(0);
+  const value = a.positional(1);
+  if (word === undefined) a.fail(`expected "for <duration>" or "until <time>": ${a.spec.usage}`);
+  if (word !== 'for' && word !== 'until') {
+    const guess = suggest(word, ['for', 'until', ...SILENCE_ACTIONS]);
+    a.fail(`unexpected ${shown(word)}${guess ? `; did you mean "${guess}"?` : ''}; expected "for <duration>" or "until <time>"`);
+  }
+  if (value === undefined) a.fail(word === 'for' ? 'expected a duration after "for": 30m, 2h, 1d' : 'expected a time after "until": 2026-12-24T18:00Z');
+  a.finish(2);
+  let durationSeconds: number | undefined;
+  let until: number | undefined;
+  if (word === 'for') {
+    // the maximum is the silences' own rule (--force passes it), checked where they are made
+    const d = parseDuration('for', value, 366 * 86400);
+    durationSeconds = typeof d === 'number' ? d : a.fail(d);
+  } else {
+    const t = parseUntil(value);
+    until = typeof t === 'number' ? t : a.fail(t);
+  }
+  return {
+    verb: 'silence',
+    action: 'create',
+    ...scope,
+    ...(kind !== undefined ? { kind } : {}),
+    ...(name !== undefined ? { name } : {}),
+    ...(reason !== undefined ? { reason } : {}),
+    ...(labels !== undefined ? { labels } : {}),
+    ...(durationSeconds !== undefined ? { durationSeconds } : {}),
+    ...(until !== undefined ? { until } : {}),
+    ...(a.comment !== undefined ? { comment: a.comment } : {}),
+    force: a.boolFlag('force'),
+  };
+}
 
 function restart(a: Args, at: number): ParsedCommand {
   const o = a.objectOf(at, 'deployment');

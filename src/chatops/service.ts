@@ -11,7 +11,7 @@
 
 import type * as k8s from '@kubernetes/client-node';
 import type { Logger } from '../model/logger.ts';
-import { alertCommand } from './alert-actions.ts';
+import { alertCommand, alertSilenceCommand, isSilenceAction } from './alert-actions.ts';
 import { authorize } from './authorize.ts';
 import { commandTarget, formatCommand, isWrite, requiredAccess } from './commands.ts';
 import type { ChatOpsConfig } from './config.ts';
@@ -24,6 +24,7 @@ import { kubeNamespaceReader, NamespaceLabels } from './namespace-labels.ts';
 import { compilePolicy, type CompiledPolicy } from './policy.ts';
 import { toPolicySpec } from './policy-schema.ts';
 import { isPreviewable } from './preview.ts';
+import { runSilence, type SilencePort } from './silence-command.ts';
 import type { RequestRepo } from '../store/types.ts';
 import type { AuditEntry, ChatHandler, ChatInteraction, ChatMessage, ChatReply, ChatUser, KubeIdentity, MessageTarget, ParsedCommand, Platform } from './types.ts';
 
@@ -59,6 +60,8 @@ export interface ChatOpsServiceOptions {
   notify?: (to: MessageTarget, reply: ChatReply) => void;
   /** a namespace's labels (default: read with kubeherald's own credentials from kc, kept 30 s) */
   namespaceLabels?: (namespace: string, signal?: AbortSignal) => Promise<Readonly<Record<string, string>> | undefined>;
+  /** kubeherald's silences, for `silence …` (without them the command says so) */
+  silences?: SilencePort;
 }
 
 type Clients = ReturnType<typeof impersonatingClients>;
@@ -189,6 +192,26 @@ export class ChatOpsService implements ChatHandler {
       return record({ ...described, decision: 'denied', outcome: 'denied', error: verdict.message }, { status: 'denied', title: verdict.message, blocks: [] });
     }
 
+    if (command.verb === 'silence') {
+      const silences = this.#opts.silences;
+      if (!silences) {
+        const why = 'silences need the state database, and this kubeherald has none';
+        return record({ ...described, decision: 'allowed', outcome: 'error', error: why }, { status: 'error', title: `${described.command}: ${why}.`, blocks: [] });
+      }
+      const who = msg.user.name ?? msg.user.id;
+      let reply: ChatReply;
+      try {
+        reply = await runSilence(command, { silences, user: msg.user, identity, namespace: target, authorize: (attrs) => authorize(clients, identity, attrs, signal, who) });
+      } catch (err) {
+        this.#opts.log.error({ platform: msg.platform, command: described.command, err: (err as Error).message }, 'silence command failed unexpectedly');
+        reply = { status: 'error', title: `${described.command}: ${(err as Error).message}`, blocks: [] };
+      }
+      const outcome = reply.status === 'ok' ? 'ok' : reply.status === 'denied' ? 'denied' : reply.status === 'invalid' ? 'invalid' : 'error';
+      // the reply's title carries the silence's id and end: the trail says which silence this was
+      const text = outcome === 'ok' && reply.title ? `${base.text}\n${reply.title}`.slice(0, MAX_AUDIT_TEXT) : base.text;
+      return record({ ...described, text, decision: outcome === 'denied' ? 'denied' : 'allowed', outcome, error: outcome === 'ok' ? undefined : reply.title }, reply);
+    }
+
     if (writes && isPreviewable(command)) {
       // nothing is written now: a dry run, a request, and Confirm/Cancel
       if (!this.#flow) {
@@ -219,8 +242,8 @@ export class ChatOpsService implements ChatHandler {
 
   async interact(ev: ChatInteraction, signal?: AbortSignal): Promise<ChatReply | undefined> {
     if (this.channelNamespace(ev.platform, ev.channel) === undefined) return undefined;
-    // an alert's button (Logs, Describe, Restart …): the command as the clicker would type it, through the whole path
-    const alert = alertCommand(ev.actionId, ev.value);
+    // an alert's button (Logs, Describe, Restart, Silence 1h …): the command as the clicker would type it, through the whole path
+    const alert = isSilenceAction(ev.actionId) ? alertSilenceCommand(ev.value, ev.channel, this.#opts.silences?.now() ?? this.#now()) : alertCommand(ev.actionId, ev.value);
     if (alert?.ok) return this.handle({ platform: ev.platform, user: ev.user, channel: ev.channel, thread: ev.thread, text: alert.text, receivedAt: ev.receivedAt }, signal);
     if (alert) {
       const text = `button ${ev.actionId} ${ev.value}`.slice(0, MAX_AUDIT_TEXT);

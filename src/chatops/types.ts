@@ -166,7 +166,31 @@ export type ParsedCommand =
   | { verb: 'rollout'; action: 'status' | 'history' | 'undo'; kind: 'deployment'; name: string; namespace?: string; toRevision?: number }
   | { verb: 'cordon'; node: string }
   | { verb: 'uncordon'; node: string }
-  | { verb: 'delete'; kind: 'pod'; name: string; namespace?: string };
+  | { verb: 'delete'; kind: 'pod'; name: string; namespace?: string }
+  | SilenceCommand;
+
+/**
+ * `silence …` (src/chatops/silence-command.ts runs it): the matchers as typed
+ * (kind as Kubernetes spells it, labels exact), a duration or an end time
+ * (epoch ms), and the comment after `--`.
+ */
+export type SilenceCommand =
+  | {
+      verb: 'silence';
+      action: 'create';
+      namespace?: string;
+      allNamespaces: boolean;
+      kind?: string;
+      name?: string;
+      reason?: string;
+      labels?: Record<string, string>;
+      durationSeconds?: number;
+      until?: number;
+      comment?: string;
+      force: boolean;
+    }
+  | { verb: 'silence'; action: 'list'; namespace?: string; allNamespaces: boolean }
+  | { verb: 'silence'; action: 'expire'; id: string };
 
 export type Verb = ParsedCommand['verb'];
 

@@ -10,6 +10,7 @@
 // every name again, then puts the command text through the normal grammar,
 // identity mapping, RBAC and confirmation path. Pure.
 
+import { createHash } from 'node:crypto';
 import { type Notification, State } from '../model/notification.ts';
 
 /** Every alert button's action id starts with this; the chat side refuses any other `kh:` id. */
@@ -31,6 +32,8 @@ export const ALERT_ACTIONS = {
   describeNode: 'kh:describe-node',
   /** value `node` */
   cordon: 'kh:cordon',
+  /** value `<channel tag>/<expiry>/<Kind>/<ns or ->/<name>/<reason>` (silenceButtonValue): silence this incident for an hour */
+  silence: 'kh:silence',
 } as const;
 
 export type AlertActionId = (typeof ALERT_ACTIONS)[keyof typeof ALERT_ACTIONS];
@@ -103,4 +106,50 @@ export function alertActions(n: Notification): AlertAction[] {
 /** alertActions() without those whose callback_data would not fit Telegram's 64 bytes (long names: fewer buttons). */
 export function telegramAlertActions(n: Notification): AlertAction[] {
   return alertActions(n).filter((a) => telegramCallbackData(a) !== undefined);
+}
+
+/** How long a "Silence 1h" button is honoured after the alert's time: an old message is no place to silence from. */
+export const SILENCE_BUTTON_TTL_SECONDS = 24 * 3600;
+
+const KIND = /^[A-Z][A-Za-z0-9]{0,62}$/;
+const REASON = /^[A-Za-z][A-Za-z0-9_.-]{0,127}$/;
+
+/**
+ * The channel a button was posted to, as 8 characters (a hash: the value
+ * stays short enough for Telegram, and the chat side compares it with the
+ * channel the press came from, so a message shared elsewhere cannot
+ * silence from there).
+ */
+export function channelTag(channel: string): string {
+  return createHash('sha256').update(channel).digest('base64url').slice(0, 8);
+}
+
+/** `<channel tag>/<expiry, epoch seconds in base 36>/<Kind>/<namespace or ->/<name>/<reason>` */
+export function silenceButtonValue(n: Notification, channel: string): string | undefined {
+  const obj = n.involvedObject;
+  if (!obj || !KIND.test(obj.kind) || !SUBDOMAIN.test(obj.name) || !REASON.test(n.reason)) return undefined;
+  if (obj.namespace !== '' && !LABEL.test(obj.namespace)) return undefined;
+  const at = n.eventTime ? Number(n.eventTime.seconds) : 0;
+  if (!at) return undefined;
+  const expiry = (at + SILENCE_BUTTON_TTL_SECONDS).toString(36);
+  return [channelTag(channel), expiry, obj.kind, obj.namespace || '-', obj.name, n.reason].join('/');
+}
+
+/**
+ * The alert's buttons for a message posted to `channel`: alertActions()
+ * and, on anything firing about an object, "Silence 1h". Without a channel
+ * (an incoming webhook) there is nothing to check a press against: no
+ * silence button.
+ */
+export function alertActionsIn(n: Notification, channel: string | undefined): AlertAction[] {
+  const out = alertActions(n);
+  if (n.state !== State.FIRING || channel === undefined || channel === '') return out;
+  const value = silenceButtonValue(n, channel);
+  if (value !== undefined) out.push({ id: ALERT_ACTIONS.silence, label: 'Silence 1h', value });
+  return out;
+}
+
+/** alertActionsIn() without those whose callback_data would not fit Telegram's 64 bytes. */
+export function telegramAlertActionsIn(n: Notification, chatId: string | undefined): AlertAction[] {
+  return alertActionsIn(n, chatId).filter((a) => telegramCallbackData(a) !== undefined);
 }

@@ -291,8 +291,18 @@ describe('parseCommand: what it refuses, and says why', () => {
     ['pods --namspace demo', ['unknown flag "--namspace"; did you mean "--namespace"?']],
     ['logs web --tial 5', ['unknown flag "--tial"; did you mean "--tail"?']],
     ['logs web -pA', ['unknown flag "-pA"']],
-    ['delete pod web --force', ['delete: unknown flag "--force"']],
-    ['cordon node1 --force', ['cordon: unknown flag "--force"; cordon takes no flags']],
+    ['delete pod web --force', ['delete: does not take --force (silence does); its flags: -n']],
+    ['cordon node1 --force', ['cordon: does not take --force (silence does); it takes no flags']],
+    ['silence --reason CrashLoopBackOff -- why', ['expected "for <duration>" or "until <time>"']],
+    ['silence --reason CrashLoopBackOff for 2 hours -- why', ['silence: unexpected argument "hours"']],
+    ['silence --reason CrashLoopBackOff for two -- why', ['for expects a duration']],
+    ['silence until tomorrow -- why', ['until expects a time with its zone']],
+    ['silence --kind pod for 1h -- why', ['--kind "pod": expected a kind as Kubernetes spells it']],
+    ['silence -l app!=web for 1h -- why', ['-l expects label=value pairs']],
+    ['silence -n demo -A for 1h -- why', ['-A (all namespaces) and -n cannot be used together']],
+    ['silence list -- why', ['silence list: takes no comment']],
+    ['silence expire', ["expected the silence's id"]],
+    ['silence for 1h -- rm -rf $HOME', ["silence comment:", "'$' is not allowed"]],
     ['whoami -n demo', ['whoami: does not take -n', 'it takes no flags']],
     ['scale deployment web 3 --tail 5', ['scale: does not take --tail (logs does); its flags: -n, --replicas']],
     ['rollout status deployment web --to-revision 2', ['rollout status: does not take --to-revision (rollout undo does)'], 'rollout status deployment <name> [-n ns]'],
@@ -385,7 +395,7 @@ describe('the command table', () => {
   it('has a row for every verb, rollout per action, with usage, summary, description and examples', () => {
     assert.deepEqual(
       COMMANDS.map((c) => c.name),
-      ['help', 'whoami', 'pods', 'get', 'describe', 'logs', 'events', 'scale', 'restart', 'rollout status', 'rollout history', 'rollout undo', 'cordon', 'uncordon', 'delete'],
+      ['help', 'whoami', 'pods', 'get', 'describe', 'logs', 'events', 'scale', 'restart', 'rollout status', 'rollout history', 'rollout undo', 'cordon', 'uncordon', 'delete', 'silence', 'silence list', 'silence expire'],
     );
     for (const c of COMMANDS) {
       assert.ok(c.usage.startsWith(c.name), c.name);
@@ -394,7 +404,7 @@ describe('the command table', () => {
       for (const e of c.examples) {
         const cmd = parsed(e);
         assert.equal(cmd.verb, c.verb === 'restart' ? 'restart' : c.verb, e);
-        if (cmd.verb === 'rollout') assert.equal(cmd.action, c.action, e);
+        if (cmd.verb === 'rollout' || cmd.verb === 'silence') assert.equal(cmd.action, c.action, e);
       }
     }
   });
@@ -525,6 +535,25 @@ const helpers: { text: string; writes: boolean; access: unknown[]; format: strin
     format: 'delete pod web-1 -n demo',
     target: 'pods/web-1 in demo',
   },
+  {
+    text: 'silence --reason CrashLoopBackOff -l app=web for 2h -- deploying the fix',
+    writes: false,
+    access: [{ verb: 'create', group: 'kubeherald.io', resource: 'silences', namespace: 'demo' }],
+    format: 'silence -n demo --reason CrashLoopBackOff -l app=web for 2h -- deploying the fix',
+    target: 'silences in demo',
+  },
+  {
+    text: 'silence -A --kind Node --name sim-node-1 --force until 2026-12-24T18:00Z -- node drain',
+    writes: false,
+    access: [
+      { verb: 'create', group: 'kubeherald.io', resource: 'silences', namespace: '' },
+      { verb: 'force', group: 'kubeherald.io', resource: 'silences', namespace: '' },
+    ],
+    format: 'silence -A --kind Node --name sim-node-1 --force until 2026-12-24T18:00:00Z -- node drain',
+    target: 'silences in all namespaces',
+  },
+  { text: 'silence list -n payments', writes: false, access: [{ verb: 'list', group: 'kubeherald.io', resource: 'silences', namespace: 'payments' }], format: 'silence list -n payments', target: 'silences in payments' },
+  { text: 'silence expire s-0123456789', writes: false, access: [], format: 'silence expire s-0123456789', target: 'silences/s-0123456789' },
 ];
 
 describe('requiredAccess, isWrite, formatCommand, commandTarget', () => {

@@ -7,7 +7,7 @@
 // characters each. What does not fit is cut with "…" and says so.
 
 import { type Notification, State } from '../../model/notification.ts';
-import { alertActions } from '../alert-actions.ts';
+import { alertActionsIn } from '../alert-actions.ts';
 import { crashReportTitle } from '../crash-report.ts';
 import { emojiFor, type SeverityWord, type Summary, summarize, truncate, worstOf } from '../summary.ts';
 
@@ -53,6 +53,8 @@ export interface SlackFormatOptions {
   maxGroupItems?: number;
   /** buttons for the next step on alerts that have one (see SlackSinkConfig.actions) */
   actions?: boolean;
+  /** the channel it posts to: a "Silence 1h" button is honoured only when pressed there */
+  channel?: string;
 }
 
 export const LIMITS = {
@@ -131,7 +133,7 @@ function context(parts: string[]): Block {
 /** The alert's buttons while it fires: pressing one runs the command as the person who pressed it (chatops). */
 function actionsBlock(opened: Notification, latest: Notification, opts: SlackFormatOptions): Block | undefined {
   if (!opts.actions || latest.state === State.RESOLVED) return undefined;
-  const elements = alertActions(opened).map((a): Button => ({
+  const elements = alertActionsIn(opened, opts.channel).map((a): Button => ({
     type: 'button',
     action_id: a.id,
     text: { type: 'plain_text', text: a.label, emoji: true },

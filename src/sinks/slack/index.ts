@@ -67,7 +67,7 @@ export function createSlackSink(cfg: SlackSinkConfig, deps: SlackSinkDeps = {}):
   const { transport, secret } = transportFor(cfg, deps);
   const threads = deps.threads ?? new MemoryThreadStore();
   const threaded = transport.mode === 'bot' && cfg.threads;
-  const fopts: SlackFormatOptions = { linkTemplate: cfg.linkTemplate, actions: cfg.actions };
+  const fopts: SlackFormatOptions = { linkTemplate: cfg.linkTemplate, actions: cfg.actions, channel: cfg.channel };
   const life = lifecycle('slack', cfg.name);
   // one incident at a time: a RESOLVED right behind its FIRING must find the FIRING's thread
   const locks = new Map<string, Promise<void>>();

@@ -6,7 +6,7 @@
 // reserved character escaped. What does not fit is cut with "…" and says so.
 
 import type { Notification } from '../../model/notification.ts';
-import { telegramAlertActions, telegramCallbackData } from '../alert-actions.ts';
+import { telegramAlertActionsIn, telegramCallbackData } from '../alert-actions.ts';
 import { crashReportTitle } from '../crash-report.ts';
 import { emojiFor, type Summary, summarize, truncate, worstOf } from '../summary.ts';
 
@@ -34,6 +34,8 @@ export interface TelegramFormatOptions {
   maxLength?: number;
   /** buttons for the next step on alerts that have one (see TelegramSinkConfig.actions) */
   actions?: boolean;
+  /** the chat it posts to (as the chat adapter reports it): a "Silence 1h" button is honoured only when pressed there */
+  chatId?: string;
 }
 
 export const MAX_MESSAGE_LENGTH = 4096;
@@ -179,12 +181,12 @@ export function formatTelegram(input: Notification | readonly Notification[], op
       return c !== undefined && silentFor.includes(c);
     }),
     link_preview_options: { is_disabled: true },
-    ...(opts.actions && ns.length === 1 ? keyboard(ns[0]) : {}),
+    ...(opts.actions && ns.length === 1 ? keyboard(ns[0], opts.chatId) : {}),
   };
 }
 
 /** One row of buttons; a button whose data would pass 64 bytes (long names) is left out rather than cut. */
-function keyboard(n: Notification): Pick<TelegramMessage, 'reply_markup'> {
-  const row = telegramAlertActions(n).map((a) => ({ text: a.label, callback_data: telegramCallbackData(a)! }));
+function keyboard(n: Notification, chatId: string | undefined): Pick<TelegramMessage, 'reply_markup'> {
+  const row = telegramAlertActionsIn(n, chatId).map((a) => ({ text: a.label, callback_data: telegramCallbackData(a)! }));
   return row.length > 0 ? { reply_markup: { inline_keyboard: [row] } } : {};
 }

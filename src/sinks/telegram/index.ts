@@ -42,7 +42,7 @@ export function createTelegramSink(cfg: TelegramSinkConfig, deps: TelegramSinkDe
   }
   const transport = telegramTransport({ token, apiRoot: cfg.apiRoot, timeoutMs: deps.timeoutMs ?? cfg.timeoutSeconds * 1000 });
   const target: TelegramTarget = { chatId: cfg.chatId, messageThreadId: cfg.messageThreadId };
-  const fopts: TelegramFormatOptions = { parseMode: cfg.parseMode, silentFor: cfg.silentFor, linkTemplate: cfg.linkTemplate, actions: cfg.actions };
+  const fopts: TelegramFormatOptions = { parseMode: cfg.parseMode, silentFor: cfg.silentFor, linkTemplate: cfg.linkTemplate, actions: cfg.actions, chatId: String(cfg.chatId) };
   const life = lifecycle('telegram', cfg.name);
 
   const firstOfGroup = new Map<string, number>();
