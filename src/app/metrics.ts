@@ -50,6 +50,13 @@ export function createMetrics(deps: { store: Store; listener: () => Listener | u
     labelNames: ['reason', 'sink'],
     registers: [registry],
   });
+  const digested = new Counter({
+    name: 'kubeherald_notifications_digested_total',
+    help: "Notifications a chat sink's target got as part of its storm digest rather than on their own, by sink; record sinks still get each.",
+    labelNames: ['sink'],
+    registers: [registry],
+  });
+  const stormActive = new Gauge({ name: 'kubeherald_storm_active', help: 'Chat targets in a storm now (1), getting one digest message instead of each notification, by sink and target.', labelNames: ['sink', 'target'], registers: [registry] });
   const attempts = new Counter({ name: 'kubeherald_delivery_attempts_total', help: 'Delivery attempts, by sink and outcome (delivered, retry, dead).', labelNames: ['sink', 'outcome'], registers: [registry] });
   const latency = new Histogram({
     name: 'kubeherald_delivery_duration_seconds',
@@ -116,6 +123,8 @@ export function createMetrics(deps: { store: Store; listener: () => Listener | u
     outbox.set({ state: 'dead' }, c.dead);
     oldest.set(c.oldestOpenAt === undefined ? 0 : Math.max(0, (Date.now() - c.oldestOpenAt) / 1000));
     dbSize.set(deps.store.sizeBytes());
+    stormActive.reset();
+    for (const s of deps.store.storms.active()) stormActive.set({ sink: s.sink, target: s.target }, 1);
     const l = deps.listener();
     if (l) {
       for (const r of l.reflectors) {
@@ -149,6 +158,7 @@ export function createMetrics(deps: { store: Store; listener: () => Listener | u
     registry,
     decided(d) {
       if (d.outcome === 'folded') folded.inc({ sink: d.sink });
+      if (d.outcome === 'digested') digested.inc({ sink: d.sink });
       if (d.outcome === 'held' && d.hold) held.inc({ reason: d.hold.by, sink: d.sink });
     },
     notified(ns) {

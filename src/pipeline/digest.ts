@@ -75,11 +75,18 @@ export function arrive(s: StormState, n: Notification, now: number, p: StormPoli
   const recent = [...s.recent.filter((t) => t > now - STORM_WINDOW_MS), now].slice(-(p.threshold + 1));
   const over = recent.length > p.threshold;
   if (!inStorm(s) && !over) return { state: { ...s, recent }, absorbed: false };
+  const next = count({ ...s, recent, startedAt: s.startedAt ?? now, lastStormyAt: over ? now : s.lastStormyAt }, n);
+  return { state: next, absorbed: true };
+}
+
+/**
+ * Counts a notification into the digest without metering it: what arrive()
+ * absorbs, and what waited in the target's groups, unsent, when the storm
+ * started (the digest takes their place).
+ */
+export function count(s: StormState, n: Notification): StormState {
   const next: StormState = {
     ...s,
-    recent,
-    startedAt: s.startedAt ?? now,
-    lastStormyAt: over ? now : s.lastStormyAt,
     absorbed: s.absorbed + 1,
     byReason: bump(s.byReason, n.reason || '(none)'),
     byObject: bump(s.byObject, objectOf(n)),
@@ -91,7 +98,7 @@ export function arrive(s: StormState, n: Notification, now: number, p: StormPoli
       next.resolved++;
     } else next.firing[n.incidentKey] = objectOf(n);
   }
-  return { state: next, absorbed: true };
+  return next;
 }
 
 /** The storm is over: counts start again, the rate measure stays. */

@@ -202,12 +202,6 @@ export class Outbox {
       this.#onDecision?.({ sink, notification: n, outcome: 'deduplicated' });
       return;
     }
-    // a chat target in a storm gets its digest instead (record sinks never storm)
-    if (!p.records && this.#storms.absorb(n, sink, target, p, now)) {
-      r.digested = (r.digested ?? 0) + 1;
-      this.#onDecision?.({ sink, notification: n, outcome: 'digested', groupKey: `storm:${target}` });
-      return;
-    }
     const grouping = p.groupBy.length > 0;
     const resolved = n.state === State.RESOLVED;
     let joinGroup: string | undefined;
@@ -233,7 +227,15 @@ export class Outbox {
       else this.#store.reminders.put(sink, n.incidentKey, encodeNotification(n), now, route !== undefined && override ? JSON.stringify(override) : null);
     }
     // the RESOLVED of an incident whose FIRING is in a live group (made under another grouping) updates that group
-    if (grouping || (resolved && !p.records && this.#liveMemberGroup(sink, n, now))) {
+    const toGroup = grouping || (resolved && !p.records && this.#liveMemberGroup(sink, n, now) !== undefined);
+    // a chat target getting more messages a minute than its storm threshold gets its digest instead (storm.ts);
+    // what joins a group adds no message of its own, so only what would make one is metered
+    if (!p.records && (!toGroup || this.#opensMessage(n, sink, p, target, now, joinGroup, route)) && this.#storms.absorb(n, sink, target, p, now)) {
+      r.digested = (r.digested ?? 0) + 1;
+      this.#onDecision?.({ sink, notification: n, outcome: 'digested', groupKey: `storm:${target}` });
+      return;
+    }
+    if (toGroup) {
       const g = this.#addToGroup(n, sink, p, target, now, joinGroup, route !== undefined ? override : undefined);
       r.grouped++;
       const wentOut = g.lastFlushAt !== null;
@@ -336,6 +338,13 @@ export class Outbox {
   #liveMemberGroup(sink: string, n: Notification, now: number): GroupRow | undefined {
     const key = this.#store.groups.groupOfMember(sink, memberKeyOf(n));
     return key === undefined ? undefined : this.#liveGroup(sink, key, now);
+  }
+
+  /** Whether adding the notification to its group (as #addToGroup would) makes a message: a new group, or an update of one that went out. */
+  #opensMessage(n: Notification, sink: string, p: SinkPolicy, target: string, now: number, preferred: string | undefined, route: string | undefined): boolean {
+    const key = this.#store.groups.groupOfMember(sink, memberKeyOf(n)) ?? preferred;
+    const g = (key === undefined ? undefined : this.#liveGroup(sink, key, now)) ?? this.#liveGroup(sink, groupKeyOf(n, p.groupBy, target, route), now);
+    return g === undefined || g.flushAt === null;
   }
 
   /** Where a notification's member lives if it already has one in a group, else where groupBy puts it. */

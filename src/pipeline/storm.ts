@@ -16,9 +16,9 @@
 import { type Notification } from '../model/notification.ts';
 import type { GroupRow, Store } from '../store/types.ts';
 import type { SinkPolicy } from './config.ts';
-import { arrive, digestNotification, emptyStorm, endStorm, inStorm, type StormState, stormEndsAt } from './digest.ts';
+import { arrive, count, digestNotification, emptyStorm, endStorm, inStorm, type StormState, stormEndsAt } from './digest.ts';
 import { groupIdempotencyKey } from './keys.ts';
-import { encodeNotification } from './payload.ts';
+import { decodeNotification, encodeNotification } from './payload.ts';
 
 const PREFIX = 'storm:';
 
@@ -77,7 +77,8 @@ export class StormDigests {
     const sp = p.storm;
     if (p.records || !sp || sp.threshold <= 0) return false;
     const before = parse(this.#store.storms.get(sink, target)?.state);
-    const { state, absorbed } = arrive(before, n, now, sp);
+    let { state, absorbed } = arrive(before, n, now, sp);
+    if (absorbed && !inStorm(before)) state = this.#takeUnsentGroups(sink, target, state);
     this.#store.storms.put({ sink, target, state: JSON.stringify(state), active: inStorm(state), updatedAt: now });
     if (!absorbed) return false;
     if (!inStorm(before)) this.#onEvent?.({ sink, target, kind: 'started', absorbed: state.absorbed });
@@ -92,6 +93,29 @@ export class StormDigests {
       groups.upsertGroup({ ...g, flushAt: Math.min(g.flushAt ?? Number.POSITIVE_INFINITY, nextUpdate), expiresAt: null });
     }
     return true;
+  }
+
+  /**
+   * The storm starts: the target's groups whose first message has not gone
+   * out yet are counted into the digest and dropped, so the channel gets the
+   * digest rather than a burst of group messages first. Groups that went out
+   * keep their updates (one per groupInterval at most).
+   */
+  #takeUnsentGroups(sink: string, target: string, s: StormState): StormState {
+    const groups = this.#store.groups;
+    for (const g of groups.due(Number.MAX_SAFE_INTEGER)) {
+      if (g.sink !== sink || g.target !== target || g.lastFlushAt !== null || isStormGroup(g.groupKey)) continue;
+      for (const m of groups.members(sink, g.groupKey)) {
+        try {
+          s = count(s, decodeNotification(m.notification));
+        } catch {
+          // an unreadable member is counted all the same
+          s = { ...s, absorbed: s.absorbed + 1 };
+        }
+      }
+      groups.deleteGroup(sink, g.groupKey);
+    }
+    return s;
   }
 
   /**
