@@ -4,6 +4,7 @@
 // process (the CLI) and noticed at the next refresh — `onEnded` is told, so
 // the Outbox can release what it held.
 
+import { randomBytes } from 'node:crypto';
 import { compileSilence, type CompiledSilence, type Silence, silenceActive, silenceText } from '../rules/silence.ts';
 import type { Store } from '../store/types.ts';
 import type { Clock, Logger } from './clock.ts';
@@ -124,4 +125,9 @@ export class SilenceKeeper {
       this.refresh();
     }, Math.max(0, next - now));
   }
+}
+
+/** A new silence id: "s-" and 8 hex digits, short enough to type in chat. */
+export function newSilenceId(): string {
+  return `s-${randomBytes(4).toString('hex')}`;
 }
