@@ -45,10 +45,24 @@ export function markHeld(n: Notification, r: HoldReason): Notification {
   return c;
 }
 
+/** What a released notification says about why it comes now. */
+export function releasedLine(by: HoldKind, id: string): string {
+  switch (by) {
+    case 'silence':
+      return `The silence ${id} ended while this still fires.`;
+    case 'inhibition':
+      return `Its cause (${id}) resolved, but this persists.`;
+    case 'window':
+      return `The time window ${id} ended while this still fires.`;
+  }
+}
+
 /** A copy of `n` marked as released by the end of a holder. */
 export function markReleased(n: Notification, by: HoldKind, id: string): Notification {
   const c = clone(NotificationSchema, n);
   c.fields[RELEASED_FIELD] = id;
   c.fields[RELEASED_BY_FIELD] = by;
+  // every chat sink shows the message: the line says why this comes now, after the fact
+  c.message = c.message ? `${c.message}\n${releasedLine(by, id)}` : releasedLine(by, id);
   return c;
 }

@@ -95,6 +95,7 @@ describe('hold stage', () => {
     assert.equal(chat.length, 1);
     assert.equal(chat[0]!.notifications[0]!.fields.releasedFrom, 's-1');
     assert.equal(chat[0]!.notifications[0]!.fields.releasedBy, 'silence');
+    assert.match(chat[0]!.notifications[0]!.message, /The silence s-1 ended while this still fires\.$/);
     assert.equal(h.store.held.count(), 0);
     assert.equal(h.outbox.release('silence', 's-1', h.clock.ms()).queued, 0, 'a second release finds nothing');
     assert.equal(h.sink('es').calls.length, 1, 'the record sink had it already');
