@@ -28,6 +28,9 @@ import { startAuditFeed, type AuditFeed } from './audit-feed.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import type { HoldCheck } from '../pipeline/hold.ts';
 import { SilenceKeeper } from '../pipeline/silences.ts';
+import { maxDurationMs } from '../pipeline/silence-config.ts';
+import { type SilenceController, startSilenceResources } from '../crd/silence-controller.ts';
+import { silencePort } from './silence-port.ts';
 import { compileTimeIntervals } from '../rules/time-interval.ts';
 import { createInhibition, restoreInhibition } from './inhibition.ts';
 import { createTimeWindows } from './time-windows.ts';
@@ -71,6 +74,8 @@ export interface Herald {
   deliverer: Deliverer;
   /** silences in force; add/expire here put them in force (and release) at once */
   silences: SilenceKeeper;
+  /** the Silence/ClusterSilence controller, when customResources.enabled */
+  silenceResources(): SilenceController | undefined;
   /** the router `type: plugin` sinks deliver through */
   plugins: PluginRouter;
   /** host:port of the plugin Registry RPC, when plugins.registry.listen is set */
@@ -227,6 +232,7 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
 
   let audit: AuditFeed | undefined;
   let chat: ChatOps | undefined;
+  let silenceResources: SilenceController | undefined;
   let metricsUrl: string | undefined;
   let health: { url: string; close(): Promise<void> } | undefined;
   let updates: UpdateCheck | undefined;
@@ -310,15 +316,19 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
     }
     audit = await startAuditFeed(config.audit, { cluster: config.cluster.name, log, env: opts.env ?? process.env, onNotification: (n) => submit([n]) });
     await listener.start();
+    // silences from chat and from Silence resources go through the keeper: in force (or ended and released) at once
+    const port = silencePort(silences, store, clock, maxDurationMs(config.silences));
+    if (config.customResources.enabled) silenceResources = await startSilenceResources({ kc: opts.kc, silences: port, clock, log: log.child({ component: 'silences' }), maxDurationMs: port.maxDurationMs });
     // commands from chat, answered as the chat user's own Kubernetes identity, once kubeherald is up (a
     // command never races the start, or a stop during it); the trail in this state database
-    if (chatPlatformsEnabled(config)) chat = await startChatOps({ config, kc: opts.kc, store, log, env: opts.env, metrics, submit });
+    if (chatPlatformsEnabled(config)) chat = await startChatOps({ config, kc: opts.kc, store, log, env: opts.env, metrics, submit, silences: port });
     started = true;
     phase.started = true;
     if (config.updates.check) updates = startUpdateCheck({ registry: config.updates.registry, intervalMs: config.updates.intervalHours * 3_600_000, running: PACKAGE_VERSION, log });
   } finally {
     if (!started) {
       await chat?.stop();
+      await silenceResources?.stop();
       await audit?.close();
       await metrics?.close();
       await health?.close();
@@ -352,6 +362,7 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
     store,
     outbox,
     silences,
+    silenceResources: () => silenceResources,
     deliverer,
     plugins: plugins.router,
     pluginRegistryAddress: () => plugins.registryAddress,
@@ -375,6 +386,7 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
       updates?.stop();
       stopped ??= (async () => {
         await chat?.stop();
+        await silenceResources?.stop();
         await audit?.close();
         l.stop();
         pruner.stop();

@@ -8,6 +8,8 @@ import type { KubeObject } from '../model/kube.ts';
 import type { Logger } from '../model/logger.ts';
 import type { Notification } from '../model/notification.ts';
 import type { HoldCheck } from '../pipeline/hold.ts';
+import type { HeldRow, Store } from '../store/types.ts';
+import { decodeNotification } from '../pipeline/payload.ts';
 import { type InhibitConfig, userRules } from '../pipeline/inhibit-config.ts';
 import { Inhibitor } from '../pipeline/inhibitor.ts';
 
@@ -16,6 +18,12 @@ export interface Inhibition {
   holds: readonly HoldCheck[];
   /** the batch to route: causes say what they explain, plus updates of causes (call inside the store transaction, before enqueue) */
   observe(ns: Notification[], now: number): Notification[];
+  /**
+   * After a restart, before the listener's first batch: rebuilds the open
+   * causes (the open incidents whose last FIRING, as the reminders keep it,
+   * is a cause) and what the outbox still holds back for each.
+   */
+  restore(from: { held: readonly HeldRow[]; open: ReadonlySet<string>; firing: (incidentKey: string) => Notification | undefined }, now: number): void;
   /** starts releasing resolved causes' effects through `release`; call once the outbox exists */
   start(release: (causeKey: string, now: number) => void): void;
   stop(): void;
@@ -23,7 +31,7 @@ export interface Inhibition {
 }
 
 export function createInhibition(cfg: InhibitConfig | undefined, deps: { clock: Clock; pods: () => readonly KubeObject[]; log?: Logger }): Inhibition {
-  if (!cfg?.enabled) return { holds: [], observe: (ns) => ns, start: () => undefined, stop: () => undefined, inhibitor: undefined };
+  if (!cfg?.enabled) return { holds: [], observe: (ns) => ns, restore: () => undefined, start: () => undefined, stop: () => undefined, inhibitor: undefined };
   const inhibitor = new Inhibitor({
     switches: { node: cfg.node, rollout: cfg.rollout, namespace: cfg.namespace },
     rules: userRules(cfg),
@@ -63,6 +71,22 @@ export function createInhibition(cfg: InhibitConfig | undefined, deps: { clock: 
       schedule();
       return out;
     },
+    restore(from, now) {
+      const effects = new Map<string, { label: string; keys: Set<string> }>();
+      for (const row of from.held) {
+        if (row.by !== 'inhibition') continue;
+        const e = effects.get(row.holderId) ?? { label: row.text.replace(/^inhibited by /, ''), keys: new Set<string>() };
+        e.keys.add(row.incidentKey);
+        effects.set(row.holderId, e);
+      }
+      for (const key of from.open) {
+        const firing = from.firing(key);
+        if (firing && inhibitor.isCause(firing)) inhibitor.restore({ key, firing, effects: [...(effects.get(key)?.keys ?? [])], open: true }, now);
+      }
+      // what a cause that resolved while kubeherald was down still holds is released after the hold
+      for (const [key, e] of effects) inhibitor.restore({ key, firing: from.firing(key), label: e.label, effects: [...e.keys], open: from.open.has(key) }, now);
+      schedule();
+    },
     start(r) {
       release = r;
       schedule();
@@ -74,4 +98,22 @@ export function createInhibition(cfg: InhibitConfig | undefined, deps: { clock: 
     },
     inhibitor,
   };
+}
+
+/** After a restart: the last FIRING of each incident as the reminders keep it, and what the outbox holds back. */
+export function restoreInhibition(inhibition: Inhibition, store: Store, sinks: Iterable<string>, open: ReadonlySet<string>, now: number): void {
+  if (!inhibition.inhibitor) return;
+  const firing = new Map<string, Uint8Array>();
+  for (const sink of sinks) for (const row of store.reminders.list(sink)) firing.set(row.incidentKey, row.notification);
+  inhibition.restore(
+    {
+      held: store.held.list(),
+      open,
+      firing: (key) => {
+        const bytes = firing.get(key);
+        return bytes ? decodeNotification(bytes) : undefined;
+      },
+    },
+    now,
+  );
 }

@@ -12,10 +12,11 @@
 // release(causeKey) is asked for: the Outbox re-enqueues, for chat, what
 // still fires.
 //
-// State is in memory: after a restart the listener re-derives the causes
-// from the cluster (their FIRING is deduplicated, the causes reopen here).
+// State is in memory; after a restart restore() rebuilds it from what the
+// state database kept: the causes still open (their last FIRING, as the
+// reminders keep it) and the effects the outbox still holds back per cause.
 
-import { clone } from '@bufbuild/protobuf';
+import { clone, create } from '@bufbuild/protobuf';
 import { createHash } from 'node:crypto';
 import type { KubeObject } from '../model/kube.ts';
 import { type Notification, NotificationSchema, State } from '../model/notification.ts';
@@ -117,6 +118,30 @@ export class Inhibitor {
       out.push(this.#explained(c, c.firing, true));
     }
     return { notifications: out };
+  }
+
+  /**
+   * After a restart: a cause, from its last FIRING when known (else it only
+   * keeps holding `effects`, its label taken from the hold's text), with the
+   * incidents the outbox still holds for it. A cause no longer open holds
+   * until `now` + releaseAfter, then is released as usual.
+   */
+  restore(r: { key: string; firing?: Notification; label?: string; effects: readonly string[]; open: boolean }, now: number): void {
+    if (this.#causes.has(r.key)) return;
+    const fromFiring = r.firing ? causeOf(r.firing, this.#switches) : undefined;
+    const rule = !fromFiring && r.firing ? this.#rules.find((x) => matches(r.firing!, x.source)) : undefined;
+    const cause: Cause = fromFiring ?? { key: r.key, kind: 'rule', reason: r.firing?.reason ?? '', cluster: r.firing?.cluster ?? '', label: r.label ?? r.key };
+    const firing = r.firing ?? create(NotificationSchema, { incidentKey: r.key });
+    const c: OpenCause = { cause, firing, effects: new Set(r.effects), held: r.effects.length, told: '', source: rule ? firing : undefined, rule };
+    c.told = this.#explanation(c);
+    if (!r.open) c.releaseAt = now + this.#releaseAfterMs;
+    this.#causes.set(r.key, c);
+    for (const e of r.effects) this.#effectOf.set(e, r.key);
+  }
+
+  /** Whether a FIRING opens a cause (built-in or a user rule's source): restart looks for them among the open incidents. */
+  isCause(n: Notification): boolean {
+    return causeOf(n, this.#switches) !== undefined || this.#rules.some((r) => matches(n, r.source));
   }
 
   /** The Outbox's HoldCheck: an effect of a cause still holding is held, whatever the sink (record sinks still get it, marked). */

@@ -165,3 +165,31 @@ spec:
   assert.ok(await until(() => stuckInChat().length > 0, 180), 'the pod that still fires notified chat on its own');
   assert.equal(stuck('resolved').length, 0, 'it still fires');
 });
+
+test('kubeherald restarts while the node is down: the cause and what it holds are restored, and what still fires is released after the node is back', async () => {
+  await kubectl.ok(
+    ['apply', '-f', '-'],
+    `apiVersion: v1
+kind: Pod
+metadata: {name: stuck-two, namespace: default, annotations: {sim.kubeherald.io/behavior: never-ready}}
+spec:
+  nodeSelector: {kubernetes.io/hostname: ${NODE}}
+  containers: [{name: app, image: ghcr.io/kubeherald/demo-app:1.4.2}]`,
+  );
+  await w.run(2000);
+  const before = slack.messages.length;
+  setNodeReady(w.sim.ctx, NODE, false);
+  const stuck = (action: string): Doc[] => docs().filter((d) => d.kind === 'pod' && d.name === 'stuck-two' && d.reason === 'PodNotReady' && d.action === action);
+  assert.ok(await until(() => stuck('firing').length === 1, 180), 'the pod\'s NotReady reached Elasticsearch');
+  assert.ok(stuck('firing')[0].fields.inhibitedBy, 'held back as the node\'s effect');
+  const inChat = (): StoredMessage[] => slack.messages.slice(before).filter((m) => /default\/stuck-two/.test(text(m)));
+
+  await w.stop();
+  await w.start({ env: { SLACK_BOT_TOKEN: slack.token, ES_API_KEY: ES_KEY } });
+  await w.run(20_000);
+  assert.equal(inChat().length, 0, 'still held after the restart');
+  setNodeReady(w.sim.ctx, NODE, true);
+  await w.run(30_000);
+  assert.equal(inChat().length, 0, 'held during the hold');
+  assert.ok(await until(() => inChat().length > 0, 180), 'released to chat once the hold passed');
+});

@@ -158,3 +158,26 @@ test('Inhibitor: a cause firing again within its hold holds on; a user rule hold
   const other = inh.observe([note({ key: 'web/x', reason: 'Whatever', kind: 'Pod', name: 'x', namespace: 'web' })], 7).notifications[0];
   assert.equal(inh.check(other, 'slack', 7), undefined);
 });
+
+test('Inhibitor.restore: after a restart an open cause holds its effects and new ones; one resolved meanwhile is released after the hold', () => {
+  const pods = [pod('f1', 'n2', false)];
+  const inh = new Inhibitor({ pods: () => pods, releaseAfterMs: 5000 });
+  const firing = nodeDown();
+  assert.equal(inh.isCause(firing), true);
+  assert.equal(inh.isCause(podNotReady(1)), false);
+  inh.restore({ key: firing.incidentKey, firing, effects: ['pod/p1/NotReady'], open: true }, 0);
+  // the effect held before the restart is still held, its RESOLVED too; a new pod on the node is held as well
+  assert.equal(inh.check(podNotReady(1, 'n2', State.RESOLVED), 'slack', 1)?.id, firing.incidentKey);
+  const fresh = inh.observe([podNotReady(2)], 2).notifications;
+  assert.equal(inh.check(fresh[0], 'slack', 2)?.id, firing.incidentKey);
+  // a cause known only from its hold's text, resolved while kubeherald was down: released once the hold passes
+  inh.restore({ key: 'node/gone/NotReady', label: 'NodeNotReady node/n7', effects: ['pod/p7/NotReady'], open: false }, 10);
+  const p7 = note({ key: 'pod/p7/NotReady', reason: 'PodNotReady', kind: 'Pod', name: 'x', node: 'n7' });
+  assert.deepEqual(inh.check(p7, 'slack', 11), { by: 'inhibition', id: 'node/gone/NotReady', text: 'inhibited by NodeNotReady node/n7' });
+  assert.deepEqual(inh.due(5009), []);
+  assert.deepEqual(inh.due(5010), ['node/gone/NotReady']);
+  assert.equal(inh.check(p7, 'slack', 5010), undefined);
+  // the open one resolves as usual
+  inh.observe([nodeDown('n2', State.RESOLVED)], 6000);
+  assert.deepEqual(inh.due(11_000), [firing.incidentKey]);
+});
