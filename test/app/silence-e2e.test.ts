@@ -66,6 +66,7 @@ before(async () => {
       `  - {name: es, type: elasticsearch, nodes: ['${es.url}'], dataStream: ${DATA_STREAM}, apiKeyFrom: {env: ES_API_KEY}}`,
       'state: {path: $STATE}',
       'silences: {refreshSeconds: 5}',
+      'metrics: {listen: "127.0.0.1:0"}',
     ].join('\n'),
   );
   kubectl = new Kubectl(w.sim.kubeconfig);
@@ -95,6 +96,10 @@ test('a silence on a namespace: chat hears nothing, Elasticsearch gets it marked
   for (const name of ['crasher', 'flapper']) assert.equal(crashDocs(name, 'firing')[0]!.fields.silencedBy, id, `${name}'s FIRING is marked silencedBy`);
   await w.run(15_000);
   assert.deepEqual(shopMessages().map(text), [], 'chat heard nothing of shop');
+  const metrics = await (await fetch(w.herald!.metricsUrl()!)).text();
+  const held = /^kubeherald_notifications_held_total\{reason="silence",sink="config\/slack"\} (\d+)$/m.exec(metrics);
+  assert.ok(held && Number(held[1]) >= 2, `the held notifications are counted: ${held?.[0]}`);
+  assert.doesNotMatch(metrics, /kubeherald_notifications_held_total\{[^}]*sink="config\/es"/, 'a record sink holds nothing back');
 
   // one resolves while silenced
   await kubectl.ok(['delete', 'pod', 'flapper', '-n', 'shop', '--wait=false']);
