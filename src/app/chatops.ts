@@ -11,6 +11,7 @@ import { IdentityMap } from '../chatops/identity.ts';
 import { startIdentityResources } from '../chatops/identity-source.ts';
 import { startPolicyResources } from '../chatops/policy-source.ts';
 import { ChatOpsService } from '../chatops/service.ts';
+import type { SilencePort } from '../chatops/silence-command.ts';
 import { SlackHttpAdapter } from '../chatops/slack/http.ts';
 import { SlackSocketAdapter } from '../chatops/slack/socket.ts';
 import { TelegramAdapter } from '../chatops/telegram/adapter.ts';
@@ -44,6 +45,8 @@ export interface ChatOpsOptions {
   now?: () => number;
   /** how often requests past their expiry are marked expired and audited, and requests approved at a terminal are run (default 15 s) */
   expiryCheckMs?: number;
+  /** kubeherald's silences, for `silence …` and the Silence 1h button */
+  silences?: SilencePort;
 }
 
 export interface ChatOps {
@@ -106,6 +109,7 @@ export async function startChatOps(opts: ChatOpsOptions): Promise<ChatOps> {
       ...(opts.store.transaction ? { transaction: <T>(fn: () => T): T => opts.store.transaction!(fn) } : {}),
       ...(opts.now ? { now: opts.now } : {}),
       notify,
+      ...(opts.silences ? { silences: opts.silences } : {}),
       log: log.child({ component: 'chatops' }),
       onAudit: (e, cmd, namespace) => {
         opts.metrics?.chatCommand(e);

@@ -487,7 +487,7 @@ export const KINDS: Record<CRKind, KindInfo> = {
     status: chatPolicyStatusSchema,
     description: 'Which chat writes, in which namespaces (by name, glob or label selector) and channels, need approval, how many approvals and from whom. The strictest matching policy applies. See docs/chatops.md.',
   },
-  // silences: the spec schemas and their checks are src/crd/silence-resource.ts; the controller is src/app/silence-resources.ts
+  // silences: the spec schemas and their checks are src/crd/silence-resource.ts; the controller is src/crd/silence-controller.ts
   Silence: {
     kind: 'Silence',
     plural: 'silences',

@@ -1,0 +1,218 @@
+// The Silence and ClusterSilence controller: one Reflector each, and the
+// silences store kept in step with them through the SilenceKeeper (so a
+// silence is in force, or ends and releases what it held, at once). Every
+// object gets Ready (True, or False naming the field: it then matches
+// nothing) and Expired conditions through the status subresource; Expired
+// turns True on the pipeline's clock when the silence ends.
+//
+// A resource's silence has the id `cr:<ns>/<name>.g<generation>`: an edit
+// ends the old silence and makes a new one (the store's silences are never
+// rewritten), a deletion ends it, and a restart finds its ids already there.
+
+import * as k8s from '@kubernetes/client-node';
+import { Reflector, type ReflectorDelta } from '../cluster/reflector.ts';
+import { trimObject } from '../cluster/trim.ts';
+import type { Clock } from '../model/clock.ts';
+import type { KubeObject } from '../model/kube.ts';
+import type { Logger } from '../model/logger.ts';
+import type { Silence } from '../rules/silence.ts';
+import { checkSilence, CLUSTER_SILENCE, desiredSilenceStatus, SILENCE, SILENCE_API_VERSION, type SilenceCheck, type SilenceKind, silenceStatusUpToDate } from './silence-resource.ts';
+
+/** What the controller needs of the silences (the SilenceKeeper and its store). */
+export interface SilenceStorePort {
+  add(s: Silence): void;
+  expire(id: string, by: string): Silence | undefined;
+  get(id: string): Silence | undefined;
+  /** silences not ended */
+  open(): Silence[];
+}
+
+export interface SilenceControllerOptions {
+  kc: k8s.KubeConfig;
+  silences: SilenceStorePort;
+  clock: Clock;
+  log: Logger;
+  /** the longest a silence lasts without spec.force (ms) */
+  maxDurationMs: number;
+  debounceMs?: number;
+  watchdogMs?: number;
+  fieldManager?: string;
+}
+
+const KINDS = [
+  { kind: 'Silence' as const, info: SILENCE, namespaced: true },
+  { kind: 'ClusterSilence' as const, info: CLUSTER_SILENCE, namespaced: false },
+];
+
+const RESOURCE_PREFIX = 'cr:';
+
+export class SilenceController {
+  #o: SilenceControllerOptions;
+  #api: k8s.CustomObjectsApi;
+  #reflectors = new Map<SilenceKind, Reflector>();
+  #debounce: NodeJS.Timeout | undefined;
+  #expiry: unknown;
+  #running: Promise<void> | undefined;
+  #again = false;
+  #stopped = false;
+  #checks: SilenceCheck[] = [];
+  readonly stats = { applies: 0, statusWrites: 0, statusErrors: 0 };
+
+  constructor(opts: SilenceControllerOptions) {
+    this.#o = opts;
+    this.#api = opts.kc.makeApiClient(k8s.CustomObjectsApi);
+  }
+
+  /** Resolves once the first lists are applied; a kind whose CRD is not installed is skipped with a warning. */
+  async start(): Promise<void> {
+    for (const k of KINDS) {
+      try {
+        await this.#api.listClusterCustomObject({ group: k.info.group, version: k.info.version, plural: k.info.plural, limit: 1 });
+      } catch (err) {
+        const code = err instanceof k8s.ApiException ? err.code : undefined;
+        const why = code === 404 ? `the CRD ${k.info.plural}.${k.info.group} is not installed (kubectl apply -k deploy/crds)` : code === 403 ? `kubeherald may not list ${k.info.plural}.${k.info.group} (deploy/rbac/clusterrole.yaml)` : (err as Error).message;
+        this.#o.log.warn({ kind: k.kind }, `${k.kind} resources are not read: ${why}`);
+        continue;
+      }
+      this.#reflectors.set(
+        k.kind,
+        new Reflector({
+          kc: this.#o.kc,
+          spec: { apiVersion: SILENCE_API_VERSION, kind: k.kind, resource: k.info.plural, namespaced: k.namespaced },
+          trim: trimObject,
+          watchdogMs: this.#o.watchdogMs ?? 300_000,
+          pageSize: 500,
+          log: this.#o.log,
+          onDelta: (d) => this.#onDelta(d),
+        }),
+      );
+    }
+    for (const r of this.#reflectors.values()) r.start();
+    await Promise.all([...this.#reflectors.values()].map((r) => r.synced));
+    await this.#run();
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    for (const r of this.#reflectors.values()) r.stop();
+    if (this.#debounce) clearTimeout(this.#debounce);
+    if (this.#expiry !== undefined) this.#o.clock.clearTimeout(this.#expiry);
+    await this.#running;
+  }
+
+  /** The last checks, one per object. */
+  checks(): readonly SilenceCheck[] {
+    return this.#checks;
+  }
+
+  /** Resolves once nothing is scheduled or running (status writes included). */
+  async settled(): Promise<void> {
+    while (this.#debounce || this.#running) {
+      if (this.#running) await this.#running;
+      else await new Promise((r) => setTimeout(r, this.#o.debounceMs ?? 50));
+    }
+  }
+
+  #onDelta(d: ReflectorDelta): void {
+    // our own status writes change no silence
+    if (d.type === 'MODIFIED' && d.old && d.current && d.old.metadata.generation === d.current.metadata.generation && d.old.metadata.uid === d.current.metadata.uid) return;
+    this.#schedule();
+  }
+
+  #schedule(): void {
+    if (this.#stopped || this.#debounce) return;
+    this.#debounce = setTimeout(() => {
+      this.#debounce = undefined;
+      void this.#run();
+    }, this.#o.debounceMs ?? 50);
+  }
+
+  #run(): Promise<void> {
+    if (this.#running) {
+      this.#again = true;
+      return this.#running;
+    }
+    this.#running = this.#apply()
+      .catch((err) => this.#o.log.error({ err: (err as Error).message }, 'applying Silence resources failed; will try at the next change'))
+      .finally(() => {
+        this.#running = undefined;
+        if (this.#again && !this.#stopped) {
+          this.#again = false;
+          this.#schedule();
+        }
+      });
+    return this.#running;
+  }
+
+  async #apply(): Promise<void> {
+    const now = this.#o.clock.now();
+    const at = now.getTime();
+    const checks: SilenceCheck[] = [];
+    for (const k of KINDS) for (const obj of this.#reflectors.get(k.kind)?.list() ?? []) checks.push(checkSilence(k.kind, obj as KubeObject, { maxSeconds: this.#o.maxDurationMs / 1000 }));
+    // a resource's silence id carries its generation: an edit is a new silence
+    for (const c of checks) if (c.silence) c.silence.id = `${c.silence.id}.g${c.obj.metadata.generation ?? 0}`;
+    this.#checks = checks;
+    this.stats.applies++;
+    const wanted = new Map(checks.filter((c) => c.silence).map((c) => [c.silence!.id, c] as const));
+    for (const s of this.#o.silences.open()) {
+      if (s.source === 'resource' && s.id.startsWith(RESOURCE_PREFIX) && !wanted.has(s.id)) {
+        this.#o.silences.expire(s.id, `resource:${s.id.slice(RESOURCE_PREFIX.length).replace(/\.g\d+$/, '')} changed or deleted`);
+      }
+    }
+    for (const [id, c] of wanted) {
+      const s = c.silence!;
+      if (s.endsAt <= at || this.#o.silences.get(id)) continue;
+      try {
+        this.#o.silences.add({ id, matchers: s.matchers, startsAt: s.startsAt, endsAt: s.endsAt, createdBy: s.author, comment: s.comment, source: 'resource', createdAt: at, ...(s.forced ? { forced: true } : {}) });
+        this.#o.log.info({ silence: id, by: s.author }, `${c.kind} ${c.key} in force`);
+      } catch (err) {
+        this.#o.log.error({ silence: id, err: (err as Error).message }, `cannot store the silence of ${c.kind} ${c.key}`);
+      }
+    }
+    for (const c of checks) if (!c.silence) this.#o.log.warn({ problems: c.problems }, `${c.kind} ${c.key} not ready: ${c.problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`);
+    this.#scheduleExpiry(checks, at);
+    await Promise.all(checks.map((c) => this.#writeStatus(c, now)));
+  }
+
+  // Expired turns True on time: wake at the next end still to come
+  #scheduleExpiry(checks: SilenceCheck[], at: number): void {
+    if (this.#expiry !== undefined) this.#o.clock.clearTimeout(this.#expiry);
+    this.#expiry = undefined;
+    const next = Math.min(...checks.flatMap((c) => (c.silence && c.silence.endsAt > at ? [c.silence.endsAt] : [])));
+    if (!Number.isFinite(next) || this.#stopped) return;
+    this.#expiry = this.#o.clock.setTimeout(() => {
+      this.#expiry = undefined;
+      void this.#run();
+    }, next - at);
+  }
+
+  async #writeStatus(c: SilenceCheck, now: Date): Promise<void> {
+    const status = desiredSilenceStatus(c, now);
+    if (silenceStatusUpToDate(c.obj, status)) return;
+    const info = c.kind === 'Silence' ? SILENCE : CLUSTER_SILENCE;
+    const base = { group: info.group, version: info.version, plural: info.plural, name: c.obj.metadata.name!, body: { status }, fieldManager: this.#o.fieldManager ?? 'kubeherald' };
+    const merge = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
+    try {
+      if (c.kind === 'Silence') await this.#api.patchNamespacedCustomObjectStatus({ ...base, namespace: c.obj.metadata.namespace! }, merge);
+      else await this.#api.patchClusterCustomObjectStatus(base, merge);
+      this.stats.statusWrites++;
+    } catch (err) {
+      const code = err instanceof k8s.ApiException ? err.code : undefined;
+      if (code === 404) return;
+      this.stats.statusErrors++;
+      this.#o.log.warn({ silence: c.key, err: code ? `HTTP ${code}` : (err as Error).message }, 'Silence status update failed');
+    }
+  }
+}
+
+/** Starts the controller; resolves once the first lists are in force. */
+export async function startSilenceResources(opts: SilenceControllerOptions): Promise<SilenceController> {
+  const c = new SilenceController(opts);
+  try {
+    await c.start();
+  } catch (err) {
+    await c.stop();
+    throw err;
+  }
+  return c;
+}
