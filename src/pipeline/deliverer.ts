@@ -547,7 +547,7 @@ export class Deliverer {
     }
     // a storm digest is one notification but a group message all the same: its updates edit it in place
     if (ns.length === 1 && !isStormGroup(row.groupKey)) return sink.send(ns[0]);
-    if (sink.sendGroup) return sink.sendGroup(ns, { key: row.groupKey ?? '', update: row.groupUpdate ?? 0 });
+    if (sink.sendGroup) return sink.sendGroup(ns, { key: row.groupKey ?? '', update: row.groupUpdate ?? 0, ...(isStormGroup(row.groupKey) ? { replace: true } : {}) });
     return sink.send(summarizeGroup(ns));
   }
 }

@@ -49,6 +49,12 @@ export interface SinkGroupInfo {
   key: string;
   /** 0 for the first message, then 1, 2 … */
   update: number;
+  /**
+   * Each update replaces the message rather than adding to it (a storm
+   * digest): a sink that can edit edits the first message in place, one
+   * that cannot posts the update as a new message.
+   */
+  replace?: boolean;
 }
 
 /** What the process lends to sinks; tests pass their own. */

@@ -21,12 +21,14 @@ import type { SqliteStore } from '../../src/store/sqlite.ts';
 import { jsonThreadStore } from '../../src/store/state.ts';
 import { type FakeElasticsearch, startFakeElasticsearch } from '../fakes/elasticsearch.ts';
 import { FakeSlack, type StoredMessage } from '../fakes/slack.ts';
+import { FakeTelegram } from '../fakes/telegram.ts';
 import { ManualClock, note, T0, tempStore } from '../pipeline/helpers.ts';
 
 const ES_KEY = Buffer.from('storm:key').toString('base64');
-const env = { SLACK_BOT_TOKEN: '', ES_API_KEY: ES_KEY };
+const env = { SLACK_BOT_TOKEN: '', TELEGRAM_BOT_TOKEN: '', ES_API_KEY: ES_KEY };
 
 let slack: FakeSlack;
+let telegram: FakeTelegram;
 let es: FakeElasticsearch;
 const tmp = tempStore('kubeherald-storm-');
 const clock = new ManualClock(T0);
@@ -44,12 +46,15 @@ const failed: AttemptRecord[] = [];
 before(async () => {
   slack = await FakeSlack.start({ channels: [{ id: 'C0ALERTS', name: 'alerts' }] });
   env.SLACK_BOT_TOKEN = slack.token;
+  telegram = await FakeTelegram.start();
+  env.TELEGRAM_BOT_TOKEN = telegram.token;
   es = await startFakeElasticsearch({ apiKey: ES_KEY });
 });
 
 after(async () => {
   await stop();
   await slack.close();
+  await telegram.close();
   await es.close();
   tmp.cleanup();
 });
@@ -60,6 +65,7 @@ const config = () =>
       'delivery: {storm: {quietSeconds: 120, updateSeconds: 20}}',
       'sinks:',
       `  - {name: slack, type: slack, channel: C0ALERTS, apiUrl: '${slack.apiUrl}', tokenFrom: {env: SLACK_BOT_TOKEN}}`,
+      `  - {name: telegram, type: telegram, chatId: ${telegram.chats[0].id}, apiRoot: '${telegram.apiRoot}', tokenFrom: {env: TELEGRAM_BOT_TOKEN}}`,
       `  - {name: es, type: elasticsearch, nodes: ['${es.url}'], apiKeyFrom: {env: ES_API_KEY}}`,
     ].join('\n'),
     'storm.yaml',
@@ -110,9 +116,9 @@ const REASONS = [
  * ImagePullBackOff, of 40 workloads each — so many groups that grouping
  * alone would still send a message per workload and reason.
  */
-function incident(i: number): Notification {
+function incident(i: number, prefix = ''): Notification {
   const r = REASONS[i % 10 < 6 ? 0 : i % 10 < 9 ? 1 : 2];
-  return note({ pod: `${r.owner}-${i}`, reason: r.reason, owner: `${r.owner}-${i % 40}`, namespace: 'demo', time: clock.ms() });
+  return note({ pod: `${prefix}${r.owner}-${i}`, reason: r.reason, owner: `${r.owner}-${i % 40}`, namespace: 'demo', time: clock.ms() });
 }
 
 const isTopLevel = (m: StoredMessage): boolean => m.thread_ts === undefined || m.thread_ts === m.ts;
@@ -170,4 +176,33 @@ test('1,000 incidents in a minute to one Slack channel: a handful of messages, t
   await pass(15_000);
   assert.ok(slack.messages.some((m) => said(m).includes('calm')), 'after the storm a notification reaches the channel as usual');
   assert.equal(es.documents('kubeherald-events').length, N + 1);
+});
+
+test('Telegram: a storm in one chat is one digest message edited with editMessageText, then one summary; Elasticsearch still gets every notification', async () => {
+  const N = 300;
+  const docsBefore = es.documents('kubeherald-events').length;
+  const chat = telegram.chats[0].id;
+  const inChat = () => telegram.messages.filter((m) => m.chat_id === chat);
+  let sent = 0;
+  for (let s = 0; s < 30; s++) {
+    const batch: Notification[] = [];
+    for (const upTo = Math.floor(((s + 1) * N) / 30); sent < upTo; sent++) batch.push(incident(sent, 'tg-'));
+    k.store.transaction(() => k.outbox.enqueue(batch, ['telegram', 'es'], clock.ms()));
+    k.deliverer.wake();
+    await pass(1000);
+  }
+  await pass(30_000);
+  assert.equal(es.documents('kubeherald-events').length, docsBefore + N, 'Elasticsearch gets every notification');
+  const digests = inChat().filter((m) => m.plain.includes('notifications in the last'));
+  assert.equal(digests.length, 1, `one digest message: ${inChat().map((m) => m.plain).join('\n---\n')}`);
+  assert.ok((digests[0].edits ?? 0) >= 1, 'edited in place with editMessageText');
+  assert.ok(telegram.calls.some((c) => c.method.toLowerCase() === 'editmessagetext'));
+  assert.match(digests[0].plain, /300 notifications in the last 1 minute/, 'the last edit counts all of them');
+  assert.ok(inChat().length <= 2, `a handful of messages, not ${N}: ${inChat().length}`);
+
+  await pass(130_000);
+  const summaries = inChat().filter((m) => m.plain.includes('Storm over'));
+  assert.equal(summaries.length, 1, 'one summary');
+  assert.match(summaries[0].plain, /300 still firing/);
+  assert.deepEqual(failed, []);
 });

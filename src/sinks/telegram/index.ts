@@ -47,8 +47,25 @@ export function createTelegramSink(cfg: TelegramSinkConfig, deps: TelegramSinkDe
 
   const firstOfGroup = new Map<string, number>();
 
+  /** A replacing update (a storm digest) edits the group's first message; false when there is none to edit any more. */
+  const edited = async (input: Notification | readonly Notification[], group: SinkGroupInfo): Promise<boolean> => {
+    const first = firstOfGroup.get(group.key);
+    if (first === undefined) return false;
+    try {
+      await transport.edit(target, first, formatTelegram(input, fopts));
+      return true;
+    } catch (err) {
+      const description = String((err as { description?: unknown }).description ?? (err as Error).message ?? '');
+      // the same text again is done already; a deleted message gets a new one
+      if (/message is not modified/i.test(description)) return true;
+      if (/message to edit not found|message can't be edited/i.test(description)) return false;
+      throw classifyTelegramError(err, { sink: cfg.name, secrets: [token] });
+    }
+  };
+
   const deliver = async (input: Notification | readonly Notification[], group?: SinkGroupInfo): Promise<void> => {
-    const replyTo = group && group.update > 0 ? firstOfGroup.get(group.key) : undefined;
+    if (group?.replace && group.update > 0 && (await edited(input, group))) return;
+    const replyTo = group && group.update > 0 && !group.replace ? firstOfGroup.get(group.key) : undefined;
     let id: number;
     try {
       id = await transport.send(target, formatTelegram(input, fopts), replyTo);

@@ -19,6 +19,8 @@ export interface TelegramTransportOptions {
 export interface TelegramTransport {
   /** Resolves with the message_id Telegram gave the message; `replyTo` quotes an earlier one (if it still exists). */
   send(target: TelegramTarget, msg: TelegramMessage, replyTo?: number): Promise<number>;
+  /** Replaces the text (and keyboard) of a message the bot sent (editMessageText). */
+  edit(target: TelegramTarget, messageId: number, msg: TelegramMessage): Promise<void>;
 }
 
 export function telegramTransport(opts: TelegramTransportOptions): TelegramTransport {
@@ -34,6 +36,13 @@ export function telegramTransport(opts: TelegramTransportOptions): TelegramTrans
         ...(replyTo !== undefined ? { reply_parameters: { message_id: replyTo, allow_sending_without_reply: true } } : {}),
       });
       return sent.message_id;
+    },
+    async edit(target, messageId, msg) {
+      await api.editMessageText(target.chatId, messageId, msg.text, {
+        parse_mode: msg.parse_mode,
+        link_preview_options: msg.link_preview_options,
+        ...(msg.reply_markup ? { reply_markup: msg.reply_markup } : {}),
+      });
     },
   };
 }
