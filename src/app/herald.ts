@@ -262,8 +262,10 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
       return;
     }
     deliverer.wake();
-    metrics?.notified(ns);
-    if (opts.onNotification) for (const n of ns) opts.onNotification(n);
+    // what the detectors said (a cause's updates of what it explains, appended by the inhibitor, are not new notifications)
+    const detected = ns.slice(0, batch.length);
+    metrics?.notified(detected);
+    if (opts.onNotification) for (const n of detected) opts.onNotification(n);
   };
 
   const pruner = new Pruner({ store, policy: retentionPolicy(config.state), intervalMs: config.state.pruneIntervalSeconds * 1000, clock, log });

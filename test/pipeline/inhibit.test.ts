@@ -10,6 +10,7 @@ import { type Notification, NotificationSchema, ObjectRefSchema, State } from '.
 import { causeOf, explains, podOrObjectCause, podsOnNode, ruleApplies, validateRule, withExplanation, workloadCause } from '../../src/pipeline/inhibit-rules.ts';
 import { Inhibitor } from '../../src/pipeline/inhibitor.ts';
 import { inhibitSchema } from '../../src/pipeline/inhibit-config.ts';
+import { parseConfigText } from '../../src/config/index.ts';
 
 let seq = 0;
 function note(o: { key: string; reason: string; kind: string; name: string; namespace?: string; state?: State; node?: string; owner?: string; cluster?: string }): Notification {
@@ -106,6 +107,9 @@ test('user rules: source inhibits target when the equal attributes agree; bad ru
   assert.equal(parsed.success, false);
   assert.deepEqual(parsed.error!.issues.map((i) => [i.path.join('.'), i.message]), [['rules.0.source.reson', 'unknown attribute (use reason, kind, namespace, name, severity, cluster, detector, node, owner, label.<key> or field.<key>)']]);
   assert.deepEqual(inhibitSchema.parse({}), { enabled: true, node: true, rollout: true, namespace: true, releaseAfterSeconds: 60, rules: [] });
+  // the config file's error names file, line and field
+  assert.throws(() => parseConfigText('inhibit:\n  rules:\n    - {source: {reson: X}, target: {kind: Pod}}\n', 'k.yaml'), /^ConfigError: k\.yaml:3: inhibit\.rules\[0\]\.source\.reson: unknown attribute/);
+  assert.throws(() => parseConfigText('inhibit: {releaseAfterSeconds: -1}', 'k.yaml'), /inhibit\.releaseAfterSeconds/);
 });
 
 test('Inhibitor: the cause carries what it explains, its effects are held, an update when the count changes, release after the hold', () => {
