@@ -128,14 +128,15 @@ export class StormDigests {
     const groups = this.#store.groups;
     const row = storms.get(g.sink, g.target);
     const sp = p?.storm;
-    if (!row || !row.active || !sp || sp.threshold <= 0) {
-      // the storm was forgotten or the sink no longer storms: nothing left to say
+    if (!row || !row.active || !sp) {
+      // the storm was forgotten or the sink is gone: nothing left to say
       groups.deleteGroup(g.sink, g.groupKey);
       if (row?.active) storms.put({ ...row, state: JSON.stringify(endStorm(parse(row.state))), active: false, updatedAt: now });
       return 0;
     }
     const s = parse(row.state);
-    const endsAt = stormEndsAt(s, sp) ?? now;
+    // a sink whose threshold became 0 (a reload) no longer storms: its storm ends now, with its summary
+    const endsAt = sp.threshold <= 0 ? now : (stormEndsAt(s, sp) ?? now);
     const opts = { sink: g.sink, target: g.target, now };
     if (endsAt <= now) {
       const summary = digestNotification(s, { ...opts, final: true });
