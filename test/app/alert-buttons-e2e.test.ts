@@ -121,10 +121,10 @@ describe('buttons on a crash alert, and its crash report', () => {
     return b;
   };
 
-  it('the crash alert carries Logs (previous), Describe, Events and Restart of its Deployment', () => {
+  it('the crash alert carries Logs (previous), Describe, Events and Restart of its Deployment, and Silence 1h', () => {
     assert.deepEqual(
       buttonsOf(alert).map((b) => b.text.text),
-      ['Logs (previous)', 'Describe', 'Events', 'Restart'],
+      ['Logs (previous)', 'Describe', 'Events', 'Restart', 'Silence 1h'],
     );
     assert.equal(button('kh:restart').value, 'demo/worker');
     assert.match(button('kh:logs-previous').value, /^demo\/worker-[a-z0-9]+-[a-z0-9]+\/worker$/);
