@@ -6,6 +6,7 @@
 // own now, held in a new group (until when), folded into a group that already
 // went out (it comes with that group's next update), or already had.
 
+import type { HoldCheck } from '../pipeline/hold.ts';
 import { routingPolicies } from '../app/durable.ts';
 import type { Config } from '../config/index.ts';
 import type { Notification } from '../model/notification.ts';
@@ -53,7 +54,7 @@ function describe(d: EnqueueDecision, dueIn: number, records: boolean): string {
  * it was routed to. `routed` is the routing table's answer for it. Sinks
  * not in the config file (Sink custom resources) are not previewed.
  */
-export function previewDelivery(config: Pick<Config, 'delivery' | 'sinks'> & Partial<Pick<Config, 'inhibit'>>, ns: readonly Notification[], routed: (n: Notification) => RoutingResult, now = Date.now()): DeliveryStep[][] {
+export function previewDelivery(config: Pick<Config, 'delivery' | 'sinks'> & Partial<Pick<Config, 'inhibit'>>, ns: readonly Notification[], routed: (n: Notification) => RoutingResult, now = Date.now(), extraHolds: readonly HoldCheck[] = []): DeliveryStep[][] {
   const store = openSqliteStore({ path: ':memory:' });
   try {
     const policies = routingPolicies({ config: () => config, resolved: () => undefined, typeOf: () => undefined });
@@ -63,7 +64,7 @@ export function previewDelivery(config: Pick<Config, 'delivery' | 'sinks'> & Par
     // causal inhibition over the notifications given, in their order: an effect of one given before is held back
     const inh = config.inhibit;
     const inhibitor = inh?.enabled ? new Inhibitor({ switches: { node: inh.node, rollout: inh.rollout, namespace: inh.namespace }, rules: userRules(inh), releaseAfterMs: inh.releaseAfterSeconds * 1000 }) : undefined;
-    const outbox = new Outbox({ store, sinks, policies, holds: inhibitor ? [inhibitor.check] : [], onDecision: (d) => decisions.push(d) });
+    const outbox = new Outbox({ store, sinks, policies, holds: [...(inhibitor ? [inhibitor.check] : []), ...extraHolds], onDecision: (d) => decisions.push(d) });
     let t = now;
     return ns.map((n) => {
       t = Math.max(t, eventMs(n) ?? t);

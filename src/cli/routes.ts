@@ -6,6 +6,7 @@
 // Both warn of a route matching a reason, kind or detector that nothing
 // produces; with --strict such a route is not in effect, as in `run --strict`.
 
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { fromJson, type JsonValue, toJson } from '@bufbuild/protobuf';
 import type { Command } from 'commander';
@@ -15,6 +16,10 @@ import { detect, IncidentTracker } from '../detect/index.ts';
 import type { KubeObject } from '../model/kube.ts';
 import { type Notification, NotificationSchema, Severity, State } from '../model/notification.ts';
 import { formatDelivery, previewDelivery } from './routes-delivery.ts';
+import type { HoldCheck } from '../pipeline/hold.ts';
+import { silencesHold } from '../pipeline/silences.ts';
+import { isMemoryPath } from '../store/config.ts';
+import { openSqliteStore } from '../store/sqlite.ts';
 import { compileRoutes, configRoutes, configSinks, effectiveRoutes, type KnownSink, lintRoute, type RouteProblem, type RouteSpec, type RoutingResult, type RoutingTable } from '../rules/index.ts';
 
 export interface RoutesIo {
@@ -369,6 +374,23 @@ function explainText(e: Effective, n: Notification, r: RoutingResult, io: Routes
   io.stdout.write(columns([['ROUTE', 'RESULT', 'SINKS', 'WHY'], ...lines]).replace(/^(?=.)/gm, '  '));
 }
 
+/** The silences in force in the config's state database, as a hold (none when it is in memory or not there yet). */
+function silencesInForce(config: Config): HoldCheck[] {
+  const path = config.state.path;
+  if (isMemoryPath(path) || !existsSync(path)) return [];
+  try {
+    const store = openSqliteStore({ path, recover: false, mustExist: true });
+    try {
+      return [silencesHold(store.silences.list({ now: Date.now() }))];
+    } finally {
+      store.close();
+    }
+  } catch {
+    // a state database this command cannot read says nothing about routing
+    return [];
+  }
+}
+
 /** `routes test`: 0 when it could route (with --strict: and every route is in effect), 1 when not, 2 on bad input (config, file, object). */
 export async function routesTest(opts: RoutesOptions & { file?: string; fromEvent?: string; apiVersion?: string }, io: RoutesIo): Promise<number> {
   if (!opts.file === !opts.fromEvent) {
@@ -391,7 +413,7 @@ export async function routesTest(opts: RoutesOptions & { file?: string; fromEven
     return failed(err, io);
   }
   // what each sink's delivery settings do with them, in order (grouped, folded, at once)
-  const delivery = previewDelivery(e.config, items.map(({ n }) => n), (n) => e.table.explain(n));
+  const delivery = previewDelivery(e.config, items.map(({ n }) => n), (n) => e.table.explain(n), Date.now(), silencesInForce(e.config));
   if (opts.output === 'json') {
     const out = items.map(({ n, note }, i) => ({ notification: toJson(NotificationSchema, n), ...(note ? { note } : {}), ...e.table.explain(n), delivery: delivery[i] }));
     io.stdout.write(JSON.stringify({ default: e.isDefault, results: out, problems: e.problems, warnings: e.warnings }, null, 2) + '\n');

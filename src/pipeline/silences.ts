@@ -10,6 +10,15 @@ import type { Store } from '../store/types.ts';
 import type { Clock, Logger } from './clock.ts';
 import type { HoldCheck } from './hold.ts';
 
+/** A HoldCheck over a fixed list of silences (what `routes test` reads from the state database). */
+export function silencesHold(silences: readonly Silence[], inInterval?: (name: string, now: number) => boolean): HoldCheck {
+  const compiled = silences.map(compileSilence);
+  return (n, _sink, now) => {
+    for (const c of compiled) if (silenceActive(c.silence, now, inInterval) && c.matches(n)) return { by: 'silence', id: c.silence.id, text: silenceText(c.silence) };
+    return undefined;
+  };
+}
+
 export interface SilenceKeeperOptions {
   store: Store;
   clock: Clock;

@@ -143,3 +143,29 @@ describe('a running kubeherald and the CLI', () => {
     }
   });
 });
+
+describe('routes test and silences', () => {
+  it('says which silence in the state database holds a notification back from a chat sink', async () => {
+    const t = tempStore('kubeherald-silence-routes-');
+    try {
+      const cfg = join(t.dir, 'k.yaml');
+      writeFileSync(cfg, ['sinks:', '  - {name: chat, type: slack, tokenFrom: {env: T}, channel: C1}', '  - {name: file, type: jsonl, path: out.jsonl}', `state: {path: '${t.path}'}`].join('\n'));
+      const add = io(Date.now());
+      assert.equal(await silenceAdd({ config: cfg, namespace: 'shop', for: '1h', comment: 'drain', author: 'alice' }, add), 0, add.err());
+      const id = /silence (s-[0-9a-f]+) added/.exec(add.out())![1]!;
+      const file = join(t.dir, 'n.yaml');
+      const BIN = join(import.meta.dirname, '..', '..', 'bin', 'kubeherald.js');
+      const routes = (ns: string) => {
+        writeFileSync(file, `reason: CrashLoopBackOff\nstate: firing\ninvolvedObject: {kind: Pod, namespace: ${ns}, name: web-1}\n`);
+        return new Promise<string>((resolve) => execFile(process.execPath, [BIN, 'routes', 'test', file, '-c', cfg], { env: { ...process.env, T: 'xoxb-1' } }, (_err, stdout, stderr) => resolve(stdout + stderr)));
+      };
+      const held = await routes('shop');
+      assert.match(held, new RegExp(`config/chat: held back from this chat sink: silenced by ${id} \\(alice: drain\\)`));
+      assert.match(held, /config\/file: sent on its own, at once, marked silencedBy/);
+      const free = await routes('other');
+      assert.doesNotMatch(free, /held back/);
+    } finally {
+      t.cleanup();
+    }
+  });
+});
