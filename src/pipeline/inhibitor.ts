@@ -23,6 +23,7 @@ import { type Notification, NotificationSchema, State } from '../model/notificat
 import type { HoldCheck, HoldReason } from './hold.ts';
 import {
   ALL_CAUSES,
+  availabilityWorkload,
   type Cause,
   causeOf,
   explains,
@@ -223,7 +224,9 @@ export class Inhibitor {
   #causeFor(n: Notification): OpenCause | undefined {
     const open = [...this.#causes.values()].filter((c) => c.releaseAt === undefined);
     const builtin = open.map((c) => c.cause).filter((c) => c.kind !== 'rule');
-    const found = podOrObjectCause(n, builtin) ?? workloadCause(n, builtin, builtin.some((c) => c.kind === 'node') ? this.#pods() : []);
+    // the pods are read only for a workload's availability while a node cause is open (a copy of the cache each time)
+    const needsPods = availabilityWorkload(n) !== undefined && builtin.some((c) => c.kind === 'node');
+    const found = podOrObjectCause(n, builtin) ?? (needsPods ? workloadCause(n, builtin, this.#pods()) : undefined);
     if (found) return this.#causes.get(found.key);
     return open.find((c) => c.rule && c.source && ruleApplies(c.rule, c.source, n));
   }
