@@ -69,6 +69,7 @@ before(async () => {
       `  - {name: slack, type: slack, channel: alerts, apiUrl: '${slack.apiUrl}', tokenFrom: {env: SLACK_BOT_TOKEN}}`,
       `  - {name: es, type: elasticsearch, nodes: ['${es.url}'], dataStream: ${DATA_STREAM}, apiKeyFrom: {env: ES_API_KEY}}`,
       'state: {path: $STATE}',
+      'metrics: {listen: "127.0.0.1:0"}',
     ].join('\n'),
     { sim: { nodes: 3 } },
   );
@@ -111,6 +112,11 @@ test('a node with 25 pods of one Deployment goes NotReady: one story in chat nam
   assert.match(text(parents[0]), new RegExp(NODE));
   assert.match(text(parents[0]), /25 pods of default\/fleet affected on this node/);
   const all = slack.messages.slice(before).map(text).join('\n');
+  // the held-back count says why: inhibition, for the chat sink only
+  const metrics = await (await fetch(`${w.herald!.metricsUrl()}`)).text();
+  const held = Number(/^kubeherald_notifications_held_total\{reason="inhibition",sink="([^"]*slack)"\} (\d+)$/m.exec(metrics)?.[2]);
+  assert.ok(held >= 26, `held back from Slack: the 25 pods and the Deployment (${held})`);
+  assert.doesNotMatch(metrics, /kubeherald_notifications_held_total\{reason="inhibition",sink="[^"]*es"\}/, 'never for Elasticsearch');
   assert.doesNotMatch(all, /PodNotReady|has not been ready since|does not have minimum availability/, 'no pod or Deployment message, not even in the thread');
 
   // the node comes back: every incident resolves once in Elasticsearch; in chat the node's story resolves, nothing else is said
@@ -163,6 +169,7 @@ spec:
   await w.run(30_000);
   assert.equal(stuckInChat().length, 0, 'held during the hold');
   assert.ok(await until(() => stuckInChat().length > 0, 180), 'the pod that still fires notified chat on its own');
+  assert.match(text(stuckInChat()[0]), /Its cause \(node\/[^)]*\/NotReady\) resolved, but this persists/, 'it says why it comes now');
   assert.equal(stuck('resolved').length, 0, 'it still fires');
 });
 
