@@ -174,13 +174,19 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
   const sinks = routing.sinkMap();
   // causal inhibition: a cause's effects are held back from chat (record sinks get them marked inhibitedBy)
   const inhibition = createInhibition(config.inhibit, { clock, log, pods: () => listener?.reflectors.find((r) => r.spec.kind === 'Pod' && r.spec.apiVersion === 'v1')?.list() ?? [] });
+  // compiled once per config (a reload brings a new timeIntervals list)
+  let compiledIntervals: { of: unknown; intervals: ReturnType<typeof compileTimeIntervals>['intervals'] } | undefined;
+  const intervalsOf = (list: Config['timeIntervals']) => {
+    if (compiledIntervals?.of !== list) compiledIntervals = { of: list, intervals: compileTimeIntervals(list).intervals };
+    return compiledIntervals.intervals;
+  };
   // silences: added by the CLI, chat or Silence resources, in force from the state database; one that ends releases what it held
   const silences = new SilenceKeeper({
     store,
     clock,
     log,
     refreshMs: config.silences.refreshSeconds * 1000,
-    inInterval: (name, at) => compileTimeIntervals(config.timeIntervals).intervals.get(name)?.contains(at) ?? false,
+    inInterval: (name, at) => intervalsOf(config.timeIntervals).get(name)?.contains(at) ?? false,
     onEnded: (id, now) => {
       const open = new Set(listener?.tracker.open().map((i) => i.key) ?? []);
       outbox.release('silence', id, now, (key) => open.has(key));

@@ -45,13 +45,10 @@ export class SilenceKeeper {
     this.#refreshMs = opts.refreshMs ?? 5000;
   }
 
+  #hold: HoldCheck = () => undefined;
+
   /** The hold stage's check: the first silence in force that matches. */
-  readonly check: HoldCheck = (n, _sink, now) => {
-    for (const c of this.#open) {
-      if (silenceActive(c.silence, now, this.#o.inInterval) && c.matches(n)) return { by: 'silence', id: c.silence.id, text: silenceText(c.silence) };
-    }
-    return undefined;
-  };
+  readonly check: HoldCheck = (n, sink, now) => this.#hold(n, sink, now);
 
   /** Silences in force now, as cached. */
   active(now = this.#o.clock.now().getTime()): Silence[] {
@@ -104,6 +101,7 @@ export class SilenceKeeper {
         const still = new Set(open.map((s) => s.id));
         for (const c of this.#open) if (!still.has(c.silence.id)) ended.add(c.silence.id);
         this.#open = open.map(compileSilence);
+        this.#hold = silencesHold(open, this.#o.inInterval);
         this.#version = store.silences.version();
       }
     } catch (err) {
