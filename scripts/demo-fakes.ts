@@ -150,7 +150,10 @@ async function closeAll(f: Partial<DemoFakes>): Promise<void> {
 export function demoFakesConfig(fakes: Pick<DemoFakes, 'sinksYaml'>, opts: { console?: boolean } = {}): string {
   const head = '# written by scripts/demo-fakes.ts: every sink points at a local fake\nsinks:\n';
   const consoleSink = opts.console === false ? '' : '- { name: console, type: console }\n';
-  return head + consoleSink + fakes.sinksYaml + '\n';
+  // the demo plays minutes of a cluster in seconds (60×): every chat fake would be in a storm
+  // digest at once, and the demo is here to show each notification as its platform renders it
+  const delivery = '# the demo runs 60× faster than a cluster: no storm digest (docs/silences.md)\ndelivery: { storm: { threshold: 0 } }\n';
+  return head + consoleSink + fakes.sinksYaml + '\n' + delivery;
 }
 
 // ------------------------------------------------------------ what each fake got, as its platform shows it
