@@ -326,7 +326,10 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
     await listener.start();
     // silences from chat and from Silence resources go through the keeper: in force (or ended and released) at once
     const port = silencePort(silences, store, clock, maxDurationMs(config.silences));
-    if (config.customResources.enabled) silenceResources = await startSilenceResources({ kc: opts.kc, silences: port, clock, log: log.child({ component: 'silences' }), maxDurationMs: port.maxDurationMs });
+    // a Silence's author: its annotation, else who created it as the audit feed saw it, else the resource
+    const feed = audit;
+    const creatorOf = feed ? (ref: { kind: string; namespace?: string; name: string; uid?: string }, at: Date) => feed.source.attributeUser(ref, at)?.username || undefined : undefined;
+    if (config.customResources.enabled) silenceResources = await startSilenceResources({ kc: opts.kc, silences: port, clock, log: log.child({ component: 'silences' }), maxDurationMs: port.maxDurationMs, ...(creatorOf ? { creatorOf } : {}) });
     // commands from chat, answered as the chat user's own Kubernetes identity, once kubeherald is up (a
     // command never races the start, or a stop during it); the trail in this state database
     if (chatPlatformsEnabled(config)) chat = await startChatOps({ config, kc: opts.kc, store, log, env: opts.env, metrics, submit, silences: port });

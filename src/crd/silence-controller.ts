@@ -34,6 +34,8 @@ export interface SilenceControllerOptions {
   log: Logger;
   /** the longest a silence lasts without spec.force (ms) */
   maxDurationMs: number;
+  /** who created an object, per the audit feed (undefined: not heard of) */
+  creatorOf?: (ref: { kind: string; namespace?: string; name: string; uid?: string }, at: Date) => string | undefined;
   debounceMs?: number;
   watchdogMs?: number;
   fieldManager?: string;
@@ -148,7 +150,14 @@ export class SilenceController {
     const now = this.#o.clock.now();
     const at = now.getTime();
     const checks: SilenceCheck[] = [];
-    for (const k of KINDS) for (const obj of this.#reflectors.get(k.kind)?.list() ?? []) checks.push(checkSilence(k.kind, obj as KubeObject, { maxSeconds: this.#o.maxDurationMs / 1000 }));
+    for (const k of KINDS) {
+      for (const obj of (this.#reflectors.get(k.kind)?.list() ?? []) as KubeObject[]) {
+        const m = obj.metadata;
+        const created = m.creationTimestamp ? new Date(String(m.creationTimestamp)) : undefined;
+        const creator = created && this.#o.creatorOf ? this.#o.creatorOf({ kind: k.kind, ...(m.namespace ? { namespace: m.namespace } : {}), name: m.name ?? '', ...(m.uid ? { uid: m.uid } : {}) }, created) : undefined;
+        checks.push(checkSilence(k.kind, obj, { maxSeconds: this.#o.maxDurationMs / 1000, ...(creator ? { creator } : {}) }));
+      }
+    }
     // a resource's silence id carries its generation: an edit is a new silence
     for (const c of checks) if (c.silence) c.silence.id = `${c.silence.id}.g${c.obj.metadata.generation ?? 0}`;
     this.#checks = checks;

@@ -129,8 +129,12 @@ function parseTime(text: string): number | undefined {
   return Number.isNaN(t) ? undefined : t;
 }
 
-/** One object's silence, or the problems naming its fields. */
-export function checkSilence(kind: SilenceKind, obj: KubeObject, opts: { maxSeconds?: number } = {}): SilenceCheck {
+/**
+ * One object's silence, or the problems naming its fields. `creator`: who
+ * created the object, when the audit feed saw it (the author annotation
+ * still wins: it is what the Git history says).
+ */
+export function checkSilence(kind: SilenceKind, obj: KubeObject, opts: { maxSeconds?: number; creator?: string } = {}): SilenceCheck {
   const meta = obj.metadata;
   const key = kind === 'Silence' ? `${meta.namespace}/${meta.name}` : `${meta.name}`;
   const problems: SilenceProblem[] = [];
@@ -175,7 +179,7 @@ export function checkSilence(kind: SilenceKind, obj: KubeObject, opts: { maxSeco
   } else problems.push({ field: 'spec.endsAt', message: 'required: endsAt or duration' });
   if (problems.length || endsAt === undefined) return { kind, obj, key, problems };
   const annotated = meta.annotations?.[AUTHOR_ANNOTATION];
-  const author = annotated && annotated.trim() !== '' && annotated.length <= 256 ? annotated : `resource:${key}`;
+  const author = annotated && annotated.trim() !== '' && annotated.length <= 256 ? annotated : opts.creator ? `${opts.creator} (resource:${key})` : `resource:${key}`;
   const comment = spec.comment?.trim() ? spec.comment : `${kind} ${key}`;
   const draft: SilenceDraft = { matchers, startsAt, endsAt, createdBy: author, comment, source: 'resource' };
   try {

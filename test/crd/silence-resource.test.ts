@@ -21,6 +21,10 @@ describe('checkSilence', () => {
     const a = checkSilence('Silence', obj({ duration: '1h' }, { annotations: { 'kubeherald.io/author': 'alice@corp' } }));
     assert.equal(a.silence?.author, 'alice@corp');
     assert.equal(a.silence?.comment, 'Silence shop/m', 'a comment by default: the model requires one');
+    const heard = checkSilence('Silence', obj({ duration: '1h' }), { creator: 'bob@corp' });
+    assert.equal(heard.silence?.author, 'bob@corp (resource:shop/m)', 'the creator the audit feed saw');
+    const both = checkSilence('Silence', obj({ duration: '1h' }, { annotations: { 'kubeherald.io/author': 'alice@corp' } }), { creator: 'bob@corp' });
+    assert.equal(both.silence?.author, 'alice@corp', 'the annotation wins');
   });
 
   it('a Silence cannot name another namespace (unknown field); a ClusterSilence may, or none with force', () => {
