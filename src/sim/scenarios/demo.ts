@@ -39,7 +39,8 @@
 //        with a NodeNotReady warning
 //   255  sim-node-3 is back, edge-agent Ready
 //   0/20 StatefulSet db (3 × postgres:16.4-alpine), ready ~10 (rollout complete);
-//        at 20 updated to an image that cannot be pulled: db-2 is replaced first
+//        at 20 (or once its creation has rolled out, if later) updated to an
+//        image that cannot be pulled: db-2 is replaced first
 //        and fails to pull (~22 ErrImagePull), the OrderedReady rollout stops;
 //        ~81 StatefulSetUnavailable, ~202 StatefulSetRolloutStuck; at 240 rolled
 //        back like `kubectl rollout undo` and db-2 deleted (the documented forced

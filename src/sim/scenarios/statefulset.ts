@@ -9,7 +9,7 @@
 // the kubelet do the rest.
 
 import type { StatefulSet } from '../controllers/statefulset.ts';
-import { podRevision, sortRevisions, templateOfRevision, type ControllerRevision } from '../controllers/statefulset.ts';
+import { podRevision, sortRevisions, statefulSetRolloutDone, templateOfRevision, type ControllerRevision } from '../controllers/statefulset.ts';
 import { deleteObject } from '../controllers/gc.ts';
 import { controllerOf } from '../controllers/replicaset.ts';
 import { ensureNamespace } from '../controllers/namespaces.ts';
@@ -113,11 +113,44 @@ export function startStatefulSetStuck(ctx: SimContext, namespace: string, steps:
     }
   };
   if (steps.create === 0) create();
-  return schedule(ctx, [
+  // the update waits for the creation to be rolled out: on a loaded machine a
+  // real-time clock falls behind, and an update landing while db-1 is still
+  // starting would create db-1 (not db-2) on the bad image
+  let cancelWait = (): void => {};
+  const cancelSteps = schedule(ctx, [
     ...(steps.create === 0 ? [] : ([[s(steps.create), create]] as [number, () => void][])),
-    [s(steps.update), () => updateStatefulSet(ctx, namespace, STATEFULSET_NAME, setImage(FAILED_IMAGE))],
-    [s(steps.rollback), () => rollBackStatefulSet(ctx, namespace, STATEFULSET_NAME)],
+    [s(steps.update), () => (cancelWait = whenStatefulSetRolledOut(ctx, namespace, STATEFULSET_NAME, () => updateStatefulSet(ctx, namespace, STATEFULSET_NAME, setImage(FAILED_IMAGE))))],
+    [
+      s(steps.rollback),
+      () => {
+        cancelWait();
+        rollBackStatefulSet(ctx, namespace, STATEFULSET_NAME);
+      },
+    ],
   ]);
+  return () => {
+    cancelWait();
+    cancelSteps();
+  };
+}
+
+/** Calls fn once, as soon as the StatefulSet's rollout is done (at once if it is); returns a cancel function. */
+function whenStatefulSetRolledOut(ctx: SimContext, namespace: string, name: string, fn: () => void): () => void {
+  let done = false;
+  const check = (): void => {
+    if (done || !statefulSetRolloutDone(ctx.store.get(STATEFULSETS.storage, namespace, name))) return;
+    done = true;
+    unsubscribe();
+    fn();
+  };
+  const unsubscribe = ctx.store.subscribe((c) => {
+    if (c.storage === STATEFULSETS.storage && c.object.metadata.namespace === namespace && c.object.metadata.name === name) check();
+  });
+  check();
+  return () => {
+    done = true;
+    unsubscribe();
+  };
 }
 
 export const statefulSetStuckScenario: Scenario = {
