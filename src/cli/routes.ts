@@ -20,7 +20,7 @@ import type { HoldCheck } from '../pipeline/hold.ts';
 import { silencesHold } from '../pipeline/silences.ts';
 import { isMemoryPath } from '../store/config.ts';
 import { openSqliteStore } from '../store/sqlite.ts';
-import { compileRoutes, configRoutes, configSinks, effectiveRoutes, type KnownSink, lintRoute, type RouteProblem, type RouteSpec, type RoutingResult, type RoutingTable } from '../rules/index.ts';
+import { compileRoutes, compileTimeIntervals, configRoutes, configSinks, effectiveRoutes, type KnownSink, lintRoute, type RouteProblem, type RouteSpec, type RoutingResult, type RoutingTable } from '../rules/index.ts';
 
 export interface RoutesIo {
   stdout: NodeJS.WritableStream;
@@ -87,7 +87,7 @@ async function effectiveTable(opts: RoutesOptions, io: RoutesIo): Promise<Effect
   const unparsed = [...new Set(told.map((p) => p.routeId).filter((id) => !ids.has(id)))];
   // routes left out are still routes: the default (everything to every config sink) is for when there are none at all
   const none = routes.length === 0 && unparsed.length === 0;
-  const table = compileRoutes(none ? effectiveRoutes([], sinks) : routes.filter((r) => !warned.has(r.id)), sinks);
+  const table = compileRoutes(none ? effectiveRoutes([], sinks) : routes.filter((r) => !warned.has(r.id)), sinks, { timeIntervals: compileTimeIntervals(config.timeIntervals).intervals });
   // what a source says of its own routes (a Sink that exists but is not Ready) over what this compile found
   const toldIds = new Set(told.map((p) => p.routeId));
   const all = none ? [...table.routes] : [...routes].sort(byOrder);
@@ -368,8 +368,11 @@ function explainText(e: Effective, n: Notification, r: RoutingResult, io: Routes
   };
   const lines = [...e.all.map((route) => route.id), ...e.unparsed].map((id) => {
     const d = decided.get(id);
+    if (d?.muted) return [d.routeId, 'muted', '-', d.why];
     return d ? [d.routeId, d.matched ? 'matched' : d.why.startsWith('not evaluated') ? 'skipped' : 'no match', d.sinks.join(', ') || (d.matched ? '(drop)' : '-'), d.why] : off(id);
   });
+  // a muted route's chat sinks hold it until the window opens; its record sinks do not get it
+  for (const [sink, m] of Object.entries(r.muted ?? {})) io.stdout.write(`muted: ${sink}: route ${m.route.slice(m.route.lastIndexOf('/') + 1)}: ${m.text}\n`);
   if (!lines.length) return;
   io.stdout.write(columns([['ROUTE', 'RESULT', 'SINKS', 'WHY'], ...lines]).replace(/^(?=.)/gm, '  '));
 }
@@ -392,9 +395,15 @@ function silencesInForce(config: Config): HoldCheck[] {
 }
 
 /** `routes test`: 0 when it could route (with --strict: and every route is in effect), 1 when not, 2 on bad input (config, file, object). */
-export async function routesTest(opts: RoutesOptions & { file?: string; fromEvent?: string; apiVersion?: string }, io: RoutesIo): Promise<number> {
+export async function routesTest(opts: RoutesOptions & { file?: string; fromEvent?: string; apiVersion?: string; at?: string }, io: RoutesIo): Promise<number> {
   if (!opts.file === !opts.fromEvent) {
     io.stderr.write('kubeherald routes test: give a notification FILE or --from-event KIND/NAMESPACE/NAME (one of them)\n');
+    return 2;
+  }
+  // when routes' time windows are evaluated: now, or --at
+  const at = opts.at === undefined ? Date.now() : Date.parse(opts.at);
+  if (Number.isNaN(at)) {
+    io.stderr.write(`kubeherald routes test: --at: expected a time such as 2026-12-07T22:30:00+01:00, got ${JSON.stringify(opts.at)}\n`);
     return 2;
   }
   let e: Effective;
@@ -413,9 +422,9 @@ export async function routesTest(opts: RoutesOptions & { file?: string; fromEven
     return failed(err, io);
   }
   // what each sink's delivery settings do with them, in order (grouped, folded, at once)
-  const delivery = previewDelivery(e.config, items.map(({ n }) => n), (n) => e.table.explain(n), Date.now(), silencesInForce(e.config));
+  const delivery = previewDelivery(e.config, items.map(({ n }) => n), (n) => e.table.explain(n, at), at, silencesInForce(e.config));
   if (opts.output === 'json') {
-    const out = items.map(({ n, note }, i) => ({ notification: toJson(NotificationSchema, n), ...(note ? { note } : {}), ...e.table.explain(n), delivery: delivery[i] }));
+    const out = items.map(({ n, note }, i) => ({ notification: toJson(NotificationSchema, n), ...(note ? { note } : {}), ...e.table.explain(n, at), delivery: delivery[i] }));
     io.stdout.write(JSON.stringify({ default: e.isDefault, results: out, problems: e.problems, warnings: e.warnings }, null, 2) + '\n');
     return opts.strict && e.problems.length ? 1 : 0;
   }
@@ -423,7 +432,7 @@ export async function routesTest(opts: RoutesOptions & { file?: string; fromEven
   items.forEach(({ n, note }, i) => {
     if (i) io.stdout.write('\n');
     if (note) io.stdout.write(`note: ${note}\n`);
-    explainText(e, n, e.table.explain(n), io);
+    explainText(e, n, e.table.explain(n, at), io);
     io.stdout.write(formatDelivery(delivery[i]));
   });
   printProblems(e, io);
@@ -453,7 +462,8 @@ export function registerRoutes(program: Command, sources: RouteSource[] = []): v
     .option('--context <name>', 'kubeconfig context for --from-event')
     .option('-o, --output <format>', 'text or json', 'text')
     .option('--strict', 'a route matching a reason, kind or detector that nothing produces is not in effect (as with run --strict); exit status 1 if any route is not')
-    .action(async (file: string | undefined, flags: { config?: string; fromEvent?: string; apiVersion?: string; kubeconfig?: string; context?: string; output: 'text' | 'json'; strict?: boolean }) => {
+    .option('--at <time>', "when to evaluate routes' time windows (ISO 8601, e.g. 2026-12-07T22:30:00+01:00); default now")
+    .action(async (file: string | undefined, flags: { config?: string; fromEvent?: string; apiVersion?: string; kubeconfig?: string; context?: string; output: 'text' | 'json'; strict?: boolean; at?: string }) => {
       process.exitCode = await routesTest({ ...flags, file, sources }, io());
     });
 }
