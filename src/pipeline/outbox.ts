@@ -230,7 +230,8 @@ export class Outbox {
     const toGroup = grouping || (resolved && !p.records && this.#liveMemberGroup(sink, n, now) !== undefined);
     // a chat target getting more messages a minute than its storm threshold gets its digest instead (storm.ts);
     // what joins a group adds no message of its own, so only what would make one is metered
-    if (!p.records && (!toGroup || this.#opensMessage(n, sink, p, target, now, joinGroup, route)) && this.#storms.absorb(n, sink, target, p, now)) {
+    const storms = !p.records && (p.storm?.threshold ?? 0) > 0;
+    if (storms && (!toGroup || this.#opensMessage(n, sink, p, target, now, joinGroup, route)) && this.#storms.absorb(n, sink, target, p, now)) {
       r.digested = (r.digested ?? 0) + 1;
       this.#onDecision?.({ sink, notification: n, outcome: 'digested', groupKey: `storm:${target}` });
       return;
