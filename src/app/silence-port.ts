@@ -17,3 +17,20 @@ export function silencePort(keeper: SilenceKeeper, store: Pick<Store, 'silences'
     maxDurationMs,
   };
 }
+
+/**
+ * The silences straight in the state database, for a process without a
+ * pipeline (`kubeherald chat` at a terminal): a running kubeherald on the same
+ * file puts them in force, and releases what an expired one held, within
+ * silences.refreshSeconds, as for `kubeherald silence`.
+ */
+export function storeSilencePort(store: Pick<Store, 'silences'>, maxDurationMs: number, now: () => number = Date.now): SilencePort {
+  return {
+    add: (s) => store.silences.add(s),
+    expire: (id, by) => store.silences.expire(id, now(), by),
+    get: (id) => store.silences.get(id),
+    open: () => store.silences.list({ now: now() }),
+    now,
+    maxDurationMs,
+  };
+}
