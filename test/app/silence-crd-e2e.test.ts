@@ -162,3 +162,24 @@ spec:
   const ids = w.herald!.store.silences.list().map((s) => s.id);
   assert.ok(!ids.some((id) => /bad-|everything/.test(id)), `nothing stored for them: ${ids.join(', ')}`);
 });
+
+test('a Silence ends on the cluster’s clock: Expired turns True, and the silence is ended in the store', async () => {
+  await kubectl.ok(
+    ['apply', '-f', '-'],
+    `apiVersion: kubeherald.io/v1alpha1
+kind: Silence
+metadata: {name: short, namespace: other}
+spec:
+  matchers: {kind: Pod}
+  duration: 2m
+  comment: a short one`,
+  );
+  assert.ok(await until(async () => (await condition('silence', 'other', 'short', 'Ready')).status === 'True', 30), 'Ready True');
+  assert.equal((await condition('silence', 'other', 'short', 'Expired')).status, 'False');
+  // two minutes of cluster time, then it turns at the next look (kubectl is asked only then: it is the slow part)
+  await w.run(120_000, 5000);
+  assert.ok(await until(async () => (await condition('silence', 'other', 'short', 'Expired')).status === 'True', 30), 'Expired True after two minutes of cluster time');
+  const s = w.herald!.store.silences.get('cr:other/short.g1');
+  assert.ok(s?.expiredAt !== undefined, 'ended in the store');
+  assert.ok(!w.herald!.store.silences.list().some((x) => x.id === s.id), 'no longer listed as open');
+});
