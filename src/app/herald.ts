@@ -16,6 +16,7 @@ import { resolveResources } from '../cluster/connect.ts';
 import { Listener, type ListenerClock, realClock } from '../cluster/listener.ts';
 import { type Config, formatIssue, loadConfig as loadConfigDefault, namespaceAllowed } from '../config/index.ts';
 import type { Notification } from '../model/notification.ts';
+import type { KubeObject } from '../model/kube.ts';
 import { type AttemptRecord, Deliverer, decodePayload, Outbox } from '../pipeline/index.ts';
 import { Pruner, retentionPolicy } from '../store/index.ts';
 import { openSqliteStore } from '../store/sqlite.ts';
@@ -173,7 +174,13 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
   routing.onChange(() => (wholePods = routing.sinks().some((s) => s.sendsPods)));
   const sinks = routing.sinkMap();
   // causal inhibition: a cause's effects are held back from chat (record sinks get them marked inhibitedBy)
-  const inhibition = createInhibition(config.inhibit, { clock, log, pods: () => listener?.reflectors.find((r) => r.spec.kind === 'Pod' && r.spec.apiVersion === 'v1')?.list() ?? [] });
+  const cached = (kind: string, apiVersion: string): KubeObject[] => listener?.reflectors.find((r) => r.spec.kind === kind && r.spec.apiVersion === apiVersion)?.list() ?? [];
+  const inhibition = createInhibition(config.inhibit, {
+    clock,
+    log,
+    pods: () => cached('Pod', 'v1'),
+    workload: (kind, namespace, name) => (kind === 'Deployment' ? cached('Deployment', 'apps/v1').find((d) => d.metadata.namespace === namespace && d.metadata.name === name) : undefined),
+  });
   // compiled once per config (a reload brings a new timeIntervals list)
   let compiledIntervals: { of: unknown; intervals: ReturnType<typeof compileTimeIntervals>['intervals'] } | undefined;
   const intervalsOf = (list: Config['timeIntervals']) => {

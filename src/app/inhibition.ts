@@ -30,13 +30,17 @@ export interface Inhibition {
   inhibitor: Inhibitor | undefined;
 }
 
-export function createInhibition(cfg: InhibitConfig | undefined, deps: { clock: Clock; pods: () => readonly KubeObject[]; log?: Logger }): Inhibition {
+export function createInhibition(
+  cfg: InhibitConfig | undefined,
+  deps: { clock: Clock; pods: () => readonly KubeObject[]; workload?: (kind: string, namespace: string, name: string) => KubeObject | undefined; log?: Logger },
+): Inhibition {
   if (!cfg?.enabled) return { holds: [], observe: (ns) => ns, restore: () => undefined, start: () => undefined, stop: () => undefined, inhibitor: undefined };
   const inhibitor = new Inhibitor({
     switches: { node: cfg.node, rollout: cfg.rollout, namespace: cfg.namespace },
     rules: userRules(cfg),
     releaseAfterMs: cfg.releaseAfterSeconds * 1000,
     pods: deps.pods,
+    workload: deps.workload,
   });
   let release: ((causeKey: string, now: number) => void) | undefined;
   let timer: unknown;

@@ -30,6 +30,8 @@ export interface Cause {
   namespace?: string;
   /** rollout causes: the workload */
   workload?: WorkloadRef;
+  /** rollout stories (opened by a pod failure during a Deployment's update): the revision */
+  revision?: string;
   /** one line for people: "NodeNotReady node/sim-node-2" */
   label: string;
 }
@@ -282,3 +284,44 @@ export function validateRule(raw: unknown, path: string): string[] {
 }
 
 const knownAttribute = (k: string): boolean => MATCHABLE.has(k) || k === 'node' || k === 'owner' || (/^(label|field)\.[^.\s][^\s]*$/.test(k));
+
+// ------------------------------------------------------------ rollout stories
+
+/** What a failing rollout's new pods say on their own, before any deadline passes. */
+export const ROLLOUT_STORY_REASONS: ReadonlySet<string> = new Set(['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName', 'CreateContainerConfigError', 'RunContainerError', 'CrashLoopBackOff']);
+
+/**
+ * A Deployment in the middle of an update (not its creation): revision 2 or
+ * later, and its Progressing condition does not yet say the new ReplicaSet
+ * is available. Its pods failing to pull or crash-looping now are the
+ * rollout's story. Returns the revision, or undefined.
+ */
+export function rollingRevision(d: KubeObject | undefined): string | undefined {
+  if (!d) return undefined;
+  const revision = d.metadata.annotations?.['deployment.kubernetes.io/revision'];
+  if (!revision || Number(revision) < 2) return undefined;
+  const p = condition(d, 'Progressing');
+  if (!p || p.reason === 'NewReplicaSetAvailable') return undefined;
+  return revision;
+}
+
+/** The rollout story a pod failure opens: its workload's rollout, keyed by the pod's incident (the story's first message). */
+export function rolloutStory(n: Notification, revision: string): Cause | undefined {
+  const w = ownerOf(n);
+  if (!w || w.kind !== 'Deployment' || !ROLLOUT_STORY_REASONS.has(n.reason) || kindOf(n) !== 'Pod' || !n.incidentKey) return undefined;
+  return { key: n.incidentKey, kind: 'rollout', reason: n.reason, cluster: n.cluster, namespace: w.namespace, workload: w, revision, label: `rollout of deployment/${w.namespace}/${w.name} revision ${revision}` };
+}
+
+/** A rollout story holds its workload's other pod failures and its stuck-rollout incident: one story. */
+export function storyEffect(n: Notification, c: Cause): boolean {
+  if (c.kind !== 'rollout' || !c.revision || c.cluster !== n.cluster || c.key === n.incidentKey) return false;
+  if (kindOf(n) === 'Pod') return ROLLOUT_POD_EFFECTS.has(n.reason) && sameWorkload(ownerOf(n), c.workload);
+  return kindOf(n) === c.workload?.kind && nsOf(n) === c.workload.namespace && n.involvedObject?.name === c.workload.name && (n.reason === 'ProgressDeadlineExceeded' || WORKLOAD_AVAILABILITY.has(n.reason));
+}
+
+/** What a rollout story explains: "3 new pods of default/web cannot start (ImagePullBackOff)". */
+export function explainsStory(c: Cause, pods: number): string {
+  const w = c.workload;
+  if (!w) return '';
+  return `rollout of ${w.namespace}/${w.name} revision ${c.revision}: ${pods} new ${pods === 1 ? 'pod' : 'pods'} cannot start (${c.reason})`;
+}

@@ -23,6 +23,12 @@ import { type Notification, NotificationSchema, State } from '../model/notificat
 import type { HoldCheck, HoldReason } from './hold.ts';
 import {
   ALL_CAUSES,
+  explainsStory,
+  ownerOf,
+  rollingRevision,
+  rolloutStory,
+  ROLLOUT_STORY_REASONS,
+  storyEffect,
   availabilityWorkload,
   type Cause,
   causeOf,
@@ -44,6 +50,8 @@ export interface InhibitorOptions {
   releaseAfterMs?: number;
   /** the pods the listener has cached (node causes count them; workload effects look at their readiness) */
   pods?: () => readonly KubeObject[];
+  /** a cached workload (rollout stories look at a Deployment's progress) */
+  workload?: (kind: string, namespace: string, name: string) => KubeObject | undefined;
 }
 
 interface OpenCause {
@@ -73,6 +81,7 @@ export class Inhibitor {
   readonly #rules: readonly UserRule[];
   readonly #releaseAfterMs: number;
   readonly #pods: () => readonly KubeObject[];
+  readonly #workload: InhibitorOptions['workload'];
   readonly #causes = new Map<string, OpenCause>();
   /** effect incident key → cause key */
   readonly #effectOf = new Map<string, string>();
@@ -82,6 +91,7 @@ export class Inhibitor {
     this.#rules = opts.rules ?? [];
     this.#releaseAfterMs = opts.releaseAfterMs ?? 60_000;
     this.#pods = opts.pods ?? (() => []);
+    this.#workload = opts.workload;
   }
 
   /** The open (and resolved but still holding) causes, for status and tests. */
@@ -184,6 +194,10 @@ export class Inhibitor {
       rule = this.#rules.find((r) => matches(n, r.source));
       if (rule) cause = { key: n.incidentKey, kind: 'rule', reason: n.reason, cluster: n.cluster, label: `${n.reason} ${(n.involvedObject?.kind ?? '').toLowerCase()}/${n.involvedObject?.namespace ? `${n.involvedObject.namespace}/` : ''}${n.involvedObject?.name ?? ''}` };
     }
+    if (cause?.kind === 'rollout' && firing && this.#storyOf(cause.workload)) return; // the story carries the stuck rollout too
+    if (!cause && firing && !this.#effectOf.has(n.incidentKey)) cause = this.#newStory(n);
+    // a story's pod, firing again or resolved
+    cause ??= this.#causes.get(n.incidentKey)?.cause;
     if (!cause) return;
     const open = this.#causes.get(cause.key);
     if (!firing) {
@@ -197,6 +211,21 @@ export class Inhibitor {
       return;
     }
     this.#causes.set(cause.key, { cause, firing: n, effects: new Set(), held: 0, told: '', source: rule ? n : undefined, rule });
+  }
+
+  /** The open rollout story of a workload. */
+  #storyOf(w: Cause['workload']): OpenCause | undefined {
+    if (!w) return undefined;
+    return [...this.#causes.values()].find((c) => c.releaseAt === undefined && c.cause.revision !== undefined && c.cause.workload?.kind === w.kind && c.cause.workload.namespace === w.namespace && c.cause.workload.name === w.name);
+  }
+
+  /** A pod failing to pull or crash-looping while its Deployment is being updated opens the rollout's story, unless one is open. */
+  #newStory(n: Notification): Cause | undefined {
+    if (!this.#switches.rollout || !this.#workload || !ROLLOUT_STORY_REASONS.has(n.reason)) return undefined;
+    const w = ownerOf(n);
+    if (!w || w.kind !== 'Deployment' || this.#storyOf(w)) return undefined;
+    const revision = rollingRevision(this.#workload(w.kind, w.namespace, w.name));
+    return revision === undefined ? undefined : rolloutStory(n, revision);
   }
 
   /** Assigns an effect to its cause; returns that cause's key. */
@@ -228,10 +257,13 @@ export class Inhibitor {
     const needsPods = availabilityWorkload(n) !== undefined && builtin.some((c) => c.kind === 'node');
     const found = podOrObjectCause(n, builtin) ?? (needsPods ? workloadCause(n, builtin, this.#pods()) : undefined);
     if (found) return this.#causes.get(found.key);
+    const story = open.find((c) => storyEffect(n, c.cause));
+    if (story) return story;
     return open.find((c) => c.rule && c.source && ruleApplies(c.rule, c.source, n));
   }
 
   #explanation(c: OpenCause): string {
+    if (c.cause.revision !== undefined) return explainsStory(c.cause, 1 + [...c.effects].filter((k) => k.startsWith('pod/')).length);
     const pods = c.cause.kind === 'node' && c.cause.node ? podsOnNode(this.#pods(), c.cause.node) : undefined;
     return explains(c.cause, pods, c.effects.size);
   }

@@ -200,3 +200,48 @@ spec:
   assert.equal(inChat().length, 0, 'held during the hold');
   assert.ok(await until(() => inChat().length > 0, 180), 'released to chat once the hold passed');
 });
+
+test('a rollout whose new pods cannot pull: one rollout story in chat, its other pods and the stuck rollout held (in Elasticsearch, marked); the rollback ends it', async () => {
+  await kubectl.ok(
+    ['apply', '-f', '-'],
+    `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: default}
+spec:
+  replicas: 8
+  progressDeadlineSeconds: 60
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}, annotations: {sim.kubeherald.io/ready-after: "1"}}
+    spec:
+      containers: [{name: app, image: ghcr.io/kubeherald/demo-app:1.4.2}]`,
+  );
+  assert.ok(await until(() => slack.parents().some((m) => /RolloutCompleted/.test(text(m)) && /default\/web/.test(text(m))), 120), 'the creation rolled out');
+  const before = slack.parents().length;
+  const messagesBefore = slack.messages.length;
+  // what the earlier tests left waiting in groups is not about web
+  const aboutWeb = (m: StoredMessage): boolean => /default\/web/.test(text(m));
+  await kubectl.ok(['set', 'image', 'deployment/web', 'app=ghcr.io/kubeherald/demo-app:does-not-exist']);
+  const pulls = (action: string): Doc[] => docs().filter((d) => d.kind === 'pod' && d.name.startsWith('web-') && /ImagePull|ErrImagePull/.test(d.reason) && d.action === action);
+  const stuck = (action: string): Doc[] => docs().filter((d) => d.kind === 'deployment' && d.name === 'web' && d.reason === 'ProgressDeadlineExceeded' && d.action === action);
+  assert.ok(await until(() => pulls('firing').length >= 2 && stuck('firing').length === 1, 240), `the new pods' pull failures and the stuck rollout reached Elasticsearch: ${docs().filter((d) => d.name?.startsWith('web')).map((d) => `${d.reason} ${d.name}`).join(', ')}`);
+  await w.run(30_000);
+
+  const story = slack.parents().slice(before).filter(aboutWeb);
+  assert.equal(story.length, 1, `one rollout story in chat, got: ${story.map(text).join('\n')}`);
+  assert.match(text(story[0]), /Rollout of default\/web revision 2: \d+ new pods? cannot start/);
+  const first = pulls('firing').find((d) => d.fields.inhibitedBy === undefined)!;
+  assert.ok(first, 'the story is the first failing pod');
+  // the story's updates (what it explains) are the first pod's incident again, never held
+  assert.ok(pulls('firing').filter((d) => d.incident === first.incident).every((d) => d.fields.inhibitedBy === undefined));
+  assert.ok(pulls('firing').some((d) => d.incident !== first.incident), 'other new pods failed too');
+  for (const d of [...pulls('firing').filter((x) => x.incident !== first.incident), ...stuck('firing')]) assert.equal(d.fields.inhibitedBy, first.incident, `${d.reason} ${d.name} is the story's`);
+  assert.doesNotMatch(slack.messages.slice(messagesBefore).map(text).join('\n'), /ProgressDeadlineExceeded|rollout is stuck/, 'the stuck rollout is not a story of its own');
+
+  await kubectl.ok(['rollout', 'undo', 'deployment/web']);
+  const incidents = (ds: Doc[]): Set<string> => new Set(ds.map((d) => d.incident));
+  assert.ok(await until(() => incidents(pulls('resolved')).size === incidents(pulls('firing')).size && pulls('resolved').length === incidents(pulls('firing')).size && stuck('resolved').length === 1, 240), 'the rollback resolved everything, once each');
+  await w.run(90_000);
+  assert.equal(slack.parents().slice(before).filter((m) => aboutWeb(m) && !/RolloutCompleted/.test(text(m))).length, 1, 'still one story');
+  assert.doesNotMatch(slack.messages.slice(messagesBefore).map(text).join('\n'), /ProgressDeadlineExceeded|rollout is stuck|releasedFrom|resolved, but this persists/);
+});

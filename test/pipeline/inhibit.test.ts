@@ -185,3 +185,29 @@ test('Inhibitor.restore: after a restart an open cause holds its effects and new
   inh.observe([nodeDown('n2', State.RESOLVED)], 6000);
   assert.deepEqual(inh.due(11_000), [firing.incidentKey]);
 });
+
+test('rollout story: a pod failing to pull while its Deployment is updated tells the story; its siblings and the stuck rollout are held; not on creation', () => {
+  const deploy = (revision: string, progressing: string): KubeObject =>
+    ({ metadata: { name: 'web', namespace: 'shop', annotations: { 'deployment.kubernetes.io/revision': revision } }, status: { conditions: [{ type: 'Progressing', status: 'True', reason: progressing }] } }) as KubeObject;
+  let d = deploy('2', 'ReplicaSetUpdated');
+  const inh = new Inhibitor({ workload: (kind, ns, name) => (kind === 'Deployment' && ns === 'shop' && name === 'web' ? d : undefined), releaseAfterMs: 1000 });
+  const pull = (i: number, state = State.FIRING) => note({ key: `pod/w${i}/image-pull`, reason: 'ImagePullBackOff', kind: 'Pod', name: `web-${i}`, namespace: 'shop', owner: 'Deployment/web', state });
+  const [first] = inh.observe([pull(1)], 0).notifications;
+  assert.equal(inh.check(first, 'slack', 0), undefined, 'the first failing pod tells the story');
+  assert.equal(first.fields.explains, 'rollout of shop/web revision 2: 1 new pod cannot start (ImagePullBackOff)');
+  const batch = inh.observe([pull(2), pull(3)], 1).notifications;
+  assert.equal(inh.check(batch[0], 'slack', 1)?.text, 'inhibited by rollout of deployment/shop/web revision 2');
+  assert.equal(batch[2].fields.explains, 'rollout of shop/web revision 2: 3 new pods cannot start (ImagePullBackOff)');
+  const stuck = inh.observe([note({ key: 'deploy/web/ProgressDeadlineExceeded', reason: 'ProgressDeadlineExceeded', kind: 'Deployment', name: 'web', namespace: 'shop' })], 2).notifications[0];
+  assert.equal(inh.check(stuck, 'slack', 2)?.id, first.incidentKey, 'the stuck rollout is the same story');
+  // rolled back: the first pod resolves, the story ends after the hold
+  inh.observe([pull(1, State.RESOLVED)], 3);
+  assert.deepEqual(inh.due(1003), [first.incidentKey]);
+  // a Deployment being created (revision 1) or done rolling out has no story
+  d = deploy('1', 'ReplicaSetUpdated');
+  const fresh = inh.observe([pull(7)], 2000).notifications[0];
+  assert.equal(inh.check(fresh, 'slack', 2000), undefined);
+  assert.equal(fresh.fields.explains, undefined);
+  d = deploy('3', 'NewReplicaSetAvailable');
+  assert.equal(inh.observe([pull(8)], 2001).notifications[0].fields.explains, undefined);
+});
