@@ -139,7 +139,7 @@ export class Inhibitor {
    */
   restore(r: { key: string; firing?: Notification; label?: string; effects: readonly string[]; open: boolean }, now: number): void {
     if (this.#causes.has(r.key)) return;
-    const fromFiring = r.firing ? causeOf(r.firing, this.#switches) : undefined;
+    const fromFiring = r.firing ? (causeOf(r.firing, this.#switches) ?? this.#storyFrom(r.firing)) : undefined;
     const rule = !fromFiring && r.firing ? this.#rules.find((x) => matches(r.firing!, x.source)) : undefined;
     const cause: Cause = fromFiring ?? { key: r.key, kind: 'rule', reason: r.firing?.reason ?? '', cluster: r.firing?.cluster ?? '', label: r.label ?? r.key };
     const firing = r.firing ?? create(NotificationSchema, { incidentKey: r.key });
@@ -150,9 +150,15 @@ export class Inhibitor {
     for (const e of r.effects) this.#effectOf.set(e, r.key);
   }
 
-  /** Whether a FIRING opens a cause (built-in or a user rule's source): restart looks for them among the open incidents. */
+  /** Whether a FIRING opens a cause (built-in, a rollout story as it was told, or a user rule's source): restart looks for them among the open incidents. */
   isCause(n: Notification): boolean {
-    return causeOf(n, this.#switches) !== undefined || this.#rules.some((r) => matches(n, r.source));
+    return causeOf(n, this.#switches) !== undefined || this.#storyFrom(n) !== undefined || this.#rules.some((r) => matches(n, r.source));
+  }
+
+  /** A rollout story from its first pod's FIRING as it went out (its explanation names the revision). */
+  #storyFrom(n: Notification): Cause | undefined {
+    const revision = /^rollout of \S+ revision (\S+):/.exec(n.fields.explains ?? '')?.[1];
+    return revision !== undefined && this.#switches.rollout ? rolloutStory(n, revision) : undefined;
   }
 
   /** The Outbox's HoldCheck: an effect of a cause still holding is held, whatever the sink (record sinks still get it, marked). */

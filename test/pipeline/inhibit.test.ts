@@ -211,3 +211,15 @@ test('rollout story: a pod failing to pull while its Deployment is updated tells
   d = deploy('3', 'NewReplicaSetAvailable');
   assert.equal(inh.observe([pull(8)], 2001).notifications[0].fields.explains, undefined);
 });
+
+test('rollout story after a restart: restored from its first pod\'s FIRING as it went out', () => {
+  const inh = new Inhibitor({ releaseAfterMs: 1000 });
+  const firing = note({ key: 'pod/w1/image-pull', reason: 'ErrImagePull', kind: 'Pod', name: 'web-1', namespace: 'shop', owner: 'Deployment/web' });
+  firing.fields.explains = 'rollout of shop/web revision 4: 2 new pods cannot start (ErrImagePull)';
+  assert.equal(inh.isCause(firing), true);
+  inh.restore({ key: firing.incidentKey, firing, effects: ['pod/w2/image-pull'], open: true }, 0);
+  const sibling = note({ key: 'pod/w3/image-pull', reason: 'ImagePullBackOff', kind: 'Pod', name: 'web-3', namespace: 'shop', owner: 'Deployment/web' });
+  assert.equal(inh.check(inh.observe([sibling], 1).notifications[0], 'slack', 1)?.text, 'inhibited by rollout of deployment/shop/web revision 4');
+  const plain = note({ key: 'pod/x/image-pull', reason: 'ErrImagePull', kind: 'Pod', name: 'x', namespace: 'shop', owner: 'Deployment/web' });
+  assert.equal(inh.isCause(plain), false);
+});
