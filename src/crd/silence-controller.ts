@@ -163,11 +163,7 @@ export class SilenceController {
     this.#checks = checks;
     this.stats.applies++;
     const wanted = new Map(checks.filter((c) => c.silence).map((c) => [c.silence!.id, c] as const));
-    for (const s of this.#o.silences.open()) {
-      if (s.source === 'resource' && s.id.startsWith(RESOURCE_PREFIX) && !wanted.has(s.id)) {
-        this.#o.silences.expire(s.id, `resource:${s.id.slice(RESOURCE_PREFIX.length).replace(/\.g\d+$/, '')} changed or deleted`);
-      }
-    }
+    // the new silences first: ending an edited one releases what it held, and its successor must already hold it
     for (const [id, c] of wanted) {
       const s = c.silence!;
       if (s.endsAt <= at || this.#o.silences.get(id)) continue;
@@ -176,6 +172,11 @@ export class SilenceController {
         this.#o.log.info({ silence: id, by: s.author }, `${c.kind} ${c.key} in force`);
       } catch (err) {
         this.#o.log.error({ silence: id, err: (err as Error).message }, `cannot store the silence of ${c.kind} ${c.key}`);
+      }
+    }
+    for (const s of this.#o.silences.open()) {
+      if (s.source === 'resource' && s.id.startsWith(RESOURCE_PREFIX) && !wanted.has(s.id)) {
+        this.#o.silences.expire(s.id, `resource:${s.id.slice(RESOURCE_PREFIX.length).replace(/\.g\d+$/, '')} changed or deleted`);
       }
     }
     for (const c of checks) if (!c.silence) this.#o.log.warn({ problems: c.problems }, `${c.kind} ${c.key} not ready: ${c.problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`);

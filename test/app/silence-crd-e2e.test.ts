@@ -115,13 +115,23 @@ spec:
   await w.run(10_000);
   assert.deepEqual(about('crasher').map(text), [], 'chat heard nothing of crasher');
 
+  // an edit is a new silence (generation 2) that holds on to what the old one held: still nothing in chat
+  await kubectl.ok(['patch', 'silence', 'maintenance', '-n', 'shop', '--type=merge', '-p', '{"spec":{"comment":"migrating shop, longer"}}']);
+  const edited = 'cr:shop/maintenance.g2';
+  assert.ok(await until(() => w.herald!.store.silences.list().some((s) => s.id === edited), 30), 'the edit is in force');
+  assert.ok(w.herald!.store.silences.get(silence.id)!.expiredAt !== undefined, 'the old one ended');
+  await w.run(10_000);
+  assert.deepEqual(about('crasher').map(text), [], 'chat still heard nothing of crasher');
+  const holders = w.herald!.outbox.held().map((r) => r.holderId);
+  assert.ok(holders.includes(edited) && !holders.includes(silence.id), `held by the edited silence now: ${holders.join(', ')}`);
+
   // deleting it ends the silence: crasher still fires, so chat hears of it once
   await kubectl.ok(['delete', 'silence', 'maintenance', '-n', 'shop']);
   assert.ok(await until(() => about('crasher').length > 0, 60), 'chat hears of crasher once the Silence is deleted');
   await w.run(10_000);
   assert.equal(about('crasher').length, 1, about('crasher').map(text).join('\n'));
-  assert.match(text(about('crasher')[0]!), new RegExp(`silence ${silence.id.replace(/[./]/g, '\\$&')} ended while this still fires`, 'i'));
-  assert.ok(w.herald!.store.silences.get(silence.id)!.expiredAt !== undefined, 'ended in the store');
+  assert.match(text(about('crasher')[0]!), new RegExp(`silence ${edited.replace(/[./]/g, '\\$&')} ended while this still fires`, 'i'));
+  assert.ok(w.herald!.store.silences.get(edited)!.expiredAt !== undefined, 'ended in the store');
 });
 
 test('a Silence with a bad matcher or interval is Ready False naming the field, and silences nothing', async () => {
