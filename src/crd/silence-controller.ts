@@ -197,7 +197,7 @@ export class SilenceController {
   }
 
   async #writeStatus(c: SilenceCheck, now: Date): Promise<void> {
-    const status = desiredSilenceStatus(c, now);
+    const status = desiredSilenceStatus(c, now, c.silence ? this.#o.silences.get(c.silence.id)?.expiredAt : undefined);
     if (silenceStatusUpToDate(c.obj, status)) return;
     const info = c.kind === 'Silence' ? SILENCE : CLUSTER_SILENCE;
     const base = { group: info.group, version: info.version, plural: info.plural, name: c.obj.metadata.name!, body: { status }, fieldManager: this.#o.fieldManager ?? 'kubeherald' };

@@ -210,8 +210,8 @@ function previous(obj: KubeObject, type: string): { status?: string; lastTransit
   return Array.isArray(conds) ? (conds.find((c) => c.type === type) as never) : undefined;
 }
 
-/** Ready (True, or False naming the field) and Expired (True once it ended). */
-export function desiredSilenceStatus(c: SilenceCheck, now: Date): SilenceStatus {
+/** Ready (True, or False naming the field) and Expired (True once it ended, or once it was ended by hand: `endedAt`). */
+export function desiredSilenceStatus(c: SilenceCheck, now: Date, endedAt?: number): SilenceStatus {
   const generation = c.obj.metadata.generation ?? 0;
   const since = (type: string, status: string): string => {
     const p = previous(c.obj, type);
@@ -223,14 +223,15 @@ export function desiredSilenceStatus(c: SilenceCheck, now: Date): SilenceStatus 
     : `${c.problems.map((p) => `${p.field}: ${p.message}`).join('; ')}. It matches nothing until this is fixed`;
   if (message.length > MAX_MESSAGE) message = `${message.slice(0, MAX_MESSAGE - 1)}…`;
   const ready = s ? 'True' : 'False';
-  const expired = s !== undefined && now.getTime() >= s.endsAt;
+  const end = s === undefined ? undefined : endedAt !== undefined && endedAt < s.endsAt ? endedAt : s.endsAt;
+  const expired = end !== undefined && now.getTime() >= end;
   const conditions: SilenceStatus['conditions'] = [
     { type: 'Ready', status: ready, reason: s ? 'Accepted' : 'InvalidSpec', message, observedGeneration: generation, lastTransitionTime: since('Ready', ready) },
     {
       type: 'Expired',
       status: expired ? 'True' : 'False',
       reason: expired ? 'Expired' : s ? (now.getTime() < s.startsAt ? 'Pending' : 'Active') : 'InvalidSpec',
-      message: expired ? `ended at ${iso(s!.endsAt)}` : s ? `ends at ${iso(s.endsAt)}` : 'not in effect',
+      message: expired ? `ended at ${iso(end!)}${end! < s!.endsAt ? ' (by hand)' : ''}` : s ? `ends at ${iso(s.endsAt)}` : 'not in effect',
       observedGeneration: generation,
       lastTransitionTime: since('Expired', expired ? 'True' : 'False'),
     },

@@ -63,6 +63,9 @@ describe('checkSilence', () => {
     assert.equal(during.endsAt, '2026-12-07T11:00:00Z');
     const afterwards = desiredSilenceStatus(ok, new Date(T0 + 3600_000));
     assert.deepEqual(afterwards.conditions.map((c) => [c.type, c.status, c.reason]), [['Ready', 'True', 'Accepted'], ['Expired', 'True', 'Expired']]);
+    const byHand = desiredSilenceStatus(ok, new Date(T0 + 120_000), T0 + 60_000);
+    assert.deepEqual(byHand.conditions[1]!.status, 'True');
+    assert.match(byHand.conditions[1]!.message, /ended at 2026-12-07T10:01:00Z \(by hand\)/);
     const bad = desiredSilenceStatus(checkSilence('Silence', obj({ duration: 'soon' })), new Date(T0));
     assert.equal(bad.conditions[0]!.status, 'False');
     assert.match(bad.conditions[0]!.message, /^spec\.duration: .*It matches nothing until this is fixed/);
