@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatReport } from '../src/app/demo-check.ts';
 import { runDemo } from '../src/cli/demo.ts';
+import type { HoldReason } from '../src/pipeline/hold.ts';
 import { FakeDingTalk, type DingTalkMessageSeen } from '../test/fakes/dingtalk.ts';
 import { type FakeElasticsearch, type StoredDocument, startFakeElasticsearch } from '../test/fakes/elasticsearch.ts';
 import { FakeSlack, type StoredMessage } from '../test/fakes/slack.ts';
@@ -335,24 +336,53 @@ export function elasticsearchReport(fake: FakeElasticsearch): FakeSinkReport {
   };
 }
 
-/** The end-of-run summary: per sink, what its fake received and its last message. */
+const HELD_BY: Record<HoldReason['by'], string> = { inhibition: 'inhibition', silence: 'a silence', window: 'a time window' };
+
+/** "2 held back by inhibition, 1 by a silence": what was kept out of a chat sink on purpose (not sent later), by what held it. */
+export function heldText(held: ReadonlyMap<string, HoldReason> | undefined, delivered: ReadonlySet<string> | undefined): { count: number; text: string } {
+  const by = new Map<HoldReason['by'], number>();
+  for (const [key, reason] of held ?? []) if (!delivered?.has(key)) by.set(reason.by, (by.get(reason.by) ?? 0) + 1);
+  const parts = [...by].map(([kind, n], i) => `${i === 0 ? `${n} held back` : n} by ${HELD_BY[kind]}`);
+  return { count: [...by.values()].reduce((a, n) => a + n, 0), text: parts.join(', ') };
+}
+
 /**
- * Per fake: how many of the notifications reached it, and in how many
- * messages (a chat sink groups what comes together, as it does for a user);
- * `delivered` is the demo's own account by sink id (DemoRun.delivered),
- * without it every message counts as one notification.
+ * The end-of-run summary. Per fake: how many of the notifications reached it,
+ * and in how many messages (a chat sink groups what comes together, as it
+ * does for a user), how many the outbox held back from it on purpose
+ * (inhibition, silences, time windows: record sinks get those too, marked);
+ * `delivered` and `held` are the demo's own account by sink id
+ * (DemoRun.delivered, DemoRun.held), without `delivered` every message counts
+ * as one notification; its last message.
  */
-export function formatFakesSummary(reports: readonly FakeSinkReport[], notified: number, delivered?: ReadonlyMap<string, ReadonlySet<string>>): string {
+export function formatFakesSummary(
+  reports: readonly FakeSinkReport[],
+  notified: number,
+  delivered?: ReadonlyMap<string, ReadonlySet<string>>,
+  held?: ReadonlyMap<string, ReadonlyMap<string, HoldReason>>,
+): string {
   const out: string[] = [''];
   let missing = 0;
+  let heldBackAny = false;
   for (const r of reports) {
-    const got = delivered ? (delivered.get(`config/${r.type}`)?.size ?? 0) : r.received;
-    missing += Math.max(0, notified - got);
+    const sink = `config/${r.type}`;
+    const got = delivered ? (delivered.get(sink)?.size ?? 0) : r.received;
+    const kept = heldText(held?.get(sink), delivered?.get(sink));
+    missing += Math.max(0, notified - got - kept.count);
     const refused = r.refused > 0 ? `; ${plural(r.refused, 'request')} refused` : '';
     const messages = got !== r.received ? ` in ${plural(r.received, 'message')}` : '';
-    out.push(`── ${r.type}: ${got} of ${plural(notified, 'notification')} received${messages}${refused} (${r.notes.join('; ')})`);
+    const heldBack = kept.count > 0 ? `, ${kept.text}` : '';
+    heldBackAny ||= kept.count > 0;
+    out.push(`── ${r.type}: ${got} of ${plural(notified, 'notification')} received${messages}${heldBack}${refused} (${r.notes.join('; ')})`);
     const last = r.texts.at(-1);
     out.push(last === undefined ? '   (nothing received)' : last.split('\n').map((l) => `   ${l}`).join('\n'), '');
+  }
+  if (heldBackAny) {
+    out.push(
+      'What was held back stays out of chat on purpose (a cause tells its effects\' story, a silence, a time window);',
+      'record sinks got it marked inhibitedBy, silencedBy or mutedBy: nothing is lost.',
+      '',
+    );
   }
   if (missing > 0) {
     out.push(
@@ -400,7 +430,7 @@ async function main(argv: string[]): Promise<number> {
         `${values.once ? 'playing the demo scenario to the end' : 'Ctrl-C to stop and see what each fake received'} at ${speed}× speed\n\n`,
     );
     const run = await runDemo({ once: values.once, speed, configFile, logLevel: values['log-level'], env: { ...process.env, ...fakes.env } });
-    process.stdout.write(formatFakesSummary(fakes.report(), run.notifications.length, run.delivered));
+    process.stdout.write(formatFakesSummary(fakes.report(), run.notifications.length, run.delivered, run.held));
     if (!run.report) return 0;
     process.stdout.write(formatReport(run.report));
     return run.report.ok ? 0 : 1;

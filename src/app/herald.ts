@@ -17,7 +17,7 @@ import { Listener, type ListenerClock, realClock } from '../cluster/listener.ts'
 import { type Config, formatIssue, loadConfig as loadConfigDefault, namespaceAllowed } from '../config/index.ts';
 import type { Notification } from '../model/notification.ts';
 import type { KubeObject } from '../model/kube.ts';
-import { type AttemptRecord, Deliverer, decodePayload, Outbox } from '../pipeline/index.ts';
+import { type AttemptRecord, Deliverer, decodePayload, type EnqueueDecision, Outbox } from '../pipeline/index.ts';
 import { Pruner, retentionPolicy } from '../store/index.ts';
 import { openSqliteStore } from '../store/sqlite.ts';
 import type { Store } from '../store/types.ts';
@@ -59,6 +59,8 @@ export interface HeraldOptions {
   onNotification?: (n: Notification) => void;
   /** every delivery attempt, as recorded (tests, metrics) */
   onAttempt?: (a: AttemptRecord) => void;
+  /** what the outbox did with each (notification, sink) pair, held back ones included (the demo accounts for them) */
+  onDecision?: (d: EnqueueDecision) => void;
   /** backoff jitter in [0, 1) (default Math.random); tests pin it */
   random?: () => number;
   /** the state database is no longer usable: notifications can no longer be stored (run exits so a restart re-derives them) */
@@ -210,7 +212,20 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
     isRecords: (id) => (sinks.has(id) ? policies.forSink(id).records : undefined),
   });
   const holds: HoldCheck[] = [...inhibition.holds, silences.check, windows.hold];
-  const outbox = new Outbox({ store, sinks, policies, log, holds, onDecision: metrics ? (d) => metrics.decided(d) : undefined });
+  const outbox = new Outbox({
+    store,
+    sinks,
+    policies,
+    log,
+    holds,
+    onDecision:
+      metrics || opts.onDecision
+        ? (d) => {
+            metrics?.decided(d);
+            opts.onDecision?.(d);
+          }
+        : undefined,
+  });
 
   const attemptWaiters: (() => void)[] = [];
   const deliverer = new Deliverer({

@@ -12,7 +12,8 @@ import { createLogger } from '../app/log.ts';
 import type { ListenerClock } from '../cluster/listener.ts';
 import { type Config, loadConfig } from '../config/index.ts';
 import type { Notification } from '../model/notification.ts';
-import { type AttemptRecord, decodePayload } from '../pipeline/index.ts';
+import { type AttemptRecord, decodePayload, type EnqueueDecision } from '../pipeline/index.ts';
+import type { HoldReason } from '../pipeline/hold.ts';
 import type { Store } from '../store/types.ts';
 import { DEMO_DURATION_MS, demoExpectations } from '../sim/scenarios/demo.ts';
 import { startSim, type Sim } from '../sim/sim.ts';
@@ -33,6 +34,12 @@ export interface DemoRun {
   pending: Map<string, number>;
   /** by sink id, the idempotency keys of the notifications it got, on their own or in a group's message */
   delivered: Map<string, Set<string>>;
+  /**
+   * by sink id, the notifications the outbox held back from that chat sink
+   * (inhibition, silences, time windows), by idempotency key, with why; one
+   * released later (its holder ended while it fired) is in `delivered` too
+   */
+  held: Map<string, Map<string, HoldReason>>;
 }
 
 /**
@@ -57,6 +64,13 @@ export async function runDemo(opts: { once: boolean; speed: number; configFile?:
   kc.loadFromString(sim.kubeconfig);
   const notifications: Notification[] = [];
   const delivered = new Map<string, Set<string>>();
+  const held = new Map<string, Map<string, HoldReason>>();
+  const onDecision = (d: EnqueueDecision): void => {
+    if (d.outcome !== 'held' || !d.hold) return;
+    let keys = held.get(d.sink);
+    if (!keys) held.set(d.sink, (keys = new Map()));
+    keys.set(d.notification.idempotencyKey, d.hold);
+  };
   let store: Store | undefined;
   const onAttempt = (a: AttemptRecord): void => {
     const row = a.outcome === 'delivered' ? store?.outbox.get(a.id) : undefined;
@@ -65,7 +79,7 @@ export async function runDemo(opts: { once: boolean; speed: number; configFile?:
     if (!keys) delivered.set(a.sink, (keys = new Set()));
     for (const n of decodePayload(row.payload, row.groupKey !== null)) keys.add(n.idempotencyKey);
   };
-  const herald = await startHerald({ config, kc, log, clock: simListenerClock(sim), stdout: opts.stdout, env: opts.env, onNotification: (n) => notifications.push(n), onAttempt });
+  const herald = await startHerald({ config, kc, log, clock: simListenerClock(sim), stdout: opts.stdout, env: opts.env, onNotification: (n) => notifications.push(n), onAttempt, onDecision });
   store = herald.store;
   const started = sim.clock.nowMs();
   sim.scenarios.start('demo');
@@ -77,7 +91,7 @@ export async function runDemo(opts: { once: boolean; speed: number; configFile?:
     const pending = herald.pending();
     await herald.stop();
     await sim.close();
-    return { notifications, pending, delivered };
+    return { notifications, pending, delivered, held };
   }
   // play to the end (plus a margin for the last resolutions), then let the listener catch up
   await new Promise<void>((resolve) => sim.clock.setTimeout(resolve, DEMO_DURATION_MS + 15_000 - (sim.clock.nowMs() - started)));
@@ -93,5 +107,5 @@ export async function runDemo(opts: { once: boolean; speed: number; configFile?:
   const pending = herald.pending();
   await herald.stop();
   await sim.close();
-  return { notifications: produced, pending, delivered, report: checkDemo(demoExpectations(), produced) };
+  return { notifications: produced, pending, delivered, held, report: checkDemo(demoExpectations(), produced) };
 }

@@ -1,8 +1,11 @@
 // `npm run demo:fakes`: the demo delivering to every platform's fake at
 // once, through the real sinks and their official clients, with the delivery
 // settings a user gets (chat sinks group, record sinks take every
-// notification on its own). Each fake must get every notification, on its
-// own or in a group's message, and show the demo's incidents as its platform
+// notification on its own). Each chat fake must get every notification the
+// outbox did not hold back from it (causal inhibition: a failing rollout
+// tells its pods' and its stuck deadline's story), on its own or in a group's
+// message; each record fake every notification, the held ones marked; and
+// show the demo's incidents as its platform
 // would (the crash loop firing and resolving, threads, signatures,
 // documents), and the demo's own verdict must still pass.
 
@@ -17,6 +20,7 @@ import {
   demoFakesConfig,
   FAKE_SINK_TYPES,
   formatFakesSummary,
+  heldText,
   parseSinkTypes,
   renderTelegramMessage,
   slackPlain,
@@ -25,10 +29,16 @@ import {
 } from '../../scripts/demo-fakes.ts';
 import { type DemoRun, runDemo } from '../../src/cli/demo.ts';
 import { type Notification, Severity, State } from '../../src/model/notification.ts';
+import { HOLD_FIELD, type HoldReason, releasedLine } from '../../src/pipeline/hold.ts';
 
 const DINGTALK_PER_MINUTE = 20;
 
-const isCrashLoop = (n: Notification, state: State): boolean => n.reason === 'CrashLoopBackOff' && n.state === state;
+// the demo's `crashloop` pod (src/sim/scenarios/demo.ts), not the DaemonSet's crash-looping pod
+const CRASHLOOP = { kind: 'Pod', namespace: 'demo', name: 'crashloop' };
+const isCrashLoopPod = (o: { kind?: string; namespace?: string; name?: string } | undefined): boolean =>
+  o?.kind === CRASHLOOP.kind && o.namespace === CRASHLOOP.namespace && o.name === CRASHLOOP.name;
+const isCrashLoop = (n: Notification, state: State): boolean => n.reason === 'CrashLoopBackOff' && isCrashLoopPod(n.involvedObject) && n.state === state;
+const CHAT_SINKS = ['slack', 'telegram', 'teams', 'dingtalk'] as const;
 
 describe('demo:fakes — the demo against every platform fake at once', () => {
   let fakes: DemoFakes;
@@ -38,10 +48,15 @@ describe('demo:fakes — the demo against every platform fake at once', () => {
   let total = 0;
   let firing: Notification;
   let resolved: Notification;
-  /** the notifications a sink did not get, on their own or in a group (by title and state, for the message) */
+  /** what the outbox held back from a chat sink, by idempotency key */
+  const heldFor = (sink: string): ReadonlyMap<string, HoldReason> => run.held.get(`config/${sink}`) ?? new Map();
+  /** how many were held back from a chat sink for good (not released and delivered later) */
+  const heldBack = (sink: string): number => [...heldFor(sink).keys()].filter((k) => !run.delivered.get(`config/${sink}`)?.has(k)).length;
+  /** the notifications a sink neither got, on their own or in a group, nor had held back from it (by title and state, for the message) */
   const missed = (sink: string): string[] => {
     const got = run.delivered.get(`config/${sink}`) ?? new Set();
-    return run.notifications.filter((n) => !got.has(n.idempotencyKey)).map((n) => `${State[n.state]} ${n.title}`);
+    const held = heldFor(sink);
+    return run.notifications.filter((n) => !got.has(n.idempotencyKey) && !held.has(n.idempotencyKey)).map((n) => `${State[n.state]} ${n.title}`);
   };
 
   before(
@@ -86,10 +101,36 @@ describe('demo:fakes — the demo against every platform fake at once', () => {
     assert.equal(resolved.incidentKey, firing.incidentKey);
   });
 
-  it('Slack: every notification, on its own or in a group; the crash loop a message whose thread gets the resolution and whose colour turns green', () => {
+  it('holds back from every chat sink the same notifications, each the demo\'s inhibition, and none from a record sink', () => {
+    const slackHeld = heldFor('slack');
+    // the demo's failing rollout of demo/api tells its own story: its stuck deadline (ProgressDeadlineExceeded) is held as part of it
+    const stuck = run.notifications.filter((n) => n.reason === 'ProgressDeadlineExceeded' && n.involvedObject?.name === 'api');
+    assert.ok(stuck.length > 0, 'the demo\'s stuck rollout of api');
+    for (const n of stuck) assert.equal(slackHeld.get(n.idempotencyKey)?.by, 'inhibition', `${State[n.state]} ${n.title} held by inhibition`);
+    const keys = new Set(run.notifications.map((n) => n.idempotencyKey));
+    for (const [key, reason] of slackHeld) {
+      assert.ok(keys.has(key), `held ${key} is one of the demo's notifications`);
+      // the demo config has no silences or time windows
+      assert.equal(reason.by, 'inhibition', JSON.stringify(reason));
+    }
+    for (const sink of CHAT_SINKS) assert.deepEqual(heldFor(sink), slackHeld, sink);
+    for (const sink of ['webhook', 'elasticsearch']) assert.equal(run.held.get(`config/${sink}`), undefined, sink);
+    // one reaching chat later was released: a FIRING whose cause resolved first (a loaded machine can order the
+    // rollback's two resolutions either way), and its message says so; a held RESOLVED never reaches chat
+    const got = run.delivered.get('config/slack') ?? new Set();
+    const slackTexts = fakes.report().find((r) => r.type === 'slack')!.texts.join('\n');
+    for (const [key, reason] of slackHeld) {
+      if (!got.has(key)) continue;
+      const n = run.notifications.find((x) => x.idempotencyKey === key)!;
+      assert.equal(n.state, State.FIRING, `${n.title}: a held RESOLVED delivered`);
+      assert.ok(slackTexts.includes(releasedLine(reason.by, reason.id)), `${n.title} delivered after its hold without saying why`);
+    }
+  });
+
+  it('Slack: every notification not held back, on its own or in a group; the crash loop a message whose thread gets the resolution and whose colour turns green', () => {
     const slack = fakes.slack!;
     assert.deepEqual(missed('slack'), []);
-    assert.ok(slack.messages.length > 0 && slack.messages.length <= total);
+    assert.ok(slack.messages.length > 0 && slack.messages.length <= total - heldBack('slack'));
     assert.equal(slack.calls.filter((c) => c.status !== 200).length, 0);
     const posted = slack.calls.find((c) => c.method === 'chat.postMessage' && c.params.thread_ts === undefined && String(c.params.text).includes(`FIRING critical CrashLoopBackOff: ${firing.title}`));
     assert.ok(posted, 'the crash loop posted in the channel');
@@ -108,7 +149,7 @@ describe('demo:fakes — the demo against every platform fake at once', () => {
     assert.match(text, /^▌#2EB67D /m);
   });
 
-  it('Telegram: every notification in the forum topic, info ones silent, the crash loop firing and resolved', () => {
+  it('Telegram: every notification not held back in the forum topic, info ones silent, the crash loop firing and resolved', () => {
     const telegram = fakes.telegram!;
     assert.deepEqual(missed('telegram'), []);
     assert.ok(telegram.messages.every((m) => m.message_thread_id === 7 && m.parse_mode === 'HTML'));
@@ -123,10 +164,10 @@ describe('demo:fakes — the demo against every platform fake at once', () => {
     assert.ok(plain.some((p) => /^✅ RESOLVED · critical · CrashLoopBackOff\n/.test(p) && p.includes(resolved.message)));
   });
 
-  it('Teams: every notification as a card the Adaptive Card schema accepts, the crash loop firing and resolved', () => {
+  it('Teams: every notification not held back as a card the Adaptive Card schema accepts, the crash loop firing and resolved', () => {
     const teams = fakes.teams!;
     assert.deepEqual(missed('teams'), []);
-    assert.ok(teams.cards.length > 0 && teams.cards.length <= total);
+    assert.ok(teams.cards.length > 0 && teams.cards.length <= total - heldBack('teams'));
     assert.deepEqual(teams.posts.map((p) => p.status).filter((s) => s !== 202), []);
     const texts = fakes.report().find((r) => r.type === 'teams')!.texts;
     assert.ok(texts.some((t) => t.startsWith('FIRING · critical · CrashLoopBackOff\n') && t.includes(firing.title)));
@@ -149,7 +190,7 @@ describe('demo:fakes — the demo against every platform fake at once', () => {
     assert.doesNotMatch(logs, /130101/);
   });
 
-  it('webhook: every notification once, in order, each signature checked by the documented verifier', () => {
+  it('webhook: every notification once, in order, each signature checked by the documented verifier, the held ones marked', () => {
     const accepted = fakes.webhook!.accepted(WEBHOOK_PATH);
     assert.equal(fakes.webhook!.received.length, total);
     assert.deepEqual(
@@ -157,36 +198,53 @@ describe('demo:fakes — the demo against every platform fake at once', () => {
       run.notifications.map((n) => n.idempotencyKey),
     );
     assert.ok(accepted.every((r) => r.verified === true && r.headers['webhook-id'] === (r.body as { idempotencyKey: string }).idempotencyKey));
-    const states = accepted.filter((r) => (r.body as { reason: string }).reason === 'CrashLoopBackOff').map((r) => (r.body as { state: string }).state);
+    type Body = { reason: string; state: string; idempotencyKey: string; involvedObject?: { kind?: string; namespace?: string; name?: string }; fields?: Record<string, string> };
+    const states = accepted.filter((r) => (r.body as Body).reason === 'CrashLoopBackOff' && isCrashLoopPod((r.body as Body).involvedObject)).map((r) => (r.body as Body).state);
     assert.deepEqual(states, ['STATE_FIRING', 'STATE_RESOLVED']);
+    // what chat did not get, the webhook got marked with what held it (a FIRING is held with its cause firing; a RESOLVED may come after the cause resolved, unmarked)
+    const byKey = new Map(accepted.map((r) => [(r.body as Body).idempotencyKey, r.body as Body]));
+    for (const [key, reason] of heldFor('slack')) {
+      const n = run.notifications.find((x) => x.idempotencyKey === key)!;
+      if (n.state !== State.FIRING) continue;
+      assert.equal(byKey.get(key)?.fields?.[HOLD_FIELD[reason.by]], reason.id, `${n.title} marked`);
+    }
   });
 
   it('Elasticsearch: one document per notification, _id the idempotency key, the crash loop firing and resolved', () => {
     const docs = fakes.elasticsearch!.documents(DATA_STREAM);
     assert.deepEqual(docs.map((d) => d._id).sort(), run.notifications.map((n) => n.idempotencyKey).sort());
-    const crash = docs.filter((d) => (d._source.event as { reason: string }).reason === 'CrashLoopBackOff');
+    const crash = docs.filter((d) => (d._source.event as { reason: string }).reason === 'CrashLoopBackOff' && isCrashLoopPod((d._source.kubernetes as { involved_object?: { kind?: string; namespace?: string; name?: string } }).involved_object));
     assert.deepEqual(crash.map((d) => (d._source.event as { action: string }).action), ['firing', 'resolved']);
+    const fields = new Map(docs.map((d) => [d._id, (d._source.kubeherald as { fields?: Record<string, string> }).fields ?? {}]));
+    for (const [key, reason] of heldFor('slack')) {
+      const n = run.notifications.find((x) => x.idempotencyKey === key)!;
+      if (n.state === State.FIRING) assert.equal(fields.get(key)?.[HOLD_FIELD[reason.by]], reason.id, `${n.title} marked`);
+    }
     assert.equal(crash[0]._source['@timestamp'], new Date(Number(firing.eventTime!.seconds) * 1000 + Math.floor(firing.eventTime!.nanos / 1e6)).toISOString());
   });
 
-  it('the summary counts what each fake received, in how many messages, and shows its last message', () => {
-    const summary = formatFakesSummary(fakes.report(), total, run.delivered);
+  it('the summary counts what each fake received, in how many messages, what was held back and why, and shows its last message', () => {
+    const summary = formatFakesSummary(fakes.report(), total, run.delivered, run.held);
     for (const type of ['webhook', 'elasticsearch']) {
       assert.match(summary, new RegExp(`^── ${type}: ${total} of ${total} notifications received \\(`, 'm'));
     }
+    const heldText = (sink: string): string => (heldBack(sink) > 0 ? `, ${heldBack(sink)} held back by inhibition` : '');
     for (const type of ['slack', 'telegram', 'teams']) {
-      assert.match(summary, new RegExp(`^── ${type}: ${total} of ${total} notifications received( in \\d+ messages?)? \\(`, 'm'));
+      assert.match(summary, new RegExp(`^── ${type}: ${total - heldBack(type)} of ${total} notifications received( in \\d+ messages?)?${heldText(type)} \\(`, 'm'));
     }
+    const held = heldBack('dingtalk');
+    if (heldBack('slack') > 0) assert.match(summary, /record sinks got it marked inhibitedBy, silencedBy or mutedBy: nothing is lost/);
     const ding = run.delivered.get('config/dingtalk')?.size ?? 0;
     const dingMessages = fakes.dingtalk!.messages.length;
-    assert.match(summary, new RegExp(`^── dingtalk: ${ding} of ${total} notifications received( in ${dingMessages} messages)? \\(${dingMessages} requests signed; 0 requests over the 20-a-minute limit\\)`, 'm'));
-    if (ding < total) assert.match(summary, /did not reach a fake; the errors above say why/);
+    assert.match(summary, new RegExp(`^── dingtalk: ${ding} of ${total} notifications received( in ${dingMessages} messages)?${heldText('dingtalk')} \\(${dingMessages} requests signed; 0 requests over the 20-a-minute limit\\)`, 'm'));
+    if (ding + held < total) assert.match(summary, /did not reach a fake; the errors above say why/);
+    else assert.doesNotMatch(summary, /did not reach a fake/);
     const last = run.notifications.at(-1)!;
     assert.ok(summary.includes(last.message), 'the last message is shown');
   });
 
   it('puts no credential in the logs or the summary', () => {
-    const summary = formatFakesSummary(fakes.report(), total, run.delivered);
+    const summary = formatFakesSummary(fakes.report(), total, run.delivered, run.held);
     for (const [name, value] of Object.entries(fakes.env)) {
       assert.ok(!logs.includes(value), `${name} appears in the logs`);
       assert.ok(!summary.includes(value), `${name} appears in the summary`);
@@ -200,6 +258,25 @@ describe('demo:fakes helpers', () => {
     assert.deepEqual(parseSinkTypes(['teams', 'slack', 'teams']), ['teams', 'slack']);
     assert.throws(() => parseSinkTypes(['slack', 'discord']), /unknown platform "discord"\nusage: npm run demo:fakes -- <slack\|telegram\|teams\|dingtalk\|webhook\|elasticsearch\|all>/);
     assert.throws(() => parseSinkTypes([]), /name at least one platform/);
+  });
+
+  it('counts what was held back from a chat sink by what held it, not what was released and delivered later', () => {
+    const held = new Map<string, HoldReason>([
+      ['a', { by: 'inhibition', id: 'k1', text: '' }],
+      ['b', { by: 'inhibition', id: 'k1', text: '' }],
+      ['c', { by: 'silence', id: 's-1', text: '' }],
+      ['d', { by: 'window', id: 'night', text: '' }],
+    ]);
+    assert.deepEqual(heldText(held, new Set(['d', 'x'])), { count: 3, text: '2 held back by inhibition, 1 by a silence' });
+    assert.deepEqual(heldText(undefined, undefined), { count: 0, text: '' });
+    const report = { type: 'slack' as const, received: 2, refused: 0, notes: ['n'], texts: ['last'] };
+    const delivered = new Map([['config/slack', new Set(['e', 'f'])]]);
+    const summary = formatFakesSummary([report], 5, delivered, new Map([['config/slack', new Map([['a', held.get('a')!]])]]));
+    assert.match(summary, /^── slack: 2 of 5 notifications received, 1 held back by inhibition \(n\)$/m);
+    // 5 = 2 received + 1 held + 2 missing: the missing ones are not explained away by the held one
+    assert.match(summary, /did not reach a fake/);
+    assert.match(summary, /nothing is lost/);
+    assert.doesNotMatch(formatFakesSummary([report], 2, delivered), /held back|did not reach/);
   });
 
   it('renders Slack mrkdwn as a reader sees it', () => {
