@@ -174,9 +174,11 @@ describe('demo:fakes — the demo against every platform fake at once', () => {
     assert.ok(texts.some((t) => t.startsWith('RESOLVED · critical · CrashLoopBackOff\n') && t.includes(resolved.message)));
   });
 
-  it('DingTalk: signed messages, at most 20 in the minute the demo lasts; the rest stay queued rather than earn the penalty', () => {
+  it('DingTalk: signed messages, at most 20 a minute; the rest stay queued rather than earn the penalty', () => {
     const dingtalk = fakes.dingtalk!;
-    assert.ok(dingtalk.messages.length > 0 && dingtalk.messages.length <= DINGTALK_PER_MINUTE);
+    // the fake counts a sliding minute of real time as DingTalk does and answers the 21st with 130101, so "none refused" is
+    // "never more than 20 a minute", however long a loaded machine takes (a total of at most 20 would assume it takes under a minute)
+    assert.ok(dingtalk.messages.length > 0);
     // the held-back ones never reached the robot: no 130101, no 10-minute penalty
     assert.deepEqual(dingtalk.requests.map((r) => r.errcode), Array(dingtalk.messages.length).fill(0));
     assert.ok(dingtalk.requests.every((r) => r.query.has('timestamp') && r.query.has('sign')));
@@ -185,7 +187,9 @@ describe('demo:fakes — the demo against every platform fake at once', () => {
     // what did not go out waits in the outbox for the next minute (a real run delivers it then); every other sink got everything
     const queued = run.pending.get('config/dingtalk') ?? 0;
     assert.deepEqual([...run.pending.keys()].filter((k) => k !== 'config/dingtalk'), []);
-    if (missed('dingtalk').length > 0) assert.ok(queued > 0 && dingtalk.messages.length === DINGTALK_PER_MINUTE, `${missed('dingtalk').length} missed, ${queued} queued`);
+    // the sink holds back only once a minute's 20 are taken
+    if (missed('dingtalk').length > 0) assert.ok(queued > 0 && dingtalk.messages.length >= DINGTALK_PER_MINUTE, `${missed('dingtalk').length} missed, ${queued} queued, ${dingtalk.messages.length} sent`);
+    else assert.equal(queued, 0);
     // the sink's own limit said when to try again; each refusal was logged as held back, none as an error of DingTalk's
     assert.doesNotMatch(logs, /130101/);
   });
