@@ -261,6 +261,22 @@ export const MIGRATIONS: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 10,
+    name: 'alert buttons: the action behind a short token in a Telegram button',
+    sql: `
+      -- Telegram's callback_data holds 64 bytes: a button that would not fit carries a token naming its row
+      CREATE TABLE alert_buttons (
+        token TEXT PRIMARY KEY,
+        action_id TEXT NOT NULL,
+        value TEXT NOT NULL,
+        -- the chat it was posted to: a press from anywhere else is refused
+        channel TEXT NOT NULL,
+        expires_at INTEGER NOT NULL
+      ) WITHOUT ROWID;
+      CREATE INDEX alert_buttons_expiry ON alert_buttons (expires_at);
+    `,
+  },
 ];
 
 export const LATEST_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));

@@ -12,6 +12,7 @@ import { ensureDir, statePathProblem } from './state-path.ts';
 import { DatabaseSync } from 'node:sqlite';
 import { dirname } from 'node:path';
 import type { Logger } from '../model/logger.ts';
+import { SqliteAlertButtons } from './alert-buttons.ts';
 import { SqliteAudit } from './audit.ts';
 import { currentVersion, migrate } from './migrations.ts';
 import { SqliteGroups } from './groups.ts';
@@ -60,6 +61,7 @@ export class SqliteStore implements Store {
   readonly held: SqliteHeld;
   readonly silences: SqliteSilences;
   readonly storms: SqliteStorms;
+  readonly alertButtons: SqliteAlertButtons;
   /** the underlying connection, for tests and diagnostics */
   readonly db: DatabaseSync;
   #depth = 0;
@@ -89,6 +91,7 @@ export class SqliteStore implements Store {
       this.reminders = new SqliteReminders(this.db);
       this.groups = new SqliteGroups(this.db);
       this.storms = new SqliteStorms(this.db);
+      this.alertButtons = new SqliteAlertButtons(this.db);
       this.threads = new SqliteThreads(this.db, opts.now ?? Date.now);
       this.audit = new SqliteAudit(this.db);
       this.requests = new SqliteRequests(this.db, (fn) => this.transaction(fn));
@@ -162,6 +165,8 @@ export class SqliteStore implements Store {
         audit: policy.auditMs > 0 ? this.audit.deleteBefore(now - policy.auditMs) : 0,
         // only final requests go: one still awaiting or executing is kept whatever its age
         requests: policy.requestsMs > 0 ? this.requests.deleteBefore(now - policy.requestsMs) : 0,
+        // kept a week past expiry so a late press hears "too old" rather than "unknown button"
+        alertButtons: this.alertButtons.deleteExpired(now - 7 * 86_400_000),
       }),
     );
     // hand freed pages back, so the file shrinks after a burst instead of only ceasing to grow

@@ -237,6 +237,25 @@ export interface StormRepo {
   deleteQuietBefore(before: number): number;
 }
 
+/** An alert button's action kept behind a short token (Telegram's 64-byte callback_data). */
+export interface AlertButtonRow {
+  token: string;
+  /** the alert action id (kh:logs, kh:silence …) and its value, as a button carrying them inline would */
+  actionId: string;
+  value: string;
+  /** the chat the alert was posted to */
+  channel: string;
+  /** epoch ms: refused from then on, pruned after */
+  expiresAt: number;
+}
+
+export interface AlertButtonRepo {
+  put(row: AlertButtonRow): void;
+  get(token: string): AlertButtonRow | undefined;
+  /** Deletes rows expired before `before` (epoch ms); returns how many. */
+  deleteExpired(before: number): number;
+}
+
 /** The audit trail of chat commands. */
 export interface AuditRepo {
   /** Stores one record (free text cut to bounded lengths); returns its id. */
@@ -369,6 +388,8 @@ export interface PruneCounts {
   threads: number;
   audit: number;
   requests: number;
+  /** alert buttons' tokens past their expiry */
+  alertButtons: number;
 }
 
 export interface Store {
@@ -395,6 +416,8 @@ export interface Store {
   readonly silences: SilenceRepo;
   /** per chat target: its message rate and, during a storm, its digest */
   readonly storms: StormRepo;
+  /** the actions behind alert buttons' tokens (Telegram) */
+  readonly alertButtons: AlertButtonRepo;
   /** Deletes what retention allows (in one transaction) and returns freed pages to the file system. */
   prune(now: number, policy: RetentionPolicy): PruneCounts;
   /** The database's size on disk, write-ahead log included (a metric). */

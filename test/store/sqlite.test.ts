@@ -288,7 +288,7 @@ describe('retention', () => {
     now = T0 + 8 * 86_400_000;
     s.threads.forSink('s').set('new', 'y');
     const counts = s.prune(T0 + 8 * 86_400_000, RETAIN);
-    assert.deepEqual(counts, { delivered: 2, dead: 1, dedup: 1, flood: 0, groups: 0, reminders: 1, threads: 0, audit: 0, requests: 0 });
+    assert.deepEqual(counts, { delivered: 2, dead: 1, dedup: 1, flood: 0, groups: 0, reminders: 1, threads: 0, audit: 0, requests: 0, alertButtons: 0 });
     assert.equal(s.outbox.get(pending)?.state, 'pending');
     assert.equal(s.dedup.has('s', 'new'), true);
     assert.deepEqual(
