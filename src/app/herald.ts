@@ -29,6 +29,7 @@ import { startAuditFeed, type AuditFeed } from './audit-feed.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import type { HoldCheck } from '../pipeline/hold.ts';
 import { SilenceKeeper } from '../pipeline/silences.ts';
+import { STORY_KINDS } from '../pipeline/inhibit-rules.ts';
 import { maxDurationMs } from '../pipeline/silence-config.ts';
 import { type SilenceController, startSilenceResources } from '../crd/silence-controller.ts';
 import { silencePort } from './silence-port.ts';
@@ -181,7 +182,7 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
     clock,
     log,
     pods: () => cached('Pod', 'v1'),
-    workload: (kind, namespace, name) => (kind === 'Deployment' ? cached('Deployment', 'apps/v1').find((d) => d.metadata.namespace === namespace && d.metadata.name === name) : undefined),
+    workload: (kind, namespace, name) => (STORY_KINDS.has(kind) ? cached(kind, 'apps/v1').find((d) => d.metadata.namespace === namespace && d.metadata.name === name) : undefined),
   });
   // compiled once per config (a reload brings a new timeIntervals list)
   let compiledIntervals: { of: unknown; intervals: ReturnType<typeof compileTimeIntervals>['intervals'] } | undefined;

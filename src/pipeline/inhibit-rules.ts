@@ -14,6 +14,8 @@
 import type { KubeObject } from '../model/kube.ts';
 import { type Notification, State } from '../model/notification.ts';
 import { condition, ownerFields } from '../detect/util.ts';
+import { statefulSetRolloutDone } from '../detect/statefulset.ts';
+import { daemonSetRolloutComplete } from '../detect/daemonset.ts';
 
 export type CauseKind = 'node' | 'rollout' | 'namespace' | 'rule';
 
@@ -30,7 +32,7 @@ export interface Cause {
   namespace?: string;
   /** rollout causes: the workload */
   workload?: WorkloadRef;
-  /** rollout stories (opened by a pod failure during a Deployment's update): the revision */
+  /** rollout stories (opened by a pod failure during a workload's update): the revision (a DaemonSet's template generation) */
   revision?: string;
   /** one line for people: "NodeNotReady node/sim-node-2" */
   label: string;
@@ -305,23 +307,97 @@ export function rollingRevision(d: KubeObject | undefined): string | undefined {
   return revision;
 }
 
+/** Pod labels the StatefulSet and DaemonSet controllers put on their pods: which revision a pod is of. */
+const REVISION_HASH_LABEL = 'controller-revision-hash';
+const TEMPLATE_GENERATION_LABEL = 'pod-template-generation';
+/** The API server keeps a DaemonSet's template generation here (its generation also moves for other spec changes). */
+const TEMPLATE_GENERATION_ANNOTATION = 'deprecated.daemonset.template.generation';
+
+/** The workloads whose updates have rollout stories. */
+export const STORY_KINDS: ReadonlySet<string> = new Set(['Deployment', 'StatefulSet', 'DaemonSet']);
+
+interface RevisionStatus {
+  status?: { currentRevision?: string; updateRevision?: string };
+}
+
+/**
+ * A StatefulSet in the middle of an update: its update revision is not yet
+ * its current one (on creation they are the same) and the rollout is not
+ * done. Returns the update revision, or undefined.
+ */
+export function statefulSetRollingRevision(s: KubeObject | undefined): string | undefined {
+  const st = (s as (KubeObject & RevisionStatus) | undefined)?.status;
+  if (!s || !st?.updateRevision || !st.currentRevision || st.currentRevision === st.updateRevision) return undefined;
+  return statefulSetRolloutDone(s) ? undefined : st.updateRevision;
+}
+
+/**
+ * A DaemonSet in the middle of an update: template generation 2 or later
+ * (1 is its creation) and not yet rolled out. Returns the template
+ * generation, which its new pods carry in their pod-template-generation label.
+ */
+export function daemonSetRollingGeneration(d: KubeObject | undefined): string | undefined {
+  if (!d) return undefined;
+  const generation = d.metadata.annotations?.[TEMPLATE_GENERATION_ANNOTATION] ?? String(d.metadata.generation ?? 1);
+  if (!(Number(generation) >= 2) || daemonSetRolloutComplete(d)) return undefined;
+  return generation;
+}
+
+/** A pod of the revision being rolled out, by its label; a notification without the label (an Event's) is taken as one. */
+const ofRevision = (n: Notification, label: string, revision: string): boolean => {
+  const v = n.labels[label];
+  return v === undefined || v === revision;
+};
+
+/**
+ * The revision whose rollout a failing pod belongs to, when its workload (as
+ * cached) is being updated and the pod is one of the new ones; undefined
+ * otherwise. Deployments: the Deployment's revision (its pods are the new
+ * ReplicaSet's, or the rollout would not be failing); StatefulSets: the
+ * update revision, matched against the pod's controller-revision-hash;
+ * DaemonSets: the template generation, matched against pod-template-generation.
+ */
+export function storyRevision(n: Notification, workload: KubeObject | undefined): string | undefined {
+  switch (ownerOf(n)?.kind) {
+    case 'Deployment':
+      return rollingRevision(workload);
+    case 'StatefulSet': {
+      const revision = statefulSetRollingRevision(workload);
+      return revision !== undefined && ofRevision(n, REVISION_HASH_LABEL, revision) ? revision : undefined;
+    }
+    case 'DaemonSet': {
+      const generation = daemonSetRollingGeneration(workload);
+      return generation !== undefined && ofRevision(n, TEMPLATE_GENERATION_LABEL, generation) ? generation : undefined;
+    }
+  }
+  return undefined;
+}
+
+/** DaemonSets count their rollouts by template generation, as their detector and `kubectl rollout status` say. */
+const revisionWord = (kind: string | undefined): string => (kind === 'DaemonSet' ? 'generation' : 'revision');
+
+/** The revision a rollout story's explanation names ("rollout of default/web revision 2: …"), after a restart. */
+export function storyRevisionOf(explanation: string): string | undefined {
+  return /^rollout of \S+ (?:revision|generation) (\S+):/.exec(explanation)?.[1];
+}
+
 /** The rollout story a pod failure opens: its workload's rollout, keyed by the pod's incident (the story's first message). */
 export function rolloutStory(n: Notification, revision: string): Cause | undefined {
   const w = ownerOf(n);
-  if (!w || w.kind !== 'Deployment' || !ROLLOUT_STORY_REASONS.has(n.reason) || kindOf(n) !== 'Pod' || !n.incidentKey) return undefined;
-  return { key: n.incidentKey, kind: 'rollout', reason: n.reason, cluster: n.cluster, namespace: w.namespace, workload: w, revision, label: `rollout of deployment/${w.namespace}/${w.name} revision ${revision}` };
+  if (!w || !STORY_KINDS.has(w.kind) || !ROLLOUT_STORY_REASONS.has(n.reason) || kindOf(n) !== 'Pod' || !n.incidentKey) return undefined;
+  return { key: n.incidentKey, kind: 'rollout', reason: n.reason, cluster: n.cluster, namespace: w.namespace, workload: w, revision, label: `rollout of ${w.kind.toLowerCase()}/${w.namespace}/${w.name} ${revisionWord(w.kind)} ${revision}` };
 }
 
 /** A rollout story holds its workload's other pod failures and its stuck-rollout incident: one story. */
 export function storyEffect(n: Notification, c: Cause): boolean {
   if (c.kind !== 'rollout' || !c.revision || c.cluster !== n.cluster || c.key === n.incidentKey) return false;
   if (kindOf(n) === 'Pod') return ROLLOUT_POD_EFFECTS.has(n.reason) && sameWorkload(ownerOf(n), c.workload);
-  return kindOf(n) === c.workload?.kind && nsOf(n) === c.workload.namespace && n.involvedObject?.name === c.workload.name && (n.reason === 'ProgressDeadlineExceeded' || WORKLOAD_AVAILABILITY.has(n.reason));
+  return kindOf(n) === c.workload?.kind && nsOf(n) === c.workload.namespace && n.involvedObject?.name === c.workload.name && (ROLLOUT_REASONS.has(n.reason) || WORKLOAD_AVAILABILITY.has(n.reason));
 }
 
 /** What a rollout story explains: "3 new pods of default/web cannot start (ImagePullBackOff)". */
 export function explainsStory(c: Cause, pods: number): string {
   const w = c.workload;
   if (!w) return '';
-  return `rollout of ${w.namespace}/${w.name} revision ${c.revision}: ${pods} new ${pods === 1 ? 'pod' : 'pods'} cannot start (${c.reason})`;
+  return `rollout of ${w.namespace}/${w.name} ${revisionWord(w.kind)} ${c.revision}: ${pods} new ${pods === 1 ? 'pod' : 'pods'} cannot start (${c.reason})`;
 }

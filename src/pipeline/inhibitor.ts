@@ -25,10 +25,12 @@ import {
   ALL_CAUSES,
   explainsStory,
   ownerOf,
-  rollingRevision,
   rolloutStory,
   ROLLOUT_STORY_REASONS,
   storyEffect,
+  STORY_KINDS,
+  storyRevision,
+  storyRevisionOf,
   availabilityWorkload,
   type Cause,
   causeOf,
@@ -50,7 +52,7 @@ export interface InhibitorOptions {
   releaseAfterMs?: number;
   /** the pods the listener has cached (node causes count them; workload effects look at their readiness) */
   pods?: () => readonly KubeObject[];
-  /** a cached workload (rollout stories look at a Deployment's progress) */
+  /** a cached workload (rollout stories look at a Deployment's, StatefulSet's or DaemonSet's progress) */
   workload?: (kind: string, namespace: string, name: string) => KubeObject | undefined;
 }
 
@@ -157,7 +159,7 @@ export class Inhibitor {
 
   /** A rollout story from its first pod's FIRING as it went out (its explanation names the revision). */
   #storyFrom(n: Notification): Cause | undefined {
-    const revision = /^rollout of \S+ revision (\S+):/.exec(n.fields.explains ?? '')?.[1];
+    const revision = storyRevisionOf(n.fields.explains ?? '');
     return revision !== undefined && this.#switches.rollout ? rolloutStory(n, revision) : undefined;
   }
 
@@ -225,13 +227,23 @@ export class Inhibitor {
     return [...this.#causes.values()].find((c) => c.releaseAt === undefined && c.cause.revision !== undefined && c.cause.workload?.kind === w.kind && c.cause.workload.namespace === w.namespace && c.cause.workload.name === w.name);
   }
 
-  /** A pod failing to pull or crash-looping while its Deployment is being updated opens the rollout's story, unless one is open. */
+  /**
+   * A new pod failing to pull or crash-looping while its Deployment,
+   * StatefulSet or DaemonSet is being updated opens the rollout's story,
+   * unless one is open, or the workload's stuck rollout already tells it
+   * (then the pod is that one's effect).
+   */
   #newStory(n: Notification): Cause | undefined {
     if (!this.#switches.rollout || !this.#workload || !ROLLOUT_STORY_REASONS.has(n.reason)) return undefined;
     const w = ownerOf(n);
-    if (!w || w.kind !== 'Deployment' || this.#storyOf(w)) return undefined;
-    const revision = rollingRevision(this.#workload(w.kind, w.namespace, w.name));
+    if (!w || !STORY_KINDS.has(w.kind) || this.#rolloutOf(n.cluster, w)) return undefined;
+    const revision = storyRevision(n, this.#workload(w.kind, w.namespace, w.name));
     return revision === undefined ? undefined : rolloutStory(n, revision);
+  }
+
+  /** An open rollout cause (a story or a stuck rollout) of a workload. */
+  #rolloutOf(cluster: string, w: NonNullable<Cause['workload']>): OpenCause | undefined {
+    return [...this.#causes.values()].find((c) => c.releaseAt === undefined && c.cause.kind === 'rollout' && c.cause.cluster === cluster && c.cause.workload?.kind === w.kind && c.cause.workload.namespace === w.namespace && c.cause.workload.name === w.name);
   }
 
   /** Assigns an effect to its cause; returns that cause's key. */

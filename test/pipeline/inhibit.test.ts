@@ -223,3 +223,93 @@ test('rollout story after a restart: restored from its first pod\'s FIRING as it
   const plain = note({ key: 'pod/x/image-pull', reason: 'ErrImagePull', kind: 'Pod', name: 'x', namespace: 'shop', owner: 'Deployment/web' });
   assert.equal(inh.isCause(plain), false);
 });
+
+test('rollout story of a StatefulSet: its new pod (controller-revision-hash = updateRevision) tells it, the stuck rollout and availability are held; not on creation, not an old-revision pod', () => {
+  const sts = (current: string, update: string, ready = 2): KubeObject =>
+    ({ metadata: { name: 'db', namespace: 'shop', generation: 2 }, spec: { replicas: 3 }, status: { observedGeneration: 2, replicas: 3, readyReplicas: ready, updatedReplicas: 1, currentRevision: current, updateRevision: update } }) as KubeObject;
+  let s = sts('db-aaa', 'db-bbb');
+  const inh = new Inhibitor({ workload: (kind, ns, name) => (kind === 'StatefulSet' && ns === 'shop' && name === 'db' ? s : undefined), releaseAfterMs: 1000 });
+  const pull = (i: number, revision: string | undefined, reason = 'ErrImagePull', state = State.FIRING) => {
+    const n = note({ key: `pod/db${i}/image-pull`, reason, kind: 'Pod', name: `db-${i}`, namespace: 'shop', owner: 'StatefulSet/db', state });
+    if (revision) n.labels['controller-revision-hash'] = revision;
+    return n;
+  };
+  // a pod of the old revision crash-looping is not the rollout's
+  const old = inh.observe([pull(0, 'db-aaa', 'CrashLoopBackOff')], 0).notifications[0];
+  assert.equal(old.fields.explains, undefined, 'an old-revision pod tells no rollout story');
+  const [first] = inh.observe([pull(2, 'db-bbb')], 1).notifications;
+  assert.equal(inh.check(first, 'slack', 1), undefined, 'the first failing new pod tells the story');
+  assert.equal(first.fields.explains, 'rollout of shop/db revision db-bbb: 1 new pod cannot start (ErrImagePull)');
+  assert.match(first.message, /Rollout of shop\/db revision db-bbb: 1 new pod cannot start \(ErrImagePull\)\.$/);
+  const again = inh.observe([pull(2, 'db-bbb', 'ImagePullBackOff')], 2).notifications[0];
+  assert.equal(inh.check(again, 'slack', 2), undefined, 'the same incident again is the story itself');
+  const sibling = inh.observe([pull(1, 'db-bbb', 'ImagePullBackOff')], 2).notifications[0];
+  assert.equal(inh.check(sibling, 'slack', 2)?.text, 'inhibited by rollout of statefulset/shop/db revision db-bbb', 'another new pod failing is the story\'s');
+  const stuck = note({ key: 'statefulset/u/StatefulSetRolloutStuck/db-bbb:1:2', reason: 'StatefulSetRolloutStuck', kind: 'StatefulSet', name: 'db', namespace: 'shop' });
+  const unavailable = note({ key: 'statefulset/u/StatefulSetUnavailable', reason: 'StatefulSetUnavailable', kind: 'StatefulSet', name: 'db', namespace: 'shop' });
+  const out = inh.observe([stuck, unavailable], 3).notifications;
+  assert.equal(inh.check(out[0], 'slack', 3)?.id, first.incidentKey, 'the stuck rollout is the story\'s');
+  assert.equal(inh.check(out[1], 'slack', 3)?.id, first.incidentKey, 'so is its unavailability');
+  assert.equal(inh.causes().length, 1, 'one story, the stuck rollout did not open another');
+  // another StatefulSet's stuck rollout is its own cause
+  const other = note({ key: 'statefulset/v/StatefulSetRolloutStuck/x', reason: 'StatefulSetRolloutStuck', kind: 'StatefulSet', name: 'cache', namespace: 'shop' });
+  assert.equal(inh.check(inh.observe([other], 4).notifications[0], 'slack', 4), undefined);
+  // rolled back: the story ends after the hold
+  inh.observe([pull(2, 'db-bbb', 'ErrImagePull', State.RESOLVED)], 5);
+  assert.deepEqual(inh.due(1005), [first.incidentKey]);
+  // created (both revisions the same) or done rolling out: no story
+  s = sts('db-ccc', 'db-ccc', 1);
+  assert.equal(inh.observe([pull(5, 'db-ccc')], 2000).notifications[0].fields.explains, undefined, 'a creation has no rollout story');
+  s = { ...sts('db-ccc', 'db-ddd', 3), status: { observedGeneration: 2, replicas: 3, readyReplicas: 3, updatedReplicas: 3, currentRevision: 'db-ccc', updateRevision: 'db-ddd' } } as KubeObject;
+  s.spec = { replicas: 3, updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 0 } } };
+  assert.equal(inh.observe([pull(6, 'db-ddd')], 2001).notifications[0].fields.explains, undefined, 'a rollout done down to its partition has no story');
+});
+
+test('rollout story of a DaemonSet: a new pod (pod-template-generation = the template generation) tells it; its siblings and DaemonSetRolloutStuck are held; not on creation or once complete', () => {
+  const ds = (generation: number, updated: number, desired = 3): KubeObject =>
+    ({ metadata: { name: 'agent', namespace: 'kube-system', generation, annotations: { 'deprecated.daemonset.template.generation': String(generation) } }, status: { observedGeneration: generation, desiredNumberScheduled: desired, updatedNumberScheduled: updated, numberAvailable: updated === desired ? desired : desired - 1 } }) as KubeObject;
+  let d = ds(3, 1);
+  const inh = new Inhibitor({ workload: (kind, ns, name) => (kind === 'DaemonSet' && ns === 'kube-system' && name === 'agent' ? d : undefined), releaseAfterMs: 1000 });
+  const crash = (i: number, generation: string, state = State.FIRING) => {
+    const n = note({ key: `pod/a${i}/crash`, reason: 'CrashLoopBackOff', kind: 'Pod', name: `agent-${i}`, namespace: 'kube-system', owner: 'DaemonSet/agent', state });
+    n.labels['pod-template-generation'] = generation;
+    return n;
+  };
+  assert.equal(inh.observe([crash(0, '2')], 0).notifications[0].fields.explains, undefined, 'a pod of the previous template is not the rollout\'s');
+  const [first] = inh.observe([crash(1, '3')], 1).notifications;
+  assert.equal(inh.check(first, 'slack', 1), undefined);
+  assert.equal(first.fields.explains, 'rollout of kube-system/agent generation 3: 1 new pod cannot start (CrashLoopBackOff)');
+  const batch = inh.observe([crash(2, '3'), note({ key: 'daemonset/u/DaemonSetRolloutStuck/3/3/1/2', reason: 'DaemonSetRolloutStuck', kind: 'DaemonSet', name: 'agent', namespace: 'kube-system' })], 2).notifications;
+  assert.equal(inh.check(batch[0], 'slack', 2)?.text, 'inhibited by rollout of daemonset/kube-system/agent generation 3');
+  assert.equal(inh.check(batch[1], 'slack', 2)?.id, first.incidentKey, 'the stuck rollout is the story\'s');
+  assert.equal(batch[2].fields.explains, 'rollout of kube-system/agent generation 3: 2 new pods cannot start (CrashLoopBackOff)', 'the story\'s count is kept current');
+  inh.observe([crash(1, '3', State.RESOLVED)], 3);
+  assert.deepEqual(inh.due(1003), [first.incidentKey]);
+  d = ds(1, 1);
+  assert.equal(inh.observe([crash(7, '1')], 2000).notifications[0].fields.explains, undefined, 'a creation has no rollout story');
+  d = ds(4, 3);
+  assert.equal(inh.observe([crash(8, '4')], 2001).notifications[0].fields.explains, undefined, 'a complete rollout has no story');
+});
+
+test('rollout story: a stuck rollout already open tells the story, the new pods failing after it are its effects (no second story)', () => {
+  const sts = { metadata: { name: 'db', namespace: 'shop', generation: 2 }, spec: { replicas: 3 }, status: { observedGeneration: 2, readyReplicas: 2, updatedReplicas: 1, currentRevision: 'db-aaa', updateRevision: 'db-bbb' } } as KubeObject;
+  const inh = new Inhibitor({ workload: () => sts });
+  const stuck = inh.observe([note({ key: 'statefulset/u/StatefulSetRolloutStuck/p', reason: 'StatefulSetRolloutStuck', kind: 'StatefulSet', name: 'db', namespace: 'shop' })], 0).notifications[0];
+  assert.equal(inh.check(stuck, 'slack', 0), undefined);
+  const pod = note({ key: 'pod/db2/image-pull', reason: 'ErrImagePull', kind: 'Pod', name: 'db-2', namespace: 'shop', owner: 'StatefulSet/db' });
+  assert.equal(inh.check(inh.observe([pod], 1).notifications[0], 'slack', 1)?.id, stuck.incidentKey);
+  assert.equal(inh.causes().length, 1);
+});
+
+test('rollout story after a restart: a StatefulSet\'s and a DaemonSet\'s are restored from their first pod\'s FIRING', () => {
+  const inh = new Inhibitor({ releaseAfterMs: 1000 });
+  const sts = note({ key: 'pod/db2/image-pull', reason: 'ErrImagePull', kind: 'Pod', name: 'db-2', namespace: 'shop', owner: 'StatefulSet/db' });
+  sts.fields.explains = 'rollout of shop/db revision db-bbb: 1 new pod cannot start (ErrImagePull)';
+  const ds = note({ key: 'pod/a1/crash', reason: 'CrashLoopBackOff', kind: 'Pod', name: 'agent-1', namespace: 'kube-system', owner: 'DaemonSet/agent' });
+  ds.fields.explains = 'rollout of kube-system/agent generation 3: 1 new pod cannot start (CrashLoopBackOff)';
+  assert.equal(inh.isCause(sts), true);
+  assert.equal(inh.isCause(ds), true);
+  inh.restore({ key: sts.incidentKey, firing: sts, effects: [], open: true }, 0);
+  inh.restore({ key: ds.incidentKey, firing: ds, effects: [], open: true }, 0);
+  assert.deepEqual(inh.causes().map((c) => c.label).sort(), ['rollout of daemonset/kube-system/agent generation 3', 'rollout of statefulset/shop/db revision db-bbb']);
+});
