@@ -73,6 +73,8 @@ export function builtinSpecs(eventsApi: ListenerConfig['eventsApi']): ResourceSp
     { apiVersion: 'batch/v1', kind: 'CronJob', resource: 'cronjobs', namespaced: true },
     { apiVersion: 'v1', kind: 'PersistentVolumeClaim', resource: 'persistentvolumeclaims', namespaced: true },
     { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', resource: 'horizontalpodautoscalers', namespaced: true },
+    // a namespace being deleted is the cause the inhibitor holds its objects' incidents back for
+    { apiVersion: 'v1', kind: 'Namespace', resource: 'namespaces', namespaced: false },
   ];
 }
 
@@ -269,6 +271,8 @@ export class Listener {
   }
 
   #inScope(spec: ResourceSpec, obj: KubeObject): boolean {
+    // a Namespace is in scope when its own name is
+    if (spec.kind === 'Namespace' && spec.apiVersion === 'v1') return this.#o.config.namespaceAllowed(obj.metadata.name ?? '');
     if (!spec.namespaced) return true;
     // an Event belongs to the namespace of the object it is about
     const involved = (obj.involvedObject ?? obj.regarding) as { namespace?: string } | undefined;

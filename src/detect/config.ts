@@ -51,6 +51,8 @@ export interface DetectorsConfig {
   pvcResizeFailed: { enabled: boolean };
   /** HorizontalPodAutoscalers: wanting more than maxReplicas for maxedMinSeconds; unable to scale (AbleToScale or ScalingActive False) for unableMinSeconds */
   hpa: { enabled: boolean; maxedMinSeconds: number; unableMinSeconds: number };
+  /** a Namespace being deleted (NamespaceTerminating, until it is gone), and its deletion not finishing (NamespaceDeletionFailed: content, finalizers or a failure reported for failedMinSeconds) */
+  namespaceTerminating: { enabled: boolean; failedMinSeconds: number };
   /** Normal events are not incidents; enable to route them (info severity) */
   normalEvents: { enabled: boolean };
   /** created / changed / deleted notifications (info) for the extra resources under watch.resources */
@@ -86,6 +88,8 @@ export const DEFAULT_DETECTORS: DetectorsConfig = {
   pvcResizeFailed: { enabled: true },
   // a load spike that two minutes of maxReplicas does not absorb; metrics missing for two minutes (a new HPA's first sync often has none)
   hpa: { enabled: true, maxedMinSeconds: 120, unableMinSeconds: 120 },
+  // pods get 30 s to terminate by default; content still there after five minutes is a finalizer or a failure nobody is handling
+  namespaceTerminating: { enabled: true, failedMinSeconds: 300 },
   normalEvents: { enabled: false },
   resourceChanges: { enabled: true, created: true, updated: true, deleted: true },
   // a controller's condition flapping through a retry (a certificate renewal, a reconcile) is not an incident; five minutes of it is

@@ -10,6 +10,7 @@ import { detectDeployment } from './deployment.ts';
 import { detectEvent } from './event.ts';
 import { detectHPA } from './hpa.ts';
 import { detectJob, type RelatedLookup } from './job.ts';
+import { detectNamespace } from './namespace.ts';
 import { detectNode } from './node.ts';
 import { detectPod, podRecheckAt } from './pod.ts';
 import { detectPVC } from './pvc.ts';
@@ -24,7 +25,7 @@ export { describeResolved } from './resolved.ts';
 export { IncidentTracker, type TrackerOptions, type TrackerState, type TrackedIncident } from './tracker.ts';
 
 /** The object kinds detect() has detectors for. */
-export const DETECTED_KINDS = ['Pod', 'Node', 'Event', 'Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob', 'PersistentVolumeClaim', 'HorizontalPodAutoscaler'] as const;
+export const DETECTED_KINDS = ['Pod', 'Node', 'Event', 'Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob', 'PersistentVolumeClaim', 'HorizontalPodAutoscaler', 'Namespace'] as const;
 
 /**
  * The observations that hold for `delta.current`. A deletion (no current)
@@ -60,6 +61,8 @@ export function detect(kind: string, delta: Delta, now: Date, config: DetectorsC
       return detectPVC(current, config);
     case 'HorizontalPodAutoscaler':
       return detectHPA(current, config);
+    case 'Namespace':
+      return detectNamespace(current, config);
     default:
       return [];
   }

@@ -7,6 +7,7 @@ import { describeCronJobResolved } from './cronjob.ts';
 import { describeDeploymentResolved } from './deployment.ts';
 import { describeHPAResolved } from './hpa.ts';
 import { describeJobResolved } from './job.ts';
+import { describeNamespaceResolved } from './namespace.ts';
 import { describeNodeResolved } from './node.ts';
 import { describePodResolved } from './pod.ts';
 import { describePVCResolved } from './pvc.ts';
@@ -43,6 +44,8 @@ export function describeResolved(obs: Observation, current: KubeObject | undefin
       return describePVCResolved(obs, current);
     case 'hpa':
       return describeHPAResolved(obs, current);
+    case 'namespaceTerminating':
+      return describeNamespaceResolved(obs, current);
     default:
       return `${obs.title}: resolved`;
   }

@@ -96,6 +96,8 @@ export function detectorReasons(config: DetectorsConfig): string[] {
     'JobFailed', 'JobCompleted', 'CronJobFailing', 'CronJobMissedSchedule',
     // pvcPending, pvcResizeFailed (PersistentVolumeClaims); hpa: maxed out, unable to scale
     'ClaimPending', 'VolumeResizeFailed', 'HPAMaxedOut', 'HPAUnableToScale',
+    // namespaceTerminating: being deleted, and not finishing
+    'NamespaceTerminating', 'NamespaceDeletionFailed',
     // resourceChanges (the extra resources under watch.resources)
     'Created', 'Changed', 'Deleted',
   ];
