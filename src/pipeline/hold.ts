@@ -45,24 +45,32 @@ export function markHeld(n: Notification, r: HoldReason): Notification {
   return c;
 }
 
-/** What a released notification says about why it comes now. */
-export function releasedLine(by: HoldKind, id: string): string {
+/**
+ * What a released notification says about why it comes now. A cause's id is
+ * an incident key (node/<uid>/NotReady) that means nothing to people: the
+ * hold's text ("inhibited by NodeNotReady node/sim-node-2") names it instead.
+ */
+export function releasedLine(by: HoldKind, id: string, text?: string): string {
   switch (by) {
     case 'silence':
       return `The silence ${id} ended while this still fires.`;
     case 'inhibition':
-      return `Its cause (${id}) resolved, but this persists.`;
+      return `Its cause (${causeName(id, text)}) resolved, but this persists.`;
     case 'window':
       return `The time window ${id} ended while this still fires.`;
   }
 }
 
-/** A copy of `n` marked as released by the end of a holder. */
-export function markReleased(n: Notification, by: HoldKind, id: string): Notification {
+/** The cause as people know it: its hold's text without the "inhibited by", else its key. */
+const causeName = (id: string, text: string | undefined): string => text?.replace(/^inhibited by\s+/, '').trim() || id;
+
+/** A copy of `n` marked as released by the end of a holder (`text`: the hold's one line, as the held row kept it). */
+export function markReleased(n: Notification, by: HoldKind, id: string, text?: string): Notification {
   const c = clone(NotificationSchema, n);
   c.fields[RELEASED_FIELD] = id;
   c.fields[RELEASED_BY_FIELD] = by;
   // every chat sink shows the message: the line says why this comes now, after the fact
-  c.message = c.message ? `${c.message}\n${releasedLine(by, id)}` : releasedLine(by, id);
+  const line = releasedLine(by, id, text);
+  c.message = c.message ? `${c.message}\n${line}` : line;
   return c;
 }

@@ -314,7 +314,7 @@ export class Outbox {
           continue;
         }
         this.#store.held.delete(row.sink, row.incidentKey);
-        this.#accept(markReleased(n, by, id), row.sink, t, false, result, groupingOf(row.grouping), true);
+        this.#accept(markReleased(n, by, id, row.text), row.sink, t, false, result, groupingOf(row.grouping), true);
       }
     });
     return result;

@@ -123,7 +123,7 @@ describe('demo:fakes — the demo against every platform fake at once', () => {
       if (!got.has(key)) continue;
       const n = run.notifications.find((x) => x.idempotencyKey === key)!;
       assert.equal(n.state, State.FIRING, `${n.title}: a held RESOLVED delivered`);
-      assert.ok(slackTexts.includes(releasedLine(reason.by, reason.id)), `${n.title} delivered after its hold without saying why`);
+      assert.ok(slackTexts.includes(releasedLine(reason.by, reason.id, reason.text)), `${n.title} delivered after its hold without saying why`);
     }
   });
 

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { State } from '../../src/model/notification.ts';
 import type { EnqueueDecision } from '../../src/pipeline/outbox.ts';
-import type { HoldCheck, HoldReason } from '../../src/pipeline/hold.ts';
+import { type HoldCheck, type HoldReason, releasedLine } from '../../src/pipeline/hold.ts';
 import { Harness } from './harness.ts';
 import { note } from './helpers.ts';
 
@@ -173,6 +173,30 @@ describe('hold stage', () => {
     const r = h.enqueue([n]);
     assert.equal(r.deduplicated, 2);
     assert.equal(h.store.held.count(), 0);
+  });
+
+  it('a released effect names its cause as people know it (the hold\'s text), not by its incident key', async () => {
+    const key = 'node/5d0c1e8a-uid/NotReady';
+    const state = { on: true };
+    const check: HoldCheck = (n) => (state.on && n.involvedObject?.namespace === 'shop' ? { by: 'inhibition', id: key, text: 'inhibited by NodeNotReady node/sim-node-2' } : undefined);
+    h = harness([check]);
+    h.enqueue([note({ pod: 'web-1' })]);
+    await h.restart();
+    state.on = false;
+    assert.equal(h.outbox.release('inhibition', key, h.clock.ms()).queued, 1);
+    h.deliverer.wake();
+    await h.run(0);
+    const released = h.sink('chat').calls[0]!.notifications[0]!;
+    assert.match(released.message, /Its cause \(NodeNotReady node\/sim-node-2\) resolved, but this persists\.$/);
+    assert.doesNotMatch(released.message, /5d0c1e8a/, 'no uid in the message');
+    assert.equal(released.fields.releasedFrom, key, 'the field keeps the key, for machines');
+  });
+
+  it('releasedLine: the cause\'s name from the hold\'s text; its key only when there is no text', () => {
+    assert.equal(releasedLine('inhibition', 'node/u1/NotReady', 'inhibited by rollout of statefulset/shop/db revision db-bbb'), 'Its cause (rollout of statefulset/shop/db revision db-bbb) resolved, but this persists.');
+    assert.equal(releasedLine('inhibition', 'node/u1/NotReady'), 'Its cause (node/u1/NotReady) resolved, but this persists.');
+    assert.equal(releasedLine('inhibition', 'node/u1/NotReady', ''), 'Its cause (node/u1/NotReady) resolved, but this persists.');
+    assert.equal(releasedLine('silence', 's-42', 'silenced by s-42 (alice: node drain)'), 'The silence s-42 ended while this still fires.');
   });
 
   it('holds reminders back from chat too, without a held row', async () => {
