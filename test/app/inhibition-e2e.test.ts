@@ -169,7 +169,8 @@ spec:
   await w.run(30_000);
   assert.equal(stuckInChat().length, 0, 'held during the hold');
   assert.ok(await until(() => stuckInChat().length > 0, 180), 'the pod that still fires notified chat on its own');
-  assert.match(text(stuckInChat()[0]), /Its cause \(node\/[^)]*\/NotReady\) resolved, but this persists/, 'it says why it comes now');
+  assert.match(text(stuckInChat()[0]), new RegExp(`Its cause \\(NodeNotReady node/${NODE}\\) resolved, but this persists`), 'it says why it comes now, naming the node');
+  assert.doesNotMatch(text(stuckInChat()[0]), /Its cause \(node\//, 'not by its incident key');
   assert.equal(stuck('resolved').length, 0, 'it still fires');
 });
 
@@ -244,4 +245,44 @@ spec:
   await w.run(90_000);
   assert.equal(slack.parents().slice(before).filter((m) => aboutWeb(m) && !/RolloutCompleted/.test(text(m))).length, 1, 'still one story');
   assert.doesNotMatch(slack.messages.slice(messagesBefore).map(text).join('\n'), /ProgressDeadlineExceeded|rollout is stuck|releasedFrom|resolved, but this persists/);
+});
+
+test('a StatefulSet rolled out to an image that cannot be pulled: one rollout story in chat, the stuck rollout and unavailability held (in Elasticsearch, marked)', async () => {
+  await kubectl.ok(
+    ['apply', '-f', '-'],
+    `apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: db, namespace: default}
+spec:
+  replicas: 3
+  serviceName: db
+  selector: {matchLabels: {app: db}}
+  template:
+    metadata: {labels: {app: db}, annotations: {sim.kubeherald.io/ready-after: "1"}}
+    spec:
+      containers: [{name: app, image: ghcr.io/kubeherald/demo-app:1.4.2}]`,
+  );
+  assert.ok(await until(() => slack.parents().some((m) => /StatefulSetRolloutCompleted/.test(text(m)) && /default\/db/.test(text(m))), 180), 'the creation rolled out');
+  const before = slack.parents().length;
+  const messagesBefore = slack.messages.length;
+  const aboutDb = (m: StoredMessage): boolean => /default\/db\b/.test(text(m));
+  await kubectl.ok(['set', 'image', 'statefulset/db', 'app=ghcr.io/kubeherald/demo-app:does-not-exist']);
+  const pulls = (): Doc[] => docs().filter((d) => d.kind === 'pod' && /^db-\d$/.test(d.name) && /ImagePull|ErrImagePull/.test(d.reason) && d.action === 'firing');
+  const ofSet = (reason: string): Doc[] => docs().filter((d) => d.kind === 'statefulset' && d.name === 'db' && d.reason === reason && d.action === 'firing');
+  assert.ok(
+    await until(() => pulls().length >= 1 && ofSet('StatefulSetRolloutStuck').length >= 1 && ofSet('StatefulSetUnavailable').length >= 1, 420),
+    `the new pod's pull failure, the stuck rollout and the unavailability reached Elasticsearch: ${docs().filter((d) => d.name?.startsWith('db')).map((d) => `${d.reason} ${d.name}`).join(', ')}`,
+  );
+  await w.run(30_000);
+
+  const story = slack.parents().slice(before).filter(aboutDb);
+  assert.equal(story.length, 1, `one rollout story in chat, got: ${story.map(text).join('\n')}`);
+  assert.match(text(story[0]), /Rollout of default\/db revision db-\S+: 1 new pod cannot start/);
+  const first = pulls().find((d) => d.fields.inhibitedBy === undefined);
+  assert.ok(first, 'the story is the failing new pod');
+  assert.equal(first.name, 'db-2', 'a StatefulSet updates its highest ordinal first');
+  for (const d of [...ofSet('StatefulSetRolloutStuck'), ...ofSet('StatefulSetUnavailable'), ...pulls().filter((x) => x.incident !== first.incident)]) {
+    assert.equal(d.fields.inhibitedBy, first.incident, `${d.reason} ${d.name} is the story's (Elasticsearch gets it, marked)`);
+  }
+  assert.doesNotMatch(slack.messages.slice(messagesBefore).map(text).join('\n'), /StatefulSetRolloutStuck|rollout is stuck|StatefulSetUnavailable|has pods that are not ready/, 'the stuck rollout and the unavailability are not stories of their own');
 });
