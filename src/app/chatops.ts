@@ -26,7 +26,7 @@ export interface ChatOpsOptions {
   config: Config;
   kc: k8s.KubeConfig;
   /** the audit trail is written here, and write requests wait here for confirmation and approval */
-  store: Pick<Store, 'audit'> & Partial<Pick<Store, 'requests' | 'transaction'>>;
+  store: Pick<Store, 'audit'> & Partial<Pick<Store, 'requests' | 'transaction' | 'alertButtons'>>;
   log: Logger;
   /** where `{env: …}` credentials are read (default process.env) */
   env?: NodeJS.ProcessEnv;
@@ -110,6 +110,7 @@ export async function startChatOps(opts: ChatOpsOptions): Promise<ChatOps> {
       ...(opts.now ? { now: opts.now } : {}),
       notify,
       ...(opts.silences ? { silences: opts.silences } : {}),
+      ...(opts.store.alertButtons ? { alertButtons: opts.store.alertButtons } : {}),
       log: log.child({ component: 'chatops' }),
       onAudit: (e, cmd, namespace) => {
         opts.metrics?.chatCommand(e);

@@ -58,9 +58,14 @@ export function routingPolicies(src: PolicySources): DeliveryPolicies & { invali
 
 type CreateSink = (cfg: SinkConfig, deps: SinkDeps) => Promise<Sink>;
 
-/** The sink factory with the state database lent to the sinks that keep state (Slack's incident threads). */
+/** The sink factory with the state database lent to the sinks that keep state (Slack's incident threads, Telegram's button tokens). */
 export function storeBackedSinks(store: Store, create: CreateSink = createSinkDefault): CreateSink {
   return (cfg, deps) => {
+    // Telegram's buttons too long for 64 bytes of callback_data keep their action here, behind a token
+    if (cfg.type === 'telegram') {
+      const withButtons: SinkDeps & { buttons: unknown } = { ...deps, buttons: store.alertButtons };
+      return create(cfg, withButtons);
+    }
     if (cfg.type !== 'slack') return create(cfg, deps);
     // keyed by the sink's name: config sinks' are unique, custom-resource Sinks' carry a hash of their id
     const withThreads: SinkDeps & { threads: unknown } = { ...deps, threads: jsonThreadStore(store.threads.forSink(cfg.name)) };

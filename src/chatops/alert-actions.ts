@@ -7,7 +7,7 @@
 // goes through the grammar, the clicker's identity, RBAC and the
 // confirmation path like any typed command (the service does that).
 
-import { ALERT_ACTION_PREFIX, ALERT_ACTIONS, channelTag } from '../sinks/alert-actions.ts';
+import { ALERT_ACTION_PREFIX, ALERT_ACTIONS, ALERT_BUTTON_TOKEN, ALERT_BUTTON_TOKEN_ID, channelTag } from '../sinks/alert-actions.ts';
 
 export type AlertCommand =
   /** a command text for the service to run as if the clicker typed it */
@@ -89,4 +89,44 @@ export function alertSilenceCommand(value: string, channel: string, now: number)
   if (parseInt(expiry, 36) * 1000 <= now) return { ok: false, error: 'This alert is too old for its Silence button; type `silence …` to silence it.' };
   const scope = ns === '-' ? '-A' : `-n ${ns}`;
   return { ok: true, text: `silence ${scope} --kind ${kind} --name ${name} --reason ${reason} for 1h -- Silence 1h button on ${reason} of ${kind.toLowerCase()}/${name}` };
+}
+
+/** Whether an action id is a Telegram button's token (resolveAlertButton, before alertCommand or alertSilenceCommand). */
+export function isAlertButtonToken(actionId: string): boolean {
+  return actionId === ALERT_BUTTON_TOKEN_ID;
+}
+
+/** What the state database keeps behind a token (AlertButtonRow). */
+export interface StoredAlertButton {
+  actionId: string;
+  value: string;
+  /** the chat the alert was posted to */
+  channel: string;
+  /** epoch ms */
+  expiresAt: number;
+}
+
+export type ResolvedAlertButton = { ok: true; actionId: string; value: string } | { ok: false; error: string };
+
+/**
+ * The action a token button stands for, once the token is one kubeherald
+ * stored (`lookup`), the press comes from the chat the alert was posted to,
+ * and the button has not expired (`now`: epoch ms, the pipeline's clock).
+ * The action then goes through alertCommand or alertSilenceCommand like an
+ * inline button's: the stored row is not trusted more than a button is.
+ */
+export function resolveAlertButton(token: string, lookup: (token: string) => StoredAlertButton | undefined, channel: string, now: number): ResolvedAlertButton {
+  const row = ALERT_BUTTON_TOKEN.test(token) ? lookup(token) : undefined;
+  if (!row) return { ok: false, error: 'This button is not one kubeherald made, or it was forgotten; nothing was run.' };
+  const silence = isSilenceAction(row.actionId);
+  if (row.channel !== channel) {
+    return {
+      ok: false,
+      error: silence ? 'This Silence button belongs to an alert posted in another channel; silence from there, or type `silence …` here.' : 'This button belongs to an alert posted in another chat; nothing was run.',
+    };
+  }
+  if (row.expiresAt <= now) {
+    return { ok: false, error: silence ? 'This alert is too old for its Silence button; type `silence …` to silence it.' : 'This alert is too old for its buttons; type the command instead.' };
+  }
+  return { ok: true, actionId: row.actionId, value: row.value };
 }

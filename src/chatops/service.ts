@@ -11,7 +11,7 @@
 
 import type * as k8s from '@kubernetes/client-node';
 import type { Logger } from '../model/logger.ts';
-import { alertCommand, alertSilenceCommand, isSilenceAction } from './alert-actions.ts';
+import { alertCommand, alertSilenceCommand, isAlertButtonToken, isSilenceAction, resolveAlertButton, type StoredAlertButton } from './alert-actions.ts';
 import { authorize } from './authorize.ts';
 import { commandTarget, formatCommand, isWrite, requiredAccess } from './commands.ts';
 import type { ChatOpsConfig } from './config.ts';
@@ -62,6 +62,8 @@ export interface ChatOpsServiceOptions {
   namespaceLabels?: (namespace: string, signal?: AbortSignal) => Promise<Readonly<Record<string, string>> | undefined>;
   /** kubeherald's silences, for `silence …` (without them the command says so) */
   silences?: SilencePort;
+  /** the actions behind Telegram alert buttons' tokens (the state database's alert_buttons); without it a token button is refused */
+  alertButtons?: { get(token: string): StoredAlertButton | undefined };
 }
 
 type Clients = ReturnType<typeof impersonatingClients>;
@@ -242,11 +244,16 @@ export class ChatOpsService implements ChatHandler {
 
   async interact(ev: ChatInteraction, signal?: AbortSignal): Promise<ChatReply | undefined> {
     if (this.channelNamespace(ev.platform, ev.channel) === undefined) return undefined;
+    const now = this.#opts.silences?.now() ?? this.#now();
+    let { actionId, value } = ev;
+    // a Telegram button too long for 64 bytes carries a token; the action behind it is checked like one carried inline
+    const token = isAlertButtonToken(actionId) ? resolveAlertButton(value, (t) => this.#buttonOf(t), ev.channel, now) : undefined;
+    if (token?.ok) ({ actionId, value } = token);
     // an alert's button (Logs, Describe, Restart, Silence 1h …): the command as the clicker would type it, through the whole path
-    const alert = isSilenceAction(ev.actionId) ? alertSilenceCommand(ev.value, ev.channel, this.#opts.silences?.now() ?? this.#now()) : alertCommand(ev.actionId, ev.value);
+    const alert = token && !token.ok ? token : isSilenceAction(actionId) ? alertSilenceCommand(value, ev.channel, now) : alertCommand(actionId, value);
     if (alert?.ok) return this.handle({ platform: ev.platform, user: ev.user, channel: ev.channel, thread: ev.thread, text: alert.text, receivedAt: ev.receivedAt }, signal);
     if (alert) {
-      const text = `button ${ev.actionId} ${ev.value}`.slice(0, MAX_AUDIT_TEXT);
+      const text = `button ${ev.actionId} ${ev.value}${token?.ok ? ` (${actionId} ${value})` : ''}`.slice(0, MAX_AUDIT_TEXT);
       this.#audit({ at: ev.receivedAt, platform: ev.platform, platformUserId: ev.user.id, platformUserName: ev.user.name, channel: ev.channel, text, decision: 'invalid', outcome: 'invalid', writes: false, durationMs: 0, error: alert.error }, undefined, undefined);
       return { status: 'invalid', title: alert.error, blocks: [] };
     }
@@ -256,6 +263,16 @@ export class ChatOpsService implements ChatHandler {
     }
     // a press on an unknown or forged button is answered, never acted on
     return { status: 'invalid', title: 'This button is no longer valid.', blocks: [] };
+  }
+
+  #buttonOf(token: string): StoredAlertButton | undefined {
+    try {
+      return this.#opts.alertButtons?.get(token);
+    } catch (err) {
+      // refused like an unknown token (nothing runs), but loudly: the state database failed
+      this.#opts.log.error({ err: (err as Error).message }, 'cannot read an alert button\'s action from the state database');
+      return undefined;
+    }
   }
 
   posted(reply: ChatReply, where: MessageTarget & { messageRef: string }): void {

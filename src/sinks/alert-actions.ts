@@ -49,6 +49,20 @@ export interface AlertAction {
 export const TELEGRAM_CALLBACK_DATA_MAX = 64;
 
 /**
+ * The action id of a Telegram button whose action did not fit in 64 bytes:
+ * its value is a token naming the action kept in the state database (the
+ * sink stores it, src/sinks/telegram/buttons.ts; the chat side looks it up,
+ * checks the chat and the expiry, then treats it as the action itself).
+ */
+export const ALERT_BUTTON_TOKEN_ID = 'kh:b';
+
+/** A token: 16 random bytes, base64url. */
+export const ALERT_BUTTON_TOKEN = /^[A-Za-z0-9_-]{22}$/;
+
+/** How long a button other than Silence 1h is honoured through its token after the alert's time. */
+export const ALERT_BUTTON_TTL_SECONDS = 7 * 24 * 3600;
+
+/**
  * The callback_data of an alert button on Telegram: `<id length>:<id><value>`,
  * the form the Telegram chat adapter decodes (src/chatops/telegram/render.ts
  * decodeCallbackData; a test keeps the two in step). Undefined when it would

@@ -6,7 +6,7 @@
 // reserved character escaped. What does not fit is cut with "…" and says so.
 
 import type { Notification } from '../../model/notification.ts';
-import { telegramAlertActionsIn, telegramCallbackData } from '../alert-actions.ts';
+import { type AlertAction, alertActionsIn, telegramCallbackData } from '../alert-actions.ts';
 import { crashReportTitle } from '../crash-report.ts';
 import { emojiFor, type Summary, summarize, truncate, worstOf } from '../summary.ts';
 
@@ -36,6 +36,13 @@ export interface TelegramFormatOptions {
   actions?: boolean;
   /** the chat it posts to (as the chat adapter reports it): a "Silence 1h" button is honoured only when pressed there */
   chatId?: string;
+  /**
+   * A button's callback_data (at most 64 bytes), undefined to leave it out.
+   * Default: the action inline (telegramCallbackData), so long names lose
+   * their buttons; the sink passes telegramButtonData (buttons.ts) to keep
+   * them behind a stored token.
+   */
+  callbackData?: (a: AlertAction, n: Notification) => string | undefined;
 }
 
 export const MAX_MESSAGE_LENGTH = 4096;
@@ -181,12 +188,16 @@ export function formatTelegram(input: Notification | readonly Notification[], op
       return c !== undefined && silentFor.includes(c);
     }),
     link_preview_options: { is_disabled: true },
-    ...(opts.actions && ns.length === 1 ? keyboard(ns[0], opts.chatId) : {}),
+    ...(opts.actions && ns.length === 1 ? keyboard(ns[0], opts) : {}),
   };
 }
 
-/** One row of buttons; a button whose data would pass 64 bytes (long names) is left out rather than cut. */
-function keyboard(n: Notification, chatId: string | undefined): Pick<TelegramMessage, 'reply_markup'> {
-  const row = telegramAlertActionsIn(n, chatId).map((a) => ({ text: a.label, callback_data: telegramCallbackData(a)! }));
+/** One row of buttons; a button without callback_data (too long inline, no token) is left out rather than cut. */
+function keyboard(n: Notification, opts: TelegramFormatOptions): Pick<TelegramMessage, 'reply_markup'> {
+  const data = opts.callbackData ?? telegramCallbackData;
+  const row = alertActionsIn(n, opts.chatId).flatMap((a) => {
+    const d = data(a, n);
+    return d === undefined ? [] : [{ text: a.label, callback_data: d }];
+  });
   return row.length > 0 ? { reply_markup: { inline_keyboard: [row] } } : {};
 }

@@ -8,6 +8,7 @@ import { lifecycle } from '../lifecycle.ts';
 import { type Sink, type SinkDeps, type SinkGroupInfo } from '../types.ts';
 import { classifyTelegramError } from './classify.ts';
 import type { TelegramSinkConfig } from './config.ts';
+import { type AlertButtonTokens, telegramButtonData } from './buttons.ts';
 import { formatTelegram, type TelegramFormatOptions } from './format.ts';
 import { type TelegramTarget, telegramTransport } from './send.ts';
 
@@ -17,6 +18,8 @@ export { escapeHtml, escapeMarkdownV2, formatTelegram, type TelegramMessage } fr
 export interface TelegramSinkDeps extends SinkDeps {
   /** overrides timeoutSeconds (tests) */
   timeoutMs?: number;
+  /** where buttons too long for Telegram's 64 bytes keep their action behind a token (the state database); without it they are left out */
+  buttons?: AlertButtonTokens;
 }
 
 export interface TelegramSink extends Sink {
@@ -43,6 +46,10 @@ export function createTelegramSink(cfg: TelegramSinkConfig, deps: TelegramSinkDe
   const transport = telegramTransport({ token, apiRoot: cfg.apiRoot, timeoutMs: deps.timeoutMs ?? cfg.timeoutSeconds * 1000 });
   const target: TelegramTarget = { chatId: cfg.chatId, messageThreadId: cfg.messageThreadId };
   const fopts: TelegramFormatOptions = { parseMode: cfg.parseMode, silentFor: cfg.silentFor, linkTemplate: cfg.linkTemplate, actions: cfg.actions, chatId: String(cfg.chatId) };
+  if (cfg.actions && deps.buttons) {
+    const onError = (err: Error): void => deps.log?.warn({ sink: cfg.name, err: err.message }, 'telegram: cannot keep an alert button; it is left out');
+    fopts.callbackData = telegramButtonData({ tokens: deps.buttons, chatId: String(cfg.chatId), onError });
+  }
   const life = lifecycle('telegram', cfg.name);
 
   const firstOfGroup = new Map<string, number>();
