@@ -35,7 +35,7 @@ before(async () => {
     kind: 'ClusterRole',
     metadata: { name: 'kubeherald-partial' },
     rules: [
-      { apiGroups: [''], resources: ['pods', 'nodes', 'events', 'persistentvolumeclaims'], verbs: ['list', 'watch'] },
+      { apiGroups: [''], resources: ['pods', 'nodes', 'events', 'persistentvolumeclaims', 'namespaces'], verbs: ['list', 'watch'] },
       { apiGroups: ['apps'], resources: ['deployments'], verbs: ['list'] },
       { apiGroups: ['apps'], resources: ['statefulsets', 'daemonsets'], verbs: ['list', 'watch'] },
       { apiGroups: ['batch'], resources: ['jobs', 'cronjobs'], verbs: ['list', 'watch'] },
@@ -142,7 +142,7 @@ describe('what the config needs', () => {
     const needed = requiredAccess(cfg).map((a) => `${a.verb} ${a.group}/${a.resource}${a.name ? ` ${a.name}` : ''}`);
     for (const n of ['list /pods', 'watch /pods', 'watch apps/deployments', 'list example.com/widgets', 'watch example.com/widgets', 'impersonate /users alice', 'impersonate /groups oncall']) assert.ok(needed.includes(n), n);
     // the workload family's built-in informers
-    for (const r of ['apps/statefulsets', 'apps/daemonsets', 'batch/jobs', 'batch/cronjobs', '/persistentvolumeclaims', 'autoscaling/horizontalpodautoscalers']) {
+    for (const r of ['apps/statefulsets', 'apps/daemonsets', 'batch/jobs', 'batch/cronjobs', '/persistentvolumeclaims', 'autoscaling/horizontalpodautoscalers', '/namespaces']) {
       for (const verb of ['list', 'watch']) assert.ok(needed.includes(`${verb} ${r}`), `${verb} ${r}`);
     }
     assert.ok(needed.some((n) => n.startsWith('watch kubeherald.io/')));
