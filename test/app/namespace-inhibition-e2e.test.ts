@@ -179,6 +179,7 @@ test('a deletion that cannot finish (a finalizer nobody removes): NamespaceDelet
   assert.match(JSON.stringify(failed('firing')[0]), /NamespaceFinalizersRemaining|NamespaceContentRemaining/);
   assert.ok(await until(() => slack.parents().slice(parentsBefore).some((m) => /Namespace stuck cannot finish deleting/.test(text(m))), 60), 'chat is told the deletion is stuck');
   assert.ok(slack.parents().slice(parentsBefore).every((m) => !/does not have minimum availability/.test(text(m))), 'web is still held');
+  assert.equal(await kubectl.ok(['get', 'namespace', 'stuck', '-o', 'jsonpath={.status.phase}']), 'Terminating');
   const conditions = await kubectl.ok(['get', 'namespace', 'stuck', '-o', 'jsonpath={.status.conditions[?(@.type=="NamespaceFinalizersRemaining")].message}']);
   assert.match(conditions, new RegExp(FINALIZER.replace('.', '\\.')), 'the namespace says which finalizer remains');
 
