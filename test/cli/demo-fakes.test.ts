@@ -107,6 +107,24 @@ describe('demo:fakes — the demo against every platform fake at once', () => {
     const stuck = run.notifications.filter((n) => n.reason === 'ProgressDeadlineExceeded' && n.involvedObject?.name === 'api');
     assert.ok(stuck.length > 0, 'the demo\'s stuck rollout of api');
     for (const n of stuck) assert.equal(slackHeld.get(n.idempotencyKey)?.by, 'inhibition', `${State[n.state]} ${n.title} held by inhibition`);
+    // so do the StatefulSet's (db) and the DaemonSet's (log-agent): the first failing new pod tells it, their stuck rollouts are held as its.
+    // (A loaded machine's stall can let the stuck rollout fire first, the demo's clock being real time sped up: then it is the cause, the pods its effects.)
+    const heldAs = (n: Notification): [string | undefined, string | undefined] => [slackHeld.get(n.idempotencyKey)?.by, slackHeld.get(n.idempotencyKey)?.id];
+    for (const [workload, pod, reason] of [['db', /^db-2$/, 'StatefulSetRolloutStuck'], ['log-agent', /^log-agent-/, 'DaemonSetRolloutStuck']] as const) {
+      const stuckOf = run.notifications.filter((n) => n.reason === reason && n.involvedObject?.name === workload);
+      assert.ok(stuckOf.length > 0, `the demo's stuck rollout of ${workload}`);
+      const story = run.notifications.find((n) => n.state === State.FIRING && n.involvedObject?.kind === 'Pod' && pod.test(n.involvedObject.name) && /^rollout of /.test(n.fields.explains ?? ''));
+      if (story) {
+        assert.equal(slackHeld.get(story.idempotencyKey), undefined, `${story.title} tells the story`);
+        for (const n of stuckOf) assert.deepEqual(heldAs(n), ['inhibition', story.incidentKey], `${State[n.state]} ${n.title} held as the story's`);
+      } else {
+        const cause = stuckOf[0];
+        assert.equal(slackHeld.get(cause.idempotencyKey), undefined, `no rollout story of ${workload}: its stuck rollout is the cause`);
+        const pods = run.notifications.filter((n) => n.involvedObject?.kind === 'Pod' && pod.test(n.involvedObject.name) && /ErrImagePull|ImagePullBackOff|CrashLoopBackOff/.test(n.reason));
+        assert.ok(pods.length > 0, `the failing pods of ${workload}`);
+        for (const n of pods) assert.deepEqual(heldAs(n), ['inhibition', cause.incidentKey], `${State[n.state]} ${n.title} held as the stuck rollout's`);
+      }
+    }
     const keys = new Set(run.notifications.map((n) => n.idempotencyKey));
     for (const [key, reason] of slackHeld) {
       assert.ok(keys.has(key), `held ${key} is one of the demo's notifications`);
