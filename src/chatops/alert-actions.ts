@@ -106,7 +106,10 @@ export interface StoredAlertButton {
   expiresAt: number;
 }
 
-export type ResolvedAlertButton = { ok: true; actionId: string; value: string } | { ok: false; error: string };
+export type ResolvedAlertButton =
+  | { ok: true; actionId: string; value: string }
+  /** refused; with the stored action when the token was known (the audit record says what it stood for) */
+  | { ok: false; error: string; actionId?: string; value?: string };
 
 /**
  * The action a token button stands for, once the token is one kubeherald
@@ -119,14 +122,16 @@ export function resolveAlertButton(token: string, lookup: (token: string) => Sto
   const row = ALERT_BUTTON_TOKEN.test(token) ? lookup(token) : undefined;
   if (!row) return { ok: false, error: 'This button is not one kubeherald made, or it was forgotten; nothing was run.' };
   const silence = isSilenceAction(row.actionId);
+  const stood = { actionId: row.actionId, value: row.value };
   if (row.channel !== channel) {
     return {
       ok: false,
+      ...stood,
       error: silence ? 'This Silence button belongs to an alert posted in another channel; silence from there, or type `silence …` here.' : 'This button belongs to an alert posted in another chat; nothing was run.',
     };
   }
   if (row.expiresAt <= now) {
-    return { ok: false, error: silence ? 'This alert is too old for its Silence button; type `silence …` to silence it.' : 'This alert is too old for its buttons; type the command instead.' };
+    return { ok: false, ...stood, error: silence ? 'This alert is too old for its Silence button; type `silence …` to silence it.' : 'This alert is too old for its buttons; type the command instead.' };
   }
   return { ok: true, actionId: row.actionId, value: row.value };
 }

@@ -253,7 +253,9 @@ export class ChatOpsService implements ChatHandler {
     const alert = token && !token.ok ? token : isSilenceAction(actionId) ? alertSilenceCommand(value, ev.channel, now) : alertCommand(actionId, value);
     if (alert?.ok) return this.handle({ platform: ev.platform, user: ev.user, channel: ev.channel, thread: ev.thread, text: alert.text, receivedAt: ev.receivedAt }, signal);
     if (alert) {
-      const text = `button ${ev.actionId} ${ev.value}${token?.ok ? ` (${actionId} ${value})` : ''}`.slice(0, MAX_AUDIT_TEXT);
+      // a token says nothing by itself: the record names the action it stood for, when known
+      const stood = token?.ok ? token : token?.actionId !== undefined ? { actionId: token.actionId, value: token.value } : undefined;
+      const text = `button ${ev.actionId} ${ev.value}${stood ? ` (${stood.actionId} ${stood.value})` : ''}`.slice(0, MAX_AUDIT_TEXT);
       this.#audit({ at: ev.receivedAt, platform: ev.platform, platformUserId: ev.user.id, platformUserName: ev.user.name, channel: ev.channel, text, decision: 'invalid', outcome: 'invalid', writes: false, durationMs: 0, error: alert.error }, undefined, undefined);
       return { status: 'invalid', title: alert.error, blocks: [] };
     }
