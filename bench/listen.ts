@@ -1,111 +1,190 @@
-// How fast and how lean the listener is, against the simulator's storm in
-// another process: watch events processed per CPU-second of the listener,
-// latency from the simulator creating a Warning event to its notification
-// being written by the jsonl sink, and peak RSS with 10,000 pods and 1,000
-// nodes cached.
+// How fast and how lean `kubeherald run` is, measured on the real process
+// (bench/kubeherald-process.ts) against the simulator in a third process
+// (bench/sim-server.ts), through real sinks whose receipt is timed in this
+// process (bench/receiver.ts):
+//   - RSS and CPU time of the run process from /proc, ready with PODS pods and
+//     NODES nodes cached, and at its peak (VmHWM);
+//   - a storm: watch events the simulator generated (its resourceVersion
+//     advance), processed by kubeherald (kubeherald_watch_events) per
+//     CPU-second, and left behind once it drained;
+//   - notification latency from the simulator stamping a Warning event to the
+//     sink's receipt: once with the defaults a user gets (a Slack incoming
+//     webhook: grouping with a 10 s group wait, flood control, 1 message/s,
+//     a storm digest past 20 a minute), with a few markers on a quiet cluster
+//     since under churn the digest takes them all; once with grouping off (a
+//     webhook sink: every notification a record, at once), MARKER_RATE
+//     markers/s under CHURN_RATE events/s of background churn.
+// Any figure it cannot measure fails the bench rather than printing null.
 
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline';
-import { Writable } from 'node:stream';
-import * as k8s from '@kubernetes/client-node';
-import { startHerald } from '../src/app/herald.ts';
-import { createLogger } from '../src/app/log.ts';
-import { defaultConfig } from '../src/config/index.ts';
+import { startKubeherald, type KubeheraldProcess } from './kubeherald-process.ts';
+import { readProc } from './proc.ts';
+import { startReceiver } from './receiver.ts';
 
-const PODS = Number(process.env.BENCH_PODS ?? 10_000);
-const NODES = Number(process.env.BENCH_NODES ?? 1_000);
-const STORM_RATE = Number(process.env.BENCH_STORM_RATE ?? 20_000);
-const STORM_SECONDS = Number(process.env.BENCH_STORM_SECONDS ?? 10);
-const MARKER_RATE = Number(process.env.BENCH_MARKER_RATE ?? 1_000);
-const MARKER_SECONDS = Number(process.env.BENCH_MARKER_SECONDS ?? 10);
+const env = (name: string, fallback: number): number => Number(process.env[name] ?? fallback);
+const PODS = env('BENCH_PODS', 10_000);
+const NODES = env('BENCH_NODES', 1_000);
+const STORM_RATE = env('BENCH_STORM_RATE', 20_000);
+const STORM_SECONDS = env('BENCH_STORM_SECONDS', 10);
+const CHURN_RATE = env('BENCH_CHURN_RATE', 1_000);
+const MARKER_RATE = env('BENCH_MARKER_RATE', 100);
+const MARKER_SECONDS = env('BENCH_MARKER_SECONDS', 5);
+const QUIET_MARKERS = env('BENCH_QUIET_MARKERS', 10);
+const MARKER_WAIT_SECONDS = env('BENCH_MARKER_WAIT_SECONDS', 30);
+const DRAIN_WAIT_SECONDS = env('BENCH_DRAIN_WAIT_SECONDS', 30);
 
+const WATCH_EVENTS = 'kubeherald_watch_events';
+const PENDING = 'kubeherald_outbox_deliveries{state="pending"}';
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const round = (x: number, d = 1): number => Math.round(x * 10 ** d) / 10 ** d;
 const percentile = (xs: number[], p: number): number => {
   const s = [...xs].sort((a, b) => a - b);
-  return s.length ? s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] : NaN;
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
 };
-const round = (x: number, d = 1): number => Math.round(x * 10 ** d) / 10 ** d;
 
-export async function benchListen(): Promise<Record<string, unknown>> {
+interface SimProcess {
+  kubeconfig: string;
+  send(cmd: object): void;
+  /** the next line from the simulator that has `key` */
+  reply(key: string): Promise<Record<string, unknown>>;
+  rv(): Promise<number>;
+  close(): Promise<void>;
+}
+
+async function startSimProcess(): Promise<SimProcess> {
   const child = spawn(process.execPath, [new URL('./sim-server.ts', import.meta.url).pathname, String(NODES)], { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines = createInterface(child.stdout!)[Symbol.asyncIterator]();
-  const next = async (): Promise<Record<string, unknown>> => JSON.parse((await lines.next()).value as string);
-  const send = (cmd: object): void => void child.stdin!.write(JSON.stringify(cmd) + '\n');
-  const { kubeconfig } = (await next()) as { kubeconfig: string };
-
-  global.gc?.();
-  const rssBaseline = process.memoryUsage().rss;
-  let peakRss = 0;
-  const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
-  const latencies: number[] = [];
-  let markerWaiter: (() => void) | undefined;
-  let markersSeen = 0;
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      const now = Date.now();
-      for (const line of chunk.toString().split('\n')) {
-        const m = /"reason":"BenchMarker".*?"message":"sent (\d+)"/.exec(line);
-        if (m) {
-          latencies.push(now - Number(m[1]));
-          if (++markersSeen >= MARKER_RATE * MARKER_SECONDS) markerWaiter?.();
-        }
-      }
-      cb();
-    },
-  });
-
-  const config = defaultConfig();
-  config.sinks = [{ name: 'bench', type: 'jsonl', path: '-', includeRawObject: false } as (typeof config.sinks)[number]];
-  const kc = new k8s.KubeConfig();
-  kc.loadFromString(kubeconfig);
-  const herald = await startHerald({ config, kc, log: createLogger('bench', 'error'), stdout: sink });
-  const reflector = (kind: string) => herald.listener.reflectors.find((r) => r.stats && (r as unknown as { list(): { kind?: string }[] }).list()[0]?.kind === kind);
-
-  // 1. cache 10,000 pods (and the 1,000 nodes already there)
-  let t = performance.now();
-  send({ cmd: 'storm', pods: PODS, eventsPerSecond: 0 });
-  while ((reflector('Pod')?.size ?? 0) < PODS) await new Promise((r) => setTimeout(r, 50));
-  const cachePodsMs = performance.now() - t;
-  global.gc?.();
-  const rssCached = process.memoryUsage().rss;
-  const heapCached = process.memoryUsage().heapUsed;
-
-  // 2. a storm of events: how many watch events the listener handles per CPU-second
-  const deltas0 = herald.listener.stats.deltas;
-  const cpu0 = process.cpuUsage();
-  t = performance.now();
-  send({ cmd: 'storm', pods: PODS, eventsPerSecond: STORM_RATE });
-  await new Promise((r) => setTimeout(r, STORM_SECONDS * 1000));
-  send({ cmd: 'stopStorm' });
-  const cpu = process.cpuUsage(cpu0);
-  const wallS = (performance.now() - t) / 1000;
-  const processed = herald.listener.stats.deltas - deltas0;
-  const cpuS = (cpu.user + cpu.system) / 1e6;
-
-  // 3. latency at a steady rate
-  await new Promise((r) => setTimeout(r, 2000));
-  const markersDone = new Promise<void>((r) => (markerWaiter = r));
-  send({ cmd: 'markers', rate: MARKER_RATE, seconds: MARKER_SECONDS });
-  await Promise.race([markersDone, new Promise((r) => setTimeout(r, (MARKER_SECONDS + 30) * 1000))]);
-
-  clearInterval(sampler);
-  await herald.stop();
-  child.stdin!.end();
-  await new Promise((r) => child.on('exit', r));
-  return {
-    podsCached: reflector('Pod')?.size ?? PODS,
-    nodesCached: NODES,
-    cachePodsMs: Math.round(cachePodsMs),
-    rssBaselineMB: round(rssBaseline / 2 ** 20),
-    rssWithCacheMB: round(rssCached / 2 ** 20),
-    heapWithCacheMB: round(heapCached / 2 ** 20),
-    stormEventsProcessed: processed,
-    stormEventsPerSec: Math.round(processed / wallS),
-    eventsPerCpuSecond: Math.round(processed / cpuS),
-    listenerCpuPercent: Math.round((cpuS / wallS) * 100),
-    markerRate: MARKER_RATE,
-    markersNotified: latencies.length,
-    latencyP50Ms: percentile(latencies, 50),
-    latencyP99Ms: percentile(latencies, 99),
-    peakRssMB: round(peakRss / 2 ** 20),
+  const reply = async (key: string): Promise<Record<string, unknown>> => {
+    for (;;) {
+      const { value, done } = await lines.next();
+      if (done) throw new Error('the simulator process ended');
+      const obj = JSON.parse(value as string) as Record<string, unknown>;
+      if (key in obj) return obj;
+    }
   };
+  const send = (cmd: object): void => void child.stdin!.write(JSON.stringify(cmd) + '\n');
+  const { kubeconfig } = (await reply('kubeconfig')) as { kubeconfig: string };
+  return {
+    kubeconfig,
+    send,
+    reply,
+    async rv() {
+      send({ cmd: 'stats' });
+      return Number((await reply('rv')).rv);
+    },
+    async close() {
+      child.stdin!.end();
+      await new Promise((r) => child.on('exit', r));
+    },
+  };
+}
+
+/** Waits until kubeherald's processed count stops moving (or the wait ends); the count. */
+async function drained(kh: KubeheraldProcess): Promise<number> {
+  const until = Date.now() + DRAIN_WAIT_SECONDS * 1000;
+  let last = await kh.metric(WATCH_EVENTS);
+  for (;;) {
+    await sleep(1000);
+    const now = await kh.metric(WATCH_EVENTS);
+    if (now === last || Date.now() > until) return now;
+    last = now;
+  }
+}
+
+async function stormFigures(sim: SimProcess, kh: KubeheraldProcess): Promise<Record<string, number>> {
+  const rv0 = await sim.rv();
+  const processed0 = await kh.metric(WATCH_EVENTS);
+  const cpu0 = readProc(kh.pid).cpuSeconds;
+  const t0 = performance.now();
+  sim.send({ cmd: 'storm', pods: PODS, eventsPerSecond: STORM_RATE });
+  await sleep(STORM_SECONDS * 1000);
+  sim.send({ cmd: 'stopStorm' });
+  const generated = (await sim.rv()) - rv0;
+  const processed = (await drained(kh)) - processed0;
+  const wallS = (performance.now() - t0) / 1000;
+  const cpuS = readProc(kh.pid).cpuSeconds - cpu0;
+  if (generated <= 0) throw new Error('storm: the simulator generated no events');
+  if (processed <= 0 || cpuS <= 0) throw new Error(`storm: kubeherald processed ${processed} watch events in ${round(cpuS, 2)} CPU-seconds; nothing to measure`);
+  return {
+    stormEventsGenerated: generated,
+    stormEventsProcessed: processed,
+    stormEventsLeftBehind: Math.max(0, generated - processed),
+    stormEventsPerSecond: Math.round(processed / wallS),
+    eventsPerCpuSecond: Math.round(processed / cpuS),
+    stormCpuPercent: Math.round((cpuS / wallS) * 100),
+  };
+}
+
+interface Load {
+  churn: number;
+  rate: number;
+  seconds: number;
+}
+
+async function latencyFigures(sim: SimProcess, kh: KubeheraldProcess, receiver: Awaited<ReturnType<typeof startReceiver>>, label: string, load: Load): Promise<Record<string, number>> {
+  const total = load.rate * load.seconds;
+  receiver.latencies.length = 0;
+  if (load.churn) sim.send({ cmd: 'storm', pods: PODS, eventsPerSecond: load.churn });
+  sim.send({ cmd: 'markers', rate: load.rate, seconds: load.seconds });
+  await sim.reply('markersDone');
+  await Promise.race([receiver.received(total), sleep(MARKER_WAIT_SECONDS * 1000)]);
+  if (load.churn) sim.send({ cmd: 'stopStorm' });
+  const xs = [...receiver.latencies];
+  if (!xs.length) throw new Error(`latency (${label}): none of ${total} marker events reached the sink within ${MARKER_WAIT_SECONDS} s of the last (${await kh.metric(PENDING)} deliveries pending)`);
+  return {
+    [`${label}ChurnPerSecond`]: load.churn,
+    [`${label}MarkersSent`]: total,
+    [`${label}MarkersReceived`]: xs.length,
+    [`${label}LatencyP50Ms`]: percentile(xs, 50),
+    [`${label}LatencyP99Ms`]: percentile(xs, 99),
+    [`${label}DeliveriesPending`]: await kh.metric(PENDING),
+  };
+}
+
+export async function benchListen(): Promise<Record<string, unknown>> {
+  const sim = await startSimProcess();
+  const receiver = await startReceiver();
+  const figures: Record<string, number> = { pods: PODS, nodes: NODES };
+  try {
+    sim.send({ cmd: 'storm', pods: PODS, eventsPerSecond: 0 });
+    for (;;) {
+      sim.send({ cmd: 'stats' });
+      if (Number((await sim.reply('pods')).pods) >= PODS) break;
+      await sleep(200);
+    }
+    sim.send({ cmd: 'stopStorm' });
+
+    // the defaults a user gets: a chat sink
+    const slack = await startKubeherald(sim.kubeconfig, 'sinks: [{ name: chat, type: slack, webhookUrlFrom: { env: BENCH_SLACK_WEBHOOK } }]', { BENCH_SLACK_WEBHOOK: receiver.url });
+    try {
+      const t = performance.now();
+      await slack.ready();
+      figures.readyMs = Math.round(performance.now() - t);
+      const ready = readProc(slack.pid);
+      figures.rssReadyMB = round(ready.rssMB);
+      figures.cpuToReadySeconds = round(ready.cpuSeconds, 2);
+      Object.assign(figures, await latencyFigures(sim, slack, receiver, 'defaults', { churn: 0, rate: QUIET_MARKERS, seconds: 1 }));
+      Object.assign(figures, await stormFigures(sim, slack));
+      const end = readProc(slack.pid);
+      figures.rssEndMB = round(end.rssMB);
+      figures.rssPeakMB = round(end.hwmMB);
+    } finally {
+      await slack.stop();
+    }
+
+    // grouping off: a record sink, every notification on its own at once
+    const webhook = await startKubeherald(sim.kubeconfig, `sinks: [{ name: hook, type: webhook, urls: ["${receiver.url}"] }]`, { KUBEHERALD_WEBHOOK_SECRET: randomBytes(24).toString('hex') });
+    try {
+      await webhook.ready();
+      Object.assign(figures, await latencyFigures(sim, webhook, receiver, 'groupingOff', { churn: CHURN_RATE, rate: MARKER_RATE, seconds: MARKER_SECONDS }));
+    } finally {
+      await webhook.stop();
+    }
+  } finally {
+    await receiver.close();
+    await sim.close();
+  }
+  return figures;
 }

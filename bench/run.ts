@@ -1,5 +1,15 @@
-// `npm run bench -- <name…>`: runs the named benchmarks (all when none are
-// named) and prints their figures as JSON lines, one per benchmark.
+// `npm run bench -- <name…> [--runs N]`: runs the named benchmarks N times
+// each and prints their figures as JSON lines, one per benchmark, every
+// number as {min, median, max} over the runs. A bench that cannot measure a
+// figure throws: the message is printed and the exit code is 1.
+// `npm run bench -- all [--runs N]`: every benchmark, and one JSON report
+// written to bench-reports/ (path printed; not committed).
+// `npm run bench -- compare A.json B.json`: two reports side by side.
+
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { compareReports, formatTable, readReport, type Report } from './compare.ts';
+import { parseRuns, positionals, summarize } from './summary.ts';
 
 const benches: Record<string, () => Promise<Record<string, unknown>>> = {
   sim: async () => (await import('./sim.ts')).benchSim(),
@@ -11,14 +21,53 @@ const benches: Record<string, () => Promise<Record<string, unknown>>> = {
   chatops: async () => (await import('./chatops.ts')).benchChatops(),
 };
 
-const names = process.argv.slice(2).filter((a) => !a.startsWith('-'));
-const unknown = names.filter((n) => !(n in benches));
-if (unknown.length) {
-  process.stderr.write(`unknown benchmark(s): ${unknown.join(', ')}; known: ${Object.keys(benches).join(', ')}\n`);
-  process.exit(2);
+const fail = (message: string, code = 1): never => {
+  process.stderr.write(`bench: ${message}\n`);
+  process.exit(code);
+};
+
+const argv = process.argv.slice(2);
+const names = positionals(argv);
+
+if (names[0] === 'compare') {
+  if (names.length !== 3) fail('compare: expected two report files: npm run bench -- compare A.json B.json', 2);
+  try {
+    process.stdout.write(formatTable(compareReports(readReport(names[1]), readReport(names[2]))));
+  } catch (err) {
+    fail((err as Error).message);
+  }
+  process.exit(0);
 }
-for (const name of names.length ? names : Object.keys(benches)) {
-  const figures = await benches[name]();
-  process.stdout.write(JSON.stringify({ bench: name, ...figures }) + '\n');
+
+let runs = 1;
+try {
+  runs = parseRuns(argv);
+} catch (err) {
+  fail((err as Error).message, 2);
+}
+const all = names.includes('all');
+const selected = all || !names.length ? Object.keys(benches) : names;
+const unknown = selected.filter((n) => !(n in benches));
+if (unknown.length) fail(`unknown benchmark(s): ${unknown.join(', ')}; known: ${Object.keys(benches).join(', ')}, all, compare`, 2);
+
+const report: Report = { createdAt: new Date().toISOString(), runs, benches: {} };
+for (const name of selected) {
+  const results: Record<string, unknown>[] = [];
+  for (let i = 0; i < runs; i++) {
+    try {
+      results.push(await benches[name]());
+    } catch (err) {
+      fail(`${name} (run ${i + 1} of ${runs}): ${(err as Error).message}`);
+    }
+  }
+  report.benches[name] = summarize(results);
+  process.stdout.write(JSON.stringify({ bench: name, runs, ...report.benches[name] }) + '\n');
+}
+if (all) {
+  const dir = join(process.cwd(), 'bench-reports');
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, `bench-${report.createdAt.replace(/[:.]/g, '-')}.json`);
+  writeFileSync(path, JSON.stringify(report, null, 2) + '\n');
+  process.stdout.write(`report written to ${path}\n`);
 }
 process.exit(0);

@@ -1,0 +1,83 @@
+// `kubeherald run` as users run it, in a process of its own: through the
+// pinned Node (process.execPath), a config file and its state database in a
+// temporary directory (never ./.kubeherald), metrics on a loopback port the
+// bench scrapes.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const MAIN = new URL('../src/cli/main.ts', import.meta.url).pathname;
+
+export interface KubeheraldProcess {
+  pid: number;
+  /** resolves when /readyz answers 200 */
+  ready(): Promise<void>;
+  /** the sum of a metric's samples, by name (all label sets) */
+  metric(name: string): Promise<number>;
+  stop(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const { port } = s.address() as { port: number };
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+/** Sums the samples of one metric in Prometheus text; undefined when it has none. */
+export function sumMetric(text: string, name: string): number | undefined {
+  let sum: number | undefined;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(name) || (line[name.length] !== '{' && line[name.length] !== ' ')) continue;
+    sum = (sum ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return sum;
+}
+
+/** `sinksYaml`: the config's `sinks:` line(s); `env` carries what they read from the environment. */
+export async function startKubeherald(kubeconfig: string, configYaml: string, env: Record<string, string> = {}): Promise<KubeheraldProcess> {
+  const dir = mkdtempSync(join(tmpdir(), 'kubeherald-bench-'));
+  const port = await freePort();
+  writeFileSync(join(dir, 'kubeconfig'), kubeconfig);
+  writeFileSync(join(dir, 'kubeherald.yaml'), [configYaml, `state: { path: "${join(dir, 'state.db')}" }`, `metrics: { listen: "127.0.0.1:${port}" }`, ''].join('\n'));
+  const child: ChildProcess = spawn(process.execPath, [MAIN, 'run', '--config', join(dir, 'kubeherald.yaml'), '--kubeconfig', join(dir, 'kubeconfig')], {
+    cwd: dir,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  let gone = false;
+  void exited.then(() => (gone = true));
+  const base = `http://127.0.0.1:${port}`;
+  const died = (): Error => new Error(`kubeherald run exited early; its last output:\n${stderr}`);
+
+  return {
+    pid: child.pid!,
+    async ready() {
+      for (;;) {
+        if (gone) throw died();
+        const ok = await fetch(`${base}/readyz`).then((r) => r.ok, () => false);
+        if (ok) return;
+        await Promise.race([exited, new Promise((r) => setTimeout(r, 200))]);
+      }
+    },
+    async metric(name) {
+      if (gone) throw died();
+      const text = await (await fetch(`${base}/metrics`)).text();
+      const v = sumMetric(text, name);
+      if (v === undefined) throw new Error(`kubeherald's /metrics has no ${name}`);
+      return v;
+    },
+    async stop() {
+      if (!gone) child.kill('SIGTERM');
+      await exited;
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

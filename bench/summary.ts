@@ -1,0 +1,40 @@
+// Figures of N runs of one benchmark as min/median/max, and the `--runs N`
+// flag. Pure: no I/O.
+
+export interface Spread {
+  min: number;
+  median: number;
+  max: number;
+}
+
+export function spread(xs: number[]): Spread {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  const median = s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+  return { min: s[0], median: Math.round(median * 10) / 10, max: s[s.length - 1] };
+}
+
+/** Numeric figures become a Spread over the runs; anything else is kept from the first run. */
+export function summarize(runs: Record<string, unknown>[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(runs[0] ?? {})) {
+    const values = runs.map((r) => r[key]);
+    out[key] = values.every((v) => typeof v === 'number') ? spread(values as number[]) : values[0];
+  }
+  return out;
+}
+
+/** `--runs N` (or `--runs=N`); 1 when absent. */
+export function parseRuns(argv: readonly string[]): number {
+  const i = argv.findIndex((a) => a === '--runs' || a.startsWith('--runs='));
+  if (i < 0) return 1;
+  const text = argv[i].includes('=') ? argv[i].slice('--runs='.length) : argv[i + 1];
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--runs: expected a whole number of runs ≥ 1, got ${JSON.stringify(text ?? '')}`);
+  return n;
+}
+
+/** The words that are not flags or a flag's value. */
+export function positionals(argv: readonly string[]): string[] {
+  return argv.filter((a, i) => !a.startsWith('-') && argv[i - 1] !== '--runs');
+}
