@@ -36,6 +36,7 @@ const MARKER_WAIT_SECONDS = env('BENCH_MARKER_WAIT_SECONDS', 30);
 const DRAIN_WAIT_SECONDS = env('BENCH_DRAIN_WAIT_SECONDS', 30);
 
 const WATCH_EVENTS = 'kubeherald_watch_events';
+const RELISTS = 'kubeherald_watch_relists_after_gone';
 const PENDING = 'kubeherald_outbox_deliveries{state="pending"}';
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const round = (x: number, d = 1): number => Math.round(x * 10 ** d) / 10 ** d;
@@ -96,6 +97,7 @@ async function drained(kh: KubeheraldProcess): Promise<number> {
 async function stormFigures(sim: SimProcess, kh: KubeheraldProcess): Promise<Record<string, number>> {
   const rv0 = await sim.rv();
   const processed0 = await kh.metric(WATCH_EVENTS);
+  const relists0 = await kh.metric(RELISTS);
   const cpu0 = readProc(kh.pid).cpuSeconds;
   const t0 = performance.now();
   sim.send({ cmd: 'storm', pods: PODS, eventsPerSecond: STORM_RATE });
@@ -111,6 +113,8 @@ async function stormFigures(sim: SimProcess, kh: KubeheraldProcess): Promise<Rec
     stormEventsGenerated: generated,
     stormEventsProcessed: processed,
     stormEventsLeftBehind: Math.max(0, generated - processed),
+    // events a 410 Gone made the watch skip are caught up by a relist, not processed one by one
+    stormRelistsAfterGone: (await kh.metric(RELISTS)) - relists0,
     stormEventsPerSecond: Math.round(processed / wallS),
     eventsPerCpuSecond: Math.round(processed / cpuS),
     stormCpuPercent: Math.round((cpuS / wallS) * 100),
