@@ -7,6 +7,7 @@
 
 import * as k8s from '@kubernetes/client-node';
 import { Reflector, type ReflectorDelta } from '../cluster/reflector.ts';
+import { SerialApply, statusOnly } from '../cluster/serial-apply.ts';
 import { trimObject } from '../cluster/trim.ts';
 import type { Logger } from '../model/logger.ts';
 import type { IdentityMap } from './identity.ts';
@@ -30,10 +31,7 @@ export class ChatIdentitySource {
   #o: IdentitySourceOptions;
   #reflector: Reflector | undefined;
   #api: k8s.CustomObjectsApi;
-  #timer: NodeJS.Timeout | undefined;
-  #running: Promise<void> | undefined;
-  #again = false;
-  #stopped = false;
+  #runs: SerialApply;
   #applying = false;
   #unsubscribe: (() => void) | undefined;
   #reported = new Map<string, string>();
@@ -44,6 +42,12 @@ export class ChatIdentitySource {
   constructor(opts: IdentitySourceOptions) {
     this.#o = opts;
     this.#api = opts.kc.makeApiClient(k8s.CustomObjectsApi);
+    this.#runs = new SerialApply({
+      apply: () => this.#apply(),
+      onError: (err) => this.#o.log.error({ err: err.message }, 'applying ChatIdentities failed; keeping the previous mappings'),
+      debounceMs: opts.debounceMs,
+      ready: () => this.#reflector !== undefined,
+    });
   }
 
   /**
@@ -71,20 +75,18 @@ export class ChatIdentitySource {
     this.#reflector = r;
     // the config file's mappings win: when they change, which resources are overridden changes too
     this.#unsubscribe = this.#o.map.onChange(() => {
-      if (!this.#applying) this.#schedule();
+      if (!this.#applying) this.#runs.schedule();
     });
     r.start();
     await r.synced;
-    await this.#run();
+    await this.#runs.run();
   }
 
   async stop(): Promise<void> {
-    this.#stopped = true;
+    const done = this.#runs.stop();
     this.#reflector?.stop();
     this.#unsubscribe?.();
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#timer = undefined;
-    await this.#running;
+    await done;
   }
 
   /** The last checks, one per ChatIdentity. */
@@ -99,42 +101,13 @@ export class ChatIdentitySource {
   }
 
   /** Resolves once nothing is scheduled or running (status writes included). */
-  async settled(): Promise<void> {
-    while (this.#timer || this.#running) {
-      if (this.#running) await this.#running;
-      else await new Promise((r) => setTimeout(r, this.#o.debounceMs ?? 50));
-    }
+  settled(): Promise<void> {
+    return this.#runs.settled();
   }
 
   #onDelta(d: ReflectorDelta): void {
     // status-only changes (our own writes among them) change no mapping
-    if (d.type === 'MODIFIED' && d.old && d.current && d.old.metadata.generation === d.current.metadata.generation && d.old.metadata.uid === d.current.metadata.uid) return;
-    this.#schedule();
-  }
-
-  #schedule(): void {
-    if (this.#stopped || this.#timer || !this.#reflector) return;
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
-      void this.#run();
-    }, this.#o.debounceMs ?? 50);
-  }
-
-  #run(): Promise<void> {
-    if (this.#running) {
-      this.#again = true;
-      return this.#running;
-    }
-    this.#running = this.#apply()
-      .catch((err) => this.#o.log.error({ err: (err as Error).message }, 'applying ChatIdentities failed; keeping the previous mappings'))
-      .finally(() => {
-        this.#running = undefined;
-        if (this.#again && !this.#stopped) {
-          this.#again = false;
-          this.#schedule();
-        }
-      });
-    return this.#running;
+    if (!statusOnly(d)) this.#runs.schedule();
   }
 
   async #apply(): Promise<void> {

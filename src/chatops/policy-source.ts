@@ -10,6 +10,7 @@
 
 import * as k8s from '@kubernetes/client-node';
 import { Reflector, type ReflectorDelta } from '../cluster/reflector.ts';
+import { SerialApply, statusOnly } from '../cluster/serial-apply.ts';
 import { trimObject } from '../cluster/trim.ts';
 import type { Logger } from '../model/logger.ts';
 import { compilePolicy, type CompiledPolicy } from './policy.ts';
@@ -61,10 +62,7 @@ export class ChatPolicySource implements PolicyProvider {
   #config: CompiledPolicy[];
   #policies: readonly CompiledPolicy[];
   #checks: ChatPolicyCheck[] = [];
-  #timer: NodeJS.Timeout | undefined;
-  #running: Promise<void> | undefined;
-  #again = false;
-  #stopped = false;
+  #runs: SerialApply;
   #reported = new Map<string, string>();
   #listeners = new Set<(policies: readonly CompiledPolicy[]) => void>();
   readonly stats = { applies: 0, statusWrites: 0, statusErrors: 0 };
@@ -74,6 +72,12 @@ export class ChatPolicySource implements PolicyProvider {
     this.#api = opts.kc.makeApiClient(k8s.CustomObjectsApi);
     this.#config = compileConfigPolicies(opts.config);
     this.#policies = this.#config;
+    this.#runs = new SerialApply({
+      apply: () => this.#apply(),
+      onError: (err) => this.#o.log.error({ err: err.message }, 'applying chat policies failed; keeping the previous ones'),
+      debounceMs: opts.debounceMs,
+      ready: () => this.#reflectors.size > 0,
+    });
   }
 
   /**
@@ -107,15 +111,13 @@ export class ChatPolicySource implements PolicyProvider {
     }
     for (const r of this.#reflectors.values()) r.start();
     await Promise.all([...this.#reflectors.values()].map((r) => r.synced));
-    await this.#run();
+    await this.#runs.run();
   }
 
   async stop(): Promise<void> {
-    this.#stopped = true;
+    const done = this.#runs.stop();
     for (const r of this.#reflectors.values()) r.stop();
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#timer = undefined;
-    await this.#running;
+    await done;
   }
 
   /** The policies in force: the config file's first, then ClusterChatPolicies, then ChatPolicies (order does not decide: the strictest match applies). */
@@ -139,42 +141,13 @@ export class ChatPolicySource implements PolicyProvider {
   }
 
   /** Resolves once nothing is scheduled or running (status writes included). */
-  async settled(): Promise<void> {
-    while (this.#timer || this.#running) {
-      if (this.#running) await this.#running;
-      else await new Promise((r) => setTimeout(r, this.#o.debounceMs ?? 50));
-    }
+  settled(): Promise<void> {
+    return this.#runs.settled();
   }
 
   #onDelta(d: ReflectorDelta): void {
     // status-only changes (our own writes among them) change no policy
-    if (d.type === 'MODIFIED' && d.old && d.current && d.old.metadata.generation === d.current.metadata.generation && d.old.metadata.uid === d.current.metadata.uid) return;
-    this.#schedule();
-  }
-
-  #schedule(): void {
-    if (this.#stopped || this.#timer || !this.#reflectors.size) return;
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
-      void this.#run();
-    }, this.#o.debounceMs ?? 50);
-  }
-
-  #run(): Promise<void> {
-    if (this.#running) {
-      this.#again = true;
-      return this.#running;
-    }
-    this.#running = this.#apply()
-      .catch((err) => this.#o.log.error({ err: (err as Error).message }, 'applying chat policies failed; keeping the previous ones'))
-      .finally(() => {
-        this.#running = undefined;
-        if (this.#again && !this.#stopped) {
-          this.#again = false;
-          this.#schedule();
-        }
-      });
-    return this.#running;
+    if (!statusOnly(d)) this.#runs.schedule();
   }
 
   async #apply(): Promise<void> {

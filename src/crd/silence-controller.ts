@@ -11,6 +11,7 @@
 
 import * as k8s from '@kubernetes/client-node';
 import { Reflector, type ReflectorDelta } from '../cluster/reflector.ts';
+import { SerialApply, statusOnly } from '../cluster/serial-apply.ts';
 import { trimObject } from '../cluster/trim.ts';
 import type { Clock } from '../model/clock.ts';
 import type { KubeObject } from '../model/kube.ts';
@@ -52,17 +53,19 @@ export class SilenceController {
   #o: SilenceControllerOptions;
   #api: k8s.CustomObjectsApi;
   #reflectors = new Map<SilenceKind, Reflector>();
-  #debounce: NodeJS.Timeout | undefined;
+  #runs: SerialApply;
   #expiry: unknown;
-  #running: Promise<void> | undefined;
-  #again = false;
-  #stopped = false;
   #checks: SilenceCheck[] = [];
   readonly stats = { applies: 0, statusWrites: 0, statusErrors: 0 };
 
   constructor(opts: SilenceControllerOptions) {
     this.#o = opts;
     this.#api = opts.kc.makeApiClient(k8s.CustomObjectsApi);
+    this.#runs = new SerialApply({
+      apply: () => this.#apply(),
+      onError: (err) => this.#o.log.error({ err: err.message }, 'applying Silence resources failed; will try at the next change'),
+      debounceMs: opts.debounceMs,
+    });
   }
 
   /** Resolves once the first lists are applied; a kind whose CRD is not installed is skipped with a warning. */
@@ -91,15 +94,14 @@ export class SilenceController {
     }
     for (const r of this.#reflectors.values()) r.start();
     await Promise.all([...this.#reflectors.values()].map((r) => r.synced));
-    await this.#run();
+    await this.#runs.run();
   }
 
   async stop(): Promise<void> {
-    this.#stopped = true;
+    const done = this.#runs.stop();
     for (const r of this.#reflectors.values()) r.stop();
-    if (this.#debounce) clearTimeout(this.#debounce);
     if (this.#expiry !== undefined) this.#o.clock.clearTimeout(this.#expiry);
-    await this.#running;
+    await done;
   }
 
   /** The last checks, one per object. */
@@ -108,42 +110,13 @@ export class SilenceController {
   }
 
   /** Resolves once nothing is scheduled or running (status writes included). */
-  async settled(): Promise<void> {
-    while (this.#debounce || this.#running) {
-      if (this.#running) await this.#running;
-      else await new Promise((r) => setTimeout(r, this.#o.debounceMs ?? 50));
-    }
+  settled(): Promise<void> {
+    return this.#runs.settled();
   }
 
   #onDelta(d: ReflectorDelta): void {
     // our own status writes change no silence
-    if (d.type === 'MODIFIED' && d.old && d.current && d.old.metadata.generation === d.current.metadata.generation && d.old.metadata.uid === d.current.metadata.uid) return;
-    this.#schedule();
-  }
-
-  #schedule(): void {
-    if (this.#stopped || this.#debounce) return;
-    this.#debounce = setTimeout(() => {
-      this.#debounce = undefined;
-      void this.#run();
-    }, this.#o.debounceMs ?? 50);
-  }
-
-  #run(): Promise<void> {
-    if (this.#running) {
-      this.#again = true;
-      return this.#running;
-    }
-    this.#running = this.#apply()
-      .catch((err) => this.#o.log.error({ err: (err as Error).message }, 'applying Silence resources failed; will try at the next change'))
-      .finally(() => {
-        this.#running = undefined;
-        if (this.#again && !this.#stopped) {
-          this.#again = false;
-          this.#schedule();
-        }
-      });
-    return this.#running;
+    if (!statusOnly(d)) this.#runs.schedule();
   }
 
   async #apply(): Promise<void> {
@@ -189,10 +162,10 @@ export class SilenceController {
     if (this.#expiry !== undefined) this.#o.clock.clearTimeout(this.#expiry);
     this.#expiry = undefined;
     const next = Math.min(...checks.flatMap((c) => (c.silence && c.silence.endsAt > at ? [c.silence.endsAt] : [])));
-    if (!Number.isFinite(next) || this.#stopped) return;
+    if (!Number.isFinite(next) || this.#runs.stopped) return;
     this.#expiry = this.#o.clock.setTimeout(() => {
       this.#expiry = undefined;
-      void this.#run();
+      void this.#runs.run();
     }, next - at);
   }
 
