@@ -1,15 +1,15 @@
-// `kubeherald run` as users run it, in a process of its own: through the
-// pinned Node (process.execPath), a config file and its state database in a
-// temporary directory (never ./.kubeherald), metrics on a loopback port the
-// bench scrapes.
+// `kubeherald run` as users run it, in a process of its own: the compiled
+// build (bench/build.ts) through the pinned Node (process.execPath), a config
+// file and its state database in a temporary directory (never ./.kubeherald),
+// metrics on a loopback port the bench scrapes. The same directory can be
+// started again (a restart keeps its state).
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-
-const MAIN = new URL('../src/cli/main.ts', import.meta.url).pathname;
+import { kubeheraldEntry } from './build.ts';
 
 export interface KubeheraldProcess {
   pid: number;
@@ -17,7 +17,15 @@ export interface KubeheraldProcess {
   ready(): Promise<void>;
   /** the sum of a metric's samples, by name (all label sets) */
   metric(name: string): Promise<number>;
-  stop(): Promise<void>;
+  /** SIGTERM, and resolves with its exit code once it has exited; removes its directory unless it was lent */
+  stop(): Promise<number | null>;
+}
+
+/** A config and state directory kubeherald can be started in, again and again. */
+export interface KubeheraldDir {
+  dir: string;
+  port: number;
+  remove(): void;
 }
 
 async function freePort(): Promise<number> {
@@ -38,13 +46,24 @@ export function sumMetric(text: string, name: string): number | undefined {
   return sum;
 }
 
-/** `sinksYaml`: the config's `sinks:` line(s); `env` carries what they read from the environment. */
-export async function startKubeherald(kubeconfig: string, configYaml: string, env: Record<string, string> = {}): Promise<KubeheraldProcess> {
+/** `configYaml`: the config's `sinks:` (and any other) lines; state and metrics are added. */
+export async function kubeheraldDir(kubeconfig: string, configYaml: string): Promise<KubeheraldDir> {
   const dir = mkdtempSync(join(tmpdir(), 'kubeherald-bench-'));
   const port = await freePort();
   writeFileSync(join(dir, 'kubeconfig'), kubeconfig);
   writeFileSync(join(dir, 'kubeherald.yaml'), [configYaml, `state: { path: "${join(dir, 'state.db')}" }`, `metrics: { listen: "127.0.0.1:${port}" }`, ''].join('\n'));
-  const child: ChildProcess = spawn(process.execPath, [MAIN, 'run', '--config', join(dir, 'kubeherald.yaml'), '--kubeconfig', join(dir, 'kubeconfig')], {
+  return { dir, port, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** A run in a directory of its own, removed when it stops; `env` carries what the config reads from the environment. */
+export async function startKubeherald(kubeconfig: string, configYaml: string, env: Record<string, string> = {}): Promise<KubeheraldProcess> {
+  return runKubeherald(await kubeheraldDir(kubeconfig, configYaml), env, true);
+}
+
+/** `kubeherald run` in `d`; its directory is removed at stop() only when `owned`. */
+export function runKubeherald(d: KubeheraldDir, env: Record<string, string> = {}, owned = false): KubeheraldProcess {
+  const { dir, port } = d;
+  const child: ChildProcess = spawn(process.execPath, [kubeheraldEntry().main, 'run', '--config', join(dir, 'kubeherald.yaml'), '--kubeconfig', join(dir, 'kubeconfig')], {
     cwd: dir,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -76,8 +95,9 @@ export async function startKubeherald(kubeconfig: string, configYaml: string, en
     },
     async stop() {
       if (!gone) child.kill('SIGTERM');
-      await exited;
-      rmSync(dir, { recursive: true, force: true });
+      const code = await exited;
+      if (owned) d.remove();
+      return code;
     },
   };
 }

@@ -15,30 +15,27 @@
 //
 // A Sink that cannot be turned into a working sink is logged with its field
 // and left out; every other route keeps working.
+//
+// This module swaps tables and answers routing questions; the instances are
+// sink-instances.ts's, the file watch config-file-watch.ts's, and what was
+// left out is logged by routing-reports.ts.
 
-import { createHash } from 'node:crypto';
-import { type FSWatcher, watch } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { basename, dirname, resolve } from 'node:path';
 import type * as k8s from '@kubernetes/client-node';
 import { type Config, ConfigError, type ConfigIssue, configVocabulary, formatIssue, loadConfig } from '../config/index.ts';
 import { CrdController, type CrdControllerOptions } from '../crd/controller.ts';
-import type { FieldProblem } from '../crd/schemas.ts';
 import type { Logger } from '../model/logger.ts';
 import type { Notification } from '../model/notification.ts';
-import { type CompiledTimeInterval, compileTimeIntervals, configRoutes, configSinks, sinkId, tableFromConfig } from '../rules/index.ts';
+import { type CompiledTimeInterval, compileTimeIntervals, configRoutes, configSinks, tableFromConfig } from '../rules/index.ts';
 import type { RouteGrouping, RouteMute, RoutingResult, RoutingTable } from '../rules/types.ts';
-import { redact } from '../sinks/credential.ts';
 import { type EgressPolicy, egressPolicy } from '../sinks/egress.ts';
 import { createSink as createSinkDefault } from '../sinks/index.ts';
-import { type Sink, type SinkDeps, SinkError, type SinkGroupInfo } from '../sinks/types.ts';
-import { sinkConfigFromResolved } from './crd-sinks.ts';
+import { type ConfigFileWatch, watchConfigFile } from './config-file-watch.ts';
+import { LiveMap } from './live-map.ts';
+import { RoutingReports } from './routing-reports.ts';
+import { type CreateSink, fingerprint, SinkInstances } from './sink-instances.ts';
+import type { RoutedSink, TrackedSink } from './tracked-sink.ts';
 
-/** A running sink and the routing id it serves. */
-export interface RoutedSink extends Sink {
-  /** "config/<name>", "Sink/<ns>/<name>" or "ClusterSink/<name>" */
-  readonly id: string;
-}
+export type { RoutedSink } from './tracked-sink.ts';
 
 export type ReloadResult = { ok: true; changed: boolean } | { ok: false; issues: ConfigIssue[] };
 
@@ -60,129 +57,35 @@ export interface RoutingHubOptions {
   stdout?: NodeJS.WritableStream;
   /** what config sinks read `{env: …}` credentials from (default process.env) */
   env?: NodeJS.ProcessEnv;
-  createSink?: (cfg: Parameters<typeof createSinkDefault>[0], deps: SinkDeps) => Promise<Sink>;
+  createSink?: CreateSink;
   /** file events are gathered for this long, at most 200 ms after the first (default 100) */
   watchDebounceMs?: number;
   /** what namespaced Sinks may reach (default: from config.customResources.egress); tests pass one with their own resolver */
   egress?: EgressPolicy;
   controller?: Partial<Pick<CrdControllerOptions, 'debounceMs' | 'counterFlushMs' | 'secretTtlMs' | 'secretRetryMs' | 'writeStatus' | 'watchdogMs' | 'pageSize' | 'fieldManager'>>;
 }
-
-interface Entry {
-  fingerprint: string;
-  sink: TrackedSink;
-}
-
 interface State {
   table: RoutingTable;
   sinks: ReadonlyMap<string, TrackedSink>;
 }
 
-const MAX_WATCH_WAIT_MS = 200;
-// what a console sink made from a custom resource may still read of the process environment
-const TERMINAL_ENV = ['NO_COLOR', 'FORCE_COLOR', 'TERM'];
-
-const fingerprint = (value: unknown): string => createHash('sha256').update(JSON.stringify(value)).digest('hex');
 const isCrRoute = (id: string): boolean => id.startsWith('Route/') || id.startsWith('ClusterRoute/');
 const isCrSink = (id: string): boolean => id.startsWith('Sink/') || id.startsWith('ClusterSink/');
-const problemsText = (ps: readonly FieldProblem[]): string => ps.map((p) => `${p.field}: ${p.message}`).join('; ');
-
-/**
- * One sink instance as handed out by the hub. It counts its sends so a
- * replaced or removed instance is closed only after they finish; a send
- * that arrives after that goes to the instance now serving the same id, or
- * fails (permanent) when the sink is gone.
- */
-class TrackedSink implements RoutedSink {
-  readonly id: string;
-  readonly name: string;
-  readonly type: string;
-  readonly sendGroup?: (ns: readonly Notification[], group: SinkGroupInfo) => Promise<void>;
-  readonly targetOf?: (n: Notification) => string;
-  readonly plugin?: string;
-  readonly sendsPods?: boolean;
-  readonly inner: Sink;
-  #successor: (id: string) => TrackedSink | undefined;
-  #inflight = 0;
-  #idle: (() => void)[] = [];
-  #retired: Promise<void> | undefined;
-
-  constructor(id: string, inner: Sink, successor: (id: string) => TrackedSink | undefined) {
-    this.id = id;
-    this.inner = inner;
-    this.name = inner.name;
-    this.type = inner.type;
-    if (inner.plugin !== undefined) this.plugin = inner.plugin;
-    if (inner.sendsPods) this.sendsPods = true;
-    this.#successor = successor;
-    if (inner.sendGroup) {
-      this.sendGroup = (ns, group) =>
-        this.#run(
-          (s) => s.inner.sendGroup!.call(s.inner, ns, group),
-          (next) => (next.sendGroup ? next.sendGroup(ns, group) : Promise.reject(new SinkError(`sink ${this.id} changed and no longer takes groups; retry`, { kind: 'retryable' }))),
-        );
-    }
-    if (inner.targetOf) this.targetOf = (n) => inner.targetOf!.call(inner, n);
-  }
-
-  send(n: Notification): Promise<void> {
-    return this.#run(
-      (s) => s.inner.send(n),
-      (next) => next.send(n),
-    );
-  }
-
-  async #run(op: (s: TrackedSink) => Promise<void>, forward: (next: TrackedSink) => Promise<void>): Promise<void> {
-    if (this.#retired) {
-      const next = this.#successor(this.id);
-      if (next && next !== this) return forward(next);
-      throw new SinkError(`sink ${this.id} was removed`, { kind: 'permanent' });
-    }
-    this.#inflight++;
-    try {
-      return await op(this);
-    } finally {
-      if (--this.#inflight === 0) for (const wake of this.#idle.splice(0)) wake();
-    }
-  }
-
-  /** Stops taking sends, waits for those in flight, closes the instance (once). */
-  retire(): Promise<void> {
-    this.#retired ??= (async () => {
-      if (this.#inflight > 0) await new Promise<void>((r) => this.#idle.push(r));
-      await this.inner.close();
-    })();
-    return this.#retired;
-  }
-
-  close(): Promise<void> {
-    return this.retire();
-  }
-}
 
 export class RoutingHub {
   #o: RoutingHubOptions;
   #log: Logger;
-  #create: NonNullable<RoutingHubOptions['createSink']>;
   #config: Config;
   #state: State;
-  #configSinks = new Map<string, Entry>();
-  #crSinks = new Map<string, Entry>();
-  /** instances put in force (or committed by a reload) and not retired; ones being built are not here */
-  #open = new Set<TrackedSink>();
-  #retiring = new Set<Promise<void>>();
+  #instances: SinkInstances;
+  #reports: RoutingReports;
   #controller: CrdController | undefined;
   #listeners = new Set<(t: RoutingTable) => void>();
   #reloadListeners = new Set<(r: ReloadResult) => void>();
   #rebuilds: Promise<void> = Promise.resolve();
   #rebuildQueued = false;
   #reloads: Promise<unknown> = Promise.resolve();
-  #watcher: FSWatcher | undefined;
-  #watchTimer: NodeJS.Timeout | undefined;
-  #firstEventAt = 0;
-  #lastText: string | undefined;
-  /** last problem text logged per sink or config route, so each is logged once per change */
-  #reported = new Map<string, string>();
+  #watch: ConfigFileWatch | undefined;
   #lastResult = new WeakMap<Notification, RoutingResult>();
   /** by notification routed with routeWithGroups, the sinks a time window kept its matching route from */
   #muted = new WeakMap<Notification, Readonly<Record<string, RouteMute>>>();
@@ -193,10 +96,20 @@ export class RoutingHub {
   private constructor(opts: RoutingHubOptions) {
     this.#o = opts;
     this.#log = opts.log;
-    this.#create = opts.createSink ?? createSinkDefault;
     this.#config = opts.config;
     this.#state = { table: tableFromConfig({ routes: [], sinks: [] }), sinks: new Map() };
     this.#egress = opts.egress ?? egressPolicy({ allow: opts.config.customResources.egress.allow });
+    this.#reports = new RoutingReports(this.#log);
+    this.#instances = new SinkInstances({
+      create: opts.createSink ?? createSinkDefault,
+      log: this.#log,
+      stdout: opts.stdout,
+      env: opts.env,
+      egress: this.#egress,
+      configFile: opts.configFile,
+      current: (id) => this.#state.sinks.get(id),
+      report: (id, problems) => this.#reports.sink(id, problems),
+    });
   }
 
   /** Creates the config sinks (a failure stops start-up, naming the sink), then the watches. */
@@ -213,7 +126,7 @@ export class RoutingHub {
 
   async #init(): Promise<void> {
     const o = this.#o;
-    this.#configSinks = await this.#buildConfigSinks(this.#config, new Map());
+    this.#instances.commitConfig(await this.#instances.buildConfig(this.#config));
     if (o.crds) {
       if (!o.kc) throw new Error('RoutingHub: crds needs a KubeConfig (kc)');
       const namespace = o.namespace ?? o.kc.getContextObject(o.kc.getCurrentContext())?.namespace ?? 'default';
@@ -236,7 +149,7 @@ export class RoutingHub {
     } else {
       this.#swap(tableFromConfig(this.#config));
     }
-    if (o.configFile) await this.#watch(o.configFile);
+    if (o.configFile) this.#watch = await watchConfigFile({ file: o.configFile, debounceMs: o.watchDebounceMs, log: this.#log, onChange: () => this.reloadConfig() });
   }
 
   /** The controller of the custom resources (with crds). */
@@ -344,62 +257,11 @@ export class RoutingHub {
 
   async close(): Promise<void> {
     this.#closed = true;
-    this.#watcher?.close();
-    if (this.#watchTimer) clearTimeout(this.#watchTimer);
+    this.#watch?.close();
     await this.#controller?.stop();
     await this.#reloads;
     await this.#rebuilds;
-    const all = new Set([...this.#open, ...[...this.#configSinks.values(), ...this.#crSinks.values()].map((e) => e.sink)]);
-    for (const s of all) this.#retire(s);
-    await Promise.all(this.#retiring);
-  }
-
-  // ------------------------------------------------------------------ sinks
-
-  #track(id: string, inner: Sink): TrackedSink {
-    return new TrackedSink(id, inner, (sid) => this.#state.sinks.get(sid));
-  }
-
-  #retire(s: TrackedSink): void {
-    this.#open.delete(s);
-    const p = s
-      .retire()
-      .catch((err: Error) => this.#log.error({ sink: s.id, err: err.message }, 'closing a sink failed'))
-      .finally(() => this.#retiring.delete(p));
-    this.#retiring.add(p);
-  }
-
-  /**
-   * The config's sinks, reusing the instances of `current` whose config is
-   * unchanged. All or nothing: on a failure the new instances are closed and
-   * a ConfigError naming the sink is thrown.
-   */
-  async #buildConfigSinks(config: Config, current: ReadonlyMap<string, Entry>): Promise<Map<string, Entry>> {
-    const next = new Map<string, Entry>();
-    const created: TrackedSink[] = [];
-    const results = await Promise.allSettled(
-      config.sinks.map(async (cfg) => {
-        const id = sinkId({ kind: 'config', name: cfg.name });
-        // delivery settings are read per delivery (policies): a change to them alone keeps the running sink and its state
-        const fp = fingerprint({ ...cfg, delivery: undefined });
-        const have = current.get(id);
-        if (have && have.fingerprint === fp) return next.set(id, have);
-        const sink = this.#track(id, await this.#create(cfg, { stdout: this.#o.stdout, env: this.#o.env, log: this.#log.child({ sinkId: id }) }));
-        created.push(sink);
-        next.set(id, { fingerprint: fp, sink });
-      }),
-    );
-    const failed = results.flatMap((r, i) => (r.status === 'rejected' ? [{ i, err: r.reason as Error }] : []));
-    if (failed.length) {
-      for (const s of created) this.#retire(s);
-      throw new ConfigError(
-        failed.flatMap(({ i, err }) =>
-          err instanceof ConfigError ? err.issues : [{ file: this.#o.configFile ?? 'config', path: `sinks[${i}]`, message: `sink "${config.sinks[i].name}" could not start: ${err.message}` }],
-        ),
-      );
-    }
-    // the config's order, so sinks() lists them as written
-    return new Map(config.sinks.map((s) => sinkId({ kind: 'config', name: s.name })).map((id) => [id, next.get(id)!]));
+    await this.#instances.close();
   }
 
   #scheduleRebuild(): void {
@@ -422,58 +284,16 @@ export class RoutingHub {
     const c = this.#controller!;
     const table = c.current();
     const resolved = [...c.sinks().values()];
-    const next = new Map<string, Entry>();
-    const baseEnv = this.#o.env ?? process.env;
-    const terminal = Object.fromEntries(TERMINAL_ENV.flatMap((k) => (baseEnv[k] !== undefined ? [[k, baseEnv[k]!]] : [])));
-    await Promise.all(
-      resolved.map(async (r) => {
-        const m = sinkConfigFromResolved(r);
-        if (!m.ok) return this.#reportSink(r.id, m.problems);
-        const fp = fingerprint([m.config, m.env]);
-        const have = this.#crSinks.get(r.id);
-        if (have && have.fingerprint === fp) {
-          next.set(r.id, have);
-          return this.#reportSink(r.id, []);
-        }
-        try {
-          // a tenant's Sink reaches only what the egress policy allows; a ClusterSink is the admin's
-          const egress = r.kind === 'Sink' ? { egress: this.#egress } : {};
-          const inner = await this.#create(m.config, { stdout: this.#o.stdout, env: { ...terminal, ...m.env }, log: this.#log.child({ sinkId: r.id }), ...egress });
-          next.set(r.id, { fingerprint: fp, sink: this.#track(r.id, inner) });
-          this.#log.info({ sink: r.id, name: m.config.name, type: m.config.type }, have ? 'sink changed: new instance' : 'sink started');
-          this.#reportSink(r.id, []);
-        } catch (err) {
-          // the sinks name the variable they read: say which field of the Sink that is, never the value
-          let message = (err as Error).message;
-          for (const [variable, field] of Object.entries(m.fields)) message = message.split(variable).join(field);
-          this.#reportSink(r.id, [{ field: 'spec', message: redact(message, Object.values(m.env)) }]);
-        }
-      }),
-    );
-    for (const id of this.#reported.keys()) if (isCrSink(id) && !resolved.some((r) => r.id === id)) this.#reported.delete(id);
-    this.#crSinks = new Map(resolved.flatMap((r) => (next.has(r.id) ? [[r.id, next.get(r.id)!] as const] : [])));
+    await this.#instances.buildCustom(resolved);
+    this.#reports.forgetSinks((id) => isCrSink(id) && !resolved.some((r) => r.id === id));
     this.#swap(table);
-  }
-
-  #reportSink(id: string, problems: readonly FieldProblem[]): void {
-    const text = problemsText(problems);
-    if ((this.#reported.get(id) ?? '') === text) return;
-    if (text) {
-      this.#reported.set(id, text);
-      this.#log.error({ sink: id, problems }, `sink left out: ${text}`);
-    } else {
-      this.#reported.delete(id);
-      this.#log.info({ sink: id }, 'sink usable again');
-    }
   }
 
   /** Puts a table and the current instances in force at once, then retires what nothing uses. */
   #swap(table: RoutingTable): void {
-    const sinks = new Map<string, TrackedSink>();
-    for (const [id, e] of this.#configSinks) sinks.set(id, e.sink);
-    for (const [id, e] of this.#crSinks) sinks.set(id, e.sink);
+    const sinks = this.#instances.serving();
     this.#state = { table, sinks };
-    this.#reportRoutes(table);
+    this.#reports.routes(table);
     for (const cb of this.#listeners) {
       try {
         cb(table);
@@ -481,27 +301,8 @@ export class RoutingHub {
         this.#log.error({ err: (err as Error).message }, 'routing onChange handler failed');
       }
     }
-    // the config's sinks built for a reload the controller has not compiled yet stay open
-    const keep = new Set<TrackedSink>([...sinks.values(), ...[...this.#configSinks.values()].map((e) => e.sink)]);
-    for (const s of [...this.#open]) if (!keep.has(s)) this.#retire(s);
-    for (const s of keep) this.#open.add(s);
+    this.#instances.settle(sinks);
   }
-
-  /** Problems of config-file routes (the controller reports the custom resources'). */
-  #reportRoutes(table: RoutingTable): void {
-    const now = new Map<string, string>();
-    for (const p of table.problems) {
-      if (!p.routeId.startsWith('config/')) continue;
-      const key = `${p.routeId}#${p.field}`;
-      now.set(key, p.message);
-      if (this.#reported.get(key) === p.message) continue;
-      this.#log.error({ route: p.routeId, field: p.field, reason: p.reason }, `route left out: ${p.message}`);
-    }
-    for (const key of [...this.#reported.keys()]) if (key.startsWith('config/') && !now.has(key)) this.#reported.delete(key);
-    for (const [key, m] of now) this.#reported.set(key, m);
-  }
-
-  // ------------------------------------------------------------ config file
 
   async #reload(): Promise<ReloadResult> {
     const file = this.#o.configFile;
@@ -510,12 +311,12 @@ export class RoutingHub {
     let result: ReloadResult;
     try {
       const config = await load(file);
-      const built = await this.#buildConfigSinks(config, this.#configSinks);
+      const built = await this.#instances.buildConfig(config);
       const changed = fingerprint([config.routes, config.sinks, config.timeIntervals]) !== fingerprint([this.#config.routes, this.#config.sinks, this.#config.timeIntervals]);
       const restartOnly = (Object.keys(config) as (keyof Config)[]).filter((k) => k !== 'routes' && k !== 'sinks' && k !== 'timeIntervals' && fingerprint(config[k]) !== fingerprint(this.#config[k]));
       if (restartOnly.length) this.#log.warn({ file, sections: restartOnly }, `config file: changes to ${restartOnly.join(', ')} take effect after a restart`);
       this.#config = config;
-      this.#configSinks = built;
+      this.#instances.commitConfig(built);
       if (this.#controller) {
         this.#controller.setConfig(configRoutes(config.routes), configSinks(config.sinks), compileTimeIntervals(config.timeIntervals).intervals);
         // a compile already under way may predate the new config: settled() waits for the one after it too
@@ -541,76 +342,5 @@ export class RoutingHub {
       }
     }
     return result;
-  }
-
-  async #watch(file: string): Promise<void> {
-    const path = resolve(file);
-    this.#lastText = await readFile(path, 'utf8').catch(() => undefined);
-    // the directory, not the file: an editor's rename or a ConfigMap's ..data swap replaces the file
-    this.#watcher = watch(dirname(path), { persistent: false }, (_event, name) => {
-      // ConfigMap mounts change ..data, not the file's own name; other names are other files
-      if (name && name !== basename(path) && !name.startsWith('..')) return;
-      this.#onFileEvent(path);
-    });
-    this.#watcher.on('error', (err) => this.#log.warn({ file, err: err.message }, 'config file watch failed; edits need a restart'));
-  }
-
-  #onFileEvent(path: string): void {
-    if (this.#closed) return;
-    const now = Date.now();
-    if (!this.#watchTimer) this.#firstEventAt = now;
-    else clearTimeout(this.#watchTimer);
-    // an editor's save is several events: wait for quiet, but never more than MAX_WATCH_WAIT_MS after the first
-    const wait = Math.max(0, Math.min(this.#o.watchDebounceMs ?? 100, this.#firstEventAt + MAX_WATCH_WAIT_MS - now));
-    this.#watchTimer = setTimeout(() => {
-      this.#watchTimer = undefined;
-      void this.#fileChanged(path);
-    }, wait);
-  }
-
-  async #fileChanged(path: string): Promise<void> {
-    let text: string;
-    try {
-      text = await readFile(path, 'utf8');
-    } catch (err) {
-      // mid-replace, or removed: a later event brings the new file; until then the current config stays
-      this.#log.warn({ file: this.#o.configFile, err: (err as NodeJS.ErrnoException).code ?? (err as Error).message }, 'config file unreadable; keeping the current config');
-      return;
-    }
-    if (text === this.#lastText || this.#closed) return;
-    this.#lastText = text;
-    await this.reloadConfig();
-  }
-}
-
-/** A read-only view of whatever map `get` returns now. */
-class LiveMap<V> implements ReadonlyMap<string, V> {
-  #get: () => ReadonlyMap<string, V>;
-  constructor(get: () => ReadonlyMap<string, V>) {
-    this.#get = get;
-  }
-  get size(): number {
-    return this.#get().size;
-  }
-  get(k: string): V | undefined {
-    return this.#get().get(k);
-  }
-  has(k: string): boolean {
-    return this.#get().has(k);
-  }
-  forEach(cb: (v: V, k: string, m: ReadonlyMap<string, V>) => void, thisArg?: unknown): void {
-    for (const [k, v] of this.#get()) cb.call(thisArg, v, k, this);
-  }
-  entries(): MapIterator<[string, V]> {
-    return this.#get().entries();
-  }
-  keys(): MapIterator<string> {
-    return this.#get().keys();
-  }
-  values(): MapIterator<V> {
-    return this.#get().values();
-  }
-  [Symbol.iterator](): MapIterator<[string, V]> {
-    return this.entries();
   }
 }

@@ -4,7 +4,7 @@
 // are read from the environment or a file, never written here.
 
 import { z } from 'zod';
-import { list, section, strict } from '../config/fields.ts';
+import { list, section, strict } from '../config-kit/fields.ts';
 import { credentialRefSchema } from '../sinks/credential.ts';
 import { chatUserKey, describeChatUser, identityProblems } from './identity.ts';
 import { DEFAULT_PRODUCTION_LABEL } from './policy.ts';

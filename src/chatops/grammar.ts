@@ -3,7 +3,7 @@
 // line) out. Pure. The text is split into words here and nowhere else, and
 // no word reaches a shell or an API path without passing a check below.
 
-import { didYouMean } from '../config/suggest.ts';
+import { didYouMean } from '../config-kit/suggest.ts';
 import {
   COMMANDS,
   commandSpec,

@@ -1,7 +1,7 @@
 // The help reply, from the command table: the list of commands, or one
 // command's usage, flags and examples. Pure.
 
-import { didYouMean } from '../config/suggest.ts';
+import { didYouMean } from '../config-kit/suggest.ts';
 import { COMMANDS, type CommandSpec, flagSpec } from './commands.ts';
 import type { ChatReply, ReplyBlock } from './types.ts';
 

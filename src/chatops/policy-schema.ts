@@ -5,7 +5,7 @@
 // status would report.
 
 import { z } from 'zod';
-import { dnsLabel, list, strict } from '../config/fields.ts';
+import { dnsLabel, list, strict } from '../config-kit/fields.ts';
 import { compilePolicy, DEFAULT_EXPIRY_SECONDS, MAX_APPROVALS, MAX_EXPIRY_SECONDS, type PolicySpec } from './policy.ts';
 
 const labelSelectorSchema = strict({

@@ -8,7 +8,7 @@
 import { vocabulary } from '../detect/vocabulary.ts';
 import { configRoutes, lintRouteAt, type RouteVocabulary } from '../rules/index.ts';
 import type { Config } from './schema.ts';
-import { didYouMean } from './suggest.ts';
+import { didYouMean } from '../config-kit/suggest.ts';
 
 export interface Finding {
   /** the key's path in the file, e.g. ["routes", 2, "sinks", 0] */

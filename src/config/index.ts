@@ -1,6 +1,6 @@
 // kubeherald's configuration: one entry module for the rest of the program.
 
-export { ConfigError, type ConfigIssue, formatIssue } from './errors.ts';
+export { ConfigError, type ConfigIssue, formatIssue } from '../config-kit/errors.ts';
 export { type ConfigFlags, type ConfigReport, ENV_VARS, inspectConfig, type LoadOptions, loadConfig, parseConfigText } from './load.ts';
 export { checkConfig, configVocabulary, type Finding } from './check.ts';
 export { globMatch, namespaceAllowed } from './namespaces.ts';

@@ -2,16 +2,16 @@
 // over the one before and over the defaults. Every value is validated where it
 // came from, so an error names the file line, the variable or the flag.
 
-import { fileErrorReason, readRegularFile } from './files.ts';
+import { fileErrorReason, readRegularFile } from '../config-kit/files.ts';
 import { configPathProblems } from './paths-check.ts';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { type Document, LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { checkConfig } from './check.ts';
-import { type ConfigIssue, ConfigError, formatPath, issueMessage } from './errors.ts';
+import { type ConfigIssue, ConfigError, formatPath, issueMessage } from '../config-kit/errors.ts';
 import { type Config, ConfigSchema } from './schema.ts';
-import { lineOf } from './yaml-lines.ts';
+import { lineOf } from '../config-kit/yaml-lines.ts';
 import { isMemoryPath } from '../store/config.ts';
 
 /** The command-line flags that override config keys (see docs/config.md). */

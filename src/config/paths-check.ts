@@ -5,7 +5,7 @@
 // and `run` both go through this, so /dev/zero or /proc fail at once with
 // the key named.
 
-import { checkRegularFile } from './files.ts';
+import { checkRegularFile } from '../config-kit/files.ts';
 import { statePathProblem } from '../store/state-path.ts';
 import { isMemoryPath } from '../store/config.ts';
 import type { Config } from './schema.ts';

@@ -13,7 +13,7 @@ import { slackSinkSchema } from '../sinks/slack/config.ts';
 import { teamsSinkSchema } from '../sinks/teams/config.ts';
 import { telegramSinkSchema } from '../sinks/telegram/config.ts';
 import { webhookSinkSchema } from '../sinks/webhook/config.ts';
-import { count, list, section, strict } from './fields.ts';
+import { count, list, section, strict } from '../config-kit/fields.ts';
 import { deliverySchema, sinkDeliveryProblems, sinkDeliverySchema } from '../pipeline/config.ts';
 import { inhibitSchema } from '../pipeline/inhibit-config.ts';
 import { silencesSchema } from '../pipeline/silence-config.ts';

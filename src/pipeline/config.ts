@@ -4,7 +4,7 @@
 // each sink's deliveries follow once all of that is resolved.
 
 import { z } from 'zod';
-import { count, section, strict } from '../config/fields.ts';
+import { count, section, strict } from '../config-kit/fields.ts';
 import type { StormPolicy } from './digest.ts';
 
 /** What a group key can be made of; `label:<name>` is the value of one object label. */

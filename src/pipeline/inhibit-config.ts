@@ -3,7 +3,7 @@
 // are refused with the field named (inhibit.rules[0].source.reson: …).
 
 import { z } from 'zod';
-import { count, list, strict } from '../config/fields.ts';
+import { count, list, strict } from '../config-kit/fields.ts';
 import { type UserRule, validateRule } from './inhibit-rules.ts';
 
 const ruleSchema = z.unknown().superRefine((raw, ctx) => {

@@ -3,7 +3,7 @@
 // CLI, a second replica) added or expired in the state database.
 
 import { z } from 'zod';
-import { count, strict } from '../config/fields.ts';
+import { count, strict } from '../config-kit/fields.ts';
 import { parseDuration } from '../rules/silence.ts';
 
 export const silencesSchema = strict({

@@ -7,9 +7,9 @@ import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { LineCounter, parseDocument, type Document } from 'yaml';
-import { type ConfigIssue, ConfigError, formatPath, issueMessage } from '../config/errors.ts';
+import { type ConfigIssue, ConfigError, formatPath, issueMessage } from '../config-kit/errors.ts';
 import type { SinkConfig } from '../config/schema.ts';
-import { lineOf } from '../config/yaml-lines.ts';
+import { lineOf } from '../config-kit/yaml-lines.ts';
 import { isPluginSinkType, KUBEHERALD_ONLY_KEYS, type PluginSinkType, SINK_TYPE_INFO } from './catalog.ts';
 import { type DeliveryAllowList, parseAllowList } from './options.ts';
 

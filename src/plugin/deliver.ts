@@ -4,7 +4,7 @@
 
 import type { JsonObject } from '@bufbuild/protobuf';
 import { durationFromMs } from '@bufbuild/protobuf/wkt';
-import { ConfigError } from '../config/errors.ts';
+import { ConfigError } from '../config-kit/errors.ts';
 import type { SinkConfig } from '../config/schema.ts';
 import type { DeliverRequest, DeliverResponse } from '../gen/kubeherald/v1/plugin_pb.js';
 import { Outcome } from '../gen/kubeherald/v1/plugin_pb.js';

@@ -10,7 +10,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { JsonObject, JsonValue } from '@bufbuild/protobuf';
 import { z } from 'zod';
-import { formatPath, issueMessage } from '../config/errors.ts';
+import { formatPath, issueMessage } from '../config-kit/errors.ts';
 import type { SinkConfig } from '../config/schema.ts';
 import { isCredentialKey, KUBEHERALD_ONLY_KEYS, type PluginSinkType, SINK_TYPE_INFO } from './catalog.ts';
 

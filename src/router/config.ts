@@ -3,7 +3,7 @@
 // (a static list, Kubernetes EndpointSlices, the Registry RPC it serves).
 
 import { z } from 'zod';
-import { count, list, section, strict } from '../config/fields.ts';
+import { count, list, section, strict } from '../config-kit/fields.ts';
 
 const hostPort = z.string().regex(/^(\[[0-9a-fA-F:]+\]|[^:\s\[\]]+):\d{1,5}$/, { error: 'expected host:port (e.g. 10.0.0.5:50051, [::1]:50051)' });
 const listenAddress = z.string().regex(/^$|^(\[[0-9a-fA-F:]+\]|[^:\s]*):\d{1,5}$/, { error: 'expected host:port (e.g. 0.0.0.0:50060, :50060) or "" for off' });

@@ -7,7 +7,7 @@
 // src/detect/vocabulary.ts); a route from a custom resource that no schema
 // has seen is looked at before it is trusted.
 
-import { didYouMean } from '../config/suggest.ts';
+import { didYouMean } from '../config-kit/suggest.ts';
 import { compileCel, type PinDim } from './cel.ts';
 import { fieldName, type Path, type PathProblem } from './route.ts';
 import type { RouteProblem, RouteSpec } from './types.ts';

@@ -5,7 +5,7 @@
 // ClusterSink that only the cluster knows.
 
 import { z } from 'zod';
-import { dnsLabel, strict } from '../config/fields.ts';
+import { dnsLabel, strict } from '../config-kit/fields.ts';
 import { routeGroupSchema } from '../pipeline/config.ts';
 import { type ConfigRoute, configRoutes } from './config.ts';
 import { compileRouteAt, type PathProblem } from './route.ts';

@@ -3,7 +3,7 @@
 // namespace-only matching, is the tenancy boundary. ClusterRoutes and config
 // routes may use any sink.
 
-import { didYouMean } from '../config/suggest.ts';
+import { didYouMean } from '../config-kit/suggest.ts';
 import type { KnownSink, RouteSpec, SinkRef } from './types.ts';
 
 /** The id a sink has in RoutingResult.sinks: "config/<name>", "Sink/<ns>/<name>" or "ClusterSink/<name>". */

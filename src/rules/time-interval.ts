@@ -7,7 +7,7 @@
 // runs into Saturday morning). Pure: evaluated on an instant handed in (the
 // pipeline's clock), in the interval's IANA zone through Intl.
 
-import { didYouMean } from '../config/suggest.ts';
+import { didYouMean } from '../config-kit/suggest.ts';
 
 /** `HH:MM` local wall-clock times; the start is inclusive, the end exclusive ("24:00" is the end of the day). */
 export interface TimeRange {

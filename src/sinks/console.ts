@@ -4,7 +4,7 @@
 
 import { timestampDate } from '@bufbuild/protobuf/wkt';
 import { z } from 'zod';
-import { dnsLabel, strict } from '../config/fields.ts';
+import { dnsLabel, strict } from '../config-kit/fields.ts';
 import { sinkDeliveryFields } from '../pipeline/config.ts';
 import { type Notification, type ObjectRef, Severity, State } from '../model/notification.ts';
 import { shortKind } from './summary.ts';

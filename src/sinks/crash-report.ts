@@ -5,7 +5,7 @@
 // (src/app/crash-reports.ts).
 
 import { z } from 'zod';
-import { strict } from '../config/fields.ts';
+import { strict } from '../config-kit/fields.ts';
 import { type CrashReport, type Notification, State } from '../model/notification.ts';
 
 /** At most this many lines: a crash report is a glance, `logs --previous` is for reading. */

@@ -4,9 +4,9 @@
 // missing one stops kubeherald at start with the sink and the variable named.
 
 import { z } from 'zod';
-import { ConfigError } from '../config/errors.ts';
-import { strict } from '../config/fields.ts';
-import { fileErrorReason, readRegularFileSync } from '../config/files.ts';
+import { ConfigError } from '../config-kit/errors.ts';
+import { strict } from '../config-kit/fields.ts';
+import { fileErrorReason, readRegularFileSync } from '../config-kit/files.ts';
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 

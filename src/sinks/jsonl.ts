@@ -6,7 +6,7 @@ import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { toJsonString } from '@bufbuild/protobuf';
 import { z } from 'zod';
-import { dnsLabel, strict } from '../config/fields.ts';
+import { dnsLabel, strict } from '../config-kit/fields.ts';
 import { sinkDeliveryFields } from '../pipeline/config.ts';
 import { type Notification, NotificationSchema } from '../model/notification.ts';
 import { closedError, type Sink, type SinkDeps, SinkError, writeChunk } from './types.ts';

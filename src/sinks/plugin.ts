@@ -5,7 +5,7 @@
 
 import type { JsonObject } from '@bufbuild/protobuf';
 import { z } from 'zod';
-import { dnsLabel, strict } from '../config/fields.ts';
+import { dnsLabel, strict } from '../config-kit/fields.ts';
 import { sinkDeliveryFields } from '../pipeline/config.ts';
 import type { Sink, SinkDeps } from './types.ts';
 

@@ -4,7 +4,7 @@
 // certificate signed by clientCAFile).
 
 import { z } from 'zod';
-import { strict } from '../config/fields.ts';
+import { strict } from '../config-kit/fields.ts';
 import { credentialRefSchema } from '../sinks/credential.ts';
 
 export const auditConfigSchema = strict({

@@ -2,7 +2,7 @@
 // hard it syncs, and how long what is no longer needed is kept.
 
 import { z } from 'zod';
-import { count, section, strict } from '../config/fields.ts';
+import { count, section, strict } from '../config-kit/fields.ts';
 import type { RetentionPolicy } from './types.ts';
 
 export const DEFAULT_STATE_PATH = './.kubeherald/state.db';

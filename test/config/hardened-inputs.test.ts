@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ConfigError, loadConfig } from '../../src/config/index.ts';
-import { checkRegularFile, readRegularFileSync } from '../../src/config/files.ts';
+import { checkRegularFile, readRegularFileSync } from '../../src/config-kit/files.ts';
 import { MAX_YAML_NESTING, yamlNesting } from '../../src/config/load.ts';
 import { celNesting, compileCel, MAX_CEL_NESTING } from '../../src/rules/cel.ts';
 import { ensureDir, statePathProblem } from '../../src/store/state-path.ts';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { didYouMean, editDistance } from '../../src/config/suggest.ts';
+import { didYouMean, editDistance } from '../../src/config-kit/suggest.ts';
 
 describe('editDistance', () => {
   it('counts insertions, deletions, substitutions and adjacent swaps as one edit each', () => {

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { z } from 'zod';
-import { strict } from '../../src/config/fields.ts';
+import { strict } from '../../src/config-kit/fields.ts';
 import { deliverySchema, PLATFORM_RATE_LIMITS, resolvePolicies, sinkDeliveryFields, sinkDeliveryProblems, sinkPolicy } from '../../src/pipeline/config.ts';
 
 const global = deliverySchema.parse({});

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, afterEach, describe, it } from 'node:test';
 import { create, type MessageInitShape } from '@bufbuild/protobuf';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
-import { ConfigError } from '../../src/config/errors.ts';
+import { ConfigError } from '../../src/config-kit/errors.ts';
 import { parseConfigText } from '../../src/config/index.ts';
 import { type Notification, NotificationSchema, Severity, State } from '../../src/model/notification.ts';
 import { classifyItem, classifyRequestError, DEFAULT_RATE_LIMIT_DELAY_MS, retryAfterMs } from '../../src/sinks/elasticsearch/classify.ts';

@@ -4,7 +4,7 @@
 // environment or files, never written in the config.
 
 import { z } from 'zod';
-import { count, dnsLabel, list, strict } from '../../config/fields.ts';
+import { count, dnsLabel, list, strict } from '../../config-kit/fields.ts';
 import { sinkDeliveryFields } from '../../pipeline/config.ts';
 import { credentialRefSchema } from '../credential.ts';
 

@@ -5,7 +5,7 @@
 // sink against http://localhost:9200.
 
 import { z } from 'zod';
-import { count, dnsLabel, strict } from '../../config/fields.ts';
+import { count, dnsLabel, strict } from '../../config-kit/fields.ts';
 import { sinkDeliveryFields } from '../../pipeline/config.ts';
 import { credentialRefSchema } from '../credential.ts';
 

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { Client, type TransportRequestOptions } from '@elastic/elasticsearch';
 import type { UndiciAgentOptions } from '@elastic/transport';
 import type { EgressPolicy } from '../egress.ts';
-import { ConfigError } from '../../config/errors.ts';
+import { ConfigError } from '../../config-kit/errors.ts';
 import { type CredentialRef, readCredential } from '../credential.ts';
 import { SinkError } from '../types.ts';
 import { type BulkItemResult, classifyItem, classifyRequestError, type Outcome } from './classify.ts';

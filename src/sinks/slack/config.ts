@@ -3,7 +3,7 @@
 // a file, never written in the config.
 
 import { z } from 'zod';
-import { count, dnsLabel, strict } from '../../config/fields.ts';
+import { count, dnsLabel, strict } from '../../config-kit/fields.ts';
 import { sinkDeliveryFields } from '../../pipeline/config.ts';
 import { credentialRefSchema } from '../credential.ts';
 import { crashReportSchema } from '../crash-report.ts';

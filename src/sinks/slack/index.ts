@@ -4,7 +4,7 @@
 // With an incoming webhook every notification is its own message.
 
 import { fromJsonString, toJsonString } from '@bufbuild/protobuf';
-import { ConfigError } from '../../config/errors.ts';
+import { ConfigError } from '../../config-kit/errors.ts';
 import { type Notification, NotificationSchema, State } from '../../model/notification.ts';
 import { readCredential } from '../credential.ts';
 import { lifecycle } from '../lifecycle.ts';

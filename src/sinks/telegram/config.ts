@@ -2,7 +2,7 @@
 // file, the chat (and forum topic) to post to, and how messages are marked up.
 
 import { z } from 'zod';
-import { count, dnsLabel, list, strict } from '../../config/fields.ts';
+import { count, dnsLabel, list, strict } from '../../config-kit/fields.ts';
 import { sinkDeliveryFields } from '../../pipeline/config.ts';
 import { credentialRefSchema } from '../credential.ts';
 import { crashReportSchema } from '../crash-report.ts';

@@ -1,7 +1,7 @@
 // The Telegram sink: one message per notification (or group) to a chat, or
 // a forum topic in it; info notifications arrive without a sound.
 
-import { ConfigError } from '../../config/errors.ts';
+import { ConfigError } from '../../config-kit/errors.ts';
 import type { Notification } from '../../model/notification.ts';
 import { readCredential } from '../credential.ts';
 import { lifecycle } from '../lifecycle.ts';

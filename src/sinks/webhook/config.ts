@@ -3,8 +3,8 @@
 // --url and --secret to a loaded config, k8svent-style.
 
 import { z } from 'zod';
-import { type ConfigIssue, ConfigError, formatPath, issueMessage } from '../../config/errors.ts';
-import { count, dnsLabel, list, strict } from '../../config/fields.ts';
+import { type ConfigIssue, ConfigError, formatPath, issueMessage } from '../../config-kit/errors.ts';
+import { count, dnsLabel, list, strict } from '../../config-kit/fields.ts';
 import { sinkDeliveryFields } from '../../pipeline/config.ts';
 import type { Config } from '../../config/schema.ts';
 import { credentialRefSchema } from '../credential.ts';

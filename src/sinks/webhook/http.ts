@@ -5,7 +5,8 @@
 
 import { fetch as undiciFetch } from 'undici';
 import { type EgressPolicy, EgressError, egressErrorOf } from '../egress.ts';
-import { SinkError, type SinkErrorKind } from '../types.ts';
+import { abortReason } from '../failure.ts';
+import { type FailureReason, SinkError, type SinkErrorKind } from '../types.ts';
 
 export const USER_AGENT = 'kubeherald/0.1';
 
@@ -23,6 +24,8 @@ export interface PostOptions {
   headers?: Record<string, string>;
   /** a namespaced Sink's egress policy: the URL and every address it resolves to are checked, at connect time */
   egress?: EgressPolicy;
+  /** the send's signal: aborting it closes the connection */
+  signal?: AbortSignal;
 }
 
 /**
@@ -35,7 +38,7 @@ export async function postJson(url: string, body: string, opts: PostOptions): Pr
   const headers = new Headers({ 'content-type': 'application/json; charset=utf-8', 'user-agent': USER_AGENT });
   // set, not append: a configured Content-Type or User-Agent replaces ours whatever its case
   for (const [name, value] of Object.entries(opts.headers ?? {})) headers.set(name, value);
-  const init = { method: 'POST', headers, body, redirect: 'manual' as const, signal: AbortSignal.timeout(opts.timeoutMs) };
+  const init = { method: 'POST', headers, body, redirect: 'manual' as const, signal: withDeadline(opts.signal, opts.timeoutMs) };
   let res: Response;
   if (opts.egress) {
     const refused = opts.egress.checkUrl(url);
@@ -52,6 +55,12 @@ export async function postJson(url: string, body: string, opts: PostOptions): Pr
     // the status is what matters; a body cut off by the deadline reads as empty
   }
   return { status: res.status, headers: res.headers, body: text };
+}
+
+/** The request's own deadline, and the send's signal when it has one. */
+export function withDeadline(signal: AbortSignal | undefined, timeoutMs: number): AbortSignal {
+  const deadline = AbortSignal.timeout(timeoutMs);
+  return signal ? AbortSignal.any([signal, deadline]) : deadline;
 }
 
 async function readCapped(res: Response): Promise<string> {
@@ -93,7 +102,13 @@ export function networkReason(err: unknown, timeoutMs: number): string {
 
 /** A failure to get any response: worth retrying, unless the egress policy refused the address (that will not change by itself). */
 export function networkError(prefix: string, err: unknown, timeoutMs: number): SinkError {
-  return new SinkError(`${prefix}: ${networkReason(err, timeoutMs)}`, { kind: networkKind(err), cause: err });
+  return new SinkError(`${prefix}: ${networkReason(err, timeoutMs)}`, { kind: networkKind(err), reason: networkFailureReason(err), cause: err });
+}
+
+/** timeout or canceled when the request was aborted, client when the egress policy refused it, else network. */
+export function networkFailureReason(err: unknown): FailureReason {
+  if (egressErrorOf(err)) return 'client';
+  return abortReason(err) ?? 'network';
 }
 
 /** retryable, or permanent when the egress policy refused the connection. */
@@ -120,19 +135,6 @@ export function retryAfterMs(value: string | null | undefined, nowMs: number, fa
     ms = at - nowMs;
   }
   return Math.min(MAX_RETRY_AFTER_MS, Math.max(0, ms));
-}
-
-/**
- * What an HTTP status means for a retry: 2xx none; 408, 425, 5xx the server
- * may do better later; 429 slow down; any other 4xx (and 3xx, which is not
- * followed) will not change until someone changes the request or the
- * receiver.
- */
-export function statusKind(status: number): SinkErrorKind | undefined {
-  if (status >= 200 && status < 300) return undefined;
-  if (status === 429) return 'rate-limited';
-  if (status === 408 || status === 425 || status >= 500) return 'retryable';
-  return 'permanent';
 }
 
 /** A response body fit for an error message: one line, controls removed, at most `max` characters. */

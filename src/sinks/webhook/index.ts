@@ -4,7 +4,7 @@
 // send.ts, what a failure means in classify.ts.
 
 import type { Notification } from '../../model/notification.ts';
-import { ConfigError } from '../../config/errors.ts';
+import { ConfigError } from '../../config-kit/errors.ts';
 import { readCredential } from '../credential.ts';
 import type { Sink, SinkDeps } from '../types.ts';
 import { combineFailures, classifyWebhookResponse, type UrlFailure } from './classify.ts';

@@ -3,7 +3,7 @@
 // showing them. Everything here runs when the sink is created, so a problem
 // stops kubeherald at start-up with the sink and the variable named.
 
-import { ConfigError } from '../../config/errors.ts';
+import { ConfigError } from '../../config-kit/errors.ts';
 import type { CredentialRef } from '../credential.ts';
 
 /** `${NAME}` references in a config value replaced by the variables' values; an unset one is a ConfigError naming the sink and the variable. */
