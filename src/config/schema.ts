@@ -5,14 +5,7 @@
 import { z } from 'zod';
 import { DEFAULT_DETECTORS, type DetectorsConfig } from '../detect/config.ts';
 import { CONDITION_STATUSES } from '../detect/conditions.ts';
-import { consoleSinkSchema } from '../sinks/console.ts';
-import { dingtalkSinkSchema } from '../sinks/dingtalk/config.ts';
-import { elasticsearchSinkSchema } from '../sinks/elasticsearch/config.ts';
-import { jsonlSinkSchema } from '../sinks/jsonl.ts';
-import { slackSinkSchema } from '../sinks/slack/config.ts';
-import { teamsSinkSchema } from '../sinks/teams/config.ts';
-import { telegramSinkSchema } from '../sinks/telegram/config.ts';
-import { webhookSinkSchema } from '../sinks/webhook/config.ts';
+import { SINK_TYPES, sinkSchemas } from '../sinks/registry.ts';
 import { count, list, section, strict } from '../config-kit/fields.ts';
 import { deliverySchema, sinkDeliveryProblems, sinkDeliverySchema } from '../pipeline/config.ts';
 import { inhibitSchema } from '../pipeline/inhibit-config.ts';
@@ -20,7 +13,6 @@ import { silencesSchema } from '../pipeline/silence-config.ts';
 import { stateSchema } from '../store/config.ts';
 import { checkRouteTimeIntervals, routesSchema, timeIntervalsSchema } from '../rules/schema.ts';
 import { pluginsSchema } from '../router/config.ts';
-import { pluginSinkSchema } from '../sinks/plugin.ts';
 import { auditConfigSchema } from '../sources/audit-config.ts';
 import { isAllowEntry } from '../sinks/egress.ts';
 import { chatopsSchema } from '../chatops/config.ts';
@@ -128,9 +120,10 @@ const detectorsSchema = strict(
   return merged as unknown as DetectorsConfig;
 });
 
-export const SINK_TYPES = ['console', 'jsonl', 'slack', 'telegram', 'elasticsearch', 'teams', 'dingtalk', 'webhook', 'plugin'] as const;
+// the sink types are the registry's (src/sinks/registry.ts): one schema each, told apart by `type`
+export { SINK_TYPES };
 
-const sinkSchema = z.discriminatedUnion('type', [consoleSinkSchema, jsonlSinkSchema, slackSinkSchema, telegramSinkSchema, elasticsearchSinkSchema, teamsSinkSchema, dingtalkSinkSchema, webhookSinkSchema, pluginSinkSchema]);
+const sinkSchema = z.discriminatedUnion('type', sinkSchemas());
 
 const DEFAULT_SINKS: z.output<typeof sinkSchema>[] = [{ name: 'console', type: 'console', color: 'auto' }];
 

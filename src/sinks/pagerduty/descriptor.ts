@@ -1,0 +1,29 @@
+// The PagerDuty sink type (listed in ../registry.ts): Events API v2 alerts,
+// triggered and resolved per incident.
+
+import { defineSink } from '../descriptor.ts';
+import { PAGERDUTY_MAX_PER_MINUTE, pagerdutySinkSchema } from './config.ts';
+
+export const pagerdutySink = defineSink({
+  type: 'pagerduty',
+  schema: pagerdutySinkSchema,
+  create: async (cfg, deps) => (await import('./index.ts')).createPagerDutySink(cfg, deps),
+  delivery: {
+    // not records: silences, inhibition and time windows hold pages back as they hold chat messages
+    records: false,
+    rateLimits: [{ count: PAGERDUTY_MAX_PER_MINUTE, perMs: 60_000, scope: 'sink' }],
+    // never a storm digest: a digest stands for many incidents, and each must page and resolve on its own
+    stormThreshold: 0,
+  },
+  customResource: {
+    target: { required: [], optional: [] },
+    // the integration key is a token: the Sink's credentials have no name of their own for it
+    required: ['token'],
+    optional: [],
+    toConfig: ({ base, ref }) => ({ ...base, routingKeyFrom: ref('token') }),
+    fieldOf: { routingKeyFrom: 'spec.credentials.token' },
+  },
+  // the integration key goes to url with every event
+  plugin: { targetOption: '', pinnedKeys: ['url'] },
+  docs: { title: 'PagerDuty', summary: 'Events API v2 alerts: FIRING triggers, RESOLVED resolves, one alert per incident (dedup_key)' },
+});

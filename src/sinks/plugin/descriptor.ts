@@ -1,0 +1,22 @@
+// The plugin sink type (listed in ../registry.ts): delivered through instances
+// of a sink plugin (docs/plugins.md). The sink is ../plugin.ts.
+
+import { defineSink } from '../descriptor.ts';
+import { pluginSinkSchema } from '../plugin.ts';
+
+export const pluginSink = defineSink({
+  type: 'plugin',
+  schema: pluginSinkSchema,
+  create: async (cfg, deps) => (await import('../plugin.ts')).createPluginSink(cfg, deps),
+  // a plugin sink keeps its plugin type's defaults (delivery policy resolves by that type); these are a plugin type kubeherald does not know
+  delivery: { records: false, rateLimits: [] },
+  customResource: {
+    target: { required: [], optional: ['name'] },
+    required: [],
+    optional: [],
+    // no credentials to pass: the plugin reads its own; the router finds its instances by plugin type
+    toConfig: ({ base, target, plugin, options }) => ({ ...base, plugin, target: target.name, options }),
+    fieldOf: { plugin: 'spec.plugin', target: 'spec.target.name', options: 'spec.options' },
+  },
+  docs: { title: 'plugin', summary: 'delivered through a sink plugin\'s instances over gRPC (any type above, or your own)' },
+});

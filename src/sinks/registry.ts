@@ -1,0 +1,52 @@
+// Every sink type kubeherald knows, one line each: the only list of them.
+// What depends on the set of types — the config schema's `sinks:` entries,
+// the Sink custom resources, the plugin catalog, the delivery defaults, the
+// CLI help and docs/config.md's sink tables — is derived from this list
+// (docs/adding-a-sink.md). The order is the order docs and errors list them.
+
+import type { z } from 'zod';
+import type { SinkDescriptor, SinkSchema } from './descriptor.ts';
+import { consoleSink } from './console/descriptor.ts';
+import { dingtalkSink } from './dingtalk/descriptor.ts';
+import { elasticsearchSink } from './elasticsearch/descriptor.ts';
+import { jsonlSink } from './jsonl/descriptor.ts';
+import { pluginSink } from './plugin/descriptor.ts';
+import { slackSink } from './slack/descriptor.ts';
+import { teamsSink } from './teams/descriptor.ts';
+import { telegramSink } from './telegram/descriptor.ts';
+import { webhookSink } from './webhook/descriptor.ts';
+
+export const SINK_DESCRIPTORS = [
+  consoleSink,
+  jsonlSink,
+  slackSink,
+  telegramSink,
+  elasticsearchSink,
+  teamsSink,
+  dingtalkSink,
+  webhookSink,
+  pluginSink,
+] as const;
+
+type Descriptor = (typeof SINK_DESCRIPTORS)[number];
+
+/** One `sinks:` entry, whatever its type. */
+export type SinkConfig = z.output<Descriptor['schema']>;
+export type SinkType = SinkConfig['type'];
+
+/** The type names, in the registry's order. */
+export const SINK_TYPES = SINK_DESCRIPTORS.map((d) => d.type) as [SinkType, ...SinkType[]];
+
+const BY_TYPE = new Map<string, SinkDescriptor>(SINK_DESCRIPTORS.map((d) => [d.type, d as unknown as SinkDescriptor]));
+
+/** The descriptor of a type, or undefined for one kubeherald does not know (a plugin's own type). */
+export function sinkDescriptor(type: string): SinkDescriptor | undefined {
+  return BY_TYPE.get(type);
+}
+
+/** The `sinks:` entry schemas, for a union discriminated by `type`. */
+export function sinkSchemas(): [Descriptor['schema'], ...Descriptor['schema'][]] {
+  return SINK_DESCRIPTORS.map((d) => d.schema) as [Descriptor['schema'], ...Descriptor['schema'][]];
+}
+
+export type { SinkDescriptor, SinkSchema };

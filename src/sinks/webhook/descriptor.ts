@@ -1,0 +1,36 @@
+// The webhook sink type (listed in ../registry.ts): signed JSON POSTs to receivers of your own.
+
+import { defineSink } from '../descriptor.ts';
+import { webhookSinkSchema } from './config.ts';
+
+export const webhookSink = defineSink({
+  type: 'webhook',
+  schema: webhookSinkSchema,
+  create: async (cfg, deps) => (await import('./index.ts')).createWebhookSink(cfg, deps),
+  // a program's input: every notification on its own
+  delivery: { records: true, rateLimits: [] },
+  customResource: {
+    target: { required: ['url'], optional: [] },
+    required: [],
+    optional: ['signingSecret', 'token'],
+    toConfig: ({ base, target, ref }) => {
+      const secretFrom = ref('signingSecret');
+      const token = ref('token');
+      return {
+        ...base,
+        urls: target.url === undefined ? [] : [target.url],
+        // unsigned unless the Sink names a signing secret
+        sign: secretFrom !== undefined,
+        ...(secretFrom ? { secretFrom } : {}),
+        // the sink expands ${NAME} in header values from its env when created
+        headers: token ? { Authorization: `Bearer \${${token.env}}` } : {},
+      };
+    },
+    fieldOf: { urls: 'spec.target.url', secretFrom: 'spec.credentials.signingSecret', headers: 'spec.credentials.token' },
+  },
+  // the signature vouches for the body to whoever holds the secret: where it
+  // goes and whether it is signed at all are the operator's; header values
+  // expand the plugin's environment (${NAME})
+  plugin: { targetOption: '', pinnedKeys: ['urls', 'sign', 'headers'] },
+  docs: { title: 'Webhook', summary: 'each notification (or a pod) as signed JSON POSTed to your receivers, templates optional' },
+});
