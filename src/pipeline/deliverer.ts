@@ -24,7 +24,7 @@
 // is being sent, and is rebuilt from the store if a transaction fails.
 
 import type { Notification } from '../model/notification.ts';
-import { type Sink, SinkError, type SinkErrorKind } from '../sinks/types.ts';
+import { type Sink, SinkError, type SinkErrorKind } from '../contracts/sink.ts';
 import type { DeliveryMeta, Store } from '../store/types.ts';
 import { type Clock, type Logger, realClock, silentLogger } from './clock.ts';
 import type { DeliveryPolicies, SinkPolicy } from './config.ts';

@@ -30,7 +30,7 @@
 
 import type { Notification } from '../model/notification.ts';
 import { State } from '../model/notification.ts';
-import type { Sink } from '../sinks/types.ts';
+import type { Sink } from '../contracts/sink.ts';
 import type { GroupRow, HeldRow, Store } from '../store/types.ts';
 import type { HoldKind, HoldReason } from '../model/hold.ts';
 import type { Logger } from './clock.ts';

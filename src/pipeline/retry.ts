@@ -9,7 +9,7 @@
 //   jitter only adds;
 // - anything that would only be tried again past its max age: dead letter now.
 
-import { SinkError, type SinkErrorKind } from '../sinks/types.ts';
+import { SinkError, type SinkErrorKind } from '../contracts/sink.ts';
 import type { BackoffPolicy } from './config.ts';
 
 export interface Classified {

@@ -5,7 +5,7 @@
 
 import type { JsonObject } from '@bufbuild/protobuf';
 import type { Notification } from '../model/notification.ts';
-import { closedError, type Sink, type SinkGroupInfo } from '../sinks/types.ts';
+import { closedError, type Sink, type SinkGroupInfo } from '../contracts/sink.ts';
 import type { PluginRouter } from './router.ts';
 import type { PluginDelivery } from './types.ts';
 

@@ -15,7 +15,7 @@ import type { Duration } from '@bufbuild/protobuf/wkt';
 import { realClock, type Clock } from '../model/clock.ts';
 import type { Logger } from '../model/logger.ts';
 import { type DeliverRequest, DeliverRequestSchema, type DeliverResponse, NotificationGroupSchema, Outcome } from '../gen/kubeherald/v1/plugin_pb.js';
-import { SinkError } from '../sinks/types.ts';
+import { SinkError } from '../contracts/sink.ts';
 import { hostOfAddress, isLoopbackHost } from './discovery/common.ts';
 import { type InstanceOptions, type LoadedTls, loadTls, PluginInstance, TransportError } from './instance.ts';
 import { MAX_EJECTION_MS } from './outlier.ts';

@@ -35,20 +35,7 @@ export interface DiscoverySource {
   close(): Promise<void>;
 }
 
-/** What one delivery through the router carries (the wire form is kubeherald.v1.DeliverRequest). */
-export interface PluginDelivery {
-  /** unique per (notification or group update, sink): plugins drop repeats by it */
-  deliveryId: string;
-  /** the routing id of the sink, for logs */
-  sink: string;
-  /** "" for the plugin's default target */
-  target: string;
-  /** the sink's non-secret settings */
-  options: JsonObject;
-  payload: { case: 'notification'; value: Notification } | { case: 'group'; value: { key: string; update: number; members: Notification[] } };
-  /** 1 for the first attempt */
-  attempt: number;
-}
+export type { PluginDelivery } from '../contracts/sink.ts';
 
 /** How one call to one instance ended, for logs and metrics. */
 export interface PluginCallRecord {
