@@ -3,7 +3,7 @@
 // values it requires (for the index).
 
 import type { Notification } from '../model/notification.ts';
-import { groupDimensionProblem } from '../pipeline/config.ts';
+import { groupDimensionProblem } from '../contracts/delivery.ts';
 import { type CelBindings, type CelPins, celBindings, type CompiledCel, compileCel, type PinDim, SEVERITY_NAMES, STATE_NAMES } from './cel.ts';
 import { globRegExp, isGlob, namespaceGlobProblem, userGlobProblem } from './glob.ts';
 import { compileSelector } from './selector.ts';

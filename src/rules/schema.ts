@@ -6,7 +6,7 @@
 
 import { z } from 'zod';
 import { dnsLabel, strict } from '../config-kit/fields.ts';
-import { routeGroupSchema } from '../pipeline/config.ts';
+import { routeGroupSchema } from '../contracts/delivery.ts';
 import { type ConfigRoute, configRoutes } from './config.ts';
 import { compileRouteAt, type PathProblem } from './route.ts';
 import { compileTimeIntervals, type NamedTimeInterval } from './time-interval.ts';

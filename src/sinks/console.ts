@@ -5,7 +5,7 @@
 import { timestampDate } from '@bufbuild/protobuf/wkt';
 import { z } from 'zod';
 import { dnsLabel, strict } from '../config-kit/fields.ts';
-import { sinkDeliveryFields } from '../pipeline/config.ts';
+import { sinkDeliveryFields } from '../contracts/delivery.ts';
 import { type Notification, type ObjectRef, Severity, State } from '../model/notification.ts';
 import { shortKind } from './summary.ts';
 import { closedError, type Sink, type SinkDeps, SinkError, writeChunk } from './types.ts';

@@ -7,7 +7,7 @@ import { dirname } from 'node:path';
 import { toJsonString } from '@bufbuild/protobuf';
 import { z } from 'zod';
 import { dnsLabel, strict } from '../config-kit/fields.ts';
-import { sinkDeliveryFields } from '../pipeline/config.ts';
+import { sinkDeliveryFields } from '../contracts/delivery.ts';
 import { type Notification, NotificationSchema } from '../model/notification.ts';
 import { closedError, type Sink, type SinkDeps, SinkError, writeChunk } from './types.ts';
 

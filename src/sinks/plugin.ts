@@ -6,7 +6,7 @@
 import type { JsonObject } from '@bufbuild/protobuf';
 import { z } from 'zod';
 import { dnsLabel, strict } from '../config-kit/fields.ts';
-import { sinkDeliveryFields } from '../pipeline/config.ts';
+import { sinkDeliveryFields } from '../contracts/delivery.ts';
 import type { Sink, SinkDeps } from './types.ts';
 
 const SECRET_KEY = /From$|token|secret|password|key$/i;

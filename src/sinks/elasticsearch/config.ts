@@ -6,7 +6,7 @@
 
 import { z } from 'zod';
 import { count, dnsLabel, strict } from '../../config-kit/fields.ts';
-import { sinkDeliveryFields } from '../../pipeline/config.ts';
+import { sinkDeliveryFields } from '../../contracts/delivery.ts';
 import { credentialRefSchema } from '../credential.ts';
 
 export const DEFAULT_NODE = 'http://localhost:9200';

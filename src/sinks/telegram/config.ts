@@ -3,7 +3,7 @@
 
 import { z } from 'zod';
 import { count, dnsLabel, list, strict } from '../../config-kit/fields.ts';
-import { sinkDeliveryFields } from '../../pipeline/config.ts';
+import { sinkDeliveryFields } from '../../contracts/delivery.ts';
 import { credentialRefSchema } from '../credential.ts';
 import { crashReportSchema } from '../crash-report.ts';
 

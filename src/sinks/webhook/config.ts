@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { type ConfigIssue, ConfigError, formatPath, issueMessage } from '../../config-kit/errors.ts';
 import { count, dnsLabel, list, strict } from '../../config-kit/fields.ts';
-import { sinkDeliveryFields } from '../../pipeline/config.ts';
+import { sinkDeliveryFields } from '../../contracts/delivery.ts';
 import type { Config } from '../../config/schema.ts';
 import { credentialRefSchema } from '../credential.ts';
 import { checkJsonTemplate } from './template.ts';
