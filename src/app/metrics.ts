@@ -57,7 +57,12 @@ export function createMetrics(deps: { store: Store; listener: () => Listener | u
     registers: [registry],
   });
   const stormActive = new Gauge({ name: 'kubeherald_storm_active', help: 'Chat targets in a storm now (1), getting one digest message instead of each notification, by sink and target.', labelNames: ['sink', 'target'], registers: [registry] });
-  const attempts = new Counter({ name: 'kubeherald_delivery_attempts_total', help: 'Delivery attempts, by sink and outcome (delivered, retry, dead).', labelNames: ['sink', 'outcome'], registers: [registry] });
+  const attempts = new Counter({
+    name: 'kubeherald_delivery_attempts_total',
+    help: 'Delivery attempts, by sink, outcome (delivered, retry, dead) and, for failed ones, reason (auth, rate-limited, client, server, timeout, canceled, network).',
+    labelNames: ['sink', 'outcome', 'reason'],
+    registers: [registry],
+  });
   const latency = new Histogram({
     name: 'kubeherald_delivery_duration_seconds',
     help: 'How long a sink took per delivery attempt.',
@@ -166,7 +171,8 @@ export function createMetrics(deps: { store: Store; listener: () => Listener | u
     },
     attempted(a) {
       if (a.attempted) latency.observe({ sink: a.sink }, a.durationMs / 1000);
-      attempts.inc({ sink: a.sink, outcome: a.outcome });
+      // a delivered attempt has no reason label; one dead-lettered untried (too old, sink gone) neither
+      attempts.inc({ sink: a.sink, outcome: a.outcome, ...(a.reason ? { reason: a.reason } : {}) });
     },
     chatCommand(e) {
       chatCommands.inc({ platform: e.platform, command: e.verb ?? 'unparsed', decision: e.decision, outcome: e.outcome });

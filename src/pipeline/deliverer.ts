@@ -24,7 +24,7 @@
 // is being sent, and is rebuilt from the store if a transaction fails.
 
 import type { Notification } from '../model/notification.ts';
-import { type Sink, SinkError, type SinkErrorKind } from '../contracts/sink.ts';
+import { type FailureReason, type Sink, SinkError, type SinkErrorKind } from '../contracts/sink.ts';
 import type { DeliveryMeta, Store } from '../store/types.ts';
 import { type Clock, type Logger, realClock, silentLogger } from './clock.ts';
 import type { DeliveryPolicies, SinkPolicy } from './config.ts';
@@ -34,7 +34,7 @@ import { Outbox } from './outbox.ts';
 import { isStormGroup } from './storm.ts';
 import { decodePayload } from './payload.ts';
 import { RateLimiter } from './ratelimit.ts';
-import { afterFailure, classify, expired } from './retry.ts';
+import { afterFailure, classify, expired, failureReason } from './retry.ts';
 
 export interface DelivererOptions {
   store: Store;
@@ -76,6 +76,8 @@ export interface AttemptRecord {
   /** queued → delivered, in clock time (delivered only) */
   latencyMs?: number;
   kind?: SinkErrorKind;
+  /** why the attempt failed (auth, rate-limited, client, server, timeout, canceled, network) */
+  reason?: FailureReason;
   error?: string;
   /** what the sink answered, when it said more than success or an error message */
   response?: string;
@@ -106,6 +108,8 @@ interface Completion {
   err?: unknown;
   response: string | null;
   durationMs: number;
+  /** abandoned because kubeherald is stopping: the delivery goes back to pending as it was */
+  canceled?: boolean;
 }
 
 const RETRY_AFTER_STORE_ERROR_MS = 1000;
@@ -138,6 +142,8 @@ export class Deliverer {
   /** delivery id → sink, for sends started and not yet recorded */
   #sending = new Map<number, string>();
   #sendingBySink = new Map<string, number>();
+  /** delivery id → abandons its send (stop's deadline) */
+  #cancels = new Map<number, () => void>();
   #completions: Completion[] = [];
   #running = false;
   #pumpScheduled = false;
@@ -198,10 +204,26 @@ export class Deliverer {
   /**
    * Stops taking deliveries; resolves once every send in flight has finished
    * and its outcome is recorded. Does not close the store or the sinks.
+   * When `signal` aborts (the shutdown's grace period is over) the sends
+   * still in flight are aborted, and their deliveries go back to pending,
+   * to be sent after the next start.
    */
-  async stop(): Promise<void> {
+  async stop(opts: { signal?: AbortSignal } = {}): Promise<void> {
     this.#running = false;
     this.#clearTimer();
+    const cancel = (): void => {
+      for (const c of [...this.#cancels.values()]) c();
+    };
+    if (opts.signal?.aborted) cancel();
+    else opts.signal?.addEventListener('abort', cancel, { once: true });
+    try {
+      await this.#stopped();
+    } finally {
+      opts.signal?.removeEventListener('abort', cancel);
+    }
+  }
+
+  async #stopped(): Promise<void> {
     for (;;) {
       if (this.#sending.size === 0 && this.#completions.length === 0 && !this.#pumpScheduled) return;
       const allAnswered = this.#sending.size === this.#completions.length;
@@ -401,6 +423,15 @@ export class Deliverer {
       this.#advance(q, m.id);
       return { ...base, outcome: 'delivered', latencyMs: now - m.createdAt, ...(c.response !== null ? { response: c.response } : {}) };
     }
+    const reason = failureReason(c.err);
+    if (c.canceled) {
+      // not the receiver's verdict: due again at once, with no backoff and no dead letter
+      const cl = classify(c.err);
+      this.#store.outbox.markRetry(m.id, now, now, cl.message, null);
+      q.head = { ...m, state: 'pending', nextAttemptAt: now };
+      q.busy = false;
+      return { ...base, outcome: 'retry', kind: cl.kind, reason, error: cl.message, retryAt: now };
+    }
     const p = this.#policy(m.sink);
     const decision = p ? afterFailure(c.err, m.attempts, m.createdAt, now, p, this.#random) : { action: 'dead' as const, reason: 'permanent' as const, classified: classify(c.err) };
     const cl = decision.classified;
@@ -411,11 +442,11 @@ export class Deliverer {
       if (cl.kind === 'rate-limited' && cl.retryAfterMs !== undefined) this.#limiter.block(m.sink, m.target, decision.at);
       q.head = { ...m, state: 'pending', nextAttemptAt: decision.at };
       q.busy = false;
-      return { ...base, outcome: 'retry', kind: cl.kind, error: cl.message, retryAt: decision.at };
+      return { ...base, outcome: 'retry', kind: cl.kind, reason, error: cl.message, retryAt: decision.at };
     }
     this.#store.outbox.markDead(m.id, now, decision.reason, cl.message, response);
     this.#advance(q, m.id);
-    return { ...base, outcome: 'dead', kind: cl.kind, error: cl.message, deadReason: decision.reason };
+    return { ...base, outcome: 'dead', kind: cl.kind, reason, error: cl.message, deadReason: decision.reason };
   }
 
   #claim(now: number, done: Completion[], records: AttemptRecord[]): { claims: { queue: Queue; meta: DeliveryMeta }[]; wakeAt: number } {
@@ -500,42 +531,58 @@ export class Deliverer {
     this.#sendingBySink.set(meta.sink, (this.#sendingBySink.get(meta.sink) ?? 0) + 1);
     this.stats.sending = this.#sending.size;
     const t0 = performance.now();
+    let canceled = false;
     const finish = (ok: boolean, value: unknown): void => {
       const c: Completion = { meta, ok, durationMs: performance.now() - t0, response: ok ? responseText(value) : null };
       if (!ok) c.err = value;
+      if (canceled) c.canceled = true;
       this.#completions.push(c);
       // after a refusal the retry timer records it; when stopping, stop() drives the pumps
       if (!this.#storeFailed) this.#soon();
       else this.#notify();
     };
+    // A send given up on (no answer in time, or stopping) is answered at once with our error, and
+    // its signal aborted so the sink's request ends: its retry cannot run beside it.
+    const controller = new AbortController();
+    let abandoned!: (err: SinkError) => void;
+    const gaveUp = new Promise<never>((_, reject) => (abandoned = reject));
+    const abandon = (err: SinkError, cause: DOMException): void => {
+      abandoned(err);
+      controller.abort(cause);
+    };
+    this.#cancels.set(meta.id, () => {
+      canceled = true;
+      abandon(new SinkError(`send to sink "${meta.sink}" canceled: kubeherald is stopping`, { kind: 'retryable', reason: 'canceled' }), new DOMException('kubeherald is stopping', 'AbortError'));
+    });
+    const p = this.#policy(meta.sink)!;
+    const timer = this.#sendTimer.setTimeout(() => {
+      const why = `no answer from sink "${meta.sink}" within ${p.sendTimeoutMs / 1000} s`;
+      abandon(new SinkError(why, { kind: 'retryable', reason: 'timeout' }), new DOMException(why, 'TimeoutError'));
+    }, p.sendTimeoutMs);
     let attempt: Promise<unknown>;
     try {
-      attempt = this.#attempt(meta);
+      attempt = this.#attempt(meta, controller.signal);
     } catch (err) {
       attempt = Promise.reject(err);
     }
-    const p = this.#policy(meta.sink)!;
-    let timer: unknown;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = this.#sendTimer.setTimeout(
-        () => reject(new SinkError(`no answer from sink "${meta.sink}" within ${p.sendTimeoutMs / 1000} s`, { kind: 'retryable' })),
-        p.sendTimeoutMs,
-      );
-    });
-    Promise.race([attempt, timeout]).then(
+    const settle = (): void => {
+      this.#sendTimer.clearTimeout(timer);
+      this.#cancels.delete(meta.id);
+    };
+    Promise.race([attempt, gaveUp]).then(
       (v) => {
-        this.#sendTimer.clearTimeout(timer);
+        settle();
         finish(true, v);
       },
       (err: unknown) => {
-        this.#sendTimer.clearTimeout(timer);
+        settle();
         finish(false, err);
       },
     );
   }
 
   /** One attempt: the row's notifications to the sink, as one message. */
-  #attempt(meta: DeliveryMeta): Promise<unknown> {
+  #attempt(meta: DeliveryMeta, signal: AbortSignal): Promise<unknown> {
     const row = this.#store.outbox.get(meta.id);
     if (!row) throw new SinkError(`delivery ${meta.id} vanished from the outbox`, { kind: 'permanent' });
     const sink = this.#sinks.get(meta.sink)!;
@@ -546,8 +593,8 @@ export class Deliverer {
       throw new SinkError(`delivery ${meta.id}: unreadable notification in the state database: ${(err as Error).message}`, { kind: 'permanent', cause: err });
     }
     // a storm digest is one notification but a group message all the same: its updates edit it in place
-    if (ns.length === 1 && !isStormGroup(row.groupKey)) return sink.send(ns[0]);
-    if (sink.sendGroup) return sink.sendGroup(ns, { key: row.groupKey ?? '', update: row.groupUpdate ?? 0, ...(isStormGroup(row.groupKey) ? { replace: true } : {}) });
-    return sink.send(summarizeGroup(ns));
+    if (ns.length === 1 && !isStormGroup(row.groupKey)) return sink.send(ns[0], { signal });
+    if (sink.sendGroup) return sink.sendGroup(ns, { key: row.groupKey ?? '', update: row.groupUpdate ?? 0, ...(isStormGroup(row.groupKey) ? { replace: true } : {}) }, { signal });
+    return sink.send(summarizeGroup(ns), { signal });
   }
 }

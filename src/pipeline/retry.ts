@@ -9,7 +9,7 @@
 //   jitter only adds;
 // - anything that would only be tried again past its max age: dead letter now.
 
-import { SinkError, type SinkErrorKind } from '../contracts/sink.ts';
+import { defaultReason, type FailureReason, SinkError, type SinkErrorKind } from '../contracts/sink.ts';
 import type { BackoffPolicy } from './config.ts';
 
 export interface Classified {
@@ -26,6 +26,11 @@ export function classify(err: unknown): Classified {
   }
   // a bug or an unexpected throw in a sink is not a verdict on the notification
   return { kind: 'retryable', message: err instanceof Error ? err.message : String(err) };
+}
+
+/** Why a send failed, for the metrics: the sink's reason, or a retryable one's for an error it did not classify. */
+export function failureReason(err: unknown): FailureReason {
+  return err instanceof SinkError ? err.reason : defaultReason('retryable');
 }
 
 /** The most the delay before attempt `attempt + 1` can be: min(cap, base × factor^(attempt−1)). */

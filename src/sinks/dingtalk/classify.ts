@@ -5,8 +5,9 @@
 // mismatch, timestamp outside the hour DingTalk accepts, missing keyword, IP
 // not allowed), which no retry fixes; -1 DingTalk is busy.
 
+import { statusFailure } from '../failure.ts';
 import { SinkError } from '../types.ts';
-import { bodySnippet, type HttpResult, retryAfterMs, statusKind } from '../webhook/http.ts';
+import { bodySnippet, type HttpResult, retryAfterMs } from '../webhook/http.ts';
 import { PENALTY_MS } from './limiter.ts';
 
 export const ERR_OK = 0;
@@ -16,11 +17,12 @@ export const ERR_SECURITY = 310000;
 
 /** Undefined when the robot took the message. `penalized`: DingTalk now refuses this robot for 10 minutes. */
 export function classifyDingTalkResponse(prefix: string, res: HttpResult, nowMs: number): { error: SinkError; penalized?: boolean } | undefined {
-  const kind = statusKind(res.status);
-  if (kind) {
+  const failed = statusFailure(res.status);
+  if (failed) {
+    const { kind, reason } = failed;
     const why = `${prefix}: HTTP ${res.status}${bodySnippet(res.body) ? `: ${bodySnippet(res.body)}` : ''}`;
-    if (kind === 'rate-limited') return { error: new SinkError(why, { kind, retryAfterMs: retryAfterMs(res.headers.get('retry-after'), nowMs, 60_000) }) };
-    return { error: new SinkError(why, { kind }) };
+    if (kind === 'rate-limited') return { error: new SinkError(why, { kind, reason, retryAfterMs: retryAfterMs(res.headers.get('retry-after'), nowMs, 60_000) }) };
+    return { error: new SinkError(why, { kind, reason }) };
   }
   let answer: { errcode?: unknown; errmsg?: unknown };
   try {
@@ -37,8 +39,8 @@ export function classifyDingTalkResponse(prefix: string, res: HttpResult, nowMs:
     return { error: new SinkError(`${prefix}: DingTalk refuses messages for 10 minutes after 20 in a minute (${said})`, { kind: 'rate-limited', retryAfterMs: PENALTY_MS }), penalized: true };
   }
   if (code === ERR_BUSY) return { error: new SinkError(`${prefix}: DingTalk is busy (${said})`, { kind: 'retryable' }) };
-  if (code === ERR_SECURITY) return { error: new SinkError(`${prefix}: ${securityAdvice(msg)} (${said})`, { kind: 'permanent' }) };
-  if (/token/i.test(msg)) return { error: new SinkError(`${prefix}: the robot's access_token is not valid; was the robot removed? (${said})`, { kind: 'permanent' }) };
+  if (code === ERR_SECURITY) return { error: new SinkError(`${prefix}: ${securityAdvice(msg)} (${said})`, { kind: 'permanent', reason: 'auth' }) };
+  if (/token/i.test(msg)) return { error: new SinkError(`${prefix}: the robot's access_token is not valid; was the robot removed? (${said})`, { kind: 'permanent', reason: 'auth' }) };
   // other codes are about the request itself (missing or bad parameters): the same request fails the same way
   return { error: new SinkError(`${prefix}: DingTalk refused the message (${said})`, { kind: 'permanent' }) };
 }

@@ -4,7 +4,8 @@
 // the error the client threw for a whole request.
 
 import { EGRESS_REFUSED, egressErrorOf } from '../egress.ts';
-import { SinkError } from '../types.ts';
+import { statusFailure } from '../failure.ts';
+import { type FailureReason, SinkError } from '../types.ts';
 
 export type Outcome = { status: 'indexed' } | { status: 'duplicate' } | { status: 'failed'; error: SinkError };
 
@@ -43,10 +44,10 @@ export function classifyItem(prefix: string, item: BulkItemResult): Outcome {
   // the bulk helper passes a 429 item on without its error
   const what = item.error ? describe(item.error) : item.status === 429 ? 'too many requests' : 'error';
   const message = `${prefix}: document rejected: ${item.status} ${what}`;
-  if (item.status === 429) return failed(message, 'rate-limited', DEFAULT_RATE_LIMIT_DELAY_MS);
-  if (item.status >= 500 || item.status === 408) return failed(message, 'retryable');
+  if (item.status === 429) return failed(message, 'rate-limited', 'rate-limited', DEFAULT_RATE_LIMIT_DELAY_MS);
   // mapping errors (400), missing data stream (404), privileges (401/403): the same document fails again until someone fixes something
-  return failed(message, 'permanent');
+  const f = statusFailure(item.status) ?? { kind: 'permanent', reason: 'client' };
+  return failed(message, f.kind, f.reason);
 }
 
 /** A request that failed as a whole: the same for every notification in it. */
@@ -59,14 +60,17 @@ export function classifyRequestError(prefix: string, err: unknown, nowMs: number
       return new SinkError(`${prefix}: the server is not Elasticsearch (its response lacks "x-elastic-product: Elasticsearch")`, { kind: 'permanent', cause: err });
     case 'ConnectionError':
       // the transport keeps only the message of what the connector threw
-      if (egressErrorOf(err) || EGRESS_REFUSED.test(e.message ?? '')) return new SinkError(`${prefix}: ${e.message}`, { kind: 'permanent', cause: err });
+      if (egressErrorOf(err) || EGRESS_REFUSED.test(e.message ?? '')) return new SinkError(`${prefix}: ${e.message}`, { kind: 'permanent', reason: 'client', cause: err });
       if (TLS_FAILURE.test(e.message ?? '')) {
-        return new SinkError(`${prefix}: TLS: ${e.message}; set caFile to the CA that signed the cluster's certificate`, { kind: 'permanent', cause: err });
+        return new SinkError(`${prefix}: TLS: ${e.message}; set caFile to the CA that signed the cluster's certificate`, { kind: 'permanent', reason: 'network', cause: err });
       }
-      return new SinkError(`${prefix}: cannot connect: ${e.message}`, { kind: 'retryable', cause: err });
+      return new SinkError(`${prefix}: cannot connect: ${e.message}`, { kind: 'retryable', reason: 'network', cause: err });
     case 'TimeoutError':
-    case 'NoLivingConnectionsError':
+      return new SinkError(`${prefix}: ${e.message}`, { kind: 'retryable', reason: 'timeout', cause: err });
     case 'RequestAbortedError':
+      return new SinkError(`${prefix}: ${e.message}`, { kind: 'retryable', reason: 'canceled', cause: err });
+    case 'NoLivingConnectionsError':
+      return new SinkError(`${prefix}: ${e.message}`, { kind: 'retryable', reason: 'network', cause: err });
     case 'DeserializationError':
       // a proxy's error page fails to deserialize too: transient, like the proxy's trouble
       return new SinkError(`${prefix}: ${e.message}`, { kind: 'retryable', cause: err });
@@ -83,12 +87,13 @@ function responseError(prefix: string, status: number, body: unknown, headers: R
   let message = `${prefix}: ${status} ${describe(esError)}`;
   const retryAfter = retryAfterMs(headers['retry-after'], nowMs);
   if (status === 429) return new SinkError(message, { kind: 'rate-limited', retryAfterMs: retryAfter ?? DEFAULT_RATE_LIMIT_DELAY_MS, cause });
-  if (status === 503 && retryAfter !== undefined) return new SinkError(message, { kind: 'rate-limited', retryAfterMs: retryAfter, cause });
-  if (status >= 500 || status === 408) return new SinkError(message, { kind: 'retryable', cause });
+  if (status === 503 && retryAfter !== undefined) return new SinkError(message, { kind: 'rate-limited', reason: 'server', retryAfterMs: retryAfter, cause });
+  const { kind, reason } = statusFailure(status) ?? { kind: 'permanent', reason: 'client' };
+  if (kind !== 'permanent') return new SinkError(message, { kind, reason, cause });
   if (status === 401) message += ' (check apiKeyFrom, or usernameFrom and passwordFrom)';
   else if (status === 403) message += ' (the credentials lack a privilege; see the README for the ones needed)';
   else if (esError?.type === 'media_type_header_exception') message += ' (for Elasticsearch 8.x set compatibleWith: 8)';
-  return new SinkError(message, { kind: 'permanent', cause });
+  return new SinkError(message, { kind, reason, cause });
 }
 
 /** Retry-After as delta-seconds or an HTTP date, in ms from now; undefined when absent or unreadable. */
@@ -119,6 +124,6 @@ function describe(e: EsErrorCause | null | undefined): string {
   return text.length > MAX_REASON ? `${text.slice(0, MAX_REASON - 1)}…` : text;
 }
 
-function failed(message: string, kind: SinkError['kind'], retryAfterMs?: number): Outcome {
-  return { status: 'failed', error: new SinkError(message, retryAfterMs === undefined ? { kind } : { kind, retryAfterMs }) };
+function failed(message: string, kind: SinkError['kind'], reason: FailureReason, retryAfterMs?: number): Outcome {
+  return { status: 'failed', error: new SinkError(message, retryAfterMs === undefined ? { kind, reason } : { kind, reason, retryAfterMs }) };
 }

@@ -5,7 +5,8 @@ import { egressErrorOf } from '../egress.ts';
 import { ErrorCode as WebErrorCode } from '@slack/web-api';
 import { ErrorCode as HookErrorCode } from '@slack/webhook';
 import { redact } from '../credential.ts';
-import { SinkError } from '../types.ts';
+import { abortReason, statusFailure } from '../failure.ts';
+import { type FailureReason, SinkError } from '../types.ts';
 import type { WithRetryAfter } from './send.ts';
 
 // Web API error codes that say Slack had a passing problem; every other code
@@ -13,6 +14,8 @@ import type { WithRetryAfter } from './send.ts';
 // invalid_blocks …) needs someone to change something first.
 const TRANSIENT_CODES = new Set(['internal_error', 'fatal_error', 'service_unavailable', 'request_timeout', 'team_added_to_org']);
 const RATE_LIMIT_CODES = new Set(['ratelimited', 'rate_limited', 'message_limit_exceeded']);
+// Web API error codes about the credentials rather than the message
+const AUTH_CODES = new Set(['not_authed', 'invalid_auth', 'account_inactive', 'token_revoked', 'token_expired', 'missing_scope', 'no_service', 'action_prohibited']);
 
 // What a person should do about the common permanent ones
 const HINTS: Record<string, string> = {
@@ -59,8 +62,10 @@ function isTimeout(err: unknown): boolean {
 export function classifySlackError(err: unknown, ctx: { sink: string; what: string; secrets?: readonly string[] }): SinkError {
   const e = (err ?? {}) as Coded;
   const prefix = `slack sink "${ctx.sink}": ${ctx.what}`;
-  const make = (detail: string, kind: SinkError['kind'], retryAfterMs?: number): SinkError =>
-    new SinkError(redact(`${prefix}: ${detail}`, ctx.secrets ?? []), { kind, retryAfterMs, cause: safeCause(err, ctx.secrets ?? []) });
+  const make = (detail: string, kind: SinkError['kind'], retryAfterMs?: number, reason?: FailureReason): SinkError =>
+    new SinkError(redact(`${prefix}: ${detail}`, ctx.secrets ?? []), { kind, reason, retryAfterMs, cause: safeCause(err, ctx.secrets ?? []) });
+  const requestFailed = (original: unknown): SinkError =>
+    isTimeout(original) ? make('timed out', 'retryable', undefined, 'timeout') : make(`request failed: ${errorMessage(original)}`, 'retryable', undefined, abortReason(original) ?? 'network');
 
   // refused before any request: the Sink's URL must change
   const refused = egressErrorOf(err);
@@ -73,16 +78,17 @@ export function classifySlackError(err: unknown, ctx: { sink: string; what: stri
     case WebErrorCode.PlatformError: {
       const code = String(e.data?.error ?? 'unknown_error');
       if (RATE_LIMIT_CODES.has(code)) return make(`rate limited by Slack (${code})`, 'rate-limited');
-      return make(describe(code), TRANSIENT_CODES.has(code) ? 'retryable' : 'permanent');
+      if (TRANSIENT_CODES.has(code)) return make(describe(code), 'retryable');
+      return make(describe(code), 'permanent', undefined, AUTH_CODES.has(code) ? 'auth' : 'client');
     }
     case WebErrorCode.HTTPError:
       return httpError(Number(e.statusCode), undefined, make);
     case WebErrorCode.RequestError:
-      return make(isTimeout(e.original) ? 'timed out' : `request failed: ${errorMessage(e.original)}`, 'retryable');
+      return requestFailed(e.original);
     case HookErrorCode.HTTPError:
       return httpError(Number(e.statusCode), { body: String(e.body ?? '').trim(), retryAfterSeconds: (err as WithRetryAfter).retryAfterSeconds }, make);
     case HookErrorCode.RequestError:
-      return make(isTimeout(e.original) ? 'timed out' : `request failed: ${errorMessage(e.original)}`, 'retryable');
+      return requestFailed(e.original);
   }
   // a 429 without a usable Retry-After: the SDK says so in words only
   if (typeof e.message === 'string' && /rate limit|retry header/i.test(e.message)) return make('rate limited by Slack (no Retry-After)', 'rate-limited');
@@ -92,7 +98,7 @@ export function classifySlackError(err: unknown, ctx: { sink: string; what: stri
 function httpError(
   status: number,
   hook: { body: string; retryAfterSeconds?: number } | undefined,
-  make: (detail: string, kind: SinkError['kind'], retryAfterMs?: number) => SinkError,
+  make: (detail: string, kind: SinkError['kind'], retryAfterMs?: number, reason?: FailureReason) => SinkError,
 ): SinkError {
   // webhook bodies are short codes (invalid_payload); anything longer is a proxy's page
   const code = hook && /^[a-z_]{1,64}$/.test(hook.body) ? hook.body : '';
@@ -101,8 +107,8 @@ function httpError(
     const after = hook?.retryAfterSeconds;
     return make(`rate limited by Slack (${detail})${after !== undefined ? `, retry after ${after}s` : ''}`, 'rate-limited', after !== undefined ? after * 1000 : undefined);
   }
-  if (status >= 500 || status === 408) return make(detail, 'retryable');
-  return make(detail, 'permanent');
+  const { kind, reason } = statusFailure(status) ?? { kind: 'permanent', reason: 'client' };
+  return make(detail, kind, undefined, reason);
 }
 
 function errorMessage(err: unknown): string {

@@ -7,8 +7,9 @@
 // "Microsoft Teams endpoint returned HTTP error 429", so the body is read
 // even when the status says all is well.
 
+import { statusKind, statusReason } from '../failure.ts';
 import { SinkError } from '../types.ts';
-import { bodySnippet, type HttpResult, retryAfterMs, statusKind } from '../webhook/http.ts';
+import { bodySnippet, type HttpResult, retryAfterMs } from '../webhook/http.ts';
 
 /** Without a Retry-After, how long a throttled request waits: Teams' connector windows run from a second to an hour, most are 30 s. */
 export const DEFAULT_THROTTLE_MS = 30_000;
@@ -38,8 +39,9 @@ export function classifyTeamsResponse(prefix: string, res: HttpResult, nowMs: nu
     if (embedded) {
       const status = Number(embedded[1]);
       const kind = statusKind(status) ?? 'retryable';
+      const reason = statusReason(status) ?? 'server';
       const why = `${prefix}: Teams answered ${res.status} but failed to deliver (${detail})`;
-      return kind === 'rate-limited' ? new SinkError(why, { kind, retryAfterMs: retryAfter() }) : new SinkError(why, { kind });
+      return kind === 'rate-limited' ? new SinkError(why, { kind, reason, retryAfterMs: retryAfter() }) : new SinkError(why, { kind, reason });
     }
     if (THROTTLED.test(res.body)) return new SinkError(`${prefix}: throttled (${detail})`, { kind: 'rate-limited', retryAfterMs: retryAfter() });
     return undefined;
@@ -52,7 +54,7 @@ export function classifyTeamsResponse(prefix: string, res: HttpResult, nowMs: nu
       return new SinkError(`${prefix}: the message is larger than Teams accepts (about 28 KB) (HTTP 413${suffix})`, { kind: 'permanent' });
     case 401:
     case 403:
-      return new SinkError(`${prefix}: the workflow refused the request (HTTP ${res.status}${suffix}); copy the URL again from the flow's trigger, and check the flow's owner can still post`, { kind: 'permanent' });
+      return new SinkError(`${prefix}: the workflow refused the request (HTTP ${res.status}${suffix}); copy the URL again from the flow's trigger, and check the flow's owner can still post`, { kind: 'permanent', reason: 'auth' });
     case 404:
     case 410:
       return new SinkError(`${prefix}: no such workflow (HTTP ${res.status}${suffix}); the flow was deleted or turned off, or its URL changed`, { kind: 'permanent' });
@@ -60,7 +62,8 @@ export function classifyTeamsResponse(prefix: string, res: HttpResult, nowMs: nu
       return new SinkError(`${prefix}: the workflow rejected the message (HTTP 400${suffix})`, { kind: 'permanent' });
   }
   const kind = statusKind(res.status) ?? 'permanent';
-  if (res.status === 503 && res.headers.get('retry-after')) return new SinkError(`${prefix}: unavailable (HTTP 503${suffix})`, { kind: 'rate-limited', retryAfterMs: retryAfter() });
+  const reason = statusReason(res.status) ?? 'client';
+  if (res.status === 503 && res.headers.get('retry-after')) return new SinkError(`${prefix}: unavailable (HTTP 503${suffix})`, { kind: 'rate-limited', reason, retryAfterMs: retryAfter() });
   const redirect = res.status >= 300 && res.status < 400 ? ' (redirects are not followed: configure the final URL)' : '';
-  return new SinkError(`${prefix}: HTTP ${res.status}${redirect}${suffix}`, { kind });
+  return new SinkError(`${prefix}: HTTP ${res.status}${redirect}${suffix}`, { kind, reason });
 }

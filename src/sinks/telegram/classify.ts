@@ -4,7 +4,8 @@
 
 import { GrammyError, HttpError } from 'grammy';
 import { redact } from '../credential.ts';
-import { SinkError } from '../types.ts';
+import { abortReason } from '../failure.ts';
+import { type FailureReason, SinkError } from '../types.ts';
 
 // What a person should do about the common permanent ones
 const HINTS: [RegExp, string][] = [
@@ -17,8 +18,8 @@ const HINTS: [RegExp, string][] = [
 export function classifyTelegramError(err: unknown, ctx: { sink: string; secrets?: readonly string[] }): SinkError {
   const prefix = `telegram sink "${ctx.sink}": sendMessage`;
   const secrets = ctx.secrets ?? [];
-  const make = (detail: string, kind: SinkError['kind'], retryAfterMs?: number): SinkError =>
-    new SinkError(redact(`${prefix}: ${detail}`, secrets), { kind, retryAfterMs, cause: safeCause(err, secrets) });
+  const make = (detail: string, kind: SinkError['kind'], retryAfterMs?: number, reason?: FailureReason): SinkError =>
+    new SinkError(redact(`${prefix}: ${detail}`, secrets), { kind, reason, retryAfterMs, cause: safeCause(err, secrets) });
 
   if (err instanceof GrammyError) {
     const code = err.error_code;
@@ -31,13 +32,14 @@ export function classifyTelegramError(err: unknown, ctx: { sink: string; secrets
     const migrated = err.parameters?.migrate_to_chat_id;
     if (migrated !== undefined) return make(`${code} ${description} (the group is now the supergroup ${migrated}: set chatId to it)`, 'permanent');
     const hint = HINTS.find(([re]) => re.test(description))?.[1];
-    if (code === 401 || code === 404) return make(`${code} ${description} (the bot token is not valid: check tokenFrom)`, 'permanent');
+    if (code === 401 || code === 404) return make(`${code} ${description} (the bot token is not valid: check tokenFrom)`, 'permanent', undefined, 'auth');
     return make(`${code} ${description}${hint ? ` (${hint})` : ''}`, 'permanent');
   }
   if (err instanceof HttpError) {
     // no answer, a timeout, or an answer that was not the Bot API's JSON (a proxy's error page)
     const inner = err.error instanceof Error ? err.error.message : String(err.error);
-    return make(/timed out/i.test(inner) ? 'timed out' : `request failed: ${inner}`, 'retryable');
+    if (/timed out/i.test(inner)) return make('timed out', 'retryable', undefined, 'timeout');
+    return make(`request failed: ${inner}`, 'retryable', undefined, abortReason(err.error) ?? 'network');
   }
   return make(err instanceof Error ? err.message : String(err), 'retryable');
 }

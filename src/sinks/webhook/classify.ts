@@ -5,8 +5,9 @@
 // webhook-id, e.g. after a restart, when the sink no longer knows which
 // accepted).
 
-import { SinkError, type SinkErrorKind } from '../types.ts';
-import { bodySnippet, type HttpResult, retryAfterMs, statusKind } from './http.ts';
+import { statusFailure } from '../failure.ts';
+import { type FailureReason, SinkError, type SinkErrorKind } from '../types.ts';
+import { bodySnippet, type HttpResult, retryAfterMs } from './http.ts';
 
 /** Without a Retry-After, how long a 429 waits. */
 export const DEFAULT_RATE_LIMIT_MS = 30_000;
@@ -15,20 +16,22 @@ export interface UrlFailure {
   /** "url[1] (https://hooks.example.com)": index and origin, never the path or query */
   target: string;
   kind: SinkErrorKind;
+  reason: FailureReason;
   retryAfterMs?: number;
   why: string;
 }
 
 /** One URL's answer: undefined for 2xx (accepted), else why and how to retry. */
 export function classifyWebhookResponse(target: string, res: HttpResult, nowMs: number): UrlFailure | undefined {
-  const kind = statusKind(res.status);
-  if (!kind) return undefined;
+  const failed = statusFailure(res.status);
+  if (!failed) return undefined;
+  const { kind, reason } = failed;
   const detail = bodySnippet(res.body);
   const why = `HTTP ${res.status}${res.status >= 300 && res.status < 400 ? ' (redirects are not followed: configure the final URL)' : ''}${detail ? `: ${detail}` : ''}`;
-  if (kind === 'rate-limited') return { target, kind, retryAfterMs: retryAfterMs(res.headers.get('retry-after'), nowMs, DEFAULT_RATE_LIMIT_MS), why };
+  if (kind === 'rate-limited') return { target, kind, reason, retryAfterMs: retryAfterMs(res.headers.get('retry-after'), nowMs, DEFAULT_RATE_LIMIT_MS), why };
   // a 503 with Retry-After is a receiver saying when it will be back
-  if (res.status === 503 && res.headers.get('retry-after')) return { target, kind: 'rate-limited', retryAfterMs: retryAfterMs(res.headers.get('retry-after'), nowMs, DEFAULT_RATE_LIMIT_MS), why };
-  return { target, kind, why };
+  if (res.status === 503 && res.headers.get('retry-after')) return { target, kind: 'rate-limited', reason, retryAfterMs: retryAfterMs(res.headers.get('retry-after'), nowMs, DEFAULT_RATE_LIMIT_MS), why };
+  return { target, kind, reason, why };
 }
 
 /**
@@ -43,5 +46,7 @@ export function combineFailures(prefix: string, failures: UrlFailure[], delivere
   const kind: SinkErrorKind = failures.every((f) => f.kind === 'permanent') ? 'permanent' : retryAfters.length > 0 ? 'rate-limited' : 'retryable';
   const list = failures.map((f) => `${f.target}: ${f.why}`).join('; ');
   const message = `${prefix}: ${failures.length} of ${total} URL${total === 1 ? '' : 's'} failed${delivered > 0 ? ` (${delivered} accepted)` : ''}: ${list}`;
-  return new SinkError(message, kind === 'rate-limited' ? { kind, retryAfterMs: Math.max(...retryAfters) } : { kind });
+  // the reason of the failure that decided the kind: a retryable one's when any may accept later
+  const reason = (failures.find((f) => f.kind === kind) ?? failures[0]).reason;
+  return new SinkError(message, kind === 'rate-limited' ? { kind, reason, retryAfterMs: Math.max(...retryAfters) } : { kind, reason });
 }

@@ -10,7 +10,7 @@ import type { Sink, SinkDeps } from '../types.ts';
 import { combineFailures, classifyWebhookResponse, type UrlFailure } from './classify.ts';
 import type { WebhookSinkConfig } from './config.ts';
 import { formatWebhook, type WebhookFormatOptions, type WebhookRequest } from './format.ts';
-import { describeUrl, networkKind, networkReason } from './http.ts';
+import { describeUrl, networkFailureReason, networkKind, networkReason } from './http.ts';
 import { lifecycle } from '../lifecycle.ts';
 import { expandEnv } from './secrets.ts';
 import { postWebhook } from './send.ts';
@@ -56,7 +56,7 @@ export function createWebhookSink(cfg: WebhookSinkConfig, deps: WebhookSinkDeps 
           const res = await postWebhook(t.url, req, { timeoutMs, headers, secret, nowMs: now(), egress: deps.egress });
           return classifyWebhookResponse(t.name, res, now());
         } catch (err) {
-          return { target: t.name, kind: networkKind(err), why: networkReason(err, timeoutMs) };
+          return { target: t.name, kind: networkKind(err), reason: networkFailureReason(err), why: networkReason(err, timeoutMs) };
         }
       }),
     );
