@@ -6,7 +6,6 @@ import { z } from 'zod';
 import { type ConfigIssue, ConfigError, formatPath, issueMessage } from '../../config-kit/errors.ts';
 import { count, dnsLabel, list, strict } from '../../config-kit/fields.ts';
 import { sinkDeliveryFields } from '../../contracts/delivery.ts';
-import type { Config } from '../../config/schema.ts';
 import { credentialRefSchema } from '../credential.ts';
 import { checkJsonTemplate } from './template.ts';
 
@@ -109,6 +108,15 @@ export function webhookUrlsOverride(env: NodeJS.ProcessEnv, flags: WebhookFlags 
 }
 
 /**
+ * What applyWebhookOverrides needs of the config: its sinks. Generic over the
+ * whole config, so this folder need not import the schema that aggregates
+ * every sink's (config/ imports sinks/, never the other way).
+ */
+interface SinksConfig {
+  sinks: readonly { name: string; type: string }[];
+}
+
+/**
  * Applies KUBEHERALD_WEBHOOKS / --url and --secret to a loaded config, pure:
  *
  * - the URLs replace the `urls` of the config's one webhook sink; with no
@@ -121,7 +129,7 @@ export function webhookUrlsOverride(env: NodeJS.ProcessEnv, flags: WebhookFlags 
  * Returns the config and the environment to create the sinks with. Throws a
  * ConfigError naming the flag or variable.
  */
-export function applyWebhookOverrides(config: Config, env: NodeJS.ProcessEnv, flags: WebhookFlags = {}): { config: Config; env: NodeJS.ProcessEnv } {
+export function applyWebhookOverrides<C extends SinksConfig>(config: C, env: NodeJS.ProcessEnv, flags: WebhookFlags = {}): { config: C; env: NodeJS.ProcessEnv } {
   const override = webhookUrlsOverride(env, flags);
   const secret = flags.secret !== undefined && flags.secret !== '' ? flags.secret : undefined;
   if (!override && secret === undefined) return { config, env };
@@ -133,7 +141,8 @@ export function applyWebhookOverrides(config: Config, env: NodeJS.ProcessEnv, fl
     throw new ConfigError([{ file: sources, path: 'sinks', message: `applies to one webhook sink, but the config has ${webhooks.length} (${names}); list each sink's URLs in its urls key instead` }]);
   }
 
-  const sinks = [...config.sinks];
+  // a webhook sink's config is a member of the config's sink union
+  const sinks: C['sinks'][number][] = [...config.sinks];
   let index = webhooks[0];
   if (index === undefined) {
     if (!override) throw new ConfigError([{ file: '--secret', path: 'sinks', message: `no webhook sink to sign for: add one to the config, or give URLs with --url or ${WEBHOOKS_ENV}` }]);
@@ -141,7 +150,7 @@ export function applyWebhookOverrides(config: Config, env: NodeJS.ProcessEnv, fl
       throw new ConfigError([{ file: override.source, path: 'sinks', message: 'would add a webhook sink named "webhook", but another sink has that name; add the webhook sink to the config instead' }]);
     }
     index = sinks.length;
-    sinks.push(webhookSinkSchema.parse({ name: 'webhook', type: 'webhook' }));
+    sinks.push(webhookSinkSchema.parse({ name: 'webhook', type: 'webhook' }) as C['sinks'][number]);
   }
 
   let target = sinks[index] as WebhookSinkConfig;
@@ -157,7 +166,7 @@ export function applyWebhookOverrides(config: Config, env: NodeJS.ProcessEnv, fl
     target = { ...target, secretFrom: { env: variable } };
     outEnv = { ...env, [variable]: secret };
   }
-  sinks[index] = target;
+  sinks[index] = target as C['sinks'][number];
   return { config: { ...config, sinks }, env: outEnv };
 }
 
