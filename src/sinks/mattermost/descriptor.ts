@@ -1,0 +1,23 @@
+// The Mattermost sink type (listed in ../registry.ts): message attachments
+// through an incoming webhook.
+
+import { defineSink } from '../descriptor.ts';
+import { mattermostSinkSchema } from './config.ts';
+
+export const mattermostSink = defineSink({
+  type: 'mattermost',
+  schema: mattermostSinkSchema,
+  create: async (cfg, deps) => (await import('./index.ts')).createMattermostSink(cfg, deps),
+  // Mattermost's own API rate limit, when a server turns it on, defaults to 10 requests a second
+  delivery: { records: false, rateLimits: [{ count: 10, perMs: 1000, scope: 'sink' }], stormThreshold: 20 },
+  customResource: {
+    target: { required: [], optional: ['channel'] },
+    required: ['webhookUrl'],
+    optional: [],
+    toConfig: ({ base, target, urlRef }) => ({ ...base, urlFrom: urlRef('webhookUrl'), channel: target.channel }),
+    fieldOf: { urlFrom: 'spec.credentials.webhookUrl', channel: 'spec.target.channel' },
+  },
+  // the webhook URL is itself the credential (urlFrom); a delivery may name another channel
+  plugin: { targetOption: 'channel', pinnedKeys: [] },
+  docs: { title: 'Mattermost', summary: 'message attachments through an incoming webhook, coloured by severity, channel and name overridable' },
+});
