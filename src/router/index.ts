@@ -3,6 +3,5 @@
 // ./discovery/.
 
 export { PluginRouter, ROUTER_DEFAULTS, type PluginInstanceInfo, type PluginRouterOptions } from './router.ts';
-export { createRemoteSink, type RemoteSinkOptions } from './remote-sink.ts';
 export { HEALTH_SERVICE, TransportError } from './instance.ts';
 export type { DiscoverySource, DiscoverySourceName, InstanceState, PluginCallRecord, PluginDelivery, PluginEndpoint, TlsFiles } from './types.ts';

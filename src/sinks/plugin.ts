@@ -52,6 +52,6 @@ export type PluginSinkConfig = z.output<typeof pluginSinkSchema>;
 
 export async function createPluginSink(cfg: PluginSinkConfig, deps: SinkDeps): Promise<Sink> {
   if (!deps.router) throw new Error(`plugin sink "${cfg.name}": no plugin router in this process`);
-  const { createRemoteSink } = await import('../router/remote-sink.ts');
+  const { createRemoteSink } = await import('./plugin/remote-sink.ts');
   return createRemoteSink({ name: cfg.name, pluginType: cfg.plugin, target: cfg.target, options: cfg.options as JsonObject, router: deps.router });
 }

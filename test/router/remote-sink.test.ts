@@ -8,7 +8,7 @@ import { describe, it } from 'node:test';
 import { create } from '@bufbuild/protobuf';
 import { Outcome } from '../../src/gen/kubeherald/v1/plugin_pb.js';
 import { type Notification, NotificationSchema } from '../../src/model/notification.ts';
-import { createRemoteSink } from '../../src/router/remote-sink.ts';
+import { createRemoteSink } from '../../src/sinks/plugin/remote-sink.ts';
 import { PluginRouter } from '../../src/router/router.ts';
 import type { PluginDelivery } from '../../src/router/types.ts';
 import { SinkError } from '../../src/sinks/types.ts';

@@ -4,10 +4,8 @@
 // the router; the plugin formats, sends and classifies.
 
 import type { JsonObject } from '@bufbuild/protobuf';
-import type { Notification } from '../model/notification.ts';
-import { closedError, type Sink, type SinkGroupInfo } from '../contracts/sink.ts';
-import type { PluginRouter } from './router.ts';
-import type { PluginDelivery } from './types.ts';
+import type { Notification } from '../../model/notification.ts';
+import { closedError, type PluginDelivery, type Sink, type SinkGroupInfo } from '../../contracts/sink.ts';
 
 export interface RemoteSinkOptions {
   /** the sink's name from the config */
@@ -18,7 +16,8 @@ export interface RemoteSinkOptions {
   target?: string;
   /** the sink's non-secret settings, passed to the plugin as they are */
   options?: JsonObject;
-  router: Pick<PluginRouter, 'deliver'>;
+  /** the process's plugin router (src/router/), as SinkDeps lends it */
+  router: { deliver(type: string, d: PluginDelivery): Promise<void> };
 }
 
 export function createRemoteSink(o: RemoteSinkOptions): Sink {
