@@ -14,6 +14,13 @@ export function spread(xs: number[]): Spread {
   return { min: s[0], median: Math.round(median * 10) / 10, max: s[s.length - 1] };
 }
 
+/** The p-th percentile (nearest rank, rounded down) of xs; undefined when empty. */
+export function percentile(xs: readonly number[], p: number): number | undefined {
+  if (!xs.length) return undefined;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+}
+
 /** Numeric figures become a Spread over the runs; anything else is kept from the first run. */
 export function summarize(runs: Record<string, unknown>[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
