@@ -64,13 +64,14 @@ export const COLOR: Record<SeverityWord | 'resolved', string> = {
 
 /**
  * Cluster text in Mattermost Markdown: emphasis, links, code and block
- * syntax escaped; an @ before a word gets a zero-width joiner, so
- * `@channel` or `@all` in an Event message mentions nobody.
+ * syntax escaped; an @ starting a word gets a word joiner after it, so
+ * `@channel` or `@all` in an Event message mentions nobody (addresses
+ * such as me@example.com are left alone).
  */
 export function escapeMattermost(s: string): string {
   return s
     .replace(/[\\*_`~[\]|<>]/g, (c) => `\\${c}`)
-    .replace(/@(?=[\w.-])/g, '@\u2060')
+    .replace(/(^|[^\w.])@(?=[\w.-])/g, '$1@\u2060')
     .replace(/^([#>+-])/, '\\$1')
     .replace(/^(\d+)\./, '$1\\.');
 }
