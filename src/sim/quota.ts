@@ -7,7 +7,7 @@
 // priorityClassName. Pure functions over the store; ClusterOps.admit runs
 // them on create, the quota controller calls quotaStatus().
 
-import { parseQuantity } from './controllers/scheduler.ts';
+import { parseQuantity } from './quantity.ts';
 import { ApiError } from './errors.ts';
 import { LIMITRANGES, PRIORITYCLASSES, RESOURCEQUOTAS } from './refs.ts';
 import type { ObjectStore } from './store.ts';

@@ -27,7 +27,7 @@ import type { SimContext } from '../scenario.ts';
 import type { Change, StorageRef } from '../store.ts';
 import type { KObject } from '../types.ts';
 import { isPodActive, selectorOf, type MetaLabelSelector, type Pod } from './replicaset.ts';
-import { parseQuantity } from './scheduler.ts';
+import { parseQuantity } from '../quantity.ts';
 import { matchesLabels } from '../selectors.ts';
 
 export const HPAS: StorageRef = { group: 'autoscaling', resource: 'horizontalpodautoscalers', storage: 'autoscaling/horizontalpodautoscalers' };

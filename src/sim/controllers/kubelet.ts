@@ -39,7 +39,8 @@ import {
   startupLines,
 } from '../behavior.ts';
 import { kubeletRunning, nodeInternalIP } from './nodes.ts';
-import { parseQuantity, qosClass } from './scheduler.ts';
+import { parseQuantity } from '../quantity.ts';
+import { qosClass } from './scheduler.ts';
 
 /** PLEG relist period: how long until the kubelet notices a container started or exited. */
 export const PLEG_RELIST_MS = 1000;

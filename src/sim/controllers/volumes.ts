@@ -31,7 +31,7 @@ import { PODS, PVCS, PVS } from '../refs.ts';
 import type { SimContext } from '../scenario.ts';
 import type { Change, StorageRef } from '../store.ts';
 import type { KObject } from '../types.ts';
-import { parseQuantity } from './scheduler.ts';
+import { parseQuantity } from '../quantity.ts';
 
 export const PROVISIONER = 'sim.kubeherald.io/hostpath';
 export const FAILING_PROVISIONER = 'sim.kubeherald.io/failing';
