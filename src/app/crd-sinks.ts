@@ -9,20 +9,11 @@
 // custom resource's field, one Sink at a time, never thrown.
 
 import { createHash } from 'node:crypto';
-import type { z } from 'zod';
 import type { SinkConfig } from '../config/schema.ts';
 import type { ResolvedSink } from '../crd/controller.ts';
 import { type CredentialName, type FieldProblem, sinkDeliveryConfigOf } from '../crd/schemas.ts';
 import type { SinkDeliveryConfig } from '../pipeline/config.ts';
-import { consoleSinkSchema } from '../sinks/console.ts';
-import { dingtalkSinkSchema, DINGTALK_MAX_PER_MINUTE } from '../sinks/dingtalk/config.ts';
-import { elasticsearchSinkSchema } from '../sinks/elasticsearch/config.ts';
-import { jsonlSinkSchema } from '../sinks/jsonl.ts';
-import { slackSinkSchema } from '../sinks/slack/config.ts';
-import { teamsSinkSchema } from '../sinks/teams/config.ts';
-import { telegramSinkSchema } from '../sinks/telegram/config.ts';
-import { pluginSinkSchema } from '../sinks/plugin.ts';
-import { webhookSinkSchema } from '../sinks/webhook/config.ts';
+import { sinkDescriptor } from '../sinks/registry.ts';
 
 export type MappedSink =
   | {
@@ -35,18 +26,6 @@ export type MappedSink =
       fields: Record<string, string>;
     }
   | { ok: false; problems: FieldProblem[] };
-
-const SCHEMAS: Record<SinkConfig['type'], z.ZodType> = {
-  console: consoleSinkSchema,
-  jsonl: jsonlSinkSchema,
-  slack: slackSinkSchema,
-  telegram: telegramSinkSchema,
-  elasticsearch: elasticsearchSinkSchema,
-  teams: teamsSinkSchema,
-  dingtalk: dingtalkSinkSchema,
-  webhook: webhookSinkSchema,
-  plugin: pluginSinkSchema,
-};
 
 const ENV_SUFFIX: Record<CredentialName, string> = {
   token: 'TOKEN',
@@ -74,35 +53,14 @@ export function credentialEnvName(id: string, credential: CredentialName): strin
   return `KH_SINK_${hash(id, 12).toUpperCase()}_${ENV_SUFFIX[credential]}`;
 }
 
-// sink config keys → the custom resource's field, so problems point at what the user wrote
-const FIELD_OF: Record<string, string> = {
-  name: 'metadata.name',
-  channel: 'spec.target.channel',
-  chatId: 'spec.target.chatId',
-  messageThreadId: 'spec.target.messageThreadId',
-  urls: 'spec.target.url',
-  nodes: 'spec.target.url',
-  dataStream: 'spec.target.index',
-  path: 'spec.target.path',
-  maxPerMinute: 'spec.delivery.rateLimitPerMinute',
-  tokenFrom: 'spec.credentials.token',
-  webhookUrlFrom: 'spec.credentials.webhookUrl',
-  urlFrom: 'spec.credentials.webhookUrl',
-  secretFrom: 'spec.credentials.signingSecret',
-  apiKeyFrom: 'spec.credentials.apiKey',
-  usernameFrom: 'spec.credentials.username',
-  passwordFrom: 'spec.credentials.password',
-  headers: 'spec.credentials.token',
-  plugin: 'spec.plugin',
-  target: 'spec.target.name',
-  options: 'spec.options',
-};
+// config keys every type shares → the custom resource's field; each type adds its own (descriptor.customResource.fieldOf)
+const COMMON_FIELDS: Record<string, string> = { name: 'metadata.name' };
 
-function crField(path: readonly PropertyKey[]): string {
+function crField(path: readonly PropertyKey[], fieldOf: Readonly<Record<string, string>>): string {
   const key = typeof path[0] === 'string' ? path[0] : '';
   // an option's own name, as the Sink spells it
   if (key === 'options' && typeof path[1] === 'string') return `spec.options.${path[1]}`;
-  return FIELD_OF[key] ?? (key ? `spec (sink setting ${key})` : 'spec');
+  return fieldOf[key] ?? COMMON_FIELDS[key] ?? (key ? `spec (sink setting ${key})` : 'spec');
 }
 
 function isHttpUrl(s: string): boolean {
@@ -140,67 +98,15 @@ export function sinkConfigFromResolved(r: ResolvedSink): MappedSink {
     return ref(c);
   };
   const base = { name: sinkNameFor(r), type: spec.type };
-  let raw: Record<string, unknown>;
-  switch (spec.type) {
-    case 'console':
-      raw = base;
-      break;
-    case 'jsonl':
-      raw = { ...base, path: target.path };
-      break;
-    case 'slack':
-      raw = { ...base, tokenFrom: ref('token'), webhookUrlFrom: urlRef('webhookUrl'), channel: target.channel };
-      break;
-    case 'telegram':
-      raw = { ...base, tokenFrom: ref('token'), chatId: target.chatId, messageThreadId: target.messageThreadId };
-      break;
-    case 'teams':
-      raw = { ...base, urlFrom: urlRef('webhookUrl') };
-      break;
-    case 'dingtalk': {
-      // DingTalk blocks a robot for 10 minutes past 20 a minute: "unlimited" (0) means its limit
-      const perMinute = r.delivery.rateLimitPerMinute ?? 0;
-      raw = { ...base, urlFrom: urlRef('webhookUrl'), secretFrom: ref('signingSecret') ?? null, maxPerMinute: perMinute > 0 ? perMinute : DINGTALK_MAX_PER_MINUTE };
-      break;
-    }
-    case 'webhook': {
-      const secretFrom = ref('signingSecret');
-      const token = ref('token');
-      raw = {
-        ...base,
-        urls: target.url === undefined ? [] : [target.url],
-        // unsigned unless the Sink names a signing secret
-        sign: secretFrom !== undefined,
-        ...(secretFrom ? { secretFrom } : {}),
-        // the sink expands ${NAME} in header values from its env when created
-        headers: token ? { Authorization: `Bearer \${${token.env}}` } : {},
-      };
-      break;
-    }
-    case 'elasticsearch':
-      raw = {
-        ...base,
-        nodes: target.url === undefined ? undefined : [target.url],
-        ...(target.index !== undefined ? { dataStream: target.index } : {}),
-        apiKeyFrom: ref('apiKey') ?? null,
-        usernameFrom: ref('username') ?? null,
-        passwordFrom: ref('password') ?? null,
-      };
-      break;
-    case 'plugin':
-      // no credentials to pass: the plugin reads its own; the router finds its instances by plugin type
-      raw = { ...base, plugin: spec.plugin, target: target.name, options: spec.options };
-      break;
-    default: {
-      const unknown: never = spec.type;
-      return { ok: false, problems: [{ field: 'spec.type', message: `unknown sink type ${JSON.stringify(unknown)}` }] };
-    }
-  }
+  const descriptor = sinkDescriptor(spec.type);
+  if (!descriptor) return { ok: false, problems: [{ field: 'spec.type', message: `unknown sink type ${JSON.stringify(spec.type)}` }] };
+  const mapping = descriptor.customResource;
+  const raw = mapping.toConfig({ base, target, plugin: spec.plugin, options: spec.options, rateLimitPerMinute: r.delivery.rateLimitPerMinute, ref, urlRef });
   // undefined keys would read as "given" to a strict schema's unknown-key check: leave them out
   const input = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined));
-  const parsed = SCHEMAS[spec.type].safeParse(input);
+  const parsed = descriptor.schema.safeParse(input);
   if (!parsed.success) {
-    for (const i of parsed.error.issues) problems.push({ field: crField(i.path), message: i.message });
+    for (const i of parsed.error.issues) problems.push({ field: crField(i.path, mapping.fieldOf), message: i.message });
   }
   if (problems.length || !parsed.success) return { ok: false, problems };
   return { ok: true, config: parsed.data as SinkConfig, env, fields };

@@ -9,6 +9,8 @@
 import { z } from 'zod';
 import { deliverySchema as configDeliverySchema, GROUP_DIMENSION_PATTERN, GROUP_DIMENSIONS, type SinkDeliveryConfig, sinkDeliveryProblems } from '../pipeline/config.ts';
 import { isCredentialOptionKey, KUBEHERALD_ONLY_KEYS } from '../sinks/plugin.ts';
+import { CR_CREDENTIAL_NAMES, CR_TARGET_FIELDS, type CrCredentialName, type CrTargetField } from '../sinks/descriptor.ts';
+import { sinkDescriptor, SINK_TYPES, type SinkType } from '../sinks/registry.ts';
 import { chatIdentitySpecSchema } from '../chatops/identity-resource.ts';
 import { chatPolicySpecSchema, clusterChatPolicySpecSchema } from '../chatops/policy-resource.ts';
 import { clusterSilenceSpecSchema, silenceSpecSchema, silenceStatusSchema } from './silence-resource.ts';
@@ -37,8 +39,8 @@ const int = (min: number, max: number) => z.number().int().min(min).max(max);
 // ---------------------------------------------------------------------------
 // Sink and ClusterSink
 
-export const SINK_TYPES = ['slack', 'telegram', 'teams', 'dingtalk', 'webhook', 'elasticsearch', 'console', 'jsonl', 'plugin'] as const;
-export type SinkType = (typeof SINK_TYPES)[number];
+// the sink types and what each takes from a Sink are the registry's (each type's descriptor.customResource)
+export { SINK_TYPES, type SinkType };
 
 export const secretKeySelectorSchema = z
   .strictObject({
@@ -71,8 +73,8 @@ export const credentialSchema = z
 
 export type Credential = z.output<typeof credentialSchema>;
 
-export const CREDENTIAL_NAMES = ['token', 'webhookUrl', 'signingSecret', 'apiKey', 'username', 'password'] as const;
-export type CredentialName = (typeof CREDENTIAL_NAMES)[number];
+export const CREDENTIAL_NAMES = CR_CREDENTIAL_NAMES;
+export type CredentialName = CrCredentialName;
 
 const credentialsSchema = z
   .strictObject({
@@ -85,8 +87,8 @@ const credentialsSchema = z
   })
   .describe('Credentials, each from a Secret.');
 
-export const TARGET_FIELDS = ['channel', 'chatId', 'messageThreadId', 'url', 'index', 'path', 'name'] as const;
-export type TargetField = (typeof TARGET_FIELDS)[number];
+export const TARGET_FIELDS = CR_TARGET_FIELDS;
+export type TargetField = CrTargetField;
 
 const targetSchema = z
   .strictObject({
@@ -159,28 +161,6 @@ export function sinkDeliveryConfigOf(d: Delivery | undefined): SinkDeliveryConfi
 // the config sink's key a problem names → the Sink's field it came from
 const DELIVERY_FIELD: Record<string, string> = { groupBy: 'groupWaitSeconds', groupWaitSeconds: 'groupWaitSeconds', floodWindowSeconds: 'floodWindowSeconds', rateLimits: 'rateLimitPerMinute' };
 
-interface TypeRules {
-  target: { required: TargetField[]; optional: TargetField[] };
-  /** alternatives: exactly one must be given (each alternative a set of credentials) */
-  oneOf?: CredentialName[][];
-  required: CredentialName[];
-  optional: CredentialName[];
-  /** what the required target fields are, for the message */
-  hint?: Partial<Record<TargetField | CredentialName, string>>;
-}
-
-const RULES: Record<SinkType, TypeRules> = {
-  slack: { target: { required: [], optional: ['channel'] }, oneOf: [['token'], ['webhookUrl']], required: [], optional: [] },
-  telegram: { target: { required: ['chatId'], optional: ['messageThreadId'] }, required: ['token'], optional: [] },
-  teams: { target: { required: [], optional: [] }, required: ['webhookUrl'], optional: [] },
-  dingtalk: { target: { required: [], optional: [] }, required: ['webhookUrl'], optional: ['signingSecret'] },
-  webhook: { target: { required: ['url'], optional: [] }, required: [], optional: ['signingSecret', 'token'] },
-  elasticsearch: { target: { required: ['url'], optional: ['index'] }, oneOf: [[], ['apiKey'], ['username', 'password']], required: [], optional: [] },
-  console: { target: { required: [], optional: [] }, required: [], optional: [] },
-  jsonl: { target: { required: ['path'], optional: [] }, required: [], optional: [] },
-  plugin: { target: { required: [], optional: ['name'] }, required: [], optional: [] },
-};
-
 const PLUGIN_CREDENTIALS = "not allowed for a plugin sink: credentials belong to the plugin's own Secret (its environment or files), never to kubeherald";
 
 /**
@@ -214,7 +194,7 @@ export const sinkSpecSchema = z
     delivery: deliverySchema.optional(),
   })
   .superRefine((spec, ctx) => {
-    const rules = RULES[spec.type];
+    const rules = sinkDescriptor(spec.type)!.customResource;
     for (const key of ['burst', 'floodThreshold'] as const) {
       if (spec.delivery?.[key] !== undefined) ctx.addIssue({ code: 'custom', path: ['delivery', key], message: UNSUPPORTED });
     }
@@ -255,10 +235,8 @@ export const sinkSpecSchema = z
         for (const c of chosen[0]) if (creds[c] === undefined) ctx.addIssue({ code: 'custom', path: ['credentials', c], message: `required with ${chosen[0].filter((x) => x !== c).join(', ')}` });
       }
     }
-    if (spec.type === 'slack') {
-      if (creds.token !== undefined && !target.channel) ctx.addIssue({ code: 'custom', path: ['target', 'channel'], message: 'required with a bot token: the channel ID (C0123ABCD) or name (#alerts)' });
-      if (creds.webhookUrl !== undefined && target.channel) ctx.addIssue({ code: 'custom', path: ['target', 'channel'], message: 'not used with webhookUrl: an incoming webhook posts to the channel it was created for' });
-    }
+    // what the type's field lists cannot say (Slack: a bot token needs a channel)
+    for (const p of rules.check?.({ target: spec.target ?? {}, credentials: new Set(given) }) ?? []) ctx.addIssue({ code: 'custom', path: p.path, message: p.message });
   })
   .describe('Where notifications are delivered.');
 

@@ -1,21 +1,14 @@
-// What the plugin host knows about each sink type: its config schema (the
-// same one a `sinks:` entry is checked with), which option names a target,
-// and which keys a delivery may never change because they carry or direct
-// the plugin's credentials or its signing.
+// What the plugin host knows about each sink type, from the sink registry:
+// its config schema (the same one a `sinks:` entry is checked with), which
+// option names a target, and which keys a delivery may never change because
+// they carry or direct the plugin's credentials or its signing (each
+// descriptor's `plugin`, where the reasons are written).
 
 import type { z } from 'zod';
-import type { SinkConfig } from '../config/schema.ts';
-import { consoleSinkSchema } from '../sinks/console.ts';
-import { dingtalkSinkSchema } from '../sinks/dingtalk/config.ts';
-import { elasticsearchSinkSchema } from '../sinks/elasticsearch/config.ts';
-import { jsonlSinkSchema } from '../sinks/jsonl.ts';
-import { slackSinkSchema } from '../sinks/slack/config.ts';
-import { teamsSinkSchema } from '../sinks/teams/config.ts';
-import { telegramSinkSchema } from '../sinks/telegram/config.ts';
-import { webhookSinkSchema } from '../sinks/webhook/config.ts';
+import { SINK_DESCRIPTORS, type SinkType } from '../sinks/registry.ts';
 
 /** The types a plugin can host: every sink type but `plugin` (a sink that is itself served by a plugin). */
-export type PluginSinkType = Exclude<SinkConfig['type'], 'plugin'>;
+export type PluginSinkType = Exclude<SinkType, 'plugin'>;
 
 export interface SinkTypeInfo {
   /** the `sinks:` entry schema of the type */
@@ -35,23 +28,9 @@ export interface SinkTypeInfo {
   pinnedKeys: readonly string[];
 }
 
-export const SINK_TYPE_INFO: Record<PluginSinkType, SinkTypeInfo> = {
-  console: { schema: consoleSinkSchema, targetOption: '', pinnedKeys: [] },
-  // a file path is the plugin host's file system, not the caller's to choose
-  jsonl: { schema: jsonlSinkSchema, targetOption: '', pinnedKeys: ['path'] },
-  // the bot token goes to apiUrl with every call
-  slack: { schema: slackSinkSchema, targetOption: 'channel', pinnedKeys: ['apiUrl'] },
-  telegram: { schema: telegramSinkSchema, targetOption: 'chatId', pinnedKeys: ['apiRoot'] },
-  // the API key or password goes to every node; caFile is a file of the host and decides whom to trust
-  elasticsearch: { schema: elasticsearchSinkSchema, targetOption: 'dataStream', pinnedKeys: ['nodes', 'caFile'] },
-  // the workflow / robot URL is itself the credential (urlFrom)
-  teams: { schema: teamsSinkSchema, targetOption: '', pinnedKeys: [] },
-  dingtalk: { schema: dingtalkSinkSchema, targetOption: '', pinnedKeys: [] },
-  // the signature vouches for the body to whoever holds the secret: where it
-  // goes and whether it is signed at all are the operator's; header values
-  // expand the plugin's environment (${NAME})
-  webhook: { schema: webhookSinkSchema, targetOption: '', pinnedKeys: ['urls', 'sign', 'headers'] },
-};
+export const SINK_TYPE_INFO = Object.fromEntries(
+  SINK_DESCRIPTORS.flatMap((d): [string, SinkTypeInfo][] => (d.plugin ? [[d.type, { schema: d.schema, targetOption: d.plugin.targetOption, pinnedKeys: d.plugin.pinnedKeys }]] : [])),
+) as Record<PluginSinkType, SinkTypeInfo>;
 
 export function isPluginSinkType(type: string): type is PluginSinkType {
   return Object.hasOwn(SINK_TYPE_INFO, type);
