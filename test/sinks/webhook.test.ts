@@ -21,7 +21,7 @@ import { deliveryId, formatWebhook } from '../../src/sinks/webhook/format.ts';
 import { retryAfterMs } from '../../src/sinks/webhook/http.ts';
 import { createWebhookSink } from '../../src/sinks/webhook/index.ts';
 import { webhookSignature } from '../../src/sinks/webhook/send.ts';
-import { checkJsonTemplate, parseTemplate, renderTemplate, jsonEscape } from '../../src/sinks/webhook/template.ts';
+import { checkJsonTemplate, parseTemplate, renderTemplate, jsonEscape } from '../../src/sinks/template.ts';
 import { documentedSnippet, documentedVerifier, FakeWebhooks } from '../fakes/webhook.ts';
 
 const POD = {

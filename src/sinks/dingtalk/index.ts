@@ -9,7 +9,7 @@ import { SinkError, type SinkDeps } from '../types.ts';
 import { networkError } from '../webhook/http.ts';
 import type { GroupSink } from '../webhook/index.ts';
 import { lifecycle } from '../lifecycle.ts';
-import { checkHttpUrl } from '../webhook/secrets.ts';
+import { checkHttpUrl } from '../secrets.ts';
 import { classifyDingTalkResponse } from './classify.ts';
 import type { DingTalkSinkConfig } from './config.ts';
 import { type DingTalkFormatOptions, formatDingTalk } from './format.ts';

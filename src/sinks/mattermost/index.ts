@@ -7,7 +7,7 @@ import { readCredential } from '../credential.ts';
 import { lifecycle } from '../lifecycle.ts';
 import type { SendOptions, Sink, SinkDeps } from '../types.ts';
 import { networkError } from '../webhook/http.ts';
-import { checkHttpUrl } from '../webhook/secrets.ts';
+import { checkHttpUrl } from '../secrets.ts';
 import { classifyMattermostResponse } from './classify.ts';
 import type { MattermostSinkConfig } from './config.ts';
 import { formatMattermost, type MattermostFormatOptions } from './format.ts';

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { count, dnsLabel, list, strict } from '../../config-kit/fields.ts';
 import { sinkDeliveryFields } from '../../contracts/delivery.ts';
 import { credentialRefSchema } from '../credential.ts';
-import { parseTemplate, renderTemplate } from '../webhook/template.ts';
+import { parseTemplate, renderTemplate } from '../template.ts';
 
 export const TEAMS_URL_ENV = 'KUBEHERALD_TEAMS_URL';
 export const MAX_ACTIONS = 6;

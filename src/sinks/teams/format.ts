@@ -9,7 +9,7 @@
 import { toJson } from '@bufbuild/protobuf';
 import { type Notification, NotificationSchema } from '../../model/notification.ts';
 import { byteLength, groupHeadline, groupTone, type SeverityWord, type Summary, summarize, truncate } from '../webhook/summary.ts';
-import { parseTemplate, renderTemplate, type Template } from '../webhook/template.ts';
+import { parseTemplate, renderTemplate, type Template } from '../template.ts';
 
 export const CARD_CONTENT_TYPE = 'application/vnd.microsoft.card.adaptive';
 export const CARD_SCHEMA = 'http://adaptivecards.io/schemas/adaptive-card.json';

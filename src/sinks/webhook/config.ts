@@ -7,7 +7,7 @@ import { type ConfigIssue, ConfigError, formatPath, issueMessage } from '../../c
 import { count, dnsLabel, list, strict } from '../../config-kit/fields.ts';
 import { sinkDeliveryFields } from '../../contracts/delivery.ts';
 import { credentialRefSchema } from '../credential.ts';
-import { checkJsonTemplate } from './template.ts';
+import { checkJsonTemplate } from '../template.ts';
 
 export const WEBHOOKS_ENV = 'KUBEHERALD_WEBHOOKS';
 export const WEBHOOK_SECRET_ENV = 'KUBEHERALD_WEBHOOK_SECRET';

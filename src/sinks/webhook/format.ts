@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { type JsonObject, toJson } from '@bufbuild/protobuf';
 import { type Notification, NotificationSchema } from '../../model/notification.ts';
-import { jsonEscape, renderTemplate, type Template } from './template.ts';
+import { jsonEscape, renderTemplate, type Template } from '../template.ts';
 
 export interface WebhookFormatOptions {
   payload: 'notification' | 'pod';

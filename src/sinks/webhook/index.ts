@@ -12,9 +12,9 @@ import type { WebhookSinkConfig } from './config.ts';
 import { formatWebhook, type WebhookFormatOptions, type WebhookRequest } from './format.ts';
 import { describeUrl, networkFailureReason, networkKind, networkReason } from './http.ts';
 import { lifecycle } from '../lifecycle.ts';
-import { expandEnv } from './secrets.ts';
+import { expandEnv } from '../secrets.ts';
 import { postWebhook } from './send.ts';
-import { parseTemplate } from './template.ts';
+import { parseTemplate } from '../template.ts';
 
 export { applyWebhookOverrides, type WebhookFlags, type WebhookSinkConfig, webhookSinkSchema, webhookUrlsOverride } from './config.ts';
 export { formatWebhook, podOf, webhookPayload, type WebhookRequest } from './format.ts';

@@ -1,10 +1,10 @@
-// What the HTTP sinks add to ../credential.ts: header values that refer to
+// What the HTTP sinks add to ./credential.ts: header values that refer to
 // environment variables, and URLs read from a credential checked without
 // showing them. Everything here runs when the sink is created, so a problem
 // stops kubeherald at start-up with the sink and the variable named.
 
-import { ConfigError } from '../../config-kit/errors.ts';
-import type { CredentialRef } from '../credential.ts';
+import { ConfigError } from '../config-kit/errors.ts';
+import type { CredentialRef } from './credential.ts';
 
 /** `${NAME}` references in a config value replaced by the variables' values; an unset one is a ConfigError naming the sink and the variable. */
 export function expandEnv(value: string, owner: string, where: string, env: NodeJS.ProcessEnv): string {
