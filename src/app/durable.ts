@@ -9,6 +9,7 @@ import type { ResolvedSink } from '../crd/controller.ts';
 import { platformOf } from '../crd/schemas.ts';
 import { type DeliveryConfig, type DeliveryPolicies, type SinkPolicy, sinkPolicy } from '../pipeline/config.ts';
 import { createSink as createSinkDefault } from '../sinks/index.ts';
+import { sinkDescriptor } from '../sinks/registry.ts';
 import type { Sink, SinkDeps } from '../sinks/types.ts';
 import { jsonThreadStore } from '../store/state.ts';
 import type { Store } from '../store/types.ts';
@@ -61,14 +62,13 @@ type CreateSink = (cfg: SinkConfig, deps: SinkDeps) => Promise<Sink>;
 /** The sink factory with the state database lent to the sinks that keep state (Slack's incident threads, Telegram's button tokens). */
 export function storeBackedSinks(store: Store, create: CreateSink = createSinkDefault): CreateSink {
   return (cfg, deps) => {
+    // what the type borrows is its descriptor's to say (state)
+    const needs = sinkDescriptor(cfg.type)?.state ?? [];
+    const lent: SinkDeps & { buttons?: unknown; threads?: unknown } = { ...deps };
     // Telegram's buttons too long for 64 bytes of callback_data keep their action here, behind a token
-    if (cfg.type === 'telegram') {
-      const withButtons: SinkDeps & { buttons: unknown } = { ...deps, buttons: store.alertButtons };
-      return create(cfg, withButtons);
-    }
-    if (cfg.type !== 'slack') return create(cfg, deps);
+    if (needs.includes('alertButtons')) lent.buttons = store.alertButtons;
     // keyed by the sink's name: config sinks' are unique, custom-resource Sinks' carry a hash of their id
-    const withThreads: SinkDeps & { threads: unknown } = { ...deps, threads: jsonThreadStore(store.threads.forSink(cfg.name)) };
-    return create(cfg, withThreads);
+    if (needs.includes('threads')) lent.threads = jsonThreadStore(store.threads.forSink(cfg.name));
+    return create(cfg, needs.length ? lent : deps);
   };
 }

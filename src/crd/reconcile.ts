@@ -6,6 +6,7 @@
 
 import type { KubeObject } from '../model/kube.ts';
 import { describeRefusal, type EgressPolicy, type EgressRefusal } from '../sinks/egress.ts';
+import { sinkDescriptor } from '../sinks/registry.ts';
 import { lintRoute, type RouteVocabulary } from '../rules/index.ts';
 import type { KnownSink, RouteProblem, RouteSpec, RoutingTable } from '../rules/types.ts';
 import { type Condition, type CRKind, type FieldProblem, type RouteCRSpec, routeSpecSchema, type SinkSpec, sinkSpecSchema, validateSpec } from './schemas.ts';
@@ -40,8 +41,6 @@ export function checkSink(kind: 'Sink' | 'ClusterSink', obj: KubeObject): SinkCh
   return { id, kind, obj, spec: r.value, problems: [] };
 }
 
-// what writes to kubeherald's own files or terminal: for the config file only
-const FILE_SINK_TYPES = new Set(['jsonl', 'console']);
 
 /**
  * What a namespaced Sink may not do that a ClusterSink may: write files, or
@@ -50,7 +49,8 @@ const FILE_SINK_TYPES = new Set(['jsonl', 'console']);
  */
 export function tenantSinkProblems(s: SinkCheck, egress: EgressPolicy): Problem[] {
   if (s.kind !== 'Sink' || !s.spec) return [];
-  if (FILE_SINK_TYPES.has(s.spec.type)) {
+  // what writes to kubeherald's own files or terminal (descriptor.customResource.localOutput): for the config file only
+  if (sinkDescriptor(s.spec.type)?.customResource.localOutput) {
     return [{ field: 'spec.type', reason: 'SinkTypeNotAllowed', message: `a ${s.spec.type} Sink writes kubeherald's own files or output: not allowed from a namespace (a config-file sink or a ClusterSink can)` }];
   }
   const url = s.spec.target?.url;
