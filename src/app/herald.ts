@@ -33,13 +33,14 @@ import { STORY_KINDS } from '../pipeline/inhibit-rules.ts';
 import { maxDurationMs } from '../pipeline/silence-config.ts';
 import { type SilenceController, startSilenceResources } from '../crd/silence-controller.ts';
 import { silencePort } from './silence-port.ts';
-import { compileTimeIntervals } from '../rules/time-interval.ts';
 import { createInhibition, restoreInhibition } from './inhibition.ts';
 import { createTimeWindows } from './time-windows.ts';
 import { type ChatOps, chatPlatformsEnabled, startChatOps } from './chatops.ts';
 import { kubeCrashLogReader, withCrashReports } from './crash-reports.ts';
 import { listenProbes, probeHandler, type ProbeInputs } from './probes.ts';
-import { startUpdateCheck, type UpdateCheck } from './updates.ts';
+import { startUpdateCheck } from './updates.ts';
+import { createIntake, type Intake } from './intake.ts';
+import { Lifecycle, type StopReport } from './lifecycle.ts';
 import { PACKAGE_VERSION } from './build-info.ts';
 
 export interface HeraldOptions {
@@ -66,6 +67,8 @@ export interface HeraldOptions {
   random?: () => number;
   /** the state database is no longer usable: notifications can no longer be stored (run exits so a restart re-derives them) */
   onFatal?: (err: Error) => void;
+  /** how long stop() (and the stop after a failed start) may take in all; a stop still running then is left behind (default 25 s, run's --grace-period) */
+  graceMs?: number;
   /** config warnings are errors, and a Route matching what nothing produces is left out (run --strict) */
   strict?: boolean;
 }
@@ -100,43 +103,49 @@ export interface Herald {
   drain(): Promise<void>;
   /** deliveries still waiting, by sink id */
   pending(): Map<string, number>;
-  stop(): Promise<void>;
+  /** stops everything, last started first, once, within graceMs; says what was cut at the deadline */
+  stop(): Promise<StopReport>;
 }
 
 /** ":memory:" (or "") keeps state in memory only: nothing survives a restart (tests, the demo). */
 const inMemory = (path: string): boolean => path === '' || path === ':memory:';
+const DEFAULT_GRACE_MS = 25_000;
 
 export async function startHerald(opts: HeraldOptions): Promise<Herald> {
   const { log } = opts;
   let config = opts.config;
   const clock = opts.clock ?? realClock;
+  // every component registers its stop where it is created or started; stop() and a failed start run them last first
+  const life = new Lifecycle({ log, graceMs: opts.graceMs ?? DEFAULT_GRACE_MS });
   const statePath = inMemory(config.state.path) ? ':memory:' : config.state.path;
   const store = openSqliteStore({ path: statePath, synchronous: config.state.synchronous, now: () => clock.now().getTime(), log });
+  life.add('state database', () => store.close());
   let routing: RoutingHub;
   let plugins: Plugins;
-  // metrics exist before the router, which reports every plugin call to them
   let listener: Listener | undefined;
   // what the probes judge; set as start-up and shutdown go
   const phase = { started: false, stopping: false };
-  let fatal: Error | undefined;
   const probeInputs = (): ProbeInputs => ({
     started: phase.started,
     stopping: phase.stopping,
     watches: (listener?.reflectors ?? []).map((r) => ({ resource: r.spec.resource, listed: r.stats.lists > 0, failures: r.failures })),
     unavailable: (listener?.unavailable() ?? []).map((u) => ({ resource: u.resource.split('.')[0], detail: u.detail })),
     stateError: phase.stopping ? undefined : stateWriteError(store),
-    fatal: fatal?.message,
+    fatal: intake?.fatal()?.message,
   });
   const probes = probeHandler(probeInputs);
+  // metrics exist before the router, which reports every plugin call to them
   const metrics: Metrics | undefined = config.metrics.listen ? createMetrics({ store, listener: () => listener, plugins: () => plugins?.router, probes }) : undefined;
+  let intake: Intake | undefined;
+  let audit: AuditFeed | undefined;
+  let chat: ChatOps | undefined;
+  let silenceResources: SilenceController | undefined;
+  let metricsUrl: string | undefined;
+  let health: { url: string; close(): Promise<void> } | undefined;
   try {
     plugins = await startPlugins(config.plugins, { kc: opts.kc, log, onCall: metrics ? (r) => metrics.pluginCalled(r) : undefined });
-  } catch (err) {
-    store.close();
-    throw err;
-  }
-  const createSink = storeBackedSinks(store);
-  try {
+    life.add('plugins', () => plugins.close());
+    const createSink = storeBackedSinks(store);
     // a reload's config replaces the one policies are read from once the hub accepted it
     let loaded: Config | undefined;
     const load =
@@ -157,149 +166,119 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
       // chat sinks with crashReport attach the crashed container's log, read where chatops.crashReports allows
       createSink: async (cfg, deps) => withCrashReports(await createSink(cfg, { ...deps, router: plugins.router }), 'crashReport' in cfg ? cfg.crashReport : undefined, { namespaces: () => config.chatops.crashReports?.namespaces ?? [], read: kubeCrashLogReader(opts.kc), log }),
     });
+    life.add('routing', () => routing.close());
+    // the probes and /metrics answer until the deliveries in flight are done: they stop after the work, before the sinks
+    const servers = life.group('servers');
+    const policies = routingPolicies({
+      config: () => config,
+      resolved: (id) => routing.controller?.sinks().get(id),
+      typeOf: (id) => routing.sinkMap().get(id)?.type,
+    });
     routing.onConfigReload((r) => {
       if (r.ok && loaded) config = loaded;
       policies.invalidate();
     });
-  } catch (err) {
-    await plugins.close();
-    store.close();
-    throw err;
-  }
-  const policies = routingPolicies({
-    config: () => config,
-    resolved: (id) => routing.controller?.sinks().get(id),
-    typeOf: (id) => routing.sinkMap().get(id)?.type,
-  });
-  routing.onChange(() => policies.invalidate());
-  // pods are cached and notified whole while a sink in force sends them whole (webhook payload: pod)
-  let wholePods = routing.sinks().some((s) => s.sendsPods);
-  routing.onChange(() => (wholePods = routing.sinks().some((s) => s.sendsPods)));
-  const sinks = routing.sinkMap();
-  // causal inhibition: a cause's effects are held back from chat (record sinks get them marked inhibitedBy)
-  const cached = (kind: string, apiVersion: string): KubeObject[] => listener?.reflectors.find((r) => r.spec.kind === kind && r.spec.apiVersion === apiVersion)?.list() ?? [];
-  const inhibition = createInhibition(config.inhibit, {
-    clock,
-    log,
-    pods: () => cached('Pod', 'v1'),
-    workload: (kind, namespace, name) => (STORY_KINDS.has(kind) ? cached(kind, 'apps/v1').find((d) => d.metadata.namespace === namespace && d.metadata.name === name) : undefined),
-  });
-  // compiled once per config (a reload brings a new timeIntervals list)
-  let compiledIntervals: { of: unknown; intervals: ReturnType<typeof compileTimeIntervals>['intervals'] } | undefined;
-  const intervalsOf = (list: Config['timeIntervals']) => {
-    if (compiledIntervals?.of !== list) compiledIntervals = { of: list, intervals: compileTimeIntervals(list).intervals };
-    return compiledIntervals.intervals;
-  };
-  // silences: added by the CLI, chat or Silence resources, in force from the state database; one that ends releases what it held
-  const silences = new SilenceKeeper({
-    store,
-    clock,
-    log,
-    refreshMs: config.silences.refreshSeconds * 1000,
-    inInterval: (name, at) => intervalsOf(config.timeIntervals).get(name)?.contains(at) ?? false,
-    onEnded: (id, now) => {
+    routing.onChange(() => policies.invalidate());
+    // pods are cached and notified whole while a sink in force sends them whole (webhook payload: pod)
+    let wholePods = routing.sinks().some((s) => s.sendsPods);
+    routing.onChange(() => (wholePods = routing.sinks().some((s) => s.sendsPods)));
+    const sinks = routing.sinkMap();
+    // causal inhibition: a cause's effects are held back from chat (record sinks get them marked inhibitedBy)
+    const cached = (kind: string, apiVersion: string): KubeObject[] => listener?.reflectors.find((r) => r.spec.kind === kind && r.spec.apiVersion === apiVersion)?.list() ?? [];
+    const inhibition = createInhibition(config.inhibit, {
+      clock,
+      log,
+      pods: () => cached('Pod', 'v1'),
+      workload: (kind, namespace, name) => (STORY_KINDS.has(kind) ? cached(kind, 'apps/v1').find((d) => d.metadata.namespace === namespace && d.metadata.name === name) : undefined),
+    });
+    // what a hold that ended (a silence, a cause, a time window) still holds back from chat and still fires goes out
+    const release = (reason: 'silence' | 'inhibition' | 'window', id: string, now: number): void => {
       const open = new Set(listener?.tracker.open().map((i) => i.key) ?? []);
-      outbox.release('silence', id, now, (key) => open.has(key));
+      outbox.release(reason, id, now, (key) => open.has(key));
       deliverer.wake();
-    },
-  });
-  // routes' time windows: a muted route's chat sinks are held until the window opens (its record sinks get nothing)
-  const windows = createTimeWindows({
-    clock,
-    log,
-    intervals: () => routing.timeIntervals(),
-    mutedFor: (n) => routing.mutedFor(n),
-    table: () => routing.table(),
-    isRecords: (id) => (sinks.has(id) ? policies.forSink(id).records : undefined),
-  });
-  const holds: HoldCheck[] = [...inhibition.holds, silences.check, windows.hold];
-  const outbox = new Outbox({
-    store,
-    sinks,
-    policies,
-    log,
-    holds,
-    onDecision:
-      metrics || opts.onDecision
-        ? (d) => {
-            metrics?.decided(d);
-            opts.onDecision?.(d);
-          }
-        : undefined,
-  });
+    };
+    // silences: added by the CLI, chat or Silence resources, in force from the state database; one that ends releases what it held
+    const silences = new SilenceKeeper({
+      store,
+      clock,
+      log,
+      refreshMs: config.silences.refreshSeconds * 1000,
+      inInterval: (name, at) => routing.timeIntervals().get(name)?.contains(at) ?? false,
+      onEnded: (id, now) => release('silence', id, now),
+    });
+    // routes' time windows: a muted route's chat sinks are held until the window opens (its record sinks get nothing)
+    const windows = createTimeWindows({
+      clock,
+      log,
+      intervals: () => routing.timeIntervals(),
+      mutedFor: (n) => routing.mutedFor(n),
+      table: () => routing.table(),
+      isRecords: (id) => (sinks.has(id) ? policies.forSink(id).records : undefined),
+    });
+    const holds: HoldCheck[] = [...inhibition.holds, silences.check, windows.hold];
+    const outbox = new Outbox({
+      store,
+      sinks,
+      policies,
+      log,
+      holds,
+      onDecision:
+        metrics || opts.onDecision
+          ? (d) => {
+              metrics?.decided(d);
+              opts.onDecision?.(d);
+            }
+          : undefined,
+    });
+    const attemptWaiters: (() => void)[] = [];
+    const deliverer = new Deliverer({
+      store,
+      sinks,
+      policy: policies,
+      clock,
+      log,
+      random: opts.random,
+      // reminders only for incidents that were notified
+      openIncidents: () => (listener ? listener.tracker.open().flatMap((i) => (i.notified ? [i.key] : [])) : []),
+      holds,
+      onAttempt: (a) => {
+        metrics?.attempted(a);
+        if (a.outcome === 'delivered' && routing.controller) countDelivered(a);
+        opts.onAttempt?.(a);
+        for (const w of attemptWaiters.splice(0)) w();
+      },
+    });
+    // a plugin type back from having no healthy instance: its sinks' deliveries need not wait out their backoff
+    plugins.router.onRecovered((type) => deliverer.retryWaiting((sink) => sinks.get(sink)?.plugin === type));
+    // the custom-resource routes' status counters: which notifications the delivery carried
+    const countDelivered = (a: AttemptRecord): void => {
+      const row = store.outbox.get(a.id);
+      if (!row) return;
+      try {
+        for (const n of decodePayload(row.payload, row.groupKey !== null)) routing.delivered(n, a.sink);
+      } catch {
+        // an unreadable payload was dead-lettered by the deliverer, not delivered
+      }
+    };
+    intake = createIntake({
+      store,
+      now: () => clock.now(),
+      log,
+      outbox,
+      inhibition,
+      // a route with `group` groups what it sends its own way
+      route: (n, now) => [...routing.routeWithGroups(n, now.getTime()).map(({ sink, group }) => (group ? { sink: sink.id, group } : sink.id)), ...windows.heldSinks(n)],
+      tracker: () => listener?.tracker.snapshot(),
+      attribute: (n) => audit?.attribute(n),
+      stored: () => deliverer.wake(),
+      notified: (ns) => {
+        metrics?.notified(ns);
+        if (opts.onNotification) for (const n of ns) opts.onNotification(n);
+      },
+      onFatal: opts.onFatal,
+    });
+    const submit = intake.submit;
 
-  const attemptWaiters: (() => void)[] = [];
-  const deliverer = new Deliverer({
-    store,
-    sinks,
-    policy: policies,
-    clock,
-    log,
-    random: opts.random,
-    // reminders only for incidents that were notified
-    openIncidents: () => (listener ? listener.tracker.open().flatMap((i) => (i.notified ? [i.key] : [])) : []),
-    holds,
-    onAttempt: (a) => {
-      metrics?.attempted(a);
-      if (a.outcome === 'delivered' && routing.controller) countDelivered(a);
-      opts.onAttempt?.(a);
-      for (const w of attemptWaiters.splice(0)) w();
-    },
-  });
-  // a plugin type back from having no healthy instance: its sinks' deliveries need not wait out their backoff
-  plugins.router.onRecovered((type) => deliverer.retryWaiting((sink) => sinks.get(sink)?.plugin === type));
-  // the custom-resource routes' status counters: which notifications the delivery carried
-  const countDelivered = (a: AttemptRecord): void => {
-    const row = store.outbox.get(a.id);
-    if (!row) return;
-    try {
-      for (const n of decodePayload(row.payload, row.groupKey !== null)) routing.delivered(n, a.sink);
-    } catch {
-      // an unreadable payload was dead-lettered by the deliverer, not delivered
-    }
-  };
-
-  let audit: AuditFeed | undefined;
-  let chat: ChatOps | undefined;
-  let silenceResources: SilenceController | undefined;
-  let metricsUrl: string | undefined;
-  let health: { url: string; close(): Promise<void> } | undefined;
-  let updates: UpdateCheck | undefined;
-  const submit = (batch: Notification[]): void => {
-    if (batch.length === 0) return;
-    let ns = batch;
-    // who did it, when the audit log saw a change to the same object a moment before
-    if (audit) for (const n of ns) audit.attribute(n);
-    if (fatal) {
-      log.error({ notifications: ns.length }, 'notifications not stored: the state database failed earlier');
-      return;
-    }
-    try {
-      store.transaction(() => {
-        // causes first say what they explain (and are updated when that changes); their effects are held by the outbox
-        ns = inhibition.observe(ns, clock.now().getTime());
-        // a route with `group` groups what it sends its own way
-        const now = clock.now();
-        outbox.enqueue(ns, (n) => [...routing.routeWithGroups(n, now.getTime()).map(({ sink, group }) => (group ? { sink: sink.id, group } : sink.id)), ...windows.heldSinks(n)], now);
-        if (listener) store.tracker.save(listener.tracker.snapshot());
-      });
-    } catch (err) {
-      // the tracker has moved on in memory; storing its later state would mark these notified: stop storing
-      fatal = err as Error;
-      log.error({ err: fatal.message, notifications: ns.length }, 'cannot store notifications in the state database; restart kubeherald to re-derive them');
-      opts.onFatal?.(fatal);
-      return;
-    }
-    deliverer.wake();
-    // what the detectors said (a cause's updates of what it explains, appended by the inhibitor, are not new notifications)
-    const detected = ns.slice(0, batch.length);
-    metrics?.notified(detected);
-    if (opts.onNotification) for (const n of detected) opts.onNotification(n);
-  };
-
-  const pruner = new Pruner({ store, policy: retentionPolicy(config.state), intervalMs: config.state.pruneIntervalSeconds * 1000, clock, log });
-  let started = false;
-  try {
     const stored = store.tracker.load();
     const extraResources = await resolveResources(opts.kc, config.watch.resources);
     listener = new Listener({
@@ -319,130 +298,117 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
         detectors: config.detectors,
       },
     });
+    life.add('queued deliveries', () => {
+      const waiting = pending(store);
+      if (!waiting.size) return;
+      const where = inMemory(config.state.path) ? 'the state is in memory: they are dropped' : 'they are delivered after the next start';
+      log.warn({ pending: Object.fromEntries(waiting) }, `stopping with deliveries still queued; ${where}`);
+    });
     // what the outbox held when kubeherald last stopped goes out while the cluster is listed
     deliverer.start();
+    // the sends in flight finish and are recorded; what is still queued waits in the state database
+    life.add('deliverer', () => deliverer.stop());
+    const pruner = new Pruner({ store, policy: retentionPolicy(config.state), intervalMs: config.state.pruneIntervalSeconds * 1000, clock, log });
     pruner.start();
+    life.add('pruner', () => pruner.stop());
     silences.start();
+    life.add('silences', () => silences.stop());
     // after a restart: the causes still open, and what the outbox still holds back for each
     restoreInhibition(inhibition, store, sinks.keys(), new Set(listener.tracker.open().map((i) => i.key)), clock.now().getTime());
     // a resolved cause's hold ended: what it still held back from chat and still fires notifies on its own
-    inhibition.start((cause, now) => {
-      const open = new Set(listener?.tracker.open().map((i) => i.key) ?? []);
-      outbox.release('inhibition', cause, now, (key) => open.has(key));
-      deliverer.wake();
-    });
+    inhibition.start((cause, now) => release('inhibition', cause, now));
+    life.add('inhibition', () => inhibition.stop());
     // a time interval's edge: what it held back from chat and still fires goes out
-    windows.start((interval, now) => {
-      const open = new Set(listener?.tracker.open().map((i) => i.key) ?? []);
-      outbox.release('window', interval, now, (key) => open.has(key));
-      deliverer.wake();
-    });
+    windows.start((interval, now) => release('window', interval, now));
+    life.add('time windows', () => windows.stop());
     if (metrics) {
       metricsUrl = await metrics.listen(config.metrics.listen);
+      servers.add('metrics', () => metrics.close());
       log.info({ url: metricsUrl }, 'metrics listening');
     }
     if (config.health.listen) {
-      health = await listenProbes(config.health.listen, probes);
-      log.info({ url: health.url }, 'probes listening (/healthz, /readyz)');
+      const h = await listenProbes(config.health.listen, probes);
+      health = h;
+      servers.add('probes', () => h.close());
+      log.info({ url: h.url }, 'probes listening (/healthz, /readyz)');
     }
     audit = await startAuditFeed(config.audit, { cluster: config.cluster.name, log, env: opts.env ?? process.env, onNotification: (n) => submit([n]) });
+    const feed = audit;
+    if (feed) life.add('audit feed', () => feed.close());
+    const l = listener;
+    life.add('listener', () => l.stop());
     await listener.start();
     // silences from chat and from Silence resources go through the keeper: in force (or ended and released) at once
     const port = silencePort(silences, store, clock, maxDurationMs(config.silences));
     // a Silence's author: its annotation, else who created it as the audit feed saw it, else the resource
-    const feed = audit;
     const creatorOf = feed ? (ref: { kind: string; namespace?: string; name: string; uid?: string }, at: Date) => feed.source.attributeUser(ref, at)?.username || undefined : undefined;
-    if (config.customResources.enabled) silenceResources = await startSilenceResources({ kc: opts.kc, silences: port, clock, log: log.child({ component: 'silences' }), maxDurationMs: port.maxDurationMs, ...(creatorOf ? { creatorOf } : {}) });
+    if (config.customResources.enabled) {
+      const sr = await startSilenceResources({ kc: opts.kc, silences: port, clock, log: log.child({ component: 'silences' }), maxDurationMs: port.maxDurationMs, ...(creatorOf ? { creatorOf } : {}) });
+      silenceResources = sr;
+      life.add('silence resources', () => sr.stop());
+    }
     // commands from chat, answered as the chat user's own Kubernetes identity, once kubeherald is up (a
     // command never races the start, or a stop during it); the trail in this state database
-    if (chatPlatformsEnabled(config)) chat = await startChatOps({ config, kc: opts.kc, store, log, env: opts.env, metrics, submit, silences: port });
-    started = true;
-    phase.started = true;
-    if (config.updates.check) updates = startUpdateCheck({ registry: config.updates.registry, intervalMs: config.updates.intervalHours * 3_600_000, running: PACKAGE_VERSION, log });
-  } finally {
-    if (!started) {
-      await chat?.stop();
-      await silenceResources?.stop();
-      await audit?.close();
-      await metrics?.close();
-      await health?.close();
-      listener?.stop();
-      pruner.stop();
-      silences.stop();
-      windows.stop();
-      await deliverer.stop();
-      await routing.close();
-      await plugins.close();
-      store.close();
+    if (chatPlatformsEnabled(config)) {
+      const c = await startChatOps({ config, kc: opts.kc, store, log, env: opts.env, metrics, submit, silences: port });
+      chat = c;
+      life.add('chatops', () => c.stop());
     }
-  }
-  const l = listener;
-  log.info({ cluster: config.cluster.name, sinks: routing.sinks().map((s) => s.id), resources: l.reflectors.length, state: store.path }, 'listening');
-
-  const open = (): boolean => {
-    const c = store.outbox.counts();
-    return c.pending + c.inflight > 0 || store.groups.nextFlushAt() !== undefined;
-  };
-  const pending = (): Map<string, number> => {
-    const out = new Map<string, number>();
-    for (const h of store.outbox.queueHeads()) if (h.state === 'inflight') out.set(h.sink, (out.get(h.sink) ?? 0) + 1);
-    for (const r of store.outbox.pendingAfter(0)) out.set(r.sink, (out.get(r.sink) ?? 0) + 1);
-    return out;
-  };
-  let stopped: Promise<void> | undefined;
-  return {
-    listener: l,
-    routing,
-    store,
-    outbox,
-    silences,
-    silenceResources: () => silenceResources,
-    deliverer,
-    plugins: plugins.router,
-    pluginRegistryAddress: () => plugins.registryAddress,
-    submit,
-    pending,
-    metricsUrl: () => metricsUrl,
-    healthUrl: () => health?.url,
-    probeInputs,
-    async drain() {
-      while (open()) {
-        // an attempt's outcome, or a timer of the deliverer's clock, changes what is open
-        await new Promise<void>((resolve) => {
-          attemptWaiters.push(resolve);
-          setTimeout(resolve, 20).unref();
-        });
-      }
-    },
-    stop() {
-      // unready at once (no new traffic), while the probes stay up until the deliveries in flight are done
-      phase.stopping = true;
-      updates?.stop();
-      stopped ??= (async () => {
-        await chat?.stop();
-        await silenceResources?.stop();
-        await audit?.close();
-        l.stop();
-        pruner.stop();
-        inhibition.stop();
-        silences.stop();
-        windows.stop();
-        // the sends in flight finish and are recorded; what is still queued waits in the state database
-        await deliverer.stop();
-        const waiting = pending();
-        if (waiting.size) {
-          const where = inMemory(config.state.path) ? 'the state is in memory: they are dropped' : 'they are delivered after the next start';
-          log.warn({ pending: Object.fromEntries(waiting) }, `stopping with deliveries still queued; ${where}`);
+    phase.started = true;
+    if (config.updates.check) {
+      const updates = startUpdateCheck({ registry: config.updates.registry, intervalMs: config.updates.intervalHours * 3_600_000, running: PACKAGE_VERSION, log });
+      life.add('update check', () => updates.stop());
+    }
+    log.info({ cluster: config.cluster.name, sinks: routing.sinks().map((s) => s.id), resources: l.reflectors.length, state: store.path }, 'listening');
+    return {
+      listener: l,
+      routing,
+      store,
+      outbox,
+      silences,
+      silenceResources: () => silenceResources,
+      deliverer,
+      plugins: plugins.router,
+      pluginRegistryAddress: () => plugins.registryAddress,
+      submit,
+      pending: () => pending(store),
+      metricsUrl: () => metricsUrl,
+      healthUrl: () => health?.url,
+      probeInputs,
+      async drain() {
+        while (outboxOpen(store)) {
+          // an attempt's outcome, or a timer of the deliverer's clock, changes what is open
+          await new Promise<void>((resolve) => {
+            attemptWaiters.push(resolve);
+            setTimeout(resolve, 20).unref();
+          });
         }
-        await metrics?.close();
-        await health?.close();
-        await routing.close();
-        await plugins.close();
-        store.close();
-      })();
-      return stopped;
-    },
-  };
+      },
+      stop() {
+        // unready at once (no new traffic), while the probes stay up until the deliveries in flight are done
+        phase.stopping = true;
+        return life.stop();
+      },
+    };
+  } catch (err) {
+    // a start that fails midway stops what it started, last first, as stop() would
+    await life.stop();
+    throw err;
+  }
+}
+
+/** Whether the outbox holds anything waiting for delivery (pending, in flight or in an open group). */
+function outboxOpen(store: Store): boolean {
+  const c = store.outbox.counts();
+  return c.pending + c.inflight > 0 || store.groups.nextFlushAt() !== undefined;
+}
+
+/** Deliveries still waiting, by sink id. */
+function pending(store: Store): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const h of store.outbox.queueHeads()) if (h.state === 'inflight') out.set(h.sink, (out.get(h.sink) ?? 0) + 1);
+  for (const r of store.outbox.pendingAfter(0)) out.set(r.sink, (out.get(r.sink) ?? 0) + 1);
+  return out;
 }
 
 /**

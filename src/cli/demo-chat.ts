@@ -79,7 +79,7 @@ export async function runDemoChat(opts: DemoChatOptions): Promise<void> {
   const config = demoChatConfig(await demoDefaults(loaded, opts.configFile));
   const log = createLogger('kubeherald-demo', config.log.level, config.log.format);
   const sim = await startSim({ clockSpeed: opts.speed, nodes: 3, bookmarkIntervalMs: 250 });
-  const stops: (() => Promise<void> | void)[] = [() => sim.close()];
+  const stops: (() => unknown)[] = [() => sim.close()];
   const stopAll = async (): Promise<void> => {
     for (const s of stops.splice(0).reverse()) await s();
   };

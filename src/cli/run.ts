@@ -73,11 +73,10 @@ export function registerRun(program: Command): void {
       }
       log.info({ signal, gracePeriodSeconds: graceSeconds }, 'stopping: finishing the deliveries in flight');
       // a send that hangs past the grace period is abandoned: it stays in flight in the state database and goes out again after the restart
-      const grace = new Promise<'expired'>((resolve) => setTimeout(() => resolve('expired'), graceSeconds * 1000).unref());
       try {
-        const outcome = await Promise.race([(async () => (await started).stop())(), grace]);
-        if (outcome === 'expired') {
-          log.warn({ gracePeriodSeconds: graceSeconds }, 'deliveries still in flight at the end of the grace period; they are sent again after the next start');
+        const report = await (await started).stop();
+        if (report.cut.length) {
+          log.warn({ gracePeriodSeconds: graceSeconds, cut: report.cut }, 'deliveries still in flight at the end of the grace period; they are sent again after the next start');
           process.exit(1);
         }
       } catch {
@@ -95,6 +94,7 @@ export function registerRun(program: Command): void {
       log,
       env,
       ...(flags.strict ? { strict: true } : {}),
+      graceMs: graceSeconds * 1000,
       // the tracker has moved past what the database holds: a restart re-derives it from the cluster
       onFatal: () => process.exit(1),
     });

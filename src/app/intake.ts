@@ -1,0 +1,72 @@
+// The way notifications enter durable delivery, from the listener and the
+// audit webhook alike: attributed to who made the change, causes told what
+// they explain, routed and written to the outbox in one transaction with the
+// incident tracker's state. A failed write stops storing for good: the
+// tracker has moved on in memory, and storing its later state would mark
+// these notified; a restart re-derives them from the cluster.
+
+import type { TrackerState } from '../detect/tracker.ts';
+import type { Logger } from '../model/logger.ts';
+import type { Notification } from '../model/notification.ts';
+import type { Outbox, SinkChoice } from '../pipeline/outbox.ts';
+import type { Store } from '../store/types.ts';
+import type { Inhibition } from './inhibition.ts';
+
+export interface IntakeDeps {
+  store: Store;
+  now: () => Date;
+  log: Logger;
+  outbox: Pick<Outbox, 'enqueue'>;
+  inhibition: Pick<Inhibition, 'observe'>;
+  /** the sinks (and groups) a notification goes to at `now` */
+  route: (n: Notification, now: Date) => readonly (string | SinkChoice)[];
+  /** the tracker's state to store with the notifications (none before the listener exists) */
+  tracker: () => TrackerState | undefined;
+  /** who did it, when the audit log saw a change to the same object a moment before */
+  attribute: (n: Notification) => void;
+  /** something was stored for delivery */
+  stored: () => void;
+  /** what the detectors said, once stored */
+  notified?: (ns: Notification[]) => void;
+  onFatal?: (err: Error) => void;
+}
+
+export interface Intake {
+  submit(batch: Notification[]): void;
+  /** why nothing is stored any more, if so */
+  fatal(): Error | undefined;
+}
+
+export function createIntake(d: IntakeDeps): Intake {
+  let fatal: Error | undefined;
+  return {
+    fatal: () => fatal,
+    submit(batch) {
+      if (batch.length === 0) return;
+      let ns = batch;
+      for (const n of ns) d.attribute(n);
+      if (fatal) {
+        d.log.error({ notifications: ns.length }, 'notifications not stored: the state database failed earlier');
+        return;
+      }
+      try {
+        d.store.transaction(() => {
+          // causes first say what they explain (and are updated when that changes); their effects are held by the outbox
+          const now = d.now();
+          ns = d.inhibition.observe(ns, now.getTime());
+          d.outbox.enqueue(ns, (n) => d.route(n, now), now);
+          const state = d.tracker();
+          if (state) d.store.tracker.save(state);
+        });
+      } catch (err) {
+        fatal = err as Error;
+        d.log.error({ err: fatal.message, notifications: ns.length }, 'cannot store notifications in the state database; restart kubeherald to re-derive them');
+        d.onFatal?.(fatal);
+        return;
+      }
+      d.stored();
+      // what the detectors said (a cause's updates of what it explains, appended by the inhibitor, are not new notifications)
+      d.notified?.(ns.slice(0, batch.length));
+    },
+  };
+}
