@@ -5,13 +5,13 @@
 // chat user another ChatIdentity also maps, one the config file maps).
 // Objects that are not Ready map nobody; the others keep working.
 
-import * as k8s from '@kubernetes/client-node';
-import { Reflector, type ReflectorDelta } from '../cluster/reflector.ts';
-import { SerialApply, statusOnly } from '../cluster/serial-apply.ts';
-import { trimObject } from '../cluster/trim.ts';
+import type * as k8s from '@kubernetes/client-node';
+import { ReadinessLog, startOrStop, WatchedResources } from '../cluster/watched-resources.ts';
 import type { Logger } from '../model/logger.ts';
 import type { IdentityMap } from './identity.ts';
-import { CHAT_IDENTITY, CHAT_IDENTITY_API_VERSION, type ChatIdentityCheck, checkChatIdentities, desiredStatus, statusUpToDate } from './identity-resource.ts';
+import { CHAT_IDENTITY, type ChatIdentityCheck, checkChatIdentities, desiredStatus, statusUpToDate } from './identity-resource.ts';
+
+const KIND = { ...CHAT_IDENTITY, namespaced: false };
 
 export interface IdentitySourceOptions {
   kc: k8s.KubeConfig;
@@ -29,25 +29,28 @@ export interface IdentitySourceOptions {
 
 export class ChatIdentitySource {
   #o: IdentitySourceOptions;
-  #reflector: Reflector | undefined;
-  #api: k8s.CustomObjectsApi;
-  #runs: SerialApply;
+  #watched: WatchedResources;
   #applying = false;
   #unsubscribe: (() => void) | undefined;
-  #reported = new Map<string, string>();
+  #readiness = new ReadinessLog();
   #checks: ChatIdentityCheck[] = [];
   #listeners = new Set<(checks: readonly ChatIdentityCheck[]) => void>();
-  readonly stats = { applies: 0, statusWrites: 0, statusErrors: 0 };
 
   constructor(opts: IdentitySourceOptions) {
     this.#o = opts;
-    this.#api = opts.kc.makeApiClient(k8s.CustomObjectsApi);
-    this.#runs = new SerialApply({
+    this.#watched = new WatchedResources({
+      ...opts,
+      kinds: [KIND],
       apply: () => this.#apply(),
       onError: (err) => this.#o.log.error({ err: err.message }, 'applying ChatIdentities failed; keeping the previous mappings'),
-      debounceMs: opts.debounceMs,
-      ready: () => this.#reflector !== undefined,
+      unlistable: (_k, why, code) => {
+        throw new Error(code === 404 || code === 403 ? `chatops.identityResources is on, but ${why}` : why);
+      },
     });
+  }
+
+  get stats(): WatchedResources['stats'] {
+    return this.#watched.stats;
   }
 
   /**
@@ -55,38 +58,16 @@ export class ChatIdentitySource {
    * watches; resolves after the first list is in the map.
    */
   async start(): Promise<void> {
-    try {
-      await this.#api.listClusterCustomObject({ group: CHAT_IDENTITY.group, version: CHAT_IDENTITY.version, plural: CHAT_IDENTITY.plural, limit: 1 });
-    } catch (err) {
-      const code = err instanceof k8s.ApiException ? err.code : undefined;
-      if (code === 404) throw new Error(`chatops.identityResources is on, but the ChatIdentity CRD (${CHAT_IDENTITY.plural}.${CHAT_IDENTITY.group}) is not installed: kubectl apply -k deploy/crds`);
-      if (code === 403) throw new Error(`chatops.identityResources is on, but kubeherald may not list ${CHAT_IDENTITY.plural}.${CHAT_IDENTITY.group} (see deploy/rbac/clusterrole.yaml)`);
-      throw new Error(`cannot list ChatIdentities: ${code ? `HTTP ${code}` : (err as Error).message}`);
-    }
-    const r = new Reflector({
-      kc: this.#o.kc,
-      spec: { apiVersion: CHAT_IDENTITY_API_VERSION, kind: CHAT_IDENTITY.kind, resource: CHAT_IDENTITY.plural, namespaced: false },
-      trim: trimObject,
-      watchdogMs: this.#o.watchdogMs ?? 300_000,
-      pageSize: this.#o.pageSize ?? 500,
-      log: this.#o.log,
-      onDelta: (d) => this.#onDelta(d),
-    });
-    this.#reflector = r;
     // the config file's mappings win: when they change, which resources are overridden changes too
     this.#unsubscribe = this.#o.map.onChange(() => {
-      if (!this.#applying) this.#runs.schedule();
+      if (!this.#applying) this.#watched.runs.schedule();
     });
-    r.start();
-    await r.synced;
-    await this.#runs.run();
+    await this.#watched.start();
   }
 
   async stop(): Promise<void> {
-    const done = this.#runs.stop();
-    this.#reflector?.stop();
     this.#unsubscribe?.();
-    await done;
+    await this.#watched.stop();
   }
 
   /** The last checks, one per ChatIdentity. */
@@ -102,18 +83,13 @@ export class ChatIdentitySource {
 
   /** Resolves once nothing is scheduled or running (status writes included). */
   settled(): Promise<void> {
-    return this.#runs.settled();
-  }
-
-  #onDelta(d: ReflectorDelta): void {
-    // status-only changes (our own writes among them) change no mapping
-    if (!statusOnly(d)) this.#runs.schedule();
+    return this.#watched.runs.settled();
   }
 
   async #apply(): Promise<void> {
     const now = this.#o.now?.() ?? new Date();
     const map = this.#o.map;
-    const checks = checkChatIdentities(this.#reflector?.list() ?? [], (spec) => map.configFor(spec));
+    const checks = checkChatIdentities(this.#watched.list(KIND.kind), (spec) => map.configFor(spec));
     this.#applying = true;
     try {
       map.setResources(checks.flatMap((c) => (c.entry ? [c.entry] : [])));
@@ -121,52 +97,27 @@ export class ChatIdentitySource {
       this.#applying = false;
     }
     this.#checks = checks;
-    this.stats.applies++;
-    this.#report(checks);
+    this.#readiness.update(
+      checks,
+      (c) => c.name,
+      (c) => c.problems.map((p) => `${p.field}: ${p.message}`).join('; '),
+      (c, text) => {
+        if (text) this.#o.log.warn({ chatIdentity: c.name, problems: c.problems }, `ChatIdentity not ready: ${text}`);
+        else this.#o.log.info({ chatIdentity: c.name, platform: c.entry!.platform, as: c.entry!.kubernetes.user }, 'ChatIdentity ready');
+      },
+    );
     for (const cb of this.#listeners) cb(checks);
     if (this.#o.writeStatus !== false) await Promise.all(checks.map((c) => this.#writeStatus(c, now)));
-  }
-
-  #report(checks: ChatIdentityCheck[]): void {
-    const seen = new Set<string>();
-    for (const c of checks) {
-      seen.add(c.name);
-      const text = c.problems.map((p) => `${p.field}: ${p.message}`).join('; ');
-      if (this.#reported.get(c.name) === text) continue;
-      this.#reported.set(c.name, text);
-      if (text) this.#o.log.warn({ chatIdentity: c.name, problems: c.problems }, `ChatIdentity not ready: ${text}`);
-      else this.#o.log.info({ chatIdentity: c.name, platform: c.entry!.platform, as: c.entry!.kubernetes.user }, 'ChatIdentity ready');
-    }
-    for (const name of this.#reported.keys()) if (!seen.has(name)) this.#reported.delete(name);
   }
 
   async #writeStatus(c: ChatIdentityCheck, now: Date): Promise<void> {
     const status = desiredStatus(c, now);
     if (statusUpToDate(c.obj, status)) return;
-    try {
-      await this.#api.patchClusterCustomObjectStatus(
-        { group: CHAT_IDENTITY.group, version: CHAT_IDENTITY.version, plural: CHAT_IDENTITY.plural, name: c.name, body: { status }, fieldManager: this.#o.fieldManager ?? 'kubeherald' },
-        k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
-      );
-      this.stats.statusWrites++;
-    } catch (err) {
-      const code = err instanceof k8s.ApiException ? err.code : undefined;
-      // deleted meanwhile: nothing to report on
-      if (code === 404) return;
-      this.stats.statusErrors++;
-      this.#o.log.warn({ chatIdentity: c.name, err: code ? `HTTP ${code}` : (err as Error).message }, 'ChatIdentity status update failed');
-    }
+    await this.#watched.writeStatus(KIND, c.obj, status, { fields: { chatIdentity: c.name }, msg: 'ChatIdentity status update failed' });
   }
 }
 
 /** Starts watching ChatIdentities into `map`; resolves once the first list is in force. */
-export async function startIdentityResources(opts: IdentitySourceOptions): Promise<ChatIdentitySource> {
-  const source = new ChatIdentitySource(opts);
-  try {
-    await source.start();
-  } catch (err) {
-    await source.stop();
-    throw err;
-  }
-  return source;
+export function startIdentityResources(opts: IdentitySourceOptions): Promise<ChatIdentitySource> {
+  return startOrStop(new ChatIdentitySource(opts));
 }

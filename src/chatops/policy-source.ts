@@ -8,13 +8,11 @@
 // that), so a typo can only make chat writes stricter, never looser; the
 // other policies keep working.
 
-import * as k8s from '@kubernetes/client-node';
-import { Reflector, type ReflectorDelta } from '../cluster/reflector.ts';
-import { SerialApply, statusOnly } from '../cluster/serial-apply.ts';
-import { trimObject } from '../cluster/trim.ts';
+import type * as k8s from '@kubernetes/client-node';
+import { ReadinessLog, startOrStop, WatchedResources } from '../cluster/watched-resources.ts';
 import type { Logger } from '../model/logger.ts';
 import { compilePolicy, type CompiledPolicy } from './policy.ts';
-import { CHAT_POLICY, CHAT_POLICY_API_VERSION, type ChatPolicyCheck, type ChatPolicyKind, checkChatPolicies, CLUSTER_CHAT_POLICY, desiredStatus, statusUpToDate } from './policy-resource.ts';
+import { CHAT_POLICY, type ChatPolicyCheck, type ChatPolicyKind, checkChatPolicies, CLUSTER_CHAT_POLICY, desiredStatus, statusUpToDate } from './policy-resource.ts';
 import { type PolicyConfig, toPolicySpec } from './policy-schema.ts';
 
 /** The config file's policies, compiled (the schema already refused invalid ones). */
@@ -51,73 +49,48 @@ export interface PolicySourceOptions {
 }
 
 const KINDS = [
-  { kind: 'ChatPolicy', info: CHAT_POLICY, namespaced: true },
-  { kind: 'ClusterChatPolicy', info: CLUSTER_CHAT_POLICY, namespaced: false },
+  { ...CHAT_POLICY, namespaced: true },
+  { ...CLUSTER_CHAT_POLICY, namespaced: false },
 ] as const;
 
 export class ChatPolicySource implements PolicyProvider {
   #o: PolicySourceOptions;
-  #reflectors = new Map<ChatPolicyKind, Reflector>();
-  #api: k8s.CustomObjectsApi;
+  #watched: WatchedResources;
   #config: CompiledPolicy[];
   #policies: readonly CompiledPolicy[];
   #checks: ChatPolicyCheck[] = [];
-  #runs: SerialApply;
-  #reported = new Map<string, string>();
+  #readiness = new ReadinessLog();
   #listeners = new Set<(policies: readonly CompiledPolicy[]) => void>();
-  readonly stats = { applies: 0, statusWrites: 0, statusErrors: 0 };
 
   constructor(opts: PolicySourceOptions) {
     this.#o = opts;
-    this.#api = opts.kc.makeApiClient(k8s.CustomObjectsApi);
     this.#config = compileConfigPolicies(opts.config);
     this.#policies = this.#config;
-    this.#runs = new SerialApply({
+    this.#watched = new WatchedResources({
+      ...opts,
+      kinds: KINDS,
       apply: () => this.#apply(),
       onError: (err) => this.#o.log.error({ err: err.message }, 'applying chat policies failed; keeping the previous ones'),
-      debounceMs: opts.debounceMs,
-      ready: () => this.#reflectors.size > 0,
+      unlistable: (_k, why, code) => {
+        throw new Error(code === 404 || code === 403 ? `chatops.policyResources is on, but ${why}` : why);
+      },
     });
+  }
+
+  get stats(): WatchedResources['stats'] {
+    return this.#watched.stats;
   }
 
   /**
    * Lists each kind once to fail early and clearly (no CRD, no permission),
    * then watches; resolves after the first lists are in force.
    */
-  async start(): Promise<void> {
-    for (const k of KINDS) {
-      try {
-        await this.#api.listClusterCustomObject({ group: k.info.group, version: k.info.version, plural: k.info.plural, limit: 1 });
-      } catch (err) {
-        const code = err instanceof k8s.ApiException ? err.code : undefined;
-        if (code === 404) throw new Error(`chatops.policyResources is on, but the ${k.kind} CRD (${k.info.plural}.${k.info.group}) is not installed: kubectl apply -k deploy/crds`);
-        if (code === 403) throw new Error(`chatops.policyResources is on, but kubeherald may not list ${k.info.plural}.${k.info.group} (see deploy/rbac/clusterrole.yaml)`);
-        throw new Error(`cannot list ${k.kind} resources: ${code ? `HTTP ${code}` : (err as Error).message}`);
-      }
-    }
-    for (const k of KINDS) {
-      this.#reflectors.set(
-        k.kind,
-        new Reflector({
-          kc: this.#o.kc,
-          spec: { apiVersion: CHAT_POLICY_API_VERSION, kind: k.kind, resource: k.info.plural, namespaced: k.namespaced },
-          trim: trimObject,
-          watchdogMs: this.#o.watchdogMs ?? 300_000,
-          pageSize: this.#o.pageSize ?? 500,
-          log: this.#o.log,
-          onDelta: (d) => this.#onDelta(d),
-        }),
-      );
-    }
-    for (const r of this.#reflectors.values()) r.start();
-    await Promise.all([...this.#reflectors.values()].map((r) => r.synced));
-    await this.#runs.run();
+  start(): Promise<void> {
+    return this.#watched.start();
   }
 
-  async stop(): Promise<void> {
-    const done = this.#runs.stop();
-    for (const r of this.#reflectors.values()) r.stop();
-    await done;
+  stop(): Promise<void> {
+    return this.#watched.stop();
   }
 
   /** The policies in force: the config file's first, then ClusterChatPolicies, then ChatPolicies (order does not decide: the strictest match applies). */
@@ -142,68 +115,38 @@ export class ChatPolicySource implements PolicyProvider {
 
   /** Resolves once nothing is scheduled or running (status writes included). */
   settled(): Promise<void> {
-    return this.#runs.settled();
-  }
-
-  #onDelta(d: ReflectorDelta): void {
-    // status-only changes (our own writes among them) change no policy
-    if (!statusOnly(d)) this.#runs.schedule();
+    return this.#watched.runs.settled();
   }
 
   async #apply(): Promise<void> {
     const now = this.#o.now?.() ?? new Date();
-    const objects = KINDS.flatMap((k) => (this.#reflectors.get(k.kind)?.list() ?? []).map((obj) => ({ kind: k.kind as ChatPolicyKind, obj })));
+    const objects = KINDS.flatMap((k) => this.#watched.list(k.kind).map((obj) => ({ kind: k.kind as ChatPolicyKind, obj })));
     const checks = checkChatPolicies(objects);
     this.#checks = checks;
     this.#policies = [...this.#config, ...checks.map((c) => c.policy)];
-    this.stats.applies++;
-    this.#report(checks);
+    this.#readiness.update(
+      checks,
+      (c) => `${c.kind} ${c.key}`,
+      (c) => c.problems.map((p) => `${p.field}: ${p.message}`).join('; '),
+      (c, text) => {
+        const id = `${c.kind} ${c.key}`;
+        if (text) this.#o.log.warn({ policy: c.policy.name, problems: c.problems }, `${id} not ready (it applies with at least one approver where it could match): ${text}`);
+        else this.#o.log.info({ policy: c.policy.name, approvals: c.policy.requirement.approvals }, `${id} ready`);
+      },
+    );
     for (const cb of this.#listeners) cb(this.#policies);
     if (this.#o.writeStatus !== false) await Promise.all(checks.map((c) => this.#writeStatus(c, now)));
-  }
-
-  #report(checks: ChatPolicyCheck[]): void {
-    const seen = new Set<string>();
-    for (const c of checks) {
-      const id = `${c.kind} ${c.key}`;
-      seen.add(id);
-      const text = c.problems.map((p) => `${p.field}: ${p.message}`).join('; ');
-      if (this.#reported.get(id) === text) continue;
-      this.#reported.set(id, text);
-      if (text) this.#o.log.warn({ policy: c.policy.name, problems: c.problems }, `${id} not ready (it applies with at least one approver where it could match): ${text}`);
-      else this.#o.log.info({ policy: c.policy.name, approvals: c.policy.requirement.approvals }, `${id} ready`);
-    }
-    for (const id of this.#reported.keys()) if (!seen.has(id)) this.#reported.delete(id);
   }
 
   async #writeStatus(c: ChatPolicyCheck, now: Date): Promise<void> {
     const status = desiredStatus(c, now);
     if (statusUpToDate(c.obj, status)) return;
-    const info = c.kind === 'ChatPolicy' ? CHAT_POLICY : CLUSTER_CHAT_POLICY;
-    const base = { group: info.group, version: info.version, plural: info.plural, name: c.obj.metadata.name!, body: { status }, fieldManager: this.#o.fieldManager ?? 'kubeherald' };
-    const merge = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
-    try {
-      if (c.kind === 'ChatPolicy') await this.#api.patchNamespacedCustomObjectStatus({ ...base, namespace: c.obj.metadata.namespace! }, merge);
-      else await this.#api.patchClusterCustomObjectStatus(base, merge);
-      this.stats.statusWrites++;
-    } catch (err) {
-      const code = err instanceof k8s.ApiException ? err.code : undefined;
-      // deleted meanwhile: nothing to report on
-      if (code === 404) return;
-      this.stats.statusErrors++;
-      this.#o.log.warn({ policy: c.policy.name, err: code ? `HTTP ${code}` : (err as Error).message }, 'chat policy status update failed');
-    }
+    const kind = c.kind === 'ChatPolicy' ? KINDS[0] : KINDS[1];
+    await this.#watched.writeStatus(kind, c.obj, status, { fields: { policy: c.policy.name }, msg: 'chat policy status update failed' });
   }
 }
 
 /** Starts watching ChatPolicies and ClusterChatPolicies; resolves once the first lists are in force. */
-export async function startPolicyResources(opts: PolicySourceOptions): Promise<ChatPolicySource> {
-  const source = new ChatPolicySource(opts);
-  try {
-    await source.start();
-  } catch (err) {
-    await source.stop();
-    throw err;
-  }
-  return source;
+export function startPolicyResources(opts: PolicySourceOptions): Promise<ChatPolicySource> {
+  return startOrStop(new ChatPolicySource(opts));
 }

@@ -9,15 +9,12 @@
 // ends the old silence and makes a new one (the store's silences are never
 // rewritten), a deletion ends it, and a restart finds its ids already there.
 
-import * as k8s from '@kubernetes/client-node';
-import { Reflector, type ReflectorDelta } from '../cluster/reflector.ts';
-import { SerialApply, statusOnly } from '../cluster/serial-apply.ts';
-import { trimObject } from '../cluster/trim.ts';
+import type * as k8s from '@kubernetes/client-node';
+import { startOrStop, WatchedResources } from '../cluster/watched-resources.ts';
 import type { Clock } from '../model/clock.ts';
-import type { KubeObject } from '../model/kube.ts';
 import type { Logger } from '../model/logger.ts';
 import type { Silence } from '../rules/silence.ts';
-import { checkSilence, CLUSTER_SILENCE, desiredSilenceStatus, SILENCE, SILENCE_API_VERSION, type SilenceCheck, type SilenceKind, silenceStatusUpToDate } from './silence-resource.ts';
+import { checkSilence, CLUSTER_SILENCE, desiredSilenceStatus, SILENCE, type SilenceCheck, silenceStatusUpToDate } from './silence-resource.ts';
 
 /** What the controller needs of the silences (the SilenceKeeper and its store). */
 export interface SilenceStorePort {
@@ -43,63 +40,41 @@ export interface SilenceControllerOptions {
 }
 
 const KINDS = [
-  { kind: 'Silence' as const, info: SILENCE, namespaced: true },
-  { kind: 'ClusterSilence' as const, info: CLUSTER_SILENCE, namespaced: false },
-];
+  { ...SILENCE, namespaced: true },
+  { ...CLUSTER_SILENCE, namespaced: false },
+] as const;
 
 const RESOURCE_PREFIX = 'cr:';
 
 export class SilenceController {
   #o: SilenceControllerOptions;
-  #api: k8s.CustomObjectsApi;
-  #reflectors = new Map<SilenceKind, Reflector>();
-  #runs: SerialApply;
+  #watched: WatchedResources;
   #expiry: unknown;
   #checks: SilenceCheck[] = [];
-  readonly stats = { applies: 0, statusWrites: 0, statusErrors: 0 };
 
   constructor(opts: SilenceControllerOptions) {
     this.#o = opts;
-    this.#api = opts.kc.makeApiClient(k8s.CustomObjectsApi);
-    this.#runs = new SerialApply({
+    this.#watched = new WatchedResources({
+      ...opts,
+      kinds: KINDS,
       apply: () => this.#apply(),
       onError: (err) => this.#o.log.error({ err: err.message }, 'applying Silence resources failed; will try at the next change'),
-      debounceMs: opts.debounceMs,
+      // a kind whose CRD is not installed is skipped with a warning
+      unlistable: (k, why) => this.#o.log.warn({ kind: k.kind }, `${k.kind} resources are not read: ${why}`),
     });
   }
 
+  get stats(): WatchedResources['stats'] {
+    return this.#watched.stats;
+  }
+
   /** Resolves once the first lists are applied; a kind whose CRD is not installed is skipped with a warning. */
-  async start(): Promise<void> {
-    for (const k of KINDS) {
-      try {
-        await this.#api.listClusterCustomObject({ group: k.info.group, version: k.info.version, plural: k.info.plural, limit: 1 });
-      } catch (err) {
-        const code = err instanceof k8s.ApiException ? err.code : undefined;
-        const why = code === 404 ? `the CRD ${k.info.plural}.${k.info.group} is not installed (kubectl apply -k deploy/crds)` : code === 403 ? `kubeherald may not list ${k.info.plural}.${k.info.group} (deploy/rbac/clusterrole.yaml)` : (err as Error).message;
-        this.#o.log.warn({ kind: k.kind }, `${k.kind} resources are not read: ${why}`);
-        continue;
-      }
-      this.#reflectors.set(
-        k.kind,
-        new Reflector({
-          kc: this.#o.kc,
-          spec: { apiVersion: SILENCE_API_VERSION, kind: k.kind, resource: k.info.plural, namespaced: k.namespaced },
-          trim: trimObject,
-          watchdogMs: this.#o.watchdogMs ?? 300_000,
-          pageSize: 500,
-          log: this.#o.log,
-          onDelta: (d) => this.#onDelta(d),
-        }),
-      );
-    }
-    for (const r of this.#reflectors.values()) r.start();
-    await Promise.all([...this.#reflectors.values()].map((r) => r.synced));
-    await this.#runs.run();
+  start(): Promise<void> {
+    return this.#watched.start();
   }
 
   async stop(): Promise<void> {
-    const done = this.#runs.stop();
-    for (const r of this.#reflectors.values()) r.stop();
+    const done = this.#watched.stop();
     if (this.#expiry !== undefined) this.#o.clock.clearTimeout(this.#expiry);
     await done;
   }
@@ -111,12 +86,7 @@ export class SilenceController {
 
   /** Resolves once nothing is scheduled or running (status writes included). */
   settled(): Promise<void> {
-    return this.#runs.settled();
-  }
-
-  #onDelta(d: ReflectorDelta): void {
-    // our own status writes change no silence
-    if (!statusOnly(d)) this.#runs.schedule();
+    return this.#watched.runs.settled();
   }
 
   async #apply(): Promise<void> {
@@ -124,7 +94,7 @@ export class SilenceController {
     const at = now.getTime();
     const checks: SilenceCheck[] = [];
     for (const k of KINDS) {
-      for (const obj of (this.#reflectors.get(k.kind)?.list() ?? []) as KubeObject[]) {
+      for (const obj of this.#watched.list(k.kind)) {
         const m = obj.metadata;
         const created = m.creationTimestamp ? new Date(String(m.creationTimestamp)) : undefined;
         const creator = created && this.#o.creatorOf ? this.#o.creatorOf({ kind: k.kind, ...(m.namespace ? { namespace: m.namespace } : {}), name: m.name ?? '', ...(m.uid ? { uid: m.uid } : {}) }, created) : undefined;
@@ -134,7 +104,6 @@ export class SilenceController {
     // a resource's silence id carries its generation: an edit is a new silence
     for (const c of checks) if (c.silence) c.silence.id = `${c.silence.id}.g${c.obj.metadata.generation ?? 0}`;
     this.#checks = checks;
-    this.stats.applies++;
     const wanted = new Map(checks.filter((c) => c.silence).map((c) => [c.silence!.id, c] as const));
     // the new silences first: ending an edited one releases what it held, and its successor must already hold it
     for (const [id, c] of wanted) {
@@ -162,40 +131,21 @@ export class SilenceController {
     if (this.#expiry !== undefined) this.#o.clock.clearTimeout(this.#expiry);
     this.#expiry = undefined;
     const next = Math.min(...checks.flatMap((c) => (c.silence && c.silence.endsAt > at ? [c.silence.endsAt] : [])));
-    if (!Number.isFinite(next) || this.#runs.stopped) return;
+    if (!Number.isFinite(next) || this.#watched.runs.stopped) return;
     this.#expiry = this.#o.clock.setTimeout(() => {
       this.#expiry = undefined;
-      void this.#runs.run();
+      void this.#watched.runs.run();
     }, next - at);
   }
 
   async #writeStatus(c: SilenceCheck, now: Date): Promise<void> {
     const status = desiredSilenceStatus(c, now, c.silence ? this.#o.silences.get(c.silence.id)?.expiredAt : undefined);
     if (silenceStatusUpToDate(c.obj, status)) return;
-    const info = c.kind === 'Silence' ? SILENCE : CLUSTER_SILENCE;
-    const base = { group: info.group, version: info.version, plural: info.plural, name: c.obj.metadata.name!, body: { status }, fieldManager: this.#o.fieldManager ?? 'kubeherald' };
-    const merge = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
-    try {
-      if (c.kind === 'Silence') await this.#api.patchNamespacedCustomObjectStatus({ ...base, namespace: c.obj.metadata.namespace! }, merge);
-      else await this.#api.patchClusterCustomObjectStatus(base, merge);
-      this.stats.statusWrites++;
-    } catch (err) {
-      const code = err instanceof k8s.ApiException ? err.code : undefined;
-      if (code === 404) return;
-      this.stats.statusErrors++;
-      this.#o.log.warn({ silence: c.key, err: code ? `HTTP ${code}` : (err as Error).message }, 'Silence status update failed');
-    }
+    await this.#watched.writeStatus(c.kind === 'Silence' ? KINDS[0] : KINDS[1], c.obj, status, { fields: { silence: c.key }, msg: 'Silence status update failed' });
   }
 }
 
 /** Starts the controller; resolves once the first lists are in force. */
-export async function startSilenceResources(opts: SilenceControllerOptions): Promise<SilenceController> {
-  const c = new SilenceController(opts);
-  try {
-    await c.start();
-  } catch (err) {
-    await c.stop();
-    throw err;
-  }
-  return c;
+export function startSilenceResources(opts: SilenceControllerOptions): Promise<SilenceController> {
+  return startOrStop(new SilenceController(opts));
 }
