@@ -5,9 +5,9 @@
 
 import type { Notification } from '../../model/notification.ts';
 import { readCredential } from '../credential.ts';
-import { SinkError, type SinkDeps } from '../types.ts';
+import { type SendOptions, SinkError, type SinkDeps } from '../types.ts';
 import { networkError } from '../webhook/http.ts';
-import type { GroupSink } from '../webhook/index.ts';
+import type { GroupSink } from '../types.ts';
 import { lifecycle } from '../lifecycle.ts';
 import { checkHttpUrl } from '../secrets.ts';
 import { classifyDingTalkResponse } from './classify.ts';
@@ -38,7 +38,7 @@ export function createDingTalkSink(cfg: DingTalkSinkConfig, deps: DingTalkSinkDe
   const limiter = new SendLimiter(cfg.maxPerMinute);
   const life = lifecycle('dingtalk', cfg.name);
 
-  const deliver = (input: Notification | readonly Notification[]): Promise<void> =>
+  const deliver = (input: Notification | readonly Notification[], opts?: SendOptions): Promise<void> =>
     life.run(async () => {
       if (Array.isArray(input) && input.length === 0) return;
       const message = formatDingTalk(input, format);
@@ -49,7 +49,7 @@ export function createDingTalkSink(cfg: DingTalkSinkConfig, deps: DingTalkSinkDe
       }
       let res;
       try {
-        res = await postDingTalk(url, message, { timeoutMs, secret, nowMs: now(), egress: deps.egress });
+        res = await postDingTalk(url, message, { timeoutMs, secret, nowMs: now(), egress: deps.egress, signal: opts?.signal });
       } catch (err) {
         throw networkError(label, err, timeoutMs);
       }
@@ -62,8 +62,8 @@ export function createDingTalkSink(cfg: DingTalkSinkConfig, deps: DingTalkSinkDe
   return {
     name: cfg.name,
     type: 'dingtalk',
-    send: (n) => deliver(n),
-    sendGroup: (ns) => deliver(ns),
+    send: (n, opts) => deliver(n, opts),
+    sendGroup: (ns, _group, opts) => deliver(ns, opts),
     close: () => life.close(),
   };
 }

@@ -23,6 +23,6 @@ export function signedUrl(url: string, secret: string | undefined, timestampMs: 
   return u.href;
 }
 
-export function postDingTalk(url: string, message: DingTalkMessage, opts: { timeoutMs: number; secret?: string; nowMs: number; egress?: EgressPolicy }): Promise<HttpResult> {
-  return postJson(signedUrl(url, opts.secret, opts.nowMs), JSON.stringify(message), { timeoutMs: opts.timeoutMs, egress: opts.egress });
+export function postDingTalk(url: string, message: DingTalkMessage, opts: { timeoutMs: number; secret?: string; nowMs: number; egress?: EgressPolicy; signal?: AbortSignal }): Promise<HttpResult> {
+  return postJson(signedUrl(url, opts.secret, opts.nowMs), JSON.stringify(message), { timeoutMs: opts.timeoutMs, egress: opts.egress, signal: opts.signal });
 }

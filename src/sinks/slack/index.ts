@@ -8,7 +8,7 @@ import { ConfigError } from '../../config-kit/errors.ts';
 import { type Notification, NotificationSchema, State } from '../../model/notification.ts';
 import { readCredential } from '../credential.ts';
 import { lifecycle } from '../lifecycle.ts';
-import { type Sink, type SinkDeps, type SinkError, type SinkGroupInfo } from '../types.ts';
+import { type SendOptions, type Sink, type SinkDeps, type SinkError, type SinkGroupInfo } from '../types.ts';
 import { classifySlackError } from './classify.ts';
 import type { SlackSinkConfig } from './config.ts';
 import { formatSlackMessage, formatSlackParent, formatSlackReply, type SlackFormatOptions, type SlackMessage } from './format.ts';
@@ -33,9 +33,11 @@ export interface SlackSink extends Sink {
    * newcomers in its thread; without, a group of one incident goes to that
    * incident's thread.
    */
-  sendGroup(ns: readonly Notification[], group?: SinkGroupInfo): Promise<void>;
+  sendGroup(ns: readonly Notification[], group?: SinkGroupInfo, opts?: SendOptions): Promise<void>;
   targetOf(n: Notification): string;
 }
+
+type Signal = AbortSignal | undefined;
 
 // chat.update answers these when the parent cannot change; the reply still carries the news
 const CANNOT_UPDATE = new Set(['cant_update_message', 'edit_window_closed', 'message_not_found']);
@@ -65,7 +67,7 @@ function transportFor(cfg: SlackSinkConfig, deps: SlackSinkDeps): { transport: S
 
 export function createSlackSink(cfg: SlackSinkConfig, deps: SlackSinkDeps = {}): SlackSink {
   const { transport, secret } = transportFor(cfg, deps);
-  const threads = deps.threads ?? new MemoryThreadStore();
+  const threads: ThreadStore = deps.threads ?? deps.state ?? new MemoryThreadStore();
   const threaded = transport.mode === 'bot' && cfg.threads;
   const fopts: SlackFormatOptions = { linkTemplate: cfg.linkTemplate, actions: cfg.actions, channel: cfg.channel };
   const life = lifecycle('slack', cfg.name);
@@ -81,7 +83,7 @@ export function createSlackSink(cfg: SlackSinkConfig, deps: SlackSinkDeps = {}):
     }
   };
   const what = transport.mode === 'bot' ? 'chat.postMessage' : 'incoming webhook';
-  const post = (msg: SlackMessage, threadTs?: string): Promise<Posted | undefined> => call(what, () => transport.post(msg, threadTs));
+  const post = (msg: SlackMessage, threadTs: string | undefined, signal: Signal): Promise<Posted | undefined> => call(what, () => transport.post(msg, threadTs, signal));
 
   const withLock = (key: string, fn: () => Promise<void>): Promise<void> => {
     const prev = locks.get(key) ?? Promise.resolve();
@@ -95,47 +97,47 @@ export function createSlackSink(cfg: SlackSinkConfig, deps: SlackSinkDeps = {}):
   };
 
   /** Posts a new parent and remembers it for the incident. */
-  const open = async (key: string, msg: SlackMessage, ref: Omit<ThreadRef, 'channel' | 'ts'>): Promise<void> => {
-    const posted = await post(msg);
+  const open = async (key: string, msg: SlackMessage, ref: Omit<ThreadRef, 'channel' | 'ts'>, signal: Signal): Promise<void> => {
+    const posted = await post(msg, undefined, signal);
     if (posted) await threads.set(key, { channel: posted.channel, ts: posted.ts, ...ref });
     deps.log?.debug({ sink: cfg.name, incident: key, ts: posted?.ts }, 'slack: posted incident message');
   };
 
   /** Updates the parent first (idempotent, so a retry after a failed reply repeats it harmlessly), then replies. */
-  const continueThread = async (key: string, ref: ThreadRef, latest: Notification, reply: SlackMessage): Promise<void> => {
+  const continueThread = async (key: string, ref: ThreadRef, latest: Notification, reply: SlackMessage, signal: Signal): Promise<void> => {
     if (ref.opened) {
       const opened = fromJsonString(NotificationSchema, ref.opened);
       try {
-        await transport.update(ref, formatSlackParent(opened, latest, fopts));
+        await transport.update(ref, formatSlackParent(opened, latest, fopts), signal);
       } catch (err) {
         const code = slackCode(err);
         if (!code || !CANNOT_UPDATE.has(code)) throw classify(err, 'chat.update');
         if (code === 'message_not_found') {
           // the parent was deleted: this notification starts the conversation again
-          await open(key, formatSlackMessage(latest, fopts), { opened: openedJson(latest), resolved: latest.state === State.RESOLVED });
+          await open(key, formatSlackMessage(latest, fopts), { opened: openedJson(latest), resolved: latest.state === State.RESOLVED }, signal);
           return;
         }
         deps.log?.warn({ sink: cfg.name, incident: key, code }, 'slack: cannot update the incident message; replying only');
       }
     }
-    await post(reply, ref.ts);
+    await post(reply, ref.ts, signal);
     if (latest.state === State.RESOLVED && !ref.resolved) await threads.set(key, { ...ref, resolved: true });
   };
 
-  const deliverOne = async (n: Notification): Promise<void> => {
+  const deliverOne = async (n: Notification, signal: Signal): Promise<void> => {
     const key = n.incidentKey;
     if (!threaded || !key) {
-      await post(formatSlackMessage(n, fopts));
+      await post(formatSlackMessage(n, fopts), undefined, signal);
       return;
     }
     await withLock(key, async () => {
       const ref = await threads.get(key);
       // after RESOLVED, the same key firing again is a new occurrence: a new message
       if (!ref || (ref.resolved && n.state !== State.RESOLVED)) {
-        await open(key, formatSlackMessage(n, fopts), { opened: openedJson(n), resolved: n.state === State.RESOLVED });
+        await open(key, formatSlackMessage(n, fopts), { opened: openedJson(n), resolved: n.state === State.RESOLVED }, signal);
         return;
       }
-      await continueThread(key, ref, n, formatSlackReply(n, fopts));
+      await continueThread(key, ref, n, formatSlackReply(n, fopts), signal);
     });
   };
 
@@ -150,16 +152,16 @@ export function createSlackSink(cfg: SlackSinkConfig, deps: SlackSinkDeps = {}):
   };
 
   /** A group the pipeline keeps updating: its first message is edited to list everyone, and the newcomers are replied in its thread. */
-  const deliverKeyedGroup = (ns: readonly Notification[], group: SinkGroupInfo): Promise<void> =>
+  const deliverKeyedGroup = (ns: readonly Notification[], group: SinkGroupInfo, signal: Signal): Promise<void> =>
     withLock(`group:${group.key}`, async () => {
       const key = `group:${group.key}`;
       const msg = formatSlackMessage(ns, fopts);
       const ref = group.update > 0 ? await threads.get(key) : undefined;
       if (ref) {
         try {
-          await transport.update(ref, msg);
+          await transport.update(ref, msg, signal);
           const added = ns.slice(ref.members ?? ns.length);
-          if (added.length > 0) await post(formatSlackMessage(added, fopts), ref.ts);
+          if (added.length > 0) await post(formatSlackMessage(added, fopts), ref.ts, signal);
           await threads.set(key, { ...ref, members: ns.length });
           return;
         } catch (err) {
@@ -167,19 +169,19 @@ export function createSlackSink(cfg: SlackSinkConfig, deps: SlackSinkDeps = {}):
           // the group's message was deleted: post it again
         }
       }
-      const posted = await post(msg);
+      const posted = await post(msg, undefined, signal);
       if (!posted) return;
       await threads.set(key, { channel: posted.channel, ts: posted.ts, members: ns.length });
       await adopt(ns, posted);
     });
 
-  const deliverGroup = async (ns: readonly Notification[], group?: SinkGroupInfo): Promise<void> => {
-    if (threaded && group) return deliverKeyedGroup(ns, group);
-    if (ns.length === 1) return deliverOne(ns[0]);
+  const deliverGroup = async (ns: readonly Notification[], group: SinkGroupInfo | undefined, signal: Signal): Promise<void> => {
+    if (threaded && group) return deliverKeyedGroup(ns, group, signal);
+    if (ns.length === 1) return deliverOne(ns[0], signal);
     const msg = formatSlackMessage(ns, fopts);
     const keys = [...new Set(ns.map((n) => n.incidentKey))];
     if (!threaded || keys.some((k) => !k)) {
-      await post(msg);
+      await post(msg, undefined, signal);
       return;
     }
     if (keys.length === 1) {
@@ -188,23 +190,23 @@ export function createSlackSink(cfg: SlackSinkConfig, deps: SlackSinkDeps = {}):
       const latest = ns[ns.length - 1];
       await withLock(key, async () => {
         const ref = await threads.get(key);
-        if (ref && !(ref.resolved && latest.state !== State.RESOLVED)) await continueThread(key, ref, latest, msg);
-        else await open(key, msg, { resolved: ns.every((n) => n.state === State.RESOLVED) });
+        if (ref && !(ref.resolved && latest.state !== State.RESOLVED)) await continueThread(key, ref, latest, msg, signal);
+        else await open(key, msg, { resolved: ns.every((n) => n.state === State.RESOLVED) }, signal);
       });
       return;
     }
-    const posted = await post(msg);
+    const posted = await post(msg, undefined, signal);
     if (posted) await adopt(ns, posted);
   };
 
   return {
     name: cfg.name,
     type: 'slack',
-    send(n) {
-      return life.run(() => deliverOne(n));
+    send(n, opts) {
+      return life.run(() => deliverOne(n, opts?.signal));
     },
-    sendGroup(ns, group) {
-      return life.run(() => (ns.length === 0 ? Promise.resolve() : deliverGroup(ns, group)));
+    sendGroup(ns, group, opts) {
+      return life.run(() => (ns.length === 0 ? Promise.resolve() : deliverGroup(ns, group, opts?.signal)));
     },
     targetOf() {
       // a webhook's URL is its secret: the channel behind it is not ours to name

@@ -4,6 +4,7 @@
 // the outbox decides when to try again (the SDK's default would hold a send,
 // and every send queued behind it, for up to half an hour).
 
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { type Logger as SlackLogger, LogLevel, WebClient } from '@slack/web-api';
 import { IncomingWebhook, IncomingWebhookHTTPError } from '@slack/webhook';
 import { fetch as undiciFetch } from 'undici';
@@ -20,9 +21,15 @@ export interface Posted {
 export interface SlackTransport {
   /** bot: threads and updates possible; webhook: posts only */
   readonly mode: 'bot' | 'webhook';
-  /** Posts a message, in a thread when threadTs is given; a webhook answers with no ts. */
-  post(msg: SlackMessage, threadTs?: string): Promise<Posted | undefined>;
-  update(ref: Posted, msg: SlackMessage): Promise<void>;
+  /** Posts a message, in a thread when threadTs is given; a webhook answers with no ts. `signal` aborts the request. */
+  post(msg: SlackMessage, threadTs?: string, signal?: AbortSignal): Promise<Posted | undefined>;
+  update(ref: Posted, msg: SlackMessage, signal?: AbortSignal): Promise<void>;
+}
+
+/** The SDK's fetch with the send's signal added beside the SDK's own timeout. */
+function fetchWith(signal: AbortSignal | undefined, init: RequestInit | undefined): RequestInit | undefined {
+  if (!signal) return init;
+  return { ...init, signal: init?.signal ? AbortSignal.any([init.signal, signal]) : signal };
 }
 
 /** The SDK's own log lines go to ours at debug level: never to stdout, which belongs to the console and jsonl sinks. */
@@ -49,16 +56,21 @@ export interface BotTransportOptions {
 }
 
 export function botTransport(opts: BotTransportOptions): SlackTransport {
+  // WebClient takes no per-call signal: the call's signal reaches the SDK's fetch through the async context.
+  // With no request queue (the deliverer bounds concurrency) every request starts in its caller's context.
+  const callSignal = new AsyncLocalStorage<AbortSignal | undefined>();
   const client = new WebClient(opts.token, {
     slackApiUrl: opts.apiUrl,
     timeout: opts.timeoutMs,
     retryConfig: { retries: 0 },
     rejectRateLimitedCalls: true,
+    maxRequestConcurrency: Infinity,
     logger: sdkLogger(opts.log, opts.sink),
+    fetch: (url, init) => fetch(url, fetchWith(callSignal.getStore(), init)),
   });
   return {
     mode: 'bot',
-    async post(msg, threadTs) {
+    post: (msg, threadTs, signal) => callSignal.run(signal, async () => {
       const res = await client.chat.postMessage({
         channel: opts.channel,
         text: msg.text,
@@ -69,10 +81,10 @@ export function botTransport(opts: BotTransportOptions): SlackTransport {
         ...(threadTs ? { thread_ts: threadTs } : {}),
       });
       return { channel: String(res.channel ?? opts.channel), ts: String(res.ts) };
-    },
-    async update(ref, msg) {
+    }),
+    update: (ref, msg, signal) => callSignal.run(signal, async () => {
       await client.chat.update({ channel: ref.channel, ts: ref.ts, text: msg.text, attachments: msg.attachments });
-    },
+    }),
   };
 }
 
@@ -91,13 +103,14 @@ export interface WebhookTransportOptions {
 export function webhookTransport(opts: WebhookTransportOptions): SlackTransport {
   return {
     mode: 'webhook',
-    async post(msg) {
+    async post(msg, _threadTs, signal) {
       let retryAfter: string | null = null;
       // one client per send, so the Retry-After seen belongs to this send's response
       const hook = new IncomingWebhook(opts.url, {
         timeout: opts.timeoutMs,
         retryConfig: { retries: 0 },
-        fetch: async (url, init) => {
+        fetch: async (url, sdkInit) => {
+          const init = fetchWith(signal, sdkInit);
           const egress = opts.egress;
           if (egress) {
             const refused = egress.checkUrl(String(url));

@@ -1,6 +1,8 @@
 // Where each incident's (and each group's) first Slack message is, so later
-// notifications for it reply in its thread and update it. In memory for now;
-// a persistent store (SQLite) implements the same interface.
+// notifications for it reply in its thread and update it: the sink's state
+// (SinkDeps.state, the state database in a running kubeherald), else memory.
+
+import { MemorySinkState } from '../state.ts';
 
 /** The message that opened an incident's thread. */
 export interface ThreadRef {
@@ -24,30 +26,4 @@ export interface ThreadStore {
 }
 
 /** Forgets the least recently used incidents past `max`, so memory stays bounded. */
-export class MemoryThreadStore implements ThreadStore {
-  readonly #refs = new Map<string, ThreadRef>();
-  readonly #max: number;
-
-  constructor(max = 10_000) {
-    this.#max = max;
-  }
-
-  get size(): number {
-    return this.#refs.size;
-  }
-
-  async get(key: string): Promise<ThreadRef | undefined> {
-    const ref = this.#refs.get(key);
-    if (ref) {
-      this.#refs.delete(key);
-      this.#refs.set(key, ref);
-    }
-    return ref ? { ...ref } : undefined;
-  }
-
-  async set(key: string, ref: ThreadRef): Promise<void> {
-    this.#refs.delete(key);
-    this.#refs.set(key, { ...ref });
-    while (this.#refs.size > this.#max) this.#refs.delete(this.#refs.keys().next().value as string);
-  }
-}
+export class MemoryThreadStore extends MemorySinkState<ThreadRef> implements ThreadStore {}

@@ -5,9 +5,9 @@
 
 import type { Notification } from '../../model/notification.ts';
 import { readCredential } from '../credential.ts';
-import type { SinkDeps } from '../types.ts';
+import type { SendOptions, SinkDeps } from '../types.ts';
 import { networkError } from '../webhook/http.ts';
-import type { GroupSink } from '../webhook/index.ts';
+import type { GroupSink } from '../types.ts';
 import { lifecycle } from '../lifecycle.ts';
 import { checkHttpUrl } from '../secrets.ts';
 import { parseTemplate } from '../template.ts';
@@ -33,13 +33,13 @@ export function createTeamsSink(cfg: TeamsSinkConfig, deps: TeamsSinkDeps = {}):
   const timeoutMs = cfg.timeoutSeconds * 1000;
   const life = lifecycle('teams', cfg.name);
 
-  const deliver = (input: Notification | readonly Notification[]): Promise<void> =>
+  const deliver = (input: Notification | readonly Notification[], opts?: SendOptions): Promise<void> =>
     life.run(async () => {
       if (Array.isArray(input) && input.length === 0) return;
       const message = formatTeams(input, { actions });
       let res;
       try {
-        res = await postTeams(url, message, { timeoutMs, egress: deps.egress });
+        res = await postTeams(url, message, { timeoutMs, egress: deps.egress, signal: opts?.signal });
       } catch (err) {
         throw networkError(label, err, timeoutMs);
       }
@@ -50,8 +50,8 @@ export function createTeamsSink(cfg: TeamsSinkConfig, deps: TeamsSinkDeps = {}):
   return {
     name: cfg.name,
     type: 'teams',
-    send: (n) => deliver(n),
-    sendGroup: (ns) => deliver(ns),
+    send: (n, opts) => deliver(n, opts),
+    sendGroup: (ns, _group, opts) => deliver(ns, opts),
     close: () => life.close(),
   };
 }

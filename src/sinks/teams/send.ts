@@ -5,6 +5,6 @@ import type { EgressPolicy } from '../egress.ts';
 import { type HttpResult, postJson } from '../webhook/http.ts';
 import type { TeamsMessage } from './format.ts';
 
-export function postTeams(url: string, message: TeamsMessage, opts: { timeoutMs: number; egress?: EgressPolicy }): Promise<HttpResult> {
-  return postJson(url, JSON.stringify(message), { timeoutMs: opts.timeoutMs, egress: opts.egress });
+export function postTeams(url: string, message: TeamsMessage, opts: { timeoutMs: number; egress?: EgressPolicy; signal?: AbortSignal }): Promise<HttpResult> {
+  return postJson(url, JSON.stringify(message), { timeoutMs: opts.timeoutMs, egress: opts.egress, signal: opts.signal });
 }

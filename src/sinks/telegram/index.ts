@@ -5,7 +5,8 @@ import { ConfigError } from '../../config-kit/errors.ts';
 import type { Notification } from '../../model/notification.ts';
 import { readCredential } from '../credential.ts';
 import { lifecycle } from '../lifecycle.ts';
-import { type Sink, type SinkDeps, type SinkGroupInfo } from '../types.ts';
+import { MemorySinkState } from '../state.ts';
+import { type SendOptions, type Sink, type SinkDeps, type SinkGroupInfo } from '../types.ts';
 import { classifyTelegramError } from './classify.ts';
 import type { TelegramSinkConfig } from './config.ts';
 import { type AlertButtonTokens, telegramButtonData } from './buttons.ts';
@@ -27,11 +28,11 @@ export interface TelegramSink extends Sink {
    * One message for several notifications (the pipeline's grouping). With
    * `group`, updates after the first reply to the group's first message.
    */
-  sendGroup(ns: readonly Notification[], group?: SinkGroupInfo): Promise<void>;
+  sendGroup(ns: readonly Notification[], group?: SinkGroupInfo, opts?: SendOptions): Promise<void>;
   targetOf(n: Notification): string;
 }
 
-// group key → its first message, bounded: an old group's updates just stop quoting it
+// group key → its first message, bounded in memory: an old group's updates just stop quoting it
 const MAX_GROUPS = 10_000;
 
 // Bot API tokens are `<bot id>:<secret>`; anything else would only fail later, on every send
@@ -52,14 +53,19 @@ export function createTelegramSink(cfg: TelegramSinkConfig, deps: TelegramSinkDe
   }
   const life = lifecycle('telegram', cfg.name);
 
-  const firstOfGroup = new Map<string, number>();
+  // a group's first message id (a storm digest's, edited in place): in the state database when lent one, so it survives a restart
+  const state = deps.state ?? new MemorySinkState(MAX_GROUPS);
+  const firstOfGroup = {
+    get: (key: string): Promise<number | undefined> => state.get<number>(`group:${key}`),
+    set: (key: string, id: number): Promise<void> => state.set(`group:${key}`, id),
+  };
 
   /** A replacing update (a storm digest) edits the group's first message; false when there is none to edit any more. */
-  const edited = async (input: Notification | readonly Notification[], group: SinkGroupInfo): Promise<boolean> => {
-    const first = firstOfGroup.get(group.key);
+  const edited = async (input: Notification | readonly Notification[], group: SinkGroupInfo, signal: AbortSignal | undefined): Promise<boolean> => {
+    const first = await firstOfGroup.get(group.key);
     if (first === undefined) return false;
     try {
-      await transport.edit(target, first, formatTelegram(input, fopts));
+      await transport.edit(target, first, formatTelegram(input, fopts), signal);
       return true;
     } catch (err) {
       const description = String((err as { description?: unknown }).description ?? (err as Error).message ?? '');
@@ -70,30 +76,27 @@ export function createTelegramSink(cfg: TelegramSinkConfig, deps: TelegramSinkDe
     }
   };
 
-  const deliver = async (input: Notification | readonly Notification[], group?: SinkGroupInfo): Promise<void> => {
-    if (group?.replace && group.update > 0 && (await edited(input, group))) return;
-    const replyTo = group && group.update > 0 && !group.replace ? firstOfGroup.get(group.key) : undefined;
+  const deliver = async (input: Notification | readonly Notification[], group: SinkGroupInfo | undefined, signal: AbortSignal | undefined): Promise<void> => {
+    if (group?.replace && group.update > 0 && (await edited(input, group, signal))) return;
+    const replyTo = group && group.update > 0 && !group.replace ? await firstOfGroup.get(group.key) : undefined;
     let id: number;
     try {
-      id = await transport.send(target, formatTelegram(input, fopts), replyTo);
+      id = await transport.send(target, formatTelegram(input, fopts), replyTo, signal);
     } catch (err) {
       throw classifyTelegramError(err, { sink: cfg.name, secrets: [token] });
     }
-    if (group && replyTo === undefined) {
-      firstOfGroup.set(group.key, id);
-      if (firstOfGroup.size > MAX_GROUPS) firstOfGroup.delete(firstOfGroup.keys().next().value as string);
-    }
+    if (group && replyTo === undefined) await firstOfGroup.set(group.key, id);
     deps.log?.debug({ sink: cfg.name, messageId: id }, 'telegram: sent');
   };
 
   return {
     name: cfg.name,
     type: 'telegram',
-    send(n) {
-      return life.run(() => deliver(n));
+    send(n, opts) {
+      return life.run(() => deliver(n, undefined, opts?.signal));
     },
-    sendGroup(ns, group) {
-      return life.run(() => (ns.length === 0 ? Promise.resolve() : deliver(ns.length === 1 ? ns[0] : ns, group)));
+    sendGroup(ns, group, opts) {
+      return life.run(() => (ns.length === 0 ? Promise.resolve() : deliver(ns.length === 1 ? ns[0] : ns, group, opts?.signal)));
     },
     targetOf() {
       return cfg.messageThreadId === undefined ? String(cfg.chatId) : `${cfg.chatId}/${cfg.messageThreadId}`;

@@ -6,7 +6,7 @@
 import type { Notification } from '../../model/notification.ts';
 import { ConfigError } from '../../config-kit/errors.ts';
 import { readCredential } from '../credential.ts';
-import type { Sink, SinkDeps } from '../types.ts';
+import type { GroupSink, SendOptions, Sink, SinkDeps } from '../types.ts';
 import { combineFailures, classifyWebhookResponse, type UrlFailure } from './classify.ts';
 import type { WebhookSinkConfig } from './config.ts';
 import { formatWebhook, type WebhookFormatOptions, type WebhookRequest } from './format.ts';
@@ -24,9 +24,6 @@ export interface WebhookSinkDeps extends SinkDeps {
   /** the clock for signature timestamps and Retry-After dates (default Date.now) */
   now?: () => number;
 }
-
-/** A sink whose sendGroup is always there (the HTTP sinks all take groups). */
-export type GroupSink = Sink & Required<Pick<Sink, 'sendGroup'>>;
 
 // how many partly delivered notifications are remembered, so a retry skips the URLs that accepted
 const MAX_TRACKED = 10_000;
@@ -47,13 +44,13 @@ export function createWebhookSink(cfg: WebhookSinkConfig, deps: WebhookSinkDeps 
   const accepted = new Map<string, Set<number>>();
   const life = lifecycle('webhook', cfg.name);
 
-  const deliverOne = async (req: WebhookRequest): Promise<{ failures: UrlFailure[]; delivered: number }> => {
+  const deliverOne = async (req: WebhookRequest, signal: AbortSignal | undefined): Promise<{ failures: UrlFailure[]; delivered: number }> => {
     const done = accepted.get(req.deliveryId) ?? new Set<number>();
     const pending = targets.flatMap((t, i) => (done.has(i) ? [] : [{ ...t, index: i }]));
     const results = await Promise.all(
       pending.map(async (t): Promise<UrlFailure | undefined> => {
         try {
-          const res = await postWebhook(t.url, req, { timeoutMs, headers, secret, nowMs: now(), egress: deps.egress });
+          const res = await postWebhook(t.url, req, { timeoutMs, headers, secret, nowMs: now(), egress: deps.egress, signal });
           return classifyWebhookResponse(t.name, res, now());
         } catch (err) {
           return { target: t.name, kind: networkKind(err), reason: networkFailureReason(err), why: networkReason(err, timeoutMs) };
@@ -70,10 +67,10 @@ export function createWebhookSink(cfg: WebhookSinkConfig, deps: WebhookSinkDeps 
     return { failures, delivered: done.size };
   };
 
-  const deliver = (input: Notification | readonly Notification[]): Promise<void> =>
+  const deliver = (input: Notification | readonly Notification[], opts?: SendOptions): Promise<void> =>
     life.run(async () => {
       const requests = formatWebhook(input, format);
-      const outcomes = await Promise.all(requests.map(deliverOne));
+      const outcomes = await Promise.all(requests.map((r) => deliverOne(r, opts?.signal)));
       const failures = outcomes.flatMap((o) => o.failures);
       if (failures.length === 0) return;
       const prefix = requests.length === 1 ? label : `${label}: ${outcomes.filter((o) => o.failures.length > 0).length} of ${requests.length} notifications`;
@@ -85,8 +82,8 @@ export function createWebhookSink(cfg: WebhookSinkConfig, deps: WebhookSinkDeps 
     name: cfg.name,
     type: 'webhook',
     sendsPods: cfg.payload === 'pod',
-    send: (n) => deliver(n),
-    sendGroup: (ns) => deliver(ns),
+    send: (n, opts) => deliver(n, opts),
+    sendGroup: (ns, _group, opts) => deliver(ns, opts),
     close: () => life.close(),
   };
 }

@@ -32,9 +32,10 @@ export interface WebhookSendOptions {
   secret?: string;
   nowMs: number;
   egress?: EgressPolicy;
+  signal?: AbortSignal;
 }
 
 export function postWebhook(url: string, req: WebhookRequest, opts: WebhookSendOptions): Promise<HttpResult> {
   // configured headers first: the sink's own cannot be overridden (the schema refuses them too)
-  return postJson(url, req.body, { timeoutMs: opts.timeoutMs, headers: { ...opts.headers, ...webhookHeaders(req, opts.nowMs, opts.secret) }, egress: opts.egress });
+  return postJson(url, req.body, { timeoutMs: opts.timeoutMs, headers: { ...opts.headers, ...webhookHeaders(req, opts.nowMs, opts.secret) }, egress: opts.egress, signal: opts.signal });
 }
