@@ -48,6 +48,9 @@ export interface Sink {
   readonly sendsPods?: boolean;
 }
 
+/** A sink whose sendGroup is always there (the HTTP sinks all take groups). */
+export type GroupSink = Sink & Required<Pick<Sink, 'sendGroup'>>;
+
 /** What one send() or sendGroup() call is given besides the notifications. */
 export interface SendOptions {
   /** aborted when the send is abandoned (timed out, kubeherald stopping) */

@@ -5,7 +5,7 @@ import type { Logger } from '../model/logger.ts';
 import type { EgressPolicy } from './egress.ts';
 import type { PluginDelivery } from '../contracts/sink.ts';
 
-export type { FailureReason, SendOptions, Sink, SinkErrorKind, SinkGroupInfo } from '../contracts/sink.ts';
+export type { FailureReason, GroupSink, SendOptions, Sink, SinkErrorKind, SinkGroupInfo } from '../contracts/sink.ts';
 export { closedError, defaultReason, SinkError } from '../contracts/sink.ts';
 
 /** What the process lends to sinks; tests pass their own. */
