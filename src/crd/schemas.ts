@@ -8,7 +8,7 @@
 
 import { z } from 'zod';
 import { deliverySchema as configDeliverySchema, GROUP_DIMENSION_PATTERN, GROUP_DIMENSIONS, type SinkDeliveryConfig, sinkDeliveryProblems } from '../pipeline/config.ts';
-import { isCredentialOptionKey, KUBEHERALD_ONLY_KEYS } from '../sinks/plugin.ts';
+import { isCredentialOptionKey, KUBEHERALD_ONLY_KEYS } from '../sinks/plugin/config.ts';
 import { CR_CREDENTIAL_NAMES, CR_TARGET_FIELDS, type CrCredentialName, type CrTargetField } from '../sinks/descriptor.ts';
 import { sinkDescriptor, SINK_TYPES, type SinkType } from '../sinks/registry.ts';
 import { chatIdentitySpecSchema } from '../chatops/identity-resource.ts';

@@ -36,7 +36,7 @@ export function isPluginSinkType(type: string): type is PluginSinkType {
   return Object.hasOwn(SINK_TYPE_INFO, type);
 }
 
-export { KUBEHERALD_ONLY_KEYS } from '../sinks/plugin.ts';
+export { KUBEHERALD_ONLY_KEYS } from '../sinks/plugin/config.ts';
 
 /** `tokenFrom`, `urlFrom`, `secretFrom` …: where a credential is read from, always the plugin's own business. */
 export function isCredentialKey(key: string): boolean {

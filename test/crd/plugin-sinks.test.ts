@@ -9,7 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import { crdManifests } from '../../src/crd/manifests.ts';
 import { deliveryOf, platformOf, sinkSpecSchema, validateSpec } from '../../src/crd/schemas.ts';
 import { startSim, type Sim } from '../../src/sim/sim.ts';
-import { isCredentialOptionKey } from '../../src/sinks/plugin.ts';
+import { isCredentialOptionKey } from '../../src/sinks/plugin/config.ts';
 import { Kubectl } from '../helpers/kubectl.ts';
 
 const CRD_DIR = join(import.meta.dirname, '..', '..', 'deploy', 'crds');

@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import { create, type MessageInitShape } from '@bufbuild/protobuf';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { type Notification, NotificationSchema, Severity, State } from '../../src/model/notification.ts';
-import { createConsoleSink, formatConsoleLine } from '../../src/sinks/console.ts';
+import { createConsoleSink, formatConsoleLine } from '../../src/sinks/console/index.ts';
 import { createSink, SinkError } from '../../src/sinks/index.ts';
 
 function crashLoop(over: Omit<MessageInitShape<typeof NotificationSchema>, '$typeName'> = {}): Notification {

@@ -11,7 +11,7 @@ import { clone, create, equals, fromJsonString } from '@bufbuild/protobuf';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { type Notification, NotificationSchema, Severity, State } from '../../src/model/notification.ts';
 import { createSink, SinkError } from '../../src/sinks/index.ts';
-import { createJsonlSink, formatJsonlLine } from '../../src/sinks/jsonl.ts';
+import { createJsonlSink, formatJsonlLine } from '../../src/sinks/jsonl/index.ts';
 
 let dir: string;
 before(() => {

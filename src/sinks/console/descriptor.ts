@@ -1,12 +1,12 @@
-// The console sink type (listed in ../registry.ts): one line per notification on stdout. The sink is ../console.ts.
+// The console sink type (listed in ../registry.ts): one line per notification on stdout.
 
-import { consoleSinkSchema } from '../console.ts';
+import { consoleSinkSchema } from './config.ts';
 import { defineSink } from '../descriptor.ts';
 
 export const consoleSink = defineSink({
   type: 'console',
   schema: consoleSinkSchema,
-  create: async (cfg, deps) => (await import('../console.ts')).createConsoleSink(cfg, deps),
+  create: async (cfg, deps) => (await import('./index.ts')).createConsoleSink(cfg, deps),
   // a log: every notification on its own
   delivery: { records: true, rateLimits: [] },
   customResource: {

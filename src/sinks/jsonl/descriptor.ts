@@ -1,12 +1,12 @@
-// The jsonl sink type (listed in ../registry.ts): every notification a JSON line in a file. The sink is ../jsonl.ts.
+// The jsonl sink type (listed in ../registry.ts): every notification a JSON line in a file.
 
 import { defineSink } from '../descriptor.ts';
-import { jsonlSinkSchema } from '../jsonl.ts';
+import { jsonlSinkSchema } from './config.ts';
 
 export const jsonlSink = defineSink({
   type: 'jsonl',
   schema: jsonlSinkSchema,
-  create: async (cfg, deps) => (await import('../jsonl.ts')).createJsonlSink(cfg, deps),
+  create: async (cfg, deps) => (await import('./index.ts')).createJsonlSink(cfg, deps),
   // an archive: every notification on its own
   delivery: { records: true, rateLimits: [] },
   customResource: {

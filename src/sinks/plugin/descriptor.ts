@@ -1,13 +1,13 @@
 // The plugin sink type (listed in ../registry.ts): delivered through instances
-// of a sink plugin (docs/plugins.md). The sink is ../plugin.ts.
+// of a sink plugin (docs/plugins.md).
 
 import { defineSink } from '../descriptor.ts';
-import { pluginSinkSchema } from '../plugin.ts';
+import { pluginSinkSchema } from './config.ts';
 
 export const pluginSink = defineSink({
   type: 'plugin',
   schema: pluginSinkSchema,
-  create: async (cfg, deps) => (await import('../plugin.ts')).createPluginSink(cfg, deps),
+  create: async (cfg, deps) => (await import('./index.ts')).createPluginSink(cfg, deps),
   // a plugin sink keeps its plugin type's defaults (delivery policy resolves by that type); these are a plugin type kubeherald does not know
   delivery: { records: false, rateLimits: [] },
   customResource: {

@@ -3,22 +3,12 @@
 // the sink only decides on colour and writes.
 
 import { timestampDate } from '@bufbuild/protobuf/wkt';
-import { z } from 'zod';
-import { dnsLabel, strict } from '../config-kit/fields.ts';
-import { sinkDeliveryFields } from '../contracts/delivery.ts';
-import { type Notification, type ObjectRef, Severity, State } from '../model/notification.ts';
-import { shortKind } from './summary.ts';
-import { closedError, type Sink, type SinkDeps, SinkError, writeChunk } from './types.ts';
+import { type Notification, type ObjectRef, Severity, State } from '../../model/notification.ts';
+import { shortKind } from '../summary.ts';
+import { closedError, type Sink, type SinkDeps, SinkError, writeChunk } from '../types.ts';
+import type { ConsoleSinkConfig } from './config.ts';
 
-export const consoleSinkSchema = strict({
-  name: dnsLabel,
-  type: z.literal('console'),
-  /** auto: colour when stdout is a terminal and NO_COLOR is unset */
-  color: z.enum(['auto', 'always', 'never']).default('auto'),
-  ...sinkDeliveryFields,
-});
-
-export type ConsoleSinkConfig = z.output<typeof consoleSinkSchema>;
+export { type ConsoleSinkConfig, consoleSinkSchema } from './config.ts';
 
 export interface ConsoleFormatOptions {
   color: boolean;

@@ -5,23 +5,11 @@
 import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { toJsonString } from '@bufbuild/protobuf';
-import { z } from 'zod';
-import { dnsLabel, strict } from '../config-kit/fields.ts';
-import { sinkDeliveryFields } from '../contracts/delivery.ts';
-import { type Notification, NotificationSchema } from '../model/notification.ts';
-import { closedError, type Sink, type SinkDeps, SinkError, writeChunk } from './types.ts';
+import { type Notification, NotificationSchema } from '../../model/notification.ts';
+import { closedError, type Sink, type SinkDeps, SinkError, writeChunk } from '../types.ts';
+import type { JsonlSinkConfig } from './config.ts';
 
-export const jsonlSinkSchema = strict({
-  name: dnsLabel,
-  type: z.literal('jsonl'),
-  /** "-" is stdout; anything else a file, appended to, its directories created */
-  path: z.string().min(1).default('-'),
-  /** raw objects are large and may hold data (env values, annotations) not meant for every reader */
-  includeRawObject: z.boolean().default(false),
-  ...sinkDeliveryFields,
-});
-
-export type JsonlSinkConfig = z.output<typeof jsonlSinkSchema>;
+export { type JsonlSinkConfig, jsonlSinkSchema } from './config.ts';
 
 /** One line, without the newline. protobuf JSON never contains a raw newline, so each notification stays on its line. */
 export function formatJsonlLine(n: Notification, opts: { includeRawObject: boolean }): string {

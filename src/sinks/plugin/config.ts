@@ -1,13 +1,9 @@
-// A sink served by a plugin process (`kubeherald plugin <type>`, or any
-// program serving kubeherald.v1.SinkPlugin): the router finds instances of
-// its plugin type and delivers there; credentials live with the plugin, so
-// this config carries only what is not secret.
+// The plugin sink's configuration (documented in docs/plugins.md): only what
+// is not secret, since credentials live with the plugin.
 
-import type { JsonObject } from '@bufbuild/protobuf';
 import { z } from 'zod';
-import { dnsLabel, strict } from '../config-kit/fields.ts';
-import { sinkDeliveryFields } from '../contracts/delivery.ts';
-import type { Sink, SinkDeps } from './types.ts';
+import { dnsLabel, strict } from '../../config-kit/fields.ts';
+import { sinkDeliveryFields } from '../../contracts/delivery.ts';
 
 const SECRET_KEY = /From$|token|secret|password|key$/i;
 
@@ -49,9 +45,3 @@ export const pluginSinkSchema = strict({
 });
 
 export type PluginSinkConfig = z.output<typeof pluginSinkSchema>;
-
-export async function createPluginSink(cfg: PluginSinkConfig, deps: SinkDeps): Promise<Sink> {
-  if (!deps.router) throw new Error(`plugin sink "${cfg.name}": no plugin router in this process`);
-  const { createRemoteSink } = await import('./plugin/remote-sink.ts');
-  return createRemoteSink({ name: cfg.name, pluginType: cfg.plugin, target: cfg.target, options: cfg.options as JsonObject, router: deps.router });
-}
