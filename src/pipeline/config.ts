@@ -4,48 +4,41 @@
 // each sink's deliveries follow once all of that is resolved.
 
 import { type DeliveryConfig, deliverySchema, type RateRule, type SinkDeliveryConfig } from '../contracts/delivery.ts';
+import { SINK_DESCRIPTORS } from '../sinks/registry.ts';
 import type { StormPolicy } from './digest.ts';
 
 export { DEFAULT_GROUP_BY, deliverySchema, GROUP_DIMENSION_PATTERN, GROUP_DIMENSIONS, groupDimensionProblem, routeGroupSchema, sinkDeliveryFields, sinkDeliverySchema } from '../contracts/delivery.ts';
 export type { DeliveryConfig, RateRule, RateRuleConfig, SinkDeliveryConfig } from '../contracts/delivery.ts';
 
-/**
- * What the platforms allow, so kubeherald does not earn 429s: Slack about one
- * message per second per channel; Telegram one per second per chat, 20 per
- * minute per group (negative chat ids) and 30 per second per bot; DingTalk 20
- * per minute per robot (over that it blocks the robot for 10 minutes); Teams
- * incoming webhooks 4 per second. Types not listed are unlimited.
- */
-export const PLATFORM_RATE_LIMITS: Record<string, RateRule[]> = {
-  slack: [{ count: 1, perMs: 1000, scope: 'target' }],
-  telegram: [
-    { count: 1, perMs: 1000, scope: 'target' },
-    { count: 20, perMs: 60_000, scope: 'target', targets: '^-' },
-    { count: 30, perMs: 1000, scope: 'sink' },
-  ],
-  dingtalk: [{ count: 20, perMs: 60_000, scope: 'target' }],
-  teams: [{ count: 4, perMs: 1000, scope: 'target' }],
-};
+// What each sink type decides about its deliveries is its descriptor's
+// `delivery` (src/sinks/<type>/descriptor.ts, where the platforms' limits are
+// explained); these tables are read off the registry.
+
+/** What the platforms allow, so kubeherald does not earn 429s, by type; types not listed are unlimited. */
+export const PLATFORM_RATE_LIMITS: Record<string, RateRule[]> = Object.fromEntries(
+  SINK_DESCRIPTORS.filter((d) => d.delivery.rateLimits.length > 0).map((d) => [d.type, structuredClone(d.delivery.rateLimits) as RateRule[]]),
+);
 
 /**
  * How many notifications a minute one chat target takes before it switches
- * to a storm digest, per platform: about what a channel's readers can follow
- * and under what the platform tolerates (Telegram groups 20 a minute,
- * DingTalk 20 a minute per robot, Teams cards are large). A chat type not
- * listed gets DEFAULT_STORM_THRESHOLD; record sinks never storm.
+ * to a storm digest, by type: about what a channel's readers can follow and
+ * under what the platform tolerates. A chat type not listed (a plugin of a
+ * type kubeherald does not know) gets DEFAULT_STORM_THRESHOLD; record sinks
+ * never storm.
  */
-export const STORM_THRESHOLDS: Record<string, number> = { slack: 20, telegram: 20, mattermost: 20, teams: 10, dingtalk: 10 };
+export const STORM_THRESHOLDS: Record<string, number> = Object.fromEntries(
+  SINK_DESCRIPTORS.flatMap((d): [string, number][] => (!d.delivery.records && d.delivery.stormThreshold !== undefined ? [[d.type, d.delivery.stormThreshold]] : [])),
+);
 export const DEFAULT_STORM_THRESHOLD = 20;
 
 /**
- * Sink types whose every notification is a record — an archive (Elasticsearch,
- * a jsonl file), a program (a webhook receiver, in notification or pod mode),
- * a log (the console) — and so is delivered on its own, at once: never
- * grouped, never folded, whatever `delivery:` or a route's `group:` says.
- * Every other type (the chat platforms, a plugin of a type kubeherald does
- * not know) is a chat sink: grouping and flood control apply.
+ * Sink types whose every notification is a record — an archive, a program,
+ * a log — and so is delivered on its own, at once: never grouped, never
+ * folded, whatever `delivery:` or a route's `group:` says. Every other type
+ * (the chat platforms, a plugin of a type kubeherald does not know) is a chat
+ * sink: grouping and flood control apply.
  */
-export const RECORD_SINK_TYPES: readonly string[] = ['elasticsearch', 'jsonl', 'webhook', 'console'];
+export const RECORD_SINK_TYPES: readonly string[] = SINK_DESCRIPTORS.filter((d) => d.delivery.records).map((d) => d.type);
 
 /** Whether a sink of this platform (a plugin sink's: its plugin type) takes every notification as a record. */
 export function isRecordSink(platform: string): boolean {
