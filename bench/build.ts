@@ -45,9 +45,11 @@ export function kubeheraldEntry(env: NodeJS.ProcessEnv = process.env): Entry {
   if (buildIsStale(buildMtime, newestMtime(SRC))) {
     process.stderr.write('bench: dist/ is missing or older than src/: npm run build\n');
     try {
-      execFileSync(process.execPath, [join(ROOT, 'scripts', 'build.ts')], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+      execFileSync(process.execPath, [join(ROOT, 'scripts', 'build.ts')], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
     } catch (err) {
-      throw new Error(`npm run build failed (${(err as Error).message.split('\n')[0]}); fix the build or run the sources with BENCH_FROM_SOURCE=1`);
+      // tsc names the errors on stdout
+      const out = `${(err as { stdout?: string }).stdout ?? ''}`.trim().split('\n').slice(0, 5).join('\n');
+      throw new Error(`npm run build failed; fix the build or run the sources with BENCH_FROM_SOURCE=1:\n${out}`);
     }
   }
   built = { main: join(ROOT, 'dist', 'cli', 'main.js'), kind: 'build' };

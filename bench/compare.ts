@@ -6,6 +6,8 @@ import { readFileSync } from 'node:fs';
 export interface Report {
   createdAt: string;
   runs: number;
+  /** --pods, when given */
+  pods?: number;
   benches: Record<string, Record<string, unknown>>;
 }
 

@@ -17,6 +17,10 @@ export interface KubeheraldProcess {
   ready(): Promise<void>;
   /** the sum of a metric's samples, by name (all label sets) */
   metric(name: string): Promise<number>;
+  /** the lines of /metrics whose name starts with one of `prefixes`, for a failure's message */
+  metricLines(...prefixes: string[]): Promise<string>;
+  /** the last 4,000 characters of its log and stderr */
+  stderr(): string;
   /** SIGTERM, and resolves with its exit code once it has exited; removes its directory unless it was lent */
   stop(): Promise<number | null>;
 }
@@ -66,10 +70,13 @@ export function runKubeherald(d: KubeheraldDir, env: Record<string, string> = {}
   const child: ChildProcess = spawn(process.execPath, [kubeheraldEntry().main, 'run', '--config', join(dir, 'kubeherald.yaml'), '--kubeconfig', join(dir, 'kubeconfig')], {
     cwd: dir,
     env: { ...process.env, ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+  // its log (stdout) and stderr, the tail kept for a failure's message
+  const keep = (d: Buffer): void => void (stderr = (stderr + d.toString()).slice(-4000));
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
   let gone = false;
   void exited.then(() => (gone = true));
@@ -93,6 +100,15 @@ export function runKubeherald(d: KubeheraldDir, env: Record<string, string> = {}
       if (v === undefined) throw new Error(`kubeherald's /metrics has no ${name}`);
       return v;
     },
+    async metricLines(...prefixes) {
+      if (gone) return '(exited)';
+      const text = await (await fetch(`${base}/metrics`)).text();
+      return text
+        .split('\n')
+        .filter((l) => prefixes.some((p) => l.startsWith(p)))
+        .join('; ');
+    },
+    stderr: () => stderr,
     async stop() {
       if (!gone) child.kill('SIGTERM');
       const code = await exited;

@@ -1,13 +1,13 @@
 // What a restart did to deliveries, from what the receiver accepted: how
 // many were sent again (a webhook-id, the notification's idempotency key,
-// accepted more than once) and how many reached their target out of order
+// accepted more than once by the same target: every sink gets the same id) and how many reached their target out of order
 // (a marker sequence number lower than one the same target already had).
 // Pure: no I/O.
 
 import type { Receipt } from './receiver.ts';
 
 export interface RestartDeliveries {
-  /** distinct webhook-ids accepted */
+  /** distinct (target, webhook-id) pairs accepted */
   delivered: number;
   /** accepted posts whose webhook-id was accepted before */
   resends: number;
@@ -24,8 +24,9 @@ export function restartDeliveries(receipts: readonly Receipt[]): RestartDeliveri
   let outOfOrder = 0;
   for (const r of receipts) {
     if (r.id !== undefined) {
-      if (ids.has(r.id)) resends++;
-      else ids.add(r.id);
+      const key = `${r.path}\0${r.id}`;
+      if (ids.has(key)) resends++;
+      else ids.add(key);
     }
     for (const seq of r.seqs) {
       const last = lastSeq.get(r.path);

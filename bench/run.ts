@@ -1,7 +1,8 @@
-// `npm run bench -- <name…> [--runs N]`: runs the named benchmarks N times
+// `npm run bench -- <name…> [--runs N] [--pods N]`: runs the named benchmarks N times
 // each and prints their figures as JSON lines, one per benchmark, every
 // number as {min, median, max} over the runs. A bench that cannot measure a
-// figure throws: the message is printed and the exit code is 1.
+// figure throws: the message is printed and the exit code is 1. `--pods N`
+// sizes the cluster of the benches that hold one (BENCH_PODS).
 // `npm run bench -- all [--runs N]`: every benchmark, and one JSON report
 // written to bench-reports/ (path printed; not committed).
 // `npm run bench -- compare A.json B.json`: two reports side by side.
@@ -9,7 +10,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { compareReports, formatTable, readReport, type Report } from './compare.ts';
-import { parseRuns, positionals, summarize } from './summary.ts';
+import { parsePods, parseRuns, positionals, summarize } from './summary.ts';
 
 const benches: Record<string, () => Promise<Record<string, unknown>>> = {
   sim: async () => (await import('./sim.ts')).benchSim(),
@@ -19,6 +20,7 @@ const benches: Record<string, () => Promise<Record<string, unknown>>> = {
   rules: async () => (await import('./rules.ts')).benchRules(),
   grpc: async () => (await import('./grpc.ts')).benchGrpc(),
   chatops: async () => (await import('./chatops.ts')).benchChatops(),
+  restart: async () => (await import('./restart.ts')).benchRestart(),
 };
 
 const fail = (message: string, code = 1): never => {
@@ -42,6 +44,9 @@ if (names[0] === 'compare') {
 let runs = 1;
 try {
   runs = parseRuns(argv);
+  const pods = parsePods(argv);
+  // the benches read their sizes when they are imported, below
+  if (pods !== undefined) process.env.BENCH_PODS = String(pods);
 } catch (err) {
   fail((err as Error).message, 2);
 }
@@ -50,7 +55,7 @@ const selected = all || !names.length ? Object.keys(benches) : names;
 const unknown = selected.filter((n) => !(n in benches));
 if (unknown.length) fail(`unknown benchmark(s): ${unknown.join(', ')}; known: ${Object.keys(benches).join(', ')}, all, compare`, 2);
 
-const report: Report = { createdAt: new Date().toISOString(), runs, benches: {} };
+const report: Report = { createdAt: new Date().toISOString(), runs, ...(process.env.BENCH_PODS ? { pods: Number(process.env.BENCH_PODS) } : {}), benches: {} };
 for (const name of selected) {
   const results: Record<string, unknown>[] = [];
   for (let i = 0; i < runs; i++) {

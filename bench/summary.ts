@@ -31,17 +31,35 @@ export function summarize(runs: Record<string, unknown>[]): Record<string, unkno
   return out;
 }
 
-/** `--runs N` (or `--runs=N`); 1 when absent. */
-export function parseRuns(argv: readonly string[]): number {
-  const i = argv.findIndex((a) => a === '--runs' || a.startsWith('--runs='));
-  if (i < 0) return 1;
-  const text = argv[i].includes('=') ? argv[i].slice('--runs='.length) : argv[i + 1];
+/** The text after `--name` (or in `--name=…`); undefined when the flag is absent, '' when it has no value. */
+function flagText(argv: readonly string[], name: string): string | undefined {
+  const i = argv.findIndex((a) => a === `--${name}` || a.startsWith(`--${name}=`));
+  if (i < 0) return undefined;
+  return argv[i].includes('=') ? argv[i].slice(name.length + 3) : (argv[i + 1] ?? '');
+}
+
+/** A whole-number flag ≥ 1; `fallback` when absent. */
+function countFlag(argv: readonly string[], name: string, what: string, fallback: number | undefined): number | undefined {
+  const text = flagText(argv, name);
+  if (text === undefined) return fallback;
   const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`--runs: expected a whole number of runs ≥ 1, got ${JSON.stringify(text ?? '')}`);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name}: expected a whole number of ${what} ≥ 1, got ${JSON.stringify(text)}`);
   return n;
 }
 
+/** `--runs N` (or `--runs=N`); 1 when absent. */
+export function parseRuns(argv: readonly string[]): number {
+  return countFlag(argv, 'runs', 'runs', 1)!;
+}
+
+/** `--pods N`: the cluster size the benches that hold pods use (BENCH_PODS); undefined when absent. */
+export function parsePods(argv: readonly string[]): number | undefined {
+  return countFlag(argv, 'pods', 'pods', undefined);
+}
+
+const VALUED = new Set(['--runs', '--pods']);
+
 /** The words that are not flags or a flag's value. */
 export function positionals(argv: readonly string[]): string[] {
-  return argv.filter((a, i) => !a.startsWith('-') && argv[i - 1] !== '--runs');
+  return argv.filter((a, i) => !a.startsWith('-') && !VALUED.has(argv[i - 1]));
 }

@@ -9,7 +9,7 @@ import { markerMessage, markerStamps } from '../../bench/marker.ts';
 import { pathLatency } from '../../bench/path-latency.ts';
 import type { Receipt } from '../../bench/receiver.ts';
 import { restartDeliveries } from '../../bench/restart-figures.ts';
-import { percentile } from '../../bench/summary.ts';
+import { parsePods, percentile, positionals } from '../../bench/summary.ts';
 
 const receipt = (path: string, id: string | undefined, seq: number, at = 0, stamp = 1_700_000_000_000): Receipt => ({ path, id, stamps: [stamp], seqs: [seq], receivedAt: at });
 
@@ -28,6 +28,8 @@ test('restartDeliveries: a webhook-id accepted twice is a re-send; a lower seque
   // the re-sent 'a' (seq 1 after 2) is out of order too; e (4 after 5) on its target
   assert.deepEqual(restartDeliveries(bad), { delivered: 5, resends: 1, outOfOrder: 2, targets: 2 });
   assert.deepEqual(restartDeliveries([]), { delivered: 0, resends: 0, outOfOrder: 0, targets: 0 });
+  // every sink gets a notification under the same id: once per target is no re-send
+  assert.deepEqual(restartDeliveries([receipt('/hook/0', 'a', 1), receipt('/hook/1', 'a', 1)]), { delivered: 2, resends: 0, outOfOrder: 0, targets: 2 });
 });
 
 test('pathLatency: stamp → outbox commit is the listener, commit → receipt the deliverer; receipts without a row are left out', () => {
@@ -52,4 +54,12 @@ test('buildIsStale: a missing build, or one older than the newest source, is reb
   assert.equal(buildIsStale(100, 200), true);
   assert.equal(buildIsStale(200, 200), false);
   assert.equal(buildIsStale(300, 200), false);
+});
+
+test('--pods: a whole number ≥ 1 sizes the cluster; absent leaves each bench its own; its value is not a bench name', () => {
+  assert.equal(parsePods(['listen']), undefined);
+  assert.equal(parsePods(['listen', '--pods', '50000']), 50_000);
+  assert.equal(parsePods(['--pods=1000', 'listen']), 1000);
+  assert.throws(() => parsePods(['--pods', 'lots']), /--pods: expected a whole number of pods ≥ 1, got "lots"/);
+  assert.deepEqual(positionals(['listen', '--pods', '1000', '--runs', '3', 'restart']), ['listen', 'restart']);
 });
