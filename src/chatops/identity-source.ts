@@ -5,74 +5,50 @@
 // chat user another ChatIdentity also maps, one the config file maps).
 // Objects that are not Ready map nobody; the others keep working.
 
-import type * as k8s from '@kubernetes/client-node';
-import { ReadinessLog, startOrStop, WatchedResources } from '../cluster/watched-resources.ts';
-import type { Logger } from '../model/logger.ts';
+import { ReadinessLog, ResourceSource, type ResourceSourceOptions, startOrStop } from '../cluster/watched-resources.ts';
 import type { IdentityMap } from './identity.ts';
 import { CHAT_IDENTITY, type ChatIdentityCheck, checkChatIdentities, desiredStatus, statusUpToDate } from './identity-resource.ts';
 
 const KIND = { ...CHAT_IDENTITY, namespaced: false };
 
-export interface IdentitySourceOptions {
-  kc: k8s.KubeConfig;
+export interface IdentitySourceOptions extends ResourceSourceOptions {
   map: IdentityMap;
-  log: Logger;
-  /** changes within this window are applied together (default 50 ms) */
-  debounceMs?: number;
-  /** tests read without writing */
-  writeStatus?: boolean;
-  watchdogMs?: number;
-  pageSize?: number;
-  now?: () => Date;
-  fieldManager?: string;
 }
 
-export class ChatIdentitySource {
+export class ChatIdentitySource extends ResourceSource<ChatIdentityCheck> {
   #o: IdentitySourceOptions;
-  #watched: WatchedResources;
   #applying = false;
   #unsubscribe: (() => void) | undefined;
   #readiness = new ReadinessLog();
-  #checks: ChatIdentityCheck[] = [];
   #listeners = new Set<(checks: readonly ChatIdentityCheck[]) => void>();
 
   constructor(opts: IdentitySourceOptions) {
-    this.#o = opts;
-    this.#watched = new WatchedResources({
+    super({
       ...opts,
       kinds: [KIND],
-      apply: () => this.#apply(),
-      onError: (err) => this.#o.log.error({ err: err.message }, 'applying ChatIdentities failed; keeping the previous mappings'),
+      onError: (err) => opts.log.error({ err: err.message }, 'applying ChatIdentities failed; keeping the previous mappings'),
       unlistable: (_k, why, code) => {
         throw new Error(code === 404 || code === 403 ? `chatops.identityResources is on, but ${why}` : why);
       },
     });
-  }
-
-  get stats(): WatchedResources['stats'] {
-    return this.#watched.stats;
+    this.#o = opts;
   }
 
   /**
    * Lists once to fail early and clearly (no CRD, no permission), then
    * watches; resolves after the first list is in the map.
    */
-  async start(): Promise<void> {
+  override start(): Promise<void> {
     // the config file's mappings win: when they change, which resources are overridden changes too
     this.#unsubscribe = this.#o.map.onChange(() => {
-      if (!this.#applying) this.#watched.runs.schedule();
+      if (!this.#applying) this.watched.runs.schedule();
     });
-    await this.#watched.start();
+    return super.start();
   }
 
-  async stop(): Promise<void> {
+  override async stop(): Promise<void> {
     this.#unsubscribe?.();
-    await this.#watched.stop();
-  }
-
-  /** The last checks, one per ChatIdentity. */
-  checks(): readonly ChatIdentityCheck[] {
-    return this.#checks;
+    await super.stop();
   }
 
   /** Calls `cb` after every apply; returns the unsubscribe. */
@@ -81,22 +57,17 @@ export class ChatIdentitySource {
     return () => this.#listeners.delete(cb);
   }
 
-  /** Resolves once nothing is scheduled or running (status writes included). */
-  settled(): Promise<void> {
-    return this.#watched.runs.settled();
-  }
-
-  async #apply(): Promise<void> {
+  protected async apply(): Promise<void> {
     const now = this.#o.now?.() ?? new Date();
     const map = this.#o.map;
-    const checks = checkChatIdentities(this.#watched.list(KIND.kind), (spec) => map.configFor(spec));
+    const checks = checkChatIdentities(this.watched.list(KIND.kind), (spec) => map.configFor(spec));
     this.#applying = true;
     try {
       map.setResources(checks.flatMap((c) => (c.entry ? [c.entry] : [])));
     } finally {
       this.#applying = false;
     }
-    this.#checks = checks;
+    this.lastChecks = checks;
     this.#readiness.update(
       checks,
       (c) => c.name,
@@ -113,7 +84,7 @@ export class ChatIdentitySource {
   async #writeStatus(c: ChatIdentityCheck, now: Date): Promise<void> {
     const status = desiredStatus(c, now);
     if (statusUpToDate(c.obj, status)) return;
-    await this.#watched.writeStatus(KIND, c.obj, status, { fields: { chatIdentity: c.name }, msg: 'ChatIdentity status update failed' });
+    await this.watched.writeStatus(KIND, c.obj, status, { fields: { chatIdentity: c.name }, msg: 'ChatIdentity status update failed' });
   }
 }
 

@@ -8,9 +8,7 @@
 // that), so a typo can only make chat writes stricter, never looser; the
 // other policies keep working.
 
-import type * as k8s from '@kubernetes/client-node';
-import { ReadinessLog, startOrStop, WatchedResources } from '../cluster/watched-resources.ts';
-import type { Logger } from '../model/logger.ts';
+import { ReadinessLog, ResourceSource, type ResourceSourceOptions, startOrStop } from '../cluster/watched-resources.ts';
 import { compilePolicy, type CompiledPolicy } from './policy.ts';
 import { CHAT_POLICY, type ChatPolicyCheck, type ChatPolicyKind, checkChatPolicies, CLUSTER_CHAT_POLICY, desiredStatus, statusUpToDate } from './policy-resource.ts';
 import { type PolicyConfig, toPolicySpec } from './policy-schema.ts';
@@ -33,19 +31,9 @@ export function staticPolicies(policies: readonly PolicyConfig[]): PolicyProvide
   return { policies: () => list, onChange: () => () => {} };
 }
 
-export interface PolicySourceOptions {
-  kc: k8s.KubeConfig;
+export interface PolicySourceOptions extends ResourceSourceOptions {
   /** chatops.policies from the config file; they come first in the list */
   config: readonly PolicyConfig[];
-  log: Logger;
-  /** changes within this window are applied together (default 50 ms) */
-  debounceMs?: number;
-  /** tests read without writing */
-  writeStatus?: boolean;
-  watchdogMs?: number;
-  pageSize?: number;
-  now?: () => Date;
-  fieldManager?: string;
 }
 
 const KINDS = [
@@ -53,44 +41,25 @@ const KINDS = [
   { ...CLUSTER_CHAT_POLICY, namespaced: false },
 ] as const;
 
-export class ChatPolicySource implements PolicyProvider {
+export class ChatPolicySource extends ResourceSource<ChatPolicyCheck> implements PolicyProvider {
   #o: PolicySourceOptions;
-  #watched: WatchedResources;
   #config: CompiledPolicy[];
   #policies: readonly CompiledPolicy[];
-  #checks: ChatPolicyCheck[] = [];
   #readiness = new ReadinessLog();
   #listeners = new Set<(policies: readonly CompiledPolicy[]) => void>();
 
   constructor(opts: PolicySourceOptions) {
-    this.#o = opts;
-    this.#config = compileConfigPolicies(opts.config);
-    this.#policies = this.#config;
-    this.#watched = new WatchedResources({
+    super({
       ...opts,
       kinds: KINDS,
-      apply: () => this.#apply(),
-      onError: (err) => this.#o.log.error({ err: err.message }, 'applying chat policies failed; keeping the previous ones'),
+      onError: (err) => opts.log.error({ err: err.message }, 'applying chat policies failed; keeping the previous ones'),
       unlistable: (_k, why, code) => {
         throw new Error(code === 404 || code === 403 ? `chatops.policyResources is on, but ${why}` : why);
       },
     });
-  }
-
-  get stats(): WatchedResources['stats'] {
-    return this.#watched.stats;
-  }
-
-  /**
-   * Lists each kind once to fail early and clearly (no CRD, no permission),
-   * then watches; resolves after the first lists are in force.
-   */
-  start(): Promise<void> {
-    return this.#watched.start();
-  }
-
-  stop(): Promise<void> {
-    return this.#watched.stop();
+    this.#o = opts;
+    this.#config = compileConfigPolicies(opts.config);
+    this.#policies = this.#config;
   }
 
   /** The policies in force: the config file's first, then ClusterChatPolicies, then ChatPolicies (order does not decide: the strictest match applies). */
@@ -103,26 +72,16 @@ export class ChatPolicySource implements PolicyProvider {
     return this.#policies.slice(this.#config.length);
   }
 
-  /** The last checks, one per resource. */
-  checks(): readonly ChatPolicyCheck[] {
-    return this.#checks;
-  }
-
   onChange(cb: (policies: readonly CompiledPolicy[]) => void): () => void {
     this.#listeners.add(cb);
     return () => this.#listeners.delete(cb);
   }
 
-  /** Resolves once nothing is scheduled or running (status writes included). */
-  settled(): Promise<void> {
-    return this.#watched.runs.settled();
-  }
-
-  async #apply(): Promise<void> {
+  protected async apply(): Promise<void> {
     const now = this.#o.now?.() ?? new Date();
-    const objects = KINDS.flatMap((k) => this.#watched.list(k.kind).map((obj) => ({ kind: k.kind as ChatPolicyKind, obj })));
+    const objects = KINDS.flatMap((k) => this.watched.list(k.kind).map((obj) => ({ kind: k.kind as ChatPolicyKind, obj })));
     const checks = checkChatPolicies(objects);
-    this.#checks = checks;
+    this.lastChecks = checks;
     this.#policies = [...this.#config, ...checks.map((c) => c.policy)];
     this.#readiness.update(
       checks,
@@ -142,7 +101,7 @@ export class ChatPolicySource implements PolicyProvider {
     const status = desiredStatus(c, now);
     if (statusUpToDate(c.obj, status)) return;
     const kind = c.kind === 'ChatPolicy' ? KINDS[0] : KINDS[1];
-    await this.#watched.writeStatus(kind, c.obj, status, { fields: { policy: c.policy.name }, msg: 'chat policy status update failed' });
+    await this.watched.writeStatus(kind, c.obj, status, { fields: { policy: c.policy.name }, msg: 'chat policy status update failed' });
   }
 }
 

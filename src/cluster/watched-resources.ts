@@ -130,6 +130,59 @@ export class WatchedResources {
   }
 }
 
+/** What every source over watched custom resources takes. */
+export interface ResourceSourceOptions {
+  kc: k8s.KubeConfig;
+  log: Logger;
+  /** changes within this window are applied together (default 50 ms) */
+  debounceMs?: number;
+  /** tests read without writing */
+  writeStatus?: boolean;
+  watchdogMs?: number;
+  pageSize?: number;
+  now?: () => Date;
+  fieldManager?: string;
+}
+
+/**
+ * A source over watched custom resources: what the ChatIdentity, ChatPolicy
+ * and Silence sources share. A subclass says what an apply makes of the
+ * objects (and sets `lastChecks`, one per object).
+ */
+export abstract class ResourceSource<C> {
+  protected readonly watched: WatchedResources;
+  protected lastChecks: C[] = [];
+
+  constructor(o: Omit<WatchedResourcesOptions, 'apply'>) {
+    this.watched = new WatchedResources({ ...o, apply: () => this.apply() });
+  }
+
+  protected abstract apply(): Promise<void>;
+
+  get stats(): WatchedResources['stats'] {
+    return this.watched.stats;
+  }
+
+  /** Lists each kind once, then watches; resolves after the first lists are applied. */
+  start(): Promise<void> {
+    return this.watched.start();
+  }
+
+  stop(): Promise<void> {
+    return this.watched.stop();
+  }
+
+  /** The last checks, one per object. */
+  checks(): readonly C[] {
+    return this.lastChecks;
+  }
+
+  /** Resolves once nothing is scheduled or running (status writes included). */
+  settled(): Promise<void> {
+    return this.watched.runs.settled();
+  }
+}
+
 /**
  * Each object's readiness logged once per change of its problems: `say` is
  * called for the objects whose problem text differs from the last call's;

@@ -10,7 +10,7 @@
 // rewritten), a deletion ends it, and a restart finds its ids already there.
 
 import type * as k8s from '@kubernetes/client-node';
-import { startOrStop, WatchedResources } from '../cluster/watched-resources.ts';
+import { ResourceSource, startOrStop } from '../cluster/watched-resources.ts';
 import type { Clock } from '../model/clock.ts';
 import type { Logger } from '../model/logger.ts';
 import type { Silence } from '../rules/silence.ts';
@@ -46,55 +46,33 @@ const KINDS = [
 
 const RESOURCE_PREFIX = 'cr:';
 
-export class SilenceController {
+export class SilenceController extends ResourceSource<SilenceCheck> {
   #o: SilenceControllerOptions;
-  #watched: WatchedResources;
   #expiry: unknown;
-  #checks: SilenceCheck[] = [];
 
   constructor(opts: SilenceControllerOptions) {
-    this.#o = opts;
-    this.#watched = new WatchedResources({
+    super({
       ...opts,
       kinds: KINDS,
-      apply: () => this.#apply(),
-      onError: (err) => this.#o.log.error({ err: err.message }, 'applying Silence resources failed; will try at the next change'),
+      onError: (err) => opts.log.error({ err: err.message }, 'applying Silence resources failed; will try at the next change'),
       // a kind whose CRD is not installed is skipped with a warning
-      unlistable: (k, why) => this.#o.log.warn({ kind: k.kind }, `${k.kind} resources are not read: ${why}`),
+      unlistable: (k, why) => opts.log.warn({ kind: k.kind }, `${k.kind} resources are not read: ${why}`),
     });
+    this.#o = opts;
   }
 
-  get stats(): WatchedResources['stats'] {
-    return this.#watched.stats;
-  }
-
-  /** Resolves once the first lists are applied; a kind whose CRD is not installed is skipped with a warning. */
-  start(): Promise<void> {
-    return this.#watched.start();
-  }
-
-  async stop(): Promise<void> {
-    const done = this.#watched.stop();
+  override async stop(): Promise<void> {
+    const done = super.stop();
     if (this.#expiry !== undefined) this.#o.clock.clearTimeout(this.#expiry);
     await done;
   }
 
-  /** The last checks, one per object. */
-  checks(): readonly SilenceCheck[] {
-    return this.#checks;
-  }
-
-  /** Resolves once nothing is scheduled or running (status writes included). */
-  settled(): Promise<void> {
-    return this.#watched.runs.settled();
-  }
-
-  async #apply(): Promise<void> {
+  protected async apply(): Promise<void> {
     const now = this.#o.clock.now();
     const at = now.getTime();
     const checks: SilenceCheck[] = [];
     for (const k of KINDS) {
-      for (const obj of this.#watched.list(k.kind)) {
+      for (const obj of this.watched.list(k.kind)) {
         const m = obj.metadata;
         const created = m.creationTimestamp ? new Date(String(m.creationTimestamp)) : undefined;
         const creator = created && this.#o.creatorOf ? this.#o.creatorOf({ kind: k.kind, ...(m.namespace ? { namespace: m.namespace } : {}), name: m.name ?? '', ...(m.uid ? { uid: m.uid } : {}) }, created) : undefined;
@@ -103,7 +81,7 @@ export class SilenceController {
     }
     // a resource's silence id carries its generation: an edit is a new silence
     for (const c of checks) if (c.silence) c.silence.id = `${c.silence.id}.g${c.obj.metadata.generation ?? 0}`;
-    this.#checks = checks;
+    this.lastChecks = checks;
     const wanted = new Map(checks.filter((c) => c.silence).map((c) => [c.silence!.id, c] as const));
     // the new silences first: ending an edited one releases what it held, and its successor must already hold it
     for (const [id, c] of wanted) {
@@ -131,17 +109,17 @@ export class SilenceController {
     if (this.#expiry !== undefined) this.#o.clock.clearTimeout(this.#expiry);
     this.#expiry = undefined;
     const next = Math.min(...checks.flatMap((c) => (c.silence && c.silence.endsAt > at ? [c.silence.endsAt] : [])));
-    if (!Number.isFinite(next) || this.#watched.runs.stopped) return;
+    if (!Number.isFinite(next) || this.watched.runs.stopped) return;
     this.#expiry = this.#o.clock.setTimeout(() => {
       this.#expiry = undefined;
-      void this.#watched.runs.run();
+      void this.watched.runs.run();
     }, next - at);
   }
 
   async #writeStatus(c: SilenceCheck, now: Date): Promise<void> {
     const status = desiredSilenceStatus(c, now, c.silence ? this.#o.silences.get(c.silence.id)?.expiredAt : undefined);
     if (silenceStatusUpToDate(c.obj, status)) return;
-    await this.#watched.writeStatus(c.kind === 'Silence' ? KINDS[0] : KINDS[1], c.obj, status, { fields: { silence: c.key }, msg: 'Silence status update failed' });
+    await this.watched.writeStatus(c.kind === 'Silence' ? KINDS[0] : KINDS[1], c.obj, status, { fields: { silence: c.key }, msg: 'Silence status update failed' });
   }
 }
 
