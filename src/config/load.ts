@@ -13,6 +13,7 @@ import { type ConfigIssue, ConfigError, formatPath, issueMessage } from '../conf
 import { type Config, ConfigSchema } from './schema.ts';
 import { lineOf } from '../config-kit/yaml-lines.ts';
 import { isMemoryPath } from '../store/config.ts';
+import { withResolvedPaths } from '../sinks/registry.ts';
 
 /** The command-line flags that override config keys (see docs/config.md). */
 export interface ConfigFlags {
@@ -374,6 +375,6 @@ function resolvePaths(cfg: Config, base: string, overrides: Override[]): Config 
         clientCAFile: cfg.audit.tls.clientCAFile && resolve(base, expandHome(cfg.audit.tls.clientCAFile)),
       },
     },
-    sinks: cfg.sinks.map((s) => (s.type === 'jsonl' && s.path !== '-' ? { ...s, path: resolve(base, expandHome(s.path)) } : s)),
+    sinks: cfg.sinks.map((s) => withResolvedPaths(s, (p) => resolve(base, expandHome(p)))),
   };
 }

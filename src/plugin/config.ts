@@ -12,6 +12,7 @@ import type { SinkConfig } from '../config/schema.ts';
 import { lineOf } from '../config-kit/yaml-lines.ts';
 import { isPluginSinkType, KUBEHERALD_ONLY_KEYS, type PluginSinkType, SINK_TYPE_INFO } from './catalog.ts';
 import { type DeliveryAllowList, parseAllowList } from './options.ts';
+import { withResolvedPaths } from '../sinks/registry.ts';
 
 /** The type a plugin serves, checked; an Error listing the types otherwise. */
 export function pluginType(type: string): PluginSinkType {
@@ -99,9 +100,6 @@ export async function readPluginSettingsFile(type: PluginSinkType, file: string)
   }
   const settings = parsePluginSettings(type, raw, { file, doc, lines });
   const cfg = settings.sink;
-  if (cfg.type === 'jsonl' && cfg.path !== '-') {
-    const p = cfg.path === '~' ? homedir() : cfg.path.startsWith('~/') ? join(homedir(), cfg.path.slice(2)) : cfg.path;
-    return { ...settings, sink: { ...cfg, path: resolve(dirname(file), p) } };
-  }
-  return settings;
+  const sink = withResolvedPaths(cfg, (path) => resolve(dirname(file), path === '~' ? homedir() : path.startsWith('~/') ? join(homedir(), path.slice(2)) : path));
+  return sink === cfg ? settings : { ...settings, sink };
 }

@@ -20,6 +20,8 @@ export interface PlatformRateLimit {
   scope: 'target' | 'sink';
   /** a regular expression source; the rule applies to matching targets only (Telegram groups: "^-") */
   targets?: string;
+  /** what the matching targets are, for the docs ("group chat") */
+  targetsName?: string;
 }
 
 /** The fields of a Sink custom resource's `spec.target`, shared by every type (which apply is the type's). */
@@ -116,6 +118,8 @@ export interface SinkDescriptor<S extends SinkSchema = SinkSchema> {
   customResource: CustomResourceMapping;
   /** absent: the type cannot be hosted by a plugin (the plugin type itself) */
   plugin?: PluginOptions;
+  /** keys holding a file of kubeherald's host, resolved against the config file's directory ("-" is stdout) */
+  filePaths?: readonly string[];
   /** what the type lends from the state database */
   state?: readonly SinkStateNeed[];
   docs: {

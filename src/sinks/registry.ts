@@ -10,6 +10,8 @@ import { consoleSink } from './console/descriptor.ts';
 import { dingtalkSink } from './dingtalk/descriptor.ts';
 import { elasticsearchSink } from './elasticsearch/descriptor.ts';
 import { jsonlSink } from './jsonl/descriptor.ts';
+import { mattermostSink } from './mattermost/descriptor.ts';
+import { pagerdutySink } from './pagerduty/descriptor.ts';
 import { pluginSink } from './plugin/descriptor.ts';
 import { slackSink } from './slack/descriptor.ts';
 import { teamsSink } from './teams/descriptor.ts';
@@ -25,6 +27,8 @@ export const SINK_DESCRIPTORS = [
   teamsSink,
   dingtalkSink,
   webhookSink,
+  pagerdutySink,
+  mattermostSink,
   pluginSink,
 ] as const;
 
@@ -42,6 +46,19 @@ const BY_TYPE = new Map<string, SinkDescriptor>(SINK_DESCRIPTORS.map((d) => [d.t
 /** The descriptor of a type, or undefined for one kubeherald does not know (a plugin's own type). */
 export function sinkDescriptor(type: string): SinkDescriptor | undefined {
   return BY_TYPE.get(type);
+}
+
+/**
+ * The sink with its type's file paths (descriptor.filePaths) made absolute
+ * by `resolvePath`; "-" (stdout) is not a file. The same object when there
+ * is nothing to resolve.
+ */
+export function withResolvedPaths<C extends { type: string }>(cfg: C, resolvePath: (p: string) => string): C {
+  const keys = sinkDescriptor(cfg.type)?.filePaths ?? [];
+  const rec = cfg as Record<string, unknown>;
+  const given = keys.filter((k) => typeof rec[k] === 'string' && rec[k] !== '-');
+  if (!given.length) return cfg;
+  return { ...cfg, ...Object.fromEntries(given.map((k) => [k, resolvePath(rec[k] as string)])) };
 }
 
 /** The `sinks:` entry schemas, for a union discriminated by `type`. */

@@ -17,6 +17,7 @@ export const jsonlSink = defineSink({
     fieldOf: { path: 'spec.target.path' },
     localOutput: true,
   },
+  filePaths: ['path'],
   // a file path is the plugin host's file system, not the caller's to choose
   plugin: { targetOption: '', pinnedKeys: ['path'] },
   docs: { title: 'JSON lines', summary: 'every notification a JSON line appended to a file' },

@@ -12,7 +12,7 @@ export const telegramSink = defineSink({
     // one a second per chat, 20 a minute per group (negative chat ids), 30 a second per bot
     rateLimits: [
       { count: 1, perMs: 1000, scope: 'target' },
-      { count: 20, perMs: 60_000, scope: 'target', targets: '^-' },
+      { count: 20, perMs: 60_000, scope: 'target', targets: '^-', targetsName: 'group chat' },
       { count: 30, perMs: 1000, scope: 'sink' },
     ],
     stormThreshold: 20,
