@@ -6,6 +6,7 @@
 // custom-resource convertor of apiextensions-apiserver.
 
 import type { KObject, PrinterColumn, ResourceType } from './types.ts';
+import { humanDuration } from '../model/duration.ts';
 
 export interface TableOptions {
   includeObject?: 'None' | 'Metadata' | 'Object';
@@ -44,36 +45,7 @@ type Obj = Record<string, any>;
 // ---------------------------------------------------------------------------
 // Durations and timestamps
 
-/** k8s.io/apimachinery/pkg/util/duration.HumanDuration, for a duration in milliseconds. */
-export function humanDuration(ms: number): string {
-  const seconds = Math.trunc(ms / 1000);
-  if (seconds < -1) return '<invalid>';
-  if (seconds < 0) return '0s';
-  if (seconds < 60 * 2) return `${seconds}s`;
-  const minutes = Math.trunc(ms / 60_000);
-  if (minutes < 10) {
-    const s = seconds % 60;
-    return s === 0 ? `${minutes}m` : `${minutes}m${s}s`;
-  }
-  if (minutes < 60 * 3) return `${minutes}m`;
-  const hours = Math.trunc(ms / 3_600_000);
-  if (hours < 8) {
-    const m = minutes % 60;
-    return m === 0 ? `${hours}h` : `${hours}h${m}m`;
-  }
-  if (hours < 48) return `${hours}h`;
-  if (hours < 24 * 8) {
-    const h = hours % 24;
-    return h === 0 ? `${Math.trunc(hours / 24)}d` : `${Math.trunc(hours / 24)}d${h}h`;
-  }
-  if (hours < 24 * 365 * 2) return `${Math.trunc(hours / 24)}d`;
-  if (hours < 24 * 365 * 8) {
-    const dy = Math.trunc(hours / 24) % 365;
-    const y = Math.trunc(hours / 24 / 365);
-    return dy === 0 ? `${y}y` : `${y}y${dy}d`;
-  }
-  return `${Math.trunc(hours / 24 / 365)}y`;
-}
+export { humanDuration };
 
 /** Epoch ms of an RFC3339 (micro)timestamp, or undefined for a zero/absent/invalid one. */
 function parseTime(v: unknown): number | undefined {
