@@ -56,7 +56,7 @@ const KEYS = [
   'sinks[].delivery',
   ...leafPaths(sinkDelivery, 'sinks[].delivery'),
   ...Object.keys(sinkDelivery.rateLimits![0]).map((k) => `sinks[].delivery.rateLimits[].${k}`),
-  ...['console', 'jsonl', 'elasticsearch', 'teams', 'dingtalk', 'webhook'].flatMap((type) => Object.keys(parseConfigText(`sinks: [{ name: a, type: ${type} }]`, 'x').sinks[0]).map((k) => `sinks[].${k}`)),
+  ...['console', 'jsonl', 'elasticsearch', 'teams', 'dingtalk', 'webhook', 'pagerduty', 'mattermost'].flatMap((type) => Object.keys(parseConfigText(`sinks: [{ name: a, type: ${type} }]`, 'x').sinks[0]).map((k) => `sinks[].${k}`)),
   // sinks with required keys: a minimal sink each, once per optional key
   ...[
     '{ name: a, type: slack, tokenFrom: { env: T }, channel: C1, actions: true, crashReport: { lines: 5 } }',

@@ -56,6 +56,8 @@ export interface FakePagerDutyOptions {
   now?: () => number;
   /** events a minute per integration key before 429 (default 120, as PagerDuty documents) */
   perMinute?: number;
+  /** integration keys besides `routingKey` that PagerDuty knows (other services' integrations) */
+  otherKeys?: string[];
 }
 
 /** Problems with an event body as PagerDuty checks it; empty when fine. */
@@ -121,6 +123,7 @@ export class FakePagerDuty {
     this.#now = opts.now ?? Date.now;
     this.#perMinute = opts.perMinute ?? 120;
     this.#keys.add(this.routingKey);
+    for (const k of opts.otherKeys ?? []) this.#keys.add(k);
     this.#server = createServer((req, res) => void this.#handle(req, res));
   }
 
@@ -134,6 +137,11 @@ export class FakePagerDuty {
   /** The endpoint a sink posts to. */
   get enqueueUrl(): string {
     return `${this.url}/v2/enqueue`;
+  }
+
+  /** The alerts of one integration, oldest first. */
+  alertsOf(routingKey = this.routingKey): PagerDutyAlert[] {
+    return [...this.alerts.values()].filter((a) => a.routingKey === routingKey);
   }
 
   /** The alert under a dedup_key (of the fake's own integration unless given). */

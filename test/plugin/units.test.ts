@@ -106,6 +106,8 @@ describe('effectiveConfig', () => {
       teams: { actions: [{ title: 'Logs', url: 'https://g.example/{{involvedObject.name}}' }] },
       dingtalk: { secretFrom: { env: 'S' }, atMobiles: ['13800000000'] },
       webhook: { urls: ['https://a.example/'], headers: { 'X-A': 'b' } },
+      pagerduty: { severities: { warning: 'error' }, clientUrl: 'https://g.example/' },
+      mattermost: { channel: '#ops', username: 'kubeherald' },
     };
     for (const type of Object.keys(SINK_TYPE_INFO) as PluginSinkType[]) {
       const parsed = parsePluginConfig(type, bases[type]);

@@ -8,8 +8,8 @@ export const mattermostSink = defineSink({
   type: 'mattermost',
   schema: mattermostSinkSchema,
   create: async (cfg, deps) => (await import('./index.ts')).createMattermostSink(cfg, deps),
-  // Mattermost's own API rate limit, when a server turns it on, defaults to 10 requests a second
-  delivery: { records: false, rateLimits: [{ count: 10, perMs: 1000, scope: 'sink' }], stormThreshold: 20 },
+  // no platform limit: a server rate-limits only when its admin turns it on, and then answers 429 with Retry-After
+  delivery: { records: false, rateLimits: [], stormThreshold: 20 },
   customResource: {
     target: { required: [], optional: ['channel'] },
     required: ['webhookUrl'],

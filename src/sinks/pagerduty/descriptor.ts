@@ -16,12 +16,13 @@ export const pagerdutySink = defineSink({
     stormThreshold: 0,
   },
   customResource: {
-    target: { required: [], optional: [] },
+    // target.url: another Events API endpoint (an EU account's); left out, PagerDuty's own
+    target: { required: [], optional: ['url'] },
     // the integration key is a token: the Sink's credentials have no name of their own for it
     required: ['token'],
     optional: [],
-    toConfig: ({ base, ref }) => ({ ...base, routingKeyFrom: ref('token') }),
-    fieldOf: { routingKeyFrom: 'spec.credentials.token' },
+    toConfig: ({ base, target, ref }) => ({ ...base, routingKeyFrom: ref('token'), url: target.url }),
+    fieldOf: { routingKeyFrom: 'spec.credentials.token', url: 'spec.target.url' },
   },
   // the integration key goes to url with every event
   plugin: { targetOption: '', pinnedKeys: ['url'] },
