@@ -8,6 +8,30 @@ import type { ChatReply, ReplyBlock } from './types.ts';
 
 export { humanDuration };
 
+/** How one platform renders each kind of reply block. */
+export interface BlockRenderer<P> {
+  text(text: string): P;
+  code(text: string): P;
+  table(columns: string[], rows: string[][]): P;
+  fields(fields: { label: string; value: string }[]): P;
+}
+
+/** A reply's blocks as one platform's pieces; a blank text or an empty fields block shows nothing. */
+export function renderBlocks<P>(blocks: readonly ReplyBlock[], r: BlockRenderer<P>): P[] {
+  return blocks.flatMap((b): P[] => {
+    switch (b.kind) {
+      case 'text':
+        return b.text.trim() === '' ? [] : [r.text(b.text)];
+      case 'code':
+        return [r.code(b.text)];
+      case 'table':
+        return [r.table(b.columns, b.rows)];
+      case 'fields':
+        return b.fields.length ? [r.fields(b.fields)] : [];
+    }
+  });
+}
+
 export type Timestamp = Date | string | undefined | null;
 
 export function toMs(t: Timestamp): number | undefined {

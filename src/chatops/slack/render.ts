@@ -5,7 +5,8 @@
 // moves to a file the adapter uploads next to the message, with a note saying
 // so. Nothing is cut without a note. Pure: no I/O.
 
-import type { ChatReply, ReplyAction, ReplyBlock } from '../types.ts';
+import { renderBlocks } from '../format.ts';
+import type { ChatReply, ReplyAction } from '../types.ts';
 
 /** Slack's documented limits for a message and its blocks. */
 const LIMIT = {
@@ -215,19 +216,6 @@ function fieldsPiece(fields: { label: string; value: string }[]): Piece {
   };
 }
 
-function piece(b: ReplyBlock): Piece | undefined {
-  switch (b.kind) {
-    case 'text':
-      return b.text.trim() === '' ? undefined : textPiece(b.text);
-    case 'code':
-      return codePiece(b.text);
-    case 'table':
-      return tablePiece(b.columns, b.rows);
-    case 'fields':
-      return b.fields.length ? fieldsPiece(b.fields) : undefined;
-  }
-}
-
 function button(a: ReplyAction): SlackButton {
   const label = [...a.label];
   return {
@@ -285,7 +273,7 @@ export function renderSlackReply(reply: ChatReply, opts: RenderOptions = {}): Sl
     const cmd = typed.length ? ` ran \`${esc(typed[0])}${typed.length > 1 ? '…' : ''}\`` : '';
     head.push({ type: 'context', elements: [mrkdwn(`<@${opts.mentionUser}>${cmd}`)] });
   }
-  const body = reply.blocks.map(piece).filter((p): p is Piece => p !== undefined);
+  const body = renderBlocks(reply.blocks, { text: textPiece, code: codePiece, table: tablePiece, fields: fieldsPiece });
   if (reply.title && reply.title.trim() !== '') {
     const [first, ...rest] = chunks(reply.title.replace(/\s*\n\s*/g, ' '), LIMIT.sectionText, 2);
     head.push(section(`*${esc(first)}*`));

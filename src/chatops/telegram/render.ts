@@ -6,7 +6,8 @@
 // take more messages than a chat should get moves to a document with a
 // preview and a note. Nothing is cut without a note. Pure: no I/O.
 
-import type { ChatReply, ReplyAction, ReplyBlock } from '../types.ts';
+import { renderBlocks } from '../format.ts';
+import type { ChatReply, ReplyAction } from '../types.ts';
 
 /** The Bot API's documented limits. */
 const LIMIT = {
@@ -180,19 +181,6 @@ function fieldsPiece(fields: { label: string; value: string }[]): Piece {
   };
 }
 
-function piece(b: ReplyBlock): Piece | undefined {
-  switch (b.kind) {
-    case 'text':
-      return b.text.trim() === '' ? undefined : textPiece(b.text);
-    case 'code':
-      return codePiece(b.text);
-    case 'table':
-      return tablePiece(b.columns, b.rows);
-    case 'fields':
-      return b.fields.length ? fieldsPiece(b.fields) : undefined;
-  }
-}
-
 const size = (p: Piece): number => p.lines.reduce((n, l) => n + l.text.length + 1, 0);
 
 /** Splits a string into pieces of at most `max` UTF-16 units, never inside a surrogate pair. */
@@ -306,7 +294,7 @@ export function renderTelegramReply(reply: ChatReply, opts: TelegramRenderOption
   const markup = keyboard(reply.actions ?? [], opts.callbackData ?? ((a) => encodeCallbackData(a.id, a.value)), notes);
 
   const title: Line[] = reply.title && reply.title.trim() !== '' ? [{ text: reply.title.replace(/\s*\n\s*/g, ' ').trim(), style: 'b' }] : [];
-  const body = reply.blocks.map(piece).filter((p): p is Piece => p !== undefined);
+  const body = renderBlocks(reply.blocks, { text: textPiece, code: codePiece, table: tablePiece, fields: fieldsPiece });
 
   const fileFor = (p: Piece): string => {
     if (reply.file && reply.file.content.includes(p.plain)) return reply.file.name;
