@@ -10,20 +10,7 @@ import { credentialRefSchema } from '../credential.ts';
 
 export const MATTERMOST_URL_ENV = 'KUBEHERALD_MATTERMOST_URL';
 
-const optionalHttpUrl = z.union([
-  z.literal(''),
-  z.string().refine(
-    (s) => {
-      try {
-        const u = new URL(s);
-        return u.protocol === 'https:' || u.protocol === 'http:';
-      } catch {
-        return false;
-      }
-    },
-    { error: 'expected an http(s) URL' },
-  ),
-]);
+const optionalHttpUrl = z.union([z.literal(''), z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' })]);
 
 export const mattermostSinkSchema = strict({
   name: dnsLabel,

@@ -93,21 +93,16 @@ function field(title: string, value: string): MattermostField {
   return { title: escapeMattermost(title), value: escapeMattermost(v), short: Array.from(v).length <= SHORT_FIELD };
 }
 
-function attachment(n: Notification): MattermostAttachment {
-  const s = summarize(n);
-  const a: MattermostAttachment = {
-    fallback: fallbackOf(s),
-    color: COLOR[toneOf(s)],
-    author_name: escapeMattermost(statusWords(s)),
-    title: escapeMattermost(truncate(s.title, MAX_TITLE)),
-    footer: FOOTER,
-  };
-  if (s.message) a.text = escapeMattermost(truncate(s.message, MAX_MESSAGE));
-  if (s.facts.length > 0) a.fields = s.facts.map(([k, v]) => field(k, v));
-  return a;
+/** What an attachment shows: a whole notification, or a group member's essentials (a shorter message, where and when). */
+interface Detail {
+  message: number;
+  facts: (label: string) => boolean;
 }
 
-function groupAttachment(n: Notification): MattermostAttachment {
+const WHOLE: Detail = { message: MAX_MESSAGE, facts: () => true };
+const MEMBER: Detail = { message: MAX_GROUP_MESSAGE, facts: (label) => label === 'Object' || label === 'Cluster' || label === 'Time' };
+
+function attachment(n: Notification, detail: Detail): MattermostAttachment {
   const s = summarize(n);
   const a: MattermostAttachment = {
     fallback: fallbackOf(s),
@@ -116,9 +111,9 @@ function groupAttachment(n: Notification): MattermostAttachment {
     title: escapeMattermost(truncate(s.title, MAX_TITLE)),
     footer: FOOTER,
   };
-  if (s.message) a.text = escapeMattermost(truncate(s.message, MAX_GROUP_MESSAGE));
-  const where = s.facts.filter(([k]) => k === 'Object' || k === 'Cluster' || k === 'Time');
-  if (where.length > 0) a.fields = where.map(([k, v]) => field(k, v));
+  if (s.message) a.text = escapeMattermost(truncate(s.message, detail.message));
+  const facts = s.facts.filter(([label]) => detail.facts(label));
+  if (facts.length > 0) a.fields = facts.map(([k, v]) => field(k, v));
   return a;
 }
 
@@ -134,9 +129,9 @@ function withOptions(m: MattermostMessage, opts: MattermostFormatOptions): Matte
 /** The post for one notification, or for a group (a headline and each member's attachment). */
 export function formatMattermost(input: Notification | readonly Notification[], opts: MattermostFormatOptions = {}): MattermostMessage {
   const ns: readonly Notification[] = Array.isArray(input) ? input : [input as Notification];
-  if (ns.length === 1) return withOptions({ attachments: [attachment(ns[0])] }, opts);
+  if (ns.length === 1) return withOptions({ attachments: [attachment(ns[0], WHOLE)] }, opts);
   const shown = ns.slice(0, MAX_GROUP_ATTACHMENTS);
   const omitted = ns.length - shown.length;
   const text = `**${escapeMattermost(groupHeadline(ns))}**${omitted > 0 ? `\n… and ${omitted} more not shown` : ''}`;
-  return withOptions({ text, attachments: shown.map(groupAttachment) }, opts);
+  return withOptions({ text, attachments: shown.map((n) => attachment(n, MEMBER)) }, opts);
 }

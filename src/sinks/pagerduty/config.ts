@@ -20,17 +20,7 @@ export type PagerDutySeverity = (typeof PAGERDUTY_SEVERITIES)[number];
 
 const pdSeverity = z.enum(PAGERDUTY_SEVERITIES);
 
-const httpUrl = z.string().refine(
-  (s) => {
-    try {
-      const u = new URL(s);
-      return u.protocol === 'https:' || u.protocol === 'http:';
-    } catch {
-      return false;
-    }
-  },
-  { error: 'expected an http(s) URL' },
-);
+const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' });
 
 export const pagerdutySinkSchema = strict({
   name: dnsLabel,
