@@ -9,7 +9,7 @@
 
 import { silentLogger } from '../../model/logger.ts';
 import type { Notification } from '../../model/notification.ts';
-import { closedError, type Sink, type SinkDeps, SinkError } from '../types.ts';
+import { closedError, type SendOptions, type Sink, type SinkDeps, SinkError } from '../types.ts';
 import type { Outcome } from './classify.ts';
 import type { ElasticsearchSinkConfig } from './config.ts';
 import { documentId, formatDocument } from './format.ts';
@@ -41,7 +41,7 @@ export interface ElasticsearchSink extends Sink {
    * outcome, in order (`indexed`, `duplicate`: indexed before, or `failed`
    * with a SinkError). Rejects only when the sink is closed.
    */
-  sendBatch(ns: Notification[]): Promise<Outcome[]>;
+  sendBatch(ns: Notification[], opts?: SendOptions): Promise<Outcome[]>;
 }
 
 // one send() batch at most; the bulk helper still splits it by bytes
@@ -49,8 +49,25 @@ const MAX_GATHERED = 500;
 
 interface Pending {
   n: Notification;
+  signal?: AbortSignal;
   resolve: () => void;
   reject: (err: SinkError) => void;
+}
+
+/**
+ * The signal of a gathered bulk request: aborted once every send in it was
+ * abandoned (one still waiting for its answer keeps the request going).
+ */
+function batchSignal(batch: readonly Pending[]): AbortSignal | undefined {
+  const signals = batch.map((p) => p.signal);
+  if (signals.some((s) => s === undefined)) return undefined;
+  const all = new AbortController();
+  const check = (): void => {
+    if (signals.every((s) => s!.aborted)) all.abort(signals[0]!.reason);
+  };
+  for (const s of signals) s!.addEventListener('abort', check, { once: true });
+  check();
+  return all.signal;
 }
 
 export function createElasticsearchSink(cfg: ElasticsearchSinkConfig, deps: ElasticsearchSinkDeps = {}): ElasticsearchSink {
@@ -78,6 +95,8 @@ export function createElasticsearchSink(cfg: ElasticsearchSinkConfig, deps: Elas
     return setup;
   };
 
+  const abandoned = (): SinkError => new SinkError(`${prefix}: send abandoned before it was sent`, { kind: 'retryable', reason: 'canceled' });
+
   const track = <T>(p: Promise<T>): Promise<T> => {
     inFlight.add(p);
     const done = (): void => void inFlight.delete(p);
@@ -85,7 +104,7 @@ export function createElasticsearchSink(cfg: ElasticsearchSinkConfig, deps: Elas
     return p;
   };
 
-  const deliver = async (ns: Notification[]): Promise<Outcome[]> => {
+  const deliver = async (ns: Notification[], signal?: AbortSignal): Promise<Outcome[]> => {
     try {
       await ready();
     } catch (err) {
@@ -104,7 +123,7 @@ export function createElasticsearchSink(cfg: ElasticsearchSinkConfig, deps: Elas
       }
       return slot;
     });
-    const { outcomes, missingDataStream } = await bulkCreate(client, cfg, entries, prefix);
+    const { outcomes, missingDataStream } = await bulkCreate(client, cfg, entries, prefix, signal);
     // someone deleted the template (or never let us install it): install it again before the next write
     if (missingDataStream && cfg.manageTemplate) setup = undefined;
     const first = new Set<number>();
@@ -122,7 +141,10 @@ export function createElasticsearchSink(cfg: ElasticsearchSinkConfig, deps: Elas
       queue = queue.slice(batch.length);
       let outcomes: Outcome[];
       try {
-        outcomes = await deliver(batch.map((p) => p.n));
+        outcomes = await deliver(
+          batch.map((p) => p.n),
+          batchSignal(batch),
+        );
       } catch (err) {
         // a bug rather than a delivery problem, but every caller must still hear back
         const error = new SinkError(`${prefix}: ${(err as Error).message}`, { kind: 'retryable', cause: err });
@@ -144,9 +166,24 @@ export function createElasticsearchSink(cfg: ElasticsearchSinkConfig, deps: Elas
       if (closed) return Promise.reject(closedError('elasticsearch', cfg.name));
       return track(ready());
     },
-    send(n) {
+    send(n, opts) {
       if (closed) return Promise.reject(closedError('elasticsearch', cfg.name));
-      const sent = new Promise<void>((resolve, reject) => queue.push({ n, resolve, reject }));
+      const signal = opts?.signal;
+      if (signal?.aborted) return Promise.reject(abandoned());
+      const sent = new Promise<void>((resolve, reject) => {
+        const p: Pending = { n, resolve, reject, ...(signal ? { signal } : {}) };
+        queue.push(p);
+        // abandoned while still waiting for a bulk request: it leaves the queue, never sent
+        signal?.addEventListener(
+          'abort',
+          () => {
+            if (!queue.includes(p)) return;
+            queue = queue.filter((q) => q !== p);
+            reject(abandoned());
+          },
+          { once: true },
+        );
+      });
       if (!gathering) {
         gathering = true;
         // after the current tick, so sends made together travel together
@@ -154,9 +191,9 @@ export function createElasticsearchSink(cfg: ElasticsearchSinkConfig, deps: Elas
       }
       return track(sent);
     },
-    sendBatch(ns) {
+    sendBatch(ns, opts) {
       if (closed) return Promise.reject(closedError('elasticsearch', cfg.name));
-      return track(deliver(ns));
+      return track(deliver(ns, opts?.signal));
     },
     async close() {
       closed = true;

@@ -124,7 +124,7 @@ export async function prepareCluster(client: Client, cfg: ElasticsearchSinkConfi
  * try again. `require_data_stream` keeps a missing template from silently
  * creating a plain index with a guessed mapping.
  */
-export async function bulkCreate(client: Client, cfg: ElasticsearchSinkConfig, entries: BulkEntry[], prefix: string): Promise<BulkResult> {
+export async function bulkCreate(client: Client, cfg: ElasticsearchSinkConfig, entries: BulkEntry[], prefix: string, signal?: AbortSignal): Promise<BulkResult> {
   const byId = new Map<string, Outcome>();
   let missingDataStream = false;
   let requestError: SinkError | undefined;
@@ -146,7 +146,7 @@ export async function bulkCreate(client: Client, cfg: ElasticsearchSinkConfig, e
           if (id) byId.set(id, { status: 'indexed' });
         },
       },
-      requestOptions(cfg, 'ndjson'),
+      { ...requestOptions(cfg, 'ndjson'), ...(signal ? { signal } : {}) },
     );
   } catch (err) {
     requestError = classifyRequestError(prefix, err, Date.now());
