@@ -13,6 +13,7 @@ import { builtinSpecs } from '../cluster/listener.ts';
 import type { Config, SinkConfig } from '../config/index.ts';
 import { crdManifests } from '../crd/manifests.ts';
 import { readCredential, redact } from '../sinks/credential.ts';
+import { sinkDescriptor } from '../sinks/registry.ts';
 import { openSqliteStore } from '../store/sqlite.ts';
 
 export type Verdict = 'OK' | 'WARN' | 'FAIL';
@@ -217,53 +218,13 @@ async function sinkCheck(s: SinkConfig, o: DoctorOptions): Promise<DoctorResult>
     secrets.push(v);
     return v;
   };
+  const reach = sinkDescriptor(s.type)?.reach;
+  if (reach === undefined) return { check, verdict: 'OK', detail: 'nothing to reach' };
+  if (reach === 'unchecked') return { check, verdict: o.sendTest ? 'WARN' : 'OK', detail: o.sendTest ? '--send-test is not implemented for this sink type yet' : 'no harmless check; not checked without --send-test' };
   try {
-    switch (s.type) {
-      case 'slack': {
-        if (!s.tokenFrom) return { check, verdict: 'OK', detail: 'incoming webhook: not checked without --send-test' };
-        const token = cred(s.tokenFrom, 'tokenFrom');
-        const res = await platformJson(`${s.apiUrl.replace(/\/?$/, '/')}auth.test`, { method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/x-www-form-urlencoded' } });
-        const body = res as { ok?: boolean; error?: string; team?: string; user?: string };
-        return body.ok ? { check, verdict: 'OK', detail: `auth.test: ${body.user ?? 'bot'} in ${body.team ?? 'workspace'}` } : { check, verdict: 'FAIL', detail: `auth.test: ${body.error ?? 'not ok'} (check tokenFrom)` };
-      }
-      case 'telegram': {
-        const token = cred(s.tokenFrom, 'tokenFrom');
-        const res = (await platformJson(`${s.apiRoot.replace(/\/+$/, '')}/bot${token}/getMe`, { method: 'GET' }).catch((err: Error) => ({ ok: false, description: err.message }))) as {
-          ok?: boolean;
-          description?: string;
-          result?: { username?: string };
-        };
-        return res.ok ? { check, verdict: 'OK', detail: `getMe: @${res.result?.username ?? 'bot'}` } : { check, verdict: 'FAIL', detail: `getMe: ${res.description ?? 'not ok'} (check tokenFrom)` };
-      }
-      case 'elasticsearch': {
-        const node = s.nodes[0];
-        const r = await fetch(node, { method: 'HEAD', signal: AbortSignal.timeout(10_000) });
-        return r.ok ? { check, verdict: 'OK', detail: `ping ${new URL(node).origin}: HTTP ${r.status}` } : { check, verdict: 'FAIL', detail: `ping ${new URL(node).origin}: HTTP ${r.status}` };
-      }
-      case 'webhook':
-      case 'teams':
-      case 'dingtalk':
-        return { check, verdict: o.sendTest ? 'WARN' : 'OK', detail: o.sendTest ? '--send-test is not implemented for this sink type yet' : 'no harmless check; not checked without --send-test' };
-      default:
-        return { check, verdict: 'OK', detail: 'nothing to reach' };
-    }
+    return { check, ...(await reach(s, { credential: cred })) };
   } catch (err) {
     return { check, verdict: 'FAIL', detail: redact((err as Error).message.split('\n')[0], secrets) };
-  }
-}
-
-/** A platform's JSON answer; the URL (which may hold a token) is never in the error. */
-async function platformJson(url: string, init: RequestInit): Promise<unknown> {
-  let res: Response;
-  try {
-    res = await fetch(url, { ...init, signal: AbortSignal.timeout(10_000) });
-  } catch (err) {
-    throw new Error(`unreachable (${(err as Error & { cause?: { code?: string } }).cause?.code ?? (err as Error).name})`);
-  }
-  try {
-    return await res.json();
-  } catch {
-    throw new Error(`HTTP ${res.status}, not JSON`);
   }
 }
 

@@ -16,11 +16,7 @@ export type { DeliveryConfig, RateRule, RateRuleConfig, SinkDeliveryConfig } fro
 
 /** What the platforms allow, so kubeherald does not earn 429s, by type; types not listed are unlimited. */
 export const PLATFORM_RATE_LIMITS: Record<string, RateRule[]> = Object.fromEntries(
-  SINK_DESCRIPTORS.filter((d) => d.delivery.rateLimits.length > 0).map((d) => [
-    d.type,
-    // the limiter's rule, without the docs' words for it
-    d.delivery.rateLimits.map(({ count, perMs, scope, targets }): RateRule => ({ count, perMs, scope, ...(targets !== undefined ? { targets } : {}) })),
-  ]),
+  SINK_DESCRIPTORS.filter((d) => d.delivery.rateLimits.length > 0).map((d) => [d.type, structuredClone(d.delivery.rateLimits) as RateRule[]]),
 );
 
 /**

@@ -11,6 +11,7 @@
 
 import type { z } from 'zod';
 import type { Sink, SinkDeps } from './types.ts';
+import type { CredentialRef } from './credential.ts';
 
 /** One rate limit: at most `count` messages in any `perMs` window, per target or for the whole sink. */
 export interface PlatformRateLimit {
@@ -20,8 +21,6 @@ export interface PlatformRateLimit {
   scope: 'target' | 'sink';
   /** a regular expression source; the rule applies to matching targets only (Telegram groups: "^-") */
   targets?: string;
-  /** what the matching targets are, for the docs ("group chat") */
-  targetsName?: string;
 }
 
 /** The fields of a Sink custom resource's `spec.target`, shared by every type (which apply is the type's). */
@@ -95,6 +94,17 @@ export interface PluginOptions {
   pinnedKeys: readonly string[];
 }
 
+/** What `kubeherald doctor`'s reach check is given: credentials read through it are redacted from its errors. */
+export interface ReachContext {
+  credential(ref: CredentialRef, key: string): string;
+}
+
+/** A reach check's answer (app/doctor.ts names the sink). */
+export interface ReachVerdict {
+  verdict: 'OK' | 'FAIL';
+  detail: string;
+}
+
 /** What kubeherald lends a sink of this type from its state database (app/durable.ts). */
 export type SinkStateNeed = 'threads' | 'alertButtons';
 
@@ -120,6 +130,13 @@ export interface SinkDescriptor<S extends SinkSchema = SinkSchema> {
   plugin?: PluginOptions;
   /** keys holding a file of kubeherald's host, resolved against the config file's directory ("-" is stdout) */
   filePaths?: readonly string[];
+  /**
+   * `kubeherald doctor`: a harmless call that proves the platform and the
+   * credentials work (Slack's auth.test, Telegram's getMe, a ping);
+   * 'unchecked': a remote platform with no harmless call (a post would
+   * notify someone); absent: nothing to reach.
+   */
+  reach?: 'unchecked' | ((cfg: z.output<S>, ctx: ReachContext) => Promise<ReachVerdict>);
   /** what the type lends from the state database */
   state?: readonly SinkStateNeed[];
   docs: {

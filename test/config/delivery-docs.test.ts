@@ -10,9 +10,12 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { deliverySchema, type RateRule, sinkPolicy } from '../../src/pipeline/config.ts';
+import { SINK_DESCRIPTORS } from '../../src/sinks/registry.ts';
 
-const TYPES = ['slack', 'telegram', 'teams', 'dingtalk', 'webhook', 'elasticsearch', 'jsonl', 'console'];
-const OTHER = 'mattermost'; // stands for any plugin type kubeherald does not know
+// every type of the sink registry a plugin can host (the plugin type delivers with its plugin type's defaults): chat types, then record types
+const hosted = SINK_DESCRIPTORS.filter((d) => 'plugin' in d && d.plugin);
+const TYPES = [...hosted.filter((d) => !d.delivery.records), ...hosted.filter((d) => d.delivery.records)].map((d) => d.type);
+const OTHER = 'a-plugin-type-kubeherald-does-not-know';
 
 function rule(r: RateRule): string {
   const per = r.perMs % 60_000 === 0 ? (r.perMs === 60_000 ? 'minute' : `${r.perMs / 60_000} minutes`) : r.perMs === 1000 ? 's' : `${r.perMs / 1000} s`;

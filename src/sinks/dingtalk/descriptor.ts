@@ -26,5 +26,7 @@ export const dingtalkSink = defineSink({
   },
   // the robot URL is itself the credential (urlFrom)
   plugin: { targetOption: '', pinnedKeys: [] },
+  // every call posts a message someone reads
+  reach: 'unchecked',
   docs: { title: 'DingTalk', summary: 'markdown or text messages from a group\'s custom robot (signed, @-mentions, 20 a minute)' },
 });

@@ -26,5 +26,6 @@ export const elasticsearchSink = defineSink({
   },
   // the API key or password goes to every node; caFile is a file of the host and decides whom to trust
   plugin: { targetOption: 'dataStream', pinnedKeys: ['nodes', 'caFile'] },
+  reach: async (cfg) => (await import('./reach.ts')).reachElasticsearch(cfg),
   docs: { title: 'Elasticsearch', summary: 'every notification a document in a data stream (bulk, ECS fields)' },
 });

@@ -18,5 +18,7 @@ export const teamsSink = defineSink({
   },
   // the workflow URL is itself the credential (urlFrom)
   plugin: { targetOption: '', pinnedKeys: [] },
+  // every call posts a message someone reads
+  reach: 'unchecked',
   docs: { title: 'Microsoft Teams', summary: 'Adaptive Cards posted to a Workflows webhook, with link buttons' },
 });

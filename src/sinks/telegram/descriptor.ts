@@ -12,7 +12,7 @@ export const telegramSink = defineSink({
     // one a second per chat, 20 a minute per group (negative chat ids), 30 a second per bot
     rateLimits: [
       { count: 1, perMs: 1000, scope: 'target' },
-      { count: 20, perMs: 60_000, scope: 'target', targets: '^-', targetsName: 'group chat' },
+      { count: 20, perMs: 60_000, scope: 'target', targets: '^-' },
       { count: 30, perMs: 1000, scope: 'sink' },
     ],
     stormThreshold: 20,
@@ -25,6 +25,7 @@ export const telegramSink = defineSink({
     fieldOf: { chatId: 'spec.target.chatId', messageThreadId: 'spec.target.messageThreadId', tokenFrom: 'spec.credentials.token' },
   },
   plugin: { targetOption: 'chatId', pinnedKeys: ['apiRoot'] },
+  reach: async (cfg, ctx) => (await import('./reach.ts')).reachTelegram(cfg, ctx),
   // buttons whose action does not fit 64 bytes of callback_data keep it behind a token
   state: ['alertButtons'],
   docs: { title: 'Telegram', summary: 'HTML messages from a bot to a chat or forum topic, with inline buttons' },

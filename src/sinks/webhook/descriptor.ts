@@ -32,5 +32,7 @@ export const webhookSink = defineSink({
   // goes and whether it is signed at all are the operator's; header values
   // expand the plugin's environment (${NAME})
   plugin: { targetOption: '', pinnedKeys: ['urls', 'sign', 'headers'] },
+  // every call posts a message someone reads
+  reach: 'unchecked',
   docs: { title: 'Webhook', summary: 'each notification (or a pod) as signed JSON POSTed to your receivers, templates optional' },
 });
