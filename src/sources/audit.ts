@@ -15,6 +15,7 @@ import type { TLSSocket } from 'node:tls';
 import type { Actor, Notification } from '../model/notification.ts';
 import type { Logger } from '../model/logger.ts';
 import { ActorCorrelation, type CorrelationOptions, type ObjectRefLike } from './audit-correlation.ts';
+import { discard, readBody } from './http-body.ts';
 import {
   actorOf,
   type AuditEvent,
@@ -70,9 +71,6 @@ export interface AuditStats {
 }
 
 const DEFAULT_MAX_BODY = 32 * 1024 * 1024;
-// What a refused request may still send, read and dropped, before its connection is cut: closing
-// at once resets the connection under the data still arriving, and the client never sees the answer.
-const DISCARD_LIMIT = 1024 * 1024;
 // the API server's webhook backend sends one batch at a time per server: a few at once is plenty
 const DEFAULT_MAX_CONCURRENT = 4;
 
@@ -229,30 +227,10 @@ export class AuditSource {
       counted = false;
     };
     res.on('close', release);
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let tooLarge = false;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (tooLarge) {
-        // dropped, not kept; a sender that goes on and on is cut off
-        if (size > max + DISCARD_LIMIT) req.destroy();
-        return;
-      }
-      if (size > max) {
-        tooLarge = true;
-        chunks.length = 0;
-        release();
-        this.#reject(res, 413, 'TooLarge', `the body is larger than ${max} bytes`);
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on('error', () => res.destroy());
-    req.on('end', () => {
+    void readBody(req, max).then((r) => {
       release();
-      if (tooLarge) return;
-      const parsed = parseEventList(Buffer.concat(chunks).toString('utf8'));
+      if (!r.ok) return r.why === 'too-large' ? this.#reject(res, 413, 'TooLarge', `the body is larger than ${max} bytes`) : res.destroy();
+      const parsed = parseEventList(r.body.toString('utf8'));
       if (!parsed.ok) return this.#reject(res, 400, parsed.reason, parsed.message);
       const produced = this.ingest(parsed.events);
       this.#o.log.debug({ events: parsed.events.length, notifications: produced }, 'audit batch');
@@ -294,17 +272,6 @@ function digest(s: string): Buffer {
 
 function clientCAOf(t: AuditTls): string | undefined {
   return 'certFile' in t ? t.clientCAFile : t.clientCA;
-}
-
-/** Reads and drops a refused request's body, up to DISCARD_LIMIT; past that the connection is cut. */
-function discard(req: IncomingMessage): void {
-  let dropped = 0;
-  req.on('data', (c: Buffer) => {
-    dropped += c.length;
-    if (dropped > DISCARD_LIMIT) req.destroy();
-  });
-  req.on('error', () => undefined);
-  req.resume();
 }
 
 function reply(res: ServerResponse, status: number, body: unknown): void {

@@ -12,6 +12,7 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../../model/logger.ts';
+import { readBody } from '../../sources/http-body.ts';
 import type { ChatAdapter, ChatHandler, ChatReply, MessageTarget } from '../types.ts';
 import { SlackCore } from './core.ts';
 
@@ -141,23 +142,9 @@ export class SlackHttpAdapter implements ChatAdapter {
       req.resume();
       return this.#reject(req, res, 413, 'too_large');
     }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let tooLarge = false;
-    req.on('data', (c: Buffer) => {
-      if (tooLarge) return;
-      size += c.length;
-      if (size > max) {
-        tooLarge = true;
-        chunks.length = 0;
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on('error', () => res.destroy());
-    req.on('end', () => {
-      if (tooLarge) return this.#reject(req, res, 413, 'too_large');
-      const raw = Buffer.concat(chunks);
+    void readBody(req, max).then((r) => {
+      if (!r.ok) return r.why === 'too-large' ? this.#reject(req, res, 413, 'too_large') : res.destroy();
+      const raw = r.body;
       const bad = verify(req, raw, this.#o.signingSecret);
       if (bad) return this.#reject(req, res, 401, bad);
       const receivedAt = Date.now();

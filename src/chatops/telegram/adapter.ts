@@ -15,6 +15,7 @@ import { Bot, GrammyError, HttpError, InputFile, webhookCallback } from 'grammy'
 import type { Message, Update } from 'grammy/types';
 import type { Logger } from '../../model/logger.ts';
 import { redact } from '../../sinks/credential.ts';
+import { readBody } from '../../sources/http-body.ts';
 import type { ChatAdapter, ChatHandler, ChatInteraction, ChatMessage, ChatReply, ChatUser, MessageTarget, ReplyAction } from '../types.ts';
 import { decodeCallbackData, encodeCallbackData, renderTelegramReply } from './render.ts';
 
@@ -282,11 +283,10 @@ export class TelegramAdapter implements ChatAdapter {
     const max = this.#opts.webhook!.maxBodyBytes ?? 1 << 20;
     if (Number(req.headers['content-length'] ?? 0) > max) return refuse(413, 'too-large');
     const body = await readBody(req, max);
-    if (body === 'aborted') return;
-    if (body === 'too-large') return refuse(413, 'too-large');
+    if (!body.ok) return body.why === 'too-large' ? refuse(413, 'too-large') : undefined;
     let update: unknown;
     try {
-      update = JSON.parse(body.toString('utf8'));
+      update = JSON.parse(body.body.toString('utf8'));
     } catch {
       return refuse(400, 'bad-request');
     }
@@ -555,29 +555,6 @@ async function loadTls(tls: TelegramTls): Promise<{ cert: string | Buffer; key: 
 function sameSecret(given: string, secret: string): boolean {
   const h = (s: string): Buffer => createHash('sha256').update(s).digest();
   return timingSafeEqual(h(given), h(secret));
-}
-
-/** The body; 'too-large' once it grows past `max` (the rest is left unread); 'aborted' if the client went away. */
-function readBody(req: IncomingMessage, max: number): Promise<Buffer | 'too-large' | 'aborted'> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const done = (v: Buffer | 'too-large' | 'aborted'): void => {
-      req.off('data', onData).off('end', onEnd).off('error', onAbort).off('close', onAbort);
-      resolve(v);
-    };
-    const onData = (c: Buffer): void => {
-      size += c.length;
-      if (size <= max) chunks.push(c);
-      else {
-        req.pause();
-        done('too-large');
-      }
-    };
-    const onEnd = (): void => done(Buffer.concat(chunks));
-    const onAbort = (): void => done('aborted');
-    req.on('data', onData).on('end', onEnd).on('error', onAbort).on('close', onAbort);
-  });
 }
 
 /** A file name Telegram shows as given: no path, quotes or line breaks (grammY writes it into a multipart header as is). */
