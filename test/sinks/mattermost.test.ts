@@ -4,9 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { create, type MessageInitShape } from '@bufbuild/protobuf';
-import { timestampFromDate } from '@bufbuild/protobuf/wkt';
-import { type Notification, NotificationSchema, Severity, State } from '../../src/model/notification.ts';
+import { Severity, State } from '../../src/model/notification.ts';
 import { SinkError } from '../../src/sinks/types.ts';
 import { classifyMattermostResponse } from '../../src/sinks/mattermost/classify.ts';
 import { mattermostSinkSchema, type MattermostSinkConfig } from '../../src/sinks/mattermost/config.ts';
@@ -14,27 +12,8 @@ import { COLOR, escapeMattermost, formatMattermost, MAX_GROUP_ATTACHMENTS } from
 import { createMattermostSink } from '../../src/sinks/mattermost/index.ts';
 import { postMattermost } from '../../src/sinks/mattermost/send.ts';
 import { FakeMattermost, validateMattermostMessage } from '../fakes/mattermost.ts';
+import { crashLoop, type NotificationInit as Init } from './crash-loop.ts';
 
-type Init = Omit<MessageInitShape<typeof NotificationSchema>, '$typeName'>;
-
-function crashLoop(over: Init = {}): Notification {
-  return create(NotificationSchema, {
-    idempotencyKey: 'k1',
-    incidentKey: 'pod/uid-1/app/CrashLoopBackOff',
-    eventTime: timestampFromDate(new Date('2025-03-04T12:01:05Z')),
-    severity: Severity.CRITICAL,
-    state: State.FIRING,
-    reason: 'CrashLoopBackOff',
-    title: 'web-7d9c-abcde is crash-looping',
-    message: 'container app restarted 5 times: back-off 40s restarting failed container',
-    involvedObject: { apiVersion: 'v1', kind: 'Pod', namespace: 'demo', name: 'web-7d9c-abcde', uid: 'uid-1' },
-    owner: { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'demo', name: 'web', uid: 'uid-2' },
-    cluster: 'prod',
-    count: 5,
-    fields: { container: 'app', restarts: '5' },
-    ...over,
-  });
-}
 
 const cfg: MattermostSinkConfig = mattermostSinkSchema.parse({ name: 'ops', type: 'mattermost' });
 

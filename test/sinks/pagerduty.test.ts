@@ -5,9 +5,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { create, type MessageInitShape } from '@bufbuild/protobuf';
-import { timestampFromDate } from '@bufbuild/protobuf/wkt';
-import { type Notification, NotificationSchema, Severity, State } from '../../src/model/notification.ts';
+import { Severity, State } from '../../src/model/notification.ts';
 import { SinkError } from '../../src/sinks/types.ts';
 import { classifyPagerDutyResponse } from '../../src/sinks/pagerduty/classify.ts';
 import { pagerdutySinkSchema, type PagerDutySinkConfig } from '../../src/sinks/pagerduty/config.ts';
@@ -15,29 +13,9 @@ import { dedupKeyOf, formatPagerDuty, latestPerIncident, MAX_SUMMARY, type Pager
 import { createPagerDutySink } from '../../src/sinks/pagerduty/index.ts';
 import { postPagerDuty } from '../../src/sinks/pagerduty/send.ts';
 import { FakePagerDuty, validateEvent } from '../fakes/pagerduty.ts';
+import { crashLoop as crashLoopOf, type NotificationInit as Init } from './crash-loop.ts';
 
-type Init = Omit<MessageInitShape<typeof NotificationSchema>, '$typeName'>;
-
-function crashLoop(over: Init = {}): Notification {
-  return create(NotificationSchema, {
-    idempotencyKey: 'k1',
-    incidentKey: 'pod/uid-1/app/CrashLoopBackOff',
-    eventTime: timestampFromDate(new Date('2025-03-04T12:01:05Z')),
-    severity: Severity.CRITICAL,
-    state: State.FIRING,
-    reason: 'CrashLoopBackOff',
-    title: 'web-7d9c-abcde is crash-looping',
-    message: 'container app restarted 5 times: back-off 40s restarting failed container',
-    involvedObject: { apiVersion: 'v1', kind: 'Pod', namespace: 'demo', name: 'web-7d9c-abcde', uid: 'uid-1' },
-    owner: { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'demo', name: 'web', uid: 'uid-2' },
-    cluster: 'prod',
-    count: 5,
-    detector: 'crashLoopBackOff',
-    fields: { container: 'app', restarts: '5' },
-    rawObject: { kind: 'Pod', secretLooking: 'never shown' },
-    ...over,
-  });
-}
+const crashLoop = (over: Init = {}) => crashLoopOf({ detector: 'crashLoopBackOff', rawObject: { kind: 'Pod', secretLooking: 'never shown' }, ...over });
 
 const resolved = (over: Init = {}) => crashLoop({ idempotencyKey: 'k1-resolved', state: State.RESOLVED, title: 'web-7d9c-abcde recovered', ...over });
 
