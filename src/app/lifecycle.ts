@@ -6,9 +6,11 @@
 // registered later: servers that start last but must stop after the work
 // they report on.
 //
-// A stop that is still running at the deadline is cut: it is left running,
-// named in the log and the report, and the stops below it still run (a
-// synchronous one, such as closing a database, still completes).
+// Each stop is handed an AbortSignal that fires at the deadline, so one that
+// can give up (the deliverer's sends in flight) does so. A stop still running
+// at the deadline is cut: it is left running, named in the log and the
+// report, and the stops below it still run (a synchronous one, such as
+// closing a database, still completes).
 
 import type { Logger } from '../model/logger.ts';
 
@@ -25,7 +27,9 @@ export interface LifecycleOptions {
   graceMs: number;
 }
 
-type Entry = { name: string; run: (deadline: Promise<void>, report: StopReport) => Promise<void> };
+type Deadline = { reached: Promise<void>; signal: AbortSignal };
+type Stop = (signal: AbortSignal) => unknown;
+type Entry = { name: string; run: (deadline: Deadline, report: StopReport) => Promise<void> };
 
 const CUT = Symbol('cut');
 
@@ -40,9 +44,9 @@ export class Lifecycle {
   }
 
   /** Registers a component's stop. Once stop() has begun, a late one is stopped at once. */
-  add(name: string, stop: () => unknown): void {
+  add(name: string, stop: Stop): void {
     const entry: Entry = { name, run: (deadline, report) => this.#runOne(name, stop, deadline, report) };
-    if (this.#stopping) void entry.run(new Promise<void>(() => {}), { cut: [], failed: [] });
+    if (this.#stopping) void entry.run({ reached: new Promise<void>(() => {}), signal: new AbortController().signal }, { cut: [], failed: [] });
     else this.#entries.push(entry);
   }
 
@@ -58,13 +62,17 @@ export class Lifecycle {
   stop(): Promise<StopReport> {
     this.#stopped ??= (async () => {
       let timer: NodeJS.Timeout | undefined;
-      const deadline = new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, this.#o.graceMs);
+      const abort = new AbortController();
+      const reached = new Promise<void>((resolve) => {
+        timer = setTimeout(() => {
+          abort.abort(new Error(`stop: the grace period of ${this.#o.graceMs} ms is over`));
+          resolve();
+        }, this.#o.graceMs);
         timer.unref();
       });
       const report: StopReport = { cut: [], failed: [] };
       try {
-        await this.#stopAll(deadline, report);
+        await this.#stopAll({ reached, signal: abort.signal }, report);
       } finally {
         clearTimeout(timer);
       }
@@ -73,22 +81,22 @@ export class Lifecycle {
     return this.#stopped;
   }
 
-  async #stopAll(deadline: Promise<void>, report: StopReport): Promise<void> {
+  async #stopAll(deadline: Deadline, report: StopReport): Promise<void> {
     // taken out first: a stop that registers more (or a second stop()) cannot run any twice
     this.#stopping = true;
     const entries = this.#entries.splice(0).reverse();
     for (const e of entries) await e.run(deadline, report);
   }
 
-  async #runOne(name: string, stop: () => unknown, deadline: Promise<void>, report: StopReport): Promise<void> {
+  async #runOne(name: string, stop: Stop, deadline: Deadline, report: StopReport): Promise<void> {
     let done: Promise<unknown>;
     try {
-      done = Promise.resolve(stop());
+      done = Promise.resolve(stop(deadline.signal));
     } catch (err) {
       done = Promise.reject(err);
     }
     // the stop's own outcome first: one that already finished wins over a deadline already past
-    const outcome = await Promise.race([done.then(() => undefined), deadline.then(() => CUT)]).catch((err: unknown) => err as Error);
+    const outcome = await Promise.race([done.then(() => undefined), deadline.reached.then(() => CUT)]).catch((err: unknown) => err as Error);
     if (outcome === CUT) {
       report.cut.push(name);
       this.#o.log.warn({ component: name, graceMs: this.#o.graceMs }, 'stop still running at the grace deadline; left behind');

@@ -83,6 +83,16 @@ describe('Lifecycle', () => {
     assert.ok(entries.some((e) => e.level === 'warn' && e.obj.component === 'hung' && /grace deadline/.test(e.msg)));
   });
 
+  it("a stop that gives up when the deadline's signal fires is not cut", async () => {
+    const life = new Lifecycle({ log: silentLogger, graceMs: 50 });
+    let reason: unknown;
+    // as the deliverer does with its sends in flight: abandoned at the deadline, left for the next start
+    life.add('deliverer', (signal) => new Promise<void>((resolve) => signal.addEventListener('abort', () => ((reason = signal.reason), resolve()), { once: true })));
+    const report = await life.stop();
+    assert.deepEqual(report, { cut: [], failed: [] });
+    assert.match(String(reason), /grace period of 50 ms is over/);
+  });
+
   it('a stop that throws is reported and logged; the rest still stop', async () => {
     const { log, entries } = recordingLog();
     const life = new Lifecycle({ log, graceMs: 60_000 });
