@@ -201,7 +201,8 @@ export class PluginInstance {
    * Sends one delivery; resolves with the plugin's answer (whatever its
    * outcome), rejects with a TransportError when there is none.
    */
-  deliver(req: DeliverRequest): Promise<DeliverResponse> {
+  deliver(req: DeliverRequest, signal?: AbortSignal): Promise<DeliverResponse> {
+    if (signal?.aborted) return Promise.reject(new TransportError('delivery abandoned'));
     if (this.#closed) return Promise.reject(new TransportError('instance closed'));
     if (this.streaming) {
       const slot = this.#turn;
@@ -213,12 +214,23 @@ export class PluginInstance {
       if (!s.pending.has(req.deliveryId)) {
         const deadline = performance.now() + this.#opts.callTimeoutMs;
         return new Promise<DeliverResponse>((resolve, reject) => {
-          s.pending.set(req.deliveryId, { resolve, reject, deadline });
+          const entry = { resolve, reject, deadline };
+          s.pending.set(req.deliveryId, entry);
           s.queue.push(create(DeliverStreamRequestSchema, { delivery: req }));
+          // the stream goes on for the others; this caller stops waiting for its answer
+          signal?.addEventListener(
+            'abort',
+            () => {
+              if (s.pending.get(req.deliveryId) !== entry) return;
+              s.pending.delete(req.deliveryId);
+              reject(new TransportError('delivery abandoned'));
+            },
+            { once: true },
+          );
         });
       }
     }
-    return this.#deliverUnary(req);
+    return this.#deliverUnary(req, signal);
   }
 
   /** Ends the delivery stream once it is idle (draining); in-flight answers still arrive. */
@@ -238,10 +250,10 @@ export class PluginInstance {
     this.#sessions.abort();
   }
 
-  async #deliverUnary(req: DeliverRequest): Promise<DeliverResponse> {
+  async #deliverUnary(req: DeliverRequest, signal: AbortSignal | undefined): Promise<DeliverResponse> {
     this.#unary++;
     try {
-      return await this.#client.deliver(req, { timeoutMs: this.#opts.callTimeoutMs });
+      return await this.#client.deliver(req, { timeoutMs: this.#opts.callTimeoutMs, ...(signal ? { signal } : {}) });
     } catch (err) {
       // the plugin refusing the request itself is its verdict, not the instance failing
       if (err instanceof ConnectError && (err.code === Code.InvalidArgument || err.code === Code.FailedPrecondition)) {

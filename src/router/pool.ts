@@ -157,6 +157,12 @@ export class PluginPool {
     this.#ended(m);
   }
 
+  /** The caller stopped waiting (its signal aborted): says nothing about the instance. */
+  abandoned(m: PoolMember): void {
+    m.outstanding--;
+    this.#ended(m);
+  }
+
   /** The call got no answer: counts toward ejection. */
   transportFailed(m: PoolMember, reason: string): void {
     m.outstanding--;

@@ -15,7 +15,7 @@ import type { Duration } from '@bufbuild/protobuf/wkt';
 import { realClock, type Clock } from '../model/clock.ts';
 import type { Logger } from '../model/logger.ts';
 import { type DeliverRequest, DeliverRequestSchema, type DeliverResponse, NotificationGroupSchema, Outcome } from '../gen/kubeherald/v1/plugin_pb.js';
-import { SinkError } from '../contracts/sink.ts';
+import { type SendOptions, SinkError } from '../contracts/sink.ts';
 import { hostOfAddress, isLoopbackHost } from './discovery/common.ts';
 import { type InstanceOptions, type LoadedTls, loadTls, PluginInstance, TransportError } from './instance.ts';
 import { MAX_EJECTION_MS } from './outlier.ts';
@@ -174,7 +174,11 @@ export class PluginRouter {
    * answered DELIVERED; rejects with a SinkError: the plugin's own verdict
    * as it is, or `retryable` when no instance could be reached.
    */
-  async deliver(type: string, d: PluginDelivery): Promise<void> {
+  async deliver(type: string, d: PluginDelivery, opts: SendOptions = {}): Promise<void> {
+    const { signal } = opts;
+    // the deliverer gave up on it (timed out, stopping): no instance is tried, and none is blamed
+    const abandoned = (): SinkError => new SinkError(`${type} plugin: delivery ${d.deliveryId} abandoned`, { kind: 'retryable', reason: 'canceled' });
+    if (signal?.aborted) throw abandoned();
     const pool = this.#pools.get(type);
     if (this.#closed || !pool) {
       const refused = this.#closed ? 0 : this.#refusedOf(type);
@@ -206,8 +210,12 @@ export class PluginRouter {
       const t0 = performance.now();
       let res: DeliverResponse;
       try {
-        res = await m.transport.deliver(r);
+        res = await m.transport.deliver(r, signal);
       } catch (err) {
+        if (signal?.aborted) {
+          pool.abandoned(m);
+          throw abandoned();
+        }
         const te = err instanceof TransportError ? err : new TransportError(err instanceof Error ? err.message : String(err), { cause: err });
         pool.transportFailed(m, te.message);
         this.#record(type, m, d, 'transport', t0, te.message);

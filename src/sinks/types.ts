@@ -3,7 +3,7 @@
 
 import type { Logger } from '../model/logger.ts';
 import type { EgressPolicy } from './egress.ts';
-import type { PluginDelivery } from '../contracts/sink.ts';
+import type { PluginDelivery, SendOptions } from '../contracts/sink.ts';
 
 export type { FailureReason, GroupSink, SendOptions, Sink, SinkErrorKind, SinkGroupInfo } from '../contracts/sink.ts';
 export { closedError, defaultReason, SinkError } from '../contracts/sink.ts';
@@ -15,7 +15,7 @@ export interface SinkDeps {
   /** for NO_COLOR / TERM (default process.env) */
   env?: NodeJS.ProcessEnv;
   /** where plugin sinks deliver (the process's plugin router) */
-  router?: { deliver(type: string, d: PluginDelivery): Promise<void> };
+  router?: { deliver(type: string, d: PluginDelivery, opts?: SendOptions): Promise<void> };
   /** where a sink reports what its send() results cannot say (start-up checks, degraded modes); the creator's child logger */
   log?: Logger;
   /**

@@ -5,7 +5,8 @@
 
 import type { JsonObject } from '@bufbuild/protobuf';
 import type { Notification } from '../../model/notification.ts';
-import { closedError, type PluginDelivery, type Sink, type SinkGroupInfo } from '../../contracts/sink.ts';
+import type { PluginDelivery, SendOptions, Sink, SinkGroupInfo } from '../../contracts/sink.ts';
+import { lifecycle } from '../lifecycle.ts';
 
 export interface RemoteSinkOptions {
   /** the sink's name from the config */
@@ -17,7 +18,7 @@ export interface RemoteSinkOptions {
   /** the sink's non-secret settings, passed to the plugin as they are */
   options?: JsonObject;
   /** the process's plugin router (src/router/), as SinkDeps lends it */
-  router: { deliver(type: string, d: PluginDelivery): Promise<void> };
+  router: { deliver(type: string, d: PluginDelivery, opts?: SendOptions): Promise<void> };
 }
 
 export function createRemoteSink(o: RemoteSinkOptions): Sink {
@@ -25,19 +26,8 @@ export function createRemoteSink(o: RemoteSinkOptions): Sink {
   const options = o.options ?? {};
   // ordering and rate limits are per target; an untargeted sink is one target
   const orderKey = target || o.name;
-  const inFlight = new Set<Promise<void>>();
-  let closed = false;
-
-  function run(d: PluginDelivery): Promise<void> {
-    if (closed) return Promise.reject(closedError(o.pluginType, o.name));
-    const p = o.router.deliver(o.pluginType, d);
-    inFlight.add(p);
-    const forget = (): void => {
-      inFlight.delete(p);
-    };
-    p.then(forget, forget);
-    return p;
-  }
+  const life = lifecycle(o.pluginType, o.name);
+  const run = (d: PluginDelivery, opts: SendOptions | undefined): Promise<void> => life.run(() => o.router.deliver(o.pluginType, d, opts));
 
   return {
     name: o.name,
@@ -45,32 +35,37 @@ export function createRemoteSink(o: RemoteSinkOptions): Sink {
     plugin: o.pluginType,
     // a webhook plugin told per delivery to send pods needs them whole from here
     sendsPods: options.payload === 'pod',
-    send(n: Notification): Promise<void> {
-      return run({
+    send(n: Notification, opts?: SendOptions): Promise<void> {
+      return run(
+        {
         deliveryId: `${o.name}:${n.idempotencyKey}`,
         sink: o.name,
         target,
         options,
         payload: { case: 'notification', value: n },
         attempt: 1,
-      });
+        },
+        opts,
+      );
     },
-    sendGroup(ns: readonly Notification[], g: SinkGroupInfo): Promise<void> {
-      return run({
+    sendGroup(ns: readonly Notification[], g: SinkGroupInfo, opts?: SendOptions): Promise<void> {
+      return run(
+        {
         deliveryId: `${o.name}:group:${g.key}:${g.update}`,
         sink: o.name,
         target,
         options,
         payload: { case: 'group', value: { key: g.key, update: g.update, members: [...ns] } },
         attempt: 1,
-      });
+        },
+        opts,
+      );
     },
     targetOf(): string {
       return orderKey;
     },
-    async close(): Promise<void> {
-      closed = true;
-      await Promise.allSettled([...inFlight]);
+    close(): Promise<void> {
+      return life.close();
     },
   };
 }
