@@ -19,5 +19,7 @@ export const mattermostSink = defineSink({
   },
   // the webhook URL is itself the credential (urlFrom); a delivery may name another channel
   plugin: { targetOption: 'channel', pinnedKeys: [] },
+  // any event or post would reach people: kubeherald doctor has no harmless call to make
+  reach: 'unchecked',
   docs: { title: 'Mattermost', summary: 'message attachments through an incoming webhook, coloured by severity, channel and name overridable' },
 });

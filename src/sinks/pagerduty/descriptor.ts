@@ -26,5 +26,7 @@ export const pagerdutySink = defineSink({
   },
   // the integration key goes to url with every event
   plugin: { targetOption: '', pinnedKeys: ['url'] },
+  // any event or post would reach people: kubeherald doctor has no harmless call to make
+  reach: 'unchecked',
   docs: { title: 'PagerDuty', summary: 'Events API v2 alerts: FIRING triggers, RESOLVED resolves, one alert per incident (dedup_key)' },
 });
