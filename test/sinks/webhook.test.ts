@@ -18,7 +18,7 @@ import { type Notification, NotificationSchema, Severity, State } from '../../sr
 import { createSink, SinkError } from '../../src/sinks/index.ts';
 import { applyWebhookOverrides, webhookSinkSchema, webhookUrlsOverride, type WebhookSinkConfig } from '../../src/sinks/webhook/config.ts';
 import { deliveryId, formatWebhook } from '../../src/sinks/webhook/format.ts';
-import { retryAfterMs } from '../../src/sinks/webhook/http.ts';
+import { retryAfterMs } from '../../src/sinks/http.ts';
 import { createWebhookSink } from '../../src/sinks/webhook/index.ts';
 import { webhookSignature } from '../../src/sinks/webhook/send.ts';
 import { checkJsonTemplate, parseTemplate, renderTemplate, jsonEscape } from '../../src/sinks/template.ts';

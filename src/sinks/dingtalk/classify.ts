@@ -7,7 +7,7 @@
 
 import { statusFailure } from '../failure.ts';
 import { SinkError } from '../types.ts';
-import { bodySnippet, type HttpResult, retryAfterMs } from '../webhook/http.ts';
+import { bodySnippet, type HttpResult, retryAfterMs } from '../http.ts';
 import { PENALTY_MS } from './limiter.ts';
 
 export const ERR_OK = 0;

@@ -6,7 +6,7 @@
 
 import { createHmac } from 'node:crypto';
 import type { EgressPolicy } from '../egress.ts';
-import { type HttpResult, postJson } from '../webhook/http.ts';
+import { type HttpResult, postJson } from '../http.ts';
 import type { DingTalkMessage } from './format.ts';
 
 /** The signature before URL-encoding (URLSearchParams encodes it: "+" "/" "=" become %2B %2F %3D). */

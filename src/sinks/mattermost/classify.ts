@@ -9,7 +9,7 @@
 
 import { statusFailure } from '../failure.ts';
 import { SinkError } from '../types.ts';
-import { bodySnippet, type HttpResult, retryAfterMs } from '../webhook/http.ts';
+import { bodySnippet, type HttpResult, retryAfterMs } from '../http.ts';
 
 /** Without a Retry-After, how long a throttled post waits (Mattermost's limits are per second). */
 export const DEFAULT_THROTTLE_MS = 5_000;

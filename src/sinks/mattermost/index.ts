@@ -6,7 +6,7 @@ import type { Notification } from '../../model/notification.ts';
 import { readCredential } from '../credential.ts';
 import { lifecycle } from '../lifecycle.ts';
 import type { SendOptions, Sink, SinkDeps } from '../types.ts';
-import { networkError } from '../webhook/http.ts';
+import { networkError } from '../http.ts';
 import { checkHttpUrl } from '../secrets.ts';
 import { classifyMattermostResponse } from './classify.ts';
 import type { MattermostSinkConfig } from './config.ts';

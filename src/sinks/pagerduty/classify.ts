@@ -8,7 +8,7 @@
 import { redact } from '../credential.ts';
 import { statusFailure } from '../failure.ts';
 import { SinkError } from '../types.ts';
-import { bodySnippet, type HttpResult, retryAfterMs } from '../webhook/http.ts';
+import { bodySnippet, type HttpResult, retryAfterMs } from '../http.ts';
 
 /** Without a Retry-After, how long a throttled event waits (PagerDuty suggests retries 30 s apart). */
 export const DEFAULT_THROTTLE_MS = 30_000;

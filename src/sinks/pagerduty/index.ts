@@ -7,7 +7,7 @@ import type { Notification } from '../../model/notification.ts';
 import { readCredential } from '../credential.ts';
 import { lifecycle } from '../lifecycle.ts';
 import type { SendOptions, Sink, SinkDeps } from '../types.ts';
-import { networkError } from '../webhook/http.ts';
+import { networkError } from '../http.ts';
 import { classifyPagerDutyResponse } from './classify.ts';
 import type { PagerDutySinkConfig } from './config.ts';
 import { formatPagerDuty, latestPerIncident, type PagerDutyFormatOptions } from './format.ts';

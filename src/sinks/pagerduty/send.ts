@@ -2,7 +2,7 @@
 // body only, and appears in nothing this returns or throws.
 
 import type { EgressPolicy } from '../egress.ts';
-import { type HttpResult, postJson } from '../webhook/http.ts';
+import { type HttpResult, postJson } from '../http.ts';
 import type { PagerDutyEvent } from './format.ts';
 
 export function postPagerDuty(url: string, routingKey: string, event: PagerDutyEvent, opts: { timeoutMs: number; egress?: EgressPolicy; signal?: AbortSignal }): Promise<HttpResult> {

@@ -9,7 +9,7 @@
 
 import { statusKind, statusReason } from '../failure.ts';
 import { SinkError } from '../types.ts';
-import { bodySnippet, type HttpResult, retryAfterMs } from '../webhook/http.ts';
+import { bodySnippet, type HttpResult, retryAfterMs } from '../http.ts';
 
 /** Without a Retry-After, how long a throttled request waits: Teams' connector windows run from a second to an hour, most are 30 s. */
 export const DEFAULT_THROTTLE_MS = 30_000;

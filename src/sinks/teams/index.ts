@@ -6,7 +6,7 @@
 import type { Notification } from '../../model/notification.ts';
 import { readCredential } from '../credential.ts';
 import type { SendOptions, SinkDeps } from '../types.ts';
-import { networkError } from '../webhook/http.ts';
+import { networkError } from '../http.ts';
 import type { GroupSink } from '../types.ts';
 import { lifecycle } from '../lifecycle.ts';
 import { checkHttpUrl } from '../secrets.ts';

@@ -2,7 +2,7 @@
 // signature (sig=…), so it appears in nothing this returns or throws.
 
 import type { EgressPolicy } from '../egress.ts';
-import { type HttpResult, postJson } from '../webhook/http.ts';
+import { type HttpResult, postJson } from '../http.ts';
 import type { TeamsMessage } from './format.ts';
 
 export function postTeams(url: string, message: TeamsMessage, opts: { timeoutMs: number; egress?: EgressPolicy; signal?: AbortSignal }): Promise<HttpResult> {

@@ -7,7 +7,7 @@
 
 import { statusFailure } from '../failure.ts';
 import { type FailureReason, SinkError, type SinkErrorKind } from '../types.ts';
-import { bodySnippet, type HttpResult, retryAfterMs } from './http.ts';
+import { bodySnippet, type HttpResult, retryAfterMs } from '../http.ts';
 
 /** Without a Retry-After, how long a 429 waits. */
 export const DEFAULT_RATE_LIMIT_MS = 30_000;

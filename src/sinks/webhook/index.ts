@@ -10,7 +10,7 @@ import type { GroupSink, SendOptions, Sink, SinkDeps } from '../types.ts';
 import { combineFailures, classifyWebhookResponse, type UrlFailure } from './classify.ts';
 import type { WebhookSinkConfig } from './config.ts';
 import { formatWebhook, type WebhookFormatOptions, type WebhookRequest } from './format.ts';
-import { describeUrl, networkFailureReason, networkKind, networkReason } from './http.ts';
+import { describeUrl, networkFailureReason, networkKind, networkReason } from '../http.ts';
 import { lifecycle } from '../lifecycle.ts';
 import { expandEnv } from '../secrets.ts';
 import { postWebhook } from './send.ts';

@@ -4,7 +4,7 @@
 
 import { createHmac } from 'node:crypto';
 import type { EgressPolicy } from '../egress.ts';
-import { type HttpResult, postJson } from './http.ts';
+import { type HttpResult, postJson } from '../http.ts';
 import type { WebhookRequest } from './format.ts';
 
 /**

@@ -1,12 +1,13 @@
 // One HTTP POST with a deadline, and the classification every HTTP sink
 // shares: status codes, Retry-After, network failures. Used by the webhook
-// sink and by the chat sinks that post to webhooks (teams, dingtalk); no
-// official SDK exists for any of them, so this is Node's built-in fetch.
+// sink and by the sinks that post to webhooks or HTTP APIs (teams, dingtalk,
+// mattermost, pagerduty); no official SDK is needed for any of them, so this
+// is Node's built-in fetch.
 
 import { fetch as undiciFetch } from 'undici';
-import { type EgressPolicy, EgressError, egressErrorOf } from '../egress.ts';
-import { abortReason } from '../failure.ts';
-import { type FailureReason, SinkError, type SinkErrorKind } from '../types.ts';
+import { type EgressPolicy, EgressError, egressErrorOf } from './egress.ts';
+import { abortReason } from './failure.ts';
+import { type FailureReason, SinkError, type SinkErrorKind } from './types.ts';
 
 export const USER_AGENT = 'kubeherald/0.1';
 
