@@ -268,7 +268,8 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
       inhibition,
       // a route with `group` groups what it sends its own way
       route: (n, now) => [...routing.routeWithGroups(n, now.getTime()).map(({ sink, group }) => (group ? { sink: sink.id, group } : sink.id)), ...windows.heldSinks(n)],
-      tracker: () => listener?.tracker.snapshot(),
+      // only what changed: a whole snapshot per batch cost more than all the rest of storing it
+      tracker: () => listener?.tracker.takeChanges(),
       attribute: (n) => audit?.attribute(n),
       stored: () => deliverer.wake(),
       notified: (ns) => {

@@ -5,7 +5,7 @@
 // tracker has moved on in memory, and storing its later state would mark
 // these notified; a restart re-derives them from the cluster.
 
-import type { TrackerState } from '../detect/tracker.ts';
+import type { TrackerChanges } from '../detect/tracker.ts';
 import type { Logger } from '../model/logger.ts';
 import type { Notification } from '../model/notification.ts';
 import type { Outbox, SinkChoice } from '../pipeline/outbox.ts';
@@ -20,8 +20,8 @@ export interface IntakeDeps {
   inhibition: Pick<Inhibition, 'observe'>;
   /** the sinks (and groups) a notification goes to at `now` */
   route: (n: Notification, now: Date) => readonly (string | SinkChoice)[];
-  /** the tracker's state to store with the notifications (none before the listener exists) */
-  tracker: () => TrackerState | undefined;
+  /** what changed in the tracker's state since it was last stored, to store with the notifications (none before the listener exists) */
+  tracker: () => TrackerChanges | undefined;
   /** who did it, when the audit log saw a change to the same object a moment before */
   attribute: (n: Notification) => void;
   /** something was stored for delivery */
@@ -55,8 +55,8 @@ export function createIntake(d: IntakeDeps): Intake {
           const now = d.now();
           ns = d.inhibition.observe(ns, now.getTime());
           d.outbox.enqueue(ns, (n) => d.route(n, now), now);
-          const state = d.tracker();
-          if (state) d.store.tracker.save(state);
+          const changes = d.tracker();
+          if (changes) d.store.tracker.apply(changes);
         });
       } catch (err) {
         fatal = err as Error;

@@ -76,6 +76,19 @@ export interface TrackerState {
   edges: [key: string, objectUid: string][];
 }
 
+/**
+ * What changed since the last takeChanges(): the rows to write (incidents as
+ * they are now, edges with their object) and the keys to delete. Storing
+ * these after every batch keeps the stored state equal to snapshot() at the
+ * cost of what changed, not of everything the tracker holds.
+ */
+export interface TrackerChanges {
+  incidents: TrackedIncident[];
+  removedIncidents: string[];
+  edges: [key: string, objectUid: string][];
+  removedEdges: string[];
+}
+
 const DEFAULT_MAX_EDGE_KEYS = 100_000;
 const UINT32_MAX = 4294967295;
 const OWNER_FIELDS = ['ownerApiVersion', 'ownerKind', 'ownerName', 'ownerUid'];
@@ -87,6 +100,9 @@ export class IncidentTracker {
   /** edge key → object uid, in insertion order (the bound drops the oldest) */
   #edges = new Map<string, string>();
   #edgesByObject = new Map<string, Set<string>>();
+  /** keys changed since the last takeChanges() (present now: written; gone: deleted) */
+  #dirtyIncidents = new Set<string>();
+  #dirtyEdges = new Set<string>();
 
   constructor(opts: TrackerOptions) {
     this.#opts = { includeRaw: true, maxEdgeKeys: DEFAULT_MAX_EDGE_KEYS, ...opts };
@@ -146,7 +162,29 @@ export class IncidentTracker {
     const t = new IncidentTracker(opts);
     for (const i of structuredClone(state.incidents)) t.#add(i);
     for (const [key, uid] of state.edges) t.#rememberEdge(key, uid);
+    // what was restored is what is stored: nothing to write back
+    t.#dirtyIncidents.clear();
+    t.#dirtyEdges.clear();
     return t;
+  }
+
+  /** What changed since the last call (or since restore/construction), as rows to write and keys to delete; write them out at once. */
+  takeChanges(): TrackerChanges {
+    const out: TrackerChanges = { incidents: [], removedIncidents: [], edges: [], removedEdges: [] };
+    for (const key of this.#dirtyIncidents) {
+      const i = this.#incidents.get(key);
+      // the live incident: the caller writes it out before the tracker moves on
+      if (i) out.incidents.push(i);
+      else out.removedIncidents.push(key);
+    }
+    for (const key of this.#dirtyEdges) {
+      const uid = this.#edges.get(key);
+      if (uid !== undefined) out.edges.push([key, uid]);
+      else out.removedEdges.push(key);
+    }
+    this.#dirtyIncidents.clear();
+    this.#dirtyEdges.clear();
+    return out;
   }
 
   /**
@@ -178,6 +216,7 @@ export class IncidentTracker {
       i = { key: o.key, objectUid, openedAt, since: openedAt, dueAt: now.getTime(), notified: false, holding: false, observation: o, labels: {} };
       this.#add(i);
     }
+    this.#dirtyIncidents.add(i.key);
     const count = o.count ?? i.observation.count;
     i.observation = count === undefined ? o : { ...o, count };
     i.holding = o.state === 'holding';
@@ -194,6 +233,7 @@ export class IncidentTracker {
   }
 
   #fire(i: TrackedIncident, object: KubeObject | undefined, out: Notification[]): void {
+    this.#dirtyIncidents.add(i.key);
     i.notified = true;
     i.firedReason = i.observation.reason;
     const raw = object ?? i.raw;
@@ -224,6 +264,7 @@ export class IncidentTracker {
   }
 
   #add(i: TrackedIncident): void {
+    this.#dirtyIncidents.add(i.key);
     this.#incidents.set(i.key, i);
     let keys = this.#incidentsByObject.get(i.objectUid);
     if (!keys) this.#incidentsByObject.set(i.objectUid, (keys = new Set()));
@@ -231,6 +272,7 @@ export class IncidentTracker {
   }
 
   #remove(i: TrackedIncident): void {
+    this.#dirtyIncidents.add(i.key);
     this.#incidents.delete(i.key);
     const keys = this.#incidentsByObject.get(i.objectUid);
     keys?.delete(i.key);
@@ -254,6 +296,7 @@ export class IncidentTracker {
   }
 
   #rememberEdge(key: string, objectUid: string): void {
+    this.#dirtyEdges.add(key);
     this.#edges.set(key, objectUid);
     let keys = this.#edgesByObject.get(objectUid);
     if (!keys) this.#edgesByObject.set(objectUid, (keys = new Set()));
@@ -261,6 +304,7 @@ export class IncidentTracker {
     while (this.#edges.size > this.#opts.maxEdgeKeys) {
       const [oldest, uid] = this.#edges.entries().next().value!;
       this.#edges.delete(oldest);
+      this.#dirtyEdges.add(oldest);
       const set = this.#edgesByObject.get(uid);
       set?.delete(oldest);
       if (set?.size === 0) this.#edgesByObject.delete(uid);
@@ -268,7 +312,10 @@ export class IncidentTracker {
   }
 
   #forgetEdges(objectUid: string): void {
-    for (const key of this.#edgesByObject.get(objectUid) ?? []) this.#edges.delete(key);
+    for (const key of this.#edgesByObject.get(objectUid) ?? []) {
+      this.#edges.delete(key);
+      this.#dirtyEdges.add(key);
+    }
     this.#edgesByObject.delete(objectUid);
   }
 

@@ -72,11 +72,25 @@ export function objectOf(n: Notification): string {
  */
 export function arrive(s: StormState, n: Notification, now: number, p: StormPolicy): { state: StormState; absorbed: boolean } {
   if (p.threshold <= 0) return { state: s, absorbed: false };
-  const recent = [...s.recent.filter((t) => t > now - STORM_WINDOW_MS), now].slice(-(p.threshold + 1));
-  const over = recent.length > p.threshold;
-  if (!inStorm(s) && !over) return { state: { ...s, recent }, absorbed: false };
-  const next = count({ ...s, recent, startedAt: s.startedAt ?? now, lastStormyAt: over ? now : s.lastStormyAt }, n);
-  return { state: next, absorbed: true };
+  const state = copyStorm(s);
+  return { state, absorbed: arriveInPlace(state, n, now, p) };
+}
+
+/**
+ * arrive(), changing `s` itself: what the durable side uses, so a
+ * notification costs the same however much a storm has absorbed (copying
+ * the counts per notification made a long storm quadratic).
+ */
+export function arriveInPlace(s: StormState, n: Notification, now: number, p: StormPolicy): boolean {
+  if (p.threshold <= 0) return false;
+  // at most threshold + 1 arrivals: cheap to rebuild
+  s.recent = [...s.recent.filter((t) => t > now - STORM_WINDOW_MS), now].slice(-(p.threshold + 1));
+  const over = s.recent.length > p.threshold;
+  if (!inStorm(s) && !over) return false;
+  s.startedAt ??= now;
+  if (over) s.lastStormyAt = now;
+  countInPlace(s, n);
+  return true;
 }
 
 /**
@@ -85,20 +99,27 @@ export function arrive(s: StormState, n: Notification, now: number, p: StormPoli
  * started (the digest takes their place).
  */
 export function count(s: StormState, n: Notification): StormState {
-  const next: StormState = {
-    ...s,
-    absorbed: s.absorbed + 1,
-    byReason: bump(s.byReason, n.reason || '(none)'),
-    byObject: bump(s.byObject, objectOf(n)),
-    firing: { ...s.firing },
-  };
+  const next = copyStorm(s);
+  countInPlace(next, n);
+  return next;
+}
+
+/** count(), changing `s` itself. */
+export function countInPlace(s: StormState, n: Notification): void {
+  s.absorbed++;
+  bump(s.byReason, n.reason || '(none)');
+  bump(s.byObject, objectOf(n));
   if (n.incidentKey) {
     if (n.state === State.RESOLVED) {
-      if (next.firing[n.incidentKey] !== undefined) delete next.firing[n.incidentKey];
-      next.resolved++;
-    } else next.firing[n.incidentKey] = objectOf(n);
+      if (s.firing[n.incidentKey] !== undefined) delete s.firing[n.incidentKey];
+      s.resolved++;
+    } else s.firing[n.incidentKey] = objectOf(n);
   }
-  return next;
+}
+
+/** A copy sharing nothing with `s` that a later change could reach. */
+export function copyStorm(s: StormState): StormState {
+  return { ...s, recent: [...s.recent], byReason: { ...s.byReason }, byObject: { ...s.byObject }, firing: { ...s.firing } };
 }
 
 /** The storm is over: counts start again, the rate measure stays. */
@@ -106,8 +127,8 @@ export function endStorm(s: StormState): StormState {
   return { ...emptyStorm(), recent: s.recent };
 }
 
-function bump(m: Record<string, number>, k: string): Record<string, number> {
-  return { ...m, [k]: (m[k] ?? 0) + 1 };
+function bump(m: Record<string, number>, k: string): void {
+  m[k] = (m[k] ?? 0) + 1;
 }
 
 export interface Counted {

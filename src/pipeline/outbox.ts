@@ -174,6 +174,7 @@ export class Outbox {
           else this.#accept(n, c.sink, t, false, result, c.group);
         }
       }
+      this.#storms.persist(t);
     });
     return result;
   }
@@ -316,6 +317,7 @@ export class Outbox {
         this.#store.held.delete(row.sink, row.incidentKey);
         this.#accept(markReleased(n, by, id, row.text), row.sink, t, false, result, groupingOf(row.grouping), true);
       }
+      this.#storms.persist(t);
     });
     return result;
   }
@@ -473,6 +475,7 @@ export class Outbox {
           sent++;
         }
       }
+      this.#storms.persist(t);
       return sent;
     });
   }

@@ -138,6 +138,10 @@ export class SqliteStore implements Store {
     return result;
   }
 
+  onRollback(fn: () => void): void {
+    this.#rollbackHooks.push(fn);
+  }
+
   #rollback(depth: number): void {
     if (depth === 0) {
       if (this.db.isTransaction) this.db.exec('ROLLBACK');

@@ -2,7 +2,7 @@
 // state, flood windows, reminder times and sink thread refs.
 
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
-import type { TrackedIncident, TrackerState } from '../detect/tracker.ts';
+import type { TrackedIncident, TrackerChanges, TrackerState } from '../detect/tracker.ts';
 import type { DedupRepo, FloodEntry, FloodRepo, ReminderRepo, ReminderRow, ThreadRepo, ThreadStore, TrackerRepo } from './types.ts';
 
 type Row = Record<string, unknown>;
@@ -107,6 +107,28 @@ export class SqliteTracker implements TrackerRepo {
       if (edges.has(key)) continue;
       this.#s.deleteEdge.run(key);
       cache.edges.delete(key);
+    }
+  }
+
+  apply(changes: TrackerChanges): void {
+    const cache = this.#cache;
+    this.#invalidateOnRollback();
+    for (const i of changes.incidents) {
+      const body = JSON.stringify(i);
+      this.#s.putIncident.run(i.key, body);
+      cache?.incidents.set(i.key, body);
+    }
+    for (const key of changes.removedIncidents) {
+      this.#s.deleteIncident.run(key);
+      cache?.incidents.delete(key);
+    }
+    for (const [key, uid] of changes.edges) {
+      this.#s.putEdge.run(key, uid);
+      cache?.edges.set(key, uid);
+    }
+    for (const key of changes.removedEdges) {
+      this.#s.deleteEdge.run(key);
+      cache?.edges.delete(key);
     }
   }
 
@@ -264,13 +286,14 @@ export class SqliteThreads implements ThreadRepo {
 }
 
 /**
- * A thread store holding JSON values behind a promise API, the shape the
- * chat sinks take (e.g. the Slack sink's ThreadStore of ThreadRef): the
- * values live in the state database, so threads survive restarts.
+ * A thread store holding JSON values behind a promise API, the shape sinks
+ * take as their state (SinkDeps.state: the Slack sink's ThreadRefs, the
+ * Telegram sink's group message ids): the values live in the state
+ * database, so they survive restarts.
  */
-export function jsonThreadStore<T>(store: ThreadStore): { get(key: string): Promise<T | undefined>; set(key: string, value: T): Promise<void> } {
+export function jsonThreadStore<V = unknown>(store: ThreadStore): { get<T = V>(key: string): Promise<T | undefined>; set(key: string, value: V): Promise<void> } {
   return {
-    async get(key) {
+    async get<T = V>(key: string) {
       const v = store.get(key);
       return v === undefined ? undefined : (JSON.parse(v) as T);
     },

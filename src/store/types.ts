@@ -3,7 +3,7 @@
 // PostgreSQL for several replicas. Calls are synchronous (node:sqlite is), and
 // every write made inside store.transaction() commits or rolls back as one.
 
-import type { TrackedIncident, TrackerState } from '../detect/tracker.ts';
+import type { TrackedIncident, TrackerChanges, TrackerState } from '../detect/tracker.ts';
 import type { ActionRequest, Decision, RequestFilter, RequestResult, RequestState } from '../model/approval.ts';
 import type { AuditEntry, AuditFilter } from '../model/audit.ts';
 import type { HoldKind } from '../model/hold.ts';
@@ -114,6 +114,8 @@ export interface TrackerRepo {
   load(): TrackerState;
   /** Writes what differs from the last state saved or loaded. */
   save(state: TrackerState): void;
+  /** Writes what the tracker says changed (IncidentTracker.takeChanges()): the cost of a batch, not of the whole state. */
+  apply(changes: TrackerChanges): void;
   putIncident(i: TrackedIncident): void;
   deleteIncident(key: string): void;
   putEdge(key: string, objectUid: string): void;
@@ -401,6 +403,8 @@ export interface Store {
    * fn must be synchronous.
    */
   transaction<T>(fn: () => T): T;
+  /** Called if the current transaction (or a savepoint in it) rolls back: caches of what it wrote are forgotten. */
+  onRollback(fn: () => void): void;
   readonly outbox: OutboxRepo;
   readonly dedup: DedupRepo;
   readonly tracker: TrackerRepo;

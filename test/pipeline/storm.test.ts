@@ -89,3 +89,39 @@ test('a sink without group messages gets each digest update as a message of its 
     [undefined, '6'],
   ]);
 });
+
+const storedAbsorbed = (): number | undefined => {
+  const row = h!.store.storms.get('chat', 'chat');
+  return row ? (JSON.parse(row.state) as { absorbed: number }).absorbed : undefined;
+};
+
+test('a storm is written when it starts, its counts at most a second later: a restart mid-storm keeps what it absorbed', async () => {
+  h = new Harness({ sinks: ['chat'], policies: { chat: { storm: STORM } } });
+  h.enqueue(burst(5, 0));
+  assert.equal(h.store.storms.active().length, 1, 'the storm that started is in the database at once');
+  assert.equal(storedAbsorbed(), 2);
+  h.enqueue(burst(3, 5));
+  assert.equal(storedAbsorbed(), 2, 'within the second: counted in memory, not written yet');
+  h.clock.advance(1000);
+  h.enqueue(burst(1, 8));
+  assert.equal(storedAbsorbed(), 6, 'a second on, every count so far is written');
+  await h.restart();
+  h.enqueue(burst(2, 9));
+  await h.run(1000);
+  const last = digestCalls().at(-1)!;
+  assert.equal(last.notifications[0].fields.absorbed, '8', 'the restarted outbox counts on from what was stored');
+});
+
+test('an enqueue that rolls back leaves no count of a storm behind', () => {
+  h = new Harness({ sinks: ['chat'], policies: { chat: { storm: STORM } } });
+  assert.throws(() =>
+    h!.store.transaction(() => {
+      h!.outbox.enqueue(burst(6, 0), ['chat'], h!.clock.ms());
+      throw new Error('disk full');
+    }),
+  );
+  assert.equal(h.store.storms.get('chat', 'chat'), undefined);
+  const r = h.enqueue(burst(4, 6));
+  assert.deepEqual([r.queued, r.digested], [3, 1], 'the rate starts from nothing: only the fourth is digested');
+  assert.equal(storedAbsorbed(), 1);
+});
