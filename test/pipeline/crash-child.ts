@@ -1,5 +1,5 @@
 // A kubeherald stand-in for the crash test, run as a child process:
-//   node crash-child.ts <state.db> <received.log> <enqueue count> <hang at send #>
+//   node crash-child.ts <state.db> <received.log> <enqueue count> <hang at send #> [maxRun, default 1]
 // Enqueues `count` notifications (ten per transaction, printing
 // "COMMITTED <n>" after each commit), then delivers from the outbox to a sink
 // that appends each key it receives to the log. At the given send of this
@@ -16,7 +16,7 @@ import { Outbox } from '../../src/pipeline/outbox.ts';
 import type { Sink } from '../../src/sinks/types.ts';
 import { openSqliteStore } from '../../src/store/sqlite.ts';
 
-const [path, log, countArg, hangArg] = process.argv.slice(2);
+const [path, log, countArg, hangArg, maxRunArg] = process.argv.slice(2);
 const count = Number(countArg);
 const hangAt = Number(hangArg);
 
@@ -46,7 +46,7 @@ for (let i = 0; i < count; i += 10) {
   process.stdout.write(`COMMITTED ${i + batch.length}\n`);
 }
 
-const deliverer = new Deliverer({ store, sinks, policy: policies });
+const deliverer = new Deliverer({ store, sinks, policy: policies, maxRun: Number(maxRunArg ?? 1) });
 deliverer.start();
 process.stdout.write('DELIVERING\n');
 // keeps the process alive while delivering (the deliverer's timers do not), and ends it when all is done

@@ -27,6 +27,8 @@ export interface HarnessOptions {
   clock?: ManualClock;
   /** the hold stage's checks (silences, inhibition, windows), for the Outbox and the Deliverer's reminders */
   holds?: HoldCheck[];
+  /** the Deliverer's maxRun (default its own) */
+  maxRun?: number;
 }
 
 export class Harness {
@@ -68,6 +70,7 @@ export class Harness {
       openIncidents: this.opts.openIncidents,
       holds: this.opts.holds,
       pollIntervalMs: this.opts.pollIntervalMs,
+      maxRun: this.opts.maxRun,
       log: { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error'), child: () => silentLogger },
       onAttempt: (a) => this.attempts.push(a),
     });
