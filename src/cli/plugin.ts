@@ -12,6 +12,7 @@ import { isLoopbackHost, parseHostPort } from '../plugin/address.ts';
 import { type CertsOptions, issueCerts, readCa } from '../plugin/certs.ts';
 import { type PluginSettings, parsePluginSettings, pluginType, readPluginSettingsFile } from '../plugin/config.ts';
 import { SINK_TYPE_INFO } from '../plugin/catalog.ts';
+import { sinkDescriptor } from '../sinks/registry.ts';
 import { startRegistration, type Registration } from '../plugin/register.ts';
 import { DEFAULT_MAX_MESSAGE_BYTES, listenRefusal, PACKAGE_VERSION, type PluginServer, type PluginTlsFiles, startPluginServer } from '../plugin/server.ts';
 import { webhookUrlsOverride } from '../sinks/webhook/config.ts';
@@ -39,6 +40,13 @@ const LEVELS = ['trace', 'debug', 'info', 'warn', 'error'];
 
 /** "a, b or c": the help's list of the registry's plugin types. */
 const orList = (xs: readonly string[]): string => (xs.length > 1 ? `${xs.slice(0, -1).join(', ')} or ${xs[xs.length - 1]}` : xs.join(''));
+
+/** One line per type a plugin can serve: its name and what it does, from its descriptor. */
+function sinkTypesHelp(): string {
+  const types = Object.keys(SINK_TYPE_INFO);
+  const width = Math.max(...types.map((t) => t.length));
+  return types.map((t) => `  ${t.padEnd(width)}  ${sinkDescriptor(t)?.docs.summary ?? ''}`).join('\n');
+}
 
 /** The TLS files the flags name: --tls-dir (a mounted cert-manager-style Secret: tls.crt, tls.key, ca.crt) or the single files. */
 export function tlsFilesOf(f: Pick<PluginFlags, 'tlsDir' | 'tlsCert' | 'tlsKey' | 'tlsClientCa'>): PluginTlsFiles | undefined {
@@ -136,6 +144,7 @@ export function registerPlugin(program: Command): void {
     .command('serve', { isDefault: true })
     .argument('<type>', `the sink type to serve: ${orList(Object.keys(SINK_TYPE_INFO))}`)
     .description('serve one sink type as a gRPC plugin (kubeherald.v1.SinkPlugin) for routers to deliver through (`plugin <type>` for short)')
+    .addHelpText('after', `\nSink types:\n${sinkTypesHelp()}`)
     .requiredOption('--listen <host:port>', 'where to serve ("0.0.0.0:50051" is every interface, ":50051" the loopback; port 0 picks a free one); off the loopback it needs mutual TLS or --insecure')
     .option('-c, --config <file>', 'YAML with the keys of one `sinks:` entry (name and type optional) and `allow:` (what a delivery may choose); credentials from this process\'s environment or files')
     .option('--tls-dir <dir>', 'mutual TLS from a mounted cert-manager-style Secret: tls.crt, tls.key and ca.crt (the CA that signs callers)')
