@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { defaultConfig, ENV_VARS, parseConfigText } from '../../src/config/index.ts';
+import { SINK_TYPES } from '../../src/sinks/registry.ts';
 
 const docs = readFileSync(new URL('../../docs/config.md', import.meta.url), 'utf8');
 const example = readFileSync(new URL('../../examples/kubeherald.yaml', import.meta.url), 'utf8');
@@ -40,6 +41,14 @@ function chatopsPaths(value: unknown, prefix: string): string[] {
   if (value === null || typeof value !== 'object' || prefix.endsWith('From')) return [prefix];
   return Object.entries(value).flatMap(([k, v]) => chatopsPaths(v, `${prefix}.${k}`));
 }
+/** The keys of `{ name: a, type }` as parsed; none for a type that requires more (those are listed below). */
+function minimalSinkKeys(type: string): string[] {
+  try {
+    return Object.keys(parseConfigText(`sinks: [{ name: a, type: ${type} }]`, 'x').sinks[0]);
+  } catch {
+    return [];
+  }
+}
 const KEYS = [
   ...leafPaths(rest),
   ...chatopsPaths(fullChatops, 'chatops').filter((k) => !leafPaths(rest).includes(k)),
@@ -56,7 +65,8 @@ const KEYS = [
   'sinks[].delivery',
   ...leafPaths(sinkDelivery, 'sinks[].delivery'),
   ...Object.keys(sinkDelivery.rateLimits![0]).map((k) => `sinks[].delivery.rateLimits[].${k}`),
-  ...['console', 'jsonl', 'elasticsearch', 'teams', 'dingtalk', 'webhook', 'pagerduty', 'mattermost'].flatMap((type) => Object.keys(parseConfigText(`sinks: [{ name: a, type: ${type} }]`, 'x').sinks[0]).map((k) => `sinks[].${k}`)),
+  // every type of the sink registry that needs nothing but its name: its keys as its defaults spell them
+  ...SINK_TYPES.flatMap((type) => minimalSinkKeys(type).map((k) => `sinks[].${k}`)),
   // sinks with required keys: a minimal sink each, once per optional key
   ...[
     '{ name: a, type: slack, tokenFrom: { env: T }, channel: C1, actions: true, crashReport: { lines: 5 } }',
