@@ -15,7 +15,7 @@ import { create } from '@bufbuild/protobuf';
 import type { Logger } from '../model/logger.ts';
 import { type CrashReport, CrashReportSchema, type Notification } from '../model/notification.ts';
 import { type CrashReportConfig, crashReportTarget } from '../sinks/crash-report.ts';
-import type { Sink, SinkGroupInfo } from '../sinks/types.ts';
+import type { SendOptions, Sink, SinkGroupInfo } from '../sinks/types.ts';
 
 export interface CrashLogTarget {
   namespace: string;
@@ -102,14 +102,14 @@ export function withCrashReports(sink: Sink, cfg: CrashReportConfig | undefined,
   const out: Sink = {
     name: sink.name,
     type: sink.type,
-    async send(n) {
-      return sink.send(await enrich(n));
+    async send(n, opts) {
+      return sink.send(await enrich(n), opts);
     },
     close: () => sink.close(),
   };
   if (sink.sendGroup) {
     // a group is one line per alert: only a group of one shows a report
-    out.sendGroup = async (ns: readonly Notification[], group: SinkGroupInfo) => sink.sendGroup!(ns.length === 1 ? [await enrich(ns[0])] : ns, group);
+    out.sendGroup = async (ns: readonly Notification[], group: SinkGroupInfo, opts?: SendOptions) => sink.sendGroup!(ns.length === 1 ? [await enrich(ns[0])] : ns, group, opts);
   }
   if (sink.targetOf) out.targetOf = (n) => sink.targetOf!(n);
   if (sink.plugin !== undefined) Object.assign(out, { plugin: sink.plugin });

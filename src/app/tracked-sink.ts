@@ -3,7 +3,8 @@
 // that arrives after that is forwarded to the instance now serving the id.
 
 import type { Notification } from '../model/notification.ts';
-import { type Sink, SinkError, type SinkGroupInfo } from '../sinks/types.ts';
+import { lifecycle } from '../sinks/lifecycle.ts';
+import { type SendOptions, type Sink, SinkError, type SinkGroupInfo } from '../sinks/types.ts';
 
 /** A running sink and the routing id it serves. */
 export interface RoutedSink extends Sink {
@@ -19,14 +20,13 @@ export class TrackedSink implements RoutedSink {
   readonly id: string;
   readonly name: string;
   readonly type: string;
-  readonly sendGroup?: (ns: readonly Notification[], group: SinkGroupInfo) => Promise<void>;
+  readonly sendGroup?: (ns: readonly Notification[], group: SinkGroupInfo, opts?: SendOptions) => Promise<void>;
   readonly targetOf?: (n: Notification) => string;
   readonly plugin?: string;
   readonly sendsPods?: boolean;
   readonly inner: Sink;
   #successor: (id: string) => TrackedSink | undefined;
-  #inflight = 0;
-  #idle: (() => void)[] = [];
+  #life: ReturnType<typeof lifecycle>;
   #retired: Promise<void> | undefined;
 
   constructor(id: string, inner: Sink, successor: (id: string) => TrackedSink | undefined) {
@@ -37,43 +37,36 @@ export class TrackedSink implements RoutedSink {
     if (inner.plugin !== undefined) this.plugin = inner.plugin;
     if (inner.sendsPods) this.sendsPods = true;
     this.#successor = successor;
+    this.#life = lifecycle(inner.type, id);
     if (inner.sendGroup) {
-      this.sendGroup = (ns, group) =>
+      this.sendGroup = (ns, group, opts) =>
         this.#run(
-          (s) => s.inner.sendGroup!.call(s.inner, ns, group),
-          (next) => (next.sendGroup ? next.sendGroup(ns, group) : Promise.reject(new SinkError(`sink ${this.id} changed and no longer takes groups; retry`, { kind: 'retryable' }))),
+          (s) => s.inner.sendGroup!.call(s.inner, ns, group, opts),
+          (next) => (next.sendGroup ? next.sendGroup(ns, group, opts) : Promise.reject(new SinkError(`sink ${this.id} changed and no longer takes groups; retry`, { kind: 'retryable' }))),
         );
     }
     if (inner.targetOf) this.targetOf = (n) => inner.targetOf!.call(inner, n);
   }
 
-  send(n: Notification): Promise<void> {
+  send(n: Notification, opts?: SendOptions): Promise<void> {
     return this.#run(
-      (s) => s.inner.send(n),
-      (next) => next.send(n),
+      (s) => s.inner.send(n, opts),
+      (next) => next.send(n, opts),
     );
   }
 
   async #run(op: (s: TrackedSink) => Promise<void>, forward: (next: TrackedSink) => Promise<void>): Promise<void> {
-    if (this.#retired) {
+    if (this.#life.closed) {
       const next = this.#successor(this.id);
       if (next && next !== this) return forward(next);
       throw new SinkError(`sink ${this.id} was removed`, { kind: 'permanent' });
     }
-    this.#inflight++;
-    try {
-      return await op(this);
-    } finally {
-      if (--this.#inflight === 0) for (const wake of this.#idle.splice(0)) wake();
-    }
+    return this.#life.run(async () => op(this));
   }
 
   /** Stops taking sends, waits for those in flight, closes the instance (once). */
   retire(): Promise<void> {
-    this.#retired ??= (async () => {
-      if (this.#inflight > 0) await new Promise<void>((r) => this.#idle.push(r));
-      await this.inner.close();
-    })();
+    this.#retired ??= this.#life.close().then(() => this.inner.close());
     return this.#retired;
   }
 
