@@ -64,11 +64,11 @@ export function storeBackedSinks(store: Store, create: CreateSink = createSinkDe
   return (cfg, deps) => {
     // what the type borrows is its descriptor's to say (state)
     const needs = sinkDescriptor(cfg.type)?.state ?? [];
-    const lent: SinkDeps & { buttons?: unknown; threads?: unknown } = { ...deps };
+    // every sink's own state (Slack's threads, Telegram's group messages), keyed by the sink's name:
+    // config sinks' are unique, custom-resource Sinks' carry a hash of their id
+    const lent: SinkDeps & { buttons?: unknown } = { ...deps, state: jsonThreadStore(store.threads.forSink(cfg.name)) };
     // Telegram's buttons too long for 64 bytes of callback_data keep their action here, behind a token
     if (needs.includes('alertButtons')) lent.buttons = store.alertButtons;
-    // keyed by the sink's name: config sinks' are unique, custom-resource Sinks' carry a hash of their id
-    if (needs.includes('threads')) lent.threads = jsonThreadStore(store.threads.forSink(cfg.name));
-    return create(cfg, needs.length ? lent : deps);
+    return create(cfg, lent);
   };
 }
