@@ -8,7 +8,9 @@ import { digestNotification, emptyStorm, arrive } from '../../src/pipeline/diges
 import { SinkError } from '../../src/sinks/index.ts';
 import { createTelegramSink } from '../../src/sinks/telegram/index.ts';
 import { FakeTelegram } from '../fakes/telegram.ts';
-import { note, T0 } from '../pipeline/helpers.ts';
+import { storeBackedSinks } from '../../src/app/durable.ts';
+import type { SqliteStore } from '../../src/store/sqlite.ts';
+import { note, T0, tempStore } from '../pipeline/helpers.ts';
 
 let tg: FakeTelegram;
 before(async () => {
@@ -63,4 +65,27 @@ test('an edit the Bot API refuses otherwise fails the delivery, classified, with
     (err: unknown) => err instanceof SinkError && err.kind === 'permanent' && !err.message.includes(tg.token),
   );
   await sink.close();
+});
+
+test('with the state database lent (as kubeherald run does), a digest updated after a restart edits the message sent before it', async () => {
+  const tmp = tempStore('kubeherald-tg-state-');
+  const lend = (store: SqliteStore) =>
+    storeBackedSinks(store, async (cfg, deps) => createTelegramSink(cfg as Parameters<typeof createTelegramSink>[0], deps))(
+      { name: 'ops', type: 'telegram', tokenFrom: { env: 'T' }, chatId: tg.chats[0].id, parseMode: 'HTML', silentFor: [], apiRoot: tg.apiRoot, linkTemplate: '', timeoutSeconds: 10 } as Parameters<typeof createTelegramSink>[0],
+      { env: { T: tg.token } },
+    );
+  let store = tmp.open();
+  let sink = await lend(store);
+  await sink.sendGroup!([digest(5)], { key: 'storm:r', update: 0, replace: true });
+  await sink.close();
+  store.close();
+
+  store = tmp.open();
+  sink = await lend(store);
+  await sink.sendGroup!([digest(9)], { key: 'storm:r', update: 1, replace: true });
+  assert.equal(tg.messages.length, 1, 'no second message');
+  assert.equal(tg.messages[0].edits, 1, 'the first one edited');
+  await sink.close();
+  store.close();
+  tmp.cleanup();
 });
