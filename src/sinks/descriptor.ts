@@ -105,8 +105,8 @@ export interface ReachVerdict {
   detail: string;
 }
 
-/** What kubeherald lends a sink of this type from its state database (app/durable.ts). */
-export type SinkStateNeed = 'threads' | 'alertButtons';
+/** What kubeherald lends a sink of this type from its state database (app/durable.ts), beyond the key → value state every sink gets. */
+export type SinkStateNeed = 'alertButtons';
 
 /** A sink type's config schema: a mapping whose `type` is the type's name (a literal, so a union can discriminate). */
 export type SinkSchema = z.ZodType<{ name: string; type: string }>;

@@ -25,7 +25,5 @@ export const slackSink = defineSink({
   // the bot token goes to apiUrl with every call
   plugin: { targetOption: 'channel', pinnedKeys: ['apiUrl'] },
   reach: async (cfg, ctx) => (await import('./reach.ts')).reachSlack(cfg, ctx),
-  // incident threads: an incident's replies go under its first message, across restarts
-  state: ['threads'],
   docs: { title: 'Slack', summary: 'Block Kit messages through a bot token (threads, updates, buttons) or an incoming webhook' },
 });
