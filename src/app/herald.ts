@@ -307,8 +307,9 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
     });
     // what the outbox held when kubeherald last stopped goes out while the cluster is listed
     deliverer.start();
-    // the sends in flight finish and are recorded; what is still queued waits in the state database
-    life.add('deliverer', () => deliverer.stop());
+    // the sends in flight finish and are recorded; what is still queued waits in the state database;
+    // at the grace deadline the sends still running are aborted and their deliveries stay pending
+    life.add('deliverer', (signal) => deliverer.stop({ signal }));
     const pruner = new Pruner({ store, policy: retentionPolicy(config.state), intervalMs: config.state.pruneIntervalSeconds * 1000, clock, log });
     pruner.start();
     life.add('pruner', () => pruner.stop());
