@@ -118,7 +118,7 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
   // every component registers its stop where it is created or started; stop() and a failed start run them last first
   const life = new Lifecycle({ log, graceMs: opts.graceMs ?? DEFAULT_GRACE_MS });
   const statePath = inMemory(config.state.path) ? ':memory:' : config.state.path;
-  const store = openSqliteStore({ path: statePath, synchronous: config.state.synchronous, now: () => clock.now().getTime(), log });
+  const store = openSqliteStore({ path: statePath, synchronous: config.state.synchronous, now: () => clock.now().getTime(), log: log.child({ component: 'store' }) });
   life.add('state database', () => store.close());
   let routing: RoutingHub;
   let plugins: Plugins;
@@ -164,7 +164,7 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
       stdout: opts.stdout,
       env: opts.env,
       // chat sinks with crashReport attach the crashed container's log, read where chatops.crashReports allows
-      createSink: async (cfg, deps) => withCrashReports(await createSink(cfg, { ...deps, router: plugins.router }), 'crashReport' in cfg ? cfg.crashReport : undefined, { namespaces: () => config.chatops.crashReports?.namespaces ?? [], read: kubeCrashLogReader(opts.kc), log }),
+      createSink: async (cfg, deps) => withCrashReports(await createSink(cfg, { ...deps, router: plugins.router }), 'crashReport' in cfg ? cfg.crashReport : undefined, { namespaces: () => config.chatops.crashReports?.namespaces ?? [], read: kubeCrashLogReader(opts.kc), log: log.child({ component: 'crash-reports' }) }),
     });
     life.add('routing', () => routing.close());
     // the probes and /metrics answer until the deliveries in flight are done: they stop after the work, before the sinks
@@ -187,7 +187,7 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
     const cached = (kind: string, apiVersion: string): KubeObject[] => listener?.reflectors.find((r) => r.spec.kind === kind && r.spec.apiVersion === apiVersion)?.list() ?? [];
     const inhibition = createInhibition(config.inhibit, {
       clock,
-      log,
+      log: log.child({ component: 'inhibition' }),
       pods: () => cached('Pod', 'v1'),
       workload: (kind, namespace, name) => (STORY_KINDS.has(kind) ? cached(kind, 'apps/v1').find((d) => d.metadata.namespace === namespace && d.metadata.name === name) : undefined),
     });
@@ -201,7 +201,7 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
     const silences = new SilenceKeeper({
       store,
       clock,
-      log,
+      log: log.child({ component: 'silences' }),
       refreshMs: config.silences.refreshSeconds * 1000,
       inInterval: (name, at) => routing.timeIntervals().get(name)?.contains(at) ?? false,
       onEnded: (id, now) => release('silence', id, now),
@@ -209,7 +209,7 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
     // routes' time windows: a muted route's chat sinks are held until the window opens (its record sinks get nothing)
     const windows = createTimeWindows({
       clock,
-      log,
+      log: log.child({ component: 'time-windows' }),
       intervals: () => routing.timeIntervals(),
       mutedFor: (n) => routing.mutedFor(n),
       table: () => routing.table(),
@@ -220,7 +220,7 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
       store,
       sinks,
       policies,
-      log,
+      log: log.child({ component: 'outbox' }),
       holds,
       onDecision:
         metrics || opts.onDecision
@@ -236,7 +236,7 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
       sinks,
       policy: policies,
       clock,
-      log,
+      log: log.child({ component: 'deliverer' }),
       random: opts.random,
       // reminders only for incidents that were notified
       openIncidents: () => (listener ? listener.tracker.open().flatMap((i) => (i.notified ? [i.key] : [])) : []),
@@ -263,7 +263,7 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
     intake = createIntake({
       store,
       now: () => clock.now(),
-      log,
+      log: log.child({ component: 'intake' }),
       outbox,
       inhibition,
       // a route with `group` groups what it sends its own way
@@ -285,7 +285,7 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
     listener = new Listener({
       kc: opts.kc,
       clock,
-      log,
+      log: log.child({ component: 'listener' }),
       onNotifications: submit,
       wholePods: () => wholePods,
       initialState: stored.incidents.length || stored.edges.length ? stored : undefined,
@@ -310,7 +310,7 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
     // the sends in flight finish and are recorded; what is still queued waits in the state database;
     // at the grace deadline the sends still running are aborted and their deliveries stay pending
     life.add('deliverer', (signal) => deliverer.stop({ signal }));
-    const pruner = new Pruner({ store, policy: retentionPolicy(config.state), intervalMs: config.state.pruneIntervalSeconds * 1000, clock, log });
+    const pruner = new Pruner({ store, policy: retentionPolicy(config.state), intervalMs: config.state.pruneIntervalSeconds * 1000, clock, log: log.child({ component: 'pruner' }) });
     pruner.start();
     life.add('pruner', () => pruner.stop());
     silences.start();
@@ -334,7 +334,7 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
       servers.add('probes', () => h.close());
       log.info({ url: h.url }, 'probes listening (/healthz, /readyz)');
     }
-    audit = await startAuditFeed(config.audit, { cluster: config.cluster.name, log, env: opts.env ?? process.env, onNotification: (n) => submit([n]) });
+    audit = await startAuditFeed(config.audit, { cluster: config.cluster.name, log: log.child({ component: 'audit' }), env: opts.env ?? process.env, onNotification: (n) => submit([n]) });
     const feed = audit;
     if (feed) life.add('audit feed', () => feed.close());
     const l = listener;
@@ -358,7 +358,7 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
     }
     phase.started = true;
     if (config.updates.check) {
-      const updates = startUpdateCheck({ registry: config.updates.registry, intervalMs: config.updates.intervalHours * 3_600_000, running: PACKAGE_VERSION, log });
+      const updates = startUpdateCheck({ registry: config.updates.registry, intervalMs: config.updates.intervalHours * 3_600_000, running: PACKAGE_VERSION, log: log.child({ component: 'updates' }) });
       life.add('update check', () => updates.stop());
     }
     log.info({ cluster: config.cluster.name, sinks: routing.sinks().map((s) => s.id), resources: l.reflectors.length, state: store.path }, 'listening');
