@@ -6,10 +6,9 @@
 
 import type { Config, SinkConfig } from '../config/index.ts';
 import type { ResolvedSink } from '../crd/controller.ts';
-import { platformOf } from '../crd/schemas.ts';
 import { type DeliveryConfig, type DeliveryPolicies, type SinkPolicy, sinkPolicy } from '../pipeline/config.ts';
 import { createSink as createSinkDefault } from '../sinks/index.ts';
-import { sinkDescriptor } from '../sinks/registry.ts';
+import { platformOf, sinkDescriptor } from '../sinks/registry.ts';
 import type { Sink, SinkDeps } from '../sinks/types.ts';
 import { jsonThreadStore } from '../store/state.ts';
 import type { Store } from '../store/types.ts';
@@ -38,7 +37,7 @@ export function routingPolicies(src: PolicySources): DeliveryPolicies & { invali
     if (id.startsWith('config/')) {
       const cfg = config.sinks.find((s) => s.name === id.slice('config/'.length));
       // a plugin sink keeps below the limits of the platform its plugin talks to
-      if (cfg) return sinkPolicy(global, cfg.type === 'plugin' ? cfg.plugin : cfg.type, cfg.delivery);
+      if (cfg) return sinkPolicy(global, platformOf(cfg), cfg.delivery);
     }
     const r = src.resolved(id);
     // as for config sinks: a plugin Sink keeps below the limits of its plugin's platform

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { DEFAULT_DETECTORS, type DetectorsConfig } from '../detect/config.ts';
 import { CONDITION_STATUSES } from '../detect/conditions.ts';
-import { SINK_TYPES, sinkSchemas } from '../sinks/registry.ts';
+import { defaultSinks, platformOf, SINK_TYPES, sinkSchemas } from '../sinks/registry.ts';
 import { count, list, section, strict } from '../config-kit/fields.ts';
 import { deliverySchema, sinkDeliveryProblems, sinkDeliverySchema } from '../pipeline/config.ts';
 import { inhibitSchema } from '../pipeline/inhibit-config.ts';
@@ -125,7 +125,6 @@ export { SINK_TYPES };
 
 const sinkSchema = z.discriminatedUnion('type', sinkSchemas());
 
-const DEFAULT_SINKS: z.output<typeof sinkSchema>[] = [{ name: 'console', type: 'console', color: 'auto' }];
 
 const sinksSchema = z.preprocess(
   (v) => (v === null ? undefined : v),
@@ -146,18 +145,18 @@ const sinksSchema = z.preprocess(
         });
         // delivery keys that could do nothing for the sink's type are refused, not ignored
         sinks.forEach((s, i) => {
-          const sink = s as { type?: unknown; plugin?: unknown; delivery?: unknown } | undefined;
+          const sink = s as { type?: unknown; delivery?: unknown } | undefined;
           if (typeof sink?.type !== 'string') return;
           // a delivery block with mistakes of its own is reported for those first
           const delivery = sinkDeliverySchema.safeParse(sink.delivery ?? undefined);
           if (!delivery.success) return;
-          const platform = sink.type === 'plugin' && typeof sink.plugin === 'string' ? sink.plugin : sink.type;
+          const platform = platformOf({ ...sink, type: sink.type });
           for (const p of sinkDeliveryProblems(platform, delivery.data)) ctx.addIssue({ code: 'custom', path: [i, 'delivery', ...p.path], message: p.message });
         });
       },
       { when: () => true },
     )
-    .default(() => structuredClone(DEFAULT_SINKS)),
+    .default(() => defaultSinks()),
 );
 
 const logSchema = strict({

@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { deliverySchema as configDeliverySchema, GROUP_DIMENSION_PATTERN, GROUP_DIMENSIONS, type SinkDeliveryConfig, sinkDeliveryProblems } from '../pipeline/config.ts';
 import { isCredentialOptionKey, KUBEHERALD_ONLY_KEYS } from '../sinks/plugin/config.ts';
 import { CR_CREDENTIAL_NAMES, CR_TARGET_FIELDS, type CrCredentialName, type CrTargetField } from '../sinks/descriptor.ts';
-import { sinkDescriptor, SINK_TYPES, type SinkType } from '../sinks/registry.ts';
+import { platformOf, sinkDescriptor, SINK_TYPES, type SinkType } from '../sinks/registry.ts';
 import { chatIdentitySpecSchema } from '../chatops/identity-resource.ts';
 import { chatPolicySpecSchema, clusterChatPolicySpecSchema } from '../chatops/policy-resource.ts';
 import { clusterSilenceSpecSchema, silenceSpecSchema, silenceStatusSchema } from './silence-resource.ts';
@@ -242,10 +242,8 @@ export const sinkSpecSchema = z
 
 export type SinkSpec = z.output<typeof sinkSpecSchema>;
 
-/** The type whose platform a sink delivers to: a plugin sink's plugin type, else its own. */
-export function platformOf(spec: Pick<SinkSpec, 'type' | 'plugin'>): string {
-  return spec.type === 'plugin' ? (spec.plugin ?? 'plugin') : spec.type;
-}
+/** The type whose platform a sink delivers to: a plugin sink's plugin type, else its own (the registry's platformOf). */
+export { platformOf };
 
 /** What the Sink's spec.delivery sets (burst and floodThreshold are refused by the schema); the rest is the pipeline's, by type. */
 export function deliveryOf(spec: Pick<SinkSpec, 'type' | 'delivery' | 'plugin'>): Delivery {

@@ -4,7 +4,7 @@
 // each sink's deliveries follow once all of that is resolved.
 
 import { type DeliveryConfig, deliverySchema, type RateRule, type SinkDeliveryConfig } from '../contracts/delivery.ts';
-import { SINK_DESCRIPTORS } from '../sinks/registry.ts';
+import { platformOf, SINK_DESCRIPTORS } from '../sinks/registry.ts';
 import type { StormPolicy } from './digest.ts';
 
 export { DEFAULT_GROUP_BY, deliverySchema, GROUP_DIMENSION_PATTERN, GROUP_DIMENSIONS, groupDimensionProblem, routeGroupSchema, sinkDeliveryFields, sinkDeliverySchema } from '../contracts/delivery.ts';
@@ -193,7 +193,7 @@ export function sinkPolicy(global: DeliveryConfig, sinkType: string, own: SinkDe
 /** Every configured sink's policy; a sink config may carry `delivery` overrides (see sinkDeliveryFields). */
 export function resolvePolicies(global: DeliveryConfig, sinks: readonly { name: string; type: string; plugin?: string; delivery?: SinkDeliveryConfig }[]): DeliveryPolicies {
   // a plugin sink takes the defaults of the platform its plugin talks to
-  const byName = new Map(sinks.map((s) => [s.name, sinkPolicy(global, s.type === 'plugin' && s.plugin ? s.plugin : s.type, s.delivery)]));
+  const byName = new Map(sinks.map((s) => [s.name, sinkPolicy(global, platformOf(s), s.delivery)]));
   return {
     forSink(name) {
       const p = byName.get(name);

@@ -124,6 +124,8 @@ export interface SinkDescriptor<S extends SinkSchema = SinkSchema> {
     rateLimits: readonly PlatformRateLimit[];
     /** notifications a minute to one chat target before its storm digest; unset: the default (chat sinks) */
     stormThreshold?: number;
+    /** the type whose defaults and limits a sink of this type delivers with, when not its own (a plugin sink: its plugin type's) */
+    platformOf?(cfg: Readonly<Record<string, unknown>>): string | undefined;
   };
   customResource: CustomResourceMapping;
   /** absent: the type cannot be hosted by a plugin (the plugin type itself) */

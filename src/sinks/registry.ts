@@ -61,6 +61,16 @@ export function withResolvedPaths<C extends { type: string }>(cfg: C, resolvePat
   return { ...cfg, ...Object.fromEntries(given.map((k) => [k, resolvePath(rec[k] as string)])) };
 }
 
+/** The type whose platform a sink (a config entry or a Sink's spec) delivers to: a plugin sink's plugin type, else its own. */
+export function platformOf(s: { type: string; plugin?: unknown }): string {
+  return sinkDescriptor(s.type)?.delivery.platformOf?.(s as Readonly<Record<string, unknown>>) ?? s.type;
+}
+
+/** What a config file without `sinks:` gets: one console sink, with its schema's defaults. */
+export function defaultSinks(): SinkConfig[] {
+  return [consoleSink.schema.parse({ name: 'console', type: 'console' })];
+}
+
 /** The `sinks:` entry schemas, for a union discriminated by `type`. */
 export function sinkSchemas(): [Descriptor['schema'], ...Descriptor['schema'][]] {
   return SINK_DESCRIPTORS.map((d) => d.schema) as [Descriptor['schema'], ...Descriptor['schema'][]];

@@ -9,7 +9,7 @@ export const pluginSink = defineSink({
   schema: pluginSinkSchema,
   create: async (cfg, deps) => (await import('./index.ts')).createPluginSink(cfg, deps),
   // a plugin sink keeps its plugin type's defaults (delivery policy resolves by that type); these are a plugin type kubeherald does not know
-  delivery: { records: false, rateLimits: [] },
+  delivery: { records: false, rateLimits: [], platformOf: (cfg) => (typeof cfg.plugin === 'string' && cfg.plugin ? cfg.plugin : undefined) },
   customResource: {
     target: { required: [], optional: ['name'] },
     required: [],
