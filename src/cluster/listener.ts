@@ -115,6 +115,8 @@ export class Listener {
   #timerDue: number | undefined;
   /** objects to look at again at a time, though they did not change (a crash loop becoming stable) */
   #rechecks = new Map<string, { due: number; spec: ResourceSpec; reflector: Reflector; namespace?: string; name: string }>();
+  /** the earliest recheck (Infinity: none; undefined: to be looked for), so #schedule() after every change does not walk them all */
+  #recheckDue: number | undefined = Infinity;
   /**
    * Until every resource has been listed once: the restored objects not yet
    * seen alive. Those still here then were deleted while we were away.
@@ -236,6 +238,7 @@ export class Listener {
     if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#rechecks.clear();
+    this.#recheckDue = Infinity;
   }
 
   #onDelta(spec: ResourceSpec, reflector: Reflector, d: ReflectorDelta): void {
@@ -262,9 +265,12 @@ export class Listener {
     this.#emit(this.#tracker.observe(uid, current, observations, now));
     const again = recheckAt(spec.kind, current, now, cfg);
     if (again && current) {
-      this.#rechecks.set(uid, { due: again.getTime(), spec, reflector, namespace: current.metadata.namespace, name: current.metadata.name! });
-    } else {
-      this.#rechecks.delete(uid);
+      const due = again.getTime();
+      const replaced = this.#rechecks.has(uid);
+      this.#rechecks.set(uid, { due, spec, reflector, namespace: current.metadata.namespace, name: current.metadata.name! });
+      this.#recheckDue = replaced || this.#recheckDue === undefined ? undefined : Math.min(this.#recheckDue, due);
+    } else if (this.#rechecks.delete(uid)) {
+      this.#recheckDue = undefined;
     }
   }
 
@@ -274,6 +280,7 @@ export class Listener {
     for (const [uid, r] of [...this.#rechecks]) {
       if (r.due > now.getTime()) continue;
       this.#rechecks.delete(uid);
+      this.#recheckDue = undefined;
       const current = r.reflector.get(r.namespace, r.name);
       if (current && current.metadata.uid === uid) this.#evaluate(r.spec, r.reflector, current, current);
     }
@@ -320,8 +327,12 @@ export class Listener {
    * next change (which may never come).
    */
   #schedule(): void {
+    if (this.#recheckDue === undefined) {
+      this.#recheckDue = Infinity;
+      for (const r of this.#rechecks.values()) this.#recheckDue = Math.min(this.#recheckDue, r.due);
+    }
     let due = this.#tracker.nextDue()?.getTime();
-    for (const r of this.#rechecks.values()) if (due === undefined || r.due < due) due = r.due;
+    if (this.#recheckDue !== Infinity && (due === undefined || this.#recheckDue < due)) due = this.#recheckDue;
     if (due === undefined || due === this.#timerDue) return;
     if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
     this.#timerDue = due;

@@ -103,6 +103,8 @@ export class IncidentTracker {
   /** keys changed since the last takeChanges() (present now: written; gone: deleted) */
   #dirtyIncidents = new Set<string>();
   #dirtyEdges = new Set<string>();
+  /** nextDue()'s answer (epoch ms, Infinity: none) until an incident changes */
+  #nextDue: number | undefined;
 
   constructor(opts: TrackerOptions) {
     this.#opts = { includeRaw: true, maxEdgeKeys: DEFAULT_MAX_EDGE_KEYS, ...opts };
@@ -143,9 +145,19 @@ export class IncidentTracker {
 
   /** When the next pending incident falls due, for the caller's timer. */
   nextDue(): Date | undefined {
-    let min = Infinity;
-    for (const i of this.#incidents.values()) if (this.#pending(i) && i.dueAt < min) min = i.dueAt;
-    return min === Infinity ? undefined : new Date(min);
+    // asked after every change the listener sees: looked for again only once an incident changed
+    if (this.#nextDue === undefined) {
+      let min = Infinity;
+      for (const i of this.#incidents.values()) if (this.#pending(i) && i.dueAt < min) min = i.dueAt;
+      this.#nextDue = min;
+    }
+    return this.#nextDue === Infinity ? undefined : new Date(this.#nextDue);
+  }
+
+  /** An incident was added, changed or removed: stored with the next changes, and nextDue() looks again. */
+  #touched(key: string): void {
+    this.#dirtyIncidents.add(key);
+    this.#nextDue = undefined;
   }
 
   /** All state as plain JSON. */
@@ -216,7 +228,7 @@ export class IncidentTracker {
       i = { key: o.key, objectUid, openedAt, since: openedAt, dueAt: now.getTime(), notified: false, holding: false, observation: o, labels: {} };
       this.#add(i);
     }
-    this.#dirtyIncidents.add(i.key);
+    this.#touched(i.key);
     const count = o.count ?? i.observation.count;
     i.observation = count === undefined ? o : { ...o, count };
     i.holding = o.state === 'holding';
@@ -233,7 +245,7 @@ export class IncidentTracker {
   }
 
   #fire(i: TrackedIncident, object: KubeObject | undefined, out: Notification[]): void {
-    this.#dirtyIncidents.add(i.key);
+    this.#touched(i.key);
     i.notified = true;
     i.firedReason = i.observation.reason;
     const raw = object ?? i.raw;
@@ -264,7 +276,7 @@ export class IncidentTracker {
   }
 
   #add(i: TrackedIncident): void {
-    this.#dirtyIncidents.add(i.key);
+    this.#touched(i.key);
     this.#incidents.set(i.key, i);
     let keys = this.#incidentsByObject.get(i.objectUid);
     if (!keys) this.#incidentsByObject.set(i.objectUid, (keys = new Set()));
@@ -272,7 +284,7 @@ export class IncidentTracker {
   }
 
   #remove(i: TrackedIncident): void {
-    this.#dirtyIncidents.add(i.key);
+    this.#touched(i.key);
     this.#incidents.delete(i.key);
     const keys = this.#incidentsByObject.get(i.objectUid);
     keys?.delete(i.key);
