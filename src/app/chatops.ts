@@ -12,9 +12,6 @@ import { startIdentityResources } from '../chatops/identity-source.ts';
 import { startPolicyResources } from '../chatops/policy-source.ts';
 import { ChatOpsService } from '../chatops/service.ts';
 import type { SilencePort } from '../chatops/silence-command.ts';
-import { SlackHttpAdapter } from '../chatops/slack/http.ts';
-import { SlackSocketAdapter } from '../chatops/slack/socket.ts';
-import { TelegramAdapter } from '../chatops/telegram/adapter.ts';
 import type { AuditEntry, ChatAdapter, ChatReply, MessageTarget } from '../chatops/types.ts';
 import type { Logger } from '../model/logger.ts';
 import type { Notification } from '../model/notification.ts';
@@ -137,7 +134,7 @@ export async function startChatOps(opts: ChatOpsOptions): Promise<ChatOps> {
     const expiry = setInterval(() => void tick(), opts.expiryCheckMs ?? 15_000);
     expiry.unref();
     stops.push(() => clearInterval(expiry));
-    adapters.push(...(opts.platforms === false ? [] : platformAdapters(config, env, log, opts.metrics)), ...(opts.adapters ?? []));
+    adapters.push(...(opts.platforms === false ? [] : await platformAdapters(config, env, log, opts.metrics)), ...(opts.adapters ?? []));
     for (const a of adapters) {
       await a.start(service, abort.signal);
       stops.push(async () => {
@@ -156,7 +153,12 @@ export async function startChatOps(opts: ChatOpsOptions): Promise<ChatOps> {
   }
 }
 
-function platformAdapters(config: Config, env: NodeJS.ProcessEnv, log: Logger, metrics: ChatOpsOptions['metrics']): ChatAdapter[] {
+/**
+ * The adapters of the platforms the config enables. Each platform's module
+ * (and its SDK: @slack/web-api and @slack/socket-mode, grammy) is loaded only
+ * when that platform is enabled, so a process without it never holds its code.
+ */
+async function platformAdapters(config: Config, env: NodeJS.ProcessEnv, log: Logger, metrics: ChatOpsOptions['metrics']): Promise<ChatAdapter[]> {
   const c = config.chatops;
   const out: ChatAdapter[] = [];
   const cred = (ref: Parameters<typeof readCredential>[0] | undefined, owner: string, key: string): string => {
@@ -176,12 +178,13 @@ function platformAdapters(config: Config, env: NodeJS.ProcessEnv, log: Logger, m
     };
     out.push(
       s.mode === 'socket'
-        ? new SlackSocketAdapter({ ...common, appToken: cred(s.appTokenFrom, 'slack', 'appTokenFrom') })
-        : new SlackHttpAdapter({ ...common, signingSecret: cred(s.signingSecretFrom, 'slack', 'signingSecretFrom'), listen: s.listen, tls: s.tls }),
+        ? new (await import('../chatops/slack/socket.ts')).SlackSocketAdapter({ ...common, appToken: cred(s.appTokenFrom, 'slack', 'appTokenFrom') })
+        : new (await import('../chatops/slack/http.ts')).SlackHttpAdapter({ ...common, signingSecret: cred(s.signingSecretFrom, 'slack', 'signingSecretFrom'), listen: s.listen, tls: s.tls }),
     );
   }
   if (c.telegram.enabled) {
     const t = c.telegram;
+    const { TelegramAdapter } = await import('../chatops/telegram/adapter.ts');
     out.push(
       new TelegramAdapter({
         token: cred(t.tokenFrom, 'telegram', 'tokenFrom'),

@@ -1,20 +1,6 @@
 // The `kubeherald` command line: kubectl-style verbs, one subcommand each.
 
 import { Command } from 'commander';
-import { registerConfig } from './config.ts';
-import { registerDemo } from './demo-command.ts';
-import { registerAudit } from './audit.ts';
-import { registerRequests } from './requests.ts';
-import { registerSilence } from './silence.ts';
-import { registerDlq } from './dlq.ts';
-import { registerRun } from './run.ts';
-import { registerRoutes } from './routes.ts';
-import { crdRouteSource } from './routes-crd.ts';
-import { registerSim } from './sim.ts';
-import { registerPlugin } from './plugin.ts';
-import { registerChat } from './chat.ts';
-import { registerVersion } from './version.ts';
-import { registerDoctor } from './doctor.ts';
 import { PACKAGE_VERSION } from '../app/build-info.ts';
 
 const program = new Command()
@@ -23,19 +9,31 @@ const program = new Command()
   .version(PACKAGE_VERSION)
   .showHelpAfterError();
 
-registerDemo(program);
-registerRun(program);
-registerChat(program);
-registerSim(program);
-registerPlugin(program);
-registerConfig(program);
-registerDlq(program);
-registerAudit(program);
-registerRequests(program);
-registerSilence(program);
-registerRoutes(program, [crdRouteSource]);
-registerDoctor(program);
-registerVersion(program);
+// Each verb's module is loaded only when that verb runs: `run` never loads
+// what `plugin` (gRPC, certificate issuing) or `routes` need, and their
+// imports stay out of its memory. Help, and a word that is no verb (commander
+// suggests the nearest), load them all.
+const VERBS: Record<string, () => Promise<(program: Command) => void>> = {
+  demo: async () => (await import('./demo-command.ts')).registerDemo,
+  run: async () => (await import('./run.ts')).registerRun,
+  chat: async () => (await import('./chat.ts')).registerChat,
+  sim: async () => (await import('./sim.ts')).registerSim,
+  plugin: async () => (await import('./plugin.ts')).registerPlugin,
+  config: async () => (await import('./config.ts')).registerConfig,
+  dlq: async () => (await import('./dlq.ts')).registerDlq,
+  audit: async () => (await import('./audit.ts')).registerAudit,
+  requests: async () => (await import('./requests.ts')).registerRequests,
+  silence: async () => (await import('./silence.ts')).registerSilence,
+  routes: async () => {
+    const [{ registerRoutes }, { crdRouteSource }] = await Promise.all([import('./routes.ts'), import('./routes-crd.ts')]);
+    return (p) => registerRoutes(p, [crdRouteSource]);
+  },
+  doctor: async () => (await import('./doctor.ts')).registerDoctor,
+  version: async () => (await import('./version.ts')).registerVersion,
+};
+
+const verb = process.argv[2];
+for (const name of verb !== undefined && Object.hasOwn(VERBS, verb) ? [verb] : Object.keys(VERBS)) (await VERBS[name]())(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`kubeherald: ${(err as Error).message}\n`);

@@ -2,54 +2,78 @@
 // (the notification as top-level variables, see docs/routes.md), compiling
 // (parse, type-check to bool, plan) once per table build, and evaluating.
 
-import { CelScalar, celEnv, type CelType, isCelError, listType, mapType, parse, plan } from '@bufbuild/cel';
-import { strings } from '@bufbuild/cel/ext';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import type * as CelLib from '@bufbuild/cel';
+import type * as CelExt from '@bufbuild/cel/ext';
 import { type Notification, Severity, State } from '../model/notification.ts';
 import { type CelTy, checkExpr, type Expr, fromCelType, showTy } from './check.ts';
 
-const STRING = CelScalar.STRING;
-const STRING_MAP = mapType(CelScalar.STRING, CelScalar.STRING);
-
-/** The variables an expression may use, with their CEL types. */
-export const CEL_VARIABLES = {
+/** The variables an expression may use (their CEL types: celLibrary().variables). */
+export const CEL_VARIABLE_NAMES = [
   // `namespace` is a reserved word in CEL: the object's namespace is `ns` or `object.namespace`
-  object: STRING_MAP,
-  kind: STRING,
-  ns: STRING,
-  name: STRING,
-  owner: STRING_MAP,
-  reason: STRING,
-  title: STRING,
-  message: STRING,
-  severity: STRING,
-  state: STRING,
-  cluster: STRING,
-  detector: STRING,
-  eventType: STRING,
-  user: STRING,
-  groups: listType(CelScalar.STRING),
-  labels: STRING_MAP,
-  fields: STRING_MAP,
-  count: CelScalar.INT,
-  incidentKey: STRING,
-} as const satisfies Record<string, CelType>;
+  'object', 'kind', 'ns', 'name', 'owner', 'reason', 'title', 'message', 'severity', 'state',
+  'cluster', 'detector', 'eventType', 'user', 'groups', 'labels', 'fields', 'count', 'incidentKey',
+] as const;
 
-export type CelVariable = keyof typeof CEL_VARIABLES;
+export type CelVariable = (typeof CEL_VARIABLE_NAMES)[number];
 export type CelBindings = Record<CelVariable, string | bigint | string[] | Map<string, string>>;
 
-const env = celEnv({ funcs: strings, variables: CEL_VARIABLES });
+/**
+ * The CEL library (and the RE2 engine under it) loads on the first
+ * expression compiled, not with the routing table: most configs route
+ * without CEL, and a `kubeherald run` that never compiles one never holds
+ * that code. Loaded synchronously (require of the ES module, the same
+ * instance an import would give) since compiling is synchronous.
+ */
+interface CelLibrary {
+  cel: typeof CelLib;
+  env: ReturnType<typeof CelLib.celEnv>;
+  varTypes: Map<string, CelTy>;
+  overloads: Map<string, { target?: CelTy; args: CelTy[]; result: CelTy }[]>;
+}
 
-const varTypes = new Map<string, CelTy>(Object.entries(CEL_VARIABLES).map(([k, t]) => [k, fromCelType(t)]));
+let library: CelLibrary | undefined;
 
-const overloads = (() => {
-  const byName = new Map<string, { target?: CelTy; args: CelTy[]; result: CelTy }[]>();
+function celLibrary(): CelLibrary {
+  if (library) return library;
+  const load = createRequire(import.meta.url);
+  const esm = (specifier: string): unknown => load(fileURLToPath(import.meta.resolve(specifier)));
+  const cel = esm('@bufbuild/cel') as typeof CelLib;
+  const { strings } = esm('@bufbuild/cel/ext') as typeof CelExt;
+  const STRING = cel.CelScalar.STRING;
+  const STRING_MAP = cel.mapType(cel.CelScalar.STRING, cel.CelScalar.STRING);
+  const variables = {
+    object: STRING_MAP,
+    kind: STRING,
+    ns: STRING,
+    name: STRING,
+    owner: STRING_MAP,
+    reason: STRING,
+    title: STRING,
+    message: STRING,
+    severity: STRING,
+    state: STRING,
+    cluster: STRING,
+    detector: STRING,
+    eventType: STRING,
+    user: STRING,
+    groups: cel.listType(cel.CelScalar.STRING),
+    labels: STRING_MAP,
+    fields: STRING_MAP,
+    count: cel.CelScalar.INT,
+    incidentKey: STRING,
+  } as const satisfies Record<CelVariable, CelLib.CelType>;
+  const env = cel.celEnv({ funcs: strings, variables });
+  const overloads = new Map<string, { target?: CelTy; args: CelTy[]; result: CelTy }[]>();
   for (const f of env.funcs) {
-    let list = byName.get(f.name);
-    if (!list) byName.set(f.name, (list = []));
+    let list = overloads.get(f.name);
+    if (!list) overloads.set(f.name, (list = []));
     list.push({ target: f.target && fromCelType(f.target), args: f.arguments.map(fromCelType), result: fromCelType(f.result) });
   }
-  return byName;
-})();
+  library = { cel, env, varTypes: new Map(Object.entries(variables).map(([k, t]) => [k, fromCelType(t)])), overloads };
+  return library;
+}
 
 export const SEVERITY_NAMES: Record<number, string> = { [Severity.CRITICAL]: 'critical', [Severity.WARNING]: 'warning', [Severity.INFO]: 'info' };
 export const STATE_NAMES: Record<number, string> = { [State.FIRING]: 'firing', [State.RESOLVED]: 'resolved' };
@@ -155,9 +179,10 @@ function compileUncached(source: string): CompiledCel {
 }
 
 function compileChecked(source: string): CompiledCel {
-  let parsed: ReturnType<typeof parse>;
+  const { cel, env, varTypes, overloads } = celLibrary();
+  let parsed: ReturnType<typeof cel.parse>;
   try {
-    parsed = parse(source);
+    parsed = cel.parse(source);
   } catch (err) {
     let error = (err as Error).message.replace(/^<input>:/, '');
     if (/reserved identifier/.test(error) && /\bnamespace\b/.test(source)) error += ' (namespace is reserved in CEL: write ns or object.namespace)';
@@ -170,7 +195,7 @@ function compileChecked(source: string): CompiledCel {
   }
   let run: (b: CelBindings) => unknown;
   try {
-    run = plan(env, parsed) as (b: CelBindings) => unknown;
+    run = cel.plan(env, parsed) as (b: CelBindings) => unknown;
   } catch (err) {
     return { ok: false, source, error: (err as Error).message };
   }
@@ -185,7 +210,7 @@ function compileChecked(source: string): CompiledCel {
       } catch (err) {
         return { error: (err as Error).message };
       }
-      if (isCelError(r)) return { error: r.message };
+      if (cel.isCelError(r)) return { error: r.message };
       if (typeof r !== 'boolean') return { error: `expected bool, got ${typeof r === 'bigint' ? 'int' : typeof r}` };
       return { value: r };
     },

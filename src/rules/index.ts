@@ -8,5 +8,5 @@ export { type CompiledTimeInterval, compileTimeIntervals, type NamedTimeInterval
 export { type ConfigRoute, configRoutes, configSinks, defaultRoutes, effectiveRoutes, tableFromConfig } from './config.ts';
 export { sinkId } from './sinks.ts';
 export { lintRoute, lintRouteAt, type RouteVocabulary } from './lint.ts';
-export { CEL_VARIABLES, celBindings, compileCel } from './cel.ts';
+export { CEL_VARIABLE_NAMES, celBindings, compileCel } from './cel.ts';
 export type * from './types.ts';
