@@ -201,7 +201,7 @@ export const sinkSpecSchema = z
     for (const p of sinkDeliveryProblems(platformOf(spec), sinkDeliveryConfigOf(spec.delivery))) {
       ctx.addIssue({ code: 'custom', path: ['delivery', DELIVERY_FIELD[p.path[0]] ?? p.path[0]], message: p.message });
     }
-    if (spec.type === 'plugin') {
+    if (rules.viaPlugin) {
       if (spec.plugin === undefined) ctx.addIssue({ code: 'custom', path: ['plugin'], message: 'required for a plugin sink: the plugin type (slack, webhook …)' });
       if (spec.credentials !== undefined) ctx.addIssue({ code: 'custom', path: ['credentials'], message: PLUGIN_CREDENTIALS });
     } else {
@@ -215,11 +215,11 @@ export const sinkSpecSchema = z
     }
     for (const f of Object.keys(target)) {
       if (target[f] !== undefined && ![...rules.target.required, ...rules.target.optional].includes(f as TargetField)) {
-        ctx.addIssue({ code: 'custom', path: ['target', f], message: spec.type === 'plugin' ? 'not used by a plugin sink: target.name says where, whatever the platform' : `not used by a ${spec.type} sink` });
+        ctx.addIssue({ code: 'custom', path: ['target', f], message: rules.viaPlugin ? 'not used by a plugin sink: target.name says where, whatever the platform' : `not used by a ${spec.type} sink` });
       }
     }
     // a plugin sink's credentials were refused as a whole above
-    const given = spec.type === 'plugin' ? [] : CREDENTIAL_NAMES.filter((c) => creds[c] !== undefined);
+    const given = rules.viaPlugin ? [] : CREDENTIAL_NAMES.filter((c) => creds[c] !== undefined);
     const allowed = new Set<CredentialName>([...rules.required, ...rules.optional, ...(rules.oneOf ?? []).flat()]);
     for (const c of given) if (!allowed.has(c)) ctx.addIssue({ code: 'custom', path: ['credentials', c], message: `not used by a ${spec.type} sink` });
     for (const c of rules.required) {

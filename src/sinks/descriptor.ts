@@ -80,6 +80,8 @@ export interface CustomResourceMapping {
   fieldOf: Readonly<Record<string, string>>;
   /** writes kubeherald's own files or output: a config-file sink or a ClusterSink only, never a namespaced Sink */
   localOutput?: boolean;
+  /** delivered through a plugin: takes spec.plugin (required) and spec.options, and no credentials (the plugin holds its own) */
+  viaPlugin?: boolean;
 }
 
 /** How a sink of this type is served by `kubeherald plugin <type>`. */

@@ -17,6 +17,7 @@ export const pluginSink = defineSink({
     // no credentials to pass: the plugin reads its own; the router finds its instances by plugin type
     toConfig: ({ base, target, plugin, options }) => ({ ...base, plugin, target: target.name, options }),
     fieldOf: { plugin: 'spec.plugin', target: 'spec.target.name', options: 'spec.options' },
+    viaPlugin: true,
   },
   docs: { title: 'plugin', summary: 'delivered through a sink plugin\'s instances over gRPC (any type above, or your own)' },
 });
