@@ -480,6 +480,14 @@ describe('Slack sink with a bot token', () => {
     await sink.close();
   });
 
+  it("the send's signal aborts the Web API call (canceled, not the sink's own timeout)", async () => {
+    const sink = createSlackSink(cfg(), deps());
+    const abandoned = new AbortController();
+    abandoned.abort();
+    await assert.rejects(sink.send(crashLoop(), { signal: abandoned.signal }), (e: SinkError) => e.kind === 'retryable' && e.reason === 'canceled');
+    await sink.close();
+  });
+
   it('a refused connection is retryable', async () => {
     const port = await freePort();
     const sink = createSlackSink(cfg({ apiUrl: `http://127.0.0.1:${port}/api/` }), deps());
@@ -519,6 +527,14 @@ describe('Slack sink with an incoming webhook', () => {
 
   const cfg = (): SlackSinkConfig => ({ name: 'hook', type: 'slack', webhookUrlFrom: { env: 'SLACK_WEBHOOK_URL' }, apiUrl: 'https://slack.com/api/', threads: true, linkTemplate: '', timeoutSeconds: 10 });
   const sinkFor = (url = slack.webhookUrl, timeoutMs?: number) => createSlackSink(cfg(), { env: { SLACK_WEBHOOK_URL: url }, timeoutMs });
+
+  it("the send's signal aborts the webhook request (canceled, not the sink's own timeout)", async () => {
+    const sink = sinkFor();
+    const abandoned = new AbortController();
+    abandoned.abort();
+    await assert.rejects(sink.send(crashLoop(), { signal: abandoned.signal }), (e: SinkError) => e.kind === 'retryable' && e.reason === 'canceled');
+    await sink.close();
+  });
 
   it('posts JSON with the same payload; no threads, every notification its own message', async () => {
     const sink = sinkFor();

@@ -357,6 +357,17 @@ describe('Telegram sink', () => {
     await refused.close();
   });
 
+  it("the send's signal aborts a sendMessage in flight (canceled, not the sink's own timeout)", async () => {
+    const sink = createTelegramSink(cfg(), deps());
+    tg.failNext({ kind: 'hang' });
+    const abandoned = new AbortController();
+    const sent = sink.send(crashLoop(), { signal: abandoned.signal });
+    await tg.waitFor(() => tg.calls.some((c) => c.method === 'sendMessage'));
+    abandoned.abort();
+    await assert.rejects(sent, (e: SinkError) => e.kind === 'retryable' && e.reason === 'canceled');
+    await sink.close();
+  });
+
   it('a group upgraded to a supergroup: permanent, naming the new chat ID', async () => {
     const sink = createTelegramSink(cfg(), deps());
     tg.failNext({ kind: 'error', code: 400, description: 'Bad Request: group chat was upgraded to a supergroup chat', parameters: { migrate_to_chat_id: -1009876 } });
