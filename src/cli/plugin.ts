@@ -15,7 +15,6 @@ import { SINK_TYPE_INFO } from '../plugin/catalog.ts';
 import { sinkDescriptor } from '../sinks/registry.ts';
 import { startRegistration, type Registration } from '../plugin/register.ts';
 import { DEFAULT_MAX_MESSAGE_BYTES, listenRefusal, PACKAGE_VERSION, type PluginServer, type PluginTlsFiles, startPluginServer } from '../plugin/server.ts';
-import { webhookUrlsOverride } from '../sinks/webhook/config.ts';
 
 interface PluginFlags {
   listen: string;
@@ -80,15 +79,13 @@ export function checkPluginFlags(f: PluginFlags): { graceMs: number; logLevel: s
   return { graceMs: grace * 1000, logLevel, maxMessageBytes };
 }
 
-/** The plugin's sink and allow-list: the file's (or all defaults), and for webhook KUBEHERALD_WEBHOOKS over its URLs, as `run` does. */
+/** The plugin's sink and allow-list: the file's (or all defaults), and what the environment gives over them (the type's envOverride: the webhook's KUBEHERALD_WEBHOOKS over its URLs, as `run` does). */
 async function pluginConfig(typeName: string, file: string | undefined, env: NodeJS.ProcessEnv): Promise<PluginSettings> {
   const type = pluginType(typeName);
   const settings = file ? await readPluginSettingsFile(type, file) : parsePluginSettings(type, {}, { file: 'defaults (no --config)' });
   const cfg = settings.sink;
-  if (cfg.type === 'webhook') {
-    const override = webhookUrlsOverride(env);
-    if (override) return { ...settings, sink: parsePluginSettings(type, { ...cfg, urls: override.urls }, { file: override.source }).sink };
-  }
+  const override = sinkDescriptor(cfg.type)?.envOverride?.(env);
+  if (override) return { ...settings, sink: parsePluginSettings(type, { ...cfg, ...override.values }, { file: override.source }).sink };
   return settings;
 }
 

@@ -5,6 +5,7 @@
 import type { SinkConfig } from '../config/schema.ts';
 import { createSink as createRealSink } from '../sinks/index.ts';
 import { type CredentialRef, readCredential } from '../sinks/credential.ts';
+import { sinkDescriptor } from '../sinks/registry.ts';
 import type { Sink, SinkDeps } from '../sinks/types.ts';
 import { isCredentialKey } from './catalog.ts';
 import type { Logger } from '../model/logger.ts';
@@ -29,14 +30,8 @@ export function credentialValues(cfg: SinkConfig, env: NodeJS.ProcessEnv): strin
       // the sink itself reports a missing credential, by name
     }
   }
-  if (cfg.type === 'webhook') {
-    for (const v of Object.values(cfg.headers)) {
-      for (const m of v.matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g)) {
-        const s = env[m[1]];
-        if (s) out.push(s);
-      }
-    }
-  }
+  // what else the type reads from the environment (the webhook's ${NAME} in header values)
+  out.push(...(sinkDescriptor(cfg.type)?.extraSecrets?.(cfg, env) ?? []));
   // the longest first, so a secret containing another is replaced whole
   return out.sort((a, b) => b.length - a.length);
 }

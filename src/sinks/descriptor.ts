@@ -132,6 +132,10 @@ export interface SinkDescriptor<S extends SinkSchema = SinkSchema> {
   customResource: CustomResourceMapping;
   /** absent: the type cannot be hosted by a plugin (the plugin type itself) */
   plugin?: PluginOptions;
+  /** `kubeherald plugin <type>`: settings the environment gives over the config file's, and where they came from */
+  envOverride?(env: NodeJS.ProcessEnv): { source: string; values: Record<string, unknown> } | undefined;
+  /** credential values a sink reads besides its `…From` references, so they are redacted from its errors */
+  extraSecrets?(cfg: z.output<S>, env: NodeJS.ProcessEnv): string[];
   /** keys holding a file of kubeherald's host, resolved against the config file's directory ("-" is stdout) */
   filePaths?: readonly string[];
   /**

@@ -78,6 +78,16 @@ describe('the sink registry', () => {
     assert.equal(withResolvedPaths(slack, (p) => `/etc/kh/${p}`), slack);
   });
 
+  it('gives a webhook plugin KUBEHERALD_WEBHOOKS over its URLs, and other types nothing', () => {
+    const webhook = sinkDescriptor('webhook')!;
+    assert.deepEqual(webhook.envOverride?.({ KUBEHERALD_WEBHOOKS: 'https://a.example/h, https://b.example/h' }), { source: 'KUBEHERALD_WEBHOOKS', values: { urls: ['https://a.example/h', 'https://b.example/h'] } });
+    assert.equal(webhook.envOverride?.({ KUBEHERALD_WEBHOOKS: ' ' }), undefined);
+    assert.deepEqual(
+      SINK_DESCRIPTORS.filter((d) => d.envOverride).map((d) => d.type),
+      ['webhook'],
+    );
+  });
+
   it('is what `kubeherald plugin <type>` offers in its help', () => {
     const program = new Command();
     registerPlugin(program);

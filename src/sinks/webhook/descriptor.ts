@@ -1,7 +1,7 @@
 // The webhook sink type (listed in ../registry.ts): signed JSON POSTs to receivers of your own.
 
 import { defineSink } from '../descriptor.ts';
-import { webhookSinkSchema } from './config.ts';
+import { webhookSinkSchema, webhookUrlsOverride } from './config.ts';
 
 export const webhookSink = defineSink({
   type: 'webhook',
@@ -32,6 +32,13 @@ export const webhookSink = defineSink({
   // goes and whether it is signed at all are the operator's; header values
   // expand the plugin's environment (${NAME})
   plugin: { targetOption: '', pinnedKeys: ['urls', 'sign', 'headers'] },
+  // KUBEHERALD_WEBHOOKS over the URLs, as `run` does
+  envOverride: (env) => {
+    const o = webhookUrlsOverride(env);
+    return o && { source: o.source, values: { urls: o.urls } };
+  },
+  // header values expand ${NAME} from the environment (a bearer token)
+  extraSecrets: (cfg, env) => Object.values(cfg.headers).flatMap((v) => [...v.matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g)].flatMap((m) => (env[m[1]] ? [env[m[1]]!] : []))),
   // every call posts a message someone reads
   reach: 'unchecked',
   docs: { title: 'Webhook', summary: 'each notification (or a pod) as signed JSON POSTed to your receivers, templates optional' },
