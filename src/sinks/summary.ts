@@ -1,6 +1,9 @@
-// What a chat message says about a notification, before any platform's
-// markup: the words, the emoji, the labelled facts and the link. Pure; each
-// chat sink (Slack, Telegram …) renders a Summary in its own format.
+// What a message says about a notification, before any platform's markup:
+// the words, the emoji, the labelled facts and the link. Pure. Every sink
+// that writes for people (Slack, Telegram, Teams, DingTalk, Mattermost,
+// PagerDuty, the console) renders this one Summary in its own format, so one
+// notification reads the same everywhere: the same state and severity
+// words, title, object names, facts and truncation.
 
 import { timestampDate } from '@bufbuild/protobuf/wkt';
 import { type Notification, type ObjectRef, Severity, State } from '../model/notification.ts';
@@ -25,12 +28,16 @@ export interface Summary {
   object: string;
   /** cluster, namespace, object, reason, restarts, node, workload, changed by: those known, in that order */
   facts: Fact[];
+  /** the detector's other fields (container, exit code …), by name: for formats with room for them */
+  details: Fact[];
   /** the message, newlines kept, other control characters removed */
   message: string;
   /** `2025-03-04 12:01:05 UTC`, empty when the notification has no time */
   time: string;
   /** event time in Unix seconds (0 when unknown) */
   epochSeconds: number;
+  /** how many times it was seen (an Event's count; 1 when once) */
+  count: number;
   /** the configured link with this notification's values filled in, or empty */
   link: string;
 }
@@ -155,6 +162,9 @@ export function renderLink(template: string, n: Notification): string {
   return template.replace(/\{(\w+)\}/g, (m, key: string) => (key in values ? encodeURIComponent(values[key]) : m));
 }
 
+// detector fields the facts already show
+const FACT_FIELDS = new Set(['restarts', 'node']);
+
 export function summarize(n: Notification, opts: { linkTemplate?: string } = {}): Summary {
   const o = n.involvedObject;
   const object = refText(o);
@@ -173,6 +183,14 @@ export function summarize(n: Notification, opts: { linkTemplate?: string } = {})
   add('Workload', n.owner?.name ? refText(n.owner) : '');
   add('Changed by', n.user?.username);
   const date = n.eventTime ? timestampDate(n.eventTime) : undefined;
+  const details = Object.keys(n.fields)
+    .filter((k) => !FACT_FIELDS.has(k))
+    .sort()
+    .flatMap((k) => {
+      const label = cleanLine(k);
+      const value = cleanLine(n.fields[k]);
+      return label && value ? [{ label, value }] : [];
+    });
   return {
     state: stateWord(n),
     severity: severityWord(n),
@@ -181,9 +199,53 @@ export function summarize(n: Notification, opts: { linkTemplate?: string } = {})
     reason,
     object,
     facts,
+    details,
     message: cleanText(n.message),
     time: date ? utcTime(date) : '',
     epochSeconds: date ? Math.floor(date.getTime() / 1000) : 0,
+    count: n.count > 1 ? n.count : 1,
     link: renderLink(opts.linkTemplate ?? '', n),
   };
+}
+
+/** "3 notifications: 2 firing, 1 resolved". */
+export function groupHeadline(ns: readonly Notification[]): string {
+  const firing = ns.filter((n) => n.state === State.FIRING).length;
+  const resolved = ns.filter((n) => n.state === State.RESOLVED).length;
+  const other = ns.length - firing - resolved;
+  const parts = [firing ? `${firing} firing` : '', resolved ? `${resolved} resolved` : '', other ? `${other} other` : ''].filter(Boolean);
+  return `${ns.length} notification${ns.length === 1 ? '' : 's'}: ${parts.join(', ')}`;
+}
+
+/** UTF-8 size, which is what services limit. */
+export function byteLength(s: string): number {
+  return Buffer.byteLength(s, 'utf8');
+}
+
+/** How many times it was seen, worth saying (0: not): an Event's count, unless restarts already say it. */
+export function timesSeen(s: Summary): number {
+  return s.count > 1 && !s.facts.some((f) => f.label === 'Restarts') ? s.count : 0;
+}
+
+/**
+ * Everything there is to say in labelled lines: the facts but the reason
+ * (the status line says it), how many times it was seen and when (Slack and
+ * Telegram say those in their status line and footer), then the detector's
+ * details. For formats with room for them all (cards, attachments, event
+ * details); cut from the end when a message must shrink.
+ */
+export function allFacts(s: Summary): Fact[] {
+  const seen = timesSeen(s);
+  return [
+    ...s.facts.filter((f) => f.label !== 'Reason'),
+    ...(seen ? [{ label: 'Count', value: String(seen) }] : []),
+    ...(s.time ? [{ label: 'Time', value: s.time }] : []),
+    ...s.details,
+  ];
+}
+
+/** Where it happened in one line: `demo/pod/web-1` (the namespace, then the object), empty when neither is known. */
+export function whereOf(s: Summary): string {
+  const namespace = s.facts.find((f) => f.label === 'Namespace')?.value;
+  return [namespace, s.object === '-' ? '' : s.object].filter(Boolean).join('/');
 }

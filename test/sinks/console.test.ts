@@ -48,7 +48,7 @@ describe('formatConsoleLine', () => {
       '12:01:05 FIRING   warning  BackOff  demo/p',
     );
     assert.equal(formatConsoleLine(crashLoop({ severity: Severity.INFO }), { color: false, ...utc }).slice(9, 26), 'FIRING   info    ');
-    assert.equal(formatConsoleLine(crashLoop({ severity: Severity.UNSPECIFIED, state: State.UNSPECIFIED }), { color: false, ...utc }).slice(9, 26), 'UNKNOWN  unknown ');
+    assert.equal(formatConsoleLine(crashLoop({ severity: Severity.UNSPECIFIED, state: State.UNSPECIFIED }), { color: false, ...utc }).slice(9, 26), 'NOTICE   unknown ');
   });
 
   it('names cluster-scoped objects without a namespace, and other kinds in lower case', () => {
@@ -78,9 +78,9 @@ describe('formatConsoleLine', () => {
     assert.equal(formatConsoleLine(n, { color: false, ...utc }), '12:01:05 FIRING   critical Back [2JOff  demo/pod/web ]0;title  line one line two [31mred [0m evil bell');
   });
 
-  it('cuts long messages with an ellipsis, counting characters not UTF-16 units', () => {
+  it('cuts long messages with an ellipsis, counting UTF-16 units as every sink does, never inside an emoji', () => {
     const n = crashLoop({ message: `${'😀'.repeat(10)}tail` });
-    assert.equal(formatConsoleLine(n, { color: false, ...utc, maxMessageLength: 5 }).split('  ').pop(), '😀😀😀😀…');
+    assert.equal(formatConsoleLine(n, { color: false, ...utc, maxMessageLength: 5 }).split('  ').pop(), '😀😀…');
     assert.equal(formatConsoleLine(crashLoop({ message: 'exactly5' }), { color: false, ...utc, maxMessageLength: 8 }).endsWith('  exactly5'), true);
     const long = formatConsoleLine(crashLoop({ message: 'x'.repeat(1000) }), { color: false, ...utc });
     assert.equal(long.split('  ').pop(), `${'x'.repeat(299)}…`);

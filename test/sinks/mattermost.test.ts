@@ -42,12 +42,12 @@ describe('formatMattermost', () => {
           text: 'container app restarted 5 times: back-off 40s restarting failed container',
           fields: [
             { title: 'Cluster', value: 'prod', short: true },
-            { title: 'Object', value: 'Pod demo/web-7d9c-abcde', short: true },
-            { title: 'Owner', value: 'Deployment web', short: true },
-            { title: 'Count', value: '5', short: true },
+            { title: 'Namespace', value: 'demo', short: true },
+            { title: 'Object', value: 'pod/web-7d9c-abcde', short: true },
+            { title: 'Restarts', value: '5', short: true },
+            { title: 'Workload', value: 'deploy/web', short: true },
             { title: 'Time', value: '2025-03-04 12:01:05 UTC', short: true },
             { title: 'container', value: 'app', short: true },
-            { title: 'restarts', value: '5', short: true },
           ],
           footer: 'kubeherald',
         },
@@ -87,7 +87,8 @@ describe('formatMattermost', () => {
       text: 'container app restarted 5 times: back-off 40s restarting failed container',
       fields: [
         { title: 'Cluster', value: 'prod', short: true },
-        { title: 'Object', value: 'Pod demo/web-7d9c-abcde', short: true },
+        { title: 'Namespace', value: 'demo', short: true },
+        { title: 'Object', value: 'pod/web-7d9c-abcde', short: true },
         { title: 'Time', value: '2025-03-04 12:01:05 UTC', short: true },
       ],
       footer: 'kubeherald',
@@ -98,7 +99,7 @@ describe('formatMattermost', () => {
   it('cuts long texts; long fields take the full width', () => {
     const a = formatMattermost(crashLoop({ message: 'm'.repeat(10_000), fields: { node: 'n'.repeat(2000) } })).attachments[0];
     assert.equal(a.text!.length, 3000);
-    const node = a.fields!.find((f) => f.title === 'node')!;
+    const node = a.fields!.find((f) => f.title === 'Node')!;
     assert.deepEqual([node.value.length, node.short], [500, false]);
   });
 });

@@ -104,7 +104,7 @@ test('a crash loop pages each PagerDuty integration once and resolves it; each M
     assert.equal(alert.status, 'resolved');
     assert.equal(alert.log[0], 'trigger');
     assert.equal(alert.log.at(-1), 'resolve');
-    assert.equal(alert.payload.source, 'Pod shop/crashy');
+    assert.equal(alert.payload.source, 'shop/pod/crashy');
     assert.equal(alert.payload.severity, 'critical');
     assert.match(String(alert.payload.summary), /^\[e2e\] /);
   }

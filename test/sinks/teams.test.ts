@@ -70,12 +70,12 @@ describe('formatTeams', () => {
                 type: 'FactSet',
                 facts: [
                   { title: 'Cluster', value: 'prod' },
-                  { title: 'Object', value: 'Pod demo/web-7d9c-abcde' },
-                  { title: 'Owner', value: 'Deployment web' },
-                  { title: 'Count', value: '5' },
+                  { title: 'Namespace', value: 'demo' },
+                  { title: 'Object', value: 'pod/web-7d9c-abcde' },
+                  { title: 'Restarts', value: '5' },
+                  { title: 'Workload', value: 'deploy/web' },
                   { title: 'Time', value: '2025-03-04 12:01:05 UTC' },
                   { title: 'container', value: 'app' },
-                  { title: 'restarts', value: '5' },
                 ],
               },
             ],
@@ -99,7 +99,8 @@ describe('formatTeams', () => {
         type: 'FactSet',
         facts: [
           { title: 'Cluster', value: 'prod' },
-          { title: 'Object', value: 'Pod demo/web-7d9c-abcde' },
+          { title: 'Namespace', value: 'demo' },
+          { title: 'Object', value: 'pod/web-7d9c-abcde' },
           { title: 'Time', value: '2025-03-04 12:01:05 UTC' },
         ],
       },
@@ -128,7 +129,7 @@ describe('formatTeams', () => {
             { type: 'TextBlock', text: 'FIRING · critical · CrashLoopBackOff', wrap: true, size: 'small', weight: 'bolder', color: 'attention' },
             { type: 'TextBlock', text: 'web-7d9c-abcde is crash-looping', wrap: true, weight: 'bolder', spacing: 'none' },
             { type: 'TextBlock', text: 'container app restarted 5 times: back-off 40s restarting failed container', wrap: true, spacing: 'none' },
-            { type: 'TextBlock', text: 'Pod demo/web-7d9c-abcde · prod · 2025-03-04 12:01:05 UTC', wrap: true, size: 'small', isSubtle: true, spacing: 'none' },
+            { type: 'TextBlock', text: 'demo/pod/web-7d9c-abcde · prod · 2025-03-04 12:01:05 UTC', wrap: true, size: 'small', isSubtle: true, spacing: 'none' },
           ],
         },
         {
@@ -138,7 +139,7 @@ describe('formatTeams', () => {
           items: [
             { type: 'TextBlock', text: 'RESOLVED · warning · OOMKilled', wrap: true, size: 'small', weight: 'bolder', color: 'good' },
             { type: 'TextBlock', text: 'app was OOM-killed', wrap: true, weight: 'bolder', spacing: 'none' },
-            { type: 'TextBlock', text: 'Pod demo/db-0 · prod · 2025-03-04 12:01:05 UTC', wrap: true, size: 'small', isSubtle: true, spacing: 'none' },
+            { type: 'TextBlock', text: 'demo/pod/db-0 · prod · 2025-03-04 12:01:05 UTC', wrap: true, size: 'small', isSubtle: true, spacing: 'none' },
           ],
         },
       ],
@@ -154,8 +155,8 @@ describe('formatTeams', () => {
     const body = cardOf(m).body;
     assert.equal(body[2].text, `${'x'.repeat(2999)}…`);
     const facts = body[3].facts as { title: string; value: string }[];
-    assert.equal(facts.length, 65);
-    assert.equal(facts[64].value, `${'y'.repeat(249)}…`);
+    assert.equal(facts.length, 66);
+    assert.equal(facts[65].value, `${'y'.repeat(249)}…`);
     assert.ok(size(m) <= MAX_MESSAGE_BYTES, `${size(m)} bytes`);
     assert.ok(size(formatTeams(n, { maxBytes: 1_000_000 })) > MAX_MESSAGE_BYTES, 'without the limit it would not fit');
     assert.deepEqual(validateTeamsMessage(m), []);

@@ -3,8 +3,8 @@
 // the sink only decides on colour and writes.
 
 import { timestampDate } from '@bufbuild/protobuf/wkt';
-import { type Notification, type ObjectRef, Severity, State } from '../../model/notification.ts';
-import { shortKind } from '../summary.ts';
+import type { Notification } from '../../model/notification.ts';
+import { cleanLine as clean, refText, type Summary, summarize, truncate, whereOf } from '../summary.ts';
 import { closedError, type Sink, type SinkDeps, SinkError, writeChunk } from '../types.ts';
 import type { ConsoleSinkConfig } from './config.ts';
 
@@ -28,11 +28,7 @@ const ANSI = {
   green: '\x1b[32m',
 } as const;
 
-const SEVERITY: Record<number, { word: string; color: string }> = {
-  [Severity.CRITICAL]: { word: 'critical', color: ANSI.red },
-  [Severity.WARNING]: { word: 'warning', color: ANSI.yellow },
-  [Severity.INFO]: { word: 'info', color: ANSI.cyan },
-};
+const COLOR: Record<Summary['severity'], string> = { critical: ANSI.red, warning: ANSI.yellow, info: ANSI.cyan, unknown: ANSI.bold };
 
 /**
  * `12:01:05 FIRING   critical CrashLoopBackOff  demo/pod/web-7d9c-abcde (deploy/web)  container app restarted 5 times…`
@@ -42,17 +38,15 @@ const SEVERITY: Record<number, { word: string; color: string }> = {
  */
 export function formatConsoleLine(n: Notification, opts: ConsoleFormatOptions): string {
   const paint = (code: string, text: string): string => (opts.color ? `${code}${text}${ANSI.reset}` : text);
-  const resolved = n.state === State.RESOLVED;
-  const sev = SEVERITY[n.severity] ?? { word: 'unknown', color: ANSI.bold };
-  const stateWord = resolved ? 'RESOLVED' : n.state === State.FIRING ? 'FIRING' : 'UNKNOWN';
-  const status = `${stateWord.padEnd(8)} ${sev.word.padEnd(8)}`;
-  const object = n.involvedObject ? refText(n.involvedObject, true) : '-';
-  const owner = n.owner && n.owner.name ? ` (${refText(n.owner, false)})` : '';
-  const message = truncate(clean(n.message), opts.maxMessageLength ?? 300);
+  const s = summarize(n);
+  const status = `${s.state.padEnd(8)} ${s.severity.padEnd(8)}`;
+  const object = whereOf(s) || '-';
+  const owner = n.owner && n.owner.name ? ` (${refText(n.owner)})` : '';
+  const message = truncate(clean(s.message), opts.maxMessageLength ?? 300);
   return [
     paint(ANSI.dim, clock(n, opts.timeZone ?? 'local')),
-    paint(resolved ? ANSI.green : sev.color, status),
-    `${paint(ANSI.bold, clean(n.reason) || '-')}  ${object}${owner}${message ? `  ${message}` : ''}`,
+    paint(s.state === 'RESOLVED' ? ANSI.green : COLOR[s.severity], status),
+    `${paint(ANSI.bold, s.reason || '-')}  ${object}${owner}${message ? `  ${message}` : ''}`,
   ].join(' ');
 }
 
@@ -61,24 +55,6 @@ function clock(n: Notification, zone: 'local' | 'utc'): string {
   const d = timestampDate(n.eventTime);
   const parts = zone === 'utc' ? [d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds()] : [d.getHours(), d.getMinutes(), d.getSeconds()];
   return parts.map((p) => String(p).padStart(2, '0')).join(':');
-}
-
-function refText(ref: ObjectRef, withNamespace: boolean): string {
-  const path = `${clean(shortKind(ref.kind))}/${clean(ref.name)}`;
-  return withNamespace && ref.namespace ? `${clean(ref.namespace)}/${path}` : path;
-}
-
-// C0/C1 controls (ESC starts every terminal escape sequence) and the bidi
-// overrides that can make text read differently from what it is.
-const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]+/g;
-
-function clean(s: string): string {
-  return s.replace(UNSAFE, ' ').replace(/\s+/g, ' ').trim();
-}
-
-function truncate(s: string, max: number): string {
-  const chars = Array.from(s);
-  return chars.length <= max ? s : `${chars.slice(0, Math.max(0, max - 1)).join('')}…`;
 }
 
 /** Whether `color: auto` means colour: a terminal, and neither NO_COLOR (no-color.org) nor TERM=dumb. */

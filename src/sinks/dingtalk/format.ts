@@ -7,7 +7,7 @@
 
 import type { Notification } from '../../model/notification.ts';
 import { State } from '../../model/notification.ts';
-import { byteLength, groupHeadline, groupTone, type SeverityWord, type Summary, summarize, truncate } from '../webhook/summary.ts';
+import { byteLength, cleanLine, allFacts, groupHeadline, whereOf, type SeverityWord, type Summary, summarize, truncate, worstOf } from '../summary.ts';
 
 /** Kept under DingTalk's 20000-byte message limit, with room for the mentions line. */
 export const MAX_CONTENT_BYTES = 18_000;
@@ -92,9 +92,9 @@ function singleMarkdown(s: Summary, kw: string, at: DingTalkAt | undefined, l: L
   const head = withKeyword(escapeDingTalkMarkdown(statusWords(s)), kw);
   // DingTalk's Markdown needs a blank line to break a paragraph; list items may follow each other
   const lines = [`#### ${paint(toneOf(s), head)}`, '', `**${escapeDingTalkMarkdown(truncate(s.title, MAX_TITLE))}**`];
-  if (s.message && l.message > 0) lines.push('', escapeDingTalkMarkdown(truncate(s.message, l.message)));
-  const facts = s.facts.slice(0, l.facts);
-  if (facts.length > 0) lines.push('', ...facts.map(([k, v]) => `- **${escapeDingTalkMarkdown(k)}:** ${escapeDingTalkMarkdown(truncate(v, l.fact))}`));
+  if (s.message && l.message > 0) lines.push('', escapeDingTalkMarkdown(truncate(cleanLine(s.message), l.message)));
+  const facts = allFacts(s).slice(0, l.facts);
+  if (facts.length > 0) lines.push('', ...facts.map(({ label, value }) => `- **${escapeDingTalkMarkdown(label)}:** ${escapeDingTalkMarkdown(truncate(value, l.fact))}`));
   const mention = mentionLine(at);
   if (mention) lines.push('', mention);
   return { msgtype: 'markdown', markdown: { title, text: lines.join('\n') }, ...(at ? { at } : {}) };
@@ -102,8 +102,8 @@ function singleMarkdown(s: Summary, kw: string, at: DingTalkAt | undefined, l: L
 
 function singleText(s: Summary, kw: string, at: DingTalkAt | undefined, l: Limits): DingTalkMessage {
   const lines = [withKeyword(statusWords(s), kw), truncate(s.title, MAX_TITLE)];
-  if (s.message && l.message > 0) lines.push(truncate(s.message, l.message));
-  lines.push(...s.facts.slice(0, l.facts).map(([k, v]) => `${k}: ${truncate(v, l.fact)}`));
+  if (s.message && l.message > 0) lines.push(truncate(cleanLine(s.message), l.message));
+  lines.push(...allFacts(s).slice(0, l.facts).map(({ label, value }) => `${label}: ${truncate(value, l.fact)}`));
   const mention = mentionLine(at);
   if (mention) lines.push(mention);
   return { msgtype: 'text', text: { content: lines.join('\n') }, ...(at ? { at } : {}) };
@@ -118,7 +118,7 @@ function single(n: Notification, opts: DingTalkFormatOptions, maxBytes: number):
   const kw = opts.keyword ?? '';
   const at = mentions([n], opts);
   const build = opts.msgType === 'markdown' ? singleMarkdown : singleText;
-  const l: Limits = { message: MAX_MESSAGE, fact: MAX_FACT, facts: s.facts.length };
+  const l: Limits = { message: MAX_MESSAGE, fact: MAX_FACT, facts: allFacts(s).length };
   let m = build(s, kw, at, l);
   // shrink step by step until it fits: detector details first (long values, then the message, then facts from the end)
   while (contentBytes(m) > maxBytes) {
@@ -134,8 +134,8 @@ function single(n: Notification, opts: DingTalkFormatOptions, maxBytes: number):
 
 function groupLine(n: Notification, markdown: boolean): string {
   const s = summarize(n);
-  const where = s.object ? ` · ${s.object}` : '';
-  const msg = s.message ? ` — ${truncate(s.message, MAX_GROUP_MESSAGE)}` : '';
+  const where = whereOf(s) ? ` · ${whereOf(s)}` : '';
+  const msg = s.message ? ` — ${truncate(cleanLine(s.message), MAX_GROUP_MESSAGE)}` : '';
   if (!markdown) return `- ${statusWords(s)}: ${truncate(s.title, MAX_TITLE)}${where}${msg}`;
   return `- ${paint(toneOf(s), escapeDingTalkMarkdown(statusWords(s)))}: **${escapeDingTalkMarkdown(truncate(s.title, MAX_TITLE))}**${escapeDingTalkMarkdown(where)}${escapeDingTalkMarkdown(msg)}`;
 }
@@ -146,7 +146,7 @@ function group(ns: readonly Notification[], opts: DingTalkFormatOptions, maxByte
   const headline = groupHeadline(ns);
   const at = mentions(ns, opts);
   const mention = mentionLine(at);
-  const head = markdown ? `#### ${paint(groupTone(ns), withKeyword(headline, kw))}` : withKeyword(headline, kw);
+  const head = markdown ? `#### ${paint(worstOf(ns), withKeyword(headline, kw))}` : withKeyword(headline, kw);
   const more = (k: number): string => `- … and ${k} more`;
   const build = (lines: string[], omitted: number): DingTalkMessage => {
     const all = [head, ...(markdown ? [''] : []), ...lines, ...(omitted > 0 ? [more(omitted)] : [])];

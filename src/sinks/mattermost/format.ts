@@ -6,7 +6,7 @@
 // @channel in it notifies anyone.
 
 import type { Notification } from '../../model/notification.ts';
-import { groupHeadline, type SeverityWord, type Summary, summarize, truncate } from '../webhook/summary.ts';
+import { cleanLine, allFacts, groupHeadline, type SeverityWord, type Summary, summarize, truncate } from '../summary.ts';
 
 /** Mattermost's limit on a post's text (runes); longer it splits the post in several. */
 export const MAX_TEXT = 16_383;
@@ -100,7 +100,7 @@ interface Detail {
 }
 
 const WHOLE: Detail = { message: MAX_MESSAGE, facts: () => true };
-const MEMBER: Detail = { message: MAX_GROUP_MESSAGE, facts: (label) => label === 'Object' || label === 'Cluster' || label === 'Time' };
+const MEMBER: Detail = { message: MAX_GROUP_MESSAGE, facts: (label) => label === 'Cluster' || label === 'Namespace' || label === 'Object' || label === 'Time' };
 
 function attachment(n: Notification, detail: Detail): MattermostAttachment {
   const s = summarize(n);
@@ -111,9 +111,9 @@ function attachment(n: Notification, detail: Detail): MattermostAttachment {
     title: escapeMattermost(truncate(s.title, MAX_TITLE)),
     footer: FOOTER,
   };
-  if (s.message) a.text = escapeMattermost(truncate(s.message, detail.message));
-  const facts = s.facts.filter(([label]) => detail.facts(label));
-  if (facts.length > 0) a.fields = facts.map(([k, v]) => field(k, v));
+  if (s.message) a.text = escapeMattermost(truncate(cleanLine(s.message), detail.message));
+  const facts = allFacts(s).filter(({ label }) => detail.facts(label));
+  if (facts.length > 0) a.fields = facts.map(({ label, value }) => field(label, value));
   return a;
 }
 

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { timestampDate } from '@bufbuild/protobuf/wkt';
 import { type Notification, State } from '../../model/notification.ts';
-import { clean, refText, severityWord, type SeverityWord, summarize, truncate } from '../webhook/summary.ts';
+import { cleanLine as clean, allFacts, whereOf, refText, severityWord, type SeverityWord, summarize, truncate } from '../summary.ts';
 import type { PagerDutySeverity } from './config.ts';
 
 /** PagerDuty's limits (Events API v2, "Send an Alert Event"). */
@@ -55,7 +55,7 @@ function details(n: Notification): Record<string, string> {
   const s = summarize(n);
   const out: Record<string, string> = {};
   if (s.message) out.message = truncate(s.message, MAX_DETAIL);
-  for (const [label, value] of s.facts) out[label] = truncate(value, MAX_DETAIL);
+  for (const { label, value } of allFacts(s)) out[label] = truncate(value, MAX_DETAIL);
   if (n.detector) out.detector = clean(n.detector);
   const crash = n.crashReport;
   if (crash?.log) out['crash log'] = truncate(crash.log.slice(-MAX_DETAIL), MAX_DETAIL);
@@ -72,13 +72,13 @@ function trigger(n: Notification, opts: PagerDutyFormatOptions, key: string): Pa
   const payload: PagerDutyPayload = {
     summary,
     // "the unique location of the affected system": the object, which PagerDuty's event rules can match
-    source: s.object || cluster || CLIENT,
+    source: whereOf(s) || cluster || CLIENT,
     severity: opts.severities[severityWord(n)],
   };
   const at = n.eventTime ? timestampDate(n.eventTime) : undefined;
   if (at && Number.isFinite(at.getTime())) payload.timestamp = at.toISOString();
-  const owner = refText(n.owner, false);
-  if (owner) payload.component = owner;
+  const owner = refText(n.owner);
+  if (owner !== '-') payload.component = owner;
   const group = [cluster, namespace].filter(Boolean).join('/');
   if (group) payload.group = group;
   if (s.reason) payload.class = s.reason;

@@ -9,7 +9,7 @@
 import { type Notification, State } from '../../model/notification.ts';
 import { alertActionsIn } from '../alert-actions.ts';
 import { crashReportTitle } from '../crash-report.ts';
-import { emojiFor, type SeverityWord, type Summary, summarize, truncate, worstOf } from '../summary.ts';
+import { emojiFor, type SeverityWord, type Summary, summarize, timesSeen, truncate, whereOf, worstOf } from '../summary.ts';
 
 export interface TextObject {
   type: 'plain_text' | 'mrkdwn';
@@ -177,9 +177,9 @@ function message(color: string, text: string, blocks: (Block | undefined)[]): Sl
   return { text, attachments: [{ color, fallback: text, blocks: kept }] };
 }
 
-function countNote(n: Notification, s: Summary): string {
-  // restarts are already a fact; other counts (Event repeats) are worth a word
-  return n.count > 1 && !s.facts.some((f) => f.label === 'Restarts') ? `seen ${n.count}×` : '';
+function countNote(s: Summary): string {
+  const seen = timesSeen(s);
+  return seen ? `seen ${seen}×` : '';
 }
 
 /**
@@ -202,10 +202,10 @@ export function formatSlackParent(opened: Notification, latest: Notification, op
   const now = opened === latest ? first : summarize(latest, opts);
   const status =
     opened === latest
-      ? [`*${now.state}*`, now.severity, slackDate(now), countNote(latest, now)]
+      ? [`*${now.state}*`, now.severity, slackDate(now), countNote(now)]
       : now.state === 'RESOLVED'
         ? [`*RESOLVED*`, `was ${first.severity}`, first.epochSeconds ? `fired ${slackDate(first)}` : '', now.epochSeconds ? `resolved ${slackDate(now)}` : '']
-        : [`*${now.state}*`, now.severity, first.epochSeconds ? `since ${slackDate(first)}` : '', now.epochSeconds ? `last ${slackDate(now)}` : '', countNote(latest, now)];
+        : [`*${now.state}*`, now.severity, first.epochSeconds ? `since ${slackDate(first)}` : '', now.epochSeconds ? `last ${slackDate(now)}` : '', countNote(now)];
   // restarts move on while an incident lasts: show the latest count
   const restarts = now.facts.find((f) => f.label === 'Restarts');
   const facts = first.facts.map((f) => (f.label === 'Restarts' && restarts ? restarts : f));
@@ -224,7 +224,7 @@ export function formatSlackReply(n: Notification, opts: SlackFormatOptions = {})
   const s = summarize(n, opts);
   const what = s.state === 'RESOLVED' ? 'Resolved' : s.state === 'FIRING' ? 'Still firing' : 'Update';
   return message(colorOf(s), fallbackText(s), [
-    context([`${s.emoji} *${what}*`, s.severity, fitMrkdwn(s.reason, 200), slackDate(s), countNote(n, s), linkText(s.link, 'Open')]),
+    context([`${s.emoji} *${what}*`, s.severity, fitMrkdwn(s.reason, 200), slackDate(s), countNote(s), linkText(s.link, 'Open')]),
     messageBlock(s.message),
   ]);
 }
@@ -239,8 +239,7 @@ function formatGroup(ns: readonly Notification[], opts: SlackFormatOptions): Sla
   const firing = summaries.filter((s) => s.state !== 'RESOLVED').length;
   const title = `${ns.length} notifications${cluster ? ` from ${cluster}` : ''}`;
   const items: Block[] = summaries.slice(0, max).map((s) => {
-    const namespace = s.facts.find((f) => f.label === 'Namespace')?.value;
-    const where = [namespace, s.object === '-' ? '' : s.object].filter(Boolean).join('/');
+    const where = whereOf(s);
     const head = [`${s.emoji} *${escapeMrkdwn(s.state)} ${fitMrkdwn(s.reason || s.title, 200)}*`, where ? fitMrkdwn(where, 300) : '', linkText(s.link, 'Open')].filter(Boolean).join(' · ');
     const body = s.message ? `\n${fitMrkdwn(s.message, GROUP_ITEM_MESSAGE_MAX)}` : '';
     return { type: 'section', text: { type: 'mrkdwn', text: head + body } };

@@ -8,7 +8,7 @@
 
 import { toJson } from '@bufbuild/protobuf';
 import { type Notification, NotificationSchema } from '../../model/notification.ts';
-import { byteLength, groupHeadline, groupTone, type SeverityWord, type Summary, summarize, truncate } from '../webhook/summary.ts';
+import { byteLength, cleanLine, allFacts, groupHeadline, whereOf, type SeverityWord, type Summary, summarize, truncate, worstOf } from '../summary.ts';
 import { parseTemplate, renderTemplate, type Template } from '../template.ts';
 
 export const CARD_CONTENT_TYPE = 'application/vnd.microsoft.card.adaptive';
@@ -62,7 +62,7 @@ const COLOR: Record<SeverityWord | 'resolved', string> = {
 
 /**
  * TextBlocks are Markdown: text from the cluster is escaped so an Event
- * message cannot turn into a link or bold. Text is one line (summary.clean),
+ * message cannot turn into a link or bold. Text is one line (summary.cleanLine),
  * so block syntax only matters at its start.
  */
 export function escapeMarkdown(s: string): string {
@@ -125,20 +125,21 @@ function single(n: Notification, opts: TeamsFormatOptions, maxBytes: number): Te
   const s = summarize(n);
   const actions = renderActions(n, opts.actions ?? []);
   const fallback = `${[s.state, s.severity, s.reason].filter(Boolean).join(' ')}: ${truncate(s.title, MAX_TITLE)}`;
+  const all = allFacts(s);
   const build = (messageChars: number, factCount: number, factChars: number): TeamsMessage => {
     const body: Element[] = [
       text(statusLine(s), { size: 'small', weight: 'bolder', color: COLOR[toneOf(s)] }),
       text(escapeMarkdown(truncate(s.title, MAX_TITLE)), { size: 'medium', weight: 'bolder', spacing: 'small' }),
     ];
-    if (s.message && messageChars > 0) body.push(text(escapeMarkdown(truncate(s.message, messageChars))));
-    const facts = s.facts.slice(0, factCount).map(([title, value]) => ({ title: escapeMarkdown(title), value: escapeMarkdown(truncate(value, factChars)) }));
+    if (s.message && messageChars > 0) body.push(text(escapeMarkdown(truncate(cleanLine(s.message), messageChars))));
+    const facts = all.slice(0, factCount).map(({ label, value }) => ({ title: escapeMarkdown(label), value: escapeMarkdown(truncate(value, factChars)) }));
     if (facts.length > 0) body.push({ type: 'FactSet', facts });
     return message(card(fallback, body, actions));
   };
   // shrink step by step until it fits: detector details first (long values, then the message, then facts from the end)
   let messageChars = MAX_MESSAGE;
   let factChars = MAX_FACT;
-  let factCount = s.facts.length;
+  let factCount = all.length;
   let m = build(messageChars, factCount, factChars);
   while (size(m) > maxBytes) {
     if (factChars > 100) factChars = Math.floor(factChars / 2);
@@ -157,15 +158,15 @@ function groupItem(n: Notification): Element {
     text(statusLine(s), { size: 'small', weight: 'bolder', color: COLOR[toneOf(s)] }),
     text(escapeMarkdown(truncate(s.title, MAX_TITLE)), { weight: 'bolder', spacing: 'none' }),
   ];
-  if (s.message) items.push(text(escapeMarkdown(truncate(s.message, MAX_GROUP_MESSAGE)), { spacing: 'none' }));
-  const where = [s.object, s.facts.find(([k]) => k === 'Cluster')?.[1], s.facts.find(([k]) => k === 'Time')?.[1]].filter(Boolean).join(' · ');
+  if (s.message) items.push(text(escapeMarkdown(truncate(cleanLine(s.message), MAX_GROUP_MESSAGE)), { spacing: 'none' }));
+  const where = [whereOf(s), s.facts.find((f) => f.label === 'Cluster')?.value, s.time].filter(Boolean).join(' · ');
   if (where) items.push(text(escapeMarkdown(where), { size: 'small', isSubtle: true, spacing: 'none' }));
   return { type: 'Container', separator: true, spacing: 'medium', items };
 }
 
 function group(ns: readonly Notification[], maxBytes: number): TeamsMessage {
   const headline = groupHeadline(ns);
-  const head = text(escapeMarkdown(headline), { size: 'medium', weight: 'bolder', color: COLOR[groupTone(ns)] });
+  const head = text(escapeMarkdown(headline), { size: 'medium', weight: 'bolder', color: COLOR[worstOf(ns)] });
   const items: Element[] = [];
   const more = (k: number): Element => text(`… and ${k} more not shown: Teams limits a message to about 28 KB`, { isSubtle: true, separator: true });
   // add members while the message, with a "… and N more" line, still fits

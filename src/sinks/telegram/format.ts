@@ -8,7 +8,7 @@
 import type { Notification } from '../../model/notification.ts';
 import { type AlertAction, alertActionsIn, telegramCallbackData } from '../alert-actions.ts';
 import { crashReportTitle } from '../crash-report.ts';
-import { emojiFor, type Summary, summarize, truncate, worstOf } from '../summary.ts';
+import { emojiFor, type Summary, summarize, truncate, whereOf, worstOf } from '../summary.ts';
 
 export type ParseMode = 'HTML' | 'MarkdownV2';
 export type SilentClass = 'critical' | 'warning' | 'info' | 'resolved';
@@ -156,8 +156,7 @@ function group(ns: readonly Notification[], summaries: Summary[], opts: Telegram
   let shown = 0;
   for (const s of summaries) {
     if (shown >= limit) break;
-    const namespace = s.facts.find((f) => f.label === 'Namespace')?.value;
-    const where = [namespace, s.object === '-' ? '' : s.object].filter(Boolean).join('/');
+    const where = whereOf(s);
     const item: Line[] = [
       [],
       [{ text: `${s.emoji} ` }, { text: truncate(`${s.state} ${s.reason || s.title}`, VALUE_MAX), style: 'bold' }, ...(where ? [{ text: ' ' }, { text: truncate(where, VALUE_MAX), style: 'code' as const }] : []), ...(s.link ? [{ text: ' ' }, ...linkSpan(s.link)] : [])],
