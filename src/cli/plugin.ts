@@ -44,7 +44,12 @@ const orList = (xs: readonly string[]): string => (xs.length > 1 ? `${xs.slice(0
 function sinkTypesHelp(): string {
   const types = Object.keys(SINK_TYPE_INFO);
   const width = Math.max(...types.map((t) => t.length));
-  return types.map((t) => `  ${t.padEnd(width)}  ${sinkDescriptor(t)?.docs.summary ?? ''}`).join('\n');
+  return types
+    .map((t) => {
+      const docs = sinkDescriptor(t)?.docs;
+      return `  ${t.padEnd(width)}  ${docs ? `${docs.title}: ${docs.summary}` : ''}`;
+    })
+    .join('\n');
 }
 
 /** The TLS files the flags name: --tls-dir (a mounted cert-manager-style Secret: tls.crt, tls.key, ca.crt) or the single files. */

@@ -18,5 +18,5 @@ export const consoleSink = defineSink({
     localOutput: true,
   },
   plugin: { targetOption: '', pinnedKeys: [] },
-  docs: { title: 'console', summary: 'one line per notification on standard output' },
+  docs: { title: 'Console', summary: 'one line per notification on standard output' },
 });

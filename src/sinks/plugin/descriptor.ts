@@ -19,5 +19,5 @@ export const pluginSink = defineSink({
     fieldOf: { plugin: 'spec.plugin', target: 'spec.target.name', options: 'spec.options' },
     viaPlugin: true,
   },
-  docs: { title: 'plugin', summary: 'delivered through a sink plugin\'s instances over gRPC (any type above, or your own)' },
+  docs: { title: 'Plugin', summary: 'delivered through a sink plugin\'s instances over gRPC (any type above, or your own)' },
 });
