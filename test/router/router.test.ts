@@ -320,6 +320,26 @@ describe('PluginRouter', () => {
     assert.match(calls[0].message ?? '', /DeadlineExceeded/);
   });
 
+  for (const [how, capabilities] of [['stream', undefined], ['unary', [] as number[]]] as const) {
+    it(`a delivery whose signal aborts (${how}) stops waiting, tries no other instance and counts against none`, async () => {
+      let arrived!: () => void;
+      const received = new Promise<void>((r) => (arrived = r));
+      const [stuck] = await plugins(1, { ...(capabilities ? { capabilities } : {}), handle: () => (arrived(), new Promise(() => {})) });
+      const [ok] = await plugins(1, capabilities ? { capabilities } : {});
+      const { r, calls } = await router([stuck, ok], { callTimeoutMs: 60_000, random: () => 0 });
+      await r.waitForReady('fake', 2);
+      const abandoned = new AbortController();
+      const sent = rejection(r.deliver('fake', delivery('gone'), { signal: abandoned.signal }));
+      await received;
+      abandoned.abort();
+      const err = await sent;
+      assert.deepEqual([err.kind, err.reason, err.message], ['retryable', 'canceled', 'fake plugin: delivery gone abandoned']);
+      assert.deepEqual(ok.delivered, [], 'no other instance tried');
+      assert.deepEqual(calls, [], 'no transport failure counted');
+      assert.equal(r.instances().find((i) => i.id === stuck.endpoint().id)?.outstanding, 0);
+    });
+  }
+
   it('tries at most maxAttemptsPerDelivery distinct instances', async () => {
     const ps = await plugins(4);
     for (const p of ps) p.refuse = true;
