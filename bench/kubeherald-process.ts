@@ -1,7 +1,8 @@
 // `kubeherald run` as users run it, in a process of its own: the compiled
 // build (bench/build.ts) through the pinned Node (process.execPath), a config
 // file and its state database in a temporary directory (never ./.kubeherald),
-// metrics on a loopback port the bench scrapes. The same directory can be
+// metrics on a loopback port the bench scrapes. BENCH_STATE_SYNCHRONOUS=normal
+// runs it without an fsync per commit, to see what the disk costs. The same directory can be
 // started again (a restart keeps its state).
 
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -15,8 +16,8 @@ export interface KubeheraldProcess {
   pid: number;
   /** resolves when /readyz answers 200 */
   ready(): Promise<void>;
-  /** the sum of a metric's samples, by name (all label sets) */
-  metric(name: string): Promise<number>;
+  /** the sum of a metric's samples, by name (all label sets); `absent` when it has none yet (else it throws) */
+  metric(name: string, absent?: number): Promise<number>;
   /** the lines of /metrics whose name starts with one of `prefixes`, for a failure's message */
   metricLines(...prefixes: string[]): Promise<string>;
   /** the last 4,000 characters of its log and stderr */
@@ -55,7 +56,7 @@ export async function kubeheraldDir(kubeconfig: string, configYaml: string): Pro
   const dir = mkdtempSync(join(tmpdir(), 'kubeherald-bench-'));
   const port = await freePort();
   writeFileSync(join(dir, 'kubeconfig'), kubeconfig);
-  writeFileSync(join(dir, 'kubeherald.yaml'), [configYaml, `state: { path: "${join(dir, 'state.db')}" }`, `metrics: { listen: "127.0.0.1:${port}" }`, ''].join('\n'));
+  writeFileSync(join(dir, 'kubeherald.yaml'), [configYaml, `state: { path: "${join(dir, 'state.db')}"${process.env.BENCH_STATE_SYNCHRONOUS ? `, synchronous: ${process.env.BENCH_STATE_SYNCHRONOUS}` : ''} }`, `metrics: { listen: "127.0.0.1:${port}" }`, ''].join('\n'));
   return { dir, port, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
@@ -67,7 +68,8 @@ export async function startKubeherald(kubeconfig: string, configYaml: string, en
 /** `kubeherald run` in `d`; its directory is removed at stop() only when `owned`. */
 export function runKubeherald(d: KubeheraldDir, env: Record<string, string> = {}, owned = false): KubeheraldProcess {
   const { dir, port } = d;
-  const child: ChildProcess = spawn(process.execPath, [kubeheraldEntry().main, 'run', '--config', join(dir, 'kubeherald.yaml'), '--kubeconfig', join(dir, 'kubeconfig')], {
+  const entry = kubeheraldEntry();
+  const child: ChildProcess = spawn(process.execPath, [...entry.flags, entry.main, 'run', '--config', join(dir, 'kubeherald.yaml'), '--kubeconfig', join(dir, 'kubeconfig')], {
     cwd: dir,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -93,10 +95,10 @@ export function runKubeherald(d: KubeheraldDir, env: Record<string, string> = {}
         await Promise.race([exited, new Promise((r) => setTimeout(r, 200))]);
       }
     },
-    async metric(name) {
+    async metric(name, absent) {
       if (gone) throw died();
       const text = await (await fetch(`${base}/metrics`)).text();
-      const v = sumMetric(text, name);
+      const v = sumMetric(text, name) ?? absent;
       if (v === undefined) throw new Error(`kubeherald's /metrics has no ${name}`);
       return v;
     },

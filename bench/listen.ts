@@ -52,6 +52,8 @@ const DRAIN_WAIT_SECONDS = env('BENCH_DRAIN_WAIT_SECONDS', 30);
 const WATCH_EVENTS = 'kubeherald_watch_events';
 const RELISTS = 'kubeherald_watch_relists_after_gone';
 const PENDING = 'kubeherald_outbox_deliveries{state="pending"}';
+const ATTEMPTS = 'kubeherald_delivery_attempts_total';
+const SINK_SECONDS = 'kubeherald_delivery_duration_seconds_sum';
 const PHASES = new Set((process.env.BENCH_LISTEN_PHASES ?? 'defaults,storm,groupingOff').split(','));
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const round = (x: number, d = 1): number => Math.round(x * 10 ** d) / 10 ** d;
@@ -116,11 +118,18 @@ async function latencyFigures(sim: SimProcess, kh: KubeheraldProcess, receiver: 
   const total = load.rate * load.seconds;
   receiver.latencies.length = 0;
   receiver.receipts.length = 0;
+  const attempts0 = await kh.metric(ATTEMPTS, 0);
+  const sinkSeconds0 = await kh.metric(SINK_SECONDS, 0);
+  const cpu0 = readProc(kh.pid).cpuSeconds;
+  const t0 = performance.now();
   if (load.churn) sim.send({ cmd: 'storm', pods: PODS, eventsPerSecond: load.churn });
   sim.send({ cmd: 'markers', rate: load.rate, seconds: load.seconds });
   await sim.reply('markersDone');
   await Promise.race([receiver.received(total), sleep(MARKER_WAIT_SECONDS * 1000)]);
   if (load.churn) sim.send({ cmd: 'stopStorm' });
+  const attempts = (await kh.metric(ATTEMPTS, 0)) - attempts0;
+  const wallS = (performance.now() - t0) / 1000;
+  const cpuPercent = Math.round(((readProc(kh.pid).cpuSeconds - cpu0) / wallS) * 100);
   const xs = [...receiver.latencies];
   if (!xs.length) throw new Error(`latency (${label}): none of ${total} marker events reached the sink within ${MARKER_WAIT_SECONDS} s of the last (${await kh.metric(PENDING)} deliveries pending)`);
   return {
@@ -130,6 +139,11 @@ async function latencyFigures(sim: SimProcess, kh: KubeheraldProcess, receiver: 
     [`${label}LatencyP50Ms`]: percentile(xs, 50)!,
     [`${label}LatencyP99Ms`]: percentile(xs, 99)!,
     [`${label}DeliveriesPending`]: await kh.metric(PENDING),
+    // what the sink was asked to do (churn notifications included), and how long it took each time
+    [`${label}DeliveryAttemptsPerSecond`]: Math.round(attempts / wallS),
+    // 100: kubeherald's one thread was busy all along, and every send waited its turn
+    [`${label}CpuPercent`]: cpuPercent,
+    [`${label}SinkMeanMs`]: attempts ? Math.round((((await kh.metric(SINK_SECONDS, 0)) - sinkSeconds0) / attempts) * 10000) / 10 : 0,
   };
 }
 

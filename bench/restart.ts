@@ -92,7 +92,7 @@ export async function benchRestart(): Promise<Record<string, unknown>> {
     }
     const resumeSeconds = Math.round((performance.now() - t1) / 100) / 10;
     // anything sent again after the queue drained would show up late: one more look at the metric
-    const attempts = await second.metric(DELIVERED);
+    const attempts = await second.metric(DELIVERED, 0);
     const d = restartDeliveries(receiver.receipts);
     return {
       kubeherald: entry.kind,

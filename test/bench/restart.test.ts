@@ -4,7 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { buildIsStale } from '../../bench/build.ts';
+import { buildIsStale, shebangFlags } from '../../bench/build.ts';
 import { markerMessage, markerStamps } from '../../bench/marker.ts';
 import { pathLatency } from '../../bench/path-latency.ts';
 import type { Receipt } from '../../bench/receiver.ts';
@@ -62,4 +62,11 @@ test('--pods: a whole number ≥ 1 sizes the cluster; absent leaves each bench i
   assert.equal(parsePods(['--pods=1000', 'listen']), 1000);
   assert.throws(() => parsePods(['--pods', 'lots']), /--pods: expected a whole number of pods ≥ 1, got "lots"/);
   assert.deepEqual(positionals(['listen', '--pods', '1000', '--runs', '3', 'restart']), ['listen', 'restart']);
+});
+
+test("shebangFlags: the Node flags bin/kubeherald.js runs with, so the bench's process is the one users run", () => {
+  assert.deepEqual(shebangFlags('#!/usr/bin/env -S node --max-semi-space-size=16'), ['--max-semi-space-size=16']);
+  assert.deepEqual(shebangFlags('#!/usr/bin/env -S node --a=1  --b'), ['--a=1', '--b']);
+  assert.deepEqual(shebangFlags('#!/usr/bin/env node'), []);
+  assert.throws(() => shebangFlags('#!/bin/sh'), /not a node shebang/);
 });
