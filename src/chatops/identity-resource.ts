@@ -6,6 +6,7 @@
 // to the mappings in force and what each object's status should say.
 
 import { z } from 'zod';
+import { previousReady, type ReadyCondition, readyFor, readyUpToDate } from '../cluster/ready-condition.ts';
 import type { KubeObject } from '../model/kube.ts';
 import { chatUserKey, describeChatUser, type IdentityEntry, identityProblems } from './identity.ts';
 
@@ -131,52 +132,25 @@ export function checkChatIdentities(objects: readonly KubeObject[], configFor: (
 // ---------------------------------------------------------------------------
 // Status, written the way the routing controller writes Routes' and Sinks'
 
-export interface Condition {
-  type: string;
-  status: 'True' | 'False' | 'Unknown';
-  observedGeneration?: number;
-  lastTransitionTime: string;
-  reason: string;
-  message: string;
-}
+export type Condition = ReadyCondition;
 
 export interface ChatIdentityStatus {
   observedGeneration: number;
   conditions: Condition[];
 }
 
-const MAX_MESSAGE = 32_000;
-
 export function readyMessage(e: IdentityEntry): string {
   const groups = e.kubernetes.groups.length ? ` (groups ${e.kubernetes.groups.join(', ')})` : '';
   return `${describeChatUser(e)} acts as Kubernetes user ${e.kubernetes.user}${groups}`;
-}
-
-function previousReady(obj: KubeObject): Condition | undefined {
-  const conditions = (obj.status as { conditions?: unknown } | undefined)?.conditions;
-  if (!Array.isArray(conditions)) return undefined;
-  return conditions.find((c: Condition | null) => c?.type === 'Ready') as Condition | undefined;
 }
 
 /** The status a check calls for; lastTransitionTime kept while Ready stays the same. */
 export function desiredStatus(c: ChatIdentityCheck, now: Date): ChatIdentityStatus {
   const generation = c.obj.metadata.generation ?? 0;
   const ok = c.problems.length === 0;
-  let message = ok ? readyMessage(c.entry!) : c.problems.map((p) => `${p.field}: ${p.message}`).join('; ');
-  if (message.length > MAX_MESSAGE) message = `${message.slice(0, MAX_MESSAGE - 1)}…`;
-  const status = ok ? 'True' : 'False';
-  const prev = previousReady(c.obj);
-  const lastTransitionTime = prev?.status === status && prev.lastTransitionTime ? prev.lastTransitionTime : now.toISOString().replace(/\.\d{3}Z$/, 'Z');
-  return {
-    observedGeneration: generation,
-    conditions: [{ type: 'Ready', status, reason: ok ? 'Accepted' : c.problems[0].reason, message, observedGeneration: generation, lastTransitionTime }],
-  };
+  const message = ok ? readyMessage(c.entry!) : c.problems.map((p) => `${p.field}: ${p.message}`).join('; ');
+  return { observedGeneration: generation, conditions: [readyFor(previousReady(c.obj), { status: ok ? 'True' : 'False', reason: ok ? 'Accepted' : c.problems[0].reason, message, generation }, now)] };
 }
 
 /** Whether the object's status already says this (no write needed). */
-export function statusUpToDate(obj: KubeObject, want: ChatIdentityStatus): boolean {
-  const cur = (obj.status ?? {}) as { observedGeneration?: number };
-  const prev = previousReady(obj);
-  const w = want.conditions[0];
-  return cur.observedGeneration === want.observedGeneration && !!prev && prev.status === w.status && prev.reason === w.reason && prev.message === w.message && prev.observedGeneration === w.observedGeneration;
-}
+export const statusUpToDate: (obj: KubeObject, want: ChatIdentityStatus) => boolean = readyUpToDate;

@@ -13,6 +13,7 @@
 // object's status should say.
 
 import { z } from 'zod';
+import { previousReady, type ReadyCondition, readyFor, readyUpToDate } from '../cluster/ready-condition.ts';
 import type { KubeObject } from '../model/kube.ts';
 import type { RequestPolicy } from '../model/approval.ts';
 import { compilePolicy, type CompiledPolicy, MAX_APPROVALS, MAX_EXPIRY_SECONDS, type PolicySpec, WRITE_COMMANDS } from './policy.ts';
@@ -161,21 +162,12 @@ export function checkChatPolicies(objects: readonly { kind: ChatPolicyKind; obj:
 // ---------------------------------------------------------------------------
 // Status, written the way ChatIdentity's is
 
-export interface Condition {
-  type: string;
-  status: 'True' | 'False' | 'Unknown';
-  observedGeneration?: number;
-  lastTransitionTime: string;
-  reason: string;
-  message: string;
-}
+export type Condition = ReadyCondition;
 
 export interface ChatPolicyStatus {
   observedGeneration: number;
   conditions: Condition[];
 }
-
-const MAX_MESSAGE = 32_000;
 
 /** What a valid policy does, in one sentence, for its Ready condition and `kubectl describe`. */
 export function readyMessage(c: ChatPolicyCheck): string {
@@ -195,33 +187,15 @@ export function readyMessage(c: ChatPolicyCheck): string {
   return `${what}${where.length ? ` ${where.join(' ')}` : ''} ${needs}; requests expire after ${req.expirySeconds} s`;
 }
 
-function previousReady(obj: KubeObject): Condition | undefined {
-  const conditions = (obj.status as { conditions?: unknown } | undefined)?.conditions;
-  if (!Array.isArray(conditions)) return undefined;
-  return conditions.find((c: Condition | null) => c?.type === 'Ready') as Condition | undefined;
-}
-
 /** The status a check calls for; lastTransitionTime kept while Ready stays the same. */
 export function desiredStatus(c: ChatPolicyCheck, now: Date): ChatPolicyStatus {
   const generation = c.obj.metadata.generation ?? 0;
   const ok = c.problems.length === 0;
-  let message = ok
+  const message = ok
     ? readyMessage(c)
     : `${c.problems.map((p) => `${p.field}: ${p.message}`).join('; ')}. Until this is fixed the policy applies wherever it could match and needs at least one approver (the safe default); the other policies are unaffected`;
-  if (message.length > MAX_MESSAGE) message = `${message.slice(0, MAX_MESSAGE - 1)}…`;
-  const status = ok ? 'True' : 'False';
-  const prev = previousReady(c.obj);
-  const lastTransitionTime = prev?.status === status && prev.lastTransitionTime ? prev.lastTransitionTime : now.toISOString().replace(/\.\d{3}Z$/, 'Z');
-  return {
-    observedGeneration: generation,
-    conditions: [{ type: 'Ready', status, reason: ok ? 'Accepted' : 'InvalidSpec', message, observedGeneration: generation, lastTransitionTime }],
-  };
+  return { observedGeneration: generation, conditions: [readyFor(previousReady(c.obj), { status: ok ? 'True' : 'False', reason: ok ? 'Accepted' : 'InvalidSpec', message, generation }, now)] };
 }
 
 /** Whether the object's status already says this (no write needed). */
-export function statusUpToDate(obj: KubeObject, want: ChatPolicyStatus): boolean {
-  const cur = (obj.status ?? {}) as { observedGeneration?: number };
-  const prev = previousReady(obj);
-  const w = want.conditions[0];
-  return cur.observedGeneration === want.observedGeneration && !!prev && prev.status === w.status && prev.reason === w.reason && prev.message === w.message && prev.observedGeneration === w.observedGeneration;
-}
+export const statusUpToDate: (obj: KubeObject, want: ChatPolicyStatus) => boolean = readyUpToDate;

@@ -9,6 +9,7 @@ import { describeRefusal, type EgressPolicy, type EgressRefusal } from '../sinks
 import { sinkDescriptor } from '../sinks/registry.ts';
 import { lintRoute, type RouteVocabulary } from '../rules/index.ts';
 import type { KnownSink, RouteProblem, RouteSpec, RoutingTable } from '../rules/types.ts';
+import { previousReady, type ReadyCondition, readyFor, readyUpToDate } from '../cluster/ready-condition.ts';
 import { type Condition, type CRKind, type FieldProblem, type RouteCRSpec, routeSpecSchema, type SinkSpec, sinkSpecSchema, validateSpec } from './schemas.ts';
 
 export interface Problem extends FieldProblem {
@@ -168,34 +169,22 @@ export function summary(problems: readonly Problem[]): string {
   return problems.map((p) => (p.field ? `${p.field}: ${p.message}` : p.message)).join('; ');
 }
 
-const MAX_MESSAGE = 32_000;
-
 /**
  * The Ready condition, keeping lastTransitionTime while the status stays the
  * same. Warnings leave it True, with reason AcceptedWithWarnings and the
  * warnings after the OK message.
  */
 export function readyCondition(problems: readonly Problem[], okMessage: string, generation: number, previous: Condition | undefined, now: Date, warnings: readonly Problem[] = []): Condition {
-  const status = problems.length ? 'False' : 'True';
   const reason = problems.length ? problems[0].reason : warnings.length ? 'AcceptedWithWarnings' : 'Accepted';
-  let message = problems.length ? summary(problems) : warnings.length ? `${okMessage}; warning: ${summary(warnings)}` : okMessage;
-  if (message.length > MAX_MESSAGE) message = `${message.slice(0, MAX_MESSAGE - 1)}…`;
-  const lastTransitionTime = previous?.status === status && previous.lastTransitionTime ? previous.lastTransitionTime : now.toISOString().replace(/\.\d{3}Z$/, 'Z');
-  return { type: 'Ready', status, reason, message, observedGeneration: generation, lastTransitionTime };
+  const message = problems.length ? summary(problems) : warnings.length ? `${okMessage}; warning: ${summary(warnings)}` : okMessage;
+  return readyFor(previous, { status: problems.length ? 'False' : 'True', reason, message, generation }, now) as Condition;
 }
 
-export function previousReady(obj: KubeObject): Condition | undefined {
-  const conditions = (obj.status as { conditions?: unknown } | undefined)?.conditions;
-  if (!Array.isArray(conditions)) return undefined;
-  return conditions.find((c: Condition | null) => c?.type === 'Ready') as Condition | undefined;
-}
+export { previousReady };
 
 /** Whether the object's status already says this (so no write is needed). */
 export function statusUpToDate(obj: KubeObject, desired: DesiredStatus): boolean {
   const cur = (obj.status ?? {}) as Record<string, unknown>;
-  if (cur.observedGeneration !== desired.observedGeneration) return false;
   if (desired.sinks !== undefined && cur.sinks !== desired.sinks) return false;
-  const prev = previousReady(obj);
-  const want = desired.conditions[0];
-  return !!prev && prev.status === want.status && prev.reason === want.reason && prev.message === want.message && prev.observedGeneration === want.observedGeneration;
+  return readyUpToDate(obj, desired as { observedGeneration: number; conditions: ReadyCondition[] });
 }
