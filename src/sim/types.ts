@@ -2,6 +2,8 @@
 // server's wire format, so these mirror apimachinery's types loosely: objects
 // are plain JSON, and only the fields the simulator itself reads are typed.
 
+import type { KubeObject, KubeObjectMeta } from '../model/kube.ts';
+
 export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
 export interface OwnerReference {
@@ -13,29 +15,17 @@ export interface OwnerReference {
   blockOwnerDeletion?: boolean;
 }
 
-export interface ObjectMeta {
-  name?: string;
+/** The product's object metadata, with what the server itself keeps. */
+export interface ObjectMeta extends KubeObjectMeta {
   generateName?: string;
-  namespace?: string;
-  uid?: string;
-  resourceVersion?: string;
-  generation?: number;
-  creationTimestamp?: string;
-  deletionTimestamp?: string;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
   ownerReferences?: OwnerReference[];
   finalizers?: string[];
   managedFields?: unknown[];
-  [k: string]: unknown;
 }
 
 /** Any Kubernetes object as stored and served: plain JSON. */
-export interface KObject {
-  apiVersion?: string;
-  kind?: string;
+export interface KObject extends KubeObject {
   metadata: ObjectMeta;
-  [k: string]: unknown;
 }
 
 /** An OpenAPI v3 / structural schema, as in a CRD's openAPIV3Schema. */
