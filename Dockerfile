@@ -66,5 +66,5 @@ STOPSIGNAL SIGTERM
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD ["/nodejs/bin/node", "-e", "fetch(process.env.KUBEHERALD_HEALTHCHECK_URL||'http://127.0.0.1:8081/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 # V8 flags as bin/kubeherald.js's first line gives them (why: see there)
-ENTRYPOINT ["/nodejs/bin/node", "--max-semi-space-size=16", "/app/bin/kubeherald.js"]
+ENTRYPOINT ["/nodejs/bin/node", "--optimize-for-size", "/app/bin/kubeherald.js"]
 CMD ["run", "--config", "/etc/kubeherald/kubeherald.yaml"]
