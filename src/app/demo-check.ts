@@ -2,18 +2,10 @@
 // notified exactly once (and resolved exactly once where it resolves), and
 // nothing else may have been notified. Pure, so tests can check the checker.
 
+import type { Expectation } from '../model/demo.ts';
 import { type Notification, State } from '../model/notification.ts';
 
-export interface Expectation {
-  reason: string;
-  kind: string;
-  namespace?: string;
-  name?: string;
-  namePrefix?: string;
-  revision?: string;
-  generation?: string;
-  state: 'firing' | 'resolved';
-}
+export type { Expectation };
 
 export interface ExpectationResult {
   expectation: Expectation;

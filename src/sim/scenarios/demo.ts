@@ -71,6 +71,7 @@
 // Not-ready stretches are kept under the one-minute PodNotReady threshold for
 // every pod but slow-start, so each pod has exactly the incidents listed.
 
+import type { Expectation } from '../../model/demo.ts';
 import type { TimerHandle } from '../clock.ts';
 import { BEHAVIOR_ANNOTATION, CRASH_AFTER_ANNOTATION, READY_AFTER_ANNOTATION, RECOVER_AFTER_ANNOTATION } from '../behavior.ts';
 import type { Deployment } from '../controllers/deployment.ts';
@@ -128,23 +129,7 @@ const WEB_IMAGE = 'nginx:1.27';
 const WEB_IMAGE_NEXT = 'nginx:1.28';
 const API_IMAGE = 'hashicorp/http-echo:1.0';
 
-export interface DemoExpectation {
-  /**
-   * the FIRING notification's reason: the condition, waiting reason or Event
-   * reason (a RESOLVED one may carry a later waiting reason, e.g. ImagePullBackOff)
-   */
-  reason: string;
-  kind: string;
-  namespace?: string;
-  /** exact name, or namePrefix for objects named by a controller */
-  name?: string;
-  namePrefix?: string;
-  /** for RolloutCompleted: the deployment.kubernetes.io/revision that finished */
-  revision?: string;
-  /** for DaemonSetRolloutCompleted: the generation that finished */
-  generation?: string;
-  /** 'firing' when the last notification is the firing one (edges, and incidents that never clear) */
-  state: 'firing' | 'resolved';
+export interface DemoExpectation extends Expectation {
   /** the DEFAULT_DETECTORS entry that raises it */
   detector: string;
 }
