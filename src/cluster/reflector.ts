@@ -57,6 +57,33 @@ export interface ReflectorOptions {
   onListError?: (err: unknown) => void;
 }
 
+/**
+ * The object API, answering with the API server's JSON as it is. The
+ * client's own turns every listed item into model classes (Dates and all),
+ * which cost more than the rest of a list, and which were turned back into
+ * plain JSON here; plain JSON is also what the watch delivers, so a listed
+ * object and a watched one now look alike (timestamps as the server wrote
+ * them, fields the client's models do not know kept). Errors are the
+ * client's as before (ApiException with code, body and headers).
+ */
+class RawObjectApi extends k8s.KubernetesObjectApi {
+  static make(kc: k8s.KubeConfig): RawObjectApi {
+    const api = kc.makeApiClient(RawObjectApi);
+    api.setDefaultNamespace(kc);
+    return api;
+  }
+
+  protected override async processResponse<T extends k8s.KubernetesObject>(response: k8s.ResponseContext, type?: string): Promise<T> {
+    if (response.httpStatusCode < 200 || response.httpStatusCode > 299) return super.processResponse<T>(response, type);
+    return JSON.parse(await response.body.text()) as T;
+  }
+}
+
+interface RawList {
+  items: KubeObject[];
+  metadata?: { resourceVersion?: string; continue?: string };
+}
+
 const key = (o: KubeObject): string => (o.metadata.namespace ? `${o.metadata.namespace}/${o.metadata.name}` : o.metadata.name!);
 
 export class Reflector {
@@ -79,7 +106,7 @@ export class Reflector {
 
   constructor(opts: ReflectorOptions) {
     this.#o = opts;
-    this.#api = k8s.KubernetesObjectApi.makeApiClient(opts.kc);
+    this.#api = RawObjectApi.make(opts.kc);
     this.synced = new Promise((r) => (this.#synced = r));
   }
 
@@ -164,13 +191,12 @@ export class Reflector {
     let token: string | undefined;
     let rv = '';
     do {
-      const page = await this.#api.list(this.#o.spec.apiVersion, this.#o.spec.kind, this.#o.namespace, undefined, undefined, undefined, undefined, this.#o.labelSelector, this.#o.pageSize, token);
+      const page = (await this.#api.list(this.#o.spec.apiVersion, this.#o.spec.kind, this.#o.namespace, undefined, undefined, undefined, undefined, this.#o.labelSelector, this.#o.pageSize, token)) as unknown as RawList;
       for (const item of page.items) {
-        // typed lists come back as client models (Dates and all); cache plain JSON like the watch delivers
-        const obj = this.#normalize(JSON.parse(JSON.stringify(item)) as KubeObject);
+        const obj = this.#normalize(item);
         seen.set(key(obj), obj);
       }
-      token = page.metadata?._continue;
+      token = page.metadata?.continue || undefined;
       rv = page.metadata?.resourceVersion ?? rv;
     } while (token);
     const initial = this.stats.lists === 0;
