@@ -45,6 +45,16 @@ describe('imports between folders under src/', () => {
     assert.deepEqual(reaches.map(at), []);
   });
 
+  it('keep the simulator and the generated code apart, as docs/architecture.md says', () => {
+    // sim/ stands in for a cluster and must not lean on what it tests; gen/ is
+    // the wire format, reached through the modules that own its contracts
+    const crossing = (i: FileImport): boolean => topFolder(i.from) !== topFolder(i.to);
+    const simOut = imports.filter((i) => crossing(i) && topFolder(i.from) === 'sim' && topFolder(i.to) !== 'model');
+    const simIn = imports.filter((i) => crossing(i) && topFolder(i.to) === 'sim' && topFolder(i.from) !== 'cli');
+    const genIn = imports.filter((i) => crossing(i) && topFolder(i.to) === 'gen' && !['model', 'plugin', 'router'].includes(topFolder(i.from)));
+    assert.deepEqual([...simOut, ...simIn, ...genIn].map(at), []);
+  });
+
   it('run down the levels of docs/architecture.md', () => {
     const levels = documentedLevels();
     assert.deepEqual(tops.filter((t) => !levels.has(t)), [], 'every folder has a level');
