@@ -5,21 +5,10 @@
 // status would report.
 
 import { z } from 'zod';
-import { dnsLabel, list, strict } from '../config-kit/fields.ts';
+import { dnsLabel, labelSelector, list, strict } from '../config-kit/fields.ts';
 import { compilePolicy, DEFAULT_EXPIRY_SECONDS, MAX_APPROVALS, MAX_EXPIRY_SECONDS, type PolicySpec } from './policy.ts';
 
-const labelSelectorSchema = strict({
-  matchLabels: z.record(z.string(), z.string()).optional(),
-  matchExpressions: z
-    .array(
-      strict({
-        key: z.string(),
-        operator: z.enum(['In', 'NotIn', 'Exists', 'DoesNotExist']),
-        values: z.array(z.string()).optional(),
-      }),
-    )
-    .optional(),
-});
+const labelSelectorSchema = labelSelector(z.enum(['In', 'NotIn', 'Exists', 'DoesNotExist']));
 
 export const policyConfigSchema = strict({
   /** names the policy in replies, the audit trail and `requests show` */

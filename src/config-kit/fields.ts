@@ -68,3 +68,11 @@ export function count(min: number) {
     if (!Number.isInteger(n) || n < min) ctx.addIssue({ code: 'custom', message: `expected an integer ≥ ${min}, got ${n}` });
   });
 }
+
+/** A Kubernetes label selector (metav1.LabelSelector); `operator` is how its operators are read (checked at once, or later in Kubernetes' words). */
+export function labelSelector<O extends z.ZodType>(operator: O) {
+  return strict({
+    matchLabels: z.record(z.string(), z.string()).optional(),
+    matchExpressions: z.array(strict({ key: z.string(), operator, values: z.array(z.string()).optional() })).optional(),
+  });
+}

@@ -5,7 +5,7 @@
 // ClusterSink that only the cluster knows.
 
 import { z } from 'zod';
-import { dnsLabel, strict } from '../config-kit/fields.ts';
+import { dnsLabel, labelSelector, strict } from '../config-kit/fields.ts';
 import { routeGroupSchema } from '../contracts/delivery.ts';
 import { type ConfigRoute, configRoutes } from './config.ts';
 import { compileRouteAt, type PathProblem } from './route.ts';
@@ -14,19 +14,8 @@ import type { LabelSelectorRequirement } from './types.ts';
 
 const names = z.array(z.string().min(1, { error: 'expected a non-empty string' }));
 
-const labelSelectorSchema = strict({
-  matchLabels: z.record(z.string(), z.string()).optional(),
-  matchExpressions: z
-    .array(
-      strict({
-        key: z.string(),
-        // checked with the rest of the selector below, in Kubernetes' words
-        operator: z.string().transform((op) => op as LabelSelectorRequirement['operator']),
-        values: z.array(z.string()).optional(),
-      }),
-    )
-    .optional(),
-});
+// operators are checked with the rest of the selector later, in Kubernetes' words
+const labelSelectorSchema = labelSelector(z.string().transform((op) => op as LabelSelectorRequirement['operator']));
 
 const matchSchema = strict({
   kinds: names.optional(),
