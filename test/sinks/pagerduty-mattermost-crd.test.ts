@@ -10,7 +10,10 @@ import { credentialEnvName, sinkConfigFromResolved, sinkNameFor } from '../../sr
 import type { ResolvedSink } from '../../src/crd/controller.ts';
 import { deliveryOf, sinkSpecSchema } from '../../src/crd/schemas.ts';
 import type { Credentials } from '../../src/crd/secrets.ts';
+import { egressPolicy } from '../../src/sinks/egress.ts';
 import { createSink } from '../../src/sinks/index.ts';
+import { SinkError } from '../../src/sinks/types.ts';
+import { crashLoop } from './crash-loop.ts';
 
 function resolved(id: string, spec: unknown, credentials: Credentials = {}): ResolvedSink {
   const parsed = sinkSpecSchema.parse(spec);
@@ -53,6 +56,15 @@ describe('a pagerduty Sink', () => {
     assert.equal((m.config as { url: string }).url, 'https://events.pagerduty.com/v2/enqueue');
     const sink = await createSink(m.config, { env: m.env });
     assert.equal(sink.type, 'pagerduty');
+    await sink.close();
+  });
+
+  it("a namespaced Sink's endpoint must pass the egress policy: a private address is refused, permanently, before the key is sent", async () => {
+    const r = resolved('Sink/shop/pager', { type: 'pagerduty', target: { url: 'http://10.0.0.7/v2/enqueue' }, credentials: { token: ref('key') } }, { token: KEY });
+    const m = sinkConfigFromResolved(r);
+    if (!m.ok) return assert.fail(JSON.stringify(m.problems));
+    const sink = await createSink(m.config, { env: m.env, egress: egressPolicy({ allow: [] }) });
+    await assert.rejects(sink.send(crashLoop()), (err: unknown) => err instanceof SinkError && err.kind === 'permanent' && /refused by the egress policy/.test(err.message) && !err.message.includes(KEY));
     await sink.close();
   });
 
