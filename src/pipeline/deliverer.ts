@@ -8,8 +8,8 @@
 //   sink's concurrency.
 // - Runs: a queue's head is claimed with up to maxRun - 1 deliveries due
 //   behind it (within the rate limits) in the same commit, and each is sent
-//   as soon as the one before it was accepted, their outcomes recorded by
-//   the pumps as they come. One target is then bounded by its sink's answers
+//   as soon as the one before it was accepted, their outcomes recorded
+//   together when the run ends (or by any pump meanwhile). One target is then bounded by its sink's answers
 //   rather than by an fsync per delivery (issue 20: one webhook target took
 //   ~160 deliveries/s, the disk's commit rate). A failure ends the run: what
 //   was not sent stays pending behind the failed one. The store counts each
@@ -498,18 +498,19 @@ export class Deliverer {
     return rest;
   }
 
-  /** A run delivery answered: send the next of its run, or (failed, stopping) leave the rest pending. */
-  #continueRun(meta: DeliveryMeta, ok: boolean): void {
+  /** A run delivery answered: send the next of its run (true), or (failed, stopping, none left) leave the rest pending. */
+  #continueRun(meta: DeliveryMeta, ok: boolean): boolean {
     const run = this.#runs.get(queueKey(meta.sink, meta.orderingKey));
-    if (!run || run.rest.length === 0) return;
+    if (!run || run.rest.length === 0) return false;
     if (ok && this.#running && !this.#storeFailed) {
       this.#send(run.rest.shift()!);
-      return;
+      return true;
     }
     for (const r of run.rest) this.#unmarked.delete(r.id);
     run.open -= run.rest.length;
     run.rest = [];
     if (run.open <= 0) this.#runs.delete(queueKey(meta.sink, meta.orderingKey));
+    return false;
   }
 
   #claim(now: number, done: Completion[], records: AttemptRecord[]): { claims: { queue: Queue; meta: DeliveryMeta }[]; wakeAt: number } {
@@ -601,7 +602,8 @@ export class Deliverer {
       if (!ok) c.err = value;
       if (canceled) c.canceled = true;
       this.#completions.push(c);
-      this.#continueRun(meta, ok);
+      // while its run goes on, its outcome waits for the pump at the run's end (or any other): one commit a run
+      if (this.#continueRun(meta, ok)) return;
       // after a refusal the retry timer records it; when stopping, stop() drives the pumps
       if (!this.#storeFailed) this.#soon();
       else this.#notify();
