@@ -230,6 +230,8 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
             }
           : undefined,
     });
+    // stopped after the listener and the deliverer, before the state database: a stop keeps every count
+    life.add('storm digest counts', () => outbox.writeStormCounts(clock.now()));
     const attemptWaiters: (() => void)[] = [];
     const deliverer = new Deliverer({
       store,

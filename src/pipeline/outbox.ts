@@ -322,6 +322,11 @@ export class Outbox {
     return result;
   }
 
+  /** Writes the storm digests' counts not yet written (they are written at most once a second): as kubeherald stops. */
+  writeStormCounts(now: number | Date): void {
+    this.#store.transaction(() => this.#storms.persist(toMs(now), { all: true }));
+  }
+
   /** Everything held back from chat sinks now. */
   held(): HeldRow[] {
     return this.#store.held.list();

@@ -132,14 +132,15 @@ export class StormDigests {
 
   /**
    * Writes the states absorb() changed: one that started or ended a storm at
-   * once, the others at most every STORM_PERSIST_MS. Call inside the
-   * transaction that absorbed them, before it ends (the Outbox does).
+   * once, the others at most every STORM_PERSIST_MS (`all`: every one, as
+   * kubeherald stops). Call inside a transaction: the one that absorbed
+   * them, before it ends (the Outbox does).
    */
-  persist(now: number): void {
+  persist(now: number, opts: { all?: boolean } = {}): void {
     for (const [k, d] of this.#dirty) {
       const s = this.#states.get(k);
       const last = this.#written.get(k);
-      if (s && last && last.active === inStorm(s) && now - last.at < STORM_PERSIST_MS) continue;
+      if (!opts.all && s && last && last.active === inStorm(s) && now - last.at < STORM_PERSIST_MS) continue;
       if (s) this.#write(d.sink, d.target, s, d.at);
       else this.#dirty.delete(k);
     }

@@ -162,7 +162,7 @@ describe('startHerald failing midway', () => {
       const { log, entries } = recordingLog();
       await assert.rejects(startHerald({ config, kc, log, clock: simClock(sim), stdout: process.stderr }), { code: 'EADDRINUSE' });
       const stopped = entries.filter((e) => e.msg === 'stopped').map((e) => e.obj.component);
-      assert.deepEqual(stopped, ['time windows', 'inhibition', 'silences', 'pruner', 'deliverer', 'queued deliveries', 'metrics', 'routing', 'plugins', 'state database']);
+      assert.deepEqual(stopped, ['time windows', 'inhibition', 'silences', 'pruner', 'deliverer', 'queued deliveries', 'storm digest counts', 'metrics', 'routing', 'plugins', 'state database']);
       assert.equal(entries.filter((e) => /stop failed|grace deadline/.test(e.msg)).length, 0);
     } finally {
       await new Promise<void>((r) => taken.close(() => r()));

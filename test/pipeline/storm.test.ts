@@ -112,6 +112,15 @@ test('a storm is written when it starts, its counts at most a second later: a re
   assert.equal(last.notifications[0].fields.absorbed, '8', 'the restarted outbox counts on from what was stored');
 });
 
+test('as kubeherald stops, the counts not yet written are written', () => {
+  h = new Harness({ sinks: ['chat'], policies: { chat: { storm: STORM } } });
+  h.enqueue(burst(5, 0));
+  h.enqueue(burst(3, 5));
+  assert.equal(storedAbsorbed(), 2);
+  h.outbox.writeStormCounts(h.clock.ms());
+  assert.equal(storedAbsorbed(), 5);
+});
+
 test('an enqueue that rolls back leaves no count of a storm behind', () => {
   h = new Harness({ sinks: ['chat'], policies: { chat: { storm: STORM } } });
   assert.throws(() =>
