@@ -6,7 +6,7 @@
 // The verdict is pure (readiness()); the HTTP side only reports it.
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listen as listenOn } from '../model/listen.ts';
 
 export interface ProbeCheck {
   name: string;
@@ -91,11 +91,7 @@ export async function listenProbes(listen: string, handle: ProbeHandler): Promis
   const server: Server = createServer((req, res) => {
     if (!handle(req, res)) res.writeHead(404).end('not found\n');
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => resolve());
-  });
-  const addr = server.address() as AddressInfo;
+  const addr = await listenOn(server, port, host);
   return {
     url: `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`,
     async close() {

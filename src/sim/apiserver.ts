@@ -4,7 +4,6 @@
 
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
 import type { SimClock } from './clock.ts';
 import { aggregatedDiscovery, AGGREGATED_CONTENT_TYPE, apiGroupList, apiResourceList, apiVersions, SERVER_VERSION, wantsAggregated } from './discovery.ts';
 import { ApiError, methodNotAllowed, unauthorized } from './errors.ts';
@@ -22,6 +21,7 @@ import type { ObjectStore } from './store.ts';
 import { toTable } from './table.ts';
 import type { KObject, ResourceType, UserInfo } from './types.ts';
 import { serveWatch, TABLE_CONTENT_TYPE } from './watch.ts';
+import { listen } from '../model/listen.ts';
 
 export interface ApiServerDeps {
   store: ObjectStore;
@@ -79,11 +79,7 @@ export class ApiServer {
     });
     server.keepAliveTimeout = 65_000;
     this.#server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => resolve());
-    });
-    const addr = server.address() as AddressInfo;
+    const addr = await listen(server, port, host);
     const h = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
     return `https://${h}:${addr.port}`;
   }

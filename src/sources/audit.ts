@@ -28,6 +28,7 @@ import {
   type MalformedReason,
   parseEventList,
 } from './audit-event.ts';
+import { listen } from '../model/listen.ts';
 
 /** PEM files (mounted from a Secret), re-read by reloadTls(); or PEM text (tests). */
 export type AuditTls = { certFile: string; keyFile: string; clientCAFile?: string } | { cert: string; key: string; clientCA?: string };
@@ -113,10 +114,7 @@ export class AuditSource {
       reply(res, 417, { error: 'expectation failed: only Expect: 100-continue is understood' });
     });
     this.#server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.#o.port ?? 8443, this.#o.host ?? '127.0.0.1', () => resolve());
-    });
+    await listen(server, this.#o.port ?? 8443, this.#o.host ?? '127.0.0.1');
     if (!this.#tokenDigest && !this.#o.clientCert) {
       this.#o.log.warn({}, 'audit webhook accepts batches without credentials: anyone who can reach it can post changes');
     }

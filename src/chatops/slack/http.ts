@@ -10,11 +10,11 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
 import type { Logger } from '../../model/logger.ts';
 import { readBody } from '../../sources/http-body.ts';
 import type { ChatAdapter, ChatHandler, ChatReply, MessageTarget } from '../types.ts';
 import { SlackCore } from './core.ts';
+import { listen } from '../../model/listen.ts';
 
 /** Slack's replay window: a request signed longer ago than this is refused. */
 const MAX_AGE_S = 5 * 60;
@@ -83,14 +83,7 @@ export class SlackHttpAdapter implements ChatAdapter {
     server.requestTimeout = 30_000;
     server.headersTimeout = 15_000;
     this.#server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    const addr = server.address() as AddressInfo;
+    const addr = await listen(server, port, host);
     const shown = addr.address === '0.0.0.0' ? '127.0.0.1' : addr.address === '::' ? '[::1]' : addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
     this.#url = `${tls ? 'https' : 'http'}://${shown}:${addr.port}`;
     signal.addEventListener('abort', () => void this.stop(), { once: true });

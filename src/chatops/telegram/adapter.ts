@@ -18,6 +18,7 @@ import { redact } from '../../sinks/credential.ts';
 import { readBody } from '../../sources/http-body.ts';
 import type { ChatAdapter, ChatHandler, ChatInteraction, ChatMessage, ChatReply, ChatUser, MessageTarget, ReplyAction } from '../types.ts';
 import { decodeCallbackData, encodeCallbackData, renderTelegramReply } from './render.ts';
+import { listen } from '../../model/listen.ts';
 
 export type TelegramTls = { certFile: string; keyFile: string } | { cert: string | Buffer; key: string | Buffer };
 
@@ -230,13 +231,7 @@ export class TelegramAdapter implements ChatAdapter {
     // a client that trickles bytes is cut off
     server.requestTimeout = 30_000;
     server.headersTimeout = 10_000;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    await listen(server, port, host);
     this.#server = server;
     const addr = server.address() as AddressInfo;
     const shown = host === '0.0.0.0' || host === '' ? '127.0.0.1' : host === '::' ? '::1' : host;

@@ -7,7 +7,6 @@
 
 import { readFile } from 'node:fs/promises';
 import * as http2 from 'node:http2';
-import type { AddressInfo } from 'node:net';
 import { Code, ConnectError, type ConnectRouter } from '@connectrpc/connect';
 import { connectNodeAdapter } from '@connectrpc/connect-node';
 import { Registry } from '../../gen/kubeherald/v1/plugin_pb.js';
@@ -15,6 +14,7 @@ import { type Clock, realClock } from '../../model/clock.ts';
 import type { DiscoverySource, PluginEndpoint } from '../types.ts';
 import { canonicalAddress, diffEndpoints, fingerprint, formatHostPort, isLoopbackHost, parseHostPort, pluginTypeProblem, sortEndpoints } from './common.ts';
 import type { Logger } from '../../model/logger.ts';
+import { listen } from '../../model/listen.ts';
 
 export const DEFAULT_TTL_MS = 15_000;
 export const DEFAULT_HEARTBEAT_INTERVAL_MS = 5_000;
@@ -255,14 +255,7 @@ export async function serveRegistry(o: RegistryServerOptions): Promise<RegistryS
     sessions.add(s);
     s.once('close', () => sessions.delete(s));
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const addr = server.address() as AddressInfo;
+  const addr = await listen(server, port, host);
   const address = formatHostPort(host ?? addr.address, addr.port);
   o.log?.info({ address, tls: !!o.tls?.certFile, mutualTls: !!o.tls?.clientCaFile }, 'plugin registry listening');
   return {
