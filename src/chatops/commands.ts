@@ -4,6 +4,7 @@
 // over a parsed command: the RBAC it needs, its normalised text and target
 // for the audit trail. No I/O.
 
+import { formatDuration } from '../model/duration.ts';
 import { kindInfo } from './kinds.ts';
 import { formatSilence, silenceAccess, silenceTarget } from './silence-grammar.ts';
 import type { KindName, ParsedCommand, ResourceAttributes, Verb } from './types.ts';
@@ -350,18 +351,7 @@ export function requiredAccess(cmd: ParsedCommand, namespace: string): ResourceA
   }
 }
 
-/** Seconds as the shortest duration `--since` accepts back: 5400 → 1h30m. */
-export function formatDuration(seconds: number): string {
-  const parts: string[] = [];
-  let rest = seconds;
-  for (const [unit, size] of [['d', 86400], ['h', 3600], ['m', 60], ['s', 1]] as const) {
-    if (rest >= size) {
-      parts.push(`${Math.floor(rest / size)}${unit}`);
-      rest %= size;
-    }
-  }
-  return parts.join('') || '0s';
-}
+export { formatDuration };
 
 // a selector with spaces is quoted; the grammar lets no quote into one
 function quoted(value: string): string {

@@ -6,6 +6,7 @@
 // to expire, and the virtual verb `force` for a silence with no matcher or
 // longer than the maximum. An administrator grants them like any other.
 
+import { formatDuration } from '../model/duration.ts';
 import type { ResourceAttributes, SilenceCommand } from './types.ts';
 import { shown } from './validate.ts';
 
@@ -80,17 +81,6 @@ export function expireAccess(namespace: string | undefined): ResourceAttributes[
   return [{ verb: 'delete', group: SILENCE_GROUP, resource: SILENCE_RESOURCE, namespace: namespace ?? '' }];
 }
 
-function duration(seconds: number): string {
-  const parts: string[] = [];
-  let rest = seconds;
-  for (const [unit, size] of [['d', 86400], ['h', 3600], ['m', 60], ['s', 1]] as const) {
-    if (rest >= size) {
-      parts.push(`${Math.floor(rest / size)}${unit}`);
-      rest %= size;
-    }
-  }
-  return parts.join('') || '0s';
-}
 
 /** The command as normalised text (`silence -n demo --reason CrashLoopBackOff for 2h -- deploy`); parseCommand reads it back. */
 export function formatSilence(cmd: SilenceCommand, namespace?: string): string {
@@ -103,7 +93,7 @@ export function formatSilence(cmd: SilenceCommand, namespace?: string): string {
   if (cmd.reason !== undefined) words.push('--reason', cmd.reason);
   if (cmd.labels !== undefined) words.push('-l', Object.entries(cmd.labels).map(([k, v]) => `${k}=${v}`).join(','));
   if (cmd.force) words.push('--force');
-  if (cmd.durationSeconds !== undefined) words.push('for', duration(cmd.durationSeconds));
+  if (cmd.durationSeconds !== undefined) words.push('for', formatDuration(cmd.durationSeconds));
   if (cmd.until !== undefined) words.push('until', new Date(cmd.until).toISOString().replace(/\.000Z$/, 'Z'));
   if (cmd.comment !== undefined) words.push('--', cmd.comment);
   return words.join(' ');

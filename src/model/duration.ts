@@ -32,3 +32,16 @@ export function humanDuration(ms: number): string {
   }
   return `${Math.trunc(hours / 24 / 365)}y`;
 }
+
+/** Seconds as the shortest duration the command grammar reads back (`--since`, `silence … for`): 5400 → 1h30m. */
+export function formatDuration(seconds: number): string {
+  const parts: string[] = [];
+  let rest = seconds;
+  for (const [unit, size] of [['d', 86400], ['h', 3600], ['m', 60], ['s', 1]] as const) {
+    if (rest >= size) {
+      parts.push(`${Math.floor(rest / size)}${unit}`);
+      rest %= size;
+    }
+  }
+  return parts.join('') || '0s';
+}
