@@ -80,7 +80,8 @@ export class SqliteOutbox implements OutboxRepo {
       queueHeads: p(
         `SELECT ${META_COLUMNS} FROM outbox WHERE id IN (SELECT MIN(id) FROM outbox WHERE state IN ('pending', 'inflight') GROUP BY sink, ordering_key) ORDER BY id`,
       ),
-      inflight: p("UPDATE outbox SET state = 'inflight', attempts = attempts + 1, updated_at = ? WHERE id = ?"),
+      // only a pending row can be claimed: a row already inflight, delivered or dead is someone's or done
+      inflight: p("UPDATE outbox SET state = 'inflight', attempts = attempts + 1, updated_at = ? WHERE id = ? AND state = 'pending'"),
       delivered: p("UPDATE outbox SET state = 'delivered', updated_at = ?, last_response = ?, last_error = NULL WHERE id = ?"),
       retry: p("UPDATE outbox SET state = 'pending', updated_at = ?, next_attempt_at = ?, last_error = ?, last_response = ? WHERE id = ?"),
       dead: p("UPDATE outbox SET state = 'dead', updated_at = ?, dead_reason = ?, last_error = COALESCE(?, last_error), last_response = COALESCE(?, last_response) WHERE id = ?"),
@@ -126,8 +127,8 @@ export class SqliteOutbox implements OutboxRepo {
     return (this.#s.queueHeads.all() as Row[]).map(meta);
   }
 
-  markInflight(id: number, now: number): void {
-    this.#s.inflight.run(now, id);
+  markInflight(id: number, now: number): boolean {
+    return Number(this.#s.inflight.run(now, id).changes) === 1;
   }
 
   markDelivered(id: number, now: number, response: string | null): void {

@@ -14,6 +14,7 @@ import { dirname } from 'node:path';
 import type { Logger } from '../model/logger.ts';
 import { SqliteAlertButtons } from './alert-buttons.ts';
 import { SqliteAudit } from './audit.ts';
+import { acquireOwnerLock, type OwnerLock } from './owner-lock.ts';
 import { currentVersion, migrate } from './migrations.ts';
 import { SqliteGroups } from './groups.ts';
 import { SqliteHeld } from './held.ts';
@@ -21,6 +22,7 @@ import { SqliteStorms } from './storms.ts';
 import { SqliteOutbox } from './outbox.ts';
 import { SqliteRequests } from './requests.ts';
 import { SqliteSilences } from './silences.ts';
+import { SqliteHeartbeat } from './heartbeat.ts';
 import { SqliteDedup, SqliteFlood, SqliteReminders, SqliteThreads, SqliteTracker } from './state.ts';
 import type { PruneCounts, RetentionPolicy, Store } from './types.ts';
 
@@ -35,6 +37,13 @@ export interface SqliteStoreOptions {
    * with false so it never touches a running kubeherald's deliveries.
    */
   recover?: boolean;
+  /**
+   * Hold the owner lock (`<path>.lock`, see owner-lock.ts): a second process
+   * asking for it is refused with the holder named. Defaults to `recover`:
+   * the delivering process owns the file; the CLI's short readers and
+   * writers (dlq, audit, silence, requests) open it beside a running one.
+   */
+  exclusive?: boolean;
   /** refuse to create the file (the dlq command on a mistyped path) */
   mustExist?: boolean;
   /** how long to wait for another process's write lock (default 5 s) */
@@ -52,6 +61,7 @@ export class SqliteStore implements Store {
   readonly outbox: SqliteOutbox;
   readonly dedup: SqliteDedup;
   readonly tracker: SqliteTracker;
+  readonly heartbeat: SqliteHeartbeat;
   readonly flood: SqliteFlood;
   readonly reminders: SqliteReminders;
   readonly groups: SqliteGroups;
@@ -65,13 +75,21 @@ export class SqliteStore implements Store {
   /** the underlying connection, for tests and diagnostics */
   readonly db: DatabaseSync;
   #depth = 0;
+  #lock: OwnerLock | undefined;
   #rollbackHooks: (() => void)[] = [];
 
   constructor(opts: SqliteStoreOptions) {
     this.path = opts.path;
     const memory = opts.path === ':memory:';
     if (!memory) prepareFile(opts.path, opts.mustExist ?? false);
-    this.db = new DatabaseSync(opts.path, { timeout: opts.busyTimeoutMs ?? 5000 });
+    // before the database is touched: a second owner must not recover the first one's inflight rows
+    if (!memory && (opts.exclusive ?? opts.recover ?? true)) this.#lock = acquireOwnerLock(opts.path, opts.now);
+    try {
+      this.db = new DatabaseSync(opts.path, { timeout: opts.busyTimeoutMs ?? 5000 });
+    } catch (err) {
+      this.#lock?.release();
+      throw err;
+    }
     try {
       // only takes effect on a new, empty database, which is when it matters: freed pages can be returned
       this.db.exec('PRAGMA auto_vacuum = INCREMENTAL');
@@ -87,6 +105,7 @@ export class SqliteStore implements Store {
       this.outbox = new SqliteOutbox(this.db);
       this.dedup = new SqliteDedup(this.db);
       this.tracker = new SqliteTracker(this.db, hooks);
+      this.heartbeat = new SqliteHeartbeat(this.db);
       this.flood = new SqliteFlood(this.db);
       this.reminders = new SqliteReminders(this.db);
       this.groups = new SqliteGroups(this.db);
@@ -103,6 +122,7 @@ export class SqliteStore implements Store {
       }
     } catch (err) {
       this.db.close();
+      this.#lock?.release();
       throw err;
     }
   }
@@ -194,6 +214,7 @@ export class SqliteStore implements Store {
 
   close(): void {
     if (this.db.isOpen) this.db.close();
+    this.#lock?.release();
   }
 }
 

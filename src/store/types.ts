@@ -86,7 +86,8 @@ export interface OutboxRepo {
   nextInQueue(sink: string, orderingKey: string, afterId: number): DeliveryMeta | undefined;
   /** The first pending or inflight row of every queue. */
   queueHeads(): DeliveryMeta[];
-  markInflight(id: number, now: number): void;
+  /** Claims a pending row (inflight, one attempt more); false, and nothing changes, when the row is not pending. */
+  markInflight(id: number, now: number): boolean;
   markDelivered(id: number, now: number, response: string | null): void;
   markRetry(id: number, now: number, nextAttemptAt: number, error: string, response: string | null): void;
   markDead(id: number, now: number, reason: string, error: string | null, response: string | null): void;
@@ -107,6 +108,14 @@ export interface DedupRepo {
   claim(sink: string, idempotencyKey: string, now: number): boolean;
   has(sink: string, idempotencyKey: string): boolean;
   deleteBefore(before: number): number;
+}
+
+/** When the process was last alive: a start's gap begins there. */
+export interface HeartbeatRepo {
+  /** epoch ms; undefined before the first beat (a new state, or one from before heartbeats) */
+  lastSeen(): number | undefined;
+  /** Records now as alive (never moves back: a clock stepped back keeps the later time). */
+  beat(now: number): void;
 }
 
 /** The incident tracker's state, kept incident by incident so a change writes one row, not the whole snapshot. */
@@ -408,6 +417,7 @@ export interface Store {
   readonly outbox: OutboxRepo;
   readonly dedup: DedupRepo;
   readonly tracker: TrackerRepo;
+  readonly heartbeat: HeartbeatRepo;
   readonly flood: FloodRepo;
   readonly reminders: ReminderRepo;
   readonly groups: GroupRepo;
