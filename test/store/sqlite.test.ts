@@ -218,6 +218,31 @@ describe('outbox rows', () => {
     assert.equal(row.attempts, 1, 'the attempt that was under way still counts');
   });
 
+  it('claims only a pending row: a second claim, or one of a delivered or dead row, claims nothing and says so', () => {
+    store = tmp.open();
+    const id = store.outbox.insert(delivery());
+    assert.equal(store.outbox.markInflight(id, T0 + 1), true);
+    assert.equal(store.outbox.markInflight(id, T0 + 2), false, 'already inflight under a claim');
+    let row = store.outbox.get(id)!;
+    assert.equal(row.attempts, 1, 'the refused claim counted no attempt');
+    assert.equal(row.updatedAt, T0 + 1);
+    store.outbox.markDelivered(id, T0 + 3, null);
+    assert.equal(store.outbox.markInflight(id, T0 + 4), false);
+    assert.equal(store.outbox.get(id)!.state, 'delivered');
+    const dead = store.outbox.insert(delivery());
+    store.outbox.markDead(dead, T0 + 5, 'gone', null, null);
+    assert.equal(store.outbox.markInflight(dead, T0 + 6), false);
+    assert.equal(store.outbox.get(dead)!.state, 'dead');
+    assert.equal(store.outbox.markInflight(9_999, T0 + 7), false, 'no such row');
+    // a retry puts it back to pending: claimable again
+    const again = store.outbox.insert(delivery());
+    store.outbox.markInflight(again, T0 + 8);
+    store.outbox.markRetry(again, T0 + 9, T0 + 10, 'timeout', null);
+    assert.equal(store.outbox.markInflight(again, T0 + 11), true);
+    row = store.outbox.get(again)!;
+    assert.equal(row.attempts, 2);
+  });
+
   it('finds the next row of a queue through the partial index', () => {
     store = tmp.open();
     const plan = store.db
