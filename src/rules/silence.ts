@@ -23,8 +23,8 @@ export interface SilenceMatchers {
   cel?: string;
 }
 
-export interface Silence {
-  id: string;
+/** A silence as asked for, before it is validated and given an id. */
+export interface SilenceDraft {
   matchers: SilenceMatchers;
   /** epoch ms, inclusive */
   startsAt: number;
@@ -35,6 +35,10 @@ export interface Silence {
   source: SilenceSource;
   /** names of time intervals (timeIntervals:) it applies in; none: always while it lasts */
   activeTimeIntervals?: string[];
+}
+
+export interface Silence extends SilenceDraft {
+  id: string;
   /** accepted although it matches everything or lasts longer than silences.maxDuration */
   forced?: boolean;
   createdAt: number;
@@ -56,16 +60,6 @@ export class SilenceError extends Error {
     this.field = field;
     this.forcible = forcible;
   }
-}
-
-export interface SilenceDraft {
-  matchers: SilenceMatchers;
-  startsAt: number;
-  endsAt: number;
-  createdBy: string;
-  comment: string;
-  source: SilenceSource;
-  activeTimeIntervals?: string[];
 }
 
 export interface ValidateOptions {
