@@ -4,6 +4,7 @@
 
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { AuditDecision, AuditEntry, AuditFilter, AuditOutcome, KubeIdentity, Platform } from '../model/audit.ts';
+import { tail } from './tail.ts';
 import type { AuditRepo } from './types.ts';
 
 type Row = Record<string, unknown>;
@@ -87,13 +88,7 @@ export class SqliteAudit implements AuditRepo {
       where.push('at >= ?');
       args.push(Math.trunc(filter.since));
     }
-    // the newest `limit`, returned oldest first (newest last), like a log's tail
-    let sql = `SELECT * FROM audit${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY at DESC, id DESC`;
-    if (filter.limit !== undefined) {
-      sql += ' LIMIT ?';
-      args.push(Math.max(0, Math.trunc(filter.limit)));
-    }
-    return (this.#db.prepare(sql).all(...args) as Row[]).map(fromRow).reverse();
+    return tail<Row>(this.#db, { table: 'audit', where, args, newestFirst: 'at DESC, id DESC', limit: filter.limit }).map(fromRow);
   }
 
   deleteBefore(before: number): number {

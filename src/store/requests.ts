@@ -7,6 +7,7 @@
 
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { AWAITING_STATES, FINAL_STATES, type ActionRequest, type Decision, type RequestFilter, type RequestResult, type RequestState } from '../model/approval.ts';
+import { tail } from './tail.ts';
 import type { DecisionRefusal, RequestPatch, RequestRepo } from './types.ts';
 
 type Row = Record<string, unknown>;
@@ -123,12 +124,7 @@ export class SqliteRequests implements RequestRepo {
       where.push('created_at >= ?');
       args.push(Math.trunc(filter.since));
     }
-    let sql = `SELECT * FROM requests${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, rowid DESC`;
-    if (filter.limit !== undefined) {
-      sql += ' LIMIT ?';
-      args.push(Math.max(0, Math.trunc(filter.limit)));
-    }
-    return (this.#db.prepare(sql).all(...args) as Row[]).map((r) => this.#fromRow(r)).reverse();
+    return tail<Row>(this.#db, { table: 'requests', where, args, newestFirst: 'created_at DESC, rowid DESC', limit: filter.limit }).map((r) => this.#fromRow(r));
   }
 
   transition(id: string, from: readonly RequestState[], to: RequestState, patch: RequestPatch, now: number): ActionRequest | undefined {
