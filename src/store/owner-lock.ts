@@ -57,8 +57,8 @@ export interface OwnerLock {
 
 /**
  * Takes the owner lock of the state database at `dbPath`, or throws
- * StateLockedError naming the holder. Never waits: a second owner is a
- * mistake to report, not a turn to wait for.
+ * StateLockedError naming the holder. Waits no more than a second: a
+ * second owner is a mistake to report, not a turn to wait for.
  */
 export function acquireOwnerLock(dbPath: string, now: () => number = Date.now): OwnerLock {
   const path = `${resolve(dbPath)}.lock`;
@@ -100,7 +100,9 @@ export function readLockHolder(dbPath: string): LockHolder | undefined {
 function take(dbPath: string, path: string, now: () => number): DatabaseSync {
   // the owner's file alone, like the database (SQLite would use the umask's mode)
   closeSync(openSync(path, 'a', 0o600));
-  const db = new DatabaseSync(path, { timeout: 0 });
+  // a moment's patience: a refused start reads the holder under a SHARED lock, which a holder's COMMIT
+  // (at its own start) must wait out rather than fail on; a lock held for good still refuses within a second
+  const db = new DatabaseSync(path, { timeout: 1000 });
   try {
     // the lock file says only who holds it: losing it to a power cut costs nothing
     db.exec('PRAGMA synchronous = OFF');
