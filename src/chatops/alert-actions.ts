@@ -8,6 +8,8 @@
 // confirmation path like any typed command (the service does that).
 
 import { ALERT_ACTION_PREFIX, ALERT_ACTIONS, ALERT_BUTTON_TOKEN, ALERT_BUTTON_TOKEN_ID, channelTag } from '../sinks/alert-actions.ts';
+// the object named as the alert named it (deploy/web, not deployment/web)
+import { shortKind } from '../sinks/summary.ts';
 
 export type AlertCommand =
   /** a command text for the service to run as if the clicker typed it */
@@ -88,7 +90,7 @@ export function alertSilenceCommand(value: string, channel: string, now: number)
   if (tag !== channelTag(channel)) return { ok: false, error: 'This Silence button belongs to an alert posted in another channel; silence from there, or type `silence …` here.' };
   if (parseInt(expiry, 36) * 1000 <= now) return { ok: false, error: 'This alert is too old for its Silence button; type `silence …` to silence it.' };
   const scope = ns === '-' ? '-A' : `-n ${ns}`;
-  return { ok: true, text: `silence ${scope} --kind ${kind} --name ${name} --reason ${reason} for 1h -- Silence 1h button on ${reason} of ${kind.toLowerCase()}/${name}` };
+  return { ok: true, text: `silence ${scope} --kind ${kind} --name ${name} --reason ${reason} for 1h -- Silence 1h button on ${reason} of ${shortKind(kind)}/${name}` };
 }
 
 /** Whether an action id is a Telegram button's token (resolveAlertButton, before alertCommand or alertSilenceCommand). */
