@@ -42,6 +42,7 @@ import { startUpdateCheck } from './updates.ts';
 import { createIntake, type Intake } from './intake.ts';
 import { Lifecycle, type StopReport } from './lifecycle.ts';
 import { PACKAGE_VERSION } from './build-info.ts';
+import { gapHook, startHeartbeat } from './while-down.ts';
 
 export interface HeraldOptions {
   config: Config;
@@ -291,6 +292,17 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
       onNotifications: submit,
       wholePods: () => wholePods,
       initialState: stored.incidents.length || stored.edges.length ? stored : undefined,
+      // what happened while kubeherald was down, told once after the first list
+      afterFirstList: gapHook({
+        heartbeat: store.heartbeat,
+        clock,
+        cluster: config.cluster.name,
+        detectors: config.detectors,
+        namespaceAllowed: (ns) => namespaceAllowed(config.watch.namespaces, ns),
+        restored: stored,
+        openNow: () => (listener?.tracker.open() ?? []).map((i) => i.key),
+        log: log.child({ component: 'while-down' }),
+      }),
       config: {
         cluster: config.cluster.name,
         namespaceAllowed: (ns) => namespaceAllowed(config.watch.namespaces, ns),
@@ -342,6 +354,9 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
     const l = listener;
     life.add('listener', () => l.stop());
     await listener.start();
+    // alive from here on: the gap this start told is behind us (see app/while-down.ts)
+    const heartbeat = startHeartbeat({ heartbeat: store.heartbeat, clock, log: log.child({ component: 'heartbeat' }) });
+    life.add('heartbeat', () => heartbeat.stop());
     // silences from chat and from Silence resources go through the keeper: in force (or ended and released) at once
     const port = silencePort(silences, store, clock, maxDurationMs(config.silences));
     // a Silence's author: its annotation, else who created it as the audit feed saw it, else the resource

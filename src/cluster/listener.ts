@@ -58,6 +58,14 @@ export interface ListenerOptions {
    * a sink added while running takes effect from each pod's next change.
    */
   wholePods?: () => boolean;
+  /**
+   * Called once every resource has been listed for the first time, before
+   * detection goes on: what the cluster shows of the time kubeherald was down
+   * (detect/gap.ts). `list` gives a built-in kind's objects as first listed
+   * (Events in full, though their cache keeps only identity); what it returns
+   * is handed on like any other batch.
+   */
+  afterFirstList?: (list: (kind: 'Pod' | 'Node' | 'Event' | 'Deployment') => readonly KubeObject[]) => Notification[];
 }
 
 export function builtinSpecs(eventsApi: ListenerConfig['eventsApi']): ResourceSpec[] {
@@ -125,6 +133,8 @@ export class Listener {
   readonly stats = { deltas: 0, notifications: 0 };
   /** emitted, not yet handed on (see #emit) */
   #pending: Notification[] = [];
+  /** Warning Events of the first list, kept whole for afterFirstList only (the Event cache keeps identity) */
+  #firstEvents: KubeObject[] | undefined;
 
   constructor(opts: ListenerOptions) {
     this.#o = opts;
@@ -132,6 +142,7 @@ export class Listener {
     const topts = { cluster: opts.config.cluster };
     this.#tracker = opts.initialState ? IncidentTracker.restore(opts.initialState, topts) : new IncidentTracker(topts);
     if (opts.initialState) this.#unseen = this.#tracker.objectUids();
+    if (opts.afterFirstList) this.#firstEvents = [];
   }
 
   get tracker(): IncidentTracker {
@@ -188,6 +199,7 @@ export class Listener {
     this.#started = true;
     if (this.#unavailable.size === 0) this.#reconcileDeleted();
     else this.#o.log.warn({ unavailable: this.unavailable().map((u) => u.resource) }, 'started degraded: objects deleted while kubeherald was down resolve once every resource has been listed');
+    this.#afterFirstList();
     // restored incidents still waiting out their minimum duration
     this.#schedule();
   }
@@ -223,6 +235,16 @@ export class Listener {
     this.#flush();
   }
 
+  #afterFirstList(): void {
+    const hook = this.#o.afterFirstList;
+    if (!hook) return;
+    const events = this.#firstEvents ?? [];
+    this.#firstEvents = undefined;
+    this.#emit(hook((kind) => (kind === 'Event' ? events : this.#related(kind, undefined))));
+    // a batch of its own, handed on before detection goes on
+    this.#flush();
+  }
+
   /** Resolves when every watch has seen the server up to `rv` (see Reflector.waitForVersion). */
   async caughtUp(rv: number): Promise<void> {
     // an unavailable resource has nothing to catch up with
@@ -245,6 +267,7 @@ export class Listener {
     const obj = d.current ?? d.old!;
     // seen alive (in scope or not), or its deletion seen: either way not deleted unseen
     if (this.#unseen && obj.metadata.uid) this.#unseen.delete(obj.metadata.uid);
+    if (this.#firstEvents && d.initial && d.current && spec.kind === 'Event' && d.current.type === 'Warning') this.#firstEvents.push(d.current);
     if (!this.#inScope(spec, obj)) return;
     this.stats.deltas++;
     this.#evaluate(spec, reflector, d.old, d.current, d.initial);
@@ -252,9 +275,10 @@ export class Listener {
   }
 
   /** The cached objects of a built-in kind in a namespace, for detectors that tell more from related objects. */
-  #related = (kind: string, namespace: string): KubeObject[] => {
+  #related = (kind: string, namespace: string | undefined): KubeObject[] => {
     const r = this.#reflectors.find((x) => x.spec.kind === kind && this.#watched.get(x.spec)?.builtin);
-    return r ? r.list().filter((o) => o.metadata.namespace === namespace) : [];
+    if (!r) return [];
+    return namespace === undefined ? r.list() : r.list().filter((o) => o.metadata.namespace === namespace);
   };
 
   #evaluate(spec: ResourceSpec, reflector: Reflector, old: KubeObject | undefined, current: KubeObject | undefined, initial?: boolean): void {

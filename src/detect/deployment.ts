@@ -26,8 +26,8 @@ interface DeploymentShape {
   status?: { observedGeneration?: number; replicas?: number; updatedReplicas?: number; readyReplicas?: number; availableReplicas?: number };
 }
 
-const deployKey = (uid: string, ...parts: string[]): string => ['deployment', uid, ...parts].join('/');
-const revisionOf = (d: KubeObject): string => d.metadata.annotations?.[REVISION_ANNOTATION] ?? '';
+export const deployKey = (uid: string, ...parts: string[]): string => ['deployment', uid, ...parts].join('/');
+export const revisionOf = (d: KubeObject): string => d.metadata.annotations?.[REVISION_ANNOTATION] ?? '';
 const wanted = (d: KubeObject): number => (d as KubeObject & DeploymentShape).spec?.replicas ?? 1;
 
 /**

@@ -10,7 +10,7 @@ import type { DetectorsConfig } from './config.ts';
 import type { Observation } from './types.ts';
 import { compactFields, condition, conditions, displayName, refOf } from './util.ts';
 
-const nodeKey = (uid: string, what: string): string => `node/${uid}/${what}`;
+export const nodeKey = (uid: string, what: string): string => `node/${uid}/${what}`;
 
 export function detectNode(node: KubeObject, config: DetectorsConfig): Observation[] {
   const out: Observation[] = [];

@@ -63,7 +63,7 @@ export const IMAGE_PULL_KEY = 'image-pull';
 /** How much of a termination message (often the tail of the logs) rides along in fields. */
 const MESSAGE_FIELD_MAX = 1000;
 
-const podKey = (uid: string, ...parts: string[]): string => ['pod', uid, ...parts].join('/');
+export const podKey = (uid: string, ...parts: string[]): string => ['pod', uid, ...parts].join('/');
 const isTerminal = (phase: string | undefined): boolean => phase === 'Succeeded' || phase === 'Failed';
 const tail = (s: string | undefined): string | undefined => (s && s.length > MESSAGE_FIELD_MAX ? `…${s.slice(-MESSAGE_FIELD_MAX)}` : s);
 

@@ -277,6 +277,17 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX alert_buttons_expiry ON alert_buttons (expires_at);
     `,
   },
+  {
+    version: 11,
+    name: 'heartbeat: when kubeherald was last alive, so a start knows the gap it was down for',
+    sql: `
+      -- one row: the last time the process was known alive (epoch ms)
+      CREATE TABLE heartbeat (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        seen_at INTEGER NOT NULL
+      );
+    `,
+  },
 ];
 
 export const LATEST_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));
