@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { deliverySchema as configDeliverySchema, GROUP_DIMENSION_PATTERN, GROUP_DIMENSIONS, type SinkDeliveryConfig, sinkDeliveryProblems } from '../pipeline/config.ts';
 import { isCredentialOptionKey, KUBEHERALD_ONLY_KEYS } from '../sinks/plugin/config.ts';
 import { CR_CREDENTIAL_NAMES, CR_TARGET_FIELDS, type CrCredentialName, type CrTargetField } from '../sinks/descriptor.ts';
-import { platformOf, sinkDescriptor, SINK_TYPES, type SinkType } from '../sinks/registry.ts';
+import { platformOf, SINK_DESCRIPTORS, sinkDescriptor, SINK_TYPES, type SinkType } from '../sinks/registry.ts';
 import { chatIdentitySpecSchema } from '../chatops/identity-resource.ts';
 import { chatPolicySpecSchema, clusterChatPolicySpecSchema } from '../chatops/policy-resource.ts';
 import { clusterSilenceSpecSchema, silenceSpecSchema, silenceStatusSchema } from './silence-resource.ts';
@@ -76,14 +76,32 @@ export type Credential = z.output<typeof credentialSchema>;
 export const CREDENTIAL_NAMES = CR_CREDENTIAL_NAMES;
 export type CredentialName = CrCredentialName;
 
+/**
+ * A target field's or credential's description: what it is, then the types
+ * that take it, each with what it is there (their descriptors' rules and
+ * customResource.docs), so a new sink type's fields are documented in the
+ * CRDs without an edit here.
+ */
+function fieldDoc(field: CrTargetField | CrCredentialName, lead: string): string {
+  const takes = SINK_DESCRIPTORS.filter((d) => {
+    const m = d.customResource;
+    return [...m.target.required, ...m.target.optional, ...m.required, ...m.optional, ...(m.oneOf ?? []).flat()].includes(field);
+  });
+  const uses = takes.map((d) => {
+    const what = d.customResource.docs?.[field];
+    return what ? `${d.docs.title}: ${what}` : d.docs.title;
+  });
+  return uses.length ? `${lead} ${uses.join('; ')}.` : lead;
+}
+
 const credentialsSchema = z
   .strictObject({
-    token: credentialSchema.optional().describe('Bot token: Slack (xoxb-…) or Telegram; bearer token for a webhook.'),
-    webhookUrl: credentialSchema.optional().describe('Incoming webhook URL (Slack, Teams, DingTalk): the URL itself is the secret.'),
-    signingSecret: credentialSchema.optional().describe('HMAC signing secret (webhook, DingTalk).'),
-    apiKey: credentialSchema.optional().describe('Elasticsearch API key (encoded).'),
-    username: credentialSchema.optional().describe('Elasticsearch basic authentication user.'),
-    password: credentialSchema.optional().describe('Elasticsearch basic authentication password.'),
+    token: credentialSchema.optional().describe(fieldDoc('token', 'A token.')),
+    webhookUrl: credentialSchema.optional().describe(fieldDoc('webhookUrl', 'An incoming webhook URL: the URL itself is the secret.')),
+    signingSecret: credentialSchema.optional().describe(fieldDoc('signingSecret', 'An HMAC signing secret.')),
+    apiKey: credentialSchema.optional().describe(fieldDoc('apiKey', 'An API key.')),
+    username: credentialSchema.optional().describe(fieldDoc('username', 'A user name.')),
+    password: credentialSchema.optional().describe(fieldDoc('password', 'A password.')),
   })
   .describe('Credentials, each from a Secret.');
 
@@ -92,28 +110,28 @@ export type TargetField = CrTargetField;
 
 const targetSchema = z
   .strictObject({
-    channel: nonEmpty.max(200).optional().describe('Slack channel ID (C0123ABCD) or name (#alerts).'),
+    channel: nonEmpty.max(200).optional().describe(fieldDoc('channel', 'A channel.')),
     chatId: z
       .string()
       .regex(/^(-?[0-9]+|@[A-Za-z][A-Za-z0-9_]{3,})$/, { error: 'expected a numeric chat ID (-1001234567890) or @channelname' })
       .optional()
-      .describe('Telegram chat ID (-1001234567890) or @channelname.'),
-    messageThreadId: int(1, 2147483647).optional().describe('Telegram forum topic.'),
+      .describe(fieldDoc('chatId', 'A chat.')),
+    messageThreadId: int(1, 2147483647).optional().describe(fieldDoc('messageThreadId', 'A topic of a chat.')),
     url: z
       .string()
       .max(2048)
       .regex(/^https?:\/\/[^\s/@]+(\/\S*)?$/, { error: 'expected an http(s) URL without credentials in it' })
       .optional()
-      .describe('Webhook receiver URL, or the Elasticsearch node URL.'),
+      .describe(fieldDoc('url', 'An http(s) URL.')),
     index: z
       .string()
       .max(255)
       .regex(/^[a-z0-9][a-z0-9._+-]*$/, { error: 'expected a lowercase index or data stream name' })
       .optional()
-      .describe('Elasticsearch data stream (default kubeherald-events).'),
-    path: nonEmpty.max(4096).optional().describe('File the jsonl sink appends to, inside the kubeherald container.'),
+      .describe(fieldDoc('index', 'An index or data stream.')),
+    path: nonEmpty.max(4096).optional().describe(fieldDoc('path', 'A file.')),
     // one free-form field rather than the platform's own (channel, chatId …): which option it sets is the plugin's business (its Describe targetOption)
-    name: nonEmpty.max(1024).optional().describe("Plugin sinks: where in the platform (a channel, a chat), as the plugin's target; omitted, the plugin's own default."),
+    name: nonEmpty.max(1024).optional().describe(fieldDoc('name', 'A name.')),
   })
   .describe('Where notifications go; which fields apply depends on type.');
 

@@ -76,6 +76,8 @@ export interface CustomResourceMapping {
   check?(given: { target: CrTarget; credentials: ReadonlySet<CrCredentialName> }): CrProblem[];
   /** the Sink's fields as this type's config entry (undefined values are left out before validation) */
   toConfig(input: CrMappingInput): Record<string, unknown>;
+  /** what each target field and credential it takes is for this type (the CRD's field descriptions list them per type) */
+  docs?: Partial<Record<CrTargetField | CrCredentialName, string>>;
   /** config key → the custom resource's field, so the schema's problems name what the user wrote */
   fieldOf: Readonly<Record<string, string>>;
   /** writes kubeherald's own files or output: a config-file sink or a ClusterSink only, never a namespaced Sink */

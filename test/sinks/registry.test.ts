@@ -59,6 +59,22 @@ describe('the sink registry', () => {
     assert.throws(() => parseConfigText('sinks: [{ name: a, type: carrier-pigeon }]', 'x.yaml'), (err: Error) => SINK_TYPES.every((t) => err.message.includes(t)));
   });
 
+  it('documents in the Sink CRD each target field and credential with the types that take it', () => {
+    const spec = z.toJSONSchema(sinkSpecSchema, { io: 'input', unrepresentable: 'any' }) as unknown as {
+      properties: { target: { properties: Record<string, { description: string }> }; credentials: { properties: Record<string, { description: string }> } };
+    };
+    for (const d of SINK_DESCRIPTORS) {
+      const m = d.customResource;
+      const fields = [...m.target.required, ...m.target.optional].map((f) => spec.properties.target.properties[f]);
+      const creds = [...m.required, ...m.optional, ...(m.oneOf ?? []).flat()].map((c) => spec.properties.credentials.properties[c]);
+      for (const f of [...fields, ...creds]) assert.ok(f.description.includes(d.docs.title), `${d.type}: ${JSON.stringify(f.description)} should name ${d.docs.title}`);
+      for (const [field, what] of Object.entries(m.docs ?? {})) {
+        const described = spec.properties.target.properties[field] ?? spec.properties.credentials.properties[field];
+        assert.ok(described.description.includes(`${d.docs.title}: ${what}`), `${d.type}: ${field}`);
+      }
+    }
+  });
+
   it('builds a sink through its descriptor, and refuses a type it does not know', async () => {
     const sink = await createSink(parseConfigText('sinks: [{ name: out, type: console, color: never }]', 'x').sinks[0]);
     try {

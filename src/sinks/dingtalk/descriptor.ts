@@ -22,6 +22,7 @@ export const dingtalkSink = defineSink({
       const perMinute = rateLimitPerMinute ?? 0;
       return { ...base, urlFrom: urlRef('webhookUrl'), secretFrom: ref('signingSecret') ?? null, maxPerMinute: perMinute > 0 ? perMinute : DINGTALK_MAX_PER_MINUTE };
     },
+    docs: { webhookUrl: "the robot's webhook", signingSecret: "the robot's signing secret (SEC…)" },
     fieldOf: { urlFrom: 'spec.credentials.webhookUrl', secretFrom: 'spec.credentials.signingSecret', maxPerMinute: 'spec.delivery.rateLimitPerMinute' },
   },
   // the robot URL is itself the credential (urlFrom)

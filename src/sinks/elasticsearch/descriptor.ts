@@ -22,6 +22,7 @@ export const elasticsearchSink = defineSink({
       usernameFrom: ref('username') ?? null,
       passwordFrom: ref('password') ?? null,
     }),
+    docs: { url: 'the node', index: 'the data stream (default kubeherald-events)', apiKey: 'an API key (encoded)', username: 'basic authentication', password: 'basic authentication' },
     fieldOf: { nodes: 'spec.target.url', dataStream: 'spec.target.index', apiKeyFrom: 'spec.credentials.apiKey', usernameFrom: 'spec.credentials.username', passwordFrom: 'spec.credentials.password' },
   },
   // the API key or password goes to every node; caFile is a file of the host and decides whom to trust

@@ -14,6 +14,7 @@ export const jsonlSink = defineSink({
     required: [],
     optional: [],
     toConfig: ({ base, target }) => ({ ...base, path: target.path }),
+    docs: { path: 'the file it appends to, inside the kubeherald container' },
     fieldOf: { path: 'spec.target.path' },
     localOutput: true,
   },

@@ -15,6 +15,7 @@ export const mattermostSink = defineSink({
     required: ['webhookUrl'],
     optional: [],
     toConfig: ({ base, target, urlRef }) => ({ ...base, urlFrom: urlRef('webhookUrl'), channel: target.channel }),
+    docs: { webhookUrl: 'the incoming webhook', channel: "another channel than the webhook's" },
     fieldOf: { urlFrom: 'spec.credentials.webhookUrl', channel: 'spec.target.channel' },
   },
   // the webhook URL is itself the credential (urlFrom); a delivery may name another channel

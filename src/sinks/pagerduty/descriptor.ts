@@ -22,6 +22,7 @@ export const pagerdutySink = defineSink({
     required: ['token'],
     optional: [],
     toConfig: ({ base, target, ref }) => ({ ...base, routingKeyFrom: ref('token'), url: target.url }),
+    docs: { token: 'the integration (routing) key', url: "another Events API endpoint (default PagerDuty's own)" },
     fieldOf: { routingKeyFrom: 'spec.credentials.token', url: 'spec.target.url' },
   },
   // the integration key goes to url with every event

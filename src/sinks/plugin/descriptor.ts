@@ -16,6 +16,7 @@ export const pluginSink = defineSink({
     optional: [],
     // no credentials to pass: the plugin reads its own; the router finds its instances by plugin type
     toConfig: ({ base, target, plugin, options }) => ({ ...base, plugin, target: target.name, options }),
+    docs: { name: "where in the platform (a channel, a chat), as the plugin's target (default the plugin's own)" },
     fieldOf: { plugin: 'spec.plugin', target: 'spec.target.name', options: 'spec.options' },
     viaPlugin: true,
   },

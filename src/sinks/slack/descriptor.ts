@@ -20,6 +20,7 @@ export const slackSink = defineSink({
       return [];
     },
     toConfig: ({ base, target, ref, urlRef }) => ({ ...base, tokenFrom: ref('token'), webhookUrlFrom: urlRef('webhookUrl'), channel: target.channel }),
+    docs: { channel: 'channel ID (C0123ABCD) or name (#alerts), with a bot token', token: 'the bot token (xoxb-…)', webhookUrl: 'an incoming webhook, instead of a token' },
     fieldOf: { channel: 'spec.target.channel', tokenFrom: 'spec.credentials.token', webhookUrlFrom: 'spec.credentials.webhookUrl' },
   },
   // the bot token goes to apiUrl with every call

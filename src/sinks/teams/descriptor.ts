@@ -14,6 +14,7 @@ export const teamsSink = defineSink({
     required: ['webhookUrl'],
     optional: [],
     toConfig: ({ base, urlRef }) => ({ ...base, urlFrom: urlRef('webhookUrl') }),
+    docs: { webhookUrl: 'the Workflows webhook' },
     fieldOf: { urlFrom: 'spec.credentials.webhookUrl' },
   },
   // the workflow URL is itself the credential (urlFrom)

@@ -22,6 +22,7 @@ export const telegramSink = defineSink({
     required: ['token'],
     optional: [],
     toConfig: ({ base, target, ref }) => ({ ...base, tokenFrom: ref('token'), chatId: target.chatId, messageThreadId: target.messageThreadId }),
+    docs: { chatId: 'chat ID (-1001234567890) or @channelname', messageThreadId: 'a forum topic', token: 'the bot token' },
     fieldOf: { chatId: 'spec.target.chatId', messageThreadId: 'spec.target.messageThreadId', tokenFrom: 'spec.credentials.token' },
   },
   plugin: { targetOption: 'chatId', pinnedKeys: ['apiRoot'] },

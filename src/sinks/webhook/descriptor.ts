@@ -26,6 +26,7 @@ export const webhookSink = defineSink({
         headers: token ? { Authorization: `Bearer \${${token.env}}` } : {},
       };
     },
+    docs: { url: 'the receiver', token: 'sent as a bearer token', signingSecret: 'signs each request' },
     fieldOf: { urls: 'spec.target.url', secretFrom: 'spec.credentials.signingSecret', headers: 'spec.credentials.token' },
   },
   // the signature vouches for the body to whoever holds the secret: where it
