@@ -30,6 +30,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { kubeheraldEntry } from './build.ts';
+import { envNumber, METRIC, NODES, PODS, sleep } from './knobs.ts';
 import { kubeheraldDir, runKubeherald, startKubeherald, type KubeheraldProcess } from './kubeherald-process.ts';
 import { pathLatency } from './path-latency.ts';
 import { readProc } from './proc.ts';
@@ -37,25 +38,17 @@ import { startReceiver, type Receiver } from './receiver.ts';
 import { holdPods, startSimProcess, type SimProcess } from './sim-process.ts';
 import { percentile } from './summary.ts';
 
-const env = (name: string, fallback: number): number => Number(process.env[name] ?? fallback);
-const PODS = env('BENCH_PODS', 10_000);
-const NODES = env('BENCH_NODES', 1_000);
-const STORM_RATE = env('BENCH_STORM_RATE', 20_000);
-const STORM_SECONDS = env('BENCH_STORM_SECONDS', 10);
-const CHURN_RATE = env('BENCH_CHURN_RATE', 1_000);
-const MARKER_RATE = env('BENCH_MARKER_RATE', 100);
-const MARKER_SECONDS = env('BENCH_MARKER_SECONDS', 5);
-const QUIET_MARKERS = env('BENCH_QUIET_MARKERS', 10);
-const MARKER_WAIT_SECONDS = env('BENCH_MARKER_WAIT_SECONDS', 30);
-const DRAIN_WAIT_SECONDS = env('BENCH_DRAIN_WAIT_SECONDS', 30);
+const STORM_RATE = envNumber('BENCH_STORM_RATE', 20_000);
+const STORM_SECONDS = envNumber('BENCH_STORM_SECONDS', 10);
+const CHURN_RATE = envNumber('BENCH_CHURN_RATE', 1_000);
+const MARKER_RATE = envNumber('BENCH_MARKER_RATE', 100);
+const MARKER_SECONDS = envNumber('BENCH_MARKER_SECONDS', 5);
+const QUIET_MARKERS = envNumber('BENCH_QUIET_MARKERS', 10);
+const MARKER_WAIT_SECONDS = envNumber('BENCH_MARKER_WAIT_SECONDS', 30);
+const DRAIN_WAIT_SECONDS = envNumber('BENCH_DRAIN_WAIT_SECONDS', 30);
 
-const WATCH_EVENTS = 'kubeherald_watch_events';
-const RELISTS = 'kubeherald_watch_relists_after_gone';
-const PENDING = 'kubeherald_outbox_deliveries{state="pending"}';
-const ATTEMPTS = 'kubeherald_delivery_attempts_total';
-const SINK_SECONDS = 'kubeherald_delivery_duration_seconds_sum';
+const { watchEvents: WATCH_EVENTS, relists: RELISTS, pending: PENDING, attempts: ATTEMPTS, sinkSeconds: SINK_SECONDS } = METRIC;
 const PHASES = new Set((process.env.BENCH_LISTEN_PHASES ?? 'defaults,storm,groupingOff').split(','));
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const round = (x: number, d = 1): number => Math.round(x * 10 ** d) / 10 ** d;
 
 /** Waits until kubeherald's processed count reaches `target`, stops moving, or the wait ends; the count and whether the wait ran out. */

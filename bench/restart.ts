@@ -13,26 +13,20 @@
 
 import { randomBytes } from 'node:crypto';
 import { kubeheraldEntry } from './build.ts';
+import { envNumber, METRIC, NODES, PODS, sleep } from './knobs.ts';
 import { kubeheraldDir, runKubeherald, type KubeheraldProcess } from './kubeherald-process.ts';
 import { readProc } from './proc.ts';
 import { startReceiver } from './receiver.ts';
 import { restartDeliveries } from './restart-figures.ts';
 import { holdPods, startSimProcess } from './sim-process.ts';
 
-const env = (name: string, fallback: number): number => Number(process.env[name] ?? fallback);
-const PODS = env('BENCH_PODS', 10_000);
-const NODES = env('BENCH_NODES', 1_000);
-const INCIDENTS = env('BENCH_RESTART_INCIDENTS', 500);
-const TARGETS = env('BENCH_RESTART_TARGETS', 10);
+const INCIDENTS = envNumber('BENCH_RESTART_INCIDENTS', 500);
+const TARGETS = envNumber('BENCH_RESTART_TARGETS', 10);
 /** how long the slow receiver takes to answer each post before the restart */
-const SLOW_MS = env('BENCH_RESTART_SLOW_MS', 200);
-const WAIT_SECONDS = env('BENCH_RESTART_WAIT_SECONDS', 120);
+const SLOW_MS = envNumber('BENCH_RESTART_SLOW_MS', 200);
+const WAIT_SECONDS = envNumber('BENCH_RESTART_WAIT_SECONDS', 120);
 
-const OPEN = 'kubeherald_open_incidents';
-const PENDING = 'kubeherald_outbox_deliveries{state="pending"}';
-const INFLIGHT = 'kubeherald_outbox_deliveries{state="inflight"}';
-const DELIVERED = 'kubeherald_delivery_attempts_total';
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const { openIncidents: OPEN, pending: PENDING, inflight: INFLIGHT, attempts: DELIVERED } = METRIC;
 
 /** Polls `probe` until it returns true, or fails naming `what` after `seconds`. */
 async function until(what: string, seconds: number, probe: () => Promise<boolean>): Promise<void> {
