@@ -100,6 +100,30 @@ describe('owner lock', () => {
     }
   });
 
+  it('of several processes started at once on a fresh file, exactly one holds it, and the file names that one', async () => {
+    const path = dbPath();
+    const starts = Array.from({ length: 4 }, () => {
+      const c = spawn(process.execPath, [join(import.meta.dirname, 'owner-lock-holder.ts'), path], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      c.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+      c.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+      // each either says it holds the lock or exits refused
+      const outcome = new Promise<'held' | 'refused'>((resolve, reject) => {
+        c.stdout!.on('data', () => out.includes('held') && resolve('held'));
+        c.on('exit', (code) => (/StateLockedError/.test(out) && code !== 0 ? resolve('refused') : reject(new Error(`exited ${code}:\n${out}`))));
+      });
+      return { c, outcome };
+    });
+    try {
+      const outcomes = await Promise.all(starts.map((s) => s.outcome));
+      const holders = starts.filter((_, i) => outcomes[i] === 'held');
+      assert.equal(holders.length, 1, `outcomes: ${outcomes.join(', ')}`);
+      assert.equal(readLockHolder(path)?.pid, holders[0]!.c.pid);
+    } finally {
+      for (const s of starts) if (s.c.exitCode === null && s.c.signalCode === null) await kill9(s.c);
+    }
+  });
+
   it('is shared within one process and freed when the last user releases it', () => {
     const path = dbPath();
     const a = openSqliteStore({ path });
