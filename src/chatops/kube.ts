@@ -43,6 +43,16 @@ const PATCH_CONTENT_TYPE: Record<PatchType, string> = {
 
 const USER_AGENT = 'kubeherald-chatops';
 
+/** The API groups' clients a KubeClients offers, by property. */
+const API_CLIENTS = {
+  core: k8s.CoreV1Api,
+  apps: k8s.AppsV1Api,
+  batch: k8s.BatchV1Api,
+  autoscaling: k8s.AutoscalingV2Api,
+  authorization: k8s.AuthorizationV1Api,
+  authentication: k8s.AuthenticationV1Api,
+} satisfies { [K in keyof KubeClients]?: new (c: k8s.Configuration) => KubeClients[K] };
+
 /** Header names the server reads as impersonation; any the kubeconfig set are replaced by ours. */
 const IMPERSONATION_HEADER = /^impersonate-/i;
 
@@ -64,37 +74,13 @@ export function impersonatingClients(kc: k8s.KubeConfig, identity: KubeIdentity)
     httpApi: new ImpersonatingHttpLibrary(kc, frozen),
     middleware: [k8s.setHeaderMiddleware('User-Agent', USER_AGENT)],
   });
-  const made = new Map<string, unknown>();
-  const lazy = <T>(name: string, Api: new (c: k8s.Configuration) => T): T => {
-    let api = made.get(name) as T | undefined;
-    if (!api) {
-      api = new Api(configuration);
-      made.set(name, api);
-    }
-    return api;
-  };
-  return {
-    identity: frozen,
-    get core() {
-      return lazy('core', k8s.CoreV1Api);
-    },
-    get apps() {
-      return lazy('apps', k8s.AppsV1Api);
-    },
-    get batch() {
-      return lazy('batch', k8s.BatchV1Api);
-    },
-    get autoscaling() {
-      return lazy('autoscaling', k8s.AutoscalingV2Api);
-    },
-    get authorization() {
-      return lazy('authorization', k8s.AuthorizationV1Api);
-    },
-    get authentication() {
-      return lazy('authentication', k8s.AuthenticationV1Api);
-    },
-    call: callOptions,
-  };
+  // each API group's client is made when first used
+  const clients = { identity: frozen, call: callOptions } as KubeClients;
+  for (const [name, Api] of Object.entries(API_CLIENTS)) {
+    let api: unknown;
+    Object.defineProperty(clients, name, { enumerable: true, get: () => (api ??= new Api(configuration)) });
+  }
+  return clients;
 }
 
 /** Per-call options for any client of this kubeconfig: the abort signal and, for patches, the content type. */
