@@ -4,8 +4,8 @@
 // now, or restored from the stored state), it returns one notification per
 // piece of evidence that falls in the gap:
 // - a container whose last termination (lastState.terminated.finishedAt) is
-//   in the gap and that runs again now: a crash or an OOM kill that started
-//   and ended while down;
+//   in the gap and that has run again since for crashLoopBackOff.stableSeconds:
+//   a crash or an OOM kill that started and ended while down;
 // - image pull failures (Warning Events ErrImagePull, ImagePullBackOff,
 //   Failed/BackOff about pulling) in the gap for a pod no longer waiting on
 //   its image: one per pod and container;
@@ -129,6 +129,10 @@ function podTerminations(input: GapInput, push: Push): void {
       if (!t || !inGap(input.window, finished)) continue;
       // still waiting (a back-off, a bad image): not over, the normal detectors fire it
       if (s.state?.waiting || s.state?.terminated) continue;
+      // running again, but not yet for stableSeconds: a crash loop between back-offs, or an OOM kill the
+      // detectors still report; the normal path follows it from the first list
+      const started = parseTime(s.state?.running?.startedAt);
+      if (started === undefined || input.window.toMs - started < c.crashLoopBackOff.stableSeconds * 1000) continue;
       const oom = t.reason === 'OOMKilled';
       if (oom ? !c.oomKilled.enabled : !c.crashLoopBackOff.enabled) continue;
       const oomKey = podKey(uid, s.name, 'OOMKilled');
@@ -158,7 +162,7 @@ function podTerminations(input: GapInput, push: Push): void {
 
 function imagePulls(input: GapInput, push: Push): void {
   if (!input.config.badWaiting.enabled) return;
-  const byContainer = new Map<string, { first: number; last: number; uids: string[]; count: number; view: ReturnType<typeof eventView>; container: string }>();
+  const byContainer = new Map<string, { first: number; last: number; uids: string[]; count: number; view: ReturnType<typeof eventView>; container: string; backOff: boolean }>();
   for (const ev of input.list('Event')) {
     const v = eventView(ev);
     if (v.type !== 'Warning' || v.involved.kind !== 'Pod' || !input.namespaceAllowed(v.involved.namespace)) continue;
@@ -168,8 +172,10 @@ function imagePulls(input: GapInput, push: Push): void {
     const container = /^spec\.(?:init)?[cC]ontainers\{([^}]+)\}/.exec(v.fieldPath ?? '')?.[1] ?? '';
     const id = `${v.involved.uid}/${container}`;
     const g = byContainer.get(id);
-    if (!g) byContainer.set(id, { first: at, last: at, uids: [ev.metadata.uid ?? ev.metadata.name ?? ''], count: v.count, view: v, container });
+    const backOff = v.reason === 'ImagePullBackOff' || v.reason === 'BackOff';
+    if (!g) byContainer.set(id, { first: at, last: at, uids: [ev.metadata.uid ?? ev.metadata.name ?? ''], count: v.count, view: v, container, backOff });
     else {
+      g.backOff ||= backOff;
       g.first = Math.min(g.first, at);
       g.last = Math.max(g.last, at);
       g.uids.push(ev.metadata.uid ?? ev.metadata.name ?? '');
@@ -193,7 +199,8 @@ function imagePulls(input: GapInput, push: Push): void {
       state: State.RESOLVED,
       severity: Severity.WARNING,
       detector: 'badWaiting',
-      reason: g.view.reason === 'ImagePullBackOff' || g.view.reason === 'BackOff' ? 'ImagePullBackOff' : 'ErrImagePull',
+      // the furthest it got, whatever order the Events are listed in
+      reason: g.backOff ? 'ImagePullBackOff' : 'ErrImagePull',
       title: `Pod ${name}: could not pull image${g.container ? ` for container ${g.container}` : ''}`,
       message: `Pod ${name} failed to pull its image ${plural(g.count, 'time')} between ${new Date(g.first).toISOString()} and ${new Date(g.last).toISOString()}: ${g.view.message}; ${fixed}`,
       involved: g.view.involved,

@@ -9,6 +9,7 @@ import { type GapInput, type GapKind, gapIdempotencyKey, gapNotifications, while
 import type { KubeObject } from '../../src/model/kube.ts';
 import { State } from '../../src/model/notification.ts';
 
+// the gap is 7.5 minutes; what runs again 60 s (the default stableSeconds) before its end is over
 const FROM = Date.parse('2026-03-04T14:02:00Z');
 const TO = Date.parse('2026-03-04T14:09:30Z');
 const inGap = (min: number): string => new Date(FROM + min * 60_000).toISOString();
@@ -24,10 +25,10 @@ function pod(name: string, containers: Record<string, unknown>[], extra: Record<
   } as KubeObject;
 }
 
-const restarted = (reason: string, finishedAt: string, restartCount = 3, exitCode = reason === 'OOMKilled' ? 137 : 1): Record<string, unknown> => ({
+const restarted = (reason: string, finishedAt: string, restartCount = 3, exitCode = reason === 'OOMKilled' ? 137 : 1, startedAt = finishedAt): Record<string, unknown> => ({
   name: 'app',
   restartCount,
-  state: { running: { startedAt: finishedAt } },
+  state: { running: { startedAt } },
   lastState: { terminated: { reason, exitCode, finishedAt } },
 });
 
@@ -113,6 +114,8 @@ test('a termination before the gap, one still waiting, one the normal path knows
         pod('old', [restarted('Error', BEFORE)]),
         pod('looping', [waiting]),
         pod('known', [restarted('OOMKilled', inGap(3))]),
+        // up again, but for less than stableSeconds when kubeherald returned: the loop may not be over
+        pod('between-backoffs', [restarted('Error', inGap(7), 5, 1, inGap(7))]),
         pod('done', [restarted('Error', inGap(3))], { status: { phase: 'Succeeded', containerStatuses: [restarted('Error', inGap(3))] } }),
       ],
     },
