@@ -223,6 +223,8 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
       policies,
       log: log.child({ component: 'outbox' }),
       holds,
+      // reminders are for incidents still open (openIncidents below): no row for what never is
+      remindable: (n) => listener?.tracker.isOpen(n.incidentKey) ?? false,
       onDecision:
         metrics || opts.onDecision
           ? (d) => {

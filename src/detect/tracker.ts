@@ -208,6 +208,11 @@ export class IncidentTracker {
     return new Set([...this.#incidentsByObject.keys(), ...this.#edgesByObject.keys()]);
   }
 
+  /** Whether `key` is an incident open and notified (what reminders are for); edge keys never are. */
+  isOpen(key: string): boolean {
+    return this.#incidents.get(key)?.notified === true;
+  }
+
   /** Open incidents (pending ones too), for tests and `kubeherald status`. */
   open(): { key: string; since: string; notified: boolean }[] {
     return [...this.#incidents.values()].map((i) => ({ key: i.key, since: i.since, notified: i.notified }));

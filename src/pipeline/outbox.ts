@@ -53,6 +53,14 @@ export interface OutboxOptions {
   onDecision?: (d: EnqueueDecision) => void;
   /** what may hold a notification back from chat (silences, inhibition, time windows): asked in order, first answer wins */
   holds?: readonly HoldCheck[];
+  /**
+   * Whether a FIRING may be reminded of later (default: every one).
+   * Reminders go only to incidents still open (the Deliverer's
+   * openIncidents), so a reminder row for anything else (a Warning event, a
+   * command notice) was written only to be deleted at the next look: on a
+   * storm of events, a write per notification for nothing.
+   */
+  remindable?: (n: Notification) => boolean;
 }
 
 export interface EnqueueResult {
@@ -144,12 +152,14 @@ export class Outbox {
   #policies: DeliveryPolicies;
   #onDecision: ((d: EnqueueDecision) => void) | undefined;
   #holds: readonly HoldCheck[];
+  #remindable: (n: Notification) => boolean;
   /** record sinks' marked copies → what marked them */
   #marked = new WeakMap<Notification, HoldReason>();
   #storms: StormDigests;
 
   constructor(opts: OutboxOptions) {
     this.#holds = opts.holds ?? [];
+    this.#remindable = opts.remindable ?? (() => true);
     this.#store = opts.store;
     this.#sinks = opts.sinks;
     this.#policies = opts.policies;
@@ -225,7 +235,7 @@ export class Outbox {
     }
     if (!reminder && p.repeatIntervalMs > 0 && n.incidentKey) {
       if (resolved) this.#store.reminders.delete(sink, n.incidentKey);
-      else this.#store.reminders.put(sink, n.incidentKey, encodeNotification(n), now, route !== undefined && override ? JSON.stringify(override) : null);
+      else if (this.#remindable(n)) this.#store.reminders.put(sink, n.incidentKey, encodeNotification(n), now, route !== undefined && override ? JSON.stringify(override) : null);
     }
     // the RESOLVED of an incident whose FIRING is in a live group (made under another grouping) updates that group
     const toGroup = grouping || (resolved && !p.records && this.#liveMemberGroup(sink, n, now) !== undefined);

@@ -7,6 +7,7 @@ import { type Notification, Severity, State } from '../../src/model/notification
 import { deliverySchema, sinkPolicy } from '../../src/pipeline/config.ts';
 import { T0, note } from './helpers.ts';
 import { Harness } from './harness.ts';
+import { Outbox } from '../../src/pipeline/outbox.ts';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -253,5 +254,17 @@ describe('reminders', () => {
       [['a', State.RESOLVED]],
     );
     assert.equal(h.store.reminders.list('chat').length, 0);
+  });
+
+  it('keeps no reminder for what can never be reminded of (remindable: an edge, a notice), and still delivers it', () => {
+    h = new Harness({ policy: { repeatIntervalMs: 4 * 3600_000 } });
+    const open = new Set(['pod/a/app/CrashLoopBackOff']);
+    const outbox = new Outbox({ store: h.store, sinks: h.sinks, policies: { forSink: (s) => h!.policyOf(s) }, remindable: (n) => open.has(n.incidentKey) });
+    const r = h.store.transaction(() => outbox.enqueue([note({ pod: 'a' }), note({ pod: 'w', incident: 'event/uid-1' })], ['chat'], h!.clock.ms()));
+    assert.equal(r.queued, 2);
+    assert.deepEqual(
+      h.store.reminders.list('chat').map((row) => row.incidentKey),
+      ['pod/a/app/CrashLoopBackOff'],
+    );
   });
 });
