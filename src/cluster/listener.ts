@@ -12,7 +12,7 @@ import type { KubeObject } from '../model/kube.ts';
 import type { Logger } from '../model/logger.ts';
 import type { Notification } from '../model/notification.ts';
 import { Reflector, type ReflectorDelta, type ResourceSpec } from './reflector.ts';
-import { identityOnly, trimObject } from './trim.ts';
+import { trimObject } from './trim.ts';
 import { classifyListError, type Unavailable } from './unavailable.ts';
 import type { ExtraResource } from './connect.ts';
 import { type Clock, realClock } from '../model/clock.ts';
@@ -177,7 +177,8 @@ export class Listener {
         kc: this.#o.kc,
         spec,
         trim: spec.kind === 'Pod' && spec.apiVersion === 'v1' && this.#o.wholePods ? (o) => trimObject(o, { wholePods: this.#o.wholePods!() }) : trimObject,
-        cacheForm: spec.kind === 'Event' ? identityOnly : undefined,
+        // Events are processed as deltas only: nothing of them is cached (see ReflectorOptions.cacheForm)
+        cacheForm: spec.kind === 'Event' ? () => undefined : undefined,
         watchdogMs: c.watchdogSeconds * 1000,
         pageSize: c.pageSize,
         log: this.#o.log,

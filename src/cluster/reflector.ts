@@ -37,11 +37,13 @@ export interface ReflectorOptions {
   /** drops what nobody reads before caching (managedFields and the like) */
   trim: (obj: KubeObject) => KubeObject;
   /**
-   * What the cache keeps of an object (default: all of the trimmed object).
-   * Events need only their identity: nothing compares old and new Events,
-   * and a busy cluster has far more of them than of anything else.
+   * What the cache keeps of an object (default: all of the trimmed object);
+   * undefined keeps nothing. Events are not cached at all: nothing compares
+   * old and new Events, a busy cluster has far more of them than of anything
+   * else, and a re-list reports each as ADDED again, which the tracker's
+   * per-uid edge keys notify once.
    */
-  cacheForm?: (obj: KubeObject) => KubeObject;
+  cacheForm?: (obj: KubeObject) => KubeObject | undefined;
   /** restart a watch that sent nothing, not even a bookmark, for this long */
   watchdogMs: number;
   pageSize: number;
@@ -210,7 +212,7 @@ export class Reflector {
     }
     for (const [k, obj] of seen) {
       const old = this.#objects.get(k);
-      this.#objects.set(k, this.#cacheForm(obj));
+      this.#keep(k, obj);
       if (!old) this.#o.onDelta({ type: 'ADDED', current: obj, initial });
       else if (old.metadata.resourceVersion !== obj.metadata.resourceVersion || old.metadata.uid !== obj.metadata.uid) {
         if (old.metadata.uid !== obj.metadata.uid) {
@@ -283,8 +285,10 @@ export class Reflector {
       });
   }
 
-  #cacheForm(obj: KubeObject): KubeObject {
-    return this.#o.cacheForm ? this.#o.cacheForm(obj) : obj;
+  #keep(k: string, obj: KubeObject): void {
+    const form = this.#o.cacheForm ? this.#o.cacheForm(obj) : obj;
+    if (form) this.#objects.set(k, form);
+    else this.#objects.delete(k);
   }
 
   /** List items carry no apiVersion/kind; every cached object does. */
@@ -300,7 +304,7 @@ export class Reflector {
       this.#objects.delete(k);
       this.#o.onDelta({ type: 'DELETED', old: old ?? obj });
     } else {
-      this.#objects.set(k, this.#cacheForm(obj));
+      this.#keep(k, obj);
       if (type === 'ADDED' && !old) this.#o.onDelta({ type: 'ADDED', current: obj });
       else this.#o.onDelta({ type: 'MODIFIED', old, current: obj });
     }

@@ -194,9 +194,3 @@ function internObject(obj: KubeObject): KubeObject {
   for (const k in obj) if (obj[k] !== undefined) out[k] = k === 'metadata' ? metadata : interned(obj[k]);
   return out as KubeObject;
 }
-
-/** Just enough of an object to tell, after a re-list, whether it changed or went away. */
-export function identityOnly(obj: KubeObject): KubeObject {
-  const { name, namespace, uid, resourceVersion } = obj.metadata;
-  return { apiVersion: obj.apiVersion, kind: obj.kind, metadata: { name, namespace, uid, resourceVersion } };
-}
