@@ -183,7 +183,9 @@ export function sinkPolicy(global: DeliveryConfig, sinkType: string, own: SinkDe
     groupWaitMs: t.records ? 0 : (o.groupWaitSeconds ?? global.groupWaitSeconds) * 1000,
     groupIntervalMs: (o.groupIntervalSeconds ?? global.groupIntervalSeconds) * 1000,
     storm: {
-      threshold: t.records ? 0 : (o.storm?.threshold ?? global.storm.threshold ?? t.stormThreshold),
+      // a type that never digests (PagerDuty: each incident must page and resolve on its own) ignores the
+      // global threshold; only the sink's own `storm.threshold` can opt it in
+      threshold: t.records ? 0 : (o.storm?.threshold ?? (t.stormThreshold === 0 ? 0 : (global.storm.threshold ?? t.stormThreshold))),
       quietMs: (o.storm?.quietSeconds ?? global.storm.quietSeconds) * 1000,
       updateMs: (o.storm?.updateSeconds ?? global.storm.updateSeconds) * 1000,
     },

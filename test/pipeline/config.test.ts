@@ -34,6 +34,8 @@ describe('delivery policy', () => {
     assert.deepEqual(sinkPolicy(g, 'teams', undefined).storm, { threshold: 50, quietMs: 60_000, updateMs: 30_000 });
     assert.deepEqual(sinkPolicy(g, 'slack', { storm: { threshold: 0, updateSeconds: 5 } }).storm, { threshold: 0, quietMs: 60_000, updateMs: 5000 });
     assert.equal(sinkPolicy(g, 'jsonl', undefined).storm?.threshold, 0, 'a record sink never storms');
+    assert.equal(sinkPolicy(g, 'pagerduty', undefined).storm?.threshold, 0, 'PagerDuty pages each incident: the global threshold does not reach it');
+    assert.equal(sinkPolicy(g, 'pagerduty', { storm: { threshold: 7 } }).storm?.threshold, 7, "a PagerDuty sink's own threshold opts in");
     assert.deepEqual(sinkDeliveryProblems('elasticsearch', { storm: { threshold: 5 } }).map((p) => p.path), [['storm']]);
     assert.match(deliverySchema.safeParse({ storm: { quietSeconds: 0 } }).error?.issues[0]?.message ?? '', /≥ 1/);
   });
