@@ -4,7 +4,8 @@
 // figure throws: the message is printed and the exit code is 1. `--pods N`
 // sizes the cluster of the benches that hold one (BENCH_PODS).
 // `npm run bench -- all [--runs N]`: every benchmark, and one JSON report
-// written to bench-reports/ (path printed; not committed).
+// written to bench-reports/ (path printed; not committed). `--report` writes
+// one for any selection too.
 // `npm run bench -- compare A.json B.json`: two reports side by side.
 
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -68,7 +69,7 @@ for (const name of selected) {
   report.benches[name] = summarize(results);
   process.stdout.write(JSON.stringify({ bench: name, runs, ...report.benches[name] }) + '\n');
 }
-if (all) {
+if (all || argv.includes('--report')) {
   const dir = join(process.cwd(), 'bench-reports');
   mkdirSync(dir, { recursive: true });
   const path = join(dir, `bench-${report.createdAt.replace(/[:.]/g, '-')}.json`);
