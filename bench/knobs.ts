@@ -19,3 +19,13 @@ export const METRIC = {
 } as const;
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `probe` every 250 ms until it says true (true), or `seconds` pass first (false). */
+export async function until(seconds: number, probe: () => Promise<boolean>): Promise<boolean> {
+  const end = Date.now() + seconds * 1000;
+  while (!(await probe())) {
+    if (Date.now() > end) return false;
+    await sleep(250);
+  }
+  return true;
+}

@@ -9,7 +9,8 @@ const MARKER = /sent (\d{13})(?: seq (\d+))?/g;
 
 /**
  * The markers a post carries, each once: a chat message may repeat its text
- * (Slack's text and blocks). `seqs` is empty for stamps without one.
+ * (Slack's text and blocks). `seqs[i]` is stamps[i]'s sequence number, -1
+ * when it has none.
  */
 export function markerStamps(body: string): { stamps: number[]; seqs: number[] } {
   const stamps: number[] = [];
@@ -19,7 +20,7 @@ export function markerStamps(body: string): { stamps: number[]; seqs: number[] }
     if (seen.has(m[0])) continue;
     seen.add(m[0]);
     stamps.push(Number(m[1]));
-    if (m[2] !== undefined) seqs.push(Number(m[2]));
+    seqs.push(m[2] === undefined ? -1 : Number(m[2]));
   }
   return { stamps, seqs };
 }

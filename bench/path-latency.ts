@@ -17,13 +17,13 @@ export interface PathLatency {
   matched: number;
 }
 
-/** `createdAt`: outbox created_at (ms) by idempotency key (the webhook-id). Undefined when nothing matched. */
-export function pathLatency(receipts: readonly Receipt[], createdAt: ReadonlyMap<string, number>): PathLatency | undefined {
+/** `createdAt`: outbox created_at (ms) by idempotency key (the webhook-id); markers numbered below `fromSeq` left out. Undefined when nothing matched. */
+export function pathLatency(receipts: readonly Receipt[], createdAt: ReadonlyMap<string, number>, fromSeq = -1): PathLatency | undefined {
   const enqueue: number[] = [];
   const delivery: number[] = [];
   for (const r of receipts) {
     const at = r.id === undefined ? undefined : createdAt.get(r.id);
-    if (at === undefined || r.stamps.length !== 1) continue;
+    if (at === undefined || r.stamps.length !== 1 || r.seqs[0] < fromSeq) continue;
     enqueue.push(at - r.stamps[0]);
     delivery.push(r.receivedAt - at);
   }

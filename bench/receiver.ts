@@ -32,6 +32,8 @@ export interface Receiver {
   /** posts refused while down */
   refused: number;
   setMode(mode: ReceiverMode): void;
+  /** from now on `latencies` counts only markers numbered `seq` or later (earlier ones may still arrive: a new kubeherald notifies what the cluster already holds) */
+  countFrom(seq: number): void;
   /** resolves once `n` markers arrived (counted in `latencies`) */
   received(n: number): Promise<void>;
   close(): Promise<void>;
@@ -41,6 +43,7 @@ export async function startReceiver(): Promise<Receiver> {
   const latencies: number[] = [];
   const receipts: Receipt[] = [];
   let mode: ReceiverMode = { kind: 'ok' };
+  let fromSeq = -1;
   let waiter: { n: number; resolve: () => void } | undefined;
   const r: Receiver = {
     url: '',
@@ -48,6 +51,7 @@ export async function startReceiver(): Promise<Receiver> {
     receipts,
     refused: 0,
     setMode: (m) => (mode = m),
+    countFrom: (seq) => (fromSeq = seq),
     received: (n) => (latencies.length >= n ? Promise.resolve() : new Promise((resolve) => (waiter = { n, resolve }))),
     close: () => new Promise((done) => server.close(() => done())),
   };
@@ -64,7 +68,7 @@ export async function startReceiver(): Promise<Receiver> {
       const accept = (): void => {
         const now = Date.now();
         const { stamps, seqs } = markerStamps(Buffer.concat(chunks).toString());
-        for (const s of stamps) latencies.push(now - s);
+        stamps.forEach((s, i) => seqs[i] >= fromSeq && latencies.push(now - s));
         const id = req.headers['webhook-id'];
         receipts.push({ path: req.url ?? '/', id: typeof id === 'string' ? id : undefined, stamps, seqs, receivedAt: now });
         // Slack's incoming webhooks answer "ok"; the webhook sink takes any 2xx

@@ -28,7 +28,7 @@ export function restartDeliveries(receipts: readonly Receipt[]): RestartDeliveri
       if (ids.has(key)) resends++;
       else ids.add(key);
     }
-    for (const seq of r.seqs) {
+    for (const seq of r.seqs.filter((s) => s >= 0)) {
       const last = lastSeq.get(r.path);
       if (last !== undefined && seq < last) outOfOrder++;
       else lastSeq.set(r.path, seq);

@@ -13,7 +13,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { kubeheraldEntry } from './build.ts';
-import { envNumber, METRIC, NODES, PODS, sleep } from './knobs.ts';
+import { envNumber, METRIC, NODES, PODS, until } from './knobs.ts';
 import { kubeheraldDir, runKubeherald, type KubeheraldProcess } from './kubeherald-process.ts';
 import { readProc } from './proc.ts';
 import { startReceiver } from './receiver.ts';
@@ -28,13 +28,9 @@ const WAIT_SECONDS = envNumber('BENCH_RESTART_WAIT_SECONDS', 120);
 
 const { openIncidents: OPEN, pending: PENDING, inflight: INFLIGHT, attempts: DELIVERED } = METRIC;
 
-/** Polls `probe` until it returns true, or fails naming `what` after `seconds`. */
-async function until(what: string, seconds: number, probe: () => Promise<boolean>): Promise<void> {
-  const end = Date.now() + seconds * 1000;
-  while (!(await probe())) {
-    if (Date.now() > end) throw new Error(`restart: ${what} within ${seconds} s`);
-    await sleep(250);
-  }
+/** Waits for `probe`, or fails naming `what` after `seconds`. */
+async function waitFor(what: string, seconds: number, probe: () => Promise<boolean>): Promise<void> {
+  if (!(await until(seconds, probe))) throw new Error(`restart: ${what} within ${seconds} s`);
 }
 
 export async function benchRestart(): Promise<Record<string, unknown>> {
@@ -56,7 +52,7 @@ export async function benchRestart(): Promise<Record<string, unknown>> {
     await sim.reply('crashLoopsDone');
     // every notification stored for every target: pending, in flight or already delivered
     const queued = async (): Promise<number> => (await first.metric(PENDING)) + (await first.metric(INFLIGHT)) + receiver.receipts.length;
-    await until(`${expected} deliveries were not queued (${await queued()} were)`, WAIT_SECONDS, async () => (await queued()) >= expected);
+    await waitFor(`${expected} deliveries were not queued (${await queued()} were)`, WAIT_SECONDS, async () => (await queued()) >= expected);
     const openBefore = await first.metric(OPEN);
     if (openBefore < INCIDENTS) throw new Error(`restart: ${openBefore} incidents open before the restart, expected ${INCIDENTS}`);
     const pendingBefore = (await first.metric(PENDING)) + (await first.metric(INFLIGHT));
@@ -78,7 +74,7 @@ export async function benchRestart(): Promise<Record<string, unknown>> {
     const ready = readProc(second.pid);
     const openAfter = await second.metric(OPEN);
     try {
-      await until(`the deliveries pending at the restart were not all delivered`, WAIT_SECONDS, async () => restartDeliveries(receiver.receipts).delivered >= expected);
+      await waitFor(`the deliveries pending at the restart were not all delivered`, WAIT_SECONDS, async () => restartDeliveries(receiver.receipts).delivered >= expected);
     } catch (err) {
       const got = restartDeliveries(receiver.receipts).delivered;
       const metrics = await second.metricLines('kubeherald_outbox_deliveries{', 'kubeherald_delivery_attempts_total{');

@@ -7,8 +7,9 @@
 //                                                a sequence number (bench/marker.ts), about `objects` pods in turn
 //   {"cmd":"crashLoops","pods":500}          pods in namespace crash, each container in CrashLoopBackOff (one open
 //                                                incident each), its last exit message a marker (bench/marker.ts)
-//   {"cmd":"stats"}                              → {"rv":…,"pods":…,"eventWrites":…}: eventWrites counts writes
-//                                                to Events (what a storm makes), beside every write (rv)
+//   {"cmd":"stats"}                              → {"rv":…,"pods":…,"eventWrites":…,"markerSeq":…}: eventWrites counts
+//                                                writes to Events (what a storm makes), beside every write (rv);
+//                                                markerSeq is the next marker's sequence number
 //   {"cmd":"richPods","pods":10000}          pods shaped like a production Deployment's (bench/rich-pod.ts), namespace rich
 //   {"cmd":"logLines","namespace":"storm","pod":"storm-00000","container":"app","lines":5000}  → {"logLinesDone":5000}
 // and exits when stdin closes.
@@ -100,7 +101,7 @@ for await (const line of createInterface(process.stdin)) {
     process.stdout.write(JSON.stringify({ logLinesDone: n }) + '\n');
   }
   if (cmd.cmd === 'markers') markers(Number(cmd.rate), Number(cmd.seconds), Number(cmd.objects ?? 100));
-  else if (cmd.cmd === 'stats') process.stdout.write(JSON.stringify({ rv: store.resourceVersion, pods: store.count(PODS.storage), eventWrites }) + '\n');
+  else if (cmd.cmd === 'stats') process.stdout.write(JSON.stringify({ rv: store.resourceVersion, pods: store.count(PODS.storage), eventWrites, markerSeq }) + '\n');
 }
 await sim.close();
 process.exit(0);

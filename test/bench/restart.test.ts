@@ -17,7 +17,7 @@ test('markerStamps: each marker once per post (Slack repeats its text in blocks)
   const m = markerMessage(7, 1_700_000_000_123);
   assert.equal(m, 'sent 1700000000123 seq 7');
   assert.deepEqual(markerStamps(`{"text":"${m}","blocks":[{"text":"${m}"}]}`), { stamps: [1_700_000_000_123], seqs: [7] });
-  assert.deepEqual(markerStamps('sent 1700000000001 and sent 1700000000002 seq 3'), { stamps: [1_700_000_000_001, 1_700_000_000_002], seqs: [3] });
+  assert.deepEqual(markerStamps('sent 1700000000001 and sent 1700000000002 seq 3'), { stamps: [1_700_000_000_001, 1_700_000_000_002], seqs: [-1, 3] });
   assert.deepEqual(markerStamps('nothing here, sent 12 seq 1'), { stamps: [], seqs: [] });
 });
 
@@ -41,6 +41,8 @@ test('pathLatency: stamp → outbox commit is the listener, commit → receipt t
   ]);
   assert.deepEqual(pathLatency(rs, created), { enqueueP50Ms: 100, enqueueP99Ms: 100, deliveryP50Ms: 200, deliveryP99Ms: 200, matched: 2 });
   assert.equal(pathLatency(rs, new Map()), undefined);
+  // markers of an earlier phase (numbered below this one's first) are left out
+  assert.deepEqual(pathLatency(rs, created, 2), { enqueueP50Ms: 100, enqueueP99Ms: 100, deliveryP50Ms: 200, deliveryP99Ms: 200, matched: 1 });
 });
 
 test('percentile: nearest rank; undefined for no samples', () => {
