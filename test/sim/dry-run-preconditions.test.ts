@@ -61,11 +61,26 @@ describe('sim: dryRun and preconditions', () => {
     const body = { metadata: { resourceVersion: '1' }, spec: { template: { metadata: { annotations: { a: 'b' } } } } };
     await assert.rejects(apps.patchNamespacedDeployment({ name: 'web', namespace: 'default', body, dryRun: 'All' }, strategic), (e) => conflictOf(e) === 409);
     await assert.rejects(apps.patchNamespacedDeployment({ name: 'web', namespace: 'default', body }, strategic), (e) => conflictOf(e) === 409);
-    const dry = await apps.patchNamespacedDeployment({ name: 'web', namespace: 'default', body: { ...body, metadata: { resourceVersion: d.metadata?.resourceVersion } }, dryRun: 'All' }, strategic);
-    assert.equal(dry.spec?.template.metadata?.annotations?.a, 'b');
-    const after = await apps.readNamespacedDeployment({ name: 'web', namespace: 'default' });
-    assert.equal(after.metadata?.resourceVersion, d.metadata?.resourceVersion);
-    assert.equal(after.spec?.template.metadata?.annotations?.a, undefined);
+    assert.equal(d.spec?.template.metadata?.annotations?.a, undefined);
+    // the deployment controller may still be writing status after the scale to 3 above (later on a loaded
+    // machine): a current resourceVersion can go stale between our read and the patch, so read again then
+    for (let attempt = 1; ; attempt++) {
+      const cur = await apps.readNamespacedDeployment({ name: 'web', namespace: 'default' });
+      let dry: k8s.V1Deployment;
+      try {
+        dry = await apps.patchNamespacedDeployment({ name: 'web', namespace: 'default', body: { ...body, metadata: { resourceVersion: cur.metadata?.resourceVersion } }, dryRun: 'All' }, strategic);
+      } catch (e) {
+        if (conflictOf(e) === 409 && attempt < 50) continue;
+        throw e;
+      }
+      assert.equal(dry.spec?.template.metadata?.annotations?.a, 'b');
+      const after = await apps.readNamespacedDeployment({ name: 'web', namespace: 'default' });
+      assert.equal(after.spec?.template.metadata?.annotations?.a, undefined, 'a dry run changes nothing');
+      // a status write by the controller between the two reads is not the dry run's doing
+      if (after.metadata?.resourceVersion !== cur.metadata?.resourceVersion && attempt < 50) continue;
+      assert.equal(after.metadata?.resourceVersion, cur.metadata?.resourceVersion);
+      break;
+    }
   });
 
   it('a pod deletion with a stale resourceVersion precondition is a 409 before any graceful deletion; a dry run deletes nothing', async () => {
