@@ -3,7 +3,9 @@
 // file and its state database in a temporary directory (never ./.kubeherald),
 // metrics on a loopback port the bench scrapes. BENCH_STATE_SYNCHRONOUS=normal
 // runs it without an fsync per commit, to see what the disk costs. The same directory can be
-// started again (a restart keeps its state).
+// started again (a restart keeps its state). BENCH_KUBEHERALD_NODE_FLAGS adds
+// Node flags to kubeherald's own process only (e.g. "--cpu-prof
+// --cpu-prof-dir=/tmp/prof" to profile it without profiling the bench).
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -69,7 +71,8 @@ export async function startKubeherald(kubeconfig: string, configYaml: string, en
 export function runKubeherald(d: KubeheraldDir, env: Record<string, string> = {}, owned = false): KubeheraldProcess {
   const { dir, port } = d;
   const entry = kubeheraldEntry();
-  const child: ChildProcess = spawn(process.execPath, [...entry.flags, entry.main, 'run', '--config', join(dir, 'kubeherald.yaml'), '--kubeconfig', join(dir, 'kubeconfig')], {
+  const extra = (process.env.BENCH_KUBEHERALD_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+  const child: ChildProcess = spawn(process.execPath, [...entry.flags, ...extra, entry.main, 'run', '--config', join(dir, 'kubeherald.yaml'), '--kubeconfig', join(dir, 'kubeconfig')], {
     cwd: dir,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
