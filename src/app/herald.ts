@@ -43,6 +43,7 @@ import { createIntake, type Intake } from './intake.ts';
 import { Lifecycle, type StopReport } from './lifecycle.ts';
 import { PACKAGE_VERSION } from './build-info.ts';
 import { gapHook, startHeartbeat } from './while-down.ts';
+import { startOnce } from './start-once.ts';
 
 export interface HeraldOptions {
   config: Config;
@@ -111,6 +112,8 @@ export interface Herald {
 /** ":memory:" (or "") keeps state in memory only: nothing survives a restart (tests, the demo). */
 const inMemory = (path: string): boolean => path === '' || path === ':memory:';
 const DEFAULT_GRACE_MS = 25_000;
+/** how long a start that cannot finish holds back the previous run's queued deliveries */
+const BACKLOG_WAIT_MS = 30_000;
 
 export async function startHerald(opts: HeraldOptions): Promise<Herald> {
   const { log } = opts;
@@ -321,11 +324,16 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
       const where = inMemory(config.state.path) ? 'the state is in memory: they are dropped' : 'they are delivered after the next start';
       log.warn({ pending: Object.fromEntries(waiting) }, `stopping with deliveries still queued; ${where}`);
     });
-    // what the outbox held when kubeherald last stopped goes out while the cluster is listed
-    deliverer.start();
+    // what the outbox held when kubeherald last stopped goes out once kubeherald is ready: sending a
+    // restart's backlog while the cluster was listed cost a CPU-second before /readyz (docs/scale.md);
+    // a start that cannot finish (the API server unreachable) still delivers it, BACKLOG_WAIT_MS later
+    const backlog = startOnce(() => deliverer.start(), BACKLOG_WAIT_MS);
     // the sends in flight finish and are recorded; what is still queued waits in the state database;
     // at the grace deadline the sends still running are aborted and their deliveries stay pending
-    life.add('deliverer', (signal) => deliverer.stop({ signal }));
+    life.add('deliverer', (signal) => {
+      backlog.cancel();
+      return deliverer.stop({ signal });
+    });
     const pruner = new Pruner({ store, policy: retentionPolicy(config.state), intervalMs: config.state.pruneIntervalSeconds * 1000, clock, log: log.child({ component: 'pruner' }) });
     pruner.start();
     life.add('pruner', () => pruner.stop());
@@ -376,6 +384,7 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
       life.add('chatops', () => c.stop());
     }
     phase.started = true;
+    backlog.now();
     if (config.updates.check) {
       const updates = startUpdateCheck({ registry: config.updates.registry, intervalMs: config.updates.intervalHours * 3_600_000, running: PACKAGE_VERSION, log: log.child({ component: 'updates' }) });
       life.add('update check', () => updates.stop());
