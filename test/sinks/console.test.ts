@@ -3,30 +3,13 @@
 import assert from 'node:assert/strict';
 import { PassThrough, Writable } from 'node:stream';
 import { describe, it } from 'node:test';
-import { create, type MessageInitShape } from '@bufbuild/protobuf';
-import { timestampFromDate } from '@bufbuild/protobuf/wkt';
+import { create } from '@bufbuild/protobuf';
 import { type Notification, NotificationSchema, Severity, State } from '../../src/model/notification.ts';
 import { createConsoleSink, formatConsoleLine } from '../../src/sinks/console/index.ts';
 import { createSink, SinkError } from '../../src/sinks/index.ts';
+import { crashLoop as crashLoopBase, type NotificationInit } from './crash-loop.ts';
 
-function crashLoop(over: Omit<MessageInitShape<typeof NotificationSchema>, '$typeName'> = {}): Notification {
-  return create(NotificationSchema, {
-    idempotencyKey: 'k1',
-    incidentKey: 'pod/uid-1/app/CrashLoopBackOff',
-    eventTime: timestampFromDate(new Date('2025-03-04T12:01:05Z')),
-    severity: Severity.CRITICAL,
-    state: State.FIRING,
-    reason: 'CrashLoopBackOff',
-    title: 'web-7d9c-abcde is crash-looping',
-    message: 'container app restarted 5 times: back-off 40s restarting failed container',
-    involvedObject: { apiVersion: 'v1', kind: 'Pod', namespace: 'demo', name: 'web-7d9c-abcde', uid: 'uid-1' },
-    owner: { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'demo', name: 'web', uid: 'uid-2' },
-    cluster: 'prod',
-    count: 5,
-    rawObject: { kind: 'Pod', secret: 'never printed' },
-    ...over,
-  });
-}
+const crashLoop = (over: NotificationInit = {}): Notification => crashLoopBase({ fields: {}, rawObject: { kind: 'Pod', secret: 'never printed' }, ...over });
 
 const utc = { timeZone: 'utc' } as const;
 

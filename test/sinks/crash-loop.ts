@@ -1,4 +1,4 @@
-// The notification the PagerDuty and Mattermost sink tests format and send:
+// The notification the sink tests format and send:
 // a crash-looping pod of a Deployment, with detector fields.
 
 import { create, type MessageInitShape } from '@bufbuild/protobuf';

@@ -5,10 +5,8 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { create, type MessageInitShape } from '@bufbuild/protobuf';
-import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { ConfigError, parseConfigText } from '../../src/config/index.ts';
-import { type Notification, NotificationSchema, Severity, State } from '../../src/model/notification.ts';
+import { type Notification, State } from '../../src/model/notification.ts';
 import { dingtalkSinkSchema, type DingTalkSinkConfig } from '../../src/sinks/dingtalk/config.ts';
 import { escapeDingTalkMarkdown, formatDingTalk, MAX_CONTENT_BYTES } from '../../src/sinks/dingtalk/format.ts';
 import { createDingTalkSink } from '../../src/sinks/dingtalk/index.ts';
@@ -16,29 +14,11 @@ import { SendLimiter } from '../../src/sinks/dingtalk/limiter.ts';
 import { dingtalkSign, postDingTalk, signedUrl } from '../../src/sinks/dingtalk/send.ts';
 import { createSink, SinkError } from '../../src/sinks/index.ts';
 import { FakeDingTalk, type Robot } from '../fakes/dingtalk.ts';
+import { crashLoop as crashLoopBase, type NotificationInit } from './crash-loop.ts';
 
-type Init = Omit<MessageInitShape<typeof NotificationSchema>, '$typeName'>;
+const crashLoop = (over: NotificationInit = {}): Notification => crashLoopBase({ fields: { container: 'app' }, ...over });
 
-function crashLoop(over: Init = {}): Notification {
-  return create(NotificationSchema, {
-    idempotencyKey: 'k1',
-    incidentKey: 'pod/uid-1/app/CrashLoopBackOff',
-    eventTime: timestampFromDate(new Date('2025-03-04T12:01:05Z')),
-    severity: Severity.CRITICAL,
-    state: State.FIRING,
-    reason: 'CrashLoopBackOff',
-    title: 'web-7d9c-abcde is crash-looping',
-    message: 'container app restarted 5 times: back-off 40s restarting failed container',
-    involvedObject: { apiVersion: 'v1', kind: 'Pod', namespace: 'demo', name: 'web-7d9c-abcde', uid: 'uid-1' },
-    owner: { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'demo', name: 'web', uid: 'uid-2' },
-    cluster: 'prod',
-    count: 5,
-    fields: { container: 'app' },
-    ...over,
-  });
-}
-
-const resolved = (over: Init = {}): Notification => crashLoop({ idempotencyKey: 'k2', state: State.RESOLVED, message: 'container app is running again', count: 1, fields: {}, ...over });
+const resolved = (over: NotificationInit = {}): Notification => crashLoop({ idempotencyKey: 'k2', state: State.RESOLVED, message: 'container app is running again', count: 1, fields: {}, ...over });
 
 describe('formatDingTalk', () => {
   const opts = { msgType: 'markdown' as const, keyword: 'k8s', atMobiles: ['13800000000', '+86-13900000000'] };

@@ -4,10 +4,8 @@
 
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { create, type MessageInitShape } from '@bufbuild/protobuf';
-import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { ConfigError, parseConfigText } from '../../src/config/index.ts';
-import { type Notification, NotificationSchema, Severity, State } from '../../src/model/notification.ts';
+import { type Notification, Severity, State } from '../../src/model/notification.ts';
 import { createSink, SinkError } from '../../src/sinks/index.ts';
 import { classifyTeamsResponse } from '../../src/sinks/teams/classify.ts';
 import { teamsSinkSchema, type TeamsSinkConfig } from '../../src/sinks/teams/config.ts';
@@ -15,28 +13,9 @@ import { escapeMarkdown, formatTeams, MAX_MESSAGE_BYTES, type TeamsMessage } fro
 import { createTeamsSink } from '../../src/sinks/teams/index.ts';
 import { postTeams } from '../../src/sinks/teams/send.ts';
 import { FakeTeams, MAX_BYTES, validateAdaptiveCard, validateTeamsMessage } from '../fakes/teams.ts';
+import { crashLoop as crashLoopBase, type NotificationInit } from './crash-loop.ts';
 
-type Init = Omit<MessageInitShape<typeof NotificationSchema>, '$typeName'>;
-
-function crashLoop(over: Init = {}): Notification {
-  return create(NotificationSchema, {
-    idempotencyKey: 'k1',
-    incidentKey: 'pod/uid-1/app/CrashLoopBackOff',
-    eventTime: timestampFromDate(new Date('2025-03-04T12:01:05Z')),
-    severity: Severity.CRITICAL,
-    state: State.FIRING,
-    reason: 'CrashLoopBackOff',
-    title: 'web-7d9c-abcde is crash-looping',
-    message: 'container app restarted 5 times: back-off 40s restarting failed container',
-    involvedObject: { apiVersion: 'v1', kind: 'Pod', namespace: 'demo', name: 'web-7d9c-abcde', uid: 'uid-1' },
-    owner: { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'demo', name: 'web', uid: 'uid-2' },
-    cluster: 'prod',
-    count: 5,
-    fields: { container: 'app', restarts: '5' },
-    rawObject: { kind: 'Pod', secretLooking: 'never shown' },
-    ...over,
-  });
-}
+const crashLoop = (over: NotificationInit = {}): Notification => crashLoopBase({ rawObject: { kind: 'Pod', secretLooking: 'never shown' }, ...over });
 
 const LOGS = { title: 'Logs', url: 'https://grafana.example/explore?ns={{involvedObject.namespace}}&pod={{involvedObject.name}}' };
 
