@@ -288,6 +288,19 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 12,
+    name: 'leadership: the current leader term per scope, the fencing token of outbox claims',
+    sql: `
+      CREATE TABLE leadership (
+        scope TEXT PRIMARY KEY,
+        holder TEXT NOT NULL,
+        epoch INTEGER NOT NULL,
+        lease_transitions INTEGER NOT NULL,
+        since INTEGER NOT NULL
+      ) WITHOUT ROWID;
+    `,
+  },
 ];
 
 export const LATEST_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));

@@ -3,7 +3,7 @@
 // dead. Statements are prepared once.
 
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
-import type { DeadLetterFilter, DeliveryMeta, DeliveryRow, DeliveryState, NewDelivery, OutboxCounts, OutboxRepo } from './types.ts';
+import type { DeadLetterFilter, DeliveryMeta, DeliveryRow, DeliveryState, NewDelivery, OutboxCounts, OutboxRepo, Term } from './types.ts';
 
 type Row = Record<string, unknown>;
 
@@ -82,6 +82,9 @@ export class SqliteOutbox implements OutboxRepo {
       ),
       // only a pending row can be claimed: a row already inflight, delivered or dead is someone's or done
       inflight: p("UPDATE outbox SET state = 'inflight', attempts = attempts + 1, updated_at = ? WHERE id = ? AND state = 'pending'"),
+      fencedInflight: p(
+        "UPDATE outbox SET state = 'inflight', attempts = attempts + 1, updated_at = ? WHERE id = ? AND state = 'pending' AND EXISTS (SELECT 1 FROM leadership WHERE scope = ? AND holder = ? AND epoch = ?)",
+      ),
       delivered: p("UPDATE outbox SET state = 'delivered', updated_at = ?, last_response = ?, last_error = NULL WHERE id = ?"),
       retry: p("UPDATE outbox SET state = 'pending', updated_at = ?, next_attempt_at = ?, last_error = ?, last_response = ? WHERE id = ?"),
       dead: p("UPDATE outbox SET state = 'dead', updated_at = ?, dead_reason = ?, last_error = COALESCE(?, last_error), last_response = COALESCE(?, last_response) WHERE id = ?"),
@@ -127,8 +130,9 @@ export class SqliteOutbox implements OutboxRepo {
     return (this.#s.queueHeads.all() as Row[]).map(meta);
   }
 
-  markInflight(id: number, now: number): boolean {
-    return Number(this.#s.inflight.run(now, id).changes) === 1;
+  markInflight(id: number, now: number, term?: Term): boolean {
+    const r = term ? this.#s.fencedInflight.run(now, id, term.scope, term.holder, term.epoch) : this.#s.inflight.run(now, id);
+    return Number(r.changes) === 1;
   }
 
   markDelivered(id: number, now: number, response: string | null): void {

@@ -23,6 +23,7 @@ import { SqliteOutbox } from './outbox.ts';
 import { SqliteRequests } from './requests.ts';
 import { SqliteSilences } from './silences.ts';
 import { SqliteHeartbeat } from './heartbeat.ts';
+import { SqliteLeadership } from './leadership.ts';
 import { SqliteDedup, SqliteFlood, SqliteReminders, SqliteThreads, SqliteTracker } from './state.ts';
 import type { PruneCounts, RetentionPolicy, Store } from './types.ts';
 
@@ -62,6 +63,7 @@ export class SqliteStore implements Store {
   readonly dedup: SqliteDedup;
   readonly tracker: SqliteTracker;
   readonly heartbeat: SqliteHeartbeat;
+  readonly leadership: SqliteLeadership;
   readonly flood: SqliteFlood;
   readonly reminders: SqliteReminders;
   readonly groups: SqliteGroups;
@@ -106,6 +108,7 @@ export class SqliteStore implements Store {
       this.dedup = new SqliteDedup(this.db);
       this.tracker = new SqliteTracker(this.db, hooks);
       this.heartbeat = new SqliteHeartbeat(this.db);
+      this.leadership = new SqliteLeadership(this.db);
       this.flood = new SqliteFlood(this.db);
       this.reminders = new SqliteReminders(this.db);
       this.groups = new SqliteGroups(this.db);

@@ -86,8 +86,12 @@ export interface OutboxRepo {
   nextInQueue(sink: string, orderingKey: string, afterId: number): DeliveryMeta | undefined;
   /** The first pending or inflight row of every queue. */
   queueHeads(): DeliveryMeta[];
-  /** Claims a pending row (inflight, one attempt more); false, and nothing changes, when the row is not pending. */
-  markInflight(id: number, now: number): boolean;
+  /**
+   * Claims a pending row (inflight, one attempt more); false, and nothing
+   * changes, when the row is not pending or, given a term, when that term is
+   * no longer its scope's current one (a leader deposed while paused).
+   */
+  markInflight(id: number, now: number, term?: Term): boolean;
   markDelivered(id: number, now: number, response: string | null): void;
   markRetry(id: number, now: number, nextAttemptAt: number, error: string, response: string | null): void;
   markDead(id: number, now: number, reason: string, error: string | null, response: string | null): void;
@@ -108,6 +112,25 @@ export interface DedupRepo {
   claim(sink: string, idempotencyKey: string, now: number): boolean;
   has(sink: string, idempotencyKey: string): boolean;
   deleteBefore(before: number): number;
+}
+
+/**
+ * A leader's term: the fencing token a delivering process takes when it
+ * acquires its Lease. Claims made under a term the store no longer holds as
+ * current are refused, so a leader paused past its Lease cannot send.
+ */
+export interface Term {
+  scope: string;
+  holder: string;
+  /** grows by one with every term of the scope */
+  epoch: number;
+}
+
+export interface LeadershipRepo {
+  /** Starts a new term for the scope (its epoch above every earlier one) and returns it: older terms' claims are refused from now on. */
+  begin(scope: string, holder: string, leaseTransitions: number, now: number): Term;
+  /** The scope's current term, with the Lease's transition count and when it began. */
+  current(scope: string): (Term & { leaseTransitions: number; since: number }) | undefined;
 }
 
 /** When the process was last alive: a start's gap begins there. */
@@ -418,6 +441,8 @@ export interface Store {
   readonly dedup: DedupRepo;
   readonly tracker: TrackerRepo;
   readonly heartbeat: HeartbeatRepo;
+  /** leaders' terms, the outbox claims' fencing tokens */
+  readonly leadership: LeadershipRepo;
   readonly flood: FloodRepo;
   readonly reminders: ReminderRepo;
   readonly groups: GroupRepo;
