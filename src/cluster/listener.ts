@@ -65,8 +65,22 @@ export interface ListenerOptions {
    * (Events in full, though their cache keeps only identity); what it returns
    * is handed on like any other batch.
    */
-  afterFirstList?: (list: (kind: 'Pod' | 'Node' | 'Event' | 'Deployment') => readonly KubeObject[]) => Notification[];
+  afterFirstList?: AfterFirstList;
+  /**
+   * Watch and cache, but detect nothing until activate(): a standby replica
+   * keeps its caches warm so that taking over costs no list. Warning Events
+   * are kept whole meanwhile (up to an hour, as the API server keeps them)
+   * for the gap hook activate() runs.
+   */
+  standby?: boolean;
 }
+
+export type AfterFirstList = (list: (kind: 'Pod' | 'Node' | 'Event' | 'Deployment') => readonly KubeObject[]) => Notification[];
+
+/** How long a standby keeps Warning Events for its takeover's gap hook: the API server's default event TTL. */
+const STANDBY_EVENTS_MS = 3_600_000;
+/** and at most this many, the newest kept: a takeover tells the gap from them, never more */
+const STANDBY_EVENTS_MAX = 20_000;
 
 export function builtinSpecs(eventsApi: ListenerConfig['eventsApi']): ResourceSpec[] {
   return [
@@ -136,13 +150,55 @@ export class Listener {
   /** Warning Events of the first list, kept whole for afterFirstList only (the Event cache keeps identity) */
   #firstEvents: KubeObject[] | undefined;
 
+  /** while standing by: nothing is detected (see ListenerOptions.standby) */
+  #standby: boolean;
+  /** the gap hook, run once after the first list (or at activate() for a standby) */
+  #afterFirstListHook: AfterFirstList | undefined;
+
   constructor(opts: ListenerOptions) {
     this.#o = opts;
     this.#clock = opts.clock ?? realClock;
+    this.#standby = opts.standby ?? false;
     const topts = { cluster: opts.config.cluster };
+    this.#tracker = opts.initialState && !this.#standby ? IncidentTracker.restore(opts.initialState, topts) : new IncidentTracker(topts);
+    if (opts.initialState && !this.#standby) this.#unseen = this.#tracker.objectUids();
+    this.#afterFirstListHook = this.#standby ? undefined : opts.afterFirstList;
+    if (this.#afterFirstListHook || this.#standby) this.#firstEvents = [];
+  }
+
+  /** Whether this listener is standing by (caches warm, nothing detected). */
+  get standby(): boolean {
+    return this.#standby;
+  }
+
+  /**
+   * A standby takes over: the tracker becomes the stored state (what the
+   * previous leader notified), every cached object is looked at as a first
+   * list would, objects the state knows that are gone resolve, and the gap
+   * hook tells what the cluster shows of the time no one was detecting.
+   * What that produces is handed on as one batch before this returns.
+   */
+  activate(opts: { initialState?: TrackerState; afterFirstList?: AfterFirstList } = {}): void {
+    if (!this.#standby) throw new Error('activate(): the listener is not standing by');
+    this.#standby = false;
+    const topts = { cluster: this.#o.config.cluster };
     this.#tracker = opts.initialState ? IncidentTracker.restore(opts.initialState, topts) : new IncidentTracker(topts);
-    if (opts.initialState) this.#unseen = this.#tracker.objectUids();
-    if (opts.afterFirstList) this.#firstEvents = [];
+    this.#unseen = opts.initialState ? this.#tracker.objectUids() : undefined;
+    // what a standby saw is not ours to replay as changes: only the objects as they are now
+    this.#pending = [];
+    this.#rechecks.clear();
+    this.#recheckDue = Infinity;
+    for (const r of this.#reflectors) {
+      if (r.spec.kind === 'Event') continue;
+      for (const obj of r.list()) this.#onDelta(r.spec, r, { type: 'ADDED', current: obj, initial: true });
+    }
+    this.#afterFirstListHook = opts.afterFirstList;
+    if (this.#started) {
+      if (this.#unavailable.size === 0) this.#reconcileDeleted();
+      this.#afterFirstList();
+      this.#flush();
+      this.#schedule();
+    }
   }
 
   get tracker(): IncidentTracker {
@@ -198,6 +254,7 @@ export class Listener {
     }
     await Promise.all(settled);
     this.#started = true;
+    if (this.#standby) return;
     if (this.#unavailable.size === 0) this.#reconcileDeleted();
     else this.#o.log.warn({ unavailable: this.unavailable().map((u) => u.resource) }, 'started degraded: objects deleted while kubeherald was down resolve once every resource has been listed');
     this.#afterFirstList();
@@ -237,10 +294,12 @@ export class Listener {
   }
 
   #afterFirstList(): void {
-    const hook = this.#o.afterFirstList;
-    if (!hook) return;
+    if (this.#standby) return;
+    const hook = this.#afterFirstListHook;
+    this.#afterFirstListHook = undefined;
     const events = this.#firstEvents ?? [];
     this.#firstEvents = undefined;
+    if (!hook) return;
     this.#emit(hook((kind) => (kind === 'Event' ? events : this.#related(kind, undefined))));
     // a batch of its own, handed on before detection goes on
     this.#flush();
@@ -268,11 +327,22 @@ export class Listener {
     const obj = d.current ?? d.old!;
     // seen alive (in scope or not), or its deletion seen: either way not deleted unseen
     if (this.#unseen && obj.metadata.uid) this.#unseen.delete(obj.metadata.uid);
-    if (this.#firstEvents && d.initial && d.current && spec.kind === 'Event' && d.current.type === 'Warning') this.#firstEvents.push(d.current);
+    if (this.#firstEvents && (d.initial || this.#standby) && d.current && spec.kind === 'Event' && d.current.type === 'Warning') this.#keepEvent(d.current);
+    if (this.#standby) return;
     if (!this.#inScope(spec, obj)) return;
     this.stats.deltas++;
     this.#evaluate(spec, reflector, d.old, d.current, d.initial);
     this.#schedule();
+  }
+
+  /** A Warning Event for the gap hook; a standby keeps the last hour's, the newest STANDBY_EVENTS_MAX. */
+  #keepEvent(ev: KubeObject): void {
+    const kept = this.#firstEvents!;
+    kept.push(ev);
+    if (!this.#standby || kept.length <= STANDBY_EVENTS_MAX) return;
+    const since = this.#clock.now().getTime() - STANDBY_EVENTS_MS;
+    const recent = kept.filter((e) => eventTime(e) >= since);
+    this.#firstEvents = recent.length > STANDBY_EVENTS_MAX ? recent.slice(-STANDBY_EVENTS_MAX) : recent;
   }
 
   /** The cached objects of a built-in kind in a namespace, for detectors that tell more from related objects. */
@@ -368,4 +438,11 @@ export class Listener {
       this.#schedule();
     }, Math.max(0, due - this.#clock.now().getTime()));
   }
+}
+
+/** When an Event last happened (epoch ms; 0 when it says nothing). */
+function eventTime(ev: KubeObject): number {
+  const e = ev as { lastTimestamp?: string; eventTime?: string; series?: { lastObservedTime?: string }; metadata: { creationTimestamp?: string } };
+  const t = e.series?.lastObservedTime ?? e.lastTimestamp ?? e.eventTime ?? e.metadata.creationTimestamp;
+  return t ? Date.parse(t) || 0 : 0;
 }

@@ -70,13 +70,14 @@ before(async () => {
 after(() => sim?.close());
 
 /** A listener of this simulator, on its clock; conditions notifications only. */
-async function listen(initialState?: TrackerState): Promise<{ l: Listener; seen: Notification[]; run(seconds: number): Promise<void>; settle(): Promise<void> }> {
+async function listen(initialState?: TrackerState, standby = false): Promise<{ l: Listener; seen: Notification[]; run(seconds: number): Promise<void>; settle(): Promise<void> }> {
   const seen: Notification[] = [];
   const l = new Listener({
     kc,
     clock: simListenerClock(sim),
     log: silentLogger,
     initialState,
+    standby,
     onNotification: (n) => {
       if (n.detector === 'conditions') seen.push(n);
     },
@@ -160,6 +161,48 @@ describe('conditions of a custom resource', () => {
       assert.deepEqual(c.seen.map(summary), ['FIRING ReadyFalse Certificate/api', 'RESOLVED ReadyFalse Certificate/api']);
     } finally {
       c.l.stop();
+    }
+  });
+});
+
+describe('a standby listener (a replica not leading)', () => {
+  it('detects nothing while standing by; activated with the leader\'s stored state it tells only what the leader did not', async () => {
+    await kubectl.ok(['apply', '-f', '-'], cert('told') + '---\n' + cert('untold') + '---\n' + cert('gone'));
+    // the leader: told and gone fire, and it stores that
+    const leader = await listen();
+    const standby = await listen(undefined, true);
+    let state: TrackerState;
+    try {
+      await setReady('told', 'False', 'Expired');
+      await setReady('gone', 'False', 'Expired');
+      await leader.settle();
+      await leader.run(61);
+      assert.deepEqual(leader.seen.map(summary).sort(), ['FIRING Expired Certificate/gone', 'FIRING Expired Certificate/told']);
+      state = leader.l.tracker.snapshot();
+    } finally {
+      // killed: what happens next, no one tells but the standby on taking over
+      leader.l.stop();
+    }
+    try {
+      await setReady('untold', 'False', 'Expired');
+      await kubectl.ok(['delete', 'certificate', 'gone', '-n', 'shop']);
+      await standby.settle();
+      await standby.run(70);
+      assert.deepEqual(standby.seen.map(summary), [], 'a standby detects nothing');
+      assert.equal(standby.l.standby, true);
+      standby.l.activate({ initialState: state });
+      assert.equal(standby.l.standby, false);
+      await standby.settle();
+      await standby.run(61);
+      // told is not told again; untold fires (its minimum from when it is looked at); gone resolves
+      assert.deepEqual(standby.seen.map(summary).sort(), ['FIRING Expired Certificate/untold', 'RESOLVED Expired Certificate/gone']);
+      // and from then on it detects as any leader
+      await setReady('told', 'True', 'Ready');
+      await standby.settle();
+      assert.deepEqual(standby.seen.map(summary).slice(2), ['RESOLVED Expired Certificate/told']);
+      assert.throws(() => standby.l.activate(), /not standing by/);
+    } finally {
+      standby.l.stop();
     }
   });
 });
