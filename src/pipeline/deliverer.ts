@@ -34,7 +34,7 @@
 
 import type { Notification } from '../model/notification.ts';
 import { type FailureReason, type Sink, SinkError, type SinkErrorKind } from '../contracts/sink.ts';
-import type { DeliveryMeta, Store } from '../store/types.ts';
+import type { DeliveryMeta, Store, Term } from '../store/types.ts';
 import { type Clock, type Logger, realClock, silentLogger } from './clock.ts';
 import type { DeliveryPolicies, SinkPolicy } from './config.ts';
 import { summarizeGroup } from './keys.ts';
@@ -69,6 +69,16 @@ export interface DelivererOptions {
   onAttempt?: (a: AttemptRecord) => void;
   /** deliveries of one queue claimed and sent one after another without a commit between them (default 16; 1 turns runs off) */
   maxRun?: number;
+  /**
+   * The leader's term, when several processes share the state: undefined
+   * while this process does not lead (nothing is claimed, flushed or
+   * reminded), and every claim is fenced by it (a term the store no longer
+   * holds as current claims nothing). Runs are off: each delivery is claimed
+   * under the term on its own.
+   */
+  term?: () => Term | undefined;
+  /** a claim was refused because a newer term began: this process no longer leads */
+  onFenced?: (term: Term) => void;
 }
 
 export interface AttemptRecord {
@@ -169,6 +179,8 @@ export class Deliverer {
   /** sinks whose deliveries waiting out a backoff are tried at the next pump */
   #retryNow: ((sink: string) => boolean)[] = [];
   #maxRun: number;
+  #term: (() => Term | undefined) | undefined;
+  #onFenced: ((term: Term) => void) | undefined;
   /** by queue key: a run's deliveries not sent yet, and how many of it are not recorded yet */
   #runs = new Map<string, { rest: DeliveryMeta[]; open: number }>();
   /** run deliveries claimed without markInflight: the store counts their attempt when the outcome is recorded */
@@ -184,7 +196,9 @@ export class Deliverer {
     this.#log = opts.log ?? silentLogger;
     this.#random = opts.random ?? Math.random;
     this.#pollMs = opts.pollIntervalMs ?? 1000;
-    this.#maxRun = Math.max(1, opts.maxRun ?? 16);
+    this.#term = opts.term;
+    this.#onFenced = opts.onFenced;
+    this.#maxRun = opts.term ? 1 : Math.max(1, opts.maxRun ?? 16);
     this.#openIncidents = opts.openIncidents;
     this.#onAttempt = opts.onAttempt;
     this.#outbox = new Outbox({ store: opts.store, sinks: opts.sinks, policies: opts.policy, holds: opts.holds });
@@ -337,6 +351,8 @@ export class Deliverer {
       this.#store.transaction(() => {
         for (const c of done) records.push(this.#record(c, now));
         if (!this.#running) return;
+        // not leading: what the leader does (claims, group flushes, reminders) is not ours to do
+        if (this.#term && !this.#term()) return;
         this.#outbox.flushGroups(now);
         this.#remindIfDue(now);
         this.#discover();
@@ -544,8 +560,20 @@ export class Deliverer {
         wakeAt = Math.min(wakeAt, now + wait);
         continue;
       }
+      const term = this.#term?.();
+      if (this.#term && !term) break;
+      if (!this.#store.outbox.markInflight(h.id, now, term)) {
+        if (term && this.#store.outbox.get(h.id)?.state === 'pending') {
+          // still pending, so the fence refused it: a newer leader's term began
+          this.#log.error({ scope: term.scope, holder: term.holder, epoch: term.epoch }, 'a newer leader term began: this process claims nothing more');
+          this.#onFenced?.(term);
+          break;
+        }
+        // changed under us (another process's dlq purge, say): the queue goes on from what is pending
+        this.#advance(q, h.id);
+        continue;
+      }
       this.#limiter.take(q.sink, h.target, now);
-      this.#store.outbox.markInflight(h.id, now);
       q.busy = true;
       busy.set(q.sink, (busy.get(q.sink) ?? 0) + 1);
       claims.push({ queue: q, meta: { ...h, state: 'inflight', attempts: h.attempts + 1 } });

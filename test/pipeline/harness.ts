@@ -3,7 +3,7 @@
 
 import type { Notification } from '../../src/model/notification.ts';
 import { defaultSinkPolicy, type SinkPolicy, uniformPolicies } from '../../src/pipeline/config.ts';
-import { type AttemptRecord, Deliverer } from '../../src/pipeline/deliverer.ts';
+import { type AttemptRecord, Deliverer, type DelivererOptions } from '../../src/pipeline/deliverer.ts';
 import { type EnqueueResult, Outbox } from '../../src/pipeline/outbox.ts';
 import type { HoldCheck } from '../../src/pipeline/hold.ts';
 import type { SqliteStore } from '../../src/store/sqlite.ts';
@@ -29,6 +29,9 @@ export interface HarnessOptions {
   holds?: HoldCheck[];
   /** the Deliverer's maxRun (default its own) */
   maxRun?: number;
+  /** the Deliverer's leader term and what it calls when fenced */
+  term?: DelivererOptions['term'];
+  onFenced?: DelivererOptions['onFenced'];
 }
 
 export class Harness {
@@ -71,6 +74,8 @@ export class Harness {
       holds: this.opts.holds,
       pollIntervalMs: this.opts.pollIntervalMs,
       maxRun: this.opts.maxRun,
+      term: this.opts.term,
+      onFenced: this.opts.onFenced,
       log: { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error'), child: () => silentLogger },
       onAttempt: (a) => this.attempts.push(a),
     });
