@@ -1,0 +1,118 @@
+// The thread behind connection.ts: one pg Client, one statement at a time.
+// The owning thread is blocked in Atomics.wait while a statement runs, so
+// every reply is posted first and the flag raised after: when the owner
+// wakes, the reply is already on its port.
+
+import { workerData, type MessagePort } from 'node:worker_threads';
+import pg from 'pg';
+
+export interface WorkerSetup {
+  port: MessagePort;
+  flag: Int32Array;
+  url: string;
+  password: string | undefined;
+  connectTimeoutMs: number;
+  applicationName: string;
+}
+
+export type WorkerRequest = { kind: 'query'; sql: string; params: unknown[] } | { kind: 'close' };
+
+export type WorkerReply =
+  | { ok: true; rows: Record<string, unknown>[]; rowCount: number }
+  | { ok: false; message: string; code?: string; detail?: string };
+
+const INT8 = 20;
+const NUMERIC = 1700;
+
+// ids and epoch-ms timestamps are int8 but well within 2^53; counts (COUNT(*)) are int8 too
+const toNumber = (v: string): number => Number(v);
+const types = {
+  getTypeParser(oid: number, format?: 'text' | 'binary'): (v: string) => unknown {
+    if (oid === INT8 || oid === NUMERIC) return toNumber;
+    return pg.types.getTypeParser(oid, format ?? 'text') as (v: string) => unknown;
+  },
+};
+
+/** The url with the password given separately put in (pg would let a url's empty password override a separate one). */
+function withPassword(url: string, password: string | undefined): string {
+  if (!password) return url;
+  const u = new URL(url);
+  u.password = encodeURIComponent(password);
+  return u.toString();
+}
+
+function failure(err: unknown): WorkerReply {
+  const e = err as { message?: string; code?: string; detail?: string };
+  const reply: WorkerReply = { ok: false, message: e?.message || String(err) };
+  // SQLSTATEs are five characters; a Node error's code (ECONNREFUSED) is kept too, it says what happened
+  if (typeof e?.code === 'string') reply.code = e.code;
+  if (typeof e?.detail === 'string') reply.detail = e.detail;
+  return reply;
+}
+
+const setup = workerData as WorkerSetup;
+const { port, flag } = setup;
+
+function answer(reply: WorkerReply): void {
+  port.postMessage(reply);
+  Atomics.store(flag, 0, 1);
+  Atomics.notify(flag, 0);
+}
+
+/** Parameters as pg takes them: a structured clone turned Buffers into plain Uint8Arrays. */
+function prepare(params: unknown[]): unknown[] {
+  return params.map((p) => (p instanceof Uint8Array && !Buffer.isBuffer(p) ? Buffer.from(p.buffer, p.byteOffset, p.byteLength) : p));
+}
+
+/** Statement names per SQL text: a statement with parameters is parsed once per session. */
+const names = new Map<string, string>();
+
+let client: pg.Client;
+try {
+  client = new pg.Client({
+    connectionString: withPassword(setup.url, setup.password),
+    connectionTimeoutMillis: setup.connectTimeoutMs,
+    application_name: setup.applicationName,
+    keepAlive: true,
+    types,
+  });
+  // a session lost while idle: the next query fails with the driver's message
+  client.on('error', () => {});
+  await client.connect();
+  answer({ ok: true, rows: [], rowCount: 0 });
+} catch (err) {
+  answer(failure(err));
+  port.close();
+}
+
+port.on('message', async (req: WorkerRequest) => {
+  if (req.kind === 'close') {
+    try {
+      await client.end();
+    } catch {
+      // ending a broken session: nothing more to do
+    }
+    answer({ ok: true, rows: [], rowCount: 0 });
+    port.close();
+    return;
+  }
+  try {
+    let config: pg.QueryConfig;
+    if (req.params.length) {
+      let name = names.get(req.sql);
+      if (name === undefined) {
+        name = `kh${names.size + 1}`;
+        names.set(req.sql, name);
+      }
+      config = { name, text: req.sql, values: prepare(req.params) };
+    } else {
+      config = { text: req.sql };
+    }
+    const result = (await client.query(config)) as pg.QueryResult | pg.QueryResult[];
+    // several statements in one text (a migration): the last one's result
+    const last = Array.isArray(result) ? result[result.length - 1] : result;
+    answer({ ok: true, rows: last?.rows ?? [], rowCount: last?.rowCount ?? 0 });
+  } catch (err) {
+    answer(failure(err));
+  }
+});
