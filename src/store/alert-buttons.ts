@@ -4,31 +4,38 @@
 // reads it back when the button is pressed.
 
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import { prepareAll } from './statements.ts';
 import type { AlertButtonRepo, AlertButtonRow } from './types.ts';
 
 type Row = Record<string, unknown>;
 
-const row = (r: Row): AlertButtonRow => ({ token: String(r.token), actionId: String(r.action_id), value: String(r.value), channel: String(r.channel), expiresAt: Number(r.expires_at) });
+/** An alert_buttons row (either backend's: the same columns). */
+export const alertButtonFromRow = (r: Row): AlertButtonRow => ({ token: String(r.token), actionId: String(r.action_id), value: String(r.value), channel: String(r.channel), expiresAt: Number(r.expires_at) });
+
+/** The statements both backends run (`?` placeholders). */
+export const ALERT_BUTTON_SQL = {
+  // a token is random: a clash is a bug, and refusing it is safer than pointing a posted button elsewhere
+  put: 'INSERT INTO alert_buttons (token, action_id, value, channel, expires_at) VALUES (?, ?, ?, ?, ?)',
+  get: 'SELECT * FROM alert_buttons WHERE token = ?',
+  deleteExpired: 'DELETE FROM alert_buttons WHERE expires_at < ?',
+} as const;
+
+export const alertButtonValues = (r: AlertButtonRow): (string | number)[] => [r.token, r.actionId, r.value, r.channel, r.expiresAt];
 
 export class SqliteAlertButtons implements AlertButtonRepo {
-  #s: Record<string, StatementSync>;
+  #s: Record<keyof typeof ALERT_BUTTON_SQL, StatementSync>;
 
   constructor(db: DatabaseSync) {
-    this.#s = {
-      // a token is random: a clash is a bug, and refusing it is safer than pointing a posted button elsewhere
-      put: db.prepare('INSERT INTO alert_buttons (token, action_id, value, channel, expires_at) VALUES (?, ?, ?, ?, ?)'),
-      get: db.prepare('SELECT * FROM alert_buttons WHERE token = ?'),
-      deleteExpired: db.prepare('DELETE FROM alert_buttons WHERE expires_at < ?'),
-    };
+    this.#s = prepareAll(db, ALERT_BUTTON_SQL);
   }
 
   put(r: AlertButtonRow): void {
-    this.#s.put.run(r.token, r.actionId, r.value, r.channel, r.expiresAt);
+    this.#s.put.run(...alertButtonValues(r));
   }
 
   get(token: string): AlertButtonRow | undefined {
     const r = this.#s.get.get(token) as Row | undefined;
-    return r ? row(r) : undefined;
+    return r ? alertButtonFromRow(r) : undefined;
   }
 
   deleteExpired(before: number): number {

@@ -4,7 +4,7 @@
 
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { AuditDecision, AuditEntry, AuditFilter, AuditOutcome, KubeIdentity, Platform } from '../model/audit.ts';
-import { tail } from './tail.ts';
+import { tail, type TailQuery } from './tail.ts';
 import type { AuditRepo } from './types.ts';
 
 type Row = Record<string, unknown>;
@@ -16,7 +16,8 @@ const MAX_FIELD = 4000;
 const cut = (s: string, max: number): string => (s.length > max ? `${s.slice(0, max - 1)}…` : s);
 const opt = (v: unknown): string | undefined => (v === null || v === undefined ? undefined : String(v));
 
-function fromRow(r: Row): AuditEntry {
+/** An audit row (either backend's: the same columns) as an entry. */
+export function auditFromRow(r: Row): AuditEntry {
   const identity = opt(r.identity);
   const e: AuditEntry = {
     id: Number(r.id),
@@ -33,11 +34,53 @@ function fromRow(r: Row): AuditEntry {
   const name = opt(r.platform_user_name);
   if (name !== undefined) e.platformUserName = name;
   if (identity !== undefined) e.identity = JSON.parse(identity) as KubeIdentity;
-  for (const [key, col] of [['command', 'command'], ['verb', 'verb'], ['target', 'target'], ['error', 'error']] as const) {
+  for (const [key, col] of [['command', 'command'], ['verb', 'verb'], ['target', 'target'], ['cluster', 'cluster'], ['error', 'error']] as const) {
     const v = opt(r[col]);
     if (v !== undefined) e[key] = v;
   }
   return e;
+}
+
+/** The INSERT both backends run (`?` placeholders), and its values for an entry, free text cut. */
+export const AUDIT_INSERT = `INSERT INTO audit (at, platform, platform_user_id, platform_user_name, channel, kube_user, identity, text, command, verb, target, cluster, writes, decision, outcome, error, duration_ms)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+
+export function auditValues(e: AuditEntry): (string | number | null)[] {
+  const identity = e.identity ? JSON.stringify({ user: e.identity.user, groups: [...e.identity.groups] }) : null;
+  return [
+    Math.trunc(e.at),
+    e.platform,
+    cut(e.platformUserId, MAX_FIELD),
+    e.platformUserName === undefined ? null : cut(e.platformUserName, MAX_FIELD),
+    cut(e.channel, MAX_FIELD),
+    e.identity?.user ?? null,
+    identity,
+    cut(e.text, MAX_AUDIT_TEXT),
+    e.command === undefined ? null : cut(e.command, MAX_FIELD),
+    e.verb ?? null,
+    e.target === undefined ? null : cut(e.target, MAX_FIELD),
+    e.cluster ?? null,
+    e.writes ? 1 : 0,
+    e.decision,
+    e.outcome,
+    e.error === undefined ? null : cut(e.error, MAX_FIELD),
+    Math.max(0, Math.round(e.durationMs)),
+  ];
+}
+
+/** The filter's tail query over the audit table (see tail.ts). */
+export function auditTail(filter: AuditFilter): TailQuery {
+  const where: string[] = [];
+  const args: (string | number)[] = [];
+  if (filter.user !== undefined) {
+    where.push('(platform_user_id = ? OR platform_user_name = ? OR kube_user = ?)');
+    args.push(filter.user, filter.user, filter.user);
+  }
+  if (filter.since !== undefined) {
+    where.push('at >= ?');
+    args.push(Math.trunc(filter.since));
+  }
+  return { table: 'audit', where, args, newestFirst: 'at DESC, id DESC', limit: filter.limit };
 }
 
 export class SqliteAudit implements AuditRepo {
@@ -47,48 +90,16 @@ export class SqliteAudit implements AuditRepo {
 
   constructor(db: DatabaseSync) {
     this.#db = db;
-    this.#append = db.prepare(
-      `INSERT INTO audit (at, platform, platform_user_id, platform_user_name, channel, kube_user, identity, text, command, verb, target, writes, decision, outcome, error, duration_ms)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
+    this.#append = db.prepare(AUDIT_INSERT);
     this.#prune = db.prepare('DELETE FROM audit WHERE at < ?');
   }
 
   append(e: AuditEntry): number {
-    const identity = e.identity ? JSON.stringify({ user: e.identity.user, groups: [...e.identity.groups] }) : null;
-    const r = this.#append.run(
-      Math.trunc(e.at),
-      e.platform,
-      cut(e.platformUserId, MAX_FIELD),
-      e.platformUserName === undefined ? null : cut(e.platformUserName, MAX_FIELD),
-      cut(e.channel, MAX_FIELD),
-      e.identity?.user ?? null,
-      identity,
-      cut(e.text, MAX_AUDIT_TEXT),
-      e.command === undefined ? null : cut(e.command, MAX_FIELD),
-      e.verb ?? null,
-      e.target === undefined ? null : cut(e.target, MAX_FIELD),
-      e.writes ? 1 : 0,
-      e.decision,
-      e.outcome,
-      e.error === undefined ? null : cut(e.error, MAX_FIELD),
-      Math.max(0, Math.round(e.durationMs)),
-    );
-    return Number(r.lastInsertRowid);
+    return Number(this.#append.run(...auditValues(e)).lastInsertRowid);
   }
 
   list(filter: AuditFilter = {}): AuditEntry[] {
-    const where: string[] = [];
-    const args: (string | number)[] = [];
-    if (filter.user !== undefined) {
-      where.push('(platform_user_id = ? OR platform_user_name = ? OR kube_user = ?)');
-      args.push(filter.user, filter.user, filter.user);
-    }
-    if (filter.since !== undefined) {
-      where.push('at >= ?');
-      args.push(Math.trunc(filter.since));
-    }
-    return tail<Row>(this.#db, { table: 'audit', where, args, newestFirst: 'at DESC, id DESC', limit: filter.limit }).map(fromRow);
+    return tail<Row>(this.#db, auditTail(filter)).map(auditFromRow);
   }
 
   deleteBefore(before: number): number {

@@ -2,12 +2,14 @@
 // incident and sink, found again by its holder when the holder ends.
 
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import { prepareAll } from './statements.ts';
 import type { HoldKind } from '../model/hold.ts';
 import type { HeldRepo, HeldRow } from './types.ts';
 
 type Row = Record<string, unknown>;
 
-function fromRow(r: Row): HeldRow {
+/** A held row (either backend's: the same columns). */
+export function heldFromRow(r: Row): HeldRow {
   return {
     sink: String(r.sink),
     incidentKey: String(r.incident_key),
@@ -20,31 +22,34 @@ function fromRow(r: Row): HeldRow {
   };
 }
 
-export class SqliteHeld implements HeldRepo {
-  #s: Record<string, StatementSync>;
-
-  constructor(db: DatabaseSync) {
-    this.#s = {
-      put: db.prepare(
-        `INSERT INTO held (sink, incident_key, notification, by_kind, holder_id, reason_text, state, held_at, grouping) VALUES (?, ?, ?, ?, ?, ?, 'firing', ?, ?)
+/** The statements both backends run (`?` placeholders). */
+export const HELD_SQL = {
+  put: `INSERT INTO held (sink, incident_key, notification, by_kind, holder_id, reason_text, state, held_at, grouping) VALUES (?, ?, ?, ?, ?, ?, 'firing', ?, ?)
          ON CONFLICT (sink, incident_key) DO UPDATE SET notification = excluded.notification, by_kind = excluded.by_kind, holder_id = excluded.holder_id,
            reason_text = excluded.reason_text, held_at = excluded.held_at, grouping = excluded.grouping`,
-      ),
-      get: db.prepare('SELECT * FROM held WHERE sink = ? AND incident_key = ?'),
-      delete: db.prepare('DELETE FROM held WHERE sink = ? AND incident_key = ?'),
-      byHolder: db.prepare('SELECT * FROM held WHERE by_kind = ? AND holder_id = ? ORDER BY held_at, sink, incident_key'),
-      list: db.prepare('SELECT * FROM held ORDER BY held_at, sink, incident_key'),
-      count: db.prepare('SELECT COUNT(*) AS n FROM held'),
-    };
+  get: 'SELECT * FROM held WHERE sink = ? AND incident_key = ?',
+  delete: 'DELETE FROM held WHERE sink = ? AND incident_key = ?',
+  byHolder: 'SELECT * FROM held WHERE by_kind = ? AND holder_id = ? ORDER BY held_at, sink, incident_key',
+  list: 'SELECT * FROM held ORDER BY held_at, sink, incident_key',
+  count: 'SELECT COUNT(*) AS n FROM held',
+} as const;
+
+export const heldValues = (r: HeldRow): (string | number | Uint8Array | null)[] => [r.sink, r.incidentKey, r.notification, r.by, r.holderId, r.text, r.heldAt, r.grouping];
+
+export class SqliteHeld implements HeldRepo {
+  #s: Record<keyof typeof HELD_SQL, StatementSync>;
+
+  constructor(db: DatabaseSync) {
+    this.#s = prepareAll(db, HELD_SQL);
   }
 
   put(r: HeldRow): void {
-    this.#s.put.run(r.sink, r.incidentKey, r.notification, r.by, r.holderId, r.text, r.heldAt, r.grouping);
+    this.#s.put.run(...heldValues(r));
   }
 
   get(sink: string, incidentKey: string): HeldRow | undefined {
     const r = this.#s.get.get(sink, incidentKey) as Row | undefined;
-    return r ? fromRow(r) : undefined;
+    return r ? heldFromRow(r) : undefined;
   }
 
   delete(sink: string, incidentKey: string): boolean {
@@ -52,11 +57,11 @@ export class SqliteHeld implements HeldRepo {
   }
 
   byHolder(by: HoldKind, holderId: string): HeldRow[] {
-    return (this.#s.byHolder.all(by, holderId) as Row[]).map(fromRow);
+    return (this.#s.byHolder.all(by, holderId) as Row[]).map(heldFromRow);
   }
 
   list(): HeldRow[] {
-    return (this.#s.list.all() as Row[]).map(fromRow);
+    return (this.#s.list.all() as Row[]).map(heldFromRow);
   }
 
   count(): number {

@@ -3,13 +3,16 @@
 // when the silence came from the CLI or a custom resource rather than chat.
 
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import type { AuditEntry } from '../model/audit.ts';
 import type { Silence, SilenceMatchers, SilenceSource } from '../rules/silence.ts';
 import { describeMatchers } from '../rules/silence.ts';
+import { prepareAll } from './statements.ts';
 import type { AuditRepo, SilenceRepo } from './types.ts';
 
 type Row = Record<string, unknown>;
 
-function fromRow(r: Row): Silence {
+/** A silences row (either backend's: the same columns). */
+export function silenceFromRow(r: Row): Silence {
   const s: Silence = {
     id: String(r.id),
     matchers: JSON.parse(String(r.matchers)) as SilenceMatchers,
@@ -27,110 +30,111 @@ function fromRow(r: Row): Silence {
   return s;
 }
 
+/**
+ * The statements both backends run (`?` placeholders). `version` is not
+ * among them: it reads SQLite's rowid, PostgreSQL's row_seq.
+ */
+export const SILENCE_SQL = {
+  add: `INSERT INTO silences (id, matchers, intervals, starts_at, ends_at, created_by, comment, source, forced, created_at, expired_at, expired_by)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  get: 'SELECT * FROM silences WHERE id = ?',
+  all: 'SELECT * FROM silences ORDER BY created_at, id',
+  open: 'SELECT * FROM silences WHERE expired_at IS NULL AND ends_at > ? ORDER BY created_at, id',
+  active: 'SELECT * FROM silences WHERE expired_at IS NULL AND starts_at <= ? AND ends_at > ? ORDER BY created_at, id',
+  expire: 'UPDATE silences SET expired_at = ?, expired_by = ? WHERE id = ? AND expired_at IS NULL AND ends_at > ?',
+  due: 'SELECT id FROM silences WHERE expired_at IS NULL AND ends_at <= ? LIMIT 1',
+  // one statement: of two processes expiring at once, each silence comes back to one of them only
+  expireDue: "UPDATE silences SET expired_at = ends_at, expired_by = 'expiry' WHERE expired_at IS NULL AND ends_at <= ? RETURNING *",
+  next: 'SELECT MIN(t) AS t FROM (SELECT starts_at AS t FROM silences WHERE expired_at IS NULL AND starts_at > ? UNION ALL SELECT ends_at FROM silences WHERE expired_at IS NULL AND ends_at > ?) AS changes',
+} as const;
+
+export function silenceValues(s: Silence): (string | number | null)[] {
+  return [
+    s.id,
+    JSON.stringify(s.matchers),
+    s.activeTimeIntervals?.length ? JSON.stringify(s.activeTimeIntervals) : null,
+    s.startsAt,
+    s.endsAt,
+    s.createdBy,
+    s.comment,
+    s.source,
+    s.forced ? 1 : 0,
+    s.createdAt,
+    s.expiredAt ?? null,
+    s.expiredBy ?? null,
+  ];
+}
+
+/** expireDue's rows in its order: by end, then id. */
+export const expiredInOrder = (rows: Row[]): Silence[] =>
+  rows.map(silenceFromRow).sort((a, b) => a.endsAt - b.endsAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+
+const silenceAudit = (at: number, by: string, channel: string, text: string, command: string, id: string): AuditEntry => ({
+  at,
+  platform: 'console',
+  platformUserId: by,
+  channel,
+  text,
+  command,
+  verb: 'silence',
+  target: `silences/${id}`,
+  writes: true,
+  decision: 'allowed',
+  outcome: 'ok',
+  durationMs: 0,
+});
+
+/** The audit record of an add, the same on both backends. */
+export const silenceAddAudit = (s: Silence): AuditEntry =>
+  silenceAudit(s.createdAt, s.createdBy, s.source, `silence add ${describeMatchers(s.matchers)} until ${new Date(s.endsAt).toISOString()}: ${s.comment}`, `silence add ${s.id}`, s.id);
+
+/** The audit record of an expire by hand. */
+export const silenceExpireAudit = (id: string, now: number, by: string): AuditEntry => silenceAudit(now, by, 'cli', `silence expire ${id}`, `silence expire ${id}`, id);
+
 export class SqliteSilences implements SilenceRepo {
-  #s: Record<string, StatementSync>;
+  #s: Record<keyof typeof SILENCE_SQL | 'version', StatementSync>;
   #audit: AuditRepo;
   #tx: <T>(fn: () => T) => T;
 
   constructor(db: DatabaseSync, audit: AuditRepo, transaction: <T>(fn: () => T) => T) {
     this.#audit = audit;
     this.#tx = transaction;
-    this.#s = {
-      add: db.prepare(
-        `INSERT INTO silences (id, matchers, intervals, starts_at, ends_at, created_by, comment, source, forced, created_at, expired_at, expired_by)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      ),
-      get: db.prepare('SELECT * FROM silences WHERE id = ?'),
-      all: db.prepare('SELECT * FROM silences ORDER BY created_at, id'),
-      open: db.prepare('SELECT * FROM silences WHERE expired_at IS NULL AND ends_at > ? ORDER BY created_at, id'),
-      active: db.prepare('SELECT * FROM silences WHERE expired_at IS NULL AND starts_at <= ? AND ends_at > ? ORDER BY created_at, id'),
-      expire: db.prepare('UPDATE silences SET expired_at = ?, expired_by = ? WHERE id = ? AND expired_at IS NULL AND ends_at > ?'),
-      due: db.prepare('SELECT * FROM silences WHERE expired_at IS NULL AND ends_at <= ? ORDER BY ends_at, id'),
-      expireDue: db.prepare("UPDATE silences SET expired_at = ends_at, expired_by = 'expiry' WHERE expired_at IS NULL AND ends_at <= ?"),
-      next: db.prepare(
-        'SELECT MIN(t) AS t FROM (SELECT starts_at AS t FROM silences WHERE expired_at IS NULL AND starts_at > ? UNION ALL SELECT ends_at FROM silences WHERE expired_at IS NULL AND ends_at > ?)',
-      ),
-      version: db.prepare('SELECT COUNT(*) AS n, COUNT(expired_at) AS e, MAX(rowid) AS r FROM silences'),
-    };
+    this.#s = prepareAll(db, { ...SILENCE_SQL, version: 'SELECT COUNT(*) AS n, COUNT(expired_at) AS e, MAX(rowid) AS r FROM silences' });
   }
 
   add(s: Silence): void {
     this.#tx(() => {
-      this.#s.add.run(
-        s.id,
-        JSON.stringify(s.matchers),
-        s.activeTimeIntervals?.length ? JSON.stringify(s.activeTimeIntervals) : null,
-        s.startsAt,
-        s.endsAt,
-        s.createdBy,
-        s.comment,
-        s.source,
-        s.forced ? 1 : 0,
-        s.createdAt,
-        s.expiredAt ?? null,
-        s.expiredBy ?? null,
-      );
-      this.#audit.append({
-        at: s.createdAt,
-        platform: 'console',
-        platformUserId: s.createdBy,
-        channel: s.source,
-        text: `silence add ${describeMatchers(s.matchers)} until ${new Date(s.endsAt).toISOString()}: ${s.comment}`,
-        command: `silence add ${s.id}`,
-        verb: 'silence',
-        target: `silences/${s.id}`,
-        writes: true,
-        decision: 'allowed',
-        outcome: 'ok',
-        durationMs: 0,
-      });
+      this.#s.add.run(...silenceValues(s));
+      this.#audit.append(silenceAddAudit(s));
     });
   }
 
   get(id: string): Silence | undefined {
     const r = this.#s.get.get(id) as Row | undefined;
-    return r ? fromRow(r) : undefined;
+    return r ? silenceFromRow(r) : undefined;
   }
 
   list(opts: { all?: boolean; now?: number } = {}): Silence[] {
     const rows = opts.all ? this.#s.all.all() : this.#s.open.all(opts.now ?? Date.now());
-    return (rows as Row[]).map(fromRow);
+    return (rows as Row[]).map(silenceFromRow);
   }
 
   active(now: number): Silence[] {
-    return (this.#s.active.all(now, now) as Row[]).map(fromRow);
+    return (this.#s.active.all(now, now) as Row[]).map(silenceFromRow);
   }
 
   expire(id: string, now: number, by: string): Silence | undefined {
     return this.#tx(() => {
       if (Number(this.#s.expire.run(now, by, id, now).changes) === 0) return undefined;
-      this.#audit.append({
-        at: now,
-        platform: 'console',
-        platformUserId: by,
-        channel: 'cli',
-        text: `silence expire ${id}`,
-        command: `silence expire ${id}`,
-        verb: 'silence',
-        target: `silences/${id}`,
-        writes: true,
-        decision: 'allowed',
-        outcome: 'ok',
-        durationMs: 0,
-      });
+      this.#audit.append(silenceExpireAudit(id, now, by));
       return this.get(id);
     });
   }
 
   expireDue(now: number): Silence[] {
     // looked at without a write lock first: most refreshes find nothing due
-    if ((this.#s.due.all(now) as Row[]).length === 0) return [];
-    return this.#tx(() => {
-      const due = (this.#s.due.all(now) as Row[]).map(fromRow);
-      if (due.length === 0) return [];
-      this.#s.expireDue.run(now);
-      return due.map((s) => ({ ...s, expiredAt: s.endsAt, expiredBy: 'expiry' }));
-    });
+    if (this.#s.due.get(now) === undefined) return [];
+    return expiredInOrder(this.#s.expireDue.all(now) as Row[]);
   }
 
   nextChangeAt(now: number): number | undefined {

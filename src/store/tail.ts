@@ -14,12 +14,18 @@ export interface TailQuery {
   limit?: number;
 }
 
-export function tail<R>(db: DatabaseSync, q: TailQuery): R[] {
+/** The tail's SELECT (newest first, `?` placeholders) and its values: run it, then reverse the rows. */
+export function tailQuery(q: TailQuery): { sql: string; args: (string | number)[] } {
   const args = [...q.args];
   let sql = `SELECT * FROM ${q.table}${q.where.length ? ` WHERE ${q.where.join(' AND ')}` : ''} ORDER BY ${q.newestFirst}`;
   if (q.limit !== undefined) {
     sql += ' LIMIT ?';
     args.push(Math.max(0, Math.trunc(q.limit)));
   }
+  return { sql, args };
+}
+
+export function tail<R>(db: DatabaseSync, q: TailQuery): R[] {
+  const { sql, args } = tailQuery(q);
   return (db.prepare(sql).all(...args) as R[]).reverse();
 }
