@@ -44,6 +44,7 @@ import { Lifecycle, type StopReport } from './lifecycle.ts';
 import { PACKAGE_VERSION } from './build-info.ts';
 import { gapHook, startHeartbeat } from './while-down.ts';
 import { startOnce } from './start-once.ts';
+import { createLeadership, type ElectionSettings, type Leadership } from './leadership.ts';
 
 export interface HeraldOptions {
   config: Config;
@@ -73,6 +74,14 @@ export interface HeraldOptions {
   graceMs?: number;
   /** config warnings are errors, and a Route matching what nothing produces is left out (run --strict) */
   strict?: boolean;
+  /**
+   * Replicas sharing one state database elect a leader on this Lease: until
+   * it leads, this process watches (caches warm) and sends nothing. Without
+   * it the process leads alone (its state is its own).
+   */
+  election?: ElectionSettings;
+  /** the Lease was lost: the process must stop (run exits so Kubernetes starts it again as a standby) */
+  onLeadershipLost?: (reason: string) => void;
 }
 
 export interface Herald {
@@ -197,6 +206,7 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
     });
     // what a hold that ended (a silence, a cause, a time window) still holds back from chat and still fires goes out
     const release = (reason: 'silence' | 'inhibition' | 'window', id: string, now: number): void => {
+      if (!leading()) return;
       const open = new Set(listener?.tracker.open().map((i) => i.key) ?? []);
       outbox.release(reason, id, now, (key) => open.has(key));
       deliverer.wake();
@@ -238,6 +248,24 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
     });
     // stopped after the listener and the deliverer, before the state database: a stop keeps every count
     life.add('storm digest counts', () => outbox.writeStormCounts(clock.now()));
+    // with replicas: released after the deliverer stopped, so the next leader starts from what this one recorded
+    const leadership: Leadership | undefined = opts.election
+      ? createLeadership({
+          store,
+          log: log.child({ component: 'leadership' }),
+          now: () => clock.now().getTime(),
+          election: opts.election,
+          onLead: () => takeOver(),
+          onLost: (reason) => {
+            log.error({ reason }, 'no longer the leader: stopping');
+            opts.onLeadershipLost?.(reason);
+          },
+          onChange: (lease, leading) => metrics?.leader?.(lease, leading),
+        })
+      : undefined;
+    if (leadership) life.add('leadership', () => leadership.stop());
+    // what only the leader does (a standby's caches are warm, it sends nothing)
+    const leading = (): boolean => !leadership || leadership.term() !== undefined;
     const attemptWaiters: (() => void)[] = [];
     const deliverer = new Deliverer({
       store,
@@ -249,6 +277,7 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
       // reminders only for incidents that were notified
       openIncidents: () => (listener ? listener.tracker.open().flatMap((i) => (i.notified ? [i.key] : [])) : []),
       holds,
+      ...(leadership ? { term: () => leadership.term(), onFenced: () => opts.onLeadershipLost?.('a newer leader term began') } : {}),
       onAttempt: (a) => {
         metrics?.attempted(a);
         if (a.outcome === 'delivered' && routing.controller) countDelivered(a);
@@ -288,7 +317,19 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
     });
     const submit = intake.submit;
 
-    const stored = store.tracker.load();
+    // a standby restores nothing now: it takes the stored state over when it leads (takeOver)
+    const stored = leadership ? undefined : store.tracker.load();
+    const whileDown = (restored: NonNullable<typeof stored>) =>
+      gapHook({
+        heartbeat: store.heartbeat,
+        clock,
+        cluster: config.cluster.name,
+        detectors: config.detectors,
+        namespaceAllowed: (ns) => namespaceAllowed(config.watch.namespaces, ns),
+        restored,
+        openNow: () => (listener?.tracker.open() ?? []).map((i) => i.key),
+        log: log.child({ component: 'while-down' }),
+      });
     const extraResources = await resolveResources(opts.kc, config.watch.resources);
     listener = new Listener({
       kc: opts.kc,
@@ -296,18 +337,10 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
       log: log.child({ component: 'listener' }),
       onNotifications: submit,
       wholePods: () => wholePods,
-      initialState: stored.incidents.length || stored.edges.length ? stored : undefined,
+      initialState: stored && (stored.incidents.length || stored.edges.length) ? stored : undefined,
       // what happened while kubeherald was down, told once after the first list
-      afterFirstList: gapHook({
-        heartbeat: store.heartbeat,
-        clock,
-        cluster: config.cluster.name,
-        detectors: config.detectors,
-        namespaceAllowed: (ns) => namespaceAllowed(config.watch.namespaces, ns),
-        restored: stored,
-        openNow: () => (listener?.tracker.open() ?? []).map((i) => i.key),
-        log: log.child({ component: 'while-down' }),
-      }),
+      afterFirstList: stored ? whileDown(stored) : undefined,
+      standby: leadership !== undefined,
       config: {
         cluster: config.cluster.name,
         namespaceAllowed: (ns) => namespaceAllowed(config.watch.namespaces, ns),
@@ -335,12 +368,11 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
       return deliverer.stop({ signal });
     });
     const pruner = new Pruner({ store, policy: retentionPolicy(config.state), intervalMs: config.state.pruneIntervalSeconds * 1000, clock, log: log.child({ component: 'pruner' }) });
-    pruner.start();
     life.add('pruner', () => pruner.stop());
     silences.start();
     life.add('silences', () => silences.stop());
-    // after a restart: the causes still open, and what the outbox still holds back for each
-    restoreInhibition(inhibition, store, sinks.keys(), new Set(listener.tracker.open().map((i) => i.key)), clock.now().getTime());
+    // after a restart: the causes still open, and what the outbox still holds back for each (a standby: when it takes over)
+    if (!leadership) restoreInhibition(inhibition, store, sinks.keys(), new Set(listener.tracker.open().map((i) => i.key)), clock.now().getTime());
     // a resolved cause's hold ended: what it still held back from chat and still fires notifies on its own
     inhibition.start((cause, now) => release('inhibition', cause, now));
     life.add('inhibition', () => inhibition.stop());
@@ -364,25 +396,39 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
     const l = listener;
     life.add('listener', () => l.stop());
     await listener.start();
-    // alive from here on: the gap this start told is behind us (see app/while-down.ts)
-    const heartbeat = startHeartbeat({ heartbeat: store.heartbeat, clock, log: log.child({ component: 'heartbeat' }) });
-    life.add('heartbeat', () => heartbeat.stop());
     // silences from chat and from Silence resources go through the keeper: in force (or ended and released) at once
     const port = silencePort(silences, store, clock, maxDurationMs(config.silences));
     // a Silence's author: its annotation, else who created it as the audit feed saw it, else the resource
     const creatorOf = feed ? (ref: { kind: string; namespace?: string; name: string; uid?: string }, at: Date) => feed.source.attributeUser(ref, at)?.username || undefined : undefined;
-    if (config.customResources.enabled) {
-      const sr = await startSilenceResources({ kc: opts.kc, silences: port, clock, log: log.child({ component: 'silences' }), maxDurationMs: port.maxDurationMs, ...(creatorOf ? { creatorOf } : {}) });
-      silenceResources = sr;
-      life.add('silence resources', () => sr.stop());
+    // what only the leader runs: alone, at once; with replicas, when this process takes over
+    async function takeOver(): Promise<void> {
+      if (phase.stopping) return;
+      if (leadership) {
+        // the previous leader's record of what it told, then what the warm caches show that it did not
+        const state = store.tracker.load();
+        l.activate({ initialState: state.incidents.length || state.edges.length ? state : undefined, afterFirstList: whileDown(state) });
+        restoreInhibition(inhibition, store, sinks.keys(), new Set(l.tracker.open().map((i) => i.key)), clock.now().getTime());
+        deliverer.wake();
+      }
+      pruner.start();
+      // alive from here on: the gap this start told is behind us (see app/while-down.ts)
+      const heartbeat = startHeartbeat({ heartbeat: store.heartbeat, clock, log: log.child({ component: 'heartbeat' }) });
+      life.add('heartbeat', () => heartbeat.stop());
+      if (config.customResources.enabled) {
+        const sr = await startSilenceResources({ kc: opts.kc, silences: port, clock, log: log.child({ component: 'silences' }), maxDurationMs: port.maxDurationMs, ...(creatorOf ? { creatorOf } : {}) });
+        silenceResources = sr;
+        life.add('silence resources', () => sr.stop());
+      }
+      // commands from chat, answered as the chat user's own Kubernetes identity, once kubeherald is up (a
+      // command never races the start, or a stop during it); the trail in this state database
+      if (chatPlatformsEnabled(config)) {
+        const c = await startChatOps({ config, kc: opts.kc, store, log, env: opts.env, metrics, submit, silences: port });
+        chat = c;
+        life.add('chatops', () => c.stop());
+      }
     }
-    // commands from chat, answered as the chat user's own Kubernetes identity, once kubeherald is up (a
-    // command never races the start, or a stop during it); the trail in this state database
-    if (chatPlatformsEnabled(config)) {
-      const c = await startChatOps({ config, kc: opts.kc, store, log, env: opts.env, metrics, submit, silences: port });
-      chat = c;
-      life.add('chatops', () => c.stop());
-    }
+    if (leadership) leadership.start();
+    else await takeOver();
     phase.started = true;
     backlog.now();
     if (config.updates.check) {
