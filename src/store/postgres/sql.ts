@@ -1,0 +1,26 @@
+// The SQL the PostgreSQL repositories share with the SQLite ones is written
+// once, with SQLite's `?` placeholders; PostgreSQL numbers its own. None of
+// that SQL has a `?` inside a string literal, so each `?` is a parameter.
+
+import { tailQuery, type TailQuery } from '../tail.ts';
+import type { PgConnection } from './connection.ts';
+
+const cache = new Map<string, string>();
+
+/** `?, ?` → `$1, $2`. */
+export function numbered(sql: string): string {
+  let out = cache.get(sql);
+  if (out === undefined) {
+    let i = 0;
+    out = sql.replace(/\?/g, () => `$${++i}`);
+    // statements built from a filter vary; the cache only keeps the fixed ones worth keeping
+    if (cache.size < 500) cache.set(sql, out);
+  }
+  return out;
+}
+
+/** tail.ts's tail on PostgreSQL: the newest `limit` rows, newest last. */
+export function pgTail<R>(conn: PgConnection, q: TailQuery): R[] {
+  const { sql, args } = tailQuery(q);
+  return conn.query<R>(numbered(sql), args).rows.reverse();
+}
