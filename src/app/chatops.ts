@@ -7,6 +7,7 @@
 import type * as k8s from '@kubernetes/client-node';
 import type { Config } from '../config/index.ts';
 import { chatCommandNotification } from '../chatops/audit-notification.ts';
+import type { ChatCluster } from '../chatops/clusters.ts';
 import { IdentityMap } from '../chatops/identity.ts';
 import { startIdentityResources } from '../chatops/identity-source.ts';
 import { startPolicyResources } from '../chatops/policy-source.ts';
@@ -21,7 +22,14 @@ import type { Metrics } from './metrics.ts';
 
 export interface ChatOpsOptions {
   config: Config;
+  /** the home cluster: ChatIdentity and ChatPolicy resources are read here, and commands go here unless told otherwise */
   kc: k8s.KubeConfig;
+  /**
+   * Every configured cluster commands may go to (`--cluster`, a channel's
+   * `cluster`), by name, the home one (kc's) first. Default: kc alone, named
+   * `cluster.name`.
+   */
+  clusters?: readonly ChatCluster[];
   /** the audit trail is written here, and write requests wait here for confirmation and approval */
   store: Pick<Store, 'audit'> & Partial<Pick<Store, 'requests' | 'transaction' | 'alertButtons'>>;
   log: Logger;
@@ -95,11 +103,13 @@ export async function startChatOps(opts: ChatOpsOptions): Promise<ChatOps> {
     // the service compiles chatops.policies itself and asks for the resources' policies at every proposal
     const policySource = c.policyResources ? await startPolicyResources({ kc: opts.kc, config: c.policies, log: log.child({ component: 'chat-policies' }) }) : undefined;
     if (policySource) stops.push(() => policySource.stop());
+    const clusters = opts.clusters ?? [{ name: config.cluster.name, kc: opts.kc }];
     const service = new ChatOpsService({
       config: c,
       identities,
       ...(policySource ? { policies: () => policySource.resourcePolicies() } : {}),
       kc: opts.kc,
+      clusters,
       clusterNow: opts.clusterNow,
       audit: opts.store.audit,
       ...(opts.store.requests ? { requests: opts.store.requests } : {}),
@@ -111,7 +121,7 @@ export async function startChatOps(opts: ChatOpsOptions): Promise<ChatOps> {
       log: log.child({ component: 'chatops' }),
       onAudit: (e, cmd, namespace) => {
         opts.metrics?.chatCommand(e);
-        if (c.auditNotifications && opts.submit) opts.submit([chatCommandNotification(e, { cluster: config.cluster.name, cmd, namespace })]);
+        if (c.auditNotifications && opts.submit) opts.submit([chatCommandNotification(e, { cluster: e.cluster ?? clusters[0].name, cmd, namespace })]);
         opts.onAudit?.(e);
       },
     });

@@ -30,12 +30,21 @@ export function requestCommand(r: ActionRequest): ParsedCommand {
   return r.parsed as unknown as ParsedCommand;
 }
 
-/** `(identity, attributes) → may it?` — the cluster's answer, for the approver's identity. */
-export type Authorizer = (identity: KubeIdentity, attrs: readonly ResourceAttributes[], signal?: AbortSignal) => Promise<Authorization>;
+/**
+ * `(identity, attributes) → may it?` — the answer of the cluster the request
+ * is for (`cluster`, its configured name; undefined: the home cluster), for
+ * the approver's identity.
+ */
+export type Authorizer = (identity: KubeIdentity, attrs: readonly ResourceAttributes[], signal?: AbortSignal, cluster?: string) => Promise<Authorization>;
 
-/** An Authorizer that asks the API server as the identity (impersonation + SelfSubjectAccessReview), as the command path does. */
-export function kubeAuthorizer(kc: k8s.KubeConfig): Authorizer {
-  return (identity, attrs, signal) => authorize(impersonatingClients(kc, identity), identity, attrs, signal);
+/**
+ * An Authorizer that asks the API server as the identity (impersonation +
+ * SelfSubjectAccessReview), as the command path does: of the one cluster
+ * `kc`, or of the cluster `kc(cluster)` returns (which throws for one it
+ * does not know: the approval is then refused, never checked elsewhere).
+ */
+export function kubeAuthorizer(kc: k8s.KubeConfig | ((cluster: string | undefined) => k8s.KubeConfig)): Authorizer {
+  return async (identity, attrs, signal, cluster) => authorize(impersonatingClients(typeof kc === 'function' ? kc(cluster) : kc, identity), identity, attrs, signal);
 }
 
 export interface ApprovalDeps {
@@ -113,7 +122,8 @@ export async function decide(deps: ApprovalDeps, requestId: string, approver: Ch
   }
 
   const cmd = requestCommand(request);
-  const auth = await deps.authorize(identity, requiredAccess(cmd, request.namespace ?? ''), opts.signal);
+  // on the cluster the request was previewed on: an approver's rights elsewhere say nothing
+  const auth = await deps.authorize(identity, requiredAccess(cmd, request.namespace ?? ''), opts.signal, request.target.cluster);
   if (!auth.allowed) {
     const code = auth.decision === 'denied' ? 'rbac-denied' : 'rbac-error';
     return { outcome: 'refused', code, message: auth.decision === 'denied' ? `${capital(auth.message)}, so may not ${decision} this request.` : capital(auth.message), request };

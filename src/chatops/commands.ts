@@ -16,7 +16,7 @@ export const MAX_TAIL = 10_000;
 export const MAX_SINCE_SECONDS = 7 * 24 * 3600;
 export const MAX_REVISION = 2_147_483_647;
 
-export type FlagId = 'namespace' | 'selector' | 'allNamespaces' | 'container' | 'tail' | 'previous' | 'since' | 'for' | 'replicas' | 'toRevision' | 'help' | 'kind' | 'name' | 'reason' | 'force';
+export type FlagId = 'namespace' | 'selector' | 'allNamespaces' | 'container' | 'tail' | 'previous' | 'since' | 'for' | 'replicas' | 'toRevision' | 'help' | 'kind' | 'name' | 'reason' | 'force' | 'cluster';
 
 export interface FlagSpec {
   id: FlagId;
@@ -45,6 +45,7 @@ export const FLAGS: readonly FlagSpec[] = [
   { id: 'name', long: 'name', value: 'name', help: "silence: only the object of this name" },
   { id: 'reason', long: 'reason', value: 'reason', help: 'silence: only this reason (CrashLoopBackOff, NodeNotReady …)' },
   { id: 'force', long: 'force', help: 'silence: allow no matcher or a silence longer than the maximum (needs the right to force silences)' },
+  { id: 'cluster', long: 'cluster', value: 'name', help: "the cluster, by its name in kubeherald's config (default: the channel's, else the first configured)" },
 ];
 
 const FLAG_BY_ID = new Map(FLAGS.map((f) => [f.id, f] as const));
@@ -102,9 +103,9 @@ export const COMMANDS: readonly CommandSpec[] = [
     usage: 'pods [-n ns] [-l selector] [-A]',
     summary: 'list pods with their status, restarts and age',
     description: 'Lists the pods of a namespace (the channel\'s default unless -n is given) or of every namespace with -A, like `kubectl get pods`. `get pods` is the same command.',
-    examples: ['pods', 'pods -n payments', "pods -l 'app=web,tier in (frontend,edge)'", 'pods -A'],
+    examples: ['pods', 'pods -n payments', "pods -l 'app=web,tier in (frontend,edge)'", 'pods -A', 'pods --cluster staging'],
     writes: false,
-    flags: ['namespace', 'selector', 'allNamespaces'],
+    flags: ['namespace', 'selector', 'allNamespaces', 'cluster'],
   },
   {
     name: 'get',
@@ -114,7 +115,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     description: 'Lists objects of one kind, or shows one by name, like `kubectl get`. Kinds: the ones kubeherald watches (pods, nodes, events, services, namespaces, pvc, deployments, replicasets, statefulsets, daemonsets, jobs, cronjobs, hpa), by kubectl\'s names and short names; `kind/name` works too.',
     examples: ['get deploy -n payments', 'get deployment web', 'get svc -A', 'get nodes', 'get pvc -l app=db'],
     writes: false,
-    flags: ['namespace', 'selector', 'allNamespaces'],
+    flags: ['namespace', 'selector', 'allNamespaces', 'cluster'],
   },
   {
     name: 'describe',
@@ -124,7 +125,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     description: 'Shows one object in detail with the events about it, like `kubectl describe`. `describe <kind>/<name>` works too.',
     examples: ['describe pod web-7c9f-abcde', 'describe deployment/web -n payments', 'describe node sim-node-1'],
     writes: false,
-    flags: ['namespace'],
+    flags: ['namespace', 'cluster'],
   },
   {
     name: 'logs',
@@ -134,7 +135,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     description: 'Shows the log of a pod\'s container, like `kubectl logs`. Long logs are sent as a file. --previous (-p) shows the container that ran before the last restart: what a crash-looping pod printed before it died. The container may also be given as a second argument.',
     examples: ['logs web-7c9f-abcde', 'logs crashloop -n demo --previous', 'logs api-0 -c sidecar --tail 100', 'logs api-0 --since 10m'],
     writes: false,
-    flags: ['namespace', 'container', 'tail', 'previous', 'since'],
+    flags: ['namespace', 'container', 'tail', 'previous', 'since', 'cluster'],
   },
   {
     name: 'events',
@@ -144,7 +145,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     description: 'Lists the events of a namespace or of every namespace, like `kubectl events`; --for keeps the ones about one object.',
     examples: ['events', 'events -n payments', 'events --for pod/web-7c9f-abcde', 'events -A'],
     writes: false,
-    flags: ['namespace', 'allNamespaces', 'for'],
+    flags: ['namespace', 'allNamespaces', 'for', 'cluster'],
   },
   {
     name: 'scale',
@@ -152,9 +153,9 @@ export const COMMANDS: readonly CommandSpec[] = [
     usage: 'scale deployment <name> <replicas> [-n ns]',
     summary: "set a deployment's replica count",
     description: `Sets the replicas of a deployment through its scale subresource, like \`kubectl scale\`. Replicas: 0 to ${MAX_REPLICAS}. kubectl's \`scale deployment/<name> --replicas=N\` works too.`,
-    examples: ['scale deployment web 3', 'scale deploy api 0 -n payments', 'scale deployment/web --replicas=5'],
+    examples: ['scale deployment web 3', 'scale deploy api 0 -n payments', 'scale deployment/web --replicas=5', 'scale deployment web 2 --cluster=staging'],
     writes: true,
-    flags: ['namespace', 'replicas'],
+    flags: ['namespace', 'replicas', 'cluster'],
   },
   {
     name: 'restart',
@@ -164,7 +165,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     description: 'Starts a rolling restart by setting the `kubectl.kubernetes.io/restartedAt` annotation on the pod template, as `kubectl rollout restart` does (which is accepted too).',
     examples: ['restart deployment web', 'rollout restart deployment api -n payments', 'restart deploy/web'],
     writes: true,
-    flags: ['namespace'],
+    flags: ['namespace', 'cluster'],
   },
   {
     name: 'rollout status',
@@ -175,7 +176,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     description: 'Shows whether the latest rollout of a deployment is complete, progressing or stuck, like `kubectl rollout status` (without waiting).',
     examples: ['rollout status deployment web', 'rollout status deploy/api -n payments'],
     writes: false,
-    flags: ['namespace'],
+    flags: ['namespace', 'cluster'],
   },
   {
     name: 'rollout history',
@@ -186,7 +187,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     description: 'Lists the revisions of a deployment (its ReplicaSets) with their change causes, like `kubectl rollout history`.',
     examples: ['rollout history deployment web'],
     writes: false,
-    flags: ['namespace'],
+    flags: ['namespace', 'cluster'],
   },
   {
     name: 'rollout undo',
@@ -197,7 +198,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     description: 'Puts the pod template of an earlier revision back, like `kubectl rollout undo`: the previous revision, or the one --to-revision names (see `rollout history`).',
     examples: ['rollout undo deployment web', 'rollout undo deployment web --to-revision 3 -n payments'],
     writes: true,
-    flags: ['namespace', 'toRevision'],
+    flags: ['namespace', 'toRevision', 'cluster'],
   },
   {
     name: 'cordon',
@@ -207,7 +208,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     description: 'Marks a node unschedulable so no new pods land on it, like `kubectl cordon`. The pods already there keep running.',
     examples: ['cordon sim-node-1'],
     writes: true,
-    flags: [],
+    flags: ['cluster'],
   },
   {
     name: 'uncordon',
@@ -217,7 +218,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     description: 'Marks a node schedulable again, like `kubectl uncordon`.',
     examples: ['uncordon sim-node-1'],
     writes: true,
-    flags: [],
+    flags: ['cluster'],
   },
   {
     name: 'delete',
@@ -227,7 +228,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     description: 'Deletes one pod, like `kubectl delete pod`; a Deployment, StatefulSet or Job replaces it. Only pods can be deleted from chat.',
     examples: ['delete pod web-7c9f-abcde', 'delete pod/api-0 -n payments'],
     writes: true,
-    flags: ['namespace'],
+    flags: ['namespace', 'cluster'],
   },
   // silences change what kubeherald says, not the cluster: no confirmation, but RBAC on silences.kubeherald.io and an audit record
   {
@@ -285,6 +286,11 @@ function specOf(cmd: ParsedCommand): CommandSpec {
 /** Whether the command changes the cluster. */
 export function isWrite(cmd: ParsedCommand): boolean {
   return specOf(cmd).writes;
+}
+
+/** Whether the command goes to a cluster (and so takes --cluster); help, whoami and silences stay with kubeherald. */
+export function reachesCluster(cmd: ParsedCommand): cmd is Exclude<ParsedCommand, { verb: 'help' | 'whoami' | 'silence' }> {
+  return specOf(cmd).flags.includes('cluster');
 }
 
 /** The namespace a command acts in: what was typed, else the channel's default. */
@@ -368,7 +374,9 @@ function nsFlags(cmd: { namespace?: string; allNamespaces?: boolean }, namespace
 /**
  * The command as normalised text for the audit trail and replies
  * (`scale deployment web 3 -n demo`); parseCommand reads it back to the same
- * command. `namespace` (the channel's default) is written out when given.
+ * command. `namespace` (the channel's default) is written out when given, and
+ * the cluster when the command names one (the service names it whenever
+ * several clusters are configured).
  */
 export function formatCommand(cmd: ParsedCommand, namespace?: string): string {
   const words: string[] = [];
@@ -419,6 +427,7 @@ export function formatCommand(cmd: ParsedCommand, namespace?: string): string {
     case 'silence':
       return formatSilence(cmd, namespace);
   }
+  if ('cluster' in cmd && cmd.cluster !== undefined) words.push('--cluster', cmd.cluster);
   return words.join(' ');
 }
 

@@ -9,6 +9,7 @@ import { credentialRefSchema } from '../sinks/credential.ts';
 import { chatUserKey, describeChatUser, identityProblems } from './identity.ts';
 import { DEFAULT_PRODUCTION_LABEL } from './policy.ts';
 import { policyConfigSchema } from './policy-schema.ts';
+import { CLUSTER_NAME } from './validate.ts';
 
 const httpUrl = z.string().regex(/^https?:\/\/[^\s/]+\S*$/, { error: 'expected an http(s) URL' });
 // a host is required: a listener binds the loopback unless an address (0.0.0.0 for every interface) is written
@@ -24,6 +25,8 @@ const channelSchema = strict({
   id: z.string().min(1).regex(/^[A-Za-z0-9_-]+$/, { error: 'expected a channel/chat id (Slack C0123ABCD, Telegram -1001234567890), not a name' }),
   /** the namespace a command without -n uses here (default: chatops.defaultNamespace) */
   namespace: namespaceName.optional(),
+  /** the cluster (a configured cluster's name) a command without --cluster goes to here (default: the first configured) */
+  cluster: z.string().regex(CLUSTER_NAME, { error: "expected a cluster's name: letters, digits, '-', '_' and '.', at most 63" }).optional(),
 });
 
 const tlsSchema = strict({

@@ -47,7 +47,12 @@ export interface IdentityLookup {
 export interface RequestFlowOptions {
   requests: RequestRepo;
   identities: IdentityLookup;
-  clientsFor(identity: KubeIdentity): KubeClients;
+  /**
+   * Clients impersonating `identity` on the configured cluster of that name
+   * (undefined: the home cluster); throws for a cluster the config no longer
+   * lists, which fails the request rather than running it elsewhere.
+   */
+  clientsFor(identity: KubeIdentity, cluster?: string): KubeClients;
   /** records one audit entry (the service stores it and tells its listeners) */
   audit(e: AuditEntry): void;
   log: Logger;
@@ -59,13 +64,15 @@ export interface RequestFlowOptions {
   /** the namespace label marking production (default kubeherald.io/production) */
   productionLabel?: string;
   /** a namespace's labels as kubeherald reads them; undefined: unreadable (counts as possibly production) */
-  namespaceLabels?: (namespace: string, signal?: AbortSignal) => Promise<Readonly<Record<string, string>> | undefined>;
+  namespaceLabels?: (namespace: string, signal?: AbortSignal, cluster?: string) => Promise<Readonly<Record<string, string>> | undefined>;
   /** the store's transaction, so an approval and the state change it causes commit together */
   transaction?: <T>(fn: () => T) => T;
   /** says something in a request's chat that nobody asked for just now (it expired; it ran after an approval at a terminal) */
   notify?: (to: MessageTarget, reply: ChatReply) => void;
   now: () => number;
   clusterNow?: () => Date;
+  /** several clusters are configured: every reply about a request names the one it is for */
+  nameClusters?: boolean;
 }
 
 type Base = Pick<AuditEntry, 'at' | 'platform' | 'platformUserId' | 'platformUserName' | 'channel'>;
@@ -79,9 +86,13 @@ export class RequestFlow {
     this.#o = o;
   }
 
-  /** The preview of a write the requester may make (RBAC already checked), as a pending request with Confirm/Cancel. */
-  async propose(msg: ChatMessage, cmd: WriteCommand, namespace: string, identity: KubeIdentity, signal?: AbortSignal): Promise<{ reply: ChatReply; requestId?: string }> {
-    const clients = this.#o.clientsFor(identity);
+  /**
+   * The preview of a write the requester may make (RBAC already checked), as
+   * a pending request with Confirm/Cancel; `cluster` (undefined: the home
+   * one) is where it is previewed, and so where it will run.
+   */
+  async propose(msg: ChatMessage, cmd: WriteCommand, namespace: string, identity: KubeIdentity, signal?: AbortSignal, cluster?: string): Promise<{ reply: ChatReply; requestId?: string }> {
+    const clients = this.#o.clientsFor(identity, cluster);
     const x = { clients, identity, namespace, signal, now: this.#o.clusterNow };
     let p: Preview;
     try {
@@ -90,8 +101,8 @@ export class RequestFlow {
       // a failed dry run is the answer, in the executor's words
       return { reply: failureReply(err, signal) };
     }
-    if (p.noop) return { reply: { status: 'ok', title: p.noop, blocks: [], notes: ['Nothing to change, so nothing to confirm.'] } };
-    const policy = await this.#policyFor(cmd, namespace, msg.channel, p, signal);
+    if (p.noop) return { reply: this.#onCluster(cluster, { status: 'ok', title: p.noop, blocks: [], notes: ['Nothing to change, so nothing to confirm.'] }) };
+    const policy = await this.#policyFor(cmd, namespace, msg.channel, p, signal, cluster);
     const now = this.#o.now();
     const id = newRequestId();
     const req: ActionRequest = {
@@ -107,7 +118,7 @@ export class RequestFlow {
       command: commandText(cmd, namespace),
       parsed: { ...cmd, ...(cmd.verb === 'cordon' || cmd.verb === 'uncordon' ? {} : { namespace }) } as Record<string, unknown>,
       ...(cmd.verb === 'cordon' || cmd.verb === 'uncordon' ? {} : { namespace }),
-      target: p.target,
+      target: { ...p.target, ...(cluster !== undefined ? { cluster } : {}) },
       previewDigest: p.digest,
       preview: p.changes.join('\n'),
       state: 'awaiting-confirmation',
@@ -119,9 +130,10 @@ export class RequestFlow {
   }
 
   /** One rule set for chat and the CLI: policy.ts's needsApproval over the policies in force, with what kubeherald read. */
-  async #policyFor(cmd: WriteCommand, namespace: string, channel: string, p: Preview, signal?: AbortSignal): Promise<RequestPolicy> {
+  async #policyFor(cmd: WriteCommand, namespace: string, channel: string, p: Preview, signal?: AbortSignal, cluster?: string): Promise<RequestPolicy> {
     const clusterScoped = cmd.verb === 'cordon' || cmd.verb === 'uncordon';
-    const labels = clusterScoped || !this.#o.namespaceLabels ? undefined : await this.#o.namespaceLabels(namespace, signal);
+    // the labels of the namespace on the cluster the write goes to: "payments" may be production on one and not another
+    const labels = clusterScoped || !this.#o.namespaceLabels ? undefined : await this.#o.namespaceLabels(namespace, signal, cluster);
     const replicas = cmd.verb === 'scale' ? Number(p.state.replicas) : NaN;
     const policy = needsApproval(cmd, {
       ...(clusterScoped ? {} : { namespace }),
@@ -138,7 +150,7 @@ export class RequestFlow {
 
   #previewReply(req: ActionRequest): ChatReply {
     const approval = req.policy.approvals > 0 ? [`After you confirm, ${approvalNeed(req.policy)} is needed${req.policy.why ? ` (${req.policy.why})` : ''}.`] : [];
-    return {
+    return this.#onCluster(req.target.cluster, {
       status: 'pending',
       title: `Preview (dry run as ${req.identity.user}): nothing has changed yet.`,
       blocks: [{ kind: 'code', text: req.preview }, ...approval.map((text) => ({ kind: 'text' as const, text }))],
@@ -148,11 +160,23 @@ export class RequestFlow {
         { id: REQUEST_ACTIONS.confirm, label: 'Confirm', style: 'primary', value: req.id },
         { id: REQUEST_ACTIONS.cancel, label: 'Cancel', style: 'danger', value: req.id },
       ],
-    };
+    });
+  }
+
+  /** Says which cluster a reply is about, when several are configured (an approver must know where the write goes). */
+  #onCluster(cluster: string | undefined, reply: ChatReply): ChatReply {
+    if (!this.#o.nameClusters || cluster === undefined) return reply;
+    return { ...reply, notes: [...(reply.notes ?? []), `Cluster: ${cluster}`] };
   }
 
   /** A button press (or a typed `confirm <id>` …) on a request. Always answered, always audited. */
   async interact(ev: ChatInteraction & { reason?: string }, signal?: AbortSignal): Promise<ChatReply> {
+    const reply = await this.#interact(ev, signal);
+    const req = this.#o.nameClusters && /^[A-Za-z0-9_-]{1,22}$/.test(ev.value) ? this.#o.requests.get(ev.value) : undefined;
+    return req && (req.platform === ev.platform && req.channel === ev.channel) ? this.#onCluster(req.target.cluster, reply) : reply;
+  }
+
+  async #interact(ev: ChatInteraction & { reason?: string }, signal?: AbortSignal): Promise<ChatReply> {
     const verb = VERB_OF[ev.actionId];
     const base: Base = { at: ev.receivedAt, platform: ev.platform, platformUserId: ev.user.id, platformUserName: ev.user.name, channel: ev.channel };
     const text = `${verb ?? ev.actionId} ${ev.value}${ev.reason ? ` ${ev.reason}` : ''}`.slice(0, 1000);
@@ -192,7 +216,7 @@ export class RequestFlow {
           {
             store: { requests: this.#o.requests, transaction: this.#o.transaction ?? ((fn) => fn()) },
             identities: this.#o.identities,
-            authorize: (id, attrs, sig) => authorize(this.#o.clientsFor(id), id, attrs, sig, ev.user.name ?? ev.user.id),
+            authorize: (id, attrs, sig, cluster) => authorize(this.#o.clientsFor(id, cluster), id, attrs, sig, ev.user.name ?? ev.user.id),
             now: this.#o.now,
           },
           req.id,
@@ -264,10 +288,16 @@ export class RequestFlow {
   async #executeOnce(req: ActionRequest, signal?: AbortSignal): Promise<ChatReply> {
     const started = this.#o.now();
     const cmd = req.parsed as unknown as WriteCommand;
-    const clients = this.#o.clientsFor(req.identity);
+    const base: Base = { at: started, platform: req.platform, platformUserId: req.requester.id, platformUserName: req.requester.name, channel: req.channel };
+    let clients: KubeClients;
+    try {
+      clients = this.#o.clientsFor(req.identity, req.target.cluster);
+    } catch (err) {
+      // the cluster it was previewed on left the config: running it on another would write where nobody looked
+      return this.#unreachable(req, (err as Error).message, base, started);
+    }
     const namespace = req.namespace ?? '';
     const x = { clients, identity: req.identity, namespace, signal, now: this.#o.clusterNow };
-    const base: Base = { at: started, platform: req.platform, platformUserId: req.requester.id, platformUserName: req.requester.name, channel: req.channel };
     // the dry run again, as the requester: a change since the preview stops it here, before anything is claimed
     const fresh = await preview(cmd, x).catch(() => undefined);
     if (!fresh || fresh.digest !== req.previewDigest) {
@@ -285,7 +315,7 @@ export class RequestFlow {
     const cmd = req.parsed as unknown as WriteCommand;
     const intent = parseIntent(req.intent);
     const x = {
-      clients: this.#o.clientsFor(req.identity),
+      clients: this.#o.clientsFor(req.identity, req.target.cluster),
       identity: req.identity,
       namespace: req.namespace ?? '',
       signal,
@@ -314,6 +344,13 @@ export class RequestFlow {
     return { ...reply, title: `${ok ? 'Done' : 'Failed'}: ${reply.title ?? req.command}`, blocks: [...reply.blocks, { kind: 'fields', fields: ranFields(done ?? req) }], replace: true };
   }
 
+  #unreachable(req: ActionRequest, why: string, base: Base, started: number): ChatReply {
+    const message = `not run: ${why}`;
+    this.#o.requests.transition(req.id, ['approved'], 'failed', { result: { ok: false, message, at: this.#o.now() } }, this.#o.now());
+    this.#audit(base, started, { text: `execute ${req.id}`, ...described(req), identity: req.identity, decision: 'allowed', outcome: 'error', writes: true, error: message });
+    return { status: 'error', title: `Request ${req.id} was ${message}. Nothing was written.`, blocks: [], replace: true };
+  }
+
   #stale(req: ActionRequest, from: ActionRequest['state'][], drift: string[], fresh: Preview | undefined, base: Base, started: number): ChatReply {
     const changed = drift.length ? drift : ['the object changed since the preview'];
     const message = `${req.target.kind} ${req.target.namespace ? `${req.target.namespace}/` : ''}${req.target.name} changed since the preview: ${changed.join('; ')}`;
@@ -338,11 +375,10 @@ export class RequestFlow {
     const out: { request: ActionRequest; outcome: string }[] = [];
     for (const req of this.#o.requests.inDoubt()) {
       const cmd = req.parsed as unknown as WriteCommand;
-      const x = { clients: this.#o.clientsFor(req.identity), identity: req.identity, namespace: req.namespace ?? '', signal, now: this.#o.clusterNow };
       const base: Base = { at: this.#o.now(), platform: req.platform, platformUserId: req.requester.id, platformUserName: req.requester.name, channel: req.channel };
       let landed: boolean | undefined;
       try {
-        landed = await writeLanded(cmd, req, x.clients, req.namespace ?? '', signal);
+        landed = await writeLanded(cmd, req, this.#o.clientsFor(req.identity, req.target.cluster), req.namespace ?? '', signal);
       } catch (err) {
         this.#o.log.warn({ request: req.id, err: (err as Error).message }, 'cannot re-check a request left executing; it stays in doubt');
         continue;
@@ -401,7 +437,7 @@ export class RequestFlow {
   }
 
   #notify(req: ActionRequest, reply: ChatReply): void {
-    this.#o.notify?.({ platform: req.platform, channel: req.channel, ...(req.thread ? { thread: req.thread } : {}), ...(req.messageRef ? { messageRef: req.messageRef } : {}) }, { ...reply, replace: true });
+    this.#o.notify?.({ platform: req.platform, channel: req.channel, ...(req.thread ? { thread: req.thread } : {}), ...(req.messageRef ? { messageRef: req.messageRef } : {}) }, this.#onCluster(req.target.cluster, { ...reply, replace: true }));
   }
 
   /** Marks requests past their expiry as expired, each with an audit record and its message updated; returns them. */
@@ -476,9 +512,14 @@ function parseIntent(s: string | undefined): { resourceVersion?: string; restart
   }
 }
 
-function described(req: ActionRequest): Pick<AuditEntry, 'command' | 'verb' | 'target'> {
+function described(req: ActionRequest): Pick<AuditEntry, 'command' | 'verb' | 'target' | 'cluster'> {
   const t = req.target;
-  return { command: req.command, verb: (req.parsed as { verb?: string }).verb as AuditEntry['verb'], target: `${t.kind}s/${t.name}${t.namespace ? ` in ${t.namespace}` : ''}` };
+  return {
+    command: req.command,
+    verb: (req.parsed as { verb?: string }).verb as AuditEntry['verb'],
+    target: `${t.kind}s/${t.name}${t.namespace ? ` in ${t.namespace}` : ''}`,
+    ...(t.cluster !== undefined ? { cluster: t.cluster } : {}),
+  };
 }
 
 function approverNames(req: ActionRequest): string[] {

@@ -23,7 +23,7 @@ import {
 import { KINDS, lookupKind, type KindInfo } from './kinds.ts';
 import type { KindName, ParsedCommand, ParseResult, Verb } from './types.ts';
 import { kindProblem, MAX_COMMENT, parseLabels, parseUntil, reasonProblem, splitComment } from './silence-grammar.ts';
-import { checkName, checkSelector, checkText, checkWord, MAX_TEXT, parseDuration, parseWholeNumber, shown } from './validate.ts';
+import { checkClusterName, checkName, checkSelector, checkText, checkWord, MAX_TEXT, parseDuration, parseWholeNumber, shown } from './validate.ts';
 
 // no command, kind or flag is longer than this; a longer word is no typo of one (and the edit distance is quadratic)
 const MAX_SUGGESTABLE = 40;
@@ -332,6 +332,18 @@ class Args {
     return namespace !== undefined ? { namespace, allNamespaces } : { allNamespaces };
   }
 
+  /**
+   * --cluster, checked as a name only: which clusters exist is the config's,
+   * and the service refuses one it does not list before any API call.
+   */
+  cluster(): { cluster?: string } {
+    const name = this.stringFlag('cluster');
+    if (name === undefined) return {};
+    const bad = checkClusterName(name);
+    if (bad) this.fail(bad);
+    return { cluster: name };
+  }
+
   selector(): string | undefined {
     const raw = this.stringFlag('selector');
     if (raw === undefined) return undefined;
@@ -441,7 +453,7 @@ const PARSERS: Record<Verb, (a: Args) => ParsedCommand> = {
     a.finish(0);
     const scope = a.scope();
     const selector = a.selector();
-    return { verb: 'pods', ...scope, ...(selector !== undefined ? { selector } : {}) };
+    return { verb: 'pods', ...scope, ...(selector !== undefined ? { selector } : {}), ...a.cluster() };
   },
 
   get(a: Args) {
@@ -453,17 +465,17 @@ const PARSERS: Record<Verb, (a: Args) => ParsedCommand> = {
     if (o.name !== undefined && scope.allNamespaces && o.kind.namespaced) a.fail('-A cannot be used with a name: one object lives in one namespace');
     const sel = selector !== undefined ? { selector } : {};
     // `get pods` lists pods exactly as `pods` does
-    if (o.kind.kind === 'pod' && o.name === undefined) return { verb: 'pods', ...scope, ...sel };
+    if (o.kind.kind === 'pod' && o.name === undefined) return { verb: 'pods', ...scope, ...sel, ...a.cluster() };
     // kubectl ignores -n and -A for cluster-scoped kinds; so does this, rather than carry them along
     const where = o.kind.namespaced ? scope : { allNamespaces: false };
-    return { verb: 'get', kind: o.kind.kind, ...(o.name !== undefined ? { name: o.name } : {}), ...where, ...sel };
+    return { verb: 'get', kind: o.kind.kind, ...(o.name !== undefined ? { name: o.name } : {}), ...where, ...sel, ...a.cluster() };
   },
 
   describe(a: Args) {
     const o = a.object(0, true);
     a.finish(o.next);
     const namespace = o.kind.namespaced ? a.namespace() : undefined;
-    return { verb: 'describe', kind: o.kind.kind, name: o.name!, ...(namespace !== undefined ? { namespace } : {}) };
+    return { verb: 'describe', kind: o.kind.kind, name: o.name!, ...(namespace !== undefined ? { namespace } : {}), ...a.cluster() };
   },
 
   logs(a: Args) {
@@ -505,6 +517,7 @@ const PARSERS: Record<Verb, (a: Args) => ParsedCommand> = {
       ...(tail !== undefined ? { tail } : {}),
       previous: a.boolFlag('previous'),
       ...(sinceSeconds !== undefined ? { sinceSeconds } : {}),
+      ...a.cluster(),
     };
   },
 
@@ -512,12 +525,12 @@ const PARSERS: Record<Verb, (a: Args) => ParsedCommand> = {
     a.finish(0);
     const scope = a.scope();
     const forText = a.stringFlag('for');
-    if (forText === undefined) return { verb: 'events', ...scope };
+    if (forText === undefined) return { verb: 'events', ...scope, ...a.cluster() };
     const slash = forText.indexOf('/');
     if (slash < 0) a.fail(`--for expects kind/name, e.g. pod/web-1, got ${shown(forText)}`);
     const kind = a.kind(forText.slice(0, slash));
     const name = a.name(`${kind.kind} name`, forText.slice(slash + 1), kind.kind === 'namespace' ? 'label' : 'subdomain');
-    return { verb: 'events', ...scope, for: { kind: kind.kind, name } };
+    return { verb: 'events', ...scope, for: { kind: kind.kind, name }, ...a.cluster() };
   },
 
   scale(a: Args) {
@@ -529,7 +542,7 @@ const PARSERS: Record<Verb, (a: Args) => ParsedCommand> = {
     if (positional !== undefined && flagged !== undefined && positional !== flagged) a.fail(`replicas given twice: ${shown(positional)} and --replicas=${shown(flagged)}`);
     const count = replicas(a, (positional ?? flagged)!);
     const namespace = a.namespace();
-    return { verb: 'scale', kind: 'deployment', name: o.name, replicas: count, ...(namespace !== undefined ? { namespace } : {}) };
+    return { verb: 'scale', kind: 'deployment', name: o.name, replicas: count, ...(namespace !== undefined ? { namespace } : {}), ...a.cluster() };
   },
 
   restart(a: Args) {
@@ -561,15 +574,15 @@ const PARSERS: Record<Verb, (a: Args) => ParsedCommand> = {
       const n = parseWholeNumber('--to-revision', revisionText, 1, MAX_REVISION);
       toRevision = typeof n === 'number' ? n : a.fail(n);
     }
-    return { verb: 'rollout', action: which, kind: 'deployment', name: o.name, ...(namespace !== undefined ? { namespace } : {}), ...(toRevision !== undefined ? { toRevision } : {}) };
+    return { verb: 'rollout', action: which, kind: 'deployment', name: o.name, ...(namespace !== undefined ? { namespace } : {}), ...(toRevision !== undefined ? { toRevision } : {}), ...a.cluster() };
   },
 
   cordon(a: Args) {
-    return { verb: 'cordon', node: node(a) };
+    return { verb: 'cordon', node: node(a), ...a.cluster() };
   },
 
   uncordon(a: Args) {
-    return { verb: 'uncordon', node: node(a) };
+    return { verb: 'uncordon', node: node(a), ...a.cluster() };
   },
 
   silence,
@@ -578,7 +591,7 @@ const PARSERS: Record<Verb, (a: Args) => ParsedCommand> = {
     const o = a.objectOf(0, 'pod');
     a.finish(o.next);
     const namespace = a.namespace();
-    return { verb: 'delete', kind: 'pod', name: o.name, ...(namespace !== undefined ? { namespace } : {}) };
+    return { verb: 'delete', kind: 'pod', name: o.name, ...(namespace !== undefined ? { namespace } : {}), ...a.cluster() };
   },
 };
 
@@ -651,7 +664,7 @@ function restart(a: Args, at: number): ParsedCommand {
   const o = a.objectOf(at, 'deployment');
   a.finish(o.next);
   const namespace = a.namespace();
-  return { verb: 'restart', kind: 'deployment', name: o.name, ...(namespace !== undefined ? { namespace } : {}) };
+  return { verb: 'restart', kind: 'deployment', name: o.name, ...(namespace !== undefined ? { namespace } : {}), ...a.cluster() };
 }
 
 function node(a: Args): string {

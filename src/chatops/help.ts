@@ -38,7 +38,7 @@ function overview(): ChatReply {
         kind: 'text',
         text:
           'Commands run as your own Kubernetes identity (`whoami`), so its RBAC decides what you may do; those marked *writes* change the cluster. ' +
-          "Without -n a command uses the channel's namespace. `help <command>` shows a command's flags and examples.",
+          "Without -n a command uses the channel's namespace, and without --cluster the channel's cluster (else the first configured). `help <command>` shows a command's flags and examples.",
       },
     ],
   };

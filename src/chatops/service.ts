@@ -13,7 +13,8 @@ import type * as k8s from '@kubernetes/client-node';
 import type { Logger } from '../model/logger.ts';
 import { alertCommand, alertSilenceCommand, isAlertButtonToken, isSilenceAction, resolveAlertButton, type StoredAlertButton } from './alert-actions.ts';
 import { authorize } from './authorize.ts';
-import { commandTarget, formatCommand, isWrite, requiredAccess } from './commands.ts';
+import { channelClusterProblems, type ChatCluster, ChatClusters } from './clusters.ts';
+import { commandTarget, formatCommand, isWrite, reachesCluster, requiredAccess } from './commands.ts';
 import type { ChatOpsConfig } from './config.ts';
 import { executeCommand } from './executor.ts';
 import { isRequestAction, REQUEST_ACTIONS, RequestFlow } from './flow.ts';
@@ -39,8 +40,14 @@ export interface AuditSink {
 export interface ChatOpsServiceOptions {
   config: ChatOpsConfig;
   identities: IdentityResolver;
-  /** kubeherald's own credentials: they only impersonate, never act for a chat user */
+  /** kubeherald's own credentials: they only impersonate, never act for a chat user (the one cluster, when `clusters` is not given) */
   kc: k8s.KubeConfig;
+  /**
+   * Every cluster commands may go to, by its configured name, the home one
+   * first (default: `kc` alone, unnamed). A channel's `cluster` must be one of
+   * them; `--cluster` naming another is refused before any API call.
+   */
+  clusters?: readonly ChatCluster[];
   audit: AuditSink;
   log: Logger;
   /** every audit record once stored (metrics; the optional ChatCommand notification), with the command when it parsed */
@@ -58,8 +65,8 @@ export interface ChatOpsServiceOptions {
   policies?: () => readonly CompiledPolicy[];
   /** says something in a chat nobody asked for just now (a request expired or ran): the wiring hands it to the platform's adapter */
   notify?: (to: MessageTarget, reply: ChatReply) => void;
-  /** a namespace's labels (default: read with kubeherald's own credentials from kc, kept 30 s) */
-  namespaceLabels?: (namespace: string, signal?: AbortSignal) => Promise<Readonly<Record<string, string>> | undefined>;
+  /** a namespace's labels on a cluster (undefined: home) (default: read with kubeherald's own credentials there, kept 30 s) */
+  namespaceLabels?: (namespace: string, signal?: AbortSignal, cluster?: string) => Promise<Readonly<Record<string, string>> | undefined>;
   /** kubeherald's silences, for `silence …` (without them the command says so) */
   silences?: SilencePort;
   /** the actions behind Telegram alert buttons' tokens (the state database's alert_buttons); without it a token button is refused */
@@ -76,6 +83,9 @@ const MAX_AUDIT_TEXT = 1000;
 export class ChatOpsService implements ChatHandler {
   readonly #opts: ChatOpsServiceOptions;
   readonly #namespaces: Map<string, string>;
+  /** a channel's default cluster, where it names one */
+  readonly #channelClusters: Map<string, string>;
+  readonly #clusters: ChatClusters;
   readonly #clients = new Map<string, Clients>();
   readonly #now: () => number;
   readonly #flow: RequestFlow | undefined;
@@ -83,14 +93,17 @@ export class ChatOpsService implements ChatHandler {
   constructor(opts: ChatOpsServiceOptions) {
     this.#opts = opts;
     this.#now = opts.now ?? Date.now;
+    this.#clusters = new ChatClusters(opts.clusters ?? [{ name: '', kc: opts.kc }]);
+    const unknownDefaults = channelClusterProblems(opts.config, this.#clusters.names);
+    if (unknownDefaults.length) throw new Error(unknownDefaults.map((p) => `chatops.${p.path.join('.')}: ${p.message}`).join('; '));
     // compiled once: the config file is validated by the same compilePolicy, so these have no problems
     const configPolicies = opts.config.policies.map((p) => compilePolicy(toPolicySpec(p), { name: `config:${p.name}` }));
-    const labels = opts.namespaceLabels ?? ((cache) => (ns: string, signal?: AbortSignal) => cache.get(ns, signal))(new NamespaceLabels({ read: kubeNamespaceReader(opts.kc), now: this.#now }));
+    const labels = opts.namespaceLabels ?? this.#namespaceLabels();
     this.#flow = opts.requests
       ? new RequestFlow({
           requests: opts.requests,
           identities: opts.identities,
-          clientsFor: (id) => this.#clientsFor(id),
+          clientsFor: (id, cluster) => this.#clientsFor(id, this.#clusters.require(cluster)),
           audit: (e) => this.#audit(e, undefined, undefined),
           log: opts.log,
           policies: () => [...configPolicies, ...(opts.policies?.() ?? [])],
@@ -100,6 +113,7 @@ export class ChatOpsService implements ChatHandler {
           ...(opts.notify ? { notify: opts.notify } : {}),
           now: this.#now,
           clusterNow: opts.clusterNow,
+          nameClusters: this.#clusters.several,
         })
       : undefined;
     const c = opts.config;
@@ -108,6 +122,27 @@ export class ChatOpsService implements ChatHandler {
       ...c.telegram.chats.map((ch) => [`telegram/${ch.id}`, ch.namespace ?? c.defaultNamespace] as const),
       ['console/console', c.defaultNamespace] as const,
     ]);
+    this.#channelClusters = new Map([
+      ...c.slack.channels.flatMap((ch) => (ch.cluster !== undefined ? [[`slack/${ch.id}`, ch.cluster] as const] : [])),
+      ...c.telegram.chats.flatMap((ch) => (ch.cluster !== undefined ? [[`telegram/${ch.id}`, ch.cluster] as const] : [])),
+    ]);
+  }
+
+  /** Each cluster's namespace labels read with kubeherald's own credentials there, kept briefly (one cache per cluster). */
+  #namespaceLabels(): NonNullable<ChatOpsServiceOptions['namespaceLabels']> {
+    const caches = new Map<string, NamespaceLabels>();
+    return (ns, signal, name) => {
+      const cluster = this.#clusters.get(name);
+      if (!cluster) return Promise.resolve(undefined);
+      let cache = caches.get(cluster.name);
+      if (!cache) caches.set(cluster.name, (cache = new NamespaceLabels({ read: kubeNamespaceReader(cluster.kc), now: this.#now })));
+      return cache.get(ns, signal);
+    };
+  }
+
+  /** The cluster commands without --cluster go to in this channel. */
+  channelCluster(platform: Platform, channel: string): ChatCluster {
+    return this.#clusters.get(this.#channelClusters.get(`${platform}/${channel}`))!;
   }
 
   /** The namespace commands without -n use in this channel; undefined: kubeherald does not answer there. */
@@ -160,17 +195,35 @@ export class ChatOpsService implements ChatHandler {
       const reply: ChatReply = { status: 'invalid', title: parsed.error, blocks: parsed.usage ? [{ kind: 'code', text: parsed.usage }] : [], notes: ['`help` lists the commands; `help <command>` explains one.'] };
       return record({ decision: 'invalid', outcome: 'invalid', writes: false, error: parsed.error }, reply);
     }
-    const command = parsed.command;
+    let command = parsed.command;
+    let cluster: ChatCluster | undefined;
+    if (reachesCluster(command)) {
+      cluster = command.cluster !== undefined ? this.#clusters.get(command.cluster) : this.channelCluster(msg.platform, msg.channel);
+      if (!cluster) {
+        // refused here, before identity and RBAC: nothing is asked of any cluster for a name the config does not list
+        const why = this.#clusters.unknown(command.cluster!);
+        return record({ verb: command.verb, decision: 'invalid', outcome: 'invalid', writes: isWrite(command), error: why }, { status: 'invalid', title: why, blocks: [] });
+      }
+      // several clusters: the normalised command names the one it went to (the audit trail, a request's stored text)
+      if (this.#clusters.several) command = { ...command, cluster: cluster.name };
+    }
     const target = resolveNamespace(command, namespace);
     // the audit record carries them from here on
     cmd = command;
     ns = target;
     const writes = isWrite(command);
     const identity = this.#opts.identities.resolve(msg.user);
-    const described = { verb: command.verb, command: formatCommand(command, target), target: commandTarget(command, target), writes, identity };
+    const described = {
+      verb: command.verb,
+      command: formatCommand(command, target),
+      target: commandTarget(command, target),
+      writes,
+      identity,
+      ...(cluster?.name ? { cluster: cluster.name } : {}),
+    };
 
     if (command.verb === 'help') return record({ ...described, decision: 'allowed', outcome: 'ok' }, helpReply(command.topic));
-    if (command.verb === 'whoami') return record({ ...described, decision: identity ? 'allowed' : 'unmapped', outcome: 'ok' }, this.#whoami(msg.user, identity, namespace));
+    if (command.verb === 'whoami') return record({ ...described, decision: identity ? 'allowed' : 'unmapped', outcome: 'ok' }, this.#whoami(msg.user, identity, namespace, this.channelCluster(msg.platform, msg.channel)));
     if (!identity) {
       const reply: ChatReply = {
         status: 'denied',
@@ -180,7 +233,8 @@ export class ChatOpsService implements ChatHandler {
       return record({ ...described, decision: 'unmapped', outcome: 'denied', error: 'chat user not mapped' }, reply);
     }
 
-    const clients = this.#clientsFor(identity);
+    // silences are kubeherald's custom resources: their RBAC is the home cluster's
+    const clients = this.#clientsFor(identity, cluster ?? this.#clusters.home);
     const verdict = await authorize(clients, identity, requiredAccess(command, target), signal, msg.user.name ?? msg.user.id).catch(
       (err: unknown) => ({ allowed: false, decision: 'error', message: (err as Error).message }) as const,
     );
@@ -220,7 +274,7 @@ export class ChatOpsService implements ChatHandler {
         const why = 'writes need a confirmation, and this kubeherald has no state database to keep requests in';
         return record({ ...described, decision: 'allowed', outcome: 'error', error: why }, { status: 'error', title: `${described.command}: ${why}.`, blocks: [] });
       }
-      const { reply, requestId } = await this.#flow.propose(msg, command, target, identity, signal);
+      const { reply, requestId } = await this.#flow.propose(msg, command, target, identity, signal, cluster?.name || undefined);
       const outcome = reply.status === 'pending' ? 'pending' : reply.status === 'ok' ? 'ok' : reply.status === 'denied' ? 'denied' : 'error';
       const preview = reply.blocks.find((b) => b.kind === 'code');
       const detail = requestId && preview?.kind === 'code' ? `\nrequest ${requestId} previewed: ${preview.text}` : '';
@@ -232,7 +286,7 @@ export class ChatOpsService implements ChatHandler {
 
     let reply: ChatReply;
     try {
-      reply = await executeCommand(command, { clients, identity, namespace: target, signal, now: this.#opts.clusterNow });
+      reply = this.#answeredBy(cluster, await executeCommand(command, { clients, identity, namespace: target, signal, now: this.#opts.clusterNow }));
     } catch (err) {
       // the executor turns API errors into replies; this is a bug or an abort, still answered and recorded
       this.#opts.log.error({ platform: msg.platform, command: described.command, err: (err as Error).message }, 'command failed unexpectedly');
@@ -301,7 +355,13 @@ export class ChatOpsService implements ChatHandler {
     return this.#flow ? this.#flow.expireDue().length : 0;
   }
 
-  #whoami(user: ChatUser, identity: KubeIdentity | undefined, namespace: string): ChatReply {
+  /** Several clusters: the reply says which one answered. */
+  #answeredBy(cluster: ChatCluster | undefined, reply: ChatReply): ChatReply {
+    if (!this.#clusters.several || !cluster) return reply;
+    return { ...reply, notes: [...(reply.notes ?? []), `Cluster: ${cluster.name}`] };
+  }
+
+  #whoami(user: ChatUser, identity: KubeIdentity | undefined, namespace: string, cluster: ChatCluster): ChatReply {
     const fields = [
       { label: 'Chat user', value: `${user.name ? `${user.name} ` : ''}(${user.platform} ${user.id})` },
       ...(user.email ? [{ label: 'Verified e-mail', value: user.email }] : []),
@@ -314,17 +374,18 @@ export class ChatOpsService implements ChatHandler {
       };
     }
     fields.push({ label: 'Kubernetes user', value: identity.user }, { label: 'Kubernetes groups', value: identity.groups.join(', ') || '(none)' }, { label: 'Default namespace here', value: namespace });
+    if (this.#clusters.several) fields.push({ label: 'Default cluster here', value: `${cluster.name} (of ${this.#clusters.names.join(', ')})` });
     return { status: 'ok', title: `You act as Kubernetes user ${identity.user}.`, blocks: [{ kind: 'fields', fields }], notes: ['Every command runs with your own Kubernetes permissions (impersonation).'] };
   }
 
-  #clientsFor(identity: KubeIdentity): Clients {
-    const key = JSON.stringify([identity.user, identity.groups]);
+  #clientsFor(identity: KubeIdentity, cluster: ChatCluster): Clients {
+    const key = JSON.stringify([cluster.name, identity.user, identity.groups]);
     let c = this.#clients.get(key);
     if (c) {
       // most recently used last, so the oldest goes first
       this.#clients.delete(key);
     } else {
-      c = impersonatingClients(this.#opts.kc, identity);
+      c = impersonatingClients(cluster.kc, identity);
       if (this.#clients.size >= MAX_CACHED_IDENTITIES) this.#clients.delete(this.#clients.keys().next().value!);
     }
     this.#clients.set(key, c);

@@ -152,21 +152,24 @@ export type KindName = 'pod' | 'node' | 'event' | 'deployment' | 'replicaset' | 
 /**
  * A command that parsed: every name checked (DNS-1123), every number in range.
  * `namespace` is what the user typed; the service fills in the channel's default.
+ * `cluster` (the commands that reach a cluster) is what `--cluster` named; the
+ * service checks it against the config and fills in the channel's default
+ * when several clusters are configured.
  */
 export type ParsedCommand =
   | { verb: 'help'; topic?: string }
   | { verb: 'whoami' }
-  | { verb: 'pods'; namespace?: string; allNamespaces: boolean; selector?: string }
-  | { verb: 'get'; kind: KindName; name?: string; namespace?: string; allNamespaces: boolean; selector?: string }
-  | { verb: 'describe'; kind: KindName; name: string; namespace?: string }
-  | { verb: 'logs'; pod: string; namespace?: string; container?: string; tail?: number; previous: boolean; sinceSeconds?: number }
-  | { verb: 'events'; namespace?: string; allNamespaces: boolean; for?: { kind: KindName; name: string } }
-  | { verb: 'scale'; kind: 'deployment'; name: string; replicas: number; namespace?: string }
-  | { verb: 'restart'; kind: 'deployment'; name: string; namespace?: string }
-  | { verb: 'rollout'; action: 'status' | 'history' | 'undo'; kind: 'deployment'; name: string; namespace?: string; toRevision?: number }
-  | { verb: 'cordon'; node: string }
-  | { verb: 'uncordon'; node: string }
-  | { verb: 'delete'; kind: 'pod'; name: string; namespace?: string }
+  | { verb: 'pods'; namespace?: string; allNamespaces: boolean; selector?: string; cluster?: string }
+  | { verb: 'get'; kind: KindName; name?: string; namespace?: string; allNamespaces: boolean; selector?: string; cluster?: string }
+  | { verb: 'describe'; kind: KindName; name: string; namespace?: string; cluster?: string }
+  | { verb: 'logs'; pod: string; namespace?: string; container?: string; tail?: number; previous: boolean; sinceSeconds?: number; cluster?: string }
+  | { verb: 'events'; namespace?: string; allNamespaces: boolean; for?: { kind: KindName; name: string }; cluster?: string }
+  | { verb: 'scale'; kind: 'deployment'; name: string; replicas: number; namespace?: string; cluster?: string }
+  | { verb: 'restart'; kind: 'deployment'; name: string; namespace?: string; cluster?: string }
+  | { verb: 'rollout'; action: 'status' | 'history' | 'undo'; kind: 'deployment'; name: string; namespace?: string; toRevision?: number; cluster?: string }
+  | { verb: 'cordon'; node: string; cluster?: string }
+  | { verb: 'uncordon'; node: string; cluster?: string }
+  | { verb: 'delete'; kind: 'pod'; name: string; namespace?: string; cluster?: string }
   | SilenceCommand;
 
 /**

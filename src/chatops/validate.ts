@@ -160,6 +160,26 @@ export function checkName(what: string, value: string, rule: 'label' | 'subdomai
   return `${what} ${shown(value)} must start and end with a letter or digit`;
 }
 
+/**
+ * A cluster's name as `--cluster` and `chatops.*.cluster` take it: letters,
+ * digits, '-', '_' and '.', at most 63, starting and ending with a letter or
+ * digit. Looser than a DNS label (kubeconfig context names have capitals and
+ * underscores), strict enough that nothing but a name reaches a reply or a log.
+ */
+export const CLUSTER_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+
+export function checkClusterName(value: string): string | undefined {
+  if (value === '') return '--cluster: empty; expected a cluster name';
+  if (CLUSTER_NAME.test(value)) return undefined;
+  if (value.length > 63) return `--cluster ${shown(value)} is ${value.length} characters long; at most 63`;
+  for (let i = 0; i < value.length; i++) {
+    const cp = value.codePointAt(i)!;
+    if (/[-A-Za-z0-9_.]/.test(value[i])) continue;
+    const desc = value[i] === ' ' ? "' ' (a space)" : cp >= 0x21 && cp < 0x7f ? `'${value[i]}'` : `<${codePoint(cp)}>`;
+    return `--cluster ${shown(value, i)}: ${desc} is not allowed: cluster names are letters, digits, '-', '_' and '.'`;
+  }
+  return `--cluster ${shown(value)} must start and end with a letter or digit`;
+}
 /** A whole number in [min, max], or why not. */
 export function parseWholeNumber(what: string, value: string, min: number, max: number): number | string {
   const range = `${what} must be a whole number from ${min} to ${max}, got ${shown(value)}`;

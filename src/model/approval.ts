@@ -57,6 +57,12 @@ export interface RequestTarget {
   resourceVersion?: string;
   /** metadata.generation at preview time (for re-checking after a crash) */
   generation?: number;
+  /**
+   * The configured cluster (its `clusters[].name`) the write was previewed on,
+   * and so the only one it may run on. Absent in requests made before
+   * kubeherald knew several clusters: the home (first) cluster.
+   */
+  cluster?: string;
 }
 
 /** Who may approve: any listed chat user, or anyone whose mapped identity is in a listed group. Both empty: anyone but the requester. */

@@ -34,6 +34,8 @@ export interface AuditEntry {
   verb?: string;
   /** `deployments/web in demo`, `nodes/sim-node-1` */
   target?: string;
+  /** the configured cluster the command went to; absent for commands that reach no cluster (help, whoami, silence, refusals before one was chosen) */
+  cluster?: string;
   writes: boolean;
   decision: AuditDecision;
   outcome: AuditOutcome;

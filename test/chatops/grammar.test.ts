@@ -292,7 +292,7 @@ describe('parseCommand: what it refuses, and says why', () => {
     ['logs web --tial 5', ['unknown flag "--tial"; did you mean "--tail"?']],
     ['logs web -pA', ['unknown flag "-pA"']],
     ['delete pod web --force', ['delete: does not take --force (silence does); its flags: -n']],
-    ['cordon node1 --force', ['cordon: does not take --force (silence does); it takes no flags']],
+    ['cordon node1 --force', ['cordon: does not take --force (silence does); its flags: --cluster']],
     ['silence --reason CrashLoopBackOff -- why', ['expected "for <duration>" or "until <time>"']],
     ['silence --reason CrashLoopBackOff for 2 hours -- why', ['silence: unexpected argument "hours"']],
     ['silence --reason CrashLoopBackOff for two -- why', ['for expects a duration']],
