@@ -192,6 +192,12 @@ export class Listener {
       if (r.spec.kind === 'Event') continue;
       for (const obj of r.list()) this.#onDelta(r.spec, r, { type: 'ADDED', current: obj, initial: true });
     }
+    // Events are not cached: the Warning ones kept while standing by are looked at as a first list's
+    // (those the previous leader told are in the stored state's edges and are not told again)
+    const events = this.#reflectors.find((r) => r.spec.kind === 'Event');
+    const kept = this.#firstEvents ?? [];
+    this.#firstEvents = [];
+    for (const ev of kept) if (events) this.#onDelta(events.spec, events, { type: 'ADDED', current: ev, initial: true });
     this.#afterFirstListHook = opts.afterFirstList;
     if (this.#started) {
       if (this.#unavailable.size === 0) this.#reconcileDeleted();
