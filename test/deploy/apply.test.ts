@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { parse, parseAllDocuments } from 'yaml';
 import { startSim, type Sim } from '../../src/sim/sim.ts';
-import { Kubectl } from '../helpers/kubectl.ts';
+import { Kubectl, pollKubectl } from '../helpers/kubectl.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 type Obj = Record<string, any>;
@@ -91,7 +91,7 @@ describe('kubectl apply -k', () => {
     const rendered = parseAllDocuments(await kubectl.ok(['kustomize', join(ROOT, 'deploy')])).map((d) => d.toJSON() as Obj);
     const withoutClaim = rendered.filter((o) => o.kind !== 'PersistentVolumeClaim');
     await kubectl.ok(['apply', '-f', '-'], withoutClaim.map((o) => JSON.stringify(o)).join('\n'));
-    const pending = await waitFor(async () => {
+    const pending = await pollKubectl(async () => {
       const pods = JSON.parse(await kubectl.ok(['-n', 'kubeherald', 'get', 'pods', '-o', 'json'])).items as Obj[];
       const cond = pods[0]?.status?.conditions?.find((c: Obj) => c.type === 'PodScheduled');
       return cond?.status === 'False' ? cond : undefined;
@@ -112,12 +112,3 @@ describe('kubectl apply -k', () => {
     assert.deepEqual(overlay, base, 'copy the base\'s deploy/kubeherald.yaml changes into the overlay');
   });
 });
-
-/** Polls a kubectl read until it yields a value (the simulator's clock runs fast, so this is quick). */
-async function waitFor<T>(read: () => Promise<T | undefined>): Promise<T> {
-  for (;;) {
-    const v = await read();
-    if (v !== undefined) return v;
-    await new Promise((r) => setImmediate(r));
-  }
-}

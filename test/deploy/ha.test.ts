@@ -14,7 +14,7 @@ import { after, before, describe, test } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
 import { parse, parseAllDocuments } from 'yaml';
 import { startSim, type Sim } from '../../src/sim/sim.ts';
-import { Kubectl } from '../helpers/kubectl.ts';
+import { type CanICheck, Kubectl, pollKubectl, wrongCanI } from '../helpers/kubectl.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const HA = join(ROOT, 'examples', 'overlays', 'ha');
@@ -128,7 +128,7 @@ describe('kubectl apply -k examples/overlays/ha, to the simulated cluster', () =
     assert.equal(pods.length, 2);
     for (const p of pods) assert.equal(p.status.conditions.find((c: Obj) => c.type === 'Ready')?.status, 'True', p.metadata.name);
     assert.deepEqual(JSON.parse(await kubectl.ok(['-n', 'kubeherald', 'get', 'pvc', '-o', 'json'])).items, []);
-    const pdb = await waitFor(async () => {
+    const pdb = await pollKubectl(async () => {
       const o = JSON.parse(await kubectl.ok(['-n', 'kubeherald', 'get', 'pdb', 'kubeherald', '-o', 'json']));
       return o.status?.currentHealthy === 2 ? o : undefined;
     });
@@ -145,8 +145,7 @@ describe('kubectl apply -k examples/overlays/ha, to the simulated cluster', () =
   });
 
   test('kubectl auth can-i, as the service account: Leases in its namespace, and nothing more on them', async () => {
-    const can = async (...args: string[]) => (await kubectl.run(['auth', 'can-i', ...args, '--as', SA])).stdout.trim();
-    const checks: [string[], string][] = [
+    const checks: CanICheck[] = [
       [['get', 'leases.coordination.k8s.io', '-n', 'kubeherald'], 'yes'],
       [['create', 'leases.coordination.k8s.io', '-n', 'kubeherald'], 'yes'],
       [['update', 'leases.coordination.k8s.io', '-n', 'kubeherald'], 'yes'],
@@ -158,16 +157,6 @@ describe('kubectl apply -k examples/overlays/ha, to the simulated cluster', () =
       [['get', 'secrets', '-n', 'kubeherald'], 'yes'],
       [['list', 'secrets', '-n', 'kubeherald'], 'no'],
     ];
-    const answers = await Promise.all(checks.map(([args]) => can(...args)));
-    checks.forEach(([args, want], i) => assert.equal(answers[i], want, args.join(' ')));
+    assert.deepEqual(await wrongCanI(kubectl, SA, checks), []);
   });
 });
-
-/** Polls a kubectl read until it yields a value (the simulator's clock runs fast, so this is quick). */
-async function waitFor<T>(read: () => Promise<T | undefined>): Promise<T> {
-  for (;;) {
-    const v = await read();
-    if (v !== undefined) return v;
-    await new Promise((r) => setImmediate(r));
-  }
-}

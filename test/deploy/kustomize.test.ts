@@ -14,7 +14,7 @@ import { parseAllDocuments, stringify } from 'yaml';
 import { parseConfigText } from '../../src/config/index.ts';
 import { CrdController } from '../../src/crd/controller.ts';
 import { startSim, type Sim } from '../../src/sim/sim.ts';
-import { Kubectl } from '../helpers/kubectl.ts';
+import { type CanICheck, Kubectl, wrongCanI } from '../helpers/kubectl.ts';
 import { silentLogger } from '../../src/model/logger.ts';
 
 const DEPLOY = join(import.meta.dirname, '..', '..', 'deploy');
@@ -153,8 +153,7 @@ describe('the RBAC in a cluster', () => {
   after(() => sim?.close());
 
   test('kubectl auth can-i, as the service account', async () => {
-    const can = async (...args: string[]) => (await kubectl.run(['auth', 'can-i', ...args, '--as', SA])).stdout.trim();
-    const checks: [string[], string][] = [
+    const checks: CanICheck[] = [
       [['watch', 'pods', '-A'], 'yes'],
       [['list', 'nodes'], 'yes'],
       [['watch', 'events.events.k8s.io', '-A'], 'yes'],
@@ -173,8 +172,7 @@ describe('the RBAC in a cluster', () => {
       // one replica on SQLite elects no leader: the Lease rights come with examples/overlays/ha (test/deploy/ha.test.ts)
       [['update', 'leases.coordination.k8s.io', '-n', 'kubeherald'], 'no'],
     ];
-    const answers = await Promise.all(checks.map(([args]) => can(...args)));
-    checks.forEach(([args, want], i) => assert.equal(answers[i], want, args.join(' ')));
+    assert.deepEqual(await wrongCanI(kubectl, SA, checks), []);
   });
 
   test('the controller runs as the service account; a tenant Secret needs the documented RoleBinding', async () => {

@@ -67,3 +67,25 @@ export function waitForOutput(child: ChildProcess, predicate: (out: string) => b
   p.catch(() => {});
   return p;
 }
+
+/** An expected answer of `kubectl auth can-i <args…> --as <user>`: the args, then "yes" or "no". */
+export type CanICheck = [args: string[], answer: 'yes' | 'no'];
+
+/**
+ * Asks `kubectl auth can-i` every check as `as` (in parallel) and returns
+ * the checks answered otherwise, each as "<args> → <answer>", so one
+ * assert.deepEqual against [] names every wrong answer at once.
+ */
+export async function wrongCanI(kubectl: Kubectl, as: string, checks: readonly CanICheck[]): Promise<string[]> {
+  const answers = await Promise.all(checks.map(async ([args]) => (await kubectl.run(['auth', 'can-i', ...args, '--as', as])).stdout.trim()));
+  return checks.flatMap(([args, want], i) => (answers[i] === want ? [] : [`${args.join(' ')} → ${answers[i] || '(no answer)'}, expected ${want}`]));
+}
+
+/** Repeats a kubectl read until it yields a value (a simulator's clock runs fast, so this is quick; the test's timeout bounds it). */
+export async function pollKubectl<T>(read: () => Promise<T | undefined>): Promise<T> {
+  for (;;) {
+    const v = await read();
+    if (v !== undefined) return v;
+    await new Promise((r) => setImmediate(r));
+  }
+}
