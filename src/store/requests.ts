@@ -15,7 +15,7 @@ import type { DecisionRefusal, RequestPatch, RequestRepo } from './types.ts';
 
 type Row = Record<string, unknown>;
 type Value = string | number | null;
-export type DecisionOutcome = { ok: true; request: ActionRequest } | { ok: false; reason: DecisionRefusal; request?: ActionRequest };
+type DecisionOutcome = { ok: true; request: ActionRequest } | { ok: false; reason: DecisionRefusal; request?: ActionRequest };
 
 const MAX_FIELD = 4000;
 const cut = (s: string, max = MAX_FIELD): string => (s.length > max ? `${s.slice(0, max - 1)}…` : s);
@@ -103,14 +103,14 @@ export function requestValues(r: ActionRequest): Value[] {
 export const decisionValues = (id: string, d: Decision): Value[] => [id, approverKey(d), id, JSON.stringify(d)];
 
 /** A new decision as stored: copied, its reason cut. */
-export function decisionBody(d: Decision): Decision {
+function decisionBody(d: Decision): Decision {
   const body: Decision = { ...d, by: { ...d.by }, identity: { user: d.identity.user, groups: [...d.identity.groups] } };
   if (body.reason !== undefined) body.reason = cut(body.reason, 1000);
   return body;
 }
 
 /** Why a decision cannot be recorded on the request as it is, if it cannot (the approver's earlier decision aside). */
-export function decisionRefusal(before: ActionRequest | undefined, d: Decision): DecisionRefusal | undefined {
+function decisionRefusal(before: ActionRequest | undefined, d: Decision): DecisionRefusal | undefined {
   if (!before) return 'not-found';
   if (before.state !== 'awaiting-approval') return 'not-awaiting-approval';
   if (before.expiresAt <= d.at) return 'expired';
@@ -161,15 +161,6 @@ export function transitionQuery(id: string, from: readonly RequestState[], to: R
   return { sql, args };
 }
 
-/** claimForExecution's transition: approved → executing, with what it is about to send. */
-export const claimPatch = (now: number, intent?: string): RequestPatch => ({ executingSince: now, ...(intent !== undefined ? { intent } : {}) });
-
-/** recordResult's transition: the state a result leads to and the result as stored (message cut). */
-export const resultChange = (result: RequestResult): { to: RequestState; patch: RequestPatch } => ({
-  to: result.ok ? 'executed' : 'failed',
-  patch: { result: { ...result, message: cut(result.message, 1000) } },
-});
-
 /** expireDue's order: soonest expiry first, then oldest. */
 export const byExpiry = (a: ActionRequest, b: ActionRequest): number => a.expiresAt - b.expiresAt || a.createdAt - b.createdAt;
 
@@ -204,7 +195,48 @@ export function requestFromRow(r: Row, decisions: readonly unknown[]): ActionReq
   return req;
 }
 
-export class SqliteRequests implements RequestRepo {
+/**
+ * What both backends share above their statements: the rules of a
+ * decision, and a claim or a result as a compare-and-set transition.
+ */
+export abstract class RequestRules {
+  readonly #tx: <T>(fn: () => T) => T;
+
+  constructor(tx: <T>(fn: () => T) => T) {
+    this.#tx = tx;
+  }
+
+  abstract get(id: string): ActionRequest | undefined;
+  abstract transition(id: string, from: readonly RequestState[], to: RequestState, patch: RequestPatch, now: number): ActionRequest | undefined;
+  /** The request as a decision on it is judged: no other decision may land on it until this transaction ends. */
+  protected abstract readForDecision(id: string): ActionRequest | undefined;
+  /** Stores a decision (REQUEST_SQL.insertDecision); false when the approver had decided already. */
+  protected abstract insertDecision(id: string, d: Decision): boolean;
+  /** Sets updated_at (REQUEST_SQL.touch). */
+  protected abstract touch(id: string, at: number): void;
+
+  addDecision(id: string, d: Decision): DecisionOutcome {
+    return this.#tx(() => {
+      const before = this.readForDecision(id);
+      const refuse = (reason: DecisionRefusal) => ({ ok: false as const, reason, ...(before ? { request: before } : {}) });
+      const refusal = decisionRefusal(before, d);
+      if (refusal) return refuse(refusal);
+      if (!this.insertDecision(id, decisionBody(d))) return refuse('already-decided');
+      this.touch(id, Math.trunc(d.at));
+      return { ok: true as const, request: this.get(id)! };
+    });
+  }
+
+  claimForExecution(id: string, now: number, intent?: string): ActionRequest | undefined {
+    return this.transition(id, ['approved'], 'executing', { executingSince: now, ...(intent !== undefined ? { intent } : {}) }, now);
+  }
+
+  recordResult(id: string, result: RequestResult): ActionRequest | undefined {
+    return this.transition(id, ['executing'], result.ok ? 'executed' : 'failed', { result: { ...result, message: cut(result.message, 1000) } }, result.at);
+  }
+}
+
+export class SqliteRequests extends RequestRules implements RequestRepo {
   #db: DatabaseSync;
   #tx: <T>(fn: () => T) => T;
   #get: StatementSync;
@@ -213,6 +245,7 @@ export class SqliteRequests implements RequestRepo {
 
   /** `tx` runs fn in the store's transaction (nested ones are savepoints). */
   constructor(db: DatabaseSync, tx: <T>(fn: () => T) => T) {
+    super(tx);
     this.#db = db;
     this.#tx = tx;
     this.#get = db.prepare(REQUEST_SQL.get);
@@ -244,25 +277,17 @@ export class SqliteRequests implements RequestRepo {
     return row ? this.#fromRow(row) : undefined;
   }
 
-  addDecision(id: string, d: Decision): DecisionOutcome {
-    return this.#tx(() => {
-      const before = this.get(id);
-      const refuse = (reason: DecisionRefusal) => ({ ok: false as const, reason, ...(before ? { request: before } : {}) });
-      const refusal = decisionRefusal(before, d);
-      if (refusal) return refuse(refusal);
-      if (Number(this.#insertDecision.run(...decisionValues(id, decisionBody(d))).changes) === 0) return refuse('already-decided');
-      this.#db.prepare(REQUEST_SQL.touch).run(Math.trunc(d.at), id);
-      return { ok: true as const, request: this.get(id)! };
-    });
+  protected readForDecision(id: string): ActionRequest | undefined {
+    // the store's transaction holds SQLite's write lock: nothing else decides meanwhile
+    return this.get(id);
   }
 
-  claimForExecution(id: string, now: number, intent?: string): ActionRequest | undefined {
-    return this.transition(id, ['approved'], 'executing', claimPatch(now, intent), now);
+  protected insertDecision(id: string, d: Decision): boolean {
+    return Number(this.#insertDecision.run(...decisionValues(id, d)).changes) > 0;
   }
 
-  recordResult(id: string, result: RequestResult): ActionRequest | undefined {
-    const { to, patch } = resultChange(result);
-    return this.transition(id, ['executing'], to, patch, result.at);
+  protected touch(id: string, at: number): void {
+    this.#db.prepare(REQUEST_SQL.touch).run(at, id);
   }
 
   expireDue(now: number): ActionRequest[] {

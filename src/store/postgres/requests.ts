@@ -4,36 +4,23 @@
 // READ COMMITTED a second UPDATE of the same row waits for the first to
 // commit and then re-checks its WHERE against the new row, so of two
 // replicas asking for the same change exactly one gets the row back.
-// addDecision reads before it writes, so it locks the request first (FOR
+// addDecision reads before it writes, so readForDecision locks the request (FOR
 // UPDATE): an approver whose decision would land after another's approval
 // waits for it and is refused, as SQLite's write lock does.
 
-import type { ActionRequest, Decision, RequestFilter, RequestResult, RequestState } from '../../model/approval.ts';
-import {
-  byExpiry,
-  checkRequestId,
-  claimPatch,
-  decisionBody,
-  decisionRefusal,
-  type DecisionOutcome,
-  decisionValues,
-  REQUEST_SQL,
-  requestFromRow,
-  requestTail,
-  requestValues,
-  resultChange,
-  transitionQuery,
-} from '../requests.ts';
-import type { DecisionRefusal, RequestPatch, RequestRepo } from '../types.ts';
+import type { ActionRequest, Decision, RequestFilter, RequestState } from '../../model/approval.ts';
+import { byExpiry, checkRequestId, decisionValues, REQUEST_SQL, RequestRules, requestFromRow, requestTail, requestValues, transitionQuery } from '../requests.ts';
+import type { RequestPatch, RequestRepo } from '../types.ts';
 import type { PgConnection, PgRow } from './connection.ts';
 import { numbered, pgTail } from './sql.ts';
 
-export class PgRequests implements RequestRepo {
+export class PgRequests extends RequestRules implements RequestRepo {
   #conn: PgConnection;
   #tx: <T>(fn: () => T) => T;
 
   /** `tx` runs fn in the store's transaction (nested ones are savepoints). */
   constructor(conn: PgConnection, tx: <T>(fn: () => T) => T) {
+    super(tx);
     this.#conn = conn;
     this.#tx = tx;
   }
@@ -64,25 +51,17 @@ export class PgRequests implements RequestRepo {
     return q ? this.#withDecisions(this.#conn.query(numbered(q.sql), q.args).rows)[0] : undefined;
   }
 
-  addDecision(id: string, d: Decision): DecisionOutcome {
-    return this.#tx(() => {
-      const before = this.#withDecisions(this.#conn.query(`${numbered(REQUEST_SQL.get)} FOR UPDATE`, [id]).rows)[0];
-      const refuse = (reason: DecisionRefusal) => ({ ok: false as const, reason, ...(before ? { request: before } : {}) });
-      const refusal = decisionRefusal(before, d);
-      if (refusal) return refuse(refusal);
-      if (this.#q('insertDecision', decisionValues(id, decisionBody(d))).rowCount === 0) return refuse('already-decided');
-      this.#q('touch', [Math.trunc(d.at), id]);
-      return { ok: true as const, request: this.get(id)! };
-    });
+  protected readForDecision(id: string): ActionRequest | undefined {
+    // FOR UPDATE: a concurrent decision waits until this transaction ends, then reads the request as it left it
+    return this.#withDecisions(this.#conn.query(`${numbered(REQUEST_SQL.get)} FOR UPDATE`, [id]).rows)[0];
   }
 
-  claimForExecution(id: string, now: number, intent?: string): ActionRequest | undefined {
-    return this.transition(id, ['approved'], 'executing', claimPatch(now, intent), now);
+  protected insertDecision(id: string, d: Decision): boolean {
+    return this.#q('insertDecision', decisionValues(id, d)).rowCount > 0;
   }
 
-  recordResult(id: string, result: RequestResult): ActionRequest | undefined {
-    const { to, patch } = resultChange(result);
-    return this.transition(id, ['executing'], to, patch, result.at);
+  protected touch(id: string, at: number): void {
+    this.#q('touch', [at, id]);
   }
 
   expireDue(now: number): ActionRequest[] {
