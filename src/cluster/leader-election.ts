@@ -130,8 +130,14 @@ function statusOf(err: unknown): number | undefined {
 /** What went wrong, in one line: the API's own message, never the request (it carries the credentials). */
 function describe(err: unknown): string {
   if (err instanceof k8s.ApiException) {
-    const body = err.body as { message?: unknown } | string | undefined;
-    const msg = typeof body === 'object' && body && typeof body.message === 'string' ? body.message : typeof body === 'string' ? body.slice(0, 200) : '';
+    // the body is the metav1.Status the server sent, as text
+    let msg = '';
+    try {
+      const status = JSON.parse(String(err.body)) as { message?: unknown };
+      if (typeof status.message === 'string') msg = status.message;
+    } catch {
+      msg = String(err.body ?? '').slice(0, 200);
+    }
     return `HTTP ${err.code}${msg ? `: ${msg}` : ''}`;
   }
   return err instanceof Error ? err.message : String(err);
@@ -438,9 +444,17 @@ export class LeaderElector {
     if (!this.#holding() || !this.#lease) return;
     const nowIso = microTime(this.#wall());
     const released: LeaseRecord = { holderIdentity: '', leaseDurationSeconds: 1, acquireTime: nowIso, renewTime: nowIso, leaseTransitions: this.#observed!.leaseTransitions };
+    const signal = AbortSignal.timeout(this.#o.renewDeadlineMs);
     try {
-      const lease = await this.#replace(released, AbortSignal.timeout(this.#o.renewDeadlineMs));
-      this.#lease = lease;
+      try {
+        this.#lease = await this.#replace(released, signal);
+      } catch (err) {
+        // a renew cut short by stop() may still have landed, leaving our resourceVersion stale: read it, and release it if it is still ours
+        if (statusOf(err) !== 409) throw err;
+        this.#lease = await this.#api.readNamespacedLease({ name: this.#o.name, namespace: this.#o.namespace }, withSignal(this.#callSignal(signal)));
+        if (recordOf(this.#lease).holderIdentity !== this.identity) return;
+        this.#lease = await this.#replace(released, signal);
+      }
       this.#setObserved(released);
       this.#log.info({ transitions: released.leaseTransitions }, 'released the lease');
     } catch (err) {

@@ -185,4 +185,166 @@ describe('LeaderElector', () => {
     assert.equal(released.spec.leaseTransitions, 0);
     assert.deepEqual(violations, []);
   });
+
+  it('two candidates: exactly one leads; stop() releases and the standby takes over within its retry period, one transition more', { timeout: 30_000 }, async (t) => {
+    const ctx = fresh(t);
+    const a = new Candidate('a', sim.kubeconfig, ctx);
+    const b = new Candidate('b', sim.kubeconfig, ctx);
+    a.elector.start();
+    b.elector.start();
+    const first = await Promise.race([a.nth('started').then(() => a), b.nth('started').then(() => b)]);
+    const second = first === a ? b : a;
+    await second.sees(first.name);
+    assert.equal(first.elector.isLeader(), true);
+    assert.equal(second.elector.isLeader(), false);
+    assert.equal(second.elector.leader, first.name);
+    assert.equal(second.elector.lastTransition?.kind, 'new-leader');
+    assert.ok(second.logs.some((l) => l.msg === 'new leader observed' && l.obj.leader === first.name));
+    // a few renewals later, still one leader
+    for (let i = 0; i < 3; i++) await nextRequest((r) => r.verb === 'update' && r.status === 200 && r.path.endsWith(`/${ctx.lease}`));
+    assert.equal(second.count('started'), 0);
+
+    const stoppedAt = performance.now();
+    await first.elector.stop();
+    const tookOver = await second.nth('started');
+    // a released lease is free at the standby's next attempt (retry period × up to 2.2 with jitter), not after the lease duration
+    assert.ok(tookOver - stoppedAt < T.leaseDurationMs, `took over ${Math.round(tookOver - stoppedAt)} ms after the release`);
+    assert.equal(second.events.find((e) => e.kind === 'started')!.value, 1);
+    assert.equal((await readLease(sim, ctx.lease)).spec!.leaseTransitions, 1);
+    assert.ok(second.logs.some((l) => l.msg === 'became leader' && l.obj.transitions === 1));
+    await second.elector.stop();
+    assert.deepEqual(violations, []);
+  });
+
+  it('a leader cut off from the API stops leading at its renew deadline, before the standby takes over after the lease duration', { timeout: 30_000 }, async (t) => {
+    const ctx = fresh(t);
+    const link = await relay(sim.url);
+    try {
+      const a = new Candidate('a', link.kubeconfigFrom(sim.kubeconfig), ctx);
+      const b = new Candidate('b', sim.kubeconfig, ctx);
+      a.elector.start();
+      await a.nth('started');
+      b.elector.start();
+      await b.sees('a');
+      // a renewal of a's goes through, then the link goes dark: a's last successful renew was sent before this
+      await nextRequest((r) => r.verb === 'update' && r.status === 200 && r.path.endsWith(`/${ctx.lease}`));
+      const cutAt = performance.now();
+      link.cut();
+      const stoppedAt = await a.nth('stopped');
+      assert.equal(a.elector.isLeader(), false);
+      assert.ok(stoppedAt - cutAt <= T.renewDeadlineMs + 1000, `a stepped down ${Math.round(stoppedAt - cutAt)} ms after the cut (renew deadline ${T.renewDeadlineMs} ms)`);
+      assert.ok(a.logs.some((l) => l.msg === 'lost leadership' && /renew deadline/.test(String(l.obj.reason))));
+
+      const startedAt = await b.nth('started');
+      assert.ok(stoppedAt < startedAt, 'the deposed leader stopped before the standby started');
+      // b counts the lease duration from when it last saw the record change, which was after a's last renew: never sooner
+      assert.ok(startedAt - cutAt >= T.leaseDurationMs - T.retryPeriodMs * 2.2 - 50, `b took over ${Math.round(startedAt - cutAt)} ms after the cut`);
+      assert.equal(b.events.find((e) => e.kind === 'started')!.value, 1);
+      const lease = await readLease(sim, ctx.lease);
+      assert.equal(lease.spec!.holderIdentity, 'b');
+      assert.equal(lease.spec!.leaseTransitions, 1);
+      assert.equal(a.count('started'), 1, 'a never led again while cut off');
+      await b.elector.stop();
+      // a cannot reach the API to release anything, and says so instead of throwing
+      await a.elector.stop();
+      assert.equal(a.count('stopped'), 1);
+      assert.ok(a.logs.some((l) => l.level === 'warn' && l.msg === 'releasing the lease failed; a standby takes over once it expires'));
+      assert.deepEqual(violations, []);
+    } finally {
+      await link.close();
+    }
+  });
+
+  it('a leader that stops without releasing (a crash) is replaced once its lease expires', { timeout: 30_000 }, async (t) => {
+    const ctx = fresh(t);
+    const a = new Candidate('a', sim.kubeconfig, ctx);
+    const b = new Candidate('b', sim.kubeconfig, ctx);
+    a.elector.start();
+    await a.nth('started');
+    b.elector.start();
+    await b.sees('a');
+    const goneAt = performance.now();
+    await a.elector.stop({ release: false });
+    assert.equal((await readLease(sim, ctx.lease)).spec!.holderIdentity, 'a', 'not released');
+    const startedAt = await b.nth('started');
+    assert.ok(startedAt - goneAt >= T.leaseDurationMs - T.retryPeriodMs * 2.2 - 50, `b took over ${Math.round(startedAt - goneAt)} ms after a went`);
+    assert.equal((await readLease(sim, ctx.lease)).spec!.leaseTransitions, 1);
+    await b.elector.stop();
+    assert.deepEqual(violations, []);
+  });
+
+  it('a process paused past its renew deadline says it is not leader at once, before any timer runs', { timeout: 30_000 }, async (t) => {
+    const ctx = fresh(t);
+    let skew = 0;
+    const a = new Candidate('a', sim.kubeconfig, { ...ctx, clock: { now: () => performance.now() + skew } });
+    a.elector.start();
+    await a.nth('started');
+    assert.equal(a.elector.isLeader(), true);
+    // what SIGSTOP then SIGCONT looks like from inside: the monotonic clock jumped, nothing else ran
+    skew += T.renewDeadlineMs;
+    assert.equal(a.elector.isLeader(), false);
+    assert.equal(a.count('stopped'), 0, 'no timer has run yet');
+    await a.elector.stop();
+    assert.equal(a.count('stopped'), 1);
+    assert.deepEqual(violations, []);
+  });
+
+  it('candidates racing for one expired Lease: conflicting replaces get 409 and never make two leaders', { timeout: 60_000 }, async (t) => {
+    const ctx = fresh(t);
+    // a Lease held by a candidate long gone: free for whoever first replaces it
+    const kc = new k8s.KubeConfig();
+    kc.loadFromString(sim.kubeconfig);
+    await kc.makeApiClient(k8s.CoordinationV1Api).createNamespacedLease({
+      namespace: 'default',
+      body: { metadata: { name: ctx.lease }, spec: { holderIdentity: 'ghost', leaseDurationSeconds: 1, leaseTransitions: 7 } },
+    });
+    const conflictsBefore = requests.filter((r) => r.status === 409 && r.path.endsWith(`/${ctx.lease}`)).length;
+    for (let round = 0; round < 3; round++) {
+      const peers: Candidate[] = [];
+      const cs = ['c0', 'c1', 'c2', 'c3'].map((n) => new Candidate(`${n}-${round}`, sim.kubeconfig, { lease: ctx.lease, peers }));
+      for (const c of cs) c.elector.start();
+      const winner = await Promise.race(cs.map((c) => c.nth('started').then(() => c)));
+      await Promise.all(cs.filter((c) => c !== winner).map((c) => c.sees(winner.name)));
+      assert.deepEqual(cs.filter((c) => c.elector.isLeader()).map((c) => c.name), [winner.name]);
+      assert.equal(cs.reduce((n, c) => n + c.count('started'), 0), 1);
+      // everyone stops at once: the winner releases, no standby may start after its own stop
+      await Promise.all(cs.map((c) => c.elector.stop({ release: c === winner })));
+    }
+    const lease = (await readLease(sim, ctx.lease)).spec!;
+    assert.equal(lease.leaseTransitions, 10, 'ghost → 3 winners, one transition each');
+    const conflicts = requests.filter((r) => r.status === 409 && r.path.endsWith(`/${ctx.lease}`)).length - conflictsBefore;
+    assert.ok(conflicts > 0, 'the candidates really raced: some replaces were refused as stale');
+    assert.deepEqual(violations, []);
+  });
+
+  it('a ServiceAccount with the HA overlay\'s Lease Role may elect in its namespace, and is refused (logged, never leading) in another', { timeout: 30_000 }, async (t) => {
+    const ctx = fresh(t);
+    const manifests = ['deploy/namespace.yaml', 'deploy/serviceaccount.yaml', 'examples/overlays/ha/leader-election-rbac.yaml'].map((f) => readFileSync(new URL(`../../${f}`, import.meta.url), 'utf8'));
+    await kubectl.ok(['apply', '-f', '-'], manifests.join('\n---\n'));
+    const asSA = sim.kubeconfigFor(SA);
+    const a = new Candidate('sa', asSA, { ...ctx, namespace: 'kubeherald' });
+    const refused = new Candidate('sa-elsewhere', asSA, { ...ctx, namespace: 'default', peers: [] });
+    a.elector.start();
+    refused.elector.start();
+    await a.nth('started');
+    assert.equal((await readLease(sim, ctx.lease, 'kubeherald')).spec!.holderIdentity, 'sa');
+    await nextRequest((r) => r.user === SA && r.status === 403);
+    assert.equal(refused.count('started'), 0);
+    await a.elector.stop();
+    await refused.elector.stop();
+    assert.ok(refused.logs.some((l) => l.level === 'warn' && /^HTTP 403: leases.coordination.k8s.io ".*" is forbidden/.test(String(l.obj.err))), JSON.stringify(refused.logs));
+    assert.deepEqual(violations, []);
+  });
+
+  it('refuses unsound timings, naming them', () => {
+    const kc = new k8s.KubeConfig();
+    kc.loadFromString(sim.kubeconfig);
+    const base = { kc, namespace: 'default', name: 'x', identity: 'i', log: recordingLog().log, onStartedLeading() {}, onStoppedLeading() {} };
+    assert.throws(() => new LeaderElector({ ...base, leaseDurationMs: 10_000, renewDeadlineMs: 10_000, retryPeriodMs: 2000 }), /leaseDurationMs must be greater than the renew deadline/);
+    assert.throws(() => new LeaderElector({ ...base, leaseDurationMs: 15_000, renewDeadlineMs: 2400, retryPeriodMs: 2000 }), /renewDeadlineMs must be greater than the retry period × 1.2/);
+    assert.throws(() => new LeaderElector({ ...base, leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 0 }), /retryPeriodMs must be greater than zero/);
+    assert.throws(() => new LeaderElector({ ...base, ...T, identity: '' }), /identity must not be empty/);
+    assert.deepEqual(timingProblems({ leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2000 }), []);
+    assert.deepEqual(timingProblems({ leaseDurationMs: 3000, renewDeadlineMs: 2000, retryPeriodMs: 500 }), []);
+  });
 });
