@@ -1,14 +1,16 @@
-// Leaders' terms on SQLite. A term begins when a process acquires its Lease;
+// Leaders' terms (both backends, the same statements). A term begins when a process acquires its Lease;
 // the epoch it gets is the token its outbox claims are fenced with.
 
-import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import type { DatabaseSync } from 'node:sqlite';
+import { sqlitePreparer, type Preparer, type Statement } from './statements.ts';
 import type { LeadershipRepo, Term } from './types.ts';
 
-export class SqliteLeadership implements LeadershipRepo {
-  #begin: StatementSync;
-  #current: StatementSync;
+/** Terms on either backend. */
+export class SqlLeadership implements LeadershipRepo {
+  #begin: Statement;
+  #current: Statement;
 
-  constructor(db: DatabaseSync) {
+  constructor(db: Preparer) {
     this.#begin = db.prepare(
       `INSERT INTO leadership (scope, holder, epoch, lease_transitions, since) VALUES (?, ?, 1, ?, ?)
        ON CONFLICT (scope) DO UPDATE SET holder = excluded.holder, epoch = leadership.epoch + 1, lease_transitions = excluded.lease_transitions, since = excluded.since
@@ -26,5 +28,11 @@ export class SqliteLeadership implements LeadershipRepo {
     const r = this.#current.get(scope) as Record<string, unknown> | undefined;
     if (!r) return undefined;
     return { scope: String(r.scope), holder: String(r.holder), epoch: Number(r.epoch), leaseTransitions: Number(r.lease_transitions), since: Number(r.since) };
+  }
+}
+
+export class SqliteLeadership extends SqlLeadership {
+  constructor(db: DatabaseSync) {
+    super(sqlitePreparer(db));
   }
 }

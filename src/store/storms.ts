@@ -1,28 +1,30 @@
-// Storm state on SQLite: one row per (sink, chat target), its message rate
+// Storm state (both backends, the same statements): one row per (sink, chat target), its message rate
 // and, during a storm, the digest's counts, so a restart mid-storm keeps
 // the digest (its message reference is the digest group's, in groups.ts).
 
-import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import type { DatabaseSync } from 'node:sqlite';
+import { prepareEach, sqlitePreparer, type Preparer, type Statement } from './statements.ts';
 import type { StormRepo, StormRow } from './types.ts';
 
 type Row = Record<string, unknown>;
 
 const row = (r: Row): StormRow => ({ sink: String(r.sink), target: String(r.target), state: String(r.state), active: Number(r.active) === 1, updatedAt: Number(r.updated_at) });
 
-export class SqliteStorms implements StormRepo {
-  #s: Record<string, StatementSync>;
-
-  constructor(db: DatabaseSync) {
-    this.#s = {
-      get: db.prepare('SELECT * FROM storms WHERE sink = ? AND target = ?'),
-      put: db.prepare(
-        `INSERT INTO storms (sink, target, state, active, updated_at) VALUES (?, ?, ?, ?, ?)
+const STORM_SQL = {
+  get: 'SELECT * FROM storms WHERE sink = ? AND target = ?',
+  put: `INSERT INTO storms (sink, target, state, active, updated_at) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT (sink, target) DO UPDATE SET state = excluded.state, active = excluded.active, updated_at = excluded.updated_at`,
-      ),
-      delete: db.prepare('DELETE FROM storms WHERE sink = ? AND target = ?'),
-      active: db.prepare('SELECT * FROM storms WHERE active = 1 ORDER BY sink, target'),
-      deleteQuiet: db.prepare('DELETE FROM storms WHERE active = 0 AND updated_at < ?'),
-    };
+  delete: 'DELETE FROM storms WHERE sink = ? AND target = ?',
+  active: 'SELECT * FROM storms WHERE active = 1 ORDER BY sink, target',
+  deleteQuiet: 'DELETE FROM storms WHERE active = 0 AND updated_at < ?',
+} as const;
+
+/** Storm state on either backend. */
+export class SqlStorms implements StormRepo {
+  #s: Record<keyof typeof STORM_SQL, Statement>;
+
+  constructor(p: Preparer) {
+    this.#s = prepareEach(p, STORM_SQL);
   }
 
   get(sink: string, target: string): StormRow | undefined {
@@ -44,5 +46,11 @@ export class SqliteStorms implements StormRepo {
 
   deleteQuietBefore(before: number): number {
     return Number(this.#s.deleteQuiet.run(before).changes);
+  }
+}
+
+export class SqliteStorms extends SqlStorms {
+  constructor(db: DatabaseSync) {
+    super(sqlitePreparer(db));
   }
 }
