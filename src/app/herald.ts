@@ -1,4 +1,4 @@
-// kubeherald assembled: the listener over one cluster, every notification
+// kubeherald assembled: a listener per cluster (cluster-watch.ts), every notification
 // routed by the rules (the config file's routes and, when enabled, the
 // kubeherald.io custom resources; with no routes at all every sink gets
 // everything) into the durable pipeline, and delivered from there to its
@@ -12,9 +12,8 @@
 
 import type * as k8s from '@kubernetes/client-node';
 import type { Logger } from '../model/logger.ts';
-import { resolveResources } from '../cluster/connect.ts';
-import { Listener, type ListenerClock, realClock } from '../cluster/listener.ts';
-import { type Config, formatIssue, loadConfig as loadConfigDefault, namespaceAllowed } from '../config/index.ts';
+import { type Listener, type ListenerClock, realClock } from '../cluster/listener.ts';
+import { clustersOf, type Config, formatIssue, loadConfig as loadConfigDefault } from '../config/index.ts';
 import type { Notification } from '../model/notification.ts';
 import type { KubeObject } from '../model/kube.ts';
 import { type AttemptRecord, Deliverer, decodePayload, type EnqueueDecision, Outbox } from '../pipeline/index.ts';
@@ -42,7 +41,7 @@ import { startUpdateCheck } from './updates.ts';
 import { createIntake, type Intake } from './intake.ts';
 import { Lifecycle, type StopReport } from './lifecycle.ts';
 import { PACKAGE_VERSION } from './build-info.ts';
-import { gapHook, startHeartbeat } from './while-down.ts';
+import { type ClusterWatch, startClusterWatch } from './cluster-watch.ts';
 import { startOnce } from './start-once.ts';
 import { createLeadership, type ElectionSettings, type Leadership } from './leadership.ts';
 
@@ -52,7 +51,10 @@ export interface HeraldOptions {
   configFile?: string;
   /** how the file is re-read on change (the CLI passes its flags through this) */
   loadConfig?: (file: string) => Promise<Config>;
+  /** the home cluster's (the first of clustersOf(config)), and with one cluster its only one */
   kc: k8s.KubeConfig;
+  /** every configured cluster's, by name (several clusters); the home cluster's may be left to `kc` */
+  kcs?: ReadonlyMap<string, k8s.KubeConfig>;
   log: Logger;
   /** detection and delivery time (default the wall clock); the demo runs both on the simulator's clock */
   clock?: ListenerClock;
@@ -85,7 +87,10 @@ export interface HeraldOptions {
 }
 
 export interface Herald {
+  /** the home cluster's listener */
   listener: Listener;
+  /** every watched cluster, the home cluster first */
+  clusters: readonly ClusterWatch[];
   routing: RoutingHub;
   store: Store;
   outbox: Outbox;
@@ -135,20 +140,34 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
   life.add('state database', () => store.close());
   let routing: RoutingHub;
   let plugins: Plugins;
-  let listener: Listener | undefined;
+  const clusters = clustersOf(config);
+  const several = clusters.length > 1;
+  const watches: ClusterWatch[] = [];
+  const watchOf = (cluster: string): ClusterWatch | undefined => watches.find((w) => w.name === cluster);
+  const kcOf = (cluster: string): k8s.KubeConfig => {
+    const kc = opts.kcs?.get(cluster) ?? (cluster === clusters[0].name ? opts.kc : undefined);
+    if (!kc) throw new Error(`clusters: no KubeConfig for cluster "${cluster}"`);
+    return kc;
+  };
   // what the probes judge; set as start-up and shutdown go
   const phase = { started: false, stopping: false };
-  const probeInputs = (): ProbeInputs => ({
-    started: phase.started,
-    stopping: phase.stopping,
-    watches: (listener?.reflectors ?? []).map((r) => ({ resource: r.spec.resource, listed: r.stats.lists > 0, failures: r.failures })),
-    unavailable: (listener?.unavailable() ?? []).map((u) => ({ resource: u.resource.split('.')[0], detail: u.detail })),
-    stateError: phase.stopping ? undefined : stateWriteError(store),
-    fatal: intake?.fatal()?.message,
-  });
+  const probeInputs = (): ProbeInputs => {
+    const health = watches.map((w) => ({ watch: w, ...w.health() }));
+    // several clusters: a cluster that is down is reported on its own line, the watches judged are the others'
+    const judged = several ? health.filter((h) => h.up).map((h) => h.watch) : watches;
+    return {
+      started: phase.started,
+      stopping: phase.stopping,
+      watches: judged.flatMap((w) => w.listener.reflectors.map((r) => ({ resource: several ? `${w.name}/${r.spec.resource}` : r.spec.resource, listed: r.stats.lists > 0, failures: r.failures }))),
+      unavailable: judged.flatMap((w) => w.listener.unavailable().map((u) => ({ resource: `${several ? `${w.name}/` : ''}${u.resource.split('.')[0]}`, detail: u.detail }))),
+      ...(several ? { clusters: health.map(({ name, up, detail }) => ({ name, up, detail })) } : {}),
+      stateError: phase.stopping ? undefined : stateWriteError(store),
+      fatal: intake?.fatal()?.message,
+    };
+  };
   const probes = probeHandler(probeInputs);
   // metrics exist before the router, which reports every plugin call to them
-  const metrics: Metrics | undefined = config.metrics.listen ? createMetrics({ store, listener: () => listener, plugins: () => plugins?.router, probes }) : undefined;
+  const metrics: Metrics | undefined = config.metrics.listen ? createMetrics({ store, clusters: () => watches, plugins: () => plugins?.router, probes }) : undefined;
   let intake: Intake | undefined;
   let audit: AuditFeed | undefined;
   let chat: ChatOps | undefined;
@@ -197,17 +216,19 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
     routing.onChange(() => (wholePods = routing.sinks().some((s) => s.sendsPods)));
     const sinks = routing.sinkMap();
     // causal inhibition: a cause's effects are held back from chat (record sinks get them marked inhibitedBy)
-    const cached = (kind: string, apiVersion: string): KubeObject[] => listener?.reflectors.find((r) => r.spec.kind === kind && r.spec.apiVersion === apiVersion)?.list() ?? [];
+    // each cluster's own caches: a node of one cluster explains nothing of another's pods
+    const cached = (cluster: string, kind: string, apiVersion: string): KubeObject[] => watchOf(cluster)?.cached(kind, apiVersion) ?? [];
     const inhibition = createInhibition(config.inhibit, {
       clock,
       log: log.child({ component: 'inhibition' }),
-      pods: () => cached('Pod', 'v1'),
-      workload: (kind, namespace, name) => (STORY_KINDS.has(kind) ? cached(kind, 'apps/v1').find((d) => d.metadata.namespace === namespace && d.metadata.name === name) : undefined),
+      pods: (cluster) => cached(cluster, 'Pod', 'v1'),
+      workload: (kind, namespace, name, cluster) => (STORY_KINDS.has(kind) ? cached(cluster, kind, 'apps/v1').find((d) => d.metadata.namespace === namespace && d.metadata.name === name) : undefined),
     });
+    const openIncidents = (): Set<string> => new Set(watches.flatMap((w) => w.openIncidents()));
     // what a hold that ended (a silence, a cause, a time window) still holds back from chat and still fires goes out
     const release = (reason: 'silence' | 'inhibition' | 'window', id: string, now: number): void => {
       if (!leading()) return;
-      const open = new Set(listener?.tracker.open().map((i) => i.key) ?? []);
+      const open = openIncidents();
       outbox.release(reason, id, now, (key) => open.has(key));
       deliverer.wake();
     };
@@ -237,7 +258,7 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
       log: log.child({ component: 'outbox' }),
       holds,
       // reminders are for incidents still open (openIncidents below): no row for what never is
-      remindable: (n) => listener?.tracker.isOpen(n.incidentKey) ?? false,
+      remindable: (n) => watchOf(n.cluster)?.listener.tracker.isOpen(n.incidentKey) ?? false,
       onDecision:
         metrics || opts.onDecision
           ? (d) => {
@@ -275,7 +296,7 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
       log: log.child({ component: 'deliverer' }),
       random: opts.random,
       // reminders only for incidents that were notified
-      openIncidents: () => (listener ? listener.tracker.open().flatMap((i) => (i.notified ? [i.key] : [])) : []),
+      openIncidents: () => watches.flatMap((w) => w.listener.tracker.open().flatMap((i) => (i.notified ? [i.key] : []))),
       holds,
       ...(leadership ? { term: () => leadership.term(), onFenced: () => opts.onLeadershipLost?.('a newer leader term began') } : {}),
       onAttempt: (a) => {
@@ -306,7 +327,7 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
       // a route with `group` groups what it sends its own way
       route: (n, now) => [...routing.routeWithGroups(n, now.getTime()).map(({ sink, group }) => (group ? { sink: sink.id, group } : sink.id)), ...windows.heldSinks(n)],
       // only what changed: a whole snapshot per batch cost more than all the rest of storing it
-      tracker: () => listener?.tracker.takeChanges(),
+      tracker: (cluster) => watchOf(cluster)?.listener.tracker.takeChanges(),
       attribute: (n) => audit?.attribute(n),
       stored: () => deliverer.wake(),
       notified: (ns) => {
@@ -317,40 +338,25 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
     });
     const submit = intake.submit;
 
-    // a standby restores nothing now: it takes the stored state over when it leads (takeOver)
-    const stored = leadership ? undefined : store.tracker.load();
-    const whileDown = (restored: NonNullable<typeof stored>) =>
-      gapHook({
-        heartbeat: store.heartbeat,
+    // one watch per cluster, each feeding the intake with its own tracker's changes (a standby's restore nothing
+    // now: they take the stored state over when this process leads, takeOver)
+    for (const [i, c] of clusters.entries()) {
+      const w = await startClusterWatch({
+        name: c.name,
+        kc: kcOf(c.name),
+        home: i === 0,
+        config: () => config,
+        store,
         clock,
-        cluster: config.cluster.name,
-        detectors: config.detectors,
-        namespaceAllowed: (ns) => namespaceAllowed(config.watch.namespaces, ns),
-        restored,
-        openNow: () => (listener?.tracker.open() ?? []).map((i) => i.key),
-        log: log.child({ component: 'while-down' }),
+        log,
+        submit: (ns) => submit(ns, c.name),
+        wholePods: () => wholePods,
+        standby: leadership !== undefined,
+        mayStartUnreachable: several,
       });
-    const extraResources = await resolveResources(opts.kc, config.watch.resources);
-    listener = new Listener({
-      kc: opts.kc,
-      clock,
-      log: log.child({ component: 'listener' }),
-      onNotifications: submit,
-      wholePods: () => wholePods,
-      initialState: stored && (stored.incidents.length || stored.edges.length) ? stored : undefined,
-      // what happened while kubeherald was down, told once after the first list
-      afterFirstList: stored ? whileDown(stored) : undefined,
-      standby: leadership !== undefined,
-      config: {
-        cluster: config.cluster.name,
-        namespaceAllowed: (ns) => namespaceAllowed(config.watch.namespaces, ns),
-        eventsApi: config.watch.eventsApi,
-        extraResources,
-        watchdogSeconds: config.watch.watchdogSeconds,
-        pageSize: config.watch.pageSize,
-        detectors: config.detectors,
-      },
-    });
+      watches.push(w);
+      life.add(`listener ${c.name}`, () => w.stop());
+    }
     life.add('queued deliveries', () => {
       const waiting = pending(store);
       if (!waiting.size) return;
@@ -372,7 +378,7 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
     silences.start();
     life.add('silences', () => silences.stop());
     // after a restart: the causes still open, and what the outbox still holds back for each (a standby: when it takes over)
-    if (!leadership) restoreInhibition(inhibition, store, sinks.keys(), new Set(listener.tracker.open().map((i) => i.key)), clock.now().getTime());
+    if (!leadership) restoreInhibition(inhibition, store, sinks.keys(), openIncidents(), clock.now().getTime());
     // a resolved cause's hold ended: what it still held back from chat and still fires notifies on its own
     inhibition.start((cause, now) => release('inhibition', cause, now));
     life.add('inhibition', () => inhibition.stop());
@@ -390,12 +396,11 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
       servers.add('probes', () => h.close());
       log.info({ url: h.url }, 'probes listening (/healthz, /readyz)');
     }
-    audit = await startAuditFeed(config.audit, { cluster: config.cluster.name, log: log.child({ component: 'audit' }), env: opts.env ?? process.env, onNotification: (n) => submit([n]) });
+    audit = await startAuditFeed(config.audit, { cluster: clusters[0].name, log: log.child({ component: 'audit' }), env: opts.env ?? process.env, onNotification: (n) => submit([n]) });
     const feed = audit;
     if (feed) life.add('audit feed', () => feed.close());
-    const l = listener;
-    life.add('listener', () => l.stop());
-    await listener.start();
+    // each listed, or (several clusters) found unreachable: one cluster down does not hold the others' start
+    await Promise.all(watches.map((w) => w.start()));
     // silences from chat and from Silence resources go through the keeper: in force (or ended and released) at once
     const port = silencePort(silences, store, clock, maxDurationMs(config.silences));
     // a Silence's author: its annotation, else who created it as the audit feed saw it, else the resource
@@ -405,24 +410,20 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
       if (phase.stopping) return;
       if (leadership) {
         // the previous leader's record of what it told, then what the warm caches show that it did not
-        const state = store.tracker.load();
-        l.activate({ initialState: state.incidents.length || state.edges.length ? state : undefined, afterFirstList: whileDown(state) });
-        restoreInhibition(inhibition, store, sinks.keys(), new Set(l.tracker.open().map((i) => i.key)), clock.now().getTime());
+        for (const w of watches) w.activate();
+        restoreInhibition(inhibition, store, sinks.keys(), openIncidents(), clock.now().getTime());
         deliverer.wake();
       }
       pruner.start();
-      // alive from here on: the gap this start told is behind us (see app/while-down.ts)
-      const heartbeat = startHeartbeat({ heartbeat: store.heartbeat, clock, log: log.child({ component: 'heartbeat' }) });
-      life.add('heartbeat', () => heartbeat.stop());
       if (config.customResources.enabled) {
-        const sr = await startSilenceResources({ kc: opts.kc, silences: port, clock, log: log.child({ component: 'silences' }), maxDurationMs: port.maxDurationMs, ...(creatorOf ? { creatorOf } : {}) });
+        const sr = await startSilenceResources({ kc: kcOf(clusters[0].name), silences: port, clock, log: log.child({ component: 'silences' }), maxDurationMs: port.maxDurationMs, ...(creatorOf ? { creatorOf } : {}) });
         silenceResources = sr;
         life.add('silence resources', () => sr.stop());
       }
       // commands from chat, answered as the chat user's own Kubernetes identity, once kubeherald is up (a
       // command never races the start, or a stop during it); the trail in this state database
       if (chatPlatformsEnabled(config)) {
-        const c = await startChatOps({ config, kc: opts.kc, store, log, env: opts.env, metrics, submit, silences: port });
+        const c = await startChatOps({ config, kc: kcOf(clusters[0].name), clusters: watches.map((w) => ({ name: w.name, kc: w.kc })), store, log, env: opts.env, metrics, submit, silences: port });
         chat = c;
         life.add('chatops', () => c.stop());
       }
@@ -435,9 +436,10 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
       const updates = startUpdateCheck({ registry: config.updates.registry, intervalMs: config.updates.intervalHours * 3_600_000, running: PACKAGE_VERSION, log: log.child({ component: 'updates' }) });
       life.add('update check', () => updates.stop());
     }
-    log.info({ cluster: config.cluster.name, sinks: routing.sinks().map((s) => s.id), resources: l.reflectors.length, state: store.path }, 'listening');
+    log.info({ clusters: watches.map((w) => w.name), sinks: routing.sinks().map((s) => s.id), resources: watches.reduce((n, w) => n + w.listener.reflectors.length, 0), state: store.path }, 'listening');
     return {
-      listener: l,
+      listener: watches[0].listener,
+      clusters: watches,
       routing,
       store,
       outbox,

@@ -32,7 +32,7 @@ export interface Inhibition {
 
 export function createInhibition(
   cfg: InhibitConfig | undefined,
-  deps: { clock: Clock; pods: () => readonly KubeObject[]; workload?: (kind: string, namespace: string, name: string) => KubeObject | undefined; log?: Logger },
+  deps: { clock: Clock; pods: (cluster: string) => readonly KubeObject[]; workload?: (kind: string, namespace: string, name: string, cluster: string) => KubeObject | undefined; log?: Logger },
 ): Inhibition {
   if (!cfg?.enabled) return { holds: [], observe: (ns) => ns, restore: () => undefined, start: () => undefined, stop: () => undefined, inhibitor: undefined };
   const inhibitor = new Inhibitor({

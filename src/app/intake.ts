@@ -20,8 +20,8 @@ export interface IntakeDeps {
   inhibition: Pick<Inhibition, 'observe'>;
   /** the sinks (and groups) a notification goes to at `now` */
   route: (n: Notification, now: Date) => readonly (string | SinkChoice)[];
-  /** what changed in the tracker's state since it was last stored, to store with the notifications (none before the listener exists) */
-  tracker: () => TrackerChanges | undefined;
+  /** what changed in the cluster's tracker state since it was last stored, to store with its notifications (none before its listener exists) */
+  tracker: (cluster: string) => TrackerChanges | undefined;
   /** who did it, when the audit log saw a change to the same object a moment before */
   attribute: (n: Notification) => void;
   /** something was stored for delivery */
@@ -32,7 +32,12 @@ export interface IntakeDeps {
 }
 
 export interface Intake {
-  submit(batch: Notification[]): void;
+  /**
+   * Stores a batch; a cluster's listener names its cluster, whose tracker
+   * changes commit with it (the audit feed names none: its notifications
+   * change no tracker).
+   */
+  submit(batch: Notification[], cluster?: string): void;
   /** why nothing is stored any more, if so */
   fatal(): Error | undefined;
 }
@@ -41,7 +46,7 @@ export function createIntake(d: IntakeDeps): Intake {
   let fatal: Error | undefined;
   return {
     fatal: () => fatal,
-    submit(batch) {
+    submit(batch, cluster) {
       if (batch.length === 0) return;
       let ns = batch;
       for (const n of ns) d.attribute(n);
@@ -55,8 +60,8 @@ export function createIntake(d: IntakeDeps): Intake {
           const now = d.now();
           ns = d.inhibition.observe(ns, now.getTime());
           d.outbox.enqueue(ns, (n) => d.route(n, now), now);
-          const changes = d.tracker();
-          if (changes) d.store.tracker.apply(changes);
+          const changes = cluster === undefined ? undefined : d.tracker(cluster);
+          if (changes && cluster !== undefined) d.store.tracker(cluster).apply(changes);
         });
       } catch (err) {
         fatal = err as Error;

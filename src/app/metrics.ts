@@ -34,7 +34,14 @@ export interface Metrics {
   close(): Promise<void>;
 }
 
-export function createMetrics(deps: { store: Store; listener: () => Listener | undefined; plugins?: () => Pick<PluginRouter, 'instances'> | undefined; probes?: ProbeHandler }): Metrics {
+/** A watched cluster as the metrics read it (app/cluster-watch.ts). */
+export interface MetricsCluster {
+  name: string;
+  listener: Listener;
+  health(): { up: boolean };
+}
+
+export function createMetrics(deps: { store: Store; clusters: () => readonly MetricsCluster[]; plugins?: () => Pick<PluginRouter, 'instances'> | undefined; probes?: ProbeHandler }): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'kubeherald_' });
   const notifications = new Counter({ name: 'kubeherald_notifications_total', help: 'Notifications produced, by state and reason.', labelNames: ['state', 'reason'], registers: [registry] });
@@ -73,14 +80,15 @@ export function createMetrics(deps: { store: Store; listener: () => Listener | u
   const outbox = new Gauge({ name: 'kubeherald_outbox_deliveries', help: 'Deliveries in the outbox, by state (pending, inflight, dead).', labelNames: ['state'], registers: [registry] });
   const oldest = new Gauge({ name: 'kubeherald_outbox_oldest_open_age_seconds', help: 'Age of the oldest delivery not yet done (0 when none).', registers: [registry] });
   const dbSize = new Gauge({ name: 'kubeherald_state_db_bytes', help: 'Size of the state database file(s).', registers: [registry] });
-  const watchEvents = new Gauge({ name: 'kubeherald_watch_events', help: 'Watch events received since start, by resource.', labelNames: ['resource'], registers: [registry] });
+  const watchEvents = new Gauge({ name: 'kubeherald_watch_events', help: 'Watch events received since start, by cluster and resource.', labelNames: ['cluster', 'resource'], registers: [registry] });
+  const clusterUp = new Gauge({ name: 'kubeherald_cluster_up', help: 'Whether each watched cluster is listed and watching (1) or not: unreachable, not listed yet, or its watches failing (0).', labelNames: ['cluster'], registers: [registry] });
   const unavailable = new Gauge({
     name: 'kubeherald_watch_unavailable',
-    help: 'Watched resources the API server does not serve (status 404) or forbids kubeherald (status 403): 1 each while kubeherald runs degraded without them.',
-    labelNames: ['resource', 'status'],
+    help: 'Watched resources the API server does not serve (status 404) or forbids kubeherald (status 403): 1 each while kubeherald runs degraded without them, by cluster.',
+    labelNames: ['cluster', 'resource', 'status'],
     registers: [registry],
   });
-  const relists = new Gauge({ name: 'kubeherald_watch_relists_after_gone', help: 'Re-lists after 410 Gone since start, by resource.', labelNames: ['resource'], registers: [registry] });
+  const relists = new Gauge({ name: 'kubeherald_watch_relists_after_gone', help: 'Re-lists after 410 Gone since start, by cluster and resource.', labelNames: ['cluster', 'resource'], registers: [registry] });
   const pluginCalls = new Counter({
     name: 'kubeherald_plugin_calls_total',
     help: 'Calls to sink plugin instances, by plugin type, instance and outcome (delivered, retryable, rate-limited, permanent: the plugin\'s answer; transport: no answer).',
@@ -130,16 +138,21 @@ export function createMetrics(deps: { store: Store; listener: () => Listener | u
     dbSize.set(deps.store.sizeBytes());
     stormActive.reset();
     for (const s of deps.store.storms.active()) stormActive.set({ sink: s.sink, target: s.target }, 1);
-    const l = deps.listener();
-    if (l) {
-      for (const r of l.reflectors) {
-        const resource = r.spec.resource;
-        watchEvents.set({ resource }, r.stats.events);
-        relists.set({ resource }, r.stats.relistsAfterGone);
-      }
-      openIncidents.set(l.tracker.open().length);
+    const clusters = deps.clusters();
+    if (clusters.length) {
       unavailable.reset();
-      for (const u of l.unavailable()) unavailable.set({ resource: u.resource, status: String(u.status) }, 1);
+      let open = 0;
+      for (const { name: cluster, listener: l, health } of clusters) {
+        for (const r of l.reflectors) {
+          const resource = r.spec.resource;
+          watchEvents.set({ cluster, resource }, r.stats.events);
+          relists.set({ cluster, resource }, r.stats.relistsAfterGone);
+        }
+        open += l.tracker.open().length;
+        for (const u of l.unavailable()) unavailable.set({ cluster, resource: u.resource, status: String(u.status) }, 1);
+        clusterUp.set({ cluster }, health().up ? 1 : 0);
+      }
+      openIncidents.set(open);
     }
     const router = deps.plugins?.();
     if (router) {

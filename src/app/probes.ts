@@ -1,6 +1,7 @@
 // /healthz and /readyz, for kubelet probes and load balancers. Alive: the
 // process answers and its state database has not failed (a restart is what
-// fixes that). Ready: started, every watch listed and not failing, the state
+// fixes that). Ready: started, every watch listed and not failing (with
+// several clusters: at least one cluster up, the others reported), the state
 // database takes a write, and not shutting down. Served on the metrics
 // listener and, when `health.listen` is set, on a listener of its own.
 // The verdict is pure (readiness()); the HTTP side only reports it.
@@ -28,6 +29,12 @@ export interface ProbeInputs {
    * restarting the pod; the detail says what to grant.
    */
   unavailable?: { resource: string; detail: string }[];
+  /**
+   * With several clusters, each one's state (`watches` and `unavailable`
+   * then cover the clusters that are up): one down is reported, degraded,
+   * while another is up, as an unavailable resource is; all down is unready.
+   */
+  clusters?: { name: string; up: boolean; detail: string }[];
   /** why the state database cannot be written, undefined when it can */
   stateError: string | undefined;
   /** the state database failed for good (run exits; a restart re-derives what was not stored) */
@@ -51,6 +58,10 @@ export function readiness(i: ProbeInputs): ProbeCheck[] {
   else if (failing.length) out.push({ name: 'watching', ok: false, detail: `failing: ${failing.map((w) => `${w.resource} (${w.failures} attempts in a row)`).join(', ')}` });
   else if (i.started && absent.size) out.push({ name: 'watching', ok: true, detail: `degraded: ${i.watches.length - absent.size} resources caught up; unavailable: ${(i.unavailable ?? []).map((u) => u.detail).join('; ')}` });
   else out.push({ name: 'watching', ok: i.started, detail: i.started ? `${i.watches.length} resources caught up` : 'starting' });
+  if (i.started && i.clusters && i.clusters.length > 1) {
+    const anyUp = i.clusters.some((c) => c.up);
+    for (const c of i.clusters) out.push({ name: `cluster/${c.name}`, ok: anyUp, detail: c.up ? c.detail : anyUp ? `degraded: ${c.detail}` : c.detail });
+  }
   const stateError = i.fatal ?? i.stateError;
   out.push(stateError ? { name: 'state', ok: false, detail: `not writable: ${stateError}` } : { name: 'state', ok: true, detail: 'writable' });
   return out;

@@ -3,7 +3,7 @@
 
 import type { Command } from 'commander';
 import { createLogger } from '../app/log.ts';
-import { type ConfigFlags, type ConfigIssue, formatIssue, loadConfig } from '../config/index.ts';
+import { clustersOf, type ConfigFlags, type ConfigIssue, formatIssue, loadConfig } from '../config/index.ts';
 import { applyWebhookOverrides } from '../sinks/webhook/config.ts';
 
 export interface CommonFlags {
@@ -59,8 +59,11 @@ export function registerRun(program: Command): void {
     const log = createLogger('kubeherald', config.log.level, config.log.format);
     for (const w of warnings) log.warn({ file: w.file, ...(w.line !== undefined ? { line: w.line } : {}), path: w.path }, `config: ${formatIssue(w)}`);
     // loaded here, not at the top: every other command (a plugin process above all) starts faster without the Kubernetes client
-    const [{ startHerald }, { loadKubeConfig }] = await Promise.all([import('../app/herald.ts'), import('../cluster/connect.ts')]);
-    const kc = loadKubeConfig({ kubeconfig: config.cluster.kubeconfig || undefined, context: config.cluster.context || undefined, inCluster: config.cluster.inCluster });
+    const [{ startHerald }, { loadClusterKubeConfigs }] = await Promise.all([import('../app/herald.ts'), import('../cluster/connect.ts')]);
+    // every cluster's KubeConfig before anything starts: a missing file or context is a config error, named
+    const clusters = clustersOf(config);
+    const kcs = loadClusterKubeConfigs(clusters);
+    const kc = kcs.get(clusters[0].name)!;
         let stopping = false;
     let ready = false;
     const stop = async (signal: string): Promise<void> => {
@@ -87,10 +90,11 @@ export function registerRun(program: Command): void {
     };
     process.once('SIGINT', () => void stop('SIGINT'));
     process.once('SIGTERM', () => void stop('SIGTERM'));
-    log.info({ cluster: config.cluster.name }, 'starting');
+    log.info({ clusters: clusters.map((c) => c.name) }, 'starting');
     const started = startHerald({
       config,
       kc,
+      kcs,
       log,
       env,
       ...(flags.strict ? { strict: true } : {}),

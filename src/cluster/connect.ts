@@ -43,6 +43,31 @@ export function loadKubeConfig(opts: ConnectOptions): k8s.KubeConfig {
   return kc;
 }
 
+/** A configured cluster's connection settings (config's cluster or clusters[i]). */
+export interface ClusterConnection {
+  name: string;
+  kubeconfig: string;
+  context: string;
+  inCluster: boolean;
+}
+
+/**
+ * Every configured cluster's KubeConfig, by name, in the config's order;
+ * with several, an error names the entry (clusters[1] "staging": …).
+ */
+export function loadClusterKubeConfigs(clusters: readonly ClusterConnection[], env?: NodeJS.ProcessEnv): Map<string, k8s.KubeConfig> {
+  const out = new Map<string, k8s.KubeConfig>();
+  for (const [i, c] of clusters.entries()) {
+    try {
+      out.set(c.name, loadKubeConfig({ kubeconfig: c.kubeconfig || undefined, context: c.context || undefined, inCluster: c.inCluster, ...(env ? { env } : {}) }));
+    } catch (err) {
+      if (clusters.length === 1) throw err;
+      throw new Error(`clusters[${i}] "${c.name}": ${(err as Error).message}`, { cause: err });
+    }
+  }
+  return out;
+}
+
 export interface ResourceRef {
   group: string;
   version: string;

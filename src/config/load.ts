@@ -365,6 +365,8 @@ function resolvePaths(cfg: Config, base: string, overrides: Override[]): Config 
   return {
     ...cfg,
     cluster: { ...cfg.cluster, kubeconfig },
+    // a kubeconfig Secret mounted beside the config is named relative to it, as cluster.kubeconfig is
+    clusters: cfg.clusters.map((c, i) => (c.kubeconfig ? { ...c, kubeconfig: fromFile(c.kubeconfig, ['clusters', i, 'kubeconfig']) } : c)),
     // ":memory:" is not a file name: resolved against the directory it would become one
     state: { ...cfg.state, path: isMemoryPath(cfg.state.path) ? cfg.state.path : fromFile(cfg.state.path, ['state', 'path']) },
     audit: {

@@ -16,25 +16,13 @@ import { pluginsSchema } from '../router/config.ts';
 import { auditConfigSchema } from '../sources/audit-config.ts';
 import { isAllowEntry } from '../sinks/egress.ts';
 import { chatopsSchema } from '../chatops/config.ts';
+import { checkClusters, clusterSchema, clustersSchema } from './clusters.ts';
 
 /** Namespace names are DNS-1123 labels; globs add `*` and `?`. */
 const namespaceGlob = z
   .string()
   .max(63, { error: 'expected at most 63 characters' })
   .regex(/^[a-z0-9*?-]+$/, { error: 'expected a namespace name or glob (lowercase letters, digits, "-", "*" and "?")' });
-
-const clusterSchema = strict({
-  name: z.string().min(1).default('default'),
-  kubeconfig: z.string().default(''),
-  context: z.string().default(''),
-  inCluster: z.boolean().default(false),
-}).superRefine((c, ctx) => {
-  // in-cluster config is the service account's token and CA: a kubeconfig or context would be silently ignored
-  if (c.inCluster && (c.kubeconfig || c.context)) {
-    const other = c.kubeconfig ? 'cluster.kubeconfig' : 'cluster.context';
-    ctx.addIssue({ code: 'custom', path: ['inCluster'], message: `true cannot be combined with ${other} (in-cluster config uses the pod's service account)` });
-  }
-});
 
 /** A condition's type, as metav1.Condition validates it: a qualified name (an optional DNS prefix and "/"). */
 const CONDITION_TYPE = /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
@@ -206,6 +194,7 @@ const customResourcesSchema = strict({
 export const ConfigSchema = section(
   strict({
     cluster: section(clusterSchema),
+    clusters: clustersSchema,
     watch: section(watchSchema),
     detectors: section(detectorsSchema),
     sinks: sinksSchema,
@@ -223,7 +212,9 @@ export const ConfigSchema = section(
     plugins: section(pluginsSchema),
     state: section(stateSchema),
     log: section(logSchema),
-  }).superRefine(checkRouteTimeIntervals, { when: () => true }),
+  })
+    .superRefine(checkRouteTimeIntervals, { when: () => true })
+    .superRefine(checkClusters),
 );
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -258,6 +258,8 @@ export const matches = (n: Notification, m: Matchers): boolean => Object.entries
 /** Does source inhibit target under rule r? */
 export function ruleApplies(r: UserRule, source: Notification, target: Notification): boolean {
   if (source.incidentKey === target.incidentKey) return false;
+  // a cause in one cluster explains nothing in another, whatever names they share
+  if (source.cluster !== target.cluster) return false;
   if (!matches(source, r.source) || !matches(target, r.target)) return false;
   return r.equal.every((k) => attribute(source, k) !== undefined && attribute(source, k) === attribute(target, k));
 }

@@ -50,10 +50,10 @@ export interface InhibitorOptions {
   rules?: readonly UserRule[];
   /** how long a resolved cause keeps holding its effects */
   releaseAfterMs?: number;
-  /** the pods the listener has cached (node causes count them; workload effects look at their readiness) */
-  pods?: () => readonly KubeObject[];
-  /** a cached workload (rollout stories look at a Deployment's, StatefulSet's or DaemonSet's progress) */
-  workload?: (kind: string, namespace: string, name: string) => KubeObject | undefined;
+  /** the pods the cluster's listener has cached (node causes count them; workload effects look at their readiness): one cluster's, as node names repeat across clusters */
+  pods?: (cluster: string) => readonly KubeObject[];
+  /** a workload the cluster's listener has cached (rollout stories look at a Deployment's, StatefulSet's or DaemonSet's progress) */
+  workload?: (kind: string, namespace: string, name: string, cluster: string) => KubeObject | undefined;
 }
 
 interface OpenCause {
@@ -82,7 +82,7 @@ export class Inhibitor {
   readonly #switches: InhibitSwitches;
   readonly #rules: readonly UserRule[];
   readonly #releaseAfterMs: number;
-  readonly #pods: () => readonly KubeObject[];
+  readonly #pods: (cluster: string) => readonly KubeObject[];
   readonly #workload: InhibitorOptions['workload'];
   readonly #causes = new Map<string, OpenCause>();
   /** effect incident key → cause key */
@@ -237,7 +237,7 @@ export class Inhibitor {
     if (!this.#switches.rollout || !this.#workload || !ROLLOUT_STORY_REASONS.has(n.reason)) return undefined;
     const w = ownerOf(n);
     if (!w || !STORY_KINDS.has(w.kind) || this.#rolloutOf(n.cluster, w)) return undefined;
-    const revision = storyRevision(n, this.#workload(w.kind, w.namespace, w.name));
+    const revision = storyRevision(n, this.#workload(w.kind, w.namespace, w.name, n.cluster));
     return revision === undefined ? undefined : rolloutStory(n, revision);
   }
 
@@ -273,7 +273,7 @@ export class Inhibitor {
     const builtin = open.map((c) => c.cause).filter((c) => c.kind !== 'rule');
     // the pods are read only for a workload's availability while a node cause is open (a copy of the cache each time)
     const needsPods = availabilityWorkload(n) !== undefined && builtin.some((c) => c.kind === 'node');
-    const found = podOrObjectCause(n, builtin) ?? (needsPods ? workloadCause(n, builtin, this.#pods()) : undefined);
+    const found = podOrObjectCause(n, builtin) ?? (needsPods ? workloadCause(n, builtin, this.#pods(n.cluster)) : undefined);
     if (found) return this.#causes.get(found.key);
     const story = open.find((c) => storyEffect(n, c.cause));
     if (story) return story;
@@ -282,7 +282,7 @@ export class Inhibitor {
 
   #explanation(c: OpenCause): string {
     if (c.cause.revision !== undefined) return explainsStory(c.cause, 1 + [...c.effects].filter((k) => k.startsWith('pod/')).length);
-    const pods = c.cause.kind === 'node' && c.cause.node ? podsOnNode(this.#pods(), c.cause.node) : undefined;
+    const pods = c.cause.kind === 'node' && c.cause.node ? podsOnNode(this.#pods(c.cause.cluster), c.cause.node) : undefined;
     return explains(c.cause, pods, c.effects.size);
   }
 

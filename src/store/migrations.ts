@@ -301,6 +301,51 @@ export const MIGRATIONS: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 13,
+    name: 'per-cluster tracker and heartbeat: one process watches several clusters',
+    // SQLite cannot change a primary key in place: each table is rebuilt with
+    // the cluster in its key, old rows copied under cluster '' (the first
+    // configured cluster adopts them, Store.adoptUnnamedCluster)
+    sql: `
+      CREATE TABLE tracker_incidents_13 (
+        cluster TEXT NOT NULL DEFAULT '',
+        key TEXT NOT NULL,
+        body TEXT NOT NULL,
+        PRIMARY KEY (cluster, key)
+      ) WITHOUT ROWID;
+      INSERT INTO tracker_incidents_13 (cluster, key, body) SELECT '', key, body FROM tracker_incidents;
+      DROP TABLE tracker_incidents;
+      ALTER TABLE tracker_incidents_13 RENAME TO tracker_incidents;
+
+      CREATE TABLE tracker_edges_13 (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        cluster TEXT NOT NULL DEFAULT '',
+        key TEXT NOT NULL,
+        object_uid TEXT NOT NULL,
+        UNIQUE (cluster, key)
+      );
+      INSERT INTO tracker_edges_13 (seq, cluster, key, object_uid) SELECT seq, '', key, object_uid FROM tracker_edges;
+      DROP TABLE tracker_edges;
+      ALTER TABLE tracker_edges_13 RENAME TO tracker_edges;
+
+      CREATE TABLE heartbeat_13 (
+        cluster TEXT PRIMARY KEY,
+        seen_at INTEGER NOT NULL
+      ) WITHOUT ROWID;
+      INSERT INTO heartbeat_13 (cluster, seen_at) SELECT '', seen_at FROM heartbeat;
+      DROP TABLE heartbeat;
+      ALTER TABLE heartbeat_13 RENAME TO heartbeat;
+    `,
+  },
+  {
+    version: 14,
+    name: 'the cluster a chat command went to, in its audit record',
+    // NULL for records written before: they went to the only cluster there was
+    sql: `
+      ALTER TABLE audit ADD COLUMN cluster TEXT;
+    `,
+  },
 ];
 
 export const LATEST_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));

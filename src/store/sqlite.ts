@@ -22,7 +22,7 @@ import { SqliteStorms } from './storms.ts';
 import { SqliteOutbox } from './outbox.ts';
 import { SqliteRequests } from './requests.ts';
 import { SqliteSilences } from './silences.ts';
-import { SqliteHeartbeat } from './heartbeat.ts';
+import { adoptUnnamedClusterRows, SqliteHeartbeat } from './heartbeat.ts';
 import { SqliteLeadership } from './leadership.ts';
 import { SqliteDedup, SqliteFlood, SqliteReminders, SqliteThreads, SqliteTracker } from './state.ts';
 import type { PruneCounts, RetentionPolicy, Store } from './types.ts';
@@ -61,8 +61,6 @@ export class SqliteStore implements Store {
   readonly path: string;
   readonly outbox: SqliteOutbox;
   readonly dedup: SqliteDedup;
-  readonly tracker: SqliteTracker;
-  readonly heartbeat: SqliteHeartbeat;
   readonly leadership: SqliteLeadership;
   readonly flood: SqliteFlood;
   readonly reminders: SqliteReminders;
@@ -79,6 +77,8 @@ export class SqliteStore implements Store {
   #depth = 0;
   #lock: OwnerLock | undefined;
   #rollbackHooks: (() => void)[] = [];
+  #trackers = new Map<string, SqliteTracker>();
+  #heartbeats = new Map<string, SqliteHeartbeat>();
 
   constructor(opts: SqliteStoreOptions) {
     this.path = opts.path;
@@ -103,11 +103,8 @@ export class SqliteStore implements Store {
       this.db.exec(`PRAGMA journal_size_limit = ${JOURNAL_SIZE_LIMIT}`);
       const applied = migrate(this.db);
       if (applied.length) opts.log?.info({ path: opts.path, versions: applied }, 'state database migrated');
-      const hooks = { onRollback: (fn: () => void) => void this.#rollbackHooks.push(fn) };
       this.outbox = new SqliteOutbox(this.db);
       this.dedup = new SqliteDedup(this.db);
-      this.tracker = new SqliteTracker(this.db, hooks);
-      this.heartbeat = new SqliteHeartbeat(this.db);
       this.leadership = new SqliteLeadership(this.db);
       this.flood = new SqliteFlood(this.db);
       this.reminders = new SqliteReminders(this.db);
@@ -128,6 +125,23 @@ export class SqliteStore implements Store {
       this.#lock?.release();
       throw err;
     }
+  }
+
+  tracker(cluster: string): SqliteTracker {
+    let t = this.#trackers.get(cluster);
+    if (!t) this.#trackers.set(cluster, (t = new SqliteTracker(this.db, this, cluster)));
+    return t;
+  }
+
+  heartbeat(cluster: string): SqliteHeartbeat {
+    let h = this.#heartbeats.get(cluster);
+    if (!h) this.#heartbeats.set(cluster, (h = new SqliteHeartbeat(this.db, cluster)));
+    return h;
+  }
+
+  adoptUnnamedCluster(cluster: string): void {
+    this.transaction(() => adoptUnnamedClusterRows(this.db, cluster));
+    this.#trackers.get(cluster)?.forget();
   }
 
   transaction<T>(fn: () => T): T {

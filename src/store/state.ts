@@ -47,21 +47,30 @@ export class SqliteTracker implements TrackerRepo {
   /** key → JSON body, and edge key → object uid, as in the database */
   #cache: { incidents: Map<string, string>; edges: Map<string, string> } | undefined;
 
-  constructor(db: DatabaseSync, hooks: RollbackHooks) {
+  #cluster: string;
+
+  /** One cluster's rows: the same incident key in two clusters is two incidents. */
+  constructor(db: DatabaseSync, hooks: RollbackHooks, cluster: string) {
     this.#hooks = hooks;
+    this.#cluster = cluster;
     this.#s = {
-      incidents: db.prepare('SELECT key, body FROM tracker_incidents'),
-      edges: db.prepare('SELECT key, object_uid FROM tracker_edges ORDER BY seq'),
-      putIncident: db.prepare('INSERT INTO tracker_incidents (key, body) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET body = excluded.body'),
-      deleteIncident: db.prepare('DELETE FROM tracker_incidents WHERE key = ?'),
-      putEdge: db.prepare('INSERT INTO tracker_edges (key, object_uid) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET object_uid = excluded.object_uid'),
-      deleteEdge: db.prepare('DELETE FROM tracker_edges WHERE key = ?'),
+      incidents: db.prepare('SELECT key, body FROM tracker_incidents WHERE cluster = ?'),
+      edges: db.prepare('SELECT key, object_uid FROM tracker_edges WHERE cluster = ? ORDER BY seq'),
+      putIncident: db.prepare('INSERT INTO tracker_incidents (cluster, key, body) VALUES (?, ?, ?) ON CONFLICT (cluster, key) DO UPDATE SET body = excluded.body'),
+      deleteIncident: db.prepare('DELETE FROM tracker_incidents WHERE cluster = ? AND key = ?'),
+      putEdge: db.prepare('INSERT INTO tracker_edges (cluster, key, object_uid) VALUES (?, ?, ?) ON CONFLICT (cluster, key) DO UPDATE SET object_uid = excluded.object_uid'),
+      deleteEdge: db.prepare('DELETE FROM tracker_edges WHERE cluster = ? AND key = ?'),
     };
   }
 
+  /** Drops what it remembers of the rows (they were changed under it: a cluster adopted older rows). */
+  forget(): void {
+    this.#cache = undefined;
+  }
+
   #read(): { incidents: Map<string, string>; edges: Map<string, string> } {
-    const incidents = new Map((this.#s.incidents.all() as Row[]).map((r) => [String(r.key), String(r.body)]));
-    const edges = new Map((this.#s.edges.all() as Row[]).map((r) => [String(r.key), String(r.object_uid)]));
+    const incidents = new Map((this.#s.incidents.all(this.#cluster) as Row[]).map((r) => [String(r.key), String(r.body)]));
+    const edges = new Map((this.#s.edges.all(this.#cluster) as Row[]).map((r) => [String(r.key), String(r.object_uid)]));
     return { incidents, edges };
   }
 
@@ -89,23 +98,23 @@ export class SqliteTracker implements TrackerRepo {
       keep.add(i.key);
       const body = JSON.stringify(i);
       if (cache.incidents.get(i.key) === body) continue;
-      this.#s.putIncident.run(i.key, body);
+      this.#s.putIncident.run(this.#cluster, i.key, body);
       cache.incidents.set(i.key, body);
     }
     for (const key of [...cache.incidents.keys()]) {
       if (keep.has(key)) continue;
-      this.#s.deleteIncident.run(key);
+      this.#s.deleteIncident.run(this.#cluster, key);
       cache.incidents.delete(key);
     }
     const edges = new Map(state.edges);
     for (const [key, uid] of edges) {
       if (cache.edges.get(key) === uid) continue;
-      this.#s.putEdge.run(key, uid);
+      this.#s.putEdge.run(this.#cluster, key, uid);
       cache.edges.set(key, uid);
     }
     for (const key of [...cache.edges.keys()]) {
       if (edges.has(key)) continue;
-      this.#s.deleteEdge.run(key);
+      this.#s.deleteEdge.run(this.#cluster, key);
       cache.edges.delete(key);
     }
   }
@@ -115,44 +124,44 @@ export class SqliteTracker implements TrackerRepo {
     this.#invalidateOnRollback();
     for (const i of changes.incidents) {
       const body = JSON.stringify(i);
-      this.#s.putIncident.run(i.key, body);
+      this.#s.putIncident.run(this.#cluster, i.key, body);
       cache?.incidents.set(i.key, body);
     }
     for (const key of changes.removedIncidents) {
-      this.#s.deleteIncident.run(key);
+      this.#s.deleteIncident.run(this.#cluster, key);
       cache?.incidents.delete(key);
     }
     for (const [key, uid] of changes.edges) {
-      this.#s.putEdge.run(key, uid);
+      this.#s.putEdge.run(this.#cluster, key, uid);
       cache?.edges.set(key, uid);
     }
     for (const key of changes.removedEdges) {
-      this.#s.deleteEdge.run(key);
+      this.#s.deleteEdge.run(this.#cluster, key);
       cache?.edges.delete(key);
     }
   }
 
   putIncident(i: TrackedIncident): void {
     const body = JSON.stringify(i);
-    this.#s.putIncident.run(i.key, body);
+    this.#s.putIncident.run(this.#cluster, i.key, body);
     this.#invalidateOnRollback();
     this.#cache?.incidents.set(i.key, body);
   }
 
   deleteIncident(key: string): void {
-    this.#s.deleteIncident.run(key);
+    this.#s.deleteIncident.run(this.#cluster, key);
     this.#invalidateOnRollback();
     this.#cache?.incidents.delete(key);
   }
 
   putEdge(key: string, objectUid: string): void {
-    this.#s.putEdge.run(key, objectUid);
+    this.#s.putEdge.run(this.#cluster, key, objectUid);
     this.#invalidateOnRollback();
     this.#cache?.edges.set(key, objectUid);
   }
 
   deleteEdge(key: string): void {
-    this.#s.deleteEdge.run(key);
+    this.#s.deleteEdge.run(this.#cluster, key);
     this.#invalidateOnRollback();
     this.#cache?.edges.delete(key);
   }

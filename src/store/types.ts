@@ -439,8 +439,15 @@ export interface Store {
   onRollback(fn: () => void): void;
   readonly outbox: OutboxRepo;
   readonly dedup: DedupRepo;
-  readonly tracker: TrackerRepo;
-  readonly heartbeat: HeartbeatRepo;
+  /** One cluster's incident tracker state (the same repository object for the same name). */
+  tracker(cluster: string): TrackerRepo;
+  /** When kubeherald last watched this cluster. */
+  heartbeat(cluster: string): HeartbeatRepo;
+  /**
+   * Rows written before the store knew clusters (cluster '') become this
+   * cluster's: the first configured cluster calls it before its first load.
+   */
+  adoptUnnamedCluster(cluster: string): void;
   /** leaders' terms, the outbox claims' fencing tokens */
   readonly leadership: LeadershipRepo;
   readonly flood: FloodRepo;

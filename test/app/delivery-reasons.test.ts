@@ -24,7 +24,7 @@ test('each failed attempt is counted with its reason; a delivered one has none',
     if (f !== undefined) throw f;
     return undefined;
   };
-  const metrics = createMetrics({ store: h.store, listener: () => undefined });
+  const metrics = createMetrics({ store: h.store, clusters: () => [] });
   try {
     h.enqueue([note()]);
     await h.run(60_000);

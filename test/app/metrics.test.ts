@@ -34,7 +34,8 @@ test('metrics: notifications, deliveries, outbox and state database size', async
     assert.match(text, /^kubeherald_delivery_attempts_total\{sink="config\/out",outcome="delivered"\} 1$/m);
     assert.match(text, /^kubeherald_outbox_deliveries\{state="pending"\} 0$/m);
     assert.match(text, /^kubeherald_state_db_bytes \d+$/m);
-    assert.match(text, /^kubeherald_watch_events\{resource="pods"\} [1-9]\d*$/m);
+    assert.match(text, /^kubeherald_watch_events\{cluster="default",resource="pods"\} [1-9]\d*$/m);
+    assert.match(text, /^kubeherald_cluster_up\{cluster="default"\} 1$/m);
     assert.match(text, /^kubeherald_open_incidents 1$/m);
     assert.match(text, /^kubeherald_process_resident_memory_bytes \d+/m);
     assert.equal((await fetch(url!.replace('/metrics', '/other'))).status, 404);

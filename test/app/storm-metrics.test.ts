@@ -10,7 +10,7 @@ import { note, T0, tempStore } from '../pipeline/helpers.ts';
 test('storm metrics: the targets in a storm, and the notifications digested', async () => {
   const tmp = tempStore('kubeherald-storm-metrics-');
   const store = tmp.open({ now: () => T0 });
-  const metrics = createMetrics({ store, listener: () => undefined });
+  const metrics = createMetrics({ store, clusters: () => [] });
   try {
     const url = await metrics.listen('127.0.0.1:0');
     store.storms.put({ sink: 'slack', target: 'C0ALERTS', state: '{}', active: true, updatedAt: T0 });

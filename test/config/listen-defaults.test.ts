@@ -53,7 +53,7 @@ describe('listener defaults', () => {
     } finally {
       await probes.close();
     }
-    const metrics = createMetrics({ store: {} as never, listener: () => undefined });
+    const metrics = createMetrics({ store: {} as never, clusters: () => [] });
     const url = await metrics.listen(':0');
     try {
       assert.equal(new URL(url).hostname, '127.0.0.1');

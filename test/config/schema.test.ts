@@ -7,6 +7,7 @@ import { type Config, defaultConfig, parseConfigText } from '../../src/config/in
 
 const DEFAULTS: Config = {
   cluster: { name: 'default', kubeconfig: '', context: '', inCluster: false },
+  clusters: [],
   watch: { namespaces: { include: [], exclude: [] }, eventsApi: 'core', resources: [], watchdogSeconds: 300, pageSize: 500 },
   detectors: DEFAULT_DETECTORS,
   sinks: [{ name: 'console', type: 'console', color: 'auto' }],

@@ -37,8 +37,8 @@ function sorted(s: TrackerState): TrackerState {
 }
 
 function stored(tracker: IncidentTracker): void {
-  store!.transaction(() => store!.tracker.apply(tracker.takeChanges()));
-  assert.deepEqual(sorted(store!.tracker.load()), sorted(tracker.snapshot()));
+  store!.transaction(() => store!.tracker('c').apply(tracker.takeChanges()));
+  assert.deepEqual(sorted(store!.tracker('c').load()), sorted(tracker.snapshot()));
 }
 
 test('after every step the stored state equals the snapshot: incidents opened, pending, fired, updated and resolved; edges remembered, bounded and forgotten', () => {
@@ -59,14 +59,14 @@ test('after every step the stored state equals the snapshot: incidents opened, p
   for (const k of ['e1', 'e2', 'e3', 'e4']) tr.observe('c', obj('c'), [edge(k)], at(70));
   stored(tr);
   assert.deepEqual(
-    store.tracker.load().edges.map(([k]) => k),
+    store.tracker('c').load().edges.map(([k]) => k),
     ['e2', 'e3', 'e4'],
     'the oldest edge beyond the bound is deleted from the store too',
   );
   tr.observe('a', obj('a'), [], at(80));
   tr.observe('c', undefined, [], at(81));
   stored(tr);
-  assert.deepEqual(store.tracker.load().edges, [], 'a deleted object takes its edge keys with it');
+  assert.deepEqual(store.tracker('c').load().edges, [], 'a deleted object takes its edge keys with it');
   assert.deepEqual(tr.takeChanges(), { incidents: [], removedIncidents: [], edges: [], removedEdges: [] }, 'taken once');
 });
 
@@ -75,12 +75,12 @@ test('a restored tracker has nothing to write back, and what it changes next is 
   const first = new IncidentTracker({ cluster: 'c' });
   first.observe('a', obj('a'), [level('a/crash'), edge('ev1')], at(0));
   stored(first);
-  const again = IncidentTracker.restore(store.tracker.load(), { cluster: 'c' });
+  const again = IncidentTracker.restore(store.tracker('c').load(), { cluster: 'c' });
   assert.deepEqual(again.takeChanges(), { incidents: [], removedIncidents: [], edges: [], removedEdges: [] });
   assert.deepEqual(again.observe('a', obj('a'), [level('a/crash'), edge('ev1')], at(5)), [], 'nothing notified again after the restore');
   again.observe('a', obj('a'), [], at(10));
   stored(again);
-  assert.deepEqual(store.tracker.load().incidents, []);
+  assert.deepEqual(store.tracker('c').load().incidents, []);
 });
 
 test('a transaction that rolls back after apply() leaves the stored state as it was', () => {
@@ -88,13 +88,13 @@ test('a transaction that rolls back after apply() leaves the stored state as it 
   const tr = new IncidentTracker({ cluster: 'c' });
   tr.observe('a', obj('a'), [level('a/crash')], at(0));
   stored(tr);
-  const before = store.tracker.load();
+  const before = store.tracker('c').load();
   tr.observe('b', obj('b'), [level('b/crash')], at(1));
   assert.throws(() =>
     store!.transaction(() => {
-      store!.tracker.apply(tr.takeChanges());
+      store!.tracker('c').apply(tr.takeChanges());
       throw new Error('disk full');
     }),
   );
-  assert.deepEqual(store.tracker.load(), before);
+  assert.deepEqual(store.tracker('c').load(), before);
 });

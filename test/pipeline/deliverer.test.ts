@@ -43,14 +43,14 @@ describe('delivering', () => {
     assert.throws(() =>
       hh.store.transaction(() => {
         hh.outbox.enqueue([note({ pod: 'a' })], ['chat'], T0);
-        hh.store.tracker.save({ version: 1, incidents: [], edges: [['edge', 'uid']] });
+        hh.store.tracker('c').save({ version: 1, incidents: [], edges: [['edge', 'uid']] });
         throw new Error('the listener crashed mid-batch');
       }),
     );
     hh.deliverer.wake();
     await hh.run(5000);
     assert.equal(hh.sink().calls.length, 0);
-    assert.deepEqual(hh.store.tracker.load().edges, []);
+    assert.deepEqual(hh.store.tracker('c').load().edges, []);
     // and the dedup key went with it: the same notification can still be enqueued
     assert.equal(hh.enqueue([note({ pod: 'a' })]).queued, 1);
   });

@@ -13,12 +13,12 @@ import { SqliteStore } from '../../src/store/sqlite.ts';
 test('a new state has no heartbeat; a beat survives a reopen and never moves back', () => {
   const path = join(mkdtempSync(join(tmpdir(), 'kh-heartbeat-')), 'state.db');
   const store = new SqliteStore({ path });
-  assert.equal(store.heartbeat.lastSeen(), undefined);
-  store.heartbeat.beat(2_000);
-  store.heartbeat.beat(1_000);
+  assert.equal(store.heartbeat('c').lastSeen(), undefined);
+  store.heartbeat('c').beat(2_000);
+  store.heartbeat('c').beat(1_000);
   store.close();
   const reopened = new SqliteStore({ path });
-  assert.equal(reopened.heartbeat.lastSeen(), 2_000);
+  assert.equal(reopened.heartbeat('c').lastSeen(), 2_000);
   reopened.close();
 });
 
@@ -33,14 +33,14 @@ test('startHeartbeat beats at once, on every timer, and at the stop; nothing aft
     timers.delete(h);
     fn();
   };
-  const hb = startHeartbeat({ heartbeat: store.heartbeat, clock, log: silentLogger, intervalMs: 10 });
-  assert.equal(store.heartbeat.lastSeen(), 100);
+  const hb = startHeartbeat({ heartbeat: store.heartbeat('c'), clock, log: silentLogger, intervalMs: 10 });
+  assert.equal(store.heartbeat('c').lastSeen(), 100);
   now = 200;
   fire();
-  assert.equal(store.heartbeat.lastSeen(), 200);
+  assert.equal(store.heartbeat('c').lastSeen(), 200);
   now = 250;
   hb.stop();
-  assert.equal(store.heartbeat.lastSeen(), 250);
+  assert.equal(store.heartbeat('c').lastSeen(), 250);
   assert.equal(timers.size, 0, 'the stop cleared the next beat');
   store.close();
 });

@@ -99,13 +99,13 @@ describe('transactions', () => {
     const s = store;
     s.transaction(() => {
       s.outbox.insert(delivery({ idempotencyKey: 'kept' }));
-      s.tracker.save({ version: 1, incidents: [incident('a')], edges: [] });
+      s.tracker('c').save({ version: 1, incidents: [incident('a')], edges: [] });
     });
     assert.throws(
       () =>
         s.transaction(() => {
           s.outbox.insert(delivery({ idempotencyKey: 'lost' }));
-          s.tracker.save({ version: 1, incidents: [incident('a'), incident('b')], edges: [['e1', 'u1']] });
+          s.tracker('c').save({ version: 1, incidents: [incident('a'), incident('b')], edges: [['e1', 'u1']] });
           s.dedup.claim('s', 'lost', T0);
           throw new Error('boom');
         }),
@@ -113,17 +113,17 @@ describe('transactions', () => {
     );
     assert.equal(s.outbox.counts().pending, 1);
     assert.deepEqual(
-      s.tracker.load().incidents.map((i) => i.key),
+      s.tracker('c').load().incidents.map((i) => i.key),
       ['a'],
     );
     assert.equal(s.dedup.has('s', 'lost'), false);
     // the tracker's cache of what it wrote was dropped with the rollback: saving the same state again writes it
-    s.tracker.save({ version: 1, incidents: [incident('a'), incident('b')], edges: [['e1', 'u1']] });
+    s.tracker('c').save({ version: 1, incidents: [incident('a'), incident('b')], edges: [['e1', 'u1']] });
     assert.deepEqual(
-      s.tracker.load().incidents.map((i) => i.key).sort(),
+      s.tracker('c').load().incidents.map((i) => i.key).sort(),
       ['a', 'b'],
     );
-    assert.deepEqual(s.tracker.load().edges, [['e1', 'u1']]);
+    assert.deepEqual(s.tracker('c').load().edges, [['e1', 'u1']]);
   });
 
   it('a nested transaction that throws rolls back only itself', () => {
@@ -181,25 +181,25 @@ describe('tracker state', () => {
         ['e2', 'u2'],
       ],
     };
-    store.tracker.save(state);
+    store.tracker('c').save(state);
     let writes = 0;
     const changes = (): number => (store!.db.prepare('SELECT total_changes() AS n').get() as { n: number }).n;
     const before = changes();
-    store.tracker.save(state);
+    store.tracker('c').save(state);
     writes = changes() - before;
     assert.equal(writes, 0, 'saving the same state writes nothing');
     const next: TrackerState = { version: 1, incidents: [incident('b', { notified: true })], edges: [['e2', 'u2'], ['e3', 'u3']] };
     const before2 = changes();
-    store.tracker.save(next);
+    store.tracker('c').save(next);
     assert.equal(changes() - before2, 4, 'one incident updated, one deleted, one edge added, one deleted');
     store.close();
     store = tmp.open();
-    assert.deepEqual(store.tracker.load(), next);
+    assert.deepEqual(store.tracker('c').load(), next);
   });
 
   it('refuses a state version it does not know', () => {
     store = tmp.open();
-    assert.throws(() => store!.tracker.save({ version: 2 } as unknown as TrackerState), /version 2/);
+    assert.throws(() => store!.tracker('c').save({ version: 2 } as unknown as TrackerState), /version 2/);
   });
 });
 
