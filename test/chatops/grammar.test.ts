@@ -661,3 +661,76 @@ describe('helpReply', () => {
     }
   });
 });
+
+describe('--cluster', () => {
+  it('is taken, in every form, by each command that reaches a cluster, and only by them', () => {
+    const cases: [string, ParsedCommand][] = [
+      ['pods --cluster b', { verb: 'pods', allNamespaces: false, cluster: 'b' }],
+      ['pods --cluster=b', { verb: 'pods', allNamespaces: false, cluster: 'b' }],
+      ['--cluster prod-eu_1.x pods -A', { verb: 'pods', allNamespaces: true, cluster: 'prod-eu_1.x' }],
+      ['pods --cluster b --cluster b', { verb: 'pods', allNamespaces: false, cluster: 'b' }],
+      ['get deploy web -n demo --cluster Staging', { verb: 'get', kind: 'deployment', name: 'web', namespace: 'demo', allNamespaces: false, cluster: 'Staging' }],
+      ['get pods --cluster b', { verb: 'pods', allNamespaces: false, cluster: 'b' }],
+      ['describe node n1 --cluster b', { verb: 'describe', kind: 'node', name: 'n1', cluster: 'b' }],
+      ['logs web-1 --cluster b --tail 5', { verb: 'logs', pod: 'web-1', tail: 5, previous: false, cluster: 'b' }],
+      ['events --for pod/web-1 --cluster b', { verb: 'events', allNamespaces: false, for: { kind: 'pod', name: 'web-1' }, cluster: 'b' }],
+      ['scale deployment web 0 --cluster=b', { verb: 'scale', kind: 'deployment', name: 'web', replicas: 0, cluster: 'b' }],
+      ['restart deploy/web --cluster b', { verb: 'restart', kind: 'deployment', name: 'web', cluster: 'b' }],
+      ['rollout restart deployment web --cluster b', { verb: 'restart', kind: 'deployment', name: 'web', cluster: 'b' }],
+      ['rollout undo deployment web --cluster b --to-revision 2', { verb: 'rollout', action: 'undo', kind: 'deployment', name: 'web', toRevision: 2, cluster: 'b' }],
+      ['cordon n1 --cluster b', { verb: 'cordon', node: 'n1', cluster: 'b' }],
+      ['uncordon --cluster=b n1', { verb: 'uncordon', node: 'n1', cluster: 'b' }],
+      ['delete pod web-1 --cluster b', { verb: 'delete', kind: 'pod', name: 'web-1', cluster: 'b' }],
+      ['pods', { verb: 'pods', allNamespaces: false }],
+    ];
+    for (const [text, want] of cases) {
+      const got = parsed(text);
+      assert.deepEqual(got, want, text);
+      // the normalised text reads back to the same command, the cluster included
+      assert.deepEqual(parsed(formatCommand(got)), got, formatCommand(got));
+    }
+    assert.equal(formatCommand(parsed('scale deployment web 0 --cluster=b'), 'demo'), 'scale deployment web 0 -n demo --cluster b');
+    for (const text of ['whoami --cluster b', 'help --cluster b', 'silence list --cluster b', 'silence --reason X for 1h --cluster b -- why', 'silence expire s-1 --cluster b']) {
+      assert.match(refused(text).error, /does not take --cluster/, text);
+    }
+  });
+
+  it('refuses a missing, repeated-and-different or malformed name, and nothing of it is echoed raw', () => {
+    const cases: [string, string][] = [
+      ['pods --cluster', '--cluster needs a value (name)'],
+      ['pods --cluster -A', '--cluster needs a value (name), got the flag "-A"'],
+      ['pods --cluster=', '--cluster: empty; expected a cluster name'],
+      ['pods --cluster a --cluster b', 'pods: --cluster given twice with different values'],
+      ['pods --cluster=a --cluster b', 'pods: --cluster given twice with different values'],
+      ['pods --cluster "a b"', `pods: --cluster "a b": ' ' (a space) is not allowed: cluster names are letters, digits, '-', '_' and '.'`],
+      ['pods --cluster ../etc/passwd', 'pods: --cluster "../etc/passwd": \'/\' is not allowed'],
+      ['pods --cluster=a/b', `pods: --cluster "a/b": '/' is not allowed`],
+      ['pods --cluster a:b', `pods: --cluster "a:b": ':' is not allowed`],
+      ['pods --cluster "a,b"', `pods: --cluster "a,b": ',' is not allowed`],
+      ['pods --cluster -b', '--cluster needs a value (name), got the flag "-b"'],
+      ['pods --cluster=-b', 'pods: --cluster "-b" must start and end with a letter or digit'],
+      ['pods --cluster b.', 'pods: --cluster "b." must start and end with a letter or digit'],
+      [`pods --cluster ${'c'.repeat(64)}`, 'pods: --cluster "cccc'],
+      ['pods --cluster $(whoami)', 'not allowed'],
+      ['pods --cluster `id`', 'not allowed'],
+      ['pods --cluster a;rm', 'not allowed'],
+      ['pods --cluster "a\u202eb"', 'right-to-left override'],
+      ['pods --cluster pr\u043ed', "it looks like 'o'"],
+      ['pods --cluster "a%0d%0ab"', `pods: --cluster "a%0d%0ab": '%' is not allowed`],
+      ['pods --cluster \u00e9t\u00e9', '(U+00E9) is not an ASCII letter'],
+    ];
+    for (const [text, fragment] of cases) {
+      const r = refused(text);
+      assert.ok(r.error.includes(fragment), `message for ${JSON.stringify(text)} should contain ${JSON.stringify(fragment)}: ${r.error}`);
+      assert.doesNotMatch(r.error, /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\u00a0]/u);
+    }
+    assert.match(refused(`pods --cluster ${'c'.repeat(64)}`).error, /64 characters long; at most 63/);
+  });
+
+  it('is named in help, for the commands that take it', () => {
+    const pods = helpReply('pods').blocks.find((b) => b.kind === 'table');
+    assert.ok(pods?.kind === 'table' && pods.rows.some((r) => r[0] === '--cluster <name>'));
+    const whoami = helpReply('whoami').blocks.find((b) => b.kind === 'table');
+    assert.ok(whoami?.kind === 'table' && !whoami.rows.some((r) => r[0] === '--cluster <name>'));
+  });
+});
