@@ -29,6 +29,8 @@ export interface Metrics {
   chatCommand(e: AuditEntry): void;
   /** a request to a chat listener refused before it was read (bad signature, missing secret token) */
   chatRejected(platform: string, reason: string): void;
+  /** whether this process leads on `lease` (namespace/name) now; a change is counted as a transition */
+  leader(lease: string, leading: boolean): void;
   /** serves /metrics on host:port; resolves with the URL */
   listen(listen: string): Promise<string>;
   close(): Promise<void>;
@@ -124,6 +126,9 @@ export function createMetrics(deps: { store: Store; clusters: () => readonly Met
     registers: [registry],
   });
   const openIncidents = new Gauge({ name: 'kubeherald_open_incidents', help: 'Incidents open in the tracker (firing or pending).', registers: [registry] });
+  const leaderGauge = new Gauge({ name: 'kubeherald_leader', help: 'Whether this process leads on its Lease (1) or stands by (0), by lease (namespace/name).', labelNames: ['lease'], registers: [registry] });
+  const leaderTransitions = new Counter({ name: 'kubeherald_leader_transitions_total', help: 'Times this process began or ended leading on its Lease, by lease (namespace/name).', labelNames: ['lease'], registers: [registry] });
+  const leading = new Map<string, boolean>();
   // the build as labels on a constant 1, the Prometheus convention: joins to any series by instance
   const build = buildInfo();
   new Gauge({ name: 'kubeherald_build_info', help: 'The running build: kubeherald version and Node.js version (always 1).', labelNames: ['version', 'node'], registers: [registry] }).set({ version: build.version, node: build.node }, 1);
@@ -193,6 +198,12 @@ export function createMetrics(deps: { store: Store; clusters: () => readonly Met
     },
     chatRejected(platform, reason) {
       chatRejectedRequests.inc({ platform, reason });
+    },
+    leader(lease, isLeader) {
+      // a process starts as a standby: taking the lease is a transition, a repeated report is not (inc by 0 shows the series)
+      leaderTransitions.inc({ lease }, (leading.get(lease) ?? false) === isLeader ? 0 : 1);
+      leading.set(lease, isLeader);
+      leaderGauge.set({ lease }, isLeader ? 1 : 0);
     },
     pluginCalled(r) {
       pluginCalls.inc({ type: r.type, instance: r.instance, outcome: r.outcome });
