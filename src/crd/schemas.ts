@@ -301,6 +301,7 @@ export const matchSchema = z
     users: z.array(nonEmpty).optional().describe('Who made the change (from the audit log), globs allowed: expert@org.com, *@org.com.'),
     states: z.array(z.enum(['firing', 'resolved'])).optional(),
     detectors: z.array(nonEmpty).optional().describe('The detector, exact: crashLoopBackOff, audit …'),
+    clusters: z.array(nonEmpty).optional().describe('The cluster the notification came from, exact: a name from the config\'s clusters (or cluster.name).'),
     cel: z.string().min(1).max(4096).optional().describe('A CEL expression over the notification that must be true; see docs/routes.md.'),
   })
   .describe('What the route matches: every field given must match; within a list, any entry. Empty matches everything.');

@@ -24,6 +24,8 @@ export interface Facts {
   detector: string;
   /** "" when no user is known */
   user: string;
+  /** the configured cluster's name */
+  cluster: string;
   labels: Readonly<Record<string, string>>;
   n: Notification;
   bindings?: CelBindings;
@@ -40,6 +42,7 @@ export function factsOf(n: Notification): Facts {
     eventType: n.eventType,
     detector: n.detector,
     user: n.user?.username ?? '',
+    cluster: n.cluster,
     labels: n.labels,
     n,
   };
@@ -191,6 +194,25 @@ export function compileRouteAt(spec: RouteSpec, known: ReadonlyMap<string, Known
   };
   globs('namespaces', 'namespace', namespaceGlobProblem);
   globs('users', 'user', userGlobProblem);
+
+  // exact names, as `kinds`; not an index dimension: a process watches a handful of clusters
+  const clusters = match.clusters as unknown;
+  if (clusters !== undefined && clusters !== null) {
+    if (!Array.isArray(clusters)) problem(['match', 'clusters'], 'InvalidMatch', 'expected a list');
+    else {
+      let bad = false;
+      clusters.forEach((c, i) => {
+        if (typeof c === 'string' && c !== '') return;
+        bad = true;
+        problem(['match', 'clusters', i], 'InvalidMatch', `expected a cluster name, got ${JSON.stringify(c)}`);
+      });
+      if (!bad && clusters.length) {
+        const set = new Set<string>(clusters as string[]);
+        names.push('clusters');
+        conditions.push({ test: (f) => set.has(f.cluster), why: (f) => `clusters: ${JSON.stringify(f.cluster)} not in ${show(clusters as string[])}` });
+      }
+    }
+  }
 
   if (match.labelSelector !== undefined && match.labelSelector !== null) {
     const { selector, problems: sp } = compileSelector(match.labelSelector);

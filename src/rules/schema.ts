@@ -27,6 +27,7 @@ const matchSchema = strict({
   users: z.array(z.string()).optional(),
   states: z.array(z.enum(['firing', 'resolved'])).optional(),
   detectors: names.optional(),
+  clusters: names.optional(),
   cel: z.string().optional(),
 });
 

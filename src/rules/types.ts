@@ -40,6 +40,8 @@ export interface MatchSpec {
   states?: StateName[];
   /** Notification.detector, exact (e.g. crashLoopBackOff) */
   detectors?: string[];
+  /** Notification.cluster, exact: the configured cluster's name (`clusters:`) */
+  clusters?: string[];
   /** a CEL expression that must evaluate to true; see docs/routes.md for its variables */
   cel?: string;
 }

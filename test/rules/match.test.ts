@@ -34,6 +34,13 @@ describe('match fields', () => {
     no({ kinds: ['pod'] }, { kind: 'Pod' }, 'kinds: "Pod" not in [pod]');
   });
 
+  it('clusters: the cluster a notification came from, exact', () => {
+    yes({ clusters: ['prod', 'test'] }, {});
+    no({ clusters: ['prod'] }, {}, 'clusters: "test" not in [prod]');
+    const table = compileRoutes([route('r', { clusters: ['', 7] as never })], CONFIG_SINKS);
+    assert.deepEqual(table.problems.map((p) => p.field), ['match.clusters[0]', 'match.clusters[1]']);
+  });
+
   it('reasons', () => {
     yes({ reasons: ['OOMKilled', 'CrashLoopBackOff'] }, { reason: 'OOMKilled' });
     no({ reasons: ['CrashLoopBackOff'] }, { reason: 'OOMKilled' }, 'reasons: "OOMKilled" not in [CrashLoopBackOff]');
