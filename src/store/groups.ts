@@ -2,8 +2,7 @@
 // member the latest notification of one incident, so a held group survives
 // a restart. The same statements on both backends.
 
-import type { DatabaseSync } from 'node:sqlite';
-import { prepareEach, sqlitePreparer, type Preparer, type Statement } from './statements.ts';
+import { prepareEach, type Preparer, type Statement } from './statements.ts';
 import type { GroupMember, GroupRepo, GroupRow } from './types.ts';
 
 type Row = Record<string, unknown>;
@@ -106,11 +105,5 @@ export class SqlGroups implements GroupRepo {
     const rows = this.#s.expired.all(now) as Row[];
     for (const r of rows) this.deleteGroup(String(r.sink), String(r.group_key));
     return rows.length;
-  }
-}
-
-export class SqliteGroups extends SqlGroups {
-  constructor(db: DatabaseSync) {
-    super(sqlitePreparer(db));
   }
 }

@@ -1,8 +1,7 @@
 // Leaders' terms (both backends, the same statements). A term begins when a process acquires its Lease;
 // the epoch it gets is the token its outbox claims are fenced with.
 
-import type { DatabaseSync } from 'node:sqlite';
-import { sqlitePreparer, type Preparer, type Statement } from './statements.ts';
+import { type Preparer, type Statement } from './statements.ts';
 import type { LeadershipRepo, Term } from './types.ts';
 
 /** Terms on either backend. */
@@ -28,11 +27,5 @@ export class SqlLeadership implements LeadershipRepo {
     const r = this.#current.get(scope) as Record<string, unknown> | undefined;
     if (!r) return undefined;
     return { scope: String(r.scope), holder: String(r.holder), epoch: Number(r.epoch), leaseTransitions: Number(r.lease_transitions), since: Number(r.since) };
-  }
-}
-
-export class SqliteLeadership extends SqlLeadership {
-  constructor(db: DatabaseSync) {
-    super(sqlitePreparer(db));
   }
 }

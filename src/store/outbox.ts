@@ -4,8 +4,7 @@
 // node:sqlite or over a PostgreSQL connection, and where the dialects differ
 // (a claim, an unbounded LIMIT) each gets its own text.
 
-import type { DatabaseSync } from 'node:sqlite';
-import { prepareEach, sqlitePreparer, type Preparer, type Statement } from './statements.ts';
+import { prepareEach, type Preparer, type Statement } from './statements.ts';
 import type { DeadLetterFilter, DeliveryMeta, DeliveryRow, DeliveryState, NewDelivery, OutboxCounts, OutboxRepo, Term } from './types.ts';
 
 type Row = Record<string, unknown>;
@@ -221,11 +220,5 @@ export class SqlOutbox implements OutboxRepo {
 
   maxId(): number {
     return Number((this.#s.maxId.get() as Row).m);
-  }
-}
-
-export class SqliteOutbox extends SqlOutbox {
-  constructor(db: DatabaseSync) {
-    super(sqlitePreparer(db));
   }
 }

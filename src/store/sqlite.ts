@@ -16,15 +16,16 @@ import { SqliteAlertButtons } from './alert-buttons.ts';
 import { SqliteAudit } from './audit.ts';
 import { acquireOwnerLock, type OwnerLock } from './owner-lock.ts';
 import { currentVersion, migrate } from './migrations.ts';
-import { SqliteGroups } from './groups.ts';
+import { SqlGroups } from './groups.ts';
 import { SqliteHeld } from './held.ts';
-import { SqliteStorms } from './storms.ts';
-import { SqliteOutbox } from './outbox.ts';
+import { SqlStorms } from './storms.ts';
+import { SqlOutbox } from './outbox.ts';
 import { SqliteRequests } from './requests.ts';
 import { SqliteSilences } from './silences.ts';
-import { adoptUnnamedClusterRows, SqliteHeartbeat } from './heartbeat.ts';
-import { SqliteLeadership } from './leadership.ts';
-import { SqliteDedup, SqliteFlood, SqliteReminders, SqliteThreads, SqliteTracker } from './state.ts';
+import { adoptUnnamedClusterRows, SqlHeartbeat } from './heartbeat.ts';
+import { SqlLeadership } from './leadership.ts';
+import { SqlDedup, SqlFlood, SqlReminders, SqlThreads, SqlTracker } from './state.ts';
+import { sqlitePreparer, type Preparer } from './statements.ts';
 import type { PruneCounts, RetentionPolicy, Store } from './types.ts';
 
 export interface SqliteStoreOptions {
@@ -59,26 +60,28 @@ const JOURNAL_SIZE_LIMIT = 16 * 1024 * 1024;
 
 export class SqliteStore implements Store {
   readonly path: string;
-  readonly outbox: SqliteOutbox;
-  readonly dedup: SqliteDedup;
-  readonly leadership: SqliteLeadership;
-  readonly flood: SqliteFlood;
-  readonly reminders: SqliteReminders;
-  readonly groups: SqliteGroups;
-  readonly threads: SqliteThreads;
+  readonly outbox: SqlOutbox;
+  readonly dedup: SqlDedup;
+  readonly leadership: SqlLeadership;
+  readonly flood: SqlFlood;
+  readonly reminders: SqlReminders;
+  readonly groups: SqlGroups;
+  readonly threads: SqlThreads;
   readonly audit: SqliteAudit;
   readonly requests: SqliteRequests;
   readonly held: SqliteHeld;
   readonly silences: SqliteSilences;
-  readonly storms: SqliteStorms;
+  readonly storms: SqlStorms;
   readonly alertButtons: SqliteAlertButtons;
   /** the underlying connection, for tests and diagnostics */
   readonly db: DatabaseSync;
   #depth = 0;
   #lock: OwnerLock | undefined;
   #rollbackHooks: (() => void)[] = [];
-  #trackers = new Map<string, SqliteTracker>();
-  #heartbeats = new Map<string, SqliteHeartbeat>();
+  /** the repositories' statements, prepared on this.db */
+  #p: Preparer;
+  #trackers = new Map<string, SqlTracker>();
+  #heartbeats = new Map<string, SqlHeartbeat>();
 
   constructor(opts: SqliteStoreOptions) {
     this.path = opts.path;
@@ -101,17 +104,18 @@ export class SqliteStore implements Store {
       }
       this.db.exec(`PRAGMA synchronous = ${(opts.synchronous ?? 'full').toUpperCase()}`);
       this.db.exec(`PRAGMA journal_size_limit = ${JOURNAL_SIZE_LIMIT}`);
+      this.#p = sqlitePreparer(this.db);
       const applied = migrate(this.db);
       if (applied.length) opts.log?.info({ path: opts.path, versions: applied }, 'state database migrated');
-      this.outbox = new SqliteOutbox(this.db);
-      this.dedup = new SqliteDedup(this.db);
-      this.leadership = new SqliteLeadership(this.db);
-      this.flood = new SqliteFlood(this.db);
-      this.reminders = new SqliteReminders(this.db);
-      this.groups = new SqliteGroups(this.db);
-      this.storms = new SqliteStorms(this.db);
+      this.outbox = new SqlOutbox(this.#p);
+      this.dedup = new SqlDedup(this.#p);
+      this.leadership = new SqlLeadership(this.#p);
+      this.flood = new SqlFlood(this.#p);
+      this.reminders = new SqlReminders(this.#p);
+      this.groups = new SqlGroups(this.#p);
+      this.storms = new SqlStorms(this.#p);
       this.alertButtons = new SqliteAlertButtons(this.db);
-      this.threads = new SqliteThreads(this.db, opts.now ?? Date.now);
+      this.threads = new SqlThreads(this.#p, opts.now ?? Date.now);
       this.audit = new SqliteAudit(this.db);
       this.requests = new SqliteRequests(this.db, (fn) => this.transaction(fn));
       this.held = new SqliteHeld(this.db);
@@ -127,20 +131,20 @@ export class SqliteStore implements Store {
     }
   }
 
-  tracker(cluster: string): SqliteTracker {
+  tracker(cluster: string): SqlTracker {
     let t = this.#trackers.get(cluster);
-    if (!t) this.#trackers.set(cluster, (t = new SqliteTracker(this.db, this, cluster)));
+    if (!t) this.#trackers.set(cluster, (t = new SqlTracker(this.#p, this, cluster)));
     return t;
   }
 
-  heartbeat(cluster: string): SqliteHeartbeat {
+  heartbeat(cluster: string): SqlHeartbeat {
     let h = this.#heartbeats.get(cluster);
-    if (!h) this.#heartbeats.set(cluster, (h = new SqliteHeartbeat(this.db, cluster)));
+    if (!h) this.#heartbeats.set(cluster, (h = new SqlHeartbeat(this.#p, cluster)));
     return h;
   }
 
   adoptUnnamedCluster(cluster: string): void {
-    this.transaction(() => adoptUnnamedClusterRows(this.db, cluster));
+    this.transaction(() => adoptUnnamedClusterRows(this.#p, cluster));
     this.#trackers.get(cluster)?.forget();
   }
 

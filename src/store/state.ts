@@ -1,7 +1,8 @@
 // The small tables beside the outbox: dedup keys, the incident tracker's
-// state, flood windows, reminder times and sink thread refs.
+// state, flood windows, reminder times and sink thread refs. The same
+// statements on both backends (see statements.ts).
 
-import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import type { Preparer, Statement } from './statements.ts';
 import type { TrackedIncident, TrackerChanges, TrackerState } from '../detect/tracker.ts';
 import type { DedupRepo, FloodEntry, FloodRepo, ReminderRepo, ReminderRow, ThreadRepo, ThreadStore, TrackerRepo } from './types.ts';
 
@@ -12,13 +13,13 @@ export interface RollbackHooks {
   onRollback(fn: () => void): void;
 }
 
-export class SqliteDedup implements DedupRepo {
-  #claim: StatementSync;
-  #has: StatementSync;
-  #prune: StatementSync;
+export class SqlDedup implements DedupRepo {
+  #claim: Statement;
+  #has: Statement;
+  #prune: Statement;
 
-  constructor(db: DatabaseSync) {
-    this.#claim = db.prepare('INSERT OR IGNORE INTO dedup (sink, idempotency_key, seen_at) VALUES (?, ?, ?)');
+  constructor(db: Preparer) {
+    this.#claim = db.prepare('INSERT INTO dedup (sink, idempotency_key, seen_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING');
     this.#has = db.prepare('SELECT 1 FROM dedup WHERE sink = ? AND idempotency_key = ?');
     this.#prune = db.prepare('DELETE FROM dedup WHERE seen_at < ?');
   }
@@ -41,8 +42,8 @@ export class SqliteDedup implements DedupRepo {
  * diffs against what it last wrote (or loaded); the cache of that is dropped
  * when a transaction rolls back, and re-read on the next save.
  */
-export class SqliteTracker implements TrackerRepo {
-  #s: Record<string, StatementSync>;
+export class SqlTracker implements TrackerRepo {
+  #s: Record<string, Statement>;
   #hooks: RollbackHooks;
   /** key → JSON body, and edge key → object uid, as in the database */
   #cache: { incidents: Map<string, string>; edges: Map<string, string> } | undefined;
@@ -50,7 +51,7 @@ export class SqliteTracker implements TrackerRepo {
   #cluster: string;
 
   /** One cluster's rows: the same incident key in two clusters is two incidents. */
-  constructor(db: DatabaseSync, hooks: RollbackHooks, cluster: string) {
+  constructor(db: Preparer, hooks: RollbackHooks, cluster: string) {
     this.#hooks = hooks;
     this.#cluster = cluster;
     this.#s = {
@@ -167,10 +168,10 @@ export class SqliteTracker implements TrackerRepo {
   }
 }
 
-export class SqliteFlood implements FloodRepo {
-  #s: Record<string, StatementSync>;
+export class SqlFlood implements FloodRepo {
+  #s: Record<string, Statement>;
 
-  constructor(db: DatabaseSync) {
+  constructor(db: Preparer) {
     this.#s = {
       get: db.prepare('SELECT * FROM flood WHERE sink = ? AND flood_key = ?'),
       open: db.prepare(
@@ -216,10 +217,10 @@ export class SqliteFlood implements FloodRepo {
   }
 }
 
-export class SqliteReminders implements ReminderRepo {
-  #s: Record<string, StatementSync>;
+export class SqlReminders implements ReminderRepo {
+  #s: Record<string, Statement>;
 
-  constructor(db: DatabaseSync) {
+  constructor(db: Preparer) {
     this.#s = {
       put: db.prepare(
         `INSERT INTO reminders (sink, incident_key, notification, last_sent_at, repeats, grouping) VALUES (?, ?, ?, ?, 0, ?)
@@ -266,14 +267,14 @@ export class SqliteReminders implements ReminderRepo {
   }
 }
 
-export class SqliteThreads implements ThreadRepo {
-  #get: StatementSync;
-  #set: StatementSync;
-  #delete: StatementSync;
-  #prune: StatementSync;
+export class SqlThreads implements ThreadRepo {
+  #get: Statement;
+  #set: Statement;
+  #delete: Statement;
+  #prune: Statement;
   #now: () => number;
 
-  constructor(db: DatabaseSync, now: () => number) {
+  constructor(db: Preparer, now: () => number) {
     this.#now = now;
     this.#get = db.prepare('SELECT value FROM threads WHERE sink = ? AND key = ?');
     this.#set = db.prepare('INSERT INTO threads (sink, key, value, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (sink, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at');

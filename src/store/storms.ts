@@ -2,8 +2,7 @@
 // and, during a storm, the digest's counts, so a restart mid-storm keeps
 // the digest (its message reference is the digest group's, in groups.ts).
 
-import type { DatabaseSync } from 'node:sqlite';
-import { prepareEach, sqlitePreparer, type Preparer, type Statement } from './statements.ts';
+import { prepareEach, type Preparer, type Statement } from './statements.ts';
 import type { StormRepo, StormRow } from './types.ts';
 
 type Row = Record<string, unknown>;
@@ -46,11 +45,5 @@ export class SqlStorms implements StormRepo {
 
   deleteQuietBefore(before: number): number {
     return Number(this.#s.deleteQuiet.run(before).changes);
-  }
-}
-
-export class SqliteStorms extends SqlStorms {
-  constructor(db: DatabaseSync) {
-    super(sqlitePreparer(db));
   }
 }
