@@ -13,13 +13,9 @@
 // deadline (SIGSTOP, a long GC) answers isLeader() false the moment it runs
 // again, before any timer of ours has had a chance to fire.
 
-import { hostname } from 'node:os';
-import { randomUUID } from 'node:crypto';
 import * as k8s from '@kubernetes/client-node';
 import type { Logger } from '../model/logger.ts';
-
-/** client-go's wait.JitterUntil factor for acquire attempts; renewDeadline must exceed retryPeriod × this. */
-export const JITTER_FACTOR = 1.2;
+import { JITTER_FACTOR, timingProblems } from './leader-election-config.ts';
 
 /** The Lease's spec as client-go's LeaderElectionRecord holds it. */
 export interface LeaseRecord {
@@ -64,34 +60,6 @@ export interface LeaderElectorOptions {
   onStoppedLeading(): void | Promise<void>;
   /** the observed holder changed (ourselves included) */
   onNewLeader?(identity: string): void;
-}
-
-export interface TimingProblem {
-  key: 'leaseDuration' | 'renewDeadline' | 'retryPeriod';
-  message: string;
-}
-
-/** client-go's NewLeaderElector checks, on milliseconds; empty when the timings are sound. */
-export function timingProblems(t: { leaseDurationMs: number; renewDeadlineMs: number; retryPeriodMs: number }): TimingProblem[] {
-  const out: TimingProblem[] = [];
-  const s = (ms: number): string => `${ms / 1000} s`;
-  for (const key of ['leaseDuration', 'renewDeadline', 'retryPeriod'] as const) {
-    const v = t[`${key}Ms`];
-    if (!Number.isFinite(v) || v <= 0) out.push({ key, message: `must be greater than zero, got ${v}` });
-  }
-  if (out.length) return out;
-  if (t.leaseDurationMs <= t.renewDeadlineMs) {
-    out.push({ key: 'leaseDuration', message: `must be greater than the renew deadline (${s(t.leaseDurationMs)} ≤ ${s(t.renewDeadlineMs)}): a deposed leader must stop before its lease can expire` });
-  }
-  if (t.renewDeadlineMs <= t.retryPeriodMs * JITTER_FACTOR) {
-    out.push({ key: 'renewDeadline', message: `must be greater than the retry period × ${JITTER_FACTOR} (${s(t.renewDeadlineMs)} ≤ ${s(t.retryPeriodMs * JITTER_FACTOR)}): a leader needs more than one try to renew` });
-  }
-  return out;
-}
-
-/** client-go's usual identity: the pod's name, else the host name and a random suffix (two processes on one host differ). */
-export function defaultIdentity(env: NodeJS.ProcessEnv = process.env): string {
-  return env.POD_NAME || `${hostname()}_${randomUUID()}`;
 }
 
 /** RFC 3339 with microseconds, as metav1.MicroTime is written. */
@@ -462,3 +430,5 @@ export class LeaderElector {
     }
   }
 }
+
+export { defaultIdentity, JITTER_FACTOR, timingProblems, type TimingProblem } from './leader-election-config.ts';

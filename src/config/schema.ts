@@ -11,6 +11,7 @@ import { deliverySchema, sinkDeliveryProblems, sinkDeliverySchema } from '../pip
 import { inhibitSchema } from '../pipeline/inhibit-config.ts';
 import { silencesSchema } from '../pipeline/silence-config.ts';
 import { stateSchema } from '../store/config.ts';
+import { leaderElectionSchema } from '../cluster/leader-election-config.ts';
 import { checkRouteTimeIntervals, routesSchema, timeIntervalsSchema } from '../rules/schema.ts';
 import { pluginsSchema } from '../router/config.ts';
 import { auditConfigSchema } from '../sources/audit-config.ts';
@@ -211,6 +212,7 @@ export const ConfigSchema = section(
     chatops: section(chatopsSchema),
     plugins: section(pluginsSchema),
     state: section(stateSchema),
+    leaderElection: section(leaderElectionSchema),
     log: section(logSchema),
   })
     .superRefine(checkRouteTimeIntervals, { when: () => true })
