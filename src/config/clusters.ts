@@ -21,20 +21,18 @@ function clusterEntry(prefix: string, name: z.ZodType<string>) {
   }).superRefine((c, ctx) => {
     // in-cluster config is the service account's token and CA: a kubeconfig or context would be silently ignored
     if (c.inCluster && (c.kubeconfig || c.context)) {
-      const other = c.kubeconfig ? `${prefix}.kubeconfig` : `${prefix}.context`;
+      const other = c.kubeconfig ? `${prefix}kubeconfig` : `${prefix}context`;
       ctx.addIssue({ code: 'custom', path: ['inCluster'], message: `true cannot be combined with ${other} (in-cluster config uses the pod's service account)` });
     }
   });
 }
 
-export const clusterSchema = clusterEntry('cluster', z.string().min(1).default('default'));
+export const clusterSchema = clusterEntry('cluster.', z.string().min(1).default('default'));
 
 export const clustersSchema = list(
   clusterEntry(
-    'the entry',
-    z.string({ error: 'expected the cluster\'s name (notifications carry it; routes and chat commands name it)' }).regex(CLUSTER_NAME, {
-      error: 'expected a cluster name: letters, digits, "-", "_" and ".", starting and ending with a letter or digit, at most 63 characters',
-    }),
+    '',
+    z.string().regex(CLUSTER_NAME, { error: 'expected a cluster name: letters, digits, "-", "_" and ".", starting and ending with a letter or digit, at most 63 characters' }),
   ),
 );
 
