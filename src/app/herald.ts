@@ -43,7 +43,8 @@ import { Lifecycle, type StopReport } from './lifecycle.ts';
 import { PACKAGE_VERSION } from './build-info.ts';
 import { type ClusterWatch, startClusterWatch } from './cluster-watch.ts';
 import { startOnce } from './start-once.ts';
-import { createLeadership, type ElectionSettings, type Leadership } from './leadership.ts';
+import { createLeadership, type Leadership } from './leadership.ts';
+import type { LeaderElectionSettings } from '../cluster/leader-election-config.ts';
 
 export interface HeraldOptions {
   config: Config;
@@ -81,7 +82,7 @@ export interface HeraldOptions {
    * it leads, this process watches (caches warm) and sends nothing. Without
    * it the process leads alone (its state is its own).
    */
-  election?: ElectionSettings;
+  election?: LeaderElectionSettings;
   /** the Lease was lost: the process must stop (run exits so Kubernetes starts it again as a standby) */
   onLeadershipLost?: (reason: string) => void;
 }

@@ -12,27 +12,17 @@
 // process stops (kube-controller-manager's way) and comes back as a standby,
 // rather than every component learning to stop and start again.
 
-import type * as k8s from '@kubernetes/client-node';
+import type { LeaderElectionSettings } from '../cluster/leader-election-config.ts';
 import { LeaderElector } from '../cluster/leader-election.ts';
 import type { Logger } from '../model/logger.ts';
 import type { Store, Term } from '../store/types.ts';
-
-export interface ElectionSettings {
-  kc: k8s.KubeConfig;
-  namespace: string;
-  name: string;
-  identity: string;
-  leaseDurationMs: number;
-  renewDeadlineMs: number;
-  retryPeriodMs: number;
-}
 
 export interface LeadershipOptions {
   store: Store;
   log: Logger;
   now: () => number;
   /** the Lease to hold; undefined: this process leads at once, alone on its state */
-  election?: ElectionSettings;
+  election?: LeaderElectionSettings;
   /** the term's scope and holder when there is no Lease */
   alone?: { scope: string; identity: string };
   /** a term began (the deliverer's fence is `term()` from now on) */

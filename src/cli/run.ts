@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { createLogger } from '../app/log.ts';
 import { clustersOf, type ConfigFlags, type ConfigIssue, formatIssue, loadConfig } from '../config/index.ts';
 import { applyWebhookOverrides } from '../sinks/webhook/config.ts';
+import { resolveLeaderElection } from '../cluster/leader-election-config.ts';
 
 export interface CommonFlags {
   config?: string;
@@ -66,7 +67,8 @@ export function registerRun(program: Command): void {
     const kc = kcs.get(clusters[0].name)!;
         let stopping = false;
     let ready = false;
-    const stop = async (signal: string): Promise<void> => {
+    // a lost Lease stops the process as a signal would, but exits 1: Kubernetes starts it again, as a standby
+    const stop = async (signal: string, code = 0): Promise<void> => {
       if (stopping) return;
       stopping = true;
       if (!ready) {
@@ -86,7 +88,7 @@ export function registerRun(program: Command): void {
         process.exit(1);
       }
       log.info('stopped');
-      process.exit(0);
+      process.exit(code);
     };
     process.once('SIGINT', () => void stop('SIGINT'));
     process.once('SIGTERM', () => void stop('SIGTERM'));
@@ -99,6 +101,9 @@ export function registerRun(program: Command): void {
       env,
       ...(flags.strict ? { strict: true } : {}),
       graceMs: graceSeconds * 1000,
+      // replicas sharing a state database elect one leader (leaderElection.enabled auto: when state.url is set)
+      election: resolveLeaderElection(config.leaderElection, { kc, stateUrl: config.state.url, customResourcesNamespace: config.customResources.namespace, env: process.env }),
+      onLeadershipLost: () => void stop('lost leadership', 1),
       // the tracker has moved past what the database holds: a restart re-derives it from the cluster
       onFatal: () => process.exit(1),
     });

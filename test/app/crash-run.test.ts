@@ -13,7 +13,7 @@
 // sees none, so a new key must never happen).
 
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,9 +26,9 @@ import { DEFAULT_DETECTORS } from '../../src/detect/config.ts';
 import { type Notification, State } from '../../src/model/notification.ts';
 import { startSim } from '../../src/sim/sim.ts';
 import { FakeWebhooks } from '../fakes/webhook.ts';
+import { type RunProcess, spawnRun as spawnRunProcess } from '../helpers/run-process.ts';
 import { silentLogger } from '../../src/model/logger.ts';
 
-const bin = join(import.meta.dirname, '../../bin/kubeherald.js');
 const KILLS = 20;
 const quiet = silentLogger;
 const pairOf = (incidentKey: string, firing: boolean): string => `${firing ? 'FIRING' : 'RESOLVED'} ${incidentKey}`;
@@ -112,21 +112,10 @@ describe('kubeherald run under SIGKILL', () => {
     await ref.start();
 
     let child: ChildProcess | undefined;
-    const spawnRun = (): { exited: Promise<NodeJS.Signals | number | null>; listening: Promise<void>; err: () => string } => {
-      const c = spawn(process.execPath, [bin, 'run', '--config', cfg, '--kubeconfig', kubeconfig, '--log-level', 'info'], { stdio: ['ignore', 'ignore', 'pipe'] });
-      child = c;
-      let stderr = '';
-      let onListening: () => void = () => undefined;
-      const listening = new Promise<void>((r) => (onListening = r));
-      c.stderr!.on('data', (d: Buffer) => {
-        stderr += d.toString();
-        if (stderr.includes('"msg":"listening"')) onListening();
-      });
-      const exited = new Promise<NodeJS.Signals | number | null>((r) => c.on('exit', (code, signal) => r(signal ?? code)));
-      // a process that dies before it listens must fail the test, not hang it
-      const up = Promise.race([listening, exited.then((how) => Promise.reject(new Error(`kubeherald run exited (${how}) before it listened:\n${stderr}`)))]);
-      up.catch(() => undefined);
-      return { exited, listening: up, err: () => stderr };
+    const spawnRun = (): RunProcess => {
+      const run = spawnRunProcess(['--config', cfg, '--kubeconfig', kubeconfig, '--log-level', 'info']);
+      child = run.child;
+      return run;
     };
 
     const pods = kc.makeApiClient(k8s.CoreV1Api);

@@ -86,6 +86,11 @@ export class FakeWebhooks {
     this.#scripts.set(path, [...(this.#scripts.get(path) ?? []), ...answers]);
   }
 
+  /** Drops what is left of `path`'s script: 200 again from now on. */
+  unscript(path: string): void {
+    this.#scripts.delete(path);
+  }
+
   /** What one endpoint accepted (answered 2xx), in order. */
   accepted(path: string): Received[] {
     return this.received.filter((r) => r.path === path && r.status >= 200 && r.status < 300);
