@@ -25,10 +25,10 @@ describe('clusters', () => {
   it('clustersOf: the one cluster of `cluster:`, or the list in its order', () => {
     assert.deepEqual(clustersOf(parseConfigText(yaml('cluster: {name: solo}'), 'k.yaml')).map((c) => c.name), ['solo']);
     assert.deepEqual(clustersOf(parseConfigText('', 'k.yaml')), [{ name: 'default', kubeconfig: '', context: '', inCluster: false }]);
-    const two = clustersOf(parseConfigText(yaml('clusters:', '  - {name: prod, inCluster: true}', '  - {name: staging, kubeconfig: /etc/kubeherald/clusters/staging/kubeconfig, context: admin}'), 'k.yaml'));
+    const two = clustersOf(parseConfigText(yaml('clusters:', '  - {name: prod, inCluster: true}', '  - {name: staging, kubeconfig: /etc/kubeherald-clusters/staging/kubeconfig, context: admin}'), 'k.yaml'));
     assert.deepEqual(two, [
       { name: 'prod', kubeconfig: '', context: '', inCluster: true },
-      { name: 'staging', kubeconfig: '/etc/kubeherald/clusters/staging/kubeconfig', context: 'admin', inCluster: false },
+      { name: 'staging', kubeconfig: '/etc/kubeherald-clusters/staging/kubeconfig', context: 'admin', inCluster: false },
     ]);
   });
 
