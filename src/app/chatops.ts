@@ -59,6 +59,11 @@ export interface ChatOps {
   adapters: ChatAdapter[];
   /** what the timer does (expire, run requests approved elsewhere), at once: tests step time and call it */
   tick(): Promise<void>;
+  /**
+   * Stops answering (adapters closed, replies in flight finished) and the
+   * leader-only work: requests expired, approved requests run. Once, however
+   * often called. A process that leads again starts a new ChatOps.
+   */
   stop(): Promise<void>;
 }
 
@@ -77,10 +82,17 @@ export async function startChatOps(opts: ChatOpsOptions): Promise<ChatOps> {
   /** updates of request messages in flight: stop() lets them finish, tests await them (settled()) */
   const notices = new Set<Promise<unknown>>();
   const stops: (() => Promise<void> | void)[] = [];
-  const stopAll = async (): Promise<void> => {
-    abort.abort();
-    for (const s of stops.splice(0).reverse()) await s();
-  };
+  // the expiry timer and the tick it may be running go first: nothing expires, runs or notifies once stop() is called
+  let expiry: NodeJS.Timeout | undefined;
+  let ticking: Promise<void> | undefined;
+  let stopped: Promise<void> | undefined;
+  const stopAll = (): Promise<void> =>
+    (stopped ??= (async () => {
+      abort.abort();
+      clearInterval(expiry);
+      await ticking;
+      for (const s of stops.splice(0).reverse()) await s();
+    })());
   let held: [MessageTarget, ChatReply][] | undefined = [];
   const settled = async (): Promise<void> => {
     while (notices.size) await Promise.allSettled([...notices]);
@@ -127,9 +139,9 @@ export async function startChatOps(opts: ChatOpsOptions): Promise<ChatOps> {
     });
     // a process that died between claiming a request and recording its result left it executing: settle it before anything else runs
     for (const r of await service.recover(abort.signal)) log.warn({ request: r.request.id, command: r.request.command, state: r.request.state, outcome: r.outcome }, 'request left executing by a previous run re-checked');
-    let ticking: Promise<void> | undefined;
-    const tick = (): Promise<void> =>
-      (ticking ??= (async () => {
+    const tick = (): Promise<void> => {
+      if (abort.signal.aborted) return Promise.resolve();
+      return (ticking ??= (async () => {
         try {
           service.expireDue();
           // approved by `kubeherald requests approve` (which only records the decision): run here, once
@@ -141,9 +153,10 @@ export async function startChatOps(opts: ChatOpsOptions): Promise<ChatOps> {
           ticking = undefined;
         }
       })());
-    const expiry = setInterval(() => void tick(), opts.expiryCheckMs ?? 15_000);
+    };
+    // leader-only work: a stopped ChatOps (a standby's) expires and runs nothing
+    expiry = setInterval(() => void tick(), opts.expiryCheckMs ?? 15_000);
     expiry.unref();
-    stops.push(() => clearInterval(expiry));
     adapters.push(...(opts.platforms === false ? [] : await platformAdapters(config, env, log, opts.metrics)), ...(opts.adapters ?? []));
     for (const a of adapters) {
       await a.start(service, abort.signal);
