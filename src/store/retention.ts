@@ -1,8 +1,32 @@
 // Retention on a schedule: what retention allows is deleted every interval,
 // so the state file stays bounded however long kubeherald runs.
 
-import type { PruneCounts, RetentionPolicy, Store } from './types.ts';
+import type { OutboxRepo, PruneCounts, RetentionPolicy, Store } from './types.ts';
 import type { Logger } from '../model/logger.ts';
+
+/** What pruneRows deletes from: a store whose outbox can drop dead letters by age. */
+export type PrunableStore = Pick<Store, 'dedup' | 'flood' | 'groups' | 'reminders' | 'threads' | 'audit' | 'requests' | 'alertButtons'> & {
+  outbox: OutboxRepo & { deleteDeadBefore(before: number): number };
+};
+
+/** Deletes what retention allows, table by table (the caller makes it one transaction); both backends' prune. */
+export function pruneRows(s: PrunableStore, now: number, policy: RetentionPolicy): PruneCounts {
+  return {
+    delivered: s.outbox.deleteDelivered(now - policy.deliveredMs),
+    dead: policy.deadMs > 0 ? s.outbox.deleteDeadBefore(now - policy.deadMs) : 0,
+    dedup: s.dedup.deleteBefore(now - policy.dedupMs),
+    flood: s.flood.deleteExpired(now, now - policy.dedupMs),
+    groups: s.groups.deleteExpired(now),
+    // an incident still firing is re-sent (and re-stamped) every repeat interval, so only the forgotten get this old
+    reminders: s.reminders.deleteBefore(now - policy.dedupMs),
+    threads: s.threads.deleteBefore(now - policy.threadsMs),
+    audit: policy.auditMs > 0 ? s.audit.deleteBefore(now - policy.auditMs) : 0,
+    // only final requests go: one still awaiting or executing is kept whatever its age
+    requests: policy.requestsMs > 0 ? s.requests.deleteBefore(now - policy.requestsMs) : 0,
+    // kept a week past expiry so a late press hears "too old" rather than "unknown button"
+    alertButtons: s.alertButtons.deleteExpired(now - 7 * 86_400_000),
+  };
+}
 
 export interface PrunerClock {
   now(): Date;

@@ -22,11 +22,13 @@ import { SqlStorms } from './storms.ts';
 import { SqlOutbox } from './outbox.ts';
 import { SqliteRequests } from './requests.ts';
 import { SqliteSilences } from './silences.ts';
-import { adoptUnnamedClusterRows, SqlHeartbeat } from './heartbeat.ts';
+import { ClusterRepos } from './clusters.ts';
 import { SqlLeadership } from './leadership.ts';
-import { SqlDedup, SqlFlood, SqlReminders, SqlThreads, SqlTracker } from './state.ts';
-import { sqlitePreparer, type Preparer } from './statements.ts';
-import type { PruneCounts, RetentionPolicy, Store } from './types.ts';
+import { SqlDedup, SqlFlood, SqlReminders, SqlThreads } from './state.ts';
+import { sqlitePreparer } from './statements.ts';
+import { Transactions } from './transactions.ts';
+import { pruneRows } from './retention.ts';
+import type { HeartbeatRepo, PruneCounts, RetentionPolicy, Store, TrackerRepo } from './types.ts';
 
 export interface SqliteStoreOptions {
   /** the database file, created with its directory when missing; ":memory:" for tests */
@@ -75,13 +77,9 @@ export class SqliteStore implements Store {
   readonly alertButtons: SqliteAlertButtons;
   /** the underlying connection, for tests and diagnostics */
   readonly db: DatabaseSync;
-  #depth = 0;
   #lock: OwnerLock | undefined;
-  #rollbackHooks: (() => void)[] = [];
-  /** the repositories' statements, prepared on this.db */
-  #p: Preparer;
-  #trackers = new Map<string, SqlTracker>();
-  #heartbeats = new Map<string, SqlHeartbeat>();
+  #tx: Transactions;
+  #clusters: ClusterRepos;
 
   constructor(opts: SqliteStoreOptions) {
     this.path = opts.path;
@@ -104,18 +102,21 @@ export class SqliteStore implements Store {
       }
       this.db.exec(`PRAGMA synchronous = ${(opts.synchronous ?? 'full').toUpperCase()}`);
       this.db.exec(`PRAGMA journal_size_limit = ${JOURNAL_SIZE_LIMIT}`);
-      this.#p = sqlitePreparer(this.db);
+      const db = this.db;
+      this.#tx = new Transactions({ exec: (sql) => db.exec(sql), begin: 'BEGIN IMMEDIATE', inTransaction: () => db.isTransaction });
+      const p = sqlitePreparer(db);
       const applied = migrate(this.db);
       if (applied.length) opts.log?.info({ path: opts.path, versions: applied }, 'state database migrated');
-      this.outbox = new SqlOutbox(this.#p);
-      this.dedup = new SqlDedup(this.#p);
-      this.leadership = new SqlLeadership(this.#p);
-      this.flood = new SqlFlood(this.#p);
-      this.reminders = new SqlReminders(this.#p);
-      this.groups = new SqlGroups(this.#p);
-      this.storms = new SqlStorms(this.#p);
+      this.outbox = new SqlOutbox(p);
+      this.dedup = new SqlDedup(p);
+      this.leadership = new SqlLeadership(p);
+      this.flood = new SqlFlood(p);
+      this.reminders = new SqlReminders(p);
+      this.groups = new SqlGroups(p);
+      this.storms = new SqlStorms(p);
+      this.#clusters = new ClusterRepos(p, this, (fn) => this.transaction(fn));
       this.alertButtons = new SqliteAlertButtons(this.db);
-      this.threads = new SqlThreads(this.#p, opts.now ?? Date.now);
+      this.threads = new SqlThreads(p, opts.now ?? Date.now);
       this.audit = new SqliteAudit(this.db);
       this.requests = new SqliteRequests(this.db, (fn) => this.transaction(fn));
       this.held = new SqliteHeld(this.db);
@@ -131,89 +132,28 @@ export class SqliteStore implements Store {
     }
   }
 
-  tracker(cluster: string): SqlTracker {
-    let t = this.#trackers.get(cluster);
-    if (!t) this.#trackers.set(cluster, (t = new SqlTracker(this.#p, this, cluster)));
-    return t;
+  tracker(cluster: string): TrackerRepo {
+    return this.#clusters.tracker(cluster);
   }
 
-  heartbeat(cluster: string): SqlHeartbeat {
-    let h = this.#heartbeats.get(cluster);
-    if (!h) this.#heartbeats.set(cluster, (h = new SqlHeartbeat(this.#p, cluster)));
-    return h;
+  heartbeat(cluster: string): HeartbeatRepo {
+    return this.#clusters.heartbeat(cluster);
   }
 
   adoptUnnamedCluster(cluster: string): void {
-    this.transaction(() => adoptUnnamedClusterRows(this.#p, cluster));
-    this.#trackers.get(cluster)?.forget();
+    this.#clusters.adoptUnnamedCluster(cluster);
   }
 
   transaction<T>(fn: () => T): T {
-    const depth = this.#depth;
-    this.db.exec(depth === 0 ? 'BEGIN IMMEDIATE' : `SAVEPOINT s${depth}`);
-    this.#depth++;
-    let result: T;
-    try {
-      result = fn();
-      if (typeof (result as { then?: unknown } | undefined)?.then === 'function') {
-        throw new Error('store.transaction(fn): fn returned a promise; a transaction must not span an await');
-      }
-    } catch (err) {
-      this.#depth--;
-      this.#rollback(depth);
-      throw err;
-    }
-    this.#depth--;
-    if (depth > 0) {
-      this.db.exec(`RELEASE s${depth}`);
-      return result;
-    }
-    try {
-      this.db.exec('COMMIT');
-    } catch (err) {
-      // a failed COMMIT (disk full, I/O error) may leave the transaction open
-      this.#rollback(0);
-      throw err;
-    }
-    this.#rollbackHooks = [];
-    return result;
+    return this.#tx.run(fn);
   }
 
   onRollback(fn: () => void): void {
-    this.#rollbackHooks.push(fn);
-  }
-
-  #rollback(depth: number): void {
-    if (depth === 0) {
-      if (this.db.isTransaction) this.db.exec('ROLLBACK');
-    } else {
-      this.db.exec(`ROLLBACK TO s${depth}`);
-      this.db.exec(`RELEASE s${depth}`);
-    }
-    // caches of what was written are dropped whichever level rolled back: cheap, and always safe
-    const hooks = this.#rollbackHooks;
-    if (depth === 0) this.#rollbackHooks = [];
-    for (const h of hooks) h();
+    this.#tx.onRollback(fn);
   }
 
   prune(now: number, policy: RetentionPolicy): PruneCounts {
-    const counts = this.transaction(
-      (): PruneCounts => ({
-        delivered: this.outbox.deleteDelivered(now - policy.deliveredMs),
-        dead: policy.deadMs > 0 ? this.outbox.deleteDeadBefore(now - policy.deadMs) : 0,
-        dedup: this.dedup.deleteBefore(now - policy.dedupMs),
-        flood: this.flood.deleteExpired(now, now - policy.dedupMs),
-        groups: this.groups.deleteExpired(now),
-        // an incident still firing is re-sent (and re-stamped) every repeat interval, so only the forgotten get this old
-        reminders: this.reminders.deleteBefore(now - policy.dedupMs),
-        threads: this.threads.deleteBefore(now - policy.threadsMs),
-        audit: policy.auditMs > 0 ? this.audit.deleteBefore(now - policy.auditMs) : 0,
-        // only final requests go: one still awaiting or executing is kept whatever its age
-        requests: policy.requestsMs > 0 ? this.requests.deleteBefore(now - policy.requestsMs) : 0,
-        // kept a week past expiry so a late press hears "too old" rather than "unknown button"
-        alertButtons: this.alertButtons.deleteExpired(now - 7 * 86_400_000),
-      }),
-    );
+    const counts = this.transaction(() => pruneRows(this, now, policy));
     // hand freed pages back, so the file shrinks after a burst instead of only ceasing to grow
     this.db.exec('PRAGMA incremental_vacuum');
     if (this.path !== ':memory:') this.db.exec('PRAGMA wal_checkpoint(TRUNCATE)');
