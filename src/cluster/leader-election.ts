@@ -15,7 +15,7 @@
 
 import * as k8s from '@kubernetes/client-node';
 import type { Logger } from '../model/logger.ts';
-import { JITTER_FACTOR, timingProblems } from './leader-election-config.ts';
+import { JITTER_FACTOR, type LeaderElectionSettings, timingProblems } from './leader-election-config.ts';
 
 /** The Lease's spec as client-go's LeaderElectionRecord holds it. */
 export interface LeaseRecord {
@@ -40,14 +40,8 @@ export interface LeaderTransition {
   reason?: string;
 }
 
-export interface LeaderElectorOptions {
-  kc: k8s.KubeConfig;
-  namespace: string;
-  name: string;
-  identity: string;
-  leaseDurationMs: number;
-  renewDeadlineMs: number;
-  retryPeriodMs: number;
+/** The Lease, who we are and the timings (resolved from the config: leader-election-config.ts), plus what a running elector needs. */
+export interface LeaderElectorOptions extends LeaderElectionSettings {
   log: Logger;
   clock?: MonotonicClock;
   /** the times written into the Lease (acquireTime, renewTime): wall clock by default */
