@@ -22,6 +22,7 @@ const benches: Record<string, () => Promise<Record<string, unknown>>> = {
   grpc: async () => (await import('./grpc.ts')).benchGrpc(),
   chatops: async () => (await import('./chatops.ts')).benchChatops(),
   restart: async () => (await import('./restart.ts')).benchRestart(),
+  handover: async () => (await import('./handover.ts')).benchHandover(),
 };
 
 const fail = (message: string, code = 1): never => {

@@ -26,6 +26,7 @@ import { startSim } from '../../src/sim/sim.ts';
 import { FakeWebhooks, type Received } from '../fakes/webhook.ts';
 import { Rng } from '../helpers/fuzz.ts';
 import { startPostgres } from '../helpers/postgres.ts';
+import { leaseHolder, replicaConfig, warningEvent } from '../helpers/ha-replicas.ts';
 import { type RunProcess, spawnRun } from '../helpers/run-process.ts';
 
 const KILLS = Number(process.env.HA_KILLS ?? 10);
@@ -38,25 +39,6 @@ interface Delivered {
   id: string;
   reason: string;
   name: string;
-}
-
-/**
- * One replica's config: the same but for the webhook's path, which names the
- * replica, so the receiver knows which process sent each request.
- */
-function replicaConfig(dir: string, id: string, receiver: FakeWebhooks, url: string, lease = LEASE): string {
-  const file = join(dir, `${id}.yaml`);
-  writeFileSync(
-    file,
-    [
-      'cluster: {name: ha}',
-      'sinks:',
-      `  - {name: hook, type: webhook, urls: ["${receiver.url(`/hook/${id}`)}"], sign: false}`,
-      `state: {url: "${url}"}`,
-      `leaderElection: {enabled: true, namespace: default, leaseName: ${lease}, leaseDurationSeconds: 2, renewDeadlineSeconds: 1.5, retryPeriodSeconds: 0.4}`,
-    ].join('\n'),
-  );
-  return file;
 }
 
 const acceptedByAny = (receiver: FakeWebhooks): Received[] => receiver.received.filter((r) => r.path.startsWith('/hook/') && r.status >= 200 && r.status < 300);
@@ -90,8 +72,6 @@ describe('three replicas on one PostgreSQL, the leader SIGKILLed over and over',
       config: { cluster: 'ha', namespaceAllowed: () => true, eventsApi: 'core', extraResources: [], watchdogSeconds: 30, pageSize: 500, detectors: DEFAULT_DETECTORS },
     });
     await ref.start();
-    const leases = kc.makeApiClient(k8s.CoordinationV1Api);
-    const core = kc.makeApiClient(k8s.CoreV1Api);
 
     // replicas by identity (POD_NAME); one that exits on its own (a lost Lease) is replaced, as the kubelet would
     const replicas = new Map<string, RunProcess>();
@@ -101,7 +81,7 @@ describe('three replicas on one PostgreSQL, the leader SIGKILLed over and over',
     let stopping = false;
     const spawnReplica = (): RunProcess => {
       const id = `replica-${generation++}`;
-      const run = spawnRun(['--config', replicaConfig(dir, id, receiver, pg.url), '--kubeconfig', kubeconfig, '--log-level', 'info'], { ...process.env, POD_NAME: id });
+      const run = spawnRun(['--config', replicaConfig({ dir, id, hookUrl: (p) => receiver.url(p), stateUrl: pg.url, lease: LEASE }), '--kubeconfig', kubeconfig, '--log-level', 'info'], { ...process.env, POD_NAME: id });
       replicas.set(id, run);
       void run.exited.then(() => {
         replicas.delete(id);
@@ -111,17 +91,10 @@ describe('three replicas on one PostgreSQL, the leader SIGKILLed over and over',
       });
       return run;
     };
-    const holder = async (): Promise<string> => {
-      try {
-        return (await leases.readNamespacedLease({ name: LEASE, namespace: 'default' })).spec?.holderIdentity ?? '';
-      } catch {
-        return '';
-      }
-    };
     /** the replica that leads and has begun its term (it logged so) */
     const leader = async (): Promise<string> => {
       for (;;) {
-        const id = await holder();
+        const id = await leaseHolder(kc, LEASE);
         const run = replicas.get(id);
         if (run) {
           await Promise.race([run.logged(/"msg":"leader term began"/), run.exited]);
@@ -160,20 +133,7 @@ describe('three replicas on one PostgreSQL, the leader SIGKILLed over and over',
         spawnReplica();
         // something to send right after the kill: its delivery times the handover
         const probe = `handover-${kill}`;
-        await core.createNamespacedEvent({
-          namespace: 'demo',
-          body: {
-            metadata: { name: `${probe}.${kill}`, namespace: 'demo' },
-            involvedObject: { kind: 'Pod', namespace: 'demo', name: 'crash-0', apiVersion: 'v1' },
-            type: 'Warning',
-            reason: 'HandoverProbe',
-            message: probe,
-            source: { component: 'ha-test' },
-            firstTimestamp: new Date(),
-            lastTimestamp: new Date(),
-            count: 1,
-          },
-        });
+        await warningEvent(kc, probe);
         await receiver.until(() => acceptedByAny(receiver).some((r) => (r.body as { message?: string }).message === probe));
         handovers.push(Date.now() - killedAt);
       }
@@ -239,29 +199,13 @@ describe('a leader paused (SIGSTOP) past its Lease, then resumed (SIGCONT)', () 
     writeFileSync(kubeconfig, sim.kubeconfig);
     const kc = new k8s.KubeConfig();
     kc.loadFromString(sim.kubeconfig);
-    const leases = kc.makeApiClient(k8s.CoordinationV1Api);
-    const core = kc.makeApiClient(k8s.CoreV1Api);
     const runs: RunProcess[] = [];
     const start = (id: string): RunProcess => {
-      const run = spawnRun(['--config', replicaConfig(dir, id, receiver, pg.url, 'kubeherald-pause'), '--kubeconfig', kubeconfig, '--log-level', 'info'], { ...process.env, POD_NAME: id });
+      const run = spawnRun(['--config', replicaConfig({ dir, id, hookUrl: (p) => receiver.url(p), stateUrl: pg.url, lease: 'kubeherald-pause' }), '--kubeconfig', kubeconfig, '--log-level', 'info'], { ...process.env, POD_NAME: id });
       runs.push(run);
       return run;
     };
-    const warn = async (message: string): Promise<void> => {
-      await core.createNamespacedEvent({
-        namespace: 'default',
-        body: {
-          metadata: { name: `pause.${message}`, namespace: 'default' },
-          involvedObject: { kind: 'Node', name: 'sim-node-1', apiVersion: 'v1' },
-          type: 'Warning',
-          reason: 'PauseProbe',
-          message,
-          source: { component: 'ha-test' },
-          lastTimestamp: new Date(),
-          count: 1,
-        },
-      });
-    };
+    const warn = (message: string): Promise<void> => warningEvent(kc, message);
     const sent = (path: string, message: string): boolean => receiver.received.some((r) => r.path === path && (r.body as { message?: string } | undefined)?.message === message);
     try {
       const a = start('first');
@@ -273,7 +217,7 @@ describe('a leader paused (SIGSTOP) past its Lease, then resumed (SIGCONT)', () 
       a.child.kill('SIGSTOP');
       const pausedAt = receiver.received.length;
       await b.logged(/"msg":"leader term began"/);
-      assert.equal((await leases.readNamespacedLease({ name: 'kubeherald-pause', namespace: 'default' })).spec?.holderIdentity, 'second');
+      assert.equal(await leaseHolder(kc, 'kubeherald-pause'), 'second');
       // the new leader's receiver fails for a while: deliveries stay pending, due again and again, when the old leader wakes
       receiver.script('/hook/second', ...Array.from({ length: 1000 }, () => ({ status: 503 })));
       await warn('while-paused');

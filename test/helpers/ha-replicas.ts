@@ -1,0 +1,65 @@
+// Replicas of `kubeherald run` sharing one PostgreSQL state and electing a
+// leader on a Lease: their config files, the Lease's holder, and Warning
+// Events to time a handover with. Shared by the failover tests and
+// `npm run bench -- handover`.
+
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as k8s from '@kubernetes/client-node';
+
+export interface Timings {
+  leaseDurationSeconds: number;
+  renewDeadlineSeconds: number;
+  retryPeriodSeconds: number;
+}
+
+/** Short enough for a test; client-go's defaults are 15/10/2. */
+export const SHORT_TIMINGS: Timings = { leaseDurationSeconds: 2, renewDeadlineSeconds: 1.5, retryPeriodSeconds: 0.4 };
+export const DEFAULT_TIMINGS: Timings = { leaseDurationSeconds: 15, renewDeadlineSeconds: 10, retryPeriodSeconds: 2 };
+
+/**
+ * One replica's config: the same for all but the webhook's path, which names
+ * the replica, so the receiver knows which process sent each request.
+ */
+export function replicaConfig(o: { dir: string; id: string; hookUrl: (path: string) => string; stateUrl: string; lease: string; timings?: Timings }): string {
+  const file = join(o.dir, `${o.id}.yaml`);
+  const t = o.timings ?? SHORT_TIMINGS;
+  writeFileSync(
+    file,
+    [
+      'cluster: {name: ha}',
+      'sinks:',
+      `  - {name: hook, type: webhook, urls: ["${o.hookUrl(`/hook/${o.id}`)}"], sign: false}`,
+      `state: {url: "${o.stateUrl}"}`,
+      `leaderElection: {enabled: true, namespace: default, leaseName: ${o.lease}, leaseDurationSeconds: ${t.leaseDurationSeconds}, renewDeadlineSeconds: ${t.renewDeadlineSeconds}, retryPeriodSeconds: ${t.retryPeriodSeconds}}`,
+    ].join('\n'),
+  );
+  return file;
+}
+
+/** The Lease's holderIdentity now ('' when none or unreadable). */
+export async function leaseHolder(kc: k8s.KubeConfig, lease: string, namespace = 'default'): Promise<string> {
+  try {
+    return (await kc.makeApiClient(k8s.CoordinationV1Api).readNamespacedLease({ name: lease, namespace })).spec?.holderIdentity ?? '';
+  } catch {
+    return '';
+  }
+}
+
+/** A Warning Event with this message (and name), told at once by the warningEvents detector. */
+export async function warningEvent(kc: k8s.KubeConfig, message: string, namespace = 'default'): Promise<void> {
+  await kc.makeApiClient(k8s.CoreV1Api).createNamespacedEvent({
+    namespace,
+    body: {
+      metadata: { name: `probe.${message}`, namespace },
+      involvedObject: { kind: 'Node', name: 'probe-node', apiVersion: 'v1' },
+      type: 'Warning',
+      reason: 'HandoverProbe',
+      message,
+      source: { component: 'kubeherald-tests' },
+      firstTimestamp: new Date(),
+      lastTimestamp: new Date(),
+      count: 1,
+    },
+  });
+}
