@@ -267,7 +267,8 @@ export class LeaderElector {
     clearTimeout(this.#deadline);
     this.#leading = false;
     this.#term?.abort();
-    this.#transition({ kind: 'stopped-leading', leader: this.#observed?.holderIdentity ?? '', transitions: this.#observed?.leaseTransitions ?? 0, at: this.#wall(), reason }, 'lost leadership');
+    const holder = this.#observed?.holderIdentity ?? '';
+    this.#transition({ kind: 'stopped-leading', leader: holder === this.identity ? '' : holder, transitions: this.#observed?.leaseTransitions ?? 0, at: this.#wall(), reason }, 'lost leadership');
     return Promise.resolve().then(() => this.#o.onStoppedLeading());
   }
 
