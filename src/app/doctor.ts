@@ -47,15 +47,20 @@ export function expectedCrds(): CrdInfo[] {
   });
 }
 
-/** Every access the config needs: list and watch of what it watches (CRDs too when enabled), impersonation of mapped chat users. */
-export function requiredAccess(config: Config): Access[] {
+/**
+ * Every access the config needs in a cluster: list and watch of what it
+ * watches (the CRDs too when enabled, in the home cluster only: the custom
+ * resources are read there), impersonation of mapped chat users (commands
+ * may go to any cluster).
+ */
+export function requiredAccess(config: Config, home = true): Access[] {
   const out: Access[] = [];
   const watch = (group: string, resource: string) => {
     out.push({ verb: 'list', group, resource }, { verb: 'watch', group, resource });
   };
   for (const s of builtinSpecs(config.watch.eventsApi)) watch(s.apiVersion.includes('/') ? s.apiVersion.split('/')[0] : '', s.resource);
   for (const r of config.watch.resources) watch(r.group, r.resource);
-  if (config.customResources.enabled) for (const c of expectedCrds()) watch(c.group, c.plural);
+  if (config.customResources.enabled && home) for (const c of expectedCrds()) watch(c.group, c.plural);
   const chat = config.chatops.slack.enabled || config.chatops.telegram.enabled;
   if (chat) {
     const users = new Set<string>();
@@ -86,9 +91,19 @@ export function formatDoctor(results: readonly DoctorResult[]): string {
 
 const describeAccess = (a: Access): string => `${a.verb} ${a.group ? `${a.resource}.${a.group}` : a.resource}${a.name ? ` "${a.name}"` : ''}`;
 
+/** A configured cluster for doctor: its KubeConfig, or why there is none (a kubeconfig file missing …). */
+export interface DoctorCluster {
+  name: string;
+  kc?: k8s.KubeConfig;
+  error?: string;
+}
+
 export interface DoctorOptions {
   config: Config;
+  /** the home cluster's */
   kc: k8s.KubeConfig;
+  /** every configured cluster, the home cluster first (default: the one of `kc`); with several, each check names its cluster */
+  clusters?: DoctorCluster[];
   env: NodeJS.ProcessEnv;
   /** also send a test message through webhook, Teams and DingTalk sinks (they have no harmless check) */
   sendTest?: boolean;
@@ -102,20 +117,12 @@ export interface DoctorOptions {
 export async function runDoctor(o: DoctorOptions): Promise<DoctorResult[]> {
   const out: DoctorResult[] = [];
   const now = o.now ?? Date.now;
-  // the API server, its version, and the clock against its Date header
-  const server = await serverVersion(o.kc).catch((err: Error) => err);
-  if (server instanceof Error) {
-    out.push({ check: 'api server', verdict: 'FAIL', detail: `unreachable at ${o.kc.getCurrentCluster()?.server ?? '(no cluster)'}: ${server.message}` });
-  } else {
-    out.push({ check: 'api server', verdict: 'OK', detail: `${o.kc.getCurrentCluster()?.server} answers, Kubernetes ${server.gitVersion}` });
-    if (server.date !== undefined) {
-      const skew = now() - server.date;
-      const max = o.maxSkewMs ?? 5000;
-      // the Date header has whole seconds: a second of skew is rounding
-      out.push({ check: 'clock skew', verdict: Math.abs(skew) > max ? 'WARN' : 'OK', detail: `${(skew / 1000).toFixed(1)} s against the API server's Date${Math.abs(skew) > max ? ` (more than ${max / 1000} s: timestamps and grouping windows drift)` : ''}` });
-    }
-    out.push(...(await permissions(o)));
-    if (o.config.customResources.enabled) out.push(...(await crds(o.kc)));
+  const clusters = o.clusters ?? [{ name: '', kc: o.kc }];
+  for (const [i, c] of clusters.entries()) {
+    // one cluster: the checks as they always were named; several: each line names its cluster
+    const named = (r: DoctorResult): DoctorResult => (clusters.length > 1 ? { ...r, check: `${r.check} [${c.name}]` } : r);
+    if (!c.kc) out.push(named({ check: 'api server', verdict: 'FAIL', detail: `no kubeconfig: ${c.error ?? 'not loaded'}` }));
+    else out.push(...(await clusterChecks(o, c.kc, i === 0)).map(named));
   }
   for (const s of o.config.sinks) out.push(await sinkCheck(s, o));
   out.push(stateCheck(o.config));
@@ -123,6 +130,27 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorResult[]> {
   if (o.config.plugins.static.length || o.config.plugins.kubernetes.enabled) {
     out.push({ check: 'plugins', verdict: 'WARN', detail: 'plugin instances are not probed by doctor yet; see kubeherald_plugin_instances in /metrics' });
   }
+  return out;
+}
+
+/** The API server, its version, and the clock against its Date header; then what kubeherald needs there. */
+async function clusterChecks(o: DoctorOptions, kc: k8s.KubeConfig, home: boolean): Promise<DoctorResult[]> {
+  const out: DoctorResult[] = [];
+  const now = o.now ?? Date.now;
+  const server = await serverVersion(kc).catch((err: Error) => err);
+  if (server instanceof Error) {
+    out.push({ check: 'api server', verdict: 'FAIL', detail: `unreachable at ${kc.getCurrentCluster()?.server ?? '(no cluster)'}: ${server.message}` });
+    return out;
+  }
+  out.push({ check: 'api server', verdict: 'OK', detail: `${kc.getCurrentCluster()?.server} answers, Kubernetes ${server.gitVersion}` });
+  if (server.date !== undefined) {
+    const skew = now() - server.date;
+    const max = o.maxSkewMs ?? 5000;
+    // the Date header has whole seconds: a second of skew is rounding
+    out.push({ check: 'clock skew', verdict: Math.abs(skew) > max ? 'WARN' : 'OK', detail: `${(skew / 1000).toFixed(1)} s against the API server's Date${Math.abs(skew) > max ? ` (more than ${max / 1000} s: timestamps and grouping windows drift)` : ''}` });
+  }
+  out.push(...(await permissions(kc, requiredAccess(o.config, home))));
+  if (o.config.customResources.enabled && home) out.push(...(await crds(kc)));
   return out;
 }
 
@@ -161,9 +189,8 @@ async function getJson(kc: k8s.KubeConfig, path: string): Promise<{ status: numb
   });
 }
 
-async function permissions(o: DoctorOptions): Promise<DoctorResult[]> {
-  const api = o.kc.makeApiClient(k8s.AuthorizationV1Api);
-  const needed = requiredAccess(o.config);
+async function permissions(kc: k8s.KubeConfig, needed: Access[]): Promise<DoctorResult[]> {
+  const api = kc.makeApiClient(k8s.AuthorizationV1Api);
   const denied: string[] = [];
   for (const a of needed) {
     try {

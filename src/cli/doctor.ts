@@ -2,7 +2,7 @@
 // cluster; a table (or -o json) and exit 1 when any check failed.
 
 import type { Command } from 'commander';
-import { loadConfig } from '../config/index.ts';
+import { clustersOf, loadConfig } from '../config/index.ts';
 import { applyWebhookOverrides } from '../sinks/webhook/config.ts';
 import { type CommonFlags, configFlags, withConfigFlags } from './run.ts';
 
@@ -14,9 +14,19 @@ export function registerDoctor(program: Command): void {
       if (flags.output !== 'table' && flags.output !== 'json') throw new Error(`--output: expected table or json, got "${flags.output}"`);
       const loaded = await loadConfig({ file: flags.config, env: process.env, flags: configFlags(flags) });
       const { config, env } = applyWebhookOverrides(loaded, process.env, { url: flags.url, secret: flags.secret });
-      const [{ runDoctor, formatDoctor, doctorExitCode }, { loadKubeConfig }] = await Promise.all([import('../app/doctor.ts'), import('../cluster/connect.ts')]);
-      const kc = loadKubeConfig({ kubeconfig: config.cluster.kubeconfig || undefined, context: config.cluster.context || undefined, inCluster: config.cluster.inCluster });
-      const results = await runDoctor({ config, kc, env, sendTest: !!flags.sendTest });
+      const [{ runDoctor, formatDoctor, doctorExitCode }, { clusterKubeConfig }, { KubeConfig }] = await Promise.all([import('../app/doctor.ts'), import('../cluster/connect.ts'), import('@kubernetes/client-node')]);
+      // each cluster's KubeConfig on its own: one that cannot be loaded is a failed check of that cluster, not the end of doctor
+      const clusters = clustersOf(config).map((c) => {
+        try {
+          return { name: c.name, kc: clusterKubeConfig(c) };
+        } catch (err) {
+          if (clustersOf(config).length === 1) throw err;
+          return { name: c.name, error: (err as Error).message };
+        }
+      });
+      // the home cluster without a kubeconfig: its checks say why; nothing else reads this one
+      const home = clusters[0].kc ?? new KubeConfig();
+      const results = await runDoctor({ config, kc: home, clusters, env, sendTest: !!flags.sendTest });
       process.stdout.write(flags.output === 'json' ? `${JSON.stringify({ ok: doctorExitCode(results) === 0, checks: results }, null, 2)}\n` : formatDoctor(results));
       process.exitCode = doctorExitCode(results);
     });

@@ -51,6 +51,11 @@ export interface ClusterConnection {
   inCluster: boolean;
 }
 
+/** One configured cluster's KubeConfig (its empty settings: the defaults loadKubeConfig falls back to). */
+export function clusterKubeConfig(c: ClusterConnection, env?: NodeJS.ProcessEnv): k8s.KubeConfig {
+  return loadKubeConfig({ kubeconfig: c.kubeconfig || undefined, context: c.context || undefined, inCluster: c.inCluster, ...(env ? { env } : {}) });
+}
+
 /**
  * Every configured cluster's KubeConfig, by name, in the config's order;
  * with several, an error names the entry (clusters[1] "staging": …).
@@ -59,7 +64,7 @@ export function loadClusterKubeConfigs(clusters: readonly ClusterConnection[], e
   const out = new Map<string, k8s.KubeConfig>();
   for (const [i, c] of clusters.entries()) {
     try {
-      out.set(c.name, loadKubeConfig({ kubeconfig: c.kubeconfig || undefined, context: c.context || undefined, inCluster: c.inCluster, ...(env ? { env } : {}) }));
+      out.set(c.name, clusterKubeConfig(c, env));
     } catch (err) {
       if (clusters.length === 1) throw err;
       throw new Error(`clusters[${i}] "${c.name}": ${(err as Error).message}`, { cause: err });

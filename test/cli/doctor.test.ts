@@ -127,6 +127,36 @@ describe('kubeherald doctor', () => {
     assert.match(r.stdout, /^api server\s+FAIL\s+unreachable at https:\/\/127\.0\.0\.1:1: /m);
     assert.doesNotMatch(r.stdout, /^permissions/m);
   });
+
+  it('several clusters: each cluster checked and named, the CRDs in the home cluster only, one failing fails only its own lines', async () => {
+    writeFileSync(join(dir, 'nowhere.kubeconfig'), sim.kubeconfig.replace(/server: https:\/\/127\.0\.0\.1:\d+/, 'server: https://127.0.0.1:1'));
+    const file = join(dir, 'clusters.yaml');
+    writeFileSync(
+      file,
+      [
+        'clusters:',
+        `  - { name: home, kubeconfig: "${join(dir, 'admin.kubeconfig')}" }`,
+        `  - { name: staging, kubeconfig: "${join(dir, 'watcher.kubeconfig')}" }`,
+        `  - { name: gone, kubeconfig: "${join(dir, 'nowhere.kubeconfig')}" }`,
+        `  - { name: lost, kubeconfig: "${join(dir, 'no-such.kubeconfig')}" }`,
+        'customResources: { enabled: true }',
+        `state: { path: "${join(dir, 'clusters.db')}" }`,
+        '',
+      ].join('\n'),
+    );
+    const r = await doctor(['-c', file], {});
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.match(r.stdout, /^api server \[home\]\s+OK\s+https:\/\/127\.0\.0\.1:\d+ answers/m);
+    assert.match(r.stdout, /^permissions \[home\]\s+OK\s+/m);
+    assert.match(r.stdout, /^crd [a-z.]+ \[home\]\s+/m);
+    assert.match(r.stdout, /^api server \[staging\]\s+OK\s+/m);
+    assert.match(r.stdout, /^permissions \[staging\]\s+FAIL\s+missing: watch deployments\.apps \(see deploy\/rbac\/\)$/m);
+    assert.doesNotMatch(r.stdout, /^crd .*\[(staging|gone|lost)\]/m);
+    assert.match(r.stdout, /^api server \[gone\]\s+FAIL\s+unreachable at https:\/\/127\.0\.0\.1:1: /m);
+    assert.doesNotMatch(r.stdout, /^permissions \[gone\]/m);
+    assert.match(r.stdout, /^api server \[lost\]\s+FAIL\s+no kubeconfig: kubeconfig .*no-such\.kubeconfig: no such file$/m);
+    assert.match(r.stdout, /^state\s+OK\s+/m);
+  });
 });
 
 describe('what the config needs', () => {
