@@ -1,10 +1,12 @@
 // The audit trail of chat commands: one row per command, append-only but
 // for retention. Durable like every other write here (WAL, synchronous
-// FULL): a record is on disk before the command's reply goes out.
+// FULL; a PostgreSQL commit): a record is stored before the command's reply
+// goes out. One class for both backends, over a Preparer (statements.ts).
 
-import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import type { DatabaseSync } from 'node:sqlite';
 import type { AuditDecision, AuditEntry, AuditFilter, AuditOutcome, KubeIdentity, Platform } from '../model/audit.ts';
-import { tail, type TailQuery } from './tail.ts';
+import { sqlitePreparer, type Preparer, type Statement } from './statements.ts';
+import { tail } from './tail.ts';
 import type { AuditRepo } from './types.ts';
 
 type Row = Record<string, unknown>;
@@ -16,8 +18,7 @@ const MAX_FIELD = 4000;
 const cut = (s: string, max: number): string => (s.length > max ? `${s.slice(0, max - 1)}…` : s);
 const opt = (v: unknown): string | undefined => (v === null || v === undefined ? undefined : String(v));
 
-/** An audit row (either backend's: the same columns) as an entry. */
-export function auditFromRow(r: Row): AuditEntry {
+function fromRow(r: Row): AuditEntry {
   const identity = opt(r.identity);
   const e: AuditEntry = {
     id: Number(r.id),
@@ -41,11 +42,10 @@ export function auditFromRow(r: Row): AuditEntry {
   return e;
 }
 
-/** The INSERT both backends run (`?` placeholders), and its values for an entry, free text cut. */
-export const AUDIT_INSERT = `INSERT INTO audit (at, platform, platform_user_id, platform_user_name, channel, kube_user, identity, text, command, verb, target, cluster, writes, decision, outcome, error, duration_ms)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+const INSERT = `INSERT INTO audit (at, platform, platform_user_id, platform_user_name, channel, kube_user, identity, text, command, verb, target, cluster, writes, decision, outcome, error, duration_ms)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`;
 
-export function auditValues(e: AuditEntry): (string | number | null)[] {
+function values(e: AuditEntry): (string | number | null)[] {
   const identity = e.identity ? JSON.stringify({ user: e.identity.user, groups: [...e.identity.groups] }) : null;
   return [
     Math.trunc(e.at),
@@ -68,41 +68,43 @@ export function auditValues(e: AuditEntry): (string | number | null)[] {
   ];
 }
 
-/** The filter's tail query over the audit table (see tail.ts). */
-export function auditTail(filter: AuditFilter): TailQuery {
-  const where: string[] = [];
-  const args: (string | number)[] = [];
-  if (filter.user !== undefined) {
-    where.push('(platform_user_id = ? OR platform_user_name = ? OR kube_user = ?)');
-    args.push(filter.user, filter.user, filter.user);
-  }
-  if (filter.since !== undefined) {
-    where.push('at >= ?');
-    args.push(Math.trunc(filter.since));
-  }
-  return { table: 'audit', where, args, newestFirst: 'at DESC, id DESC', limit: filter.limit };
-}
+/** The audit trail on either backend (the PostgreSQL store's is postgres/audit.ts). */
+export class SqlAudit implements AuditRepo {
+  #p: Preparer;
+  #append: Statement;
+  #prune: Statement;
 
-export class SqliteAudit implements AuditRepo {
-  #db: DatabaseSync;
-  #append: StatementSync;
-  #prune: StatementSync;
-
-  constructor(db: DatabaseSync) {
-    this.#db = db;
-    this.#append = db.prepare(AUDIT_INSERT);
-    this.#prune = db.prepare('DELETE FROM audit WHERE at < ?');
+  constructor(p: Preparer) {
+    this.#p = p;
+    this.#append = p.prepare(INSERT);
+    this.#prune = p.prepare('DELETE FROM audit WHERE at < ?');
   }
 
   append(e: AuditEntry): number {
-    return Number(this.#append.run(...auditValues(e)).lastInsertRowid);
+    return Number((this.#append.get(...values(e)) as Row).id);
   }
 
   list(filter: AuditFilter = {}): AuditEntry[] {
-    return tail<Row>(this.#db, auditTail(filter)).map(auditFromRow);
+    const where: string[] = [];
+    const args: (string | number)[] = [];
+    if (filter.user !== undefined) {
+      where.push('(platform_user_id = ? OR platform_user_name = ? OR kube_user = ?)');
+      args.push(filter.user, filter.user, filter.user);
+    }
+    if (filter.since !== undefined) {
+      where.push('at >= ?');
+      args.push(Math.trunc(filter.since));
+    }
+    return tail<Row>(this.#p, { table: 'audit', where, args, newestFirst: 'at DESC, id DESC', limit: filter.limit }).map(fromRow);
   }
 
   deleteBefore(before: number): number {
     return Number(this.#prune.run(Math.trunc(before)).changes);
+  }
+}
+
+export class SqliteAudit extends SqlAudit {
+  constructor(db: DatabaseSync) {
+    super(sqlitePreparer(db));
   }
 }

@@ -1,15 +1,15 @@
 // Notifications held back from chat sinks (src/pipeline/hold.ts): one row per
-// incident and sink, found again by its holder when the holder ends.
+// incident and sink, found again by its holder when the holder ends. One
+// class for both backends, over a Preparer (statements.ts).
 
-import type { DatabaseSync, StatementSync } from 'node:sqlite';
-import { prepareAll } from './statements.ts';
+import type { DatabaseSync } from 'node:sqlite';
 import type { HoldKind } from '../model/hold.ts';
+import { prepareEach, sqlitePreparer, type Preparer, type Statement } from './statements.ts';
 import type { HeldRepo, HeldRow } from './types.ts';
 
 type Row = Record<string, unknown>;
 
-/** A held row (either backend's: the same columns). */
-export function heldFromRow(r: Row): HeldRow {
+function fromRow(r: Row): HeldRow {
   return {
     sink: String(r.sink),
     incidentKey: String(r.incident_key),
@@ -22,8 +22,7 @@ export function heldFromRow(r: Row): HeldRow {
   };
 }
 
-/** The statements both backends run (`?` placeholders). */
-export const HELD_SQL = {
+const SQL = {
   put: `INSERT INTO held (sink, incident_key, notification, by_kind, holder_id, reason_text, state, held_at, grouping) VALUES (?, ?, ?, ?, ?, ?, 'firing', ?, ?)
          ON CONFLICT (sink, incident_key) DO UPDATE SET notification = excluded.notification, by_kind = excluded.by_kind, holder_id = excluded.holder_id,
            reason_text = excluded.reason_text, held_at = excluded.held_at, grouping = excluded.grouping`,
@@ -34,22 +33,21 @@ export const HELD_SQL = {
   count: 'SELECT COUNT(*) AS n FROM held',
 } as const;
 
-export const heldValues = (r: HeldRow): (string | number | Uint8Array | null)[] => [r.sink, r.incidentKey, r.notification, r.by, r.holderId, r.text, r.heldAt, r.grouping];
+/** The held table on either backend (the PostgreSQL store's is postgres/held.ts). */
+export class SqlHeld implements HeldRepo {
+  #s: Record<keyof typeof SQL, Statement>;
 
-export class SqliteHeld implements HeldRepo {
-  #s: Record<keyof typeof HELD_SQL, StatementSync>;
-
-  constructor(db: DatabaseSync) {
-    this.#s = prepareAll(db, HELD_SQL);
+  constructor(p: Preparer) {
+    this.#s = prepareEach(p, SQL);
   }
 
   put(r: HeldRow): void {
-    this.#s.put.run(...heldValues(r));
+    this.#s.put.run(r.sink, r.incidentKey, r.notification, r.by, r.holderId, r.text, r.heldAt, r.grouping);
   }
 
   get(sink: string, incidentKey: string): HeldRow | undefined {
     const r = this.#s.get.get(sink, incidentKey) as Row | undefined;
-    return r ? heldFromRow(r) : undefined;
+    return r ? fromRow(r) : undefined;
   }
 
   delete(sink: string, incidentKey: string): boolean {
@@ -57,14 +55,20 @@ export class SqliteHeld implements HeldRepo {
   }
 
   byHolder(by: HoldKind, holderId: string): HeldRow[] {
-    return (this.#s.byHolder.all(by, holderId) as Row[]).map(heldFromRow);
+    return (this.#s.byHolder.all(by, holderId) as Row[]).map(fromRow);
   }
 
   list(): HeldRow[] {
-    return (this.#s.list.all() as Row[]).map(heldFromRow);
+    return (this.#s.list.all() as Row[]).map(fromRow);
   }
 
   count(): number {
     return Number((this.#s.count.get() as Row).n);
+  }
+}
+
+export class SqliteHeld extends SqlHeld {
+  constructor(db: DatabaseSync) {
+    super(sqlitePreparer(db));
   }
 }

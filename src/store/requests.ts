@@ -1,15 +1,16 @@
-// Chat write requests in SQLite. Every state change is one UPDATE … WHERE
-// state IN (…) RETURNING: SQLite runs it under the database's write lock, so
-// of two connections (or two approvers in one process) asking for the same
-// change exactly one sees its row come back. Decisions live in their own
-// table whose primary key (request, approver) makes "one decision per
-// approver" the database's rule, not a read-then-write race.
-//
-// The SQL, the row mapping and the rules are exported for the PostgreSQL
-// repository (postgres/requests.ts), which runs the same statements.
+// Chat write requests, one class for both backends over a Preparer
+// (statements.ts). Every state change is one UPDATE … WHERE state IN (…)
+// RETURNING: SQLite runs it under the database's write lock; PostgreSQL (READ
+// COMMITTED) makes a second UPDATE of the row wait for the first to commit
+// and re-check its WHERE against the new row. Either way, of two connections
+// (or two approvers in one process) asking for the same change exactly one
+// sees its row come back. Decisions live in their own table whose primary key
+// (request, approver) makes "one decision per approver" the database's rule,
+// not a read-then-write race.
 
-import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import type { DatabaseSync } from 'node:sqlite';
 import { AWAITING_STATES, FINAL_STATES, type ActionRequest, type Decision, type RequestFilter, type RequestResult, type RequestState } from '../model/approval.ts';
+import { prepareEach, sqlitePreparer, type Preparer, type Statement } from './statements.ts';
 import { tail, type TailQuery } from './tail.ts';
 import type { DecisionRefusal, RequestPatch, RequestRepo } from './types.ts';
 
@@ -46,13 +47,11 @@ function patchValue(key: keyof RequestPatch, value: unknown): Value {
   return Math.trunc(Number(value));
 }
 
-/** The statements both backends run (`?` placeholders). */
-export const REQUEST_SQL = {
+const SQL = {
   get: 'SELECT * FROM requests WHERE id = ?',
   insert: `INSERT INTO requests (id, created_at, updated_at, expires_at, state, platform, requester_id, requester_name, kube_user, identity,
              channel, thread, message_ref, command, parsed, namespace, target, preview_digest, preview, reason, policy, result, intent, executing_since)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  decisions: 'SELECT body FROM request_decisions WHERE request_id = ? ORDER BY seq',
   // the primary key (request, approver) refuses an approver's second decision: nothing inserted
   insertDecision: `INSERT INTO request_decisions (request_id, approver, seq, body)
        VALUES (?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM request_decisions WHERE request_id = ?), ?) ON CONFLICT (request_id, approver) DO NOTHING`,
@@ -64,13 +63,31 @@ export const REQUEST_SQL = {
   delete: `DELETE FROM requests WHERE state IN (${list(FINAL_STATES)}) AND updated_at < ?`,
 } as const;
 
+/** Where the dialects part. */
+const DIALECT_SQL = {
+  sqlite: {
+    // the store's transaction holds SQLite's write lock: nothing else decides meanwhile
+    lockForDecision: 'SELECT * FROM requests WHERE id = ?',
+    // the decisions of several requests (ids as a JSON array) in one statement
+    decisionsOf: 'SELECT request_id, body FROM request_decisions WHERE request_id IN (SELECT value FROM json_each(?)) ORDER BY seq',
+  },
+  postgres: {
+    // a concurrent decision waits until this transaction ends, then reads the request as it left it
+    lockForDecision: 'SELECT * FROM requests WHERE id = ? FOR UPDATE',
+    decisionsOf: 'SELECT request_id, body FROM request_decisions WHERE request_id IN (SELECT jsonb_array_elements_text(?::jsonb)) ORDER BY seq',
+  },
+} as const;
+
+/** The column numbering rows as they are added: list's tie-break. */
+const INSERTION_ORDER = { sqlite: 'rowid', postgres: 'row_seq' } as const;
+
 /** Refuses an id that would not fit a chat button's payload. */
-export function checkRequestId(id: string): void {
+function checkRequestId(id: string): void {
   if (!/^[A-Za-z0-9_-]{1,22}$/.test(id)) throw new Error(`request id ${JSON.stringify(id)}: expected 1 to 22 base64url characters`);
 }
 
-/** REQUEST_SQL.insert's values, free text cut. */
-export function requestValues(r: ActionRequest): Value[] {
+/** SQL.insert's values, free text cut. */
+function requestValues(r: ActionRequest): Value[] {
   return [
     r.id,
     Math.trunc(r.createdAt),
@@ -99,8 +116,8 @@ export function requestValues(r: ActionRequest): Value[] {
   ];
 }
 
-/** REQUEST_SQL.insertDecision's values for a decision as given (create keeps them whole). */
-export const decisionValues = (id: string, d: Decision): Value[] => [id, approverKey(d), id, JSON.stringify(d)];
+/** SQL.insertDecision's values for a decision as given (create keeps them whole). */
+const decisionValues = (id: string, d: Decision): Value[] => [id, approverKey(d), id, JSON.stringify(d)];
 
 /** A new decision as stored: copied, its reason cut. */
 function decisionBody(d: Decision): Decision {
@@ -118,7 +135,7 @@ function decisionRefusal(before: ActionRequest | undefined, d: Decision): Decisi
 }
 
 /** The filter's tail query; undefined when it can match nothing. `insertionOrder` is the column rows are numbered by as they are added. */
-export function requestTail(filter: RequestFilter, insertionOrder: string): TailQuery | undefined {
+function requestTail(filter: RequestFilter, insertionOrder: string): TailQuery | undefined {
   const where: string[] = [];
   const args: (string | number)[] = [];
   if (filter.states !== undefined) {
@@ -142,7 +159,7 @@ export function requestTail(filter: RequestFilter, insertionOrder: string): Tail
 }
 
 /** transition()'s one compare-and-set UPDATE … RETURNING *; undefined when `from` is empty (nothing can match). */
-export function transitionQuery(id: string, from: readonly RequestState[], to: RequestState, patch: RequestPatch, now: number): { sql: string; args: Value[] } | undefined {
+function transitionQuery(id: string, from: readonly RequestState[], to: RequestState, patch: RequestPatch, now: number): { sql: string; args: Value[] } | undefined {
   if (from.length === 0) return undefined;
   const sets = ['state = ?', 'updated_at = ?'];
   const args: Value[] = [to, Math.trunc(now)];
@@ -162,10 +179,10 @@ export function transitionQuery(id: string, from: readonly RequestState[], to: R
 }
 
 /** expireDue's order: soonest expiry first, then oldest. */
-export const byExpiry = (a: ActionRequest, b: ActionRequest): number => a.expiresAt - b.expiresAt || a.createdAt - b.createdAt;
+const byExpiry = (a: ActionRequest, b: ActionRequest): number => a.expiresAt - b.expiresAt || a.createdAt - b.createdAt;
 
 /** A requests row (either backend's: the same columns) with its decisions' bodies (JSON, in order). */
-export function requestFromRow(r: Row, decisions: readonly unknown[]): ActionRequest {
+function requestFromRow(r: Row, decisions: readonly unknown[]): ActionRequest {
   const req: ActionRequest = {
     id: String(r.id),
     createdAt: Number(r.created_at),
@@ -195,34 +212,51 @@ export function requestFromRow(r: Row, decisions: readonly unknown[]): ActionReq
   return req;
 }
 
-/**
- * What both backends share above their statements: the rules of a
- * decision, and a claim or a result as a compare-and-set transition.
- */
-export abstract class RequestRules {
-  readonly #tx: <T>(fn: () => T) => T;
+/** Chat write requests on either backend (the PostgreSQL store's is postgres/requests.ts). */
+export class SqlRequests implements RequestRepo {
+  #p: Preparer;
+  #tx: <T>(fn: () => T) => T;
+  #s: Record<keyof typeof SQL | keyof (typeof DIALECT_SQL)['sqlite'], Statement>;
+  #order: string;
 
-  constructor(tx: <T>(fn: () => T) => T) {
+  /** `tx` runs fn in the store's transaction (nested ones are savepoints). */
+  constructor(p: Preparer, tx: <T>(fn: () => T) => T) {
+    this.#p = p;
     this.#tx = tx;
+    this.#s = { ...prepareEach(p, SQL), ...prepareEach(p, DIALECT_SQL[p.dialect]) };
+    this.#order = INSERTION_ORDER[p.dialect];
   }
 
-  abstract get(id: string): ActionRequest | undefined;
-  abstract transition(id: string, from: readonly RequestState[], to: RequestState, patch: RequestPatch, now: number): ActionRequest | undefined;
-  /** The request as a decision on it is judged: no other decision may land on it until this transaction ends. */
-  protected abstract readForDecision(id: string): ActionRequest | undefined;
-  /** Stores a decision (REQUEST_SQL.insertDecision); false when the approver had decided already. */
-  protected abstract insertDecision(id: string, d: Decision): boolean;
-  /** Sets updated_at (REQUEST_SQL.touch). */
-  protected abstract touch(id: string, at: number): void;
+  create(r: ActionRequest): void {
+    checkRequestId(r.id);
+    this.#tx(() => {
+      this.#s.insert.run(...requestValues(r));
+      for (const d of r.decisions) this.#s.insertDecision.run(...decisionValues(r.id, d));
+    });
+  }
+
+  get(id: string): ActionRequest | undefined {
+    return this.#withDecisions(this.#s.get.all(id) as Row[])[0];
+  }
+
+  list(filter: RequestFilter = {}): ActionRequest[] {
+    const q = requestTail(filter, this.#order);
+    return q ? this.#withDecisions(tail<Row>(this.#p, q)) : [];
+  }
+
+  transition(id: string, from: readonly RequestState[], to: RequestState, patch: RequestPatch, now: number): ActionRequest | undefined {
+    const q = transitionQuery(id, from, to, patch, now);
+    return q ? this.#withDecisions(this.#p.prepare(q.sql).all(...q.args) as Row[])[0] : undefined;
+  }
 
   addDecision(id: string, d: Decision): DecisionOutcome {
     return this.#tx(() => {
-      const before = this.readForDecision(id);
+      const before = this.#withDecisions(this.#s.lockForDecision.all(id) as Row[])[0];
       const refuse = (reason: DecisionRefusal) => ({ ok: false as const, reason, ...(before ? { request: before } : {}) });
       const refusal = decisionRefusal(before, d);
       if (refusal) return refuse(refusal);
-      if (!this.insertDecision(id, decisionBody(d))) return refuse('already-decided');
-      this.touch(id, Math.trunc(d.at));
+      if (Number(this.#s.insertDecision.run(...decisionValues(id, decisionBody(d))).changes) === 0) return refuse('already-decided');
+      this.#s.touch.run(Math.trunc(d.at), id);
       return { ok: true as const, request: this.get(id)! };
     });
   }
@@ -234,89 +268,38 @@ export abstract class RequestRules {
   recordResult(id: string, result: RequestResult): ActionRequest | undefined {
     return this.transition(id, ['executing'], result.ok ? 'executed' : 'failed', { result: { ...result, message: cut(result.message, 1000) } }, result.at);
   }
-}
-
-export class SqliteRequests extends RequestRules implements RequestRepo {
-  #db: DatabaseSync;
-  #tx: <T>(fn: () => T) => T;
-  #get: StatementSync;
-  #decisions: StatementSync;
-  #insertDecision: StatementSync;
-
-  /** `tx` runs fn in the store's transaction (nested ones are savepoints). */
-  constructor(db: DatabaseSync, tx: <T>(fn: () => T) => T) {
-    super(tx);
-    this.#db = db;
-    this.#tx = tx;
-    this.#get = db.prepare(REQUEST_SQL.get);
-    this.#decisions = db.prepare(REQUEST_SQL.decisions);
-    this.#insertDecision = db.prepare(REQUEST_SQL.insertDecision);
-  }
-
-  create(r: ActionRequest): void {
-    checkRequestId(r.id);
-    this.#tx(() => {
-      this.#db.prepare(REQUEST_SQL.insert).run(...requestValues(r));
-      for (const d of r.decisions) this.#insertDecision.run(...decisionValues(r.id, d));
-    });
-  }
-
-  get(id: string): ActionRequest | undefined {
-    const row = this.#get.get(id) as Row | undefined;
-    return row ? this.#fromRow(row) : undefined;
-  }
-
-  list(filter: RequestFilter = {}): ActionRequest[] {
-    const q = requestTail(filter, 'rowid');
-    return q ? tail<Row>(this.#db, q).map((r) => this.#fromRow(r)) : [];
-  }
-
-  transition(id: string, from: readonly RequestState[], to: RequestState, patch: RequestPatch, now: number): ActionRequest | undefined {
-    const q = transitionQuery(id, from, to, patch, now);
-    const row = q && (this.#db.prepare(q.sql).get(...q.args) as Row | undefined);
-    return row ? this.#fromRow(row) : undefined;
-  }
-
-  protected readForDecision(id: string): ActionRequest | undefined {
-    // the store's transaction holds SQLite's write lock: nothing else decides meanwhile
-    return this.get(id);
-  }
-
-  protected insertDecision(id: string, d: Decision): boolean {
-    return Number(this.#insertDecision.run(...decisionValues(id, d)).changes) > 0;
-  }
-
-  protected touch(id: string, at: number): void {
-    this.#db.prepare(REQUEST_SQL.touch).run(at, id);
-  }
 
   expireDue(now: number): ActionRequest[] {
-    return this.#tx(() => {
-      const rows = this.#db.prepare(REQUEST_SQL.expireDue).all(Math.trunc(now), Math.trunc(now)) as Row[];
-      return rows.map((r) => this.#fromRow(r)).sort(byExpiry);
-    });
+    return this.#tx(() => this.#withDecisions(this.#s.expireDue.all(Math.trunc(now), Math.trunc(now)) as Row[]).sort(byExpiry));
   }
 
   inDoubt(): ActionRequest[] {
-    return (this.#db.prepare(REQUEST_SQL.inDoubt).all() as Row[]).map((r) => this.#fromRow(r));
+    return this.#withDecisions(this.#s.inDoubt.all() as Row[]);
   }
 
   nextExpiry(): number | undefined {
-    const row = this.#db.prepare(REQUEST_SQL.nextExpiry).get() as { t: number | null };
-    return row.t ?? undefined;
+    const t = (this.#s.nextExpiry.get() as Row).t;
+    return t === null || t === undefined ? undefined : Number(t);
   }
 
   deleteBefore(before: number): number {
     return this.#tx(() => {
-      this.#db.prepare(REQUEST_SQL.deleteDecisions).run(Math.trunc(before));
-      return Number(this.#db.prepare(REQUEST_SQL.delete).run(Math.trunc(before)).changes);
+      this.#s.deleteDecisions.run(Math.trunc(before));
+      return Number(this.#s.delete.run(Math.trunc(before)).changes);
     });
   }
 
-  #fromRow(r: Row): ActionRequest {
-    return requestFromRow(
-      r,
-      (this.#decisions.all(String(r.id)) as Row[]).map((d) => d.body),
-    );
+  /** The rows as requests, the decisions of all of them read in one statement. */
+  #withDecisions(rows: Row[]): ActionRequest[] {
+    if (rows.length === 0) return [];
+    const bodies = new Map<string, unknown[]>(rows.map((r) => [String(r.id), []]));
+    for (const d of this.#s.decisionsOf.all(JSON.stringify([...bodies.keys()])) as Row[]) bodies.get(String(d.request_id))?.push(d.body);
+    return rows.map((r) => requestFromRow(r, bodies.get(String(r.id))!));
+  }
+}
+
+export class SqliteRequests extends SqlRequests {
+  constructor(db: DatabaseSync, tx: <T>(fn: () => T) => T) {
+    super(sqlitePreparer(db), tx);
   }
 }

@@ -1,18 +1,18 @@
 // Silences, durable. Every add and expire leaves an audit record in the same
 // transaction, so the trail says who silenced what, and who ended it, even
 // when the silence came from the CLI or a custom resource rather than chat.
+// One class for both backends, over a Preparer (statements.ts).
 
-import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import type { DatabaseSync } from 'node:sqlite';
 import type { AuditEntry } from '../model/audit.ts';
 import type { Silence, SilenceMatchers, SilenceSource } from '../rules/silence.ts';
 import { describeMatchers } from '../rules/silence.ts';
-import { prepareAll } from './statements.ts';
+import { prepareEach, sqlitePreparer, type Preparer, type Statement } from './statements.ts';
 import type { AuditRepo, SilenceRepo } from './types.ts';
 
 type Row = Record<string, unknown>;
 
-/** A silences row (either backend's: the same columns). */
-export function silenceFromRow(r: Row): Silence {
+function fromRow(r: Row): Silence {
   const s: Silence = {
     id: String(r.id),
     matchers: JSON.parse(String(r.matchers)) as SilenceMatchers,
@@ -30,11 +30,7 @@ export function silenceFromRow(r: Row): Silence {
   return s;
 }
 
-/**
- * The statements both backends run (`?` placeholders). `version` is not
- * among them: it reads SQLite's rowid, PostgreSQL's row_seq.
- */
-export const SILENCE_SQL = {
+const SQL = {
   add: `INSERT INTO silences (id, matchers, intervals, starts_at, ends_at, created_by, comment, source, forced, created_at, expired_at, expired_by)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   get: 'SELECT * FROM silences WHERE id = ?',
@@ -48,28 +44,17 @@ export const SILENCE_SQL = {
   next: 'SELECT MIN(t) AS t FROM (SELECT starts_at AS t FROM silences WHERE expired_at IS NULL AND starts_at > ? UNION ALL SELECT ends_at FROM silences WHERE expired_at IS NULL AND ends_at > ?) AS changes',
 } as const;
 
-export function silenceValues(s: Silence): (string | number | null)[] {
-  return [
-    s.id,
-    JSON.stringify(s.matchers),
-    s.activeTimeIntervals?.length ? JSON.stringify(s.activeTimeIntervals) : null,
-    s.startsAt,
-    s.endsAt,
-    s.createdBy,
-    s.comment,
-    s.source,
-    s.forced ? 1 : 0,
-    s.createdAt,
-    s.expiredAt ?? null,
-    s.expiredBy ?? null,
-  ];
-}
+/**
+ * Where the dialects part: the version counts rows added (their insertion
+ * number: SQLite's rowid, PostgreSQL's row_seq) and rows expired, so it
+ * changes whenever any process adds or expires a silence (none is deleted).
+ */
+const VERSION = {
+  sqlite: 'SELECT COUNT(*) AS n, COUNT(expired_at) AS e, MAX(rowid) AS r FROM silences',
+  postgres: 'SELECT COUNT(*) AS n, COUNT(expired_at) AS e, MAX(row_seq) AS r FROM silences',
+} as const;
 
-/** expireDue's rows in its order: by end, then id. */
-export const expiredInOrder = (rows: Row[]): Silence[] =>
-  rows.map(silenceFromRow).sort((a, b) => a.endsAt - b.endsAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-
-const silenceAudit = (at: number, by: string, channel: string, text: string, command: string, id: string): AuditEntry => ({
+const audit = (at: number, by: string, channel: string, text: string, command: string, id: string): AuditEntry => ({
   at,
   platform: 'console',
   platformUserId: by,
@@ -84,49 +69,58 @@ const silenceAudit = (at: number, by: string, channel: string, text: string, com
   durationMs: 0,
 });
 
-/** The audit record of an add, the same on both backends. */
-export const silenceAddAudit = (s: Silence): AuditEntry =>
-  silenceAudit(s.createdAt, s.createdBy, s.source, `silence add ${describeMatchers(s.matchers)} until ${new Date(s.endsAt).toISOString()}: ${s.comment}`, `silence add ${s.id}`, s.id);
-
-/** The audit record of an expire by hand. */
-export const silenceExpireAudit = (id: string, now: number, by: string): AuditEntry => silenceAudit(now, by, 'cli', `silence expire ${id}`, `silence expire ${id}`, id);
-
-export class SqliteSilences implements SilenceRepo {
-  #s: Record<keyof typeof SILENCE_SQL | 'version', StatementSync>;
+/** Silences on either backend (the PostgreSQL store's is postgres/silences.ts). */
+export class SqlSilences implements SilenceRepo {
+  #s: Record<keyof typeof SQL | 'version', Statement>;
   #audit: AuditRepo;
   #tx: <T>(fn: () => T) => T;
 
-  constructor(db: DatabaseSync, audit: AuditRepo, transaction: <T>(fn: () => T) => T) {
+  constructor(p: Preparer, audit: AuditRepo, transaction: <T>(fn: () => T) => T) {
     this.#audit = audit;
     this.#tx = transaction;
-    this.#s = prepareAll(db, { ...SILENCE_SQL, version: 'SELECT COUNT(*) AS n, COUNT(expired_at) AS e, MAX(rowid) AS r FROM silences' });
+    this.#s = prepareEach(p, { ...SQL, version: VERSION[p.dialect] });
   }
 
   add(s: Silence): void {
     this.#tx(() => {
-      this.#s.add.run(...silenceValues(s));
-      this.#audit.append(silenceAddAudit(s));
+      this.#s.add.run(
+        s.id,
+        JSON.stringify(s.matchers),
+        s.activeTimeIntervals?.length ? JSON.stringify(s.activeTimeIntervals) : null,
+        s.startsAt,
+        s.endsAt,
+        s.createdBy,
+        s.comment,
+        s.source,
+        s.forced ? 1 : 0,
+        s.createdAt,
+        s.expiredAt ?? null,
+        s.expiredBy ?? null,
+      );
+      this.#audit.append(
+        audit(s.createdAt, s.createdBy, s.source, `silence add ${describeMatchers(s.matchers)} until ${new Date(s.endsAt).toISOString()}: ${s.comment}`, `silence add ${s.id}`, s.id),
+      );
     });
   }
 
   get(id: string): Silence | undefined {
     const r = this.#s.get.get(id) as Row | undefined;
-    return r ? silenceFromRow(r) : undefined;
+    return r ? fromRow(r) : undefined;
   }
 
   list(opts: { all?: boolean; now?: number } = {}): Silence[] {
     const rows = opts.all ? this.#s.all.all() : this.#s.open.all(opts.now ?? Date.now());
-    return (rows as Row[]).map(silenceFromRow);
+    return (rows as Row[]).map(fromRow);
   }
 
   active(now: number): Silence[] {
-    return (this.#s.active.all(now, now) as Row[]).map(silenceFromRow);
+    return (this.#s.active.all(now, now) as Row[]).map(fromRow);
   }
 
   expire(id: string, now: number, by: string): Silence | undefined {
     return this.#tx(() => {
       if (Number(this.#s.expire.run(now, by, id, now).changes) === 0) return undefined;
-      this.#audit.append(silenceExpireAudit(id, now, by));
+      this.#audit.append(audit(now, by, 'cli', `silence expire ${id}`, `silence expire ${id}`, id));
       return this.get(id);
     });
   }
@@ -134,7 +128,7 @@ export class SqliteSilences implements SilenceRepo {
   expireDue(now: number): Silence[] {
     // looked at without a write lock first: most refreshes find nothing due
     if (this.#s.due.get(now) === undefined) return [];
-    return expiredInOrder(this.#s.expireDue.all(now) as Row[]);
+    return (this.#s.expireDue.all(now) as Row[]).map(fromRow).sort((a, b) => a.endsAt - b.endsAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 
   nextChangeAt(now: number): number | undefined {
@@ -145,5 +139,11 @@ export class SqliteSilences implements SilenceRepo {
   version(): string {
     const r = this.#s.version.get() as Row;
     return `${String(r.n)}:${String(r.e)}:${String(r.r)}`;
+  }
+}
+
+export class SqliteSilences extends SqlSilences {
+  constructor(db: DatabaseSync, audit: AuditRepo, transaction: <T>(fn: () => T) => T) {
+    super(sqlitePreparer(db), audit, transaction);
   }
 }

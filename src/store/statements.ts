@@ -1,11 +1,8 @@
-// Statements written once as plain SQL (shared with the PostgreSQL
-// repositories, which run the same text) and prepared here for SQLite.
+// Statements written once as plain SQL with `?` placeholders, prepared by
+// either backend: node:sqlite here, a PostgreSQL connection in
+// postgres/statements.ts.
 
-import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
-
-export function prepareAll<K extends string>(db: DatabaseSync, sql: Readonly<Record<K, string>>): Record<K, StatementSync> {
-  return Object.fromEntries(Object.entries<string>(sql).map(([k, text]) => [k, db.prepare(text)])) as Record<K, StatementSync>;
-}
+import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
 
 /**
  * What a repository needs of a prepared statement. node:sqlite's

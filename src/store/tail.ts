@@ -2,7 +2,7 @@
 // returned oldest first (newest last), as `kubeherald audit` and `requests`
 // print them.
 
-import type { DatabaseSync } from 'node:sqlite';
+import type { Preparer } from './statements.ts';
 
 export interface TailQuery {
   table: string;
@@ -14,18 +14,12 @@ export interface TailQuery {
   limit?: number;
 }
 
-/** The tail's SELECT (newest first, `?` placeholders) and its values: run it, then reverse the rows. */
-export function tailQuery(q: TailQuery): { sql: string; args: (string | number)[] } {
+export function tail<R>(p: Preparer, q: TailQuery): R[] {
   const args = [...q.args];
   let sql = `SELECT * FROM ${q.table}${q.where.length ? ` WHERE ${q.where.join(' AND ')}` : ''} ORDER BY ${q.newestFirst}`;
   if (q.limit !== undefined) {
     sql += ' LIMIT ?';
     args.push(Math.max(0, Math.trunc(q.limit)));
   }
-  return { sql, args };
-}
-
-export function tail<R>(db: DatabaseSync, q: TailQuery): R[] {
-  const { sql, args } = tailQuery(q);
-  return (db.prepare(sql).all(...args) as R[]).reverse();
+  return (p.prepare(sql).all(...args) as R[]).reverse();
 }

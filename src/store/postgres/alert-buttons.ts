@@ -1,29 +1,13 @@
-// Alert buttons' actions behind short tokens, on PostgreSQL: a replica that
-// posted the button and the one that hears the press share the table. The
-// statements and row mapping are the SQLite repository's (../alert-buttons.ts).
+// Alert buttons' actions behind short tokens, on PostgreSQL: the replica that
+// posted a button and the one that hears it pressed share the table.
+// ../alert-buttons.ts's repository over the connection.
 
-import { ALERT_BUTTON_SQL, alertButtonFromRow, alertButtonValues } from '../alert-buttons.ts';
-import type { AlertButtonRepo, AlertButtonRow } from '../types.ts';
+import { SqlAlertButtons } from '../alert-buttons.ts';
 import type { PgConnection } from './connection.ts';
-import { numbered } from './sql.ts';
+import { pgPreparer } from './statements.ts';
 
-export class PgAlertButtons implements AlertButtonRepo {
-  #conn: PgConnection;
-
+export class PgAlertButtons extends SqlAlertButtons {
   constructor(conn: PgConnection) {
-    this.#conn = conn;
-  }
-
-  put(r: AlertButtonRow): void {
-    this.#conn.query(numbered(ALERT_BUTTON_SQL.put), alertButtonValues(r));
-  }
-
-  get(token: string): AlertButtonRow | undefined {
-    const r = this.#conn.query(numbered(ALERT_BUTTON_SQL.get), [token]).rows[0];
-    return r ? alertButtonFromRow(r) : undefined;
-  }
-
-  deleteExpired(before: number): number {
-    return this.#conn.query(numbered(ALERT_BUTTON_SQL.deleteExpired), [before]).rowCount;
+    super(pgPreparer(conn));
   }
 }

@@ -1,45 +1,12 @@
-// Notifications held back from chat sinks, on PostgreSQL: the SQLite
-// repository's statements and row mapping (../held.ts) over a PgConnection.
+// Notifications held back from chat sinks, on PostgreSQL: ../held.ts's
+// repository over the connection.
 
-import type { HoldKind } from '../../model/hold.ts';
-import { HELD_SQL, heldFromRow, heldValues } from '../held.ts';
-import type { HeldRepo, HeldRow } from '../types.ts';
+import { SqlHeld } from '../held.ts';
 import type { PgConnection } from './connection.ts';
-import { numbered } from './sql.ts';
+import { pgPreparer } from './statements.ts';
 
-export class PgHeld implements HeldRepo {
-  #conn: PgConnection;
-
+export class PgHeld extends SqlHeld {
   constructor(conn: PgConnection) {
-    this.#conn = conn;
-  }
-
-  #q(name: keyof typeof HELD_SQL, args: readonly unknown[] = []) {
-    return this.#conn.query(numbered(HELD_SQL[name]), args);
-  }
-
-  put(r: HeldRow): void {
-    this.#q('put', heldValues(r));
-  }
-
-  get(sink: string, incidentKey: string): HeldRow | undefined {
-    const r = this.#q('get', [sink, incidentKey]).rows[0];
-    return r ? heldFromRow(r) : undefined;
-  }
-
-  delete(sink: string, incidentKey: string): boolean {
-    return this.#q('delete', [sink, incidentKey]).rowCount > 0;
-  }
-
-  byHolder(by: HoldKind, holderId: string): HeldRow[] {
-    return this.#q('byHolder', [by, holderId]).rows.map(heldFromRow);
-  }
-
-  list(): HeldRow[] {
-    return this.#q('list').rows.map(heldFromRow);
-  }
-
-  count(): number {
-    return Number(this.#q('count').rows[0]!.n);
+    super(pgPreparer(conn));
   }
 }

@@ -1,9 +1,6 @@
-// The SQL the PostgreSQL repositories share with the SQLite ones is written
-// once, with SQLite's `?` placeholders; PostgreSQL numbers its own. None of
-// that SQL has a `?` inside a string literal, so each `?` is a parameter.
-
-import { tailQuery, type TailQuery } from '../tail.ts';
-import type { PgConnection } from './connection.ts';
+// The SQL the PostgreSQL store shares with SQLite is written once, with
+// SQLite's `?` placeholders; PostgreSQL numbers its own. None of that SQL has
+// a `?` inside a string literal, so each `?` is a parameter.
 
 const cache = new Map<string, string>();
 
@@ -17,10 +14,4 @@ export function numbered(sql: string): string {
     if (cache.size < 500) cache.set(sql, out);
   }
   return out;
-}
-
-/** tail.ts's tail on PostgreSQL: the newest `limit` rows, newest last. */
-export function pgTail<R>(conn: PgConnection, q: TailQuery): R[] {
-  const { sql, args } = tailQuery(q);
-  return conn.query<R>(numbered(sql), args).rows.reverse();
 }
