@@ -320,6 +320,7 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
       }
     };
     intake = createIntake({
+      ...(leadership ? { term: () => leadership.term(), onFenced: () => opts.onLeadershipLost?.('a newer leader term began') } : {}),
       store,
       now: () => clock.now(),
       log: log.child({ component: 'intake' }),
@@ -356,7 +357,6 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
         mayStartUnreachable: several,
       });
       watches.push(w);
-      life.add(`listener ${c.name}`, () => w.stop());
     }
     life.add('queued deliveries', () => {
       const waiting = pending(store);
@@ -400,6 +400,8 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
     audit = await startAuditFeed(config.audit, { cluster: clusters[0].name, log: log.child({ component: 'audit' }), env: opts.env ?? process.env, onNotification: (n) => submit([n]) });
     const feed = audit;
     if (feed) life.add('audit feed', () => feed.close());
+    // stopped before the rest (a listener's last batch is stored), as they start: nothing of theirs runs before this
+    for (const w of watches) life.add(several ? `listener ${w.name}` : 'listener', () => w.stop());
     // each listed, or (several clusters) found unreachable: one cluster down does not hold the others' start
     await Promise.all(watches.map((w) => w.start()));
     // silences from chat and from Silence resources go through the keeper: in force (or ended and released) at once

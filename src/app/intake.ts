@@ -9,7 +9,7 @@ import type { TrackerChanges } from '../detect/tracker.ts';
 import type { Logger } from '../model/logger.ts';
 import type { Notification } from '../model/notification.ts';
 import type { Outbox, SinkChoice } from '../pipeline/outbox.ts';
-import type { Store } from '../store/types.ts';
+import type { Store, Term } from '../store/types.ts';
 import type { Inhibition } from './inhibition.ts';
 
 export interface IntakeDeps {
@@ -29,7 +29,21 @@ export interface IntakeDeps {
   /** what the detectors said, once stored */
   notified?: (ns: Notification[]) => void;
   onFatal?: (err: Error) => void;
+  /**
+   * With replicas: a cluster's batches are stored only under this process's
+   * current term, and only while the store still holds it as current; one
+   * that comes without (a leader paused past its Lease, its watch catching up
+   * as it wakes) is dropped with its tracker changes, so it cannot overwrite
+   * the new leader's record. The audit feed's notifications (no cluster) are
+   * stored by whichever replica received them.
+   */
+  term?: () => Term | undefined;
+  /** a batch was refused because a newer term began */
+  onFenced?: () => void;
 }
+
+/** A batch refused by the term fence: nothing of it was written. */
+class Fenced extends Error {}
 
 export interface Intake {
   /**
@@ -56,6 +70,10 @@ export function createIntake(d: IntakeDeps): Intake {
       }
       try {
         d.store.transaction(() => {
+          if (d.term && cluster !== undefined) {
+            const t = d.term();
+            if (!t || d.store.leadership.current(t.scope)?.epoch !== t.epoch) throw new Fenced(t ? `term ${t.epoch} of ${t.scope} is over` : 'not leading');
+          }
           // causes first say what they explain (and are updated when that changes); their effects are held by the outbox
           const now = d.now();
           ns = d.inhibition.observe(ns, now.getTime());
@@ -64,6 +82,11 @@ export function createIntake(d: IntakeDeps): Intake {
           if (changes && cluster !== undefined) d.store.tracker(cluster).apply(changes);
         });
       } catch (err) {
+        if (err instanceof Fenced) {
+          d.log.warn({ notifications: ns.length, cluster, reason: err.message }, 'not the leader: a batch of notifications was not stored (the leader tells them)');
+          d.onFenced?.();
+          return;
+        }
         fatal = err as Error;
         d.log.error({ err: fatal.message, notifications: ns.length }, 'cannot store notifications in the state database; restart kubeherald to re-derive them');
         d.onFatal?.(fatal);
