@@ -3,13 +3,15 @@
 //
 // The button came back from a chat platform, so its id and value are
 // anybody's words: only the ids below are known, every part of the value
-// must be a Kubernetes name, and the command text built from them still
+// must be a Kubernetes name (and a trailing `@<cluster>`, a cluster's name,
+// becomes --cluster, which the service checks against the config), and the command text built from them still
 // goes through the grammar, the clicker's identity, RBAC and the
 // confirmation path like any typed command (the service does that).
 
 import { ALERT_ACTION_PREFIX, ALERT_ACTIONS, ALERT_BUTTON_TOKEN, ALERT_BUTTON_TOKEN_ID, channelTag } from '../sinks/alert-actions.ts';
 // the object named as the alert named it (deploy/web, not deployment/web)
 import { shortKind } from '../sinks/summary.ts';
+import { CLUSTER_NAME } from './validate.ts';
 
 export type AlertCommand =
   /** a command text for the service to run as if the clicker typed it */
@@ -19,8 +21,8 @@ export type AlertCommand =
 
 const LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const SUBDOMAIN = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
-/** A value is at most `ns/name/container`: 63 + 253 + 63 and the slashes. */
-const MAX_VALUE = 400;
+/** A value is at most `ns/name/container@cluster`: 63 + 253 + 63 + 63, the slashes and the @. */
+const MAX_VALUE = 450;
 
 interface Spec {
   /** how many parts the value has: the lengths it may take */
@@ -58,11 +60,14 @@ export function alertCommand(actionId: string, value: string): AlertCommand | un
   const refused = { ok: false, error: 'This button is not one kubeherald made; nothing was run.' } as const;
   const spec = SPECS.get(actionId);
   if (!spec || value.length === 0 || value.length > MAX_VALUE) return refused;
-  const p = value.split('/');
+  const at = value.indexOf('@');
+  const cluster = at < 0 ? undefined : value.slice(at + 1);
+  if (cluster !== undefined && !CLUSTER_NAME.test(cluster)) return refused;
+  const p = (at < 0 ? value : value.slice(0, at)).split('/');
   if (!spec.parts.includes(p.length)) return refused;
   // the namespace (ns/…) and a container are labels; pods, deployments and nodes subdomains
   const ok = p.every((part, i) => (p.length > 1 && (i === 0 || i === 2) ? LABEL.test(part) : SUBDOMAIN.test(part)));
-  return ok ? { ok: true, text: spec.text(p) } : refused;
+  return ok ? { ok: true, text: `${spec.text(p)}${cluster !== undefined ? ` --cluster ${cluster}` : ''}` } : refused;
 }
 
 /** Whether an action id is the "Silence 1h" button's (checked by alertSilenceCommand, not alertCommand). */

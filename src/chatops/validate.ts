@@ -3,6 +3,8 @@
 // names, numbers, durations and label selectors. Pure; the grammar decides
 // which check applies to which word.
 
+import { CLUSTER_NAME } from '../model/cluster-name.ts';
+
 /** The longest command text read at all. */
 export const MAX_TEXT = 1000;
 /** The longest single word: the longest Kubernetes name (a DNS-1123 subdomain). */
@@ -160,14 +162,9 @@ export function checkName(what: string, value: string, rule: 'label' | 'subdomai
   return `${what} ${shown(value)} must start and end with a letter or digit`;
 }
 
-/**
- * A cluster's name as `--cluster` and `chatops.*.cluster` take it: letters,
- * digits, '-', '_' and '.', at most 63, starting and ending with a letter or
- * digit. Looser than a DNS label (kubeconfig context names have capitals and
- * underscores), strict enough that nothing but a name reaches a reply or a log.
- */
-export const CLUSTER_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+export { CLUSTER_NAME };
 
+/** `--cluster`'s value, as CLUSTER_NAME takes it: the problem in words, or undefined. */
 export function checkClusterName(value: string): string | undefined {
   if (value === '') return '--cluster: empty; expected a cluster name';
   if (CLUSTER_NAME.test(value)) return undefined;

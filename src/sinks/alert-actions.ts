@@ -5,12 +5,15 @@
 // The sink and the chat side may run in different processes, so a button
 // carries its command itself, in a compact form both sides know: an action
 // id naming the command (`kh:logs-previous`) and a value naming its target
-// (`demo/api-7d9f8b6c5-x2x4z/app`). Nothing here is trusted by the chat
+// (`demo/api-7d9f8b6c5-x2x4z/app`), and `@<cluster>` after it when the
+// notification names its cluster, so a press acts on the cluster the alert
+// came from, never on the chat channel's default. Nothing here is trusted by the chat
 // side: src/chatops/alert-actions.ts checks the id against its own list and
 // every name again, then puts the command text through the normal grammar,
 // identity mapping, RBAC and confirmation path. Pure.
 
 import { createHash } from 'node:crypto';
+import { CLUSTER_NAME } from '../model/cluster-name.ts';
 import { type Notification, State } from '../model/notification.ts';
 
 /** Every alert button's action id starts with this; the chat side refuses any other `kh:` id. */
@@ -89,6 +92,13 @@ const LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
  */
 export function alertActions(n: Notification): AlertAction[] {
   if (n.state !== State.FIRING || !ALERT_ACTION_REASONS.includes(n.reason)) return [];
+  // a cluster whose name chat could not take: no button rather than one acting on some default cluster
+  if (n.cluster !== '' && !CLUSTER_NAME.test(n.cluster)) return [];
+  const at = n.cluster !== '' ? `@${n.cluster}` : '';
+  return objectActions(n).map((a) => ({ ...a, value: a.value + at }));
+}
+
+function objectActions(n: Notification): AlertAction[] {
   const obj = n.involvedObject;
   if (!obj) return [];
   if (obj.kind === 'Node') {

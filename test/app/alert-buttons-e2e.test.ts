@@ -126,9 +126,10 @@ describe('buttons on a crash alert, and its crash report', () => {
       buttonsOf(alert).map((b) => b.text.text),
       ['Logs (previous)', 'Describe', 'Events', 'Restart', 'Silence 1h'],
     );
-    assert.equal(button('kh:restart').value, 'demo/worker');
-    assert.match(button('kh:logs-previous').value, /^demo\/worker-[a-z0-9]+-[a-z0-9]+\/worker$/);
-    assert.equal(button('kh:describe-pod').value, button('kh:logs-previous').value.replace(/\/worker$/, ''));
+    // each names the cluster the alert came from: a press acts there, whatever the channel's default
+    assert.equal(button('kh:restart').value, 'demo/worker@sim');
+    assert.match(button('kh:logs-previous').value, /^demo\/worker-[a-z0-9]+-[a-z0-9]+\/worker@sim$/);
+    assert.equal(button('kh:describe-pod').value, button('kh:logs-previous').value.replace(/\/worker@sim$/, '@sim'));
   });
 
   it('carries a crash report: the last log lines of the crashed container, read as kubeherald', () => {

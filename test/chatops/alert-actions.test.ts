@@ -18,6 +18,10 @@ describe('alertCommand', () => {
       ['kh:restart', 'demo/web', 'restart deployment web -n demo'],
       ['kh:describe-node', 'sim-node-1.example.com', 'describe node sim-node-1.example.com'],
       ['kh:cordon', 'sim-node-1', 'cordon sim-node-1'],
+      // the alert's cluster, which the service checks against the config
+      ['kh:restart', 'demo/web@prod-eu_1', 'restart deployment web -n demo --cluster prod-eu_1'],
+      ['kh:logs-previous', 'demo/web-1/app@B.2', 'logs web-1 -n demo -c app --previous --tail 100 --cluster B.2'],
+      ['kh:cordon', 'sim-node-1@b', 'cordon sim-node-1 --cluster b'],
     ];
     for (const [id, value, text] of cases) {
       assert.deepEqual(alertCommand(id, value), { ok: true, text }, `${id} ${value}`);
@@ -49,6 +53,13 @@ describe('alertCommand', () => {
       ['kh:describe-pod', 'demo/web-1/'],
       ['kh:describe-pod', '../etc/passwd'],
       ['kh:restart', 'demo/web;rm -rf'],
+      ['kh:restart', 'demo/web@'],
+      ['kh:restart', 'demo/web@b@c'],
+      ['kh:restart', 'demo/web@b --cluster c'],
+      ['kh:restart', 'demo/web@-b'],
+      ['kh:restart', 'demo/web@b/c'],
+      ['kh:restart', '@b'],
+      ['kh:cordon', `n1@${'c'.repeat(64)}`],
       ['kh:restart', 'demo/web/extra'],
       ['kh:restart', 'a.b/web'],
       ['kh:cordon', 'demo/sim-node-1'],

@@ -154,6 +154,25 @@ describe('ChatOps on two clusters', () => {
     assert.ok(refused.every((e) => e.decision === 'invalid' && e.cluster === undefined && e.identity === undefined));
   });
 
+  it('an alert button acts on the cluster the alert came from, and one naming an unknown cluster reaches neither', async () => {
+    const press = (value: string) => chat.service.interact({ platform: 'slack', user: users.alice, channel: CH_A, actionId: 'kh:describe-pod', value, receivedAt: Date.now() });
+    const pod = async (c: SimCluster, app: string): Promise<string> => (await c.kc.makeApiClient(k8s.CoreV1Api).listNamespacedPod({ namespace: NS, labelSelector: `app=${app}` })).items[0].metadata!.name!;
+    const [podA, podB] = [await pod(a, 'only-a'), await pod(b, 'only-b')];
+    const seen = [a.log.length, b.log.length];
+    const onB = shown(await press(`${NS}/${podB}@b`));
+    assert.match(onB, new RegExp(`${podB}[\\s\\S]*Cluster: b`));
+    const reviews = (c: SimCluster, from: number) => c.log.slice(from).filter((e) => e.path.includes('selfsubjectaccessreviews')).length;
+    assert.equal(reviews(a, seen[0]), 0, 'nothing asked of a');
+    assert.ok(reviews(b, seen[1]) > 0, 'asked of b');
+    assert.match(shown(await press(`${NS}/${podA}@a`)), new RegExp(`${podA}[\\s\\S]*Cluster: a`));
+    const before = [a.log.length, b.log.length];
+    const refused = await press(`${NS}/${podB}@c`);
+    assert.equal(refused?.title, 'unknown cluster "c": the clusters are a, b');
+    await a.kc.makeApiClient(k8s.CoreV1Api).listNamespace();
+    await b.kc.makeApiClient(k8s.CoreV1Api).listNamespace();
+    assert.deepEqual([a.log.length - 1, b.log.length - 1], before, 'no request reached a or b');
+  });
+
   it('a scale previewed on b is approved on b (by someone who may scale there only) and runs on b only', async () => {
     const aBefore = a.log.length;
     const preview = await ask('alice', CH_A, 'scale deployment web 0 --cluster b');

@@ -90,6 +90,17 @@ describe('alert buttons: which alerts, which buttons', () => {
     assert.deepEqual(commands(nodeAlert()), ['describe node sim-node-2', 'cordon sim-node-2']);
   });
 
+  it('an alert from a named cluster: every button acts on that cluster, whatever the channel’s default', () => {
+    const n = podAlert('CrashLoopBackOff', { cluster: 'prod-eu_1' });
+    assert.ok(alertActions(n).every((a) => a.value.endsWith('@prod-eu_1')));
+    assert.deepEqual(commands(n), commands(podAlert('CrashLoopBackOff')).map((t) => `${t} --cluster prod-eu_1`));
+    for (const text of commands(n)) assert.ok(parseCommand(text).ok, text);
+    assert.deepEqual(commands(nodeAlert({ cluster: 'b' })), ['describe node sim-node-2 --cluster b', 'cordon sim-node-2 --cluster b']);
+    // a cluster name chat could not take: no buttons rather than buttons acting on another cluster
+    assert.deepEqual(alertActions(podAlert('CrashLoopBackOff', { cluster: 'a b' })), []);
+    assert.deepEqual(alertActions(nodeAlert({ cluster: 'x/y' })), []);
+  });
+
   it('no buttons for other reasons, resolved alerts, or names no command could take', () => {
     for (const reason of ['RolloutCompleted', 'BackOff', 'Evicted', 'PodFailed', 'Warning', 'ChatCommand']) assert.deepEqual(alertActions(podAlert(reason)), [], reason);
     for (const reason of ALERT_ACTION_REASONS) assert.deepEqual(alertActions(podAlert(reason, { state: State.RESOLVED })), [], `${reason} resolved`);
