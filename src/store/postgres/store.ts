@@ -1,0 +1,160 @@
+// The PostgreSQL store: the state shared by several kubeherald replicas,
+// behind the same Store interface as SQLite. One connection (a session, so a
+// transaction's statements are one transaction), the same repositories as
+// SQLite's where the SQL is the same (over pgPreparer), PostgreSQL's own for
+// the chat tables (audit, requests, held, silences, alert buttons).
+//
+// Isolation is PostgreSQL's default, READ COMMITTED: the repositories'
+// compare-and-set statements (a claim, a request's transition) re-check
+// their condition against the row another process just committed, so of two
+// replicas exactly one wins. A statement that fails inside a transaction
+// aborts the whole transaction (SQLite would undo only that statement):
+// callers here let such an error end the transaction, never carry on in it.
+
+import type { Logger } from '../../model/logger.ts';
+import { ClusterRepos } from '../clusters.ts';
+import { SqlGroups } from '../groups.ts';
+import { SqlLeadership } from '../leadership.ts';
+import { SqlOutbox } from '../outbox.ts';
+import { pruneRows } from '../retention.ts';
+import { SqlDedup, SqlFlood, SqlReminders, SqlThreads } from '../state.ts';
+import { SqlStorms } from '../storms.ts';
+import { Transactions } from '../transactions.ts';
+import type { HeartbeatRepo, PruneCounts, RetentionPolicy, Store, TrackerRepo } from '../types.ts';
+import { PgAlertButtons } from './alert-buttons.ts';
+import { PgAudit } from './audit.ts';
+import { connectPostgres, redactUrl, type PgConnection } from './connection.ts';
+import { PgHeld } from './held.ts';
+import { migratePostgres, pgCurrentVersion } from './migrations.ts';
+import { PgRequests } from './requests.ts';
+import { PgSilences } from './silences.ts';
+import { pgPreparer } from './statements.ts';
+
+export interface PostgresStoreOptions {
+  /** postgres:// or postgresql:// url; a password in it is never logged */
+  url: string;
+  /** the password when not in the url (KUBEHERALD_STATE_PASSWORD) */
+  password?: string;
+  /**
+   * Return inflight rows to pending on open (default false). Replicas share
+   * the database: a process opening it cannot tell a dead process's claims
+   * from a live one's, so only the leader recovers, when its term begins.
+   */
+  recover?: boolean;
+  /** skip migrations (a reader: doctor, the CLI) and refuse a database not at this kubeherald's schema */
+  migrate?: boolean;
+  connectTimeoutMs?: number;
+  queryTimeoutMs?: number;
+  applicationName?: string;
+  /** the time thread refs are stamped with (default Date.now) */
+  now?: () => number;
+  log?: Logger;
+}
+
+export class PostgresStore implements Store {
+  /** the url, password redacted */
+  readonly path: string;
+  readonly outbox: SqlOutbox;
+  readonly dedup: SqlDedup;
+  readonly leadership: SqlLeadership;
+  readonly flood: SqlFlood;
+  readonly reminders: SqlReminders;
+  readonly groups: SqlGroups;
+  readonly threads: SqlThreads;
+  readonly storms: SqlStorms;
+  readonly audit: PgAudit;
+  readonly requests: PgRequests;
+  readonly held: PgHeld;
+  readonly silences: PgSilences;
+  readonly alertButtons: PgAlertButtons;
+  /** the underlying connection, for tests and diagnostics */
+  readonly conn: PgConnection;
+  #tx: Transactions;
+  #clusters: ClusterRepos;
+
+  constructor(opts: PostgresStoreOptions) {
+    this.path = redactUrl(opts.url);
+    this.conn = connectPostgres({
+      url: opts.url,
+      password: opts.password,
+      connectTimeoutMs: opts.connectTimeoutMs,
+      queryTimeoutMs: opts.queryTimeoutMs,
+      applicationName: opts.applicationName,
+    });
+    try {
+      const conn = this.conn;
+      if (opts.migrate ?? true) {
+        const applied = migratePostgres(conn);
+        if (applied.length) opts.log?.info({ url: this.path, versions: applied }, 'state database migrated');
+      }
+      // a session's transaction state is the server's to know; ROLLBACK outside one only warns
+      this.#tx = new Transactions({ exec: (sql) => void conn.query(sql), begin: 'BEGIN', inTransaction: () => true });
+      const p = pgPreparer(conn);
+      const transaction = <T>(fn: () => T): T => this.transaction(fn);
+      this.outbox = new SqlOutbox(p);
+      this.dedup = new SqlDedup(p);
+      this.leadership = new SqlLeadership(p);
+      this.flood = new SqlFlood(p);
+      this.reminders = new SqlReminders(p);
+      this.groups = new SqlGroups(p);
+      this.storms = new SqlStorms(p);
+      this.threads = new SqlThreads(p, opts.now ?? Date.now);
+      this.#clusters = new ClusterRepos(p, this, transaction);
+      this.alertButtons = new PgAlertButtons(conn);
+      this.audit = new PgAudit(conn);
+      this.requests = new PgRequests(conn, transaction);
+      this.held = new PgHeld(conn);
+      this.silences = new PgSilences(conn, this.audit, transaction);
+      if (opts.recover) {
+        const recovered = this.transaction(() => this.outbox.recoverInflight(opts.now?.() ?? Date.now()));
+        if (recovered) opts.log?.warn({ url: this.path, deliveries: recovered }, 'deliveries in flight when kubeherald last stopped will be attempted again');
+      }
+    } catch (err) {
+      this.conn.close();
+      throw err;
+    }
+  }
+
+  tracker(cluster: string): TrackerRepo {
+    return this.#clusters.tracker(cluster);
+  }
+
+  heartbeat(cluster: string): HeartbeatRepo {
+    return this.#clusters.heartbeat(cluster);
+  }
+
+  adoptUnnamedCluster(cluster: string): void {
+    this.#clusters.adoptUnnamedCluster(cluster);
+  }
+
+  transaction<T>(fn: () => T): T {
+    return this.#tx.run(fn);
+  }
+
+  onRollback(fn: () => void): void {
+    this.#tx.onRollback(fn);
+  }
+
+  /** Deletes what retention allows in one transaction; the space is the server's autovacuum's to reuse. */
+  prune(now: number, policy: RetentionPolicy): PruneCounts {
+    return this.transaction(() => pruneRows(this, now, policy));
+  }
+
+  /** The database's size on the server (every table and index of it). */
+  sizeBytes(): number {
+    return Number(this.conn.query<{ n: number }>('SELECT pg_database_size(current_database()) AS n').rows[0]?.n ?? 0);
+  }
+
+  schemaVersion(): number {
+    return pgCurrentVersion(this.conn);
+  }
+
+  close(): void {
+    this.conn.close();
+  }
+}
+
+/** Connects to and migrates a PostgreSQL state database. */
+export function openPostgresStore(opts: PostgresStoreOptions): PostgresStore {
+  return new PostgresStore(opts);
+}
