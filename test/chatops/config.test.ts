@@ -4,19 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ConfigError, parseConfigText } from '../../src/config/index.ts';
-
-/** The error's lines for `text`; fails when the text is valid. */
-function errorsOf(text: string): string[] {
-  try {
-    parseConfigText(text, 'k.yaml');
-  } catch (err) {
-    assert.ok(err instanceof ConfigError, `expected a ConfigError, got ${String(err)}`);
-    return err.message.split('\n');
-  }
-  assert.fail('expected a ConfigError');
-}
-
-const yaml = (...lines: string[]): string => `${lines.join('\n')}\n`;
+import { configErrors as errorsOf, yaml } from '../helpers/config-errors.ts';
 
 describe('chatops config', () => {
   it('valid: platforms, channels with their namespaces, identities by id and by Slack e-mail', () => {

@@ -8,18 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { clustersOf, ConfigError, loadConfig, parseConfigText } from '../../src/config/index.ts';
-
-const yaml = (...lines: string[]): string => `${lines.join('\n')}\n`;
-
-function errorsOf(text: string): string[] {
-  try {
-    parseConfigText(text, 'k.yaml');
-  } catch (err) {
-    assert.ok(err instanceof ConfigError, `expected a ConfigError, got ${String(err)}`);
-    return err.message.split('\n');
-  }
-  assert.fail('expected a ConfigError');
-}
+import { configErrors as errorsOf, yaml } from '../helpers/config-errors.ts';
 
 describe('clusters', () => {
   it('clustersOf: the one cluster of `cluster:`, or the list in its order', () => {

@@ -10,18 +10,7 @@ import { ConfigError, parseConfigText } from '../../src/config/index.ts';
 import { NotificationSchema } from '../../src/model/notification.ts';
 import { resolvePolicies } from '../../src/pipeline/config.ts';
 import { createSink } from '../../src/sinks/index.ts';
-
-const yaml = (...lines: string[]): string => `${lines.join('\n')}\n`;
-
-function errorsOf(text: string): string[] {
-  try {
-    parseConfigText(text, 'k.yaml');
-  } catch (err) {
-    assert.ok(err instanceof ConfigError, `expected a ConfigError, got ${String(err)}`);
-    return err.message.split('\n');
-  }
-  assert.fail('expected a ConfigError');
-}
+import { configErrors as errorsOf, yaml } from '../helpers/config-errors.ts';
 
 describe('sinks[].delivery', () => {
   it('every sink type takes one; what it sets replaces the global value for that sink only', () => {
