@@ -10,6 +10,7 @@
 // restarted listener re-derives what was not stored. The tracker is restored
 // from the state database on start; the Deliverer takes from the outbox.
 
+import { createHash } from 'node:crypto';
 import type * as k8s from '@kubernetes/client-node';
 import type { Logger } from '../model/logger.ts';
 import { type Listener, type ListenerClock, realClock } from '../cluster/listener.ts';
@@ -286,6 +287,36 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
         })
       : undefined;
     if (leadership) life.add('leadership', () => leadership.stop());
+    // several clusters: each but the home one has its own Lease (in the home cluster), so the clusters spread
+    // across the replicas: a replica already leading some waits longer before contesting a free one
+    const clusterLeaderships = new Map<string, Leadership>();
+    const election = opts.election;
+    if (election && several) {
+      const held = (): number => [...clusterLeaderships.values()].filter((l) => l.term()).length;
+      for (const c of clusters.slice(1)) {
+        const l = createLeadership({
+          store,
+          log: log.child({ component: 'leadership', cluster: c.name }),
+          now: () => clock.now().getTime(),
+          election: { ...election, name: clusterLeaseName(election.name, c.name) },
+          acquireDelayMs: () => held() * election.leaseDurationMs,
+          onLead: () => {
+            if (phase.stopping) return;
+            watchOf(c.name)?.activate();
+            restoreInhibition(inhibition, store, sinks.keys(), openIncidents(), clock.now().getTime());
+          },
+          onLost: (reason) => {
+            log.error({ reason, cluster: c.name }, 'no longer the leader of a cluster: stopping');
+            opts.onLeadershipLost?.(reason);
+          },
+          onChange: (lease, leading) => metrics?.leader?.(lease, leading),
+        });
+        clusterLeaderships.set(c.name, l);
+        life.add(`leadership ${c.name}`, () => l.stop());
+      }
+    }
+    /** the leadership a cluster's watch detects under: its own Lease's, else the home one's */
+    const leadershipOf = (cluster: string): Leadership | undefined => clusterLeaderships.get(cluster) ?? leadership;
     // what only the leader does (a standby's caches are warm, it sends nothing)
     const leading = (): boolean => !leadership || leadership.term() !== undefined;
     const attemptWaiters: (() => void)[] = [];
@@ -320,7 +351,7 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
       }
     };
     intake = createIntake({
-      ...(leadership ? { term: () => leadership.term(), onFenced: () => opts.onLeadershipLost?.('a newer leader term began') } : {}),
+      ...(leadership ? { term: (cluster: string) => leadershipOf(cluster)?.term(), onFenced: () => opts.onLeadershipLost?.('a newer leader term began') } : {}),
       store,
       now: () => clock.now(),
       log: log.child({ component: 'intake' }),
@@ -413,7 +444,7 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
       if (phase.stopping) return;
       if (leadership) {
         // the previous leader's record of what it told, then what the warm caches show that it did not
-        for (const w of watches) w.activate();
+        for (const w of watches) if (!clusterLeaderships.has(w.name)) w.activate();
         restoreInhibition(inhibition, store, sinks.keys(), openIncidents(), clock.now().getTime());
         deliverer.wake();
       }
@@ -431,8 +462,10 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
         life.add('chatops', () => c.stop());
       }
     }
-    if (leadership) leadership.start();
-    else await takeOver();
+    if (leadership) {
+      leadership.start();
+      for (const l of clusterLeaderships.values()) l.start();
+    } else await takeOver();
     phase.started = true;
     backlog.now();
     if (config.updates.check) {
@@ -508,4 +541,14 @@ function stateWriteError(store: Store): string | undefined {
   } catch (err) {
     return (err as Error).message;
   }
+}
+
+/** A cluster's own Lease: the home Lease's name and the cluster's, as a DNS-1123 subdomain (with a hash when the name had to change). */
+export function clusterLeaseName(lease: string, cluster: string): string {
+  const clean = cluster
+    .toLowerCase()
+    .replace(/[^a-z0-9.-]+/g, '-')
+    .replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, '');
+  const suffix = clean === cluster && clean ? clean : `${clean || 'cluster'}-${createHash('sha256').update(cluster).digest('hex').slice(0, 8)}`;
+  return `${lease}-${suffix}`.slice(0, 253).replace(/[^a-z0-9]+$/, '');
 }

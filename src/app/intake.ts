@@ -37,7 +37,7 @@ export interface IntakeDeps {
    * the new leader's record. The audit feed's notifications (no cluster) are
    * stored by whichever replica received them.
    */
-  term?: () => Term | undefined;
+  term?: (cluster: string) => Term | undefined;
   /** a batch was refused because a newer term began */
   onFenced?: () => void;
 }
@@ -71,7 +71,7 @@ export function createIntake(d: IntakeDeps): Intake {
       try {
         d.store.transaction(() => {
           if (d.term && cluster !== undefined) {
-            const t = d.term();
+            const t = d.term(cluster);
             if (!t || d.store.leadership.current(t.scope)?.epoch !== t.epoch) throw new Fenced(t ? `term ${t.epoch} of ${t.scope} is over` : 'not leading');
           }
           // causes first say what they explain (and are updated when that changes); their effects are held by the outbox

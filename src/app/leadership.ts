@@ -29,6 +29,8 @@ export interface LeadershipOptions {
   onLead(term: Term): void | Promise<void>;
   /** the Lease was lost without stop(): the caller stops the process */
   onLost(reason: string): void;
+  /** an extra pause before each attempt to acquire the Lease while not leading (spreads several Leases across replicas) */
+  acquireDelayMs?: () => number;
   /** every change of leading (a metric) */
   onChange?(lease: string, leading: boolean): void;
 }
@@ -96,6 +98,7 @@ export function createLeadership(opts: LeadershipOptions): Leadership {
     leaseDurationMs: e.leaseDurationMs,
     renewDeadlineMs: e.renewDeadlineMs,
     retryPeriodMs: e.retryPeriodMs,
+    ...(opts.acquireDelayMs ? { acquireDelayMs: opts.acquireDelayMs } : {}),
     log: log.child({ component: 'leader-election' }),
     onStartedLeading: ({ transitions }) => {
       try {
