@@ -17,7 +17,8 @@ import { pluginsSchema } from '../router/config.ts';
 import { auditConfigSchema } from '../sources/audit-config.ts';
 import { isAllowEntry } from '../sinks/egress.ts';
 import { chatopsSchema } from '../chatops/config.ts';
-import { checkClusters, clusterSchema, clustersSchema } from './clusters.ts';
+import { channelClusterProblems } from '../chatops/clusters.ts';
+import { checkClusters, clusterSchema, clustersOf, clustersSchema } from './clusters.ts';
 
 /** Namespace names are DNS-1123 labels; globs add `*` and `?`. */
 const namespaceGlob = z
@@ -216,7 +217,11 @@ export const ConfigSchema = section(
     log: section(logSchema),
   })
     .superRefine(checkRouteTimeIntervals, { when: () => true })
-    .superRefine(checkClusters),
+    .superRefine(checkClusters)
+    // a chat channel's default cluster is one of the configured clusters
+    .superRefine((c, ctx) => {
+      for (const p of channelClusterProblems(c.chatops, clustersOf(c).map((x) => x.name))) ctx.addIssue({ code: 'custom', path: ['chatops', ...p.path], message: p.message });
+    }),
 );
 
 export type Config = z.infer<typeof ConfigSchema>;

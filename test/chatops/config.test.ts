@@ -48,6 +48,18 @@ describe('chatops config', () => {
     assert.equal(parseConfigText(yaml('chatops:', '  slack: {mode: http}'), 'k.yaml').chatops.slack.enabled, false);
   });
 
+  it("a channel's default cluster: one of the configured clusters, by a name chat could type", () => {
+    const two = parseConfigText(yaml('clusters: [{name: home}, {name: prod-eu_1}]', 'chatops:', '  slack:', '    channels: [{id: C1, cluster: prod-eu_1}, {id: C2}]', '  telegram: {chats: [{id: "-1", cluster: home}]}'), 'k.yaml').chatops;
+    assert.deepEqual(two.slack.channels, [{ id: 'C1', cluster: 'prod-eu_1' }, { id: 'C2' }]);
+    assert.deepEqual(errorsOf(yaml('clusters: [{name: home}, {name: prod}]', 'chatops:', '  slack:', '    channels: [{id: C1, cluster: staging}]')), [
+      'k.yaml:4: chatops.slack.channels[0].cluster: no cluster named "staging"; clusters: home, prod',
+    ]);
+    // `cluster:` alone is one cluster, named by cluster.name
+    assert.deepEqual(errorsOf(yaml('cluster: {name: sim}', 'chatops:', '  telegram:', '    chats: [{id: "-1", cluster: b}]')), ['k.yaml:4: chatops.telegram.chats[0].cluster: no cluster named "b"; clusters: sim']);
+    assert.equal(parseConfigText(yaml('cluster: {name: sim}', 'chatops:', '  telegram: {chats: [{id: "-1", cluster: sim}]}'), 'k.yaml').chatops.telegram.chats[0].cluster, 'sim');
+    assert.match(errorsOf(yaml('chatops:', '  slack:', '    channels: [{id: C1, cluster: "a b"}]'))[0], /chatops\.slack\.channels\[0\]\.cluster: expected a cluster's name/);
+  });
+
   it('e-mail only on Slack; exactly one of user or email', () => {
     assert.deepEqual(errorsOf(yaml('chatops:', '  identities:', '    - platform: telegram', '      email: bob@corp.example', '      kubernetes: {user: bob}')), [
       'k.yaml:4: chatops.identities[0].email: only Slack verifies e-mail addresses; give the user id for this platform',
