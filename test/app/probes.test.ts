@@ -33,6 +33,21 @@ describe('probe verdicts', () => {
     assert.match(probeBody('/readyz', readiness({ ...base, watches: [{ resource: 'pods', listed: false, failures: 0 }] })).body, /^\[-\]watching failed: not listed yet: pods$/m);
   });
 
+  it('several clusters: one down is reported degraded while another is up; all down is unready', () => {
+    const east = { name: 'east', up: true, detail: '11 resources caught up' };
+    const west = { name: 'west', up: false, detail: 'unreachable: ECONNREFUSED' };
+    const one = probeBody('/readyz', readiness({ ...base, clusters: [east, west] }));
+    assert.equal(one.status, 200, one.body);
+    assert.match(one.body, /^\[\+\]cluster\/east 11 resources caught up$/m);
+    assert.match(one.body, /^\[\+\]cluster\/west degraded: unreachable: ECONNREFUSED$/m);
+    const none = probeBody('/readyz', readiness({ ...base, watches: [], clusters: [{ ...east, up: false, detail: 'failing: pods (3 attempts in a row)' }, west] }));
+    assert.equal(none.status, 503, none.body);
+    assert.match(none.body, /^\[-\]cluster\/east failed: failing: pods \(3 attempts in a row\)$/m);
+    assert.match(none.body, /^\[-\]cluster\/west failed: unreachable: ECONNREFUSED$/m);
+    // one cluster: no cluster lines, its watches judge as before
+    assert.doesNotMatch(probeBody('/readyz', readiness({ ...base, clusters: [east] })).body, /cluster\//);
+  });
+
   it('alive unless the state database failed for good', () => {
     assert.equal(probeBody('/healthz', liveness(base)).status, 200);
     const dead = probeBody('/healthz', liveness({ fatal: 'disk I/O error' }));
