@@ -147,6 +147,25 @@ test('Inhibitor: the cause carries what it explains, its effects are held, an up
   assert.deepEqual(inh.causes(), []);
 });
 
+test('Inhibitor: two clusters with the same node names: a NotReady node holds and counts only its own cluster\'s pods; user rules never cross', () => {
+  // each cluster's cache: the pods on n2 of c1 are unready, c2's n2 is another machine
+  const cache: Record<string, KubeObject[]> = { c1: [pod('a', 'n2', false), pod('b', 'n2', false)], c2: [pod('x', 'n2', false)] };
+  const asked: string[] = [];
+  const inh = new Inhibitor({ pods: (cluster) => (asked.push(cluster), cache[cluster] ?? []), releaseAfterMs: 60_000 });
+  const [cause] = inh.observe([nodeDown()], 0).notifications;
+  assert.equal(cause.fields.explains, '2 pods of default/fleet affected on this node', 'c1\'s pods only');
+  const inC2 = (n: Notification): Notification => ({ ...n, cluster: 'c2', incidentKey: `c2/${n.incidentKey}` });
+  const [other] = inh.observe([inC2(podNotReady(1))], 1000).notifications;
+  assert.equal(inh.check(other, 'slack', 1000), undefined, 'a pod of c2 on its own n2 is not held by c1\'s node');
+  const [unavailable] = inh.observe([inC2(deployUnavailable())], 2000).notifications;
+  assert.equal(inh.check(unavailable, 'slack', 2000), undefined);
+  // c1's cause counted c1's pods; c2's workload looked at c2's
+  assert.deepEqual([...new Set(asked)], ['c1', 'c2']);
+  const r = { name: 'r', source: { reason: 'NodeNotReady' }, target: { kind: 'Pod' }, equal: ['node'] };
+  const src = note({ key: 's', reason: 'NodeNotReady', kind: 'Node', name: 'n2', node: 'n2' });
+  assert.equal(ruleApplies(r, src, note({ key: 't', reason: 'X', kind: 'Pod', name: 'p', node: 'n2', cluster: 'c2' })), false);
+});
+
 test('Inhibitor: a cause firing again within its hold holds on; a user rule holds its targets', () => {
   const inh = new Inhibitor({ releaseAfterMs: 10_000, rules: [{ name: 'db', source: { reason: 'DatabaseDown' }, target: { namespace: 'shop' }, equal: ['cluster'] }] });
   inh.observe([nodeDown()], 0);
