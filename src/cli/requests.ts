@@ -8,7 +8,7 @@
 
 import type { Command } from 'commander';
 import type { ChatUser } from '../chatops/types.ts';
-import { loadConfig } from '../config/index.ts';
+import { clustersOf, loadConfig } from '../config/index.ts';
 import { REQUEST_STATES, type ActionRequest, type RequestState } from '../model/approval.ts';
 import { isMemoryPath } from '../store/config.ts';
 import { openSqliteStore } from '../store/sqlite.ts';
@@ -84,7 +84,7 @@ export function formatRequest(r: ActionRequest): string {
     `command:     ${safe(r.command)}`,
     `requester:   ${safe(`${r.platform}:${who(r.requester)}`)} as ${r.identity.user}${r.identity.groups.length ? ` (groups ${r.identity.groups.join(', ')})` : ''}`,
     `channel:     ${safe(r.channel)}`,
-    `target:      ${r.target.kind} ${r.target.namespace ? `${r.target.namespace}/` : ''}${r.target.name}${r.target.resourceVersion ? ` at resourceVersion ${r.target.resourceVersion}` : ''}`,
+    `target:      ${r.target.kind} ${r.target.namespace ? `${r.target.namespace}/` : ''}${r.target.name}${r.target.resourceVersion ? ` at resourceVersion ${r.target.resourceVersion}` : ''}${r.target.cluster ? ` on cluster ${safe(r.target.cluster)}` : ''}`,
     `preview:     ${safe(r.preview).split('\n').join('\n             ')}`,
     `digest:      ${r.previewDigest}`,
     ...(r.reason ? [`reason:      ${safe(r.reason)}`] : []),
@@ -140,8 +140,14 @@ export async function requestsDecide(decision: 'approve' | 'deny', id: string, f
   const config = await loadConfig({ file: f.config, env: process.env });
   const path = f.db ?? config.state.path;
   if (isMemoryPath(path)) throw new Error(`requests ${decision}: state.path is :memory:; give --db <file>`);
-  const [{ decide, kubeAuthorizer }, { IdentityMap }, { loadKubeConfig }] = await Promise.all([import('../chatops/approvals.ts'), import('../chatops/identity.ts'), import('../cluster/connect.ts')]);
-  const kc = loadKubeConfig({ kubeconfig: config.cluster.kubeconfig || undefined, context: config.cluster.context || undefined, inCluster: config.cluster.inCluster });
+  const [{ decide, kubeAuthorizer }, { IdentityMap }, { clusterKubeConfig }] = await Promise.all([import('../chatops/approvals.ts'), import('../chatops/identity.ts'), import('../cluster/connect.ts')]);
+  // the approver's rights are asked of the cluster the request was previewed on (absent: the home one), loaded only then
+  const clusters = clustersOf(config);
+  const kc = (name: string | undefined): ReturnType<typeof clusterKubeConfig> => {
+    const c = name === undefined ? clusters[0] : clusters.find((x) => x.name === name);
+    if (!c) throw new Error(`the request is for cluster ${JSON.stringify(name)}, which the config does not list (clusters: ${clusters.map((x) => x.name).join(', ')})`);
+    return clusterKubeConfig(c);
+  };
   const store = openSqliteStore({ path, synchronous: config.state.synchronous, recover: false, mustExist: true });
   try {
     const out = await decide({ store, identities: new IdentityMap(config.chatops.identities), authorize: kubeAuthorizer(kc), ...(io.now ? { now: io.now } : {}) }, id, approver, decision, { via: 'cli', ...(f.reason ? { reason: f.reason } : {}) });

@@ -70,6 +70,7 @@ chatops:
   const store = tmp.open();
   store.requests.create(request('req-scale'));
   store.requests.create(request('req-deny'));
+  store.requests.create(request('req-gone', { target: { kind: 'deployment', namespace: 'demo', name: 'web', resourceVersion: '7', cluster: 'staging' } }));
   store.requests.create(request('req-done', { state: 'executed', result: { ok: true, message: 'scaled to 0', at: NOW - 30_000 } }));
   store.close();
 });
@@ -110,7 +111,7 @@ describe('kubeherald requests', () => {
     assert.equal(all.code, 0);
     const lines = all.stdout.trimEnd().split('\n');
     assert.match(lines[0], /^ID +CREATED +STATE +REQUESTER +AS +COMMAND +APPROVALS +EXPIRES$/);
-    assert.equal(lines.length, 4);
+    assert.equal(lines.length, 5);
     assert.match(all.stdout, /req-scale +2025-03-01T10:04:00Z +awaiting-approval +console:alice +alice@corp +scale deployment web 0 -n demo +0\/1/);
     const done = await requests('list', '-c', configPath, '--state', 'executed');
     assert.equal(done.stdout.trimEnd().split('\n').length, 2);
@@ -151,6 +152,15 @@ describe('kubeherald requests', () => {
     const again = await requests('approve', 'req-scale', '-c', configPath, '--as', 'dave');
     assert.equal(again.code, 1);
     assert.match(again.stderr, /already decided/);
+  });
+
+  it('a request previewed on a cluster the config no longer lists is not approved against another', async () => {
+    const s = await requests('show', 'req-gone', '-c', configPath);
+    assert.match(s.stdout, /target: +deployment demo\/web at resourceVersion 7 on cluster staging/);
+    await assert.rejects(requests('approve', 'req-gone', '-c', configPath, '--as', 'dave'), /the request is for cluster "staging", which the config does not list \(clusters: default\)/);
+    const store = tmp.open({ recover: false });
+    assert.deepEqual(store.requests.get('req-gone')!.decisions, []);
+    store.close();
   });
 
   it('deny rejects under a policy where one denial does', async () => {
