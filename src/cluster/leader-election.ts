@@ -242,7 +242,12 @@ export class LeaderElector {
       while (!term.aborted) {
         await pause(this.#o.retryPeriodMs, term);
         if (term.aborted) break;
-        await this.#tryAcquireOrRenew(term);
+        if (await this.#tryAcquireOrRenew(term)) continue;
+        // someone else holds it now: nothing left to wait for (client-go would wait out the deadline)
+        const holder = this.#observed?.holderIdentity;
+        if (!term.aborted && this.#leading && holder !== this.identity) {
+          this.#endTerm(`the Lease is held by ${holder}`).catch((err: unknown) => this.#log.error({ err: describe(err) }, 'onStoppedLeading failed'));
+        }
       }
     }
   }

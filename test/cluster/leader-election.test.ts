@@ -275,6 +275,34 @@ describe('LeaderElector', () => {
     assert.deepEqual(violations, []);
   });
 
+  it('a leader whose Lease someone else took (kubectl) steps down at its next renew, not at its deadline', { timeout: 30_000 }, async (t) => {
+    const ctx = fresh(t);
+    const a = new Candidate('a', sim.kubeconfig, ctx);
+    a.elector.start();
+    await a.nth('started');
+    const kc = new k8s.KubeConfig();
+    kc.loadFromString(sim.kubeconfig);
+    const api = kc.makeApiClient(k8s.CoordinationV1Api);
+    // read, change, replace on the resourceVersion read, again when a renew of a's lands in between (409), as kubectl edit does
+    for (;;) {
+      const lease = await readLease(sim, ctx.lease);
+      try {
+        await api.replaceNamespacedLease({ name: ctx.lease, namespace: 'default', body: { ...lease, spec: { ...lease.spec, holderIdentity: 'intruder' } } });
+        break;
+      } catch (err) {
+        if (!(err instanceof k8s.ApiException && err.code === 409)) throw err;
+      }
+    }
+    const takenAt = performance.now();
+    const stoppedAt = await a.nth('stopped');
+    assert.ok(stoppedAt - takenAt < T.renewDeadlineMs, `a stepped down ${Math.round(stoppedAt - takenAt)} ms after the Lease was taken`);
+    assert.equal(a.elector.isLeader(), false);
+    assert.ok(a.logs.some((l) => l.msg === 'lost leadership' && l.obj.reason === 'the Lease is held by intruder' && l.obj.leader === 'intruder'));
+    assert.equal(a.elector.leader, 'intruder');
+    await a.elector.stop();
+    assert.equal((await readLease(sim, ctx.lease)).spec!.holderIdentity, 'intruder', 'a does not release what is not its own');
+  });
+
   it('a process paused past its renew deadline says it is not leader at once, before any timer runs', { timeout: 30_000 }, async (t) => {
     const ctx = fresh(t);
     let skew = 0;
