@@ -5,12 +5,8 @@
 
 import { z } from 'zod';
 import { list, strict } from '../config-kit/fields.ts';
-
-/**
- * A name chat commands can give after --cluster (the chat grammar's rule):
- * letters, digits, "-", "_" and ".", starting and ending with a letter or digit.
- */
-const CLUSTER_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+// a name chat commands can give after --cluster and alert buttons carry
+import { CLUSTER_NAME } from '../model/cluster-name.ts';
 
 function clusterEntry(prefix: string, name: z.ZodType<string>) {
   return strict({
