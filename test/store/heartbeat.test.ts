@@ -1,26 +1,12 @@
-// The heartbeat: when kubeherald was last alive, kept across restarts, never
-// moved back, written by startHeartbeat until (and at) the stop.
+// startHeartbeat writes the heartbeat until (and at) the stop; the
+// heartbeat's storage (kept across restarts, never moved back) is in
+// contract.test.ts, on both backends.
 
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { test } from 'node:test';
 import { startHeartbeat } from '../../src/app/while-down.ts';
 import { silentLogger } from '../../src/model/logger.ts';
 import { SqliteStore } from '../../src/store/sqlite.ts';
-
-test('a new state has no heartbeat; a beat survives a reopen and never moves back', () => {
-  const path = join(mkdtempSync(join(tmpdir(), 'kh-heartbeat-')), 'state.db');
-  const store = new SqliteStore({ path });
-  assert.equal(store.heartbeat('c').lastSeen(), undefined);
-  store.heartbeat('c').beat(2_000);
-  store.heartbeat('c').beat(1_000);
-  store.close();
-  const reopened = new SqliteStore({ path });
-  assert.equal(reopened.heartbeat('c').lastSeen(), 2_000);
-  reopened.close();
-});
 
 test('startHeartbeat beats at once, on every timer, and at the stop; nothing after it', () => {
   const store = new SqliteStore({ path: ':memory:' });
