@@ -54,6 +54,8 @@ export interface LeaderElectorOptions extends LeaderElectionSettings {
   onStoppedLeading(): void | Promise<void>;
   /** the observed holder changed (ourselves included) */
   onNewLeader?(identity: string): void;
+  /** added to the pause before each acquire attempt while not leading, read at each (several Leases spread across replicas) */
+  acquireDelayMs?: () => number;
 }
 
 /** RFC 3339 with microseconds, as metav1.MicroTime is written. */
@@ -234,7 +236,7 @@ export class LeaderElector {
     while (!stopping.aborted) {
       // acquire: jittered as client-go's JitterUntil, so standbys do not retry in step
       while (!stopping.aborted && !(await this.#tryAcquireOrRenew(stopping))) {
-        await pause(this.#o.retryPeriodMs * (1 + Math.random() * JITTER_FACTOR), stopping);
+        await pause(this.#o.retryPeriodMs * (1 + Math.random() * JITTER_FACTOR) + Math.max(0, this.#o.acquireDelayMs?.() ?? 0), stopping);
       }
       if (stopping.aborted) return;
       const term = this.#beginTerm();
