@@ -1,15 +1,23 @@
 // Durable delivery: how many notifications per second go through the outbox
-// to an in-process sink with every commit synced to disk (synchronous=FULL),
-// and how much latency the outbox adds at a steady 200 notifications/s.
+// to an in-process sink with every commit synced to disk, and how much
+// latency the outbox adds at a steady 200 notifications/s — on each state
+// backend: SQLite (synchronous=FULL, one process) and PostgreSQL (a server
+// the bench starts, fsync on as a real one runs; claims fenced by a
+// leader's term, as several replicas deliver).
 //
 //   throughput: N notifications, each enqueued in its own transaction (as the
 //     listener commits each tracker change), delivered by the Deliverer; from
 //     the first enqueue to the last delivery recorded. Once spread over 20
 //     targets (chat channels), and once to a single target, where order
 //     allows one send at a time and each needs its own commit before the
-//     next (so about two fsyncs per delivery: bounded by the disk).
+//     next (so about two synced commits per delivery: bounded by the disk,
+//     and on PostgreSQL by the round trips too).
 //   latency: one notification every 5 ms on the wall clock for a while; from
 //     just before its enqueue transaction to the sink's send() being called.
+//
+// BENCH_DELIVERY_BACKENDS picks backends (default "sqlite,postgres"). SQLite's
+// figures keep their names; PostgreSQL's are the same names prefixed
+// `postgres`.
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,12 +29,17 @@ import { defaultSinkPolicy, uniformPolicies } from '../src/pipeline/config.ts';
 import { Deliverer } from '../src/pipeline/deliverer.ts';
 import { Outbox } from '../src/pipeline/outbox.ts';
 import type { Sink } from '../src/sinks/types.ts';
-import { openSqliteStore, type SqliteStore } from '../src/store/sqlite.ts';
+import { openSqliteStore } from '../src/store/sqlite.ts';
+import type { Store, Term } from '../src/store/types.ts';
 
 const N = Number(process.env.BENCH_DELIVERIES ?? 20_000);
 const LATENCY_SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? 10);
 const LATENCY_RATE = 200;
 const ENQUEUE_PER_TICK = Number(process.env.BENCH_ENQUEUE_PER_TICK ?? 50);
+/** a measurement whose deliveries stop moving for this long fails the bench rather than hang it */
+const STALL_MS = 60_000;
+const BACKENDS = ['sqlite', 'postgres'] as const;
+type BackendName = (typeof BACKENDS)[number];
 
 const POLICIES = uniformPolicies(defaultSinkPolicy({ groupBy: [], floodWindowMs: 0, repeatIntervalMs: 0, rateLimits: [], concurrency: 32 }));
 
@@ -50,16 +63,74 @@ export function notification(i: number, targets: number): Notification {
   });
 }
 
+/** Where one measurement's state lives: a fresh, empty store each time. */
+interface Backend {
+  readonly name: BackendName;
+  /** figures about the backend itself (its sync settings), reported as they are */
+  readonly settings: Record<string, string>;
+  /** claims fenced by a leader's term: several replicas share this backend, and kubeherald then delivers so */
+  readonly fenced: boolean;
+  open(name: string): Promise<Store>;
+  close(): Promise<void>;
+}
+
+function sqliteBackend(): Backend {
+  const dir = mkdtempSync(join(tmpdir(), 'kubeherald-bench-delivery-'));
+  return {
+    name: 'sqlite',
+    settings: { synchronous: 'full' },
+    fenced: false,
+    open: async (name) => openSqliteStore({ path: join(dir, `${name}.db`), synchronous: 'full' }),
+    close: async () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+async function postgresBackend(): Promise<Backend> {
+  // loaded only here: bench/grpc.ts imports this module for notification()
+  const { startPostgres, freshDatabase } = await import('../test/helpers/postgres.ts');
+  const { openPostgresStore } = await import('../src/store/postgres/store.ts');
+  const server = await startPostgres({ durable: true });
+  try {
+    const settings = await serverSettings(server.url);
+    // a server that does not sync would make the figures a memory benchmark
+    if (settings.fsync !== 'on' || settings.synchronousCommit !== 'on') {
+      throw new Error(`the bench's PostgreSQL must sync every commit, as a real one does: fsync=${settings.fsync}, synchronous_commit=${settings.synchronousCommit}`);
+    }
+    return {
+      name: 'postgres',
+      settings,
+      fenced: true,
+      open: async () => openPostgresStore({ url: await freshDatabase(server.url) }),
+      close: () => server.stop(),
+    };
+  } catch (err) {
+    await server.stop();
+    throw err;
+  }
+}
+
+async function serverSettings(url: string): Promise<Record<string, string>> {
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const show = async (name: string): Promise<string> => String((await client.query(`SHOW ${name}`)).rows[0][name]);
+    return { fsync: await show('fsync'), synchronousCommit: await show('synchronous_commit'), serverVersion: await show('server_version') };
+  } finally {
+    await client.end();
+  }
+}
+
 interface Rig {
-  store: SqliteStore;
+  store: Store;
   outbox: Outbox;
   deliverer: Deliverer;
   commits: () => number;
   close(): Promise<void>;
 }
 
-function rig(dir: string, name: string, sink: Sink, onDelivered: () => void): Rig {
-  const store = openSqliteStore({ path: join(dir, `${name}.db`), synchronous: 'full' });
+async function rig(backend: Backend, name: string, sink: Sink, progress: Progress): Promise<Rig> {
+  const store = await backend.open(name);
   let commits = 0;
   let depth = 0;
   const transaction = store.transaction.bind(store);
@@ -71,9 +142,17 @@ function rig(dir: string, name: string, sink: Sink, onDelivered: () => void): Ri
       if (--depth === 0) commits++;
     }
   };
+  let term: Term | undefined;
+  if (backend.fenced) term = store.leadership.begin('bench', 'bench-0', 1, Date.now());
   const sinks = new Map([[sink.name, sink]]);
   const outbox = new Outbox({ store, sinks, policies: POLICIES });
-  const deliverer = new Deliverer({ store, sinks, policy: POLICIES, onAttempt: (a) => a.outcome === 'delivered' && onDelivered() });
+  const deliverer = new Deliverer({
+    store,
+    sinks,
+    policy: POLICIES,
+    onAttempt: (a) => a.outcome === 'delivered' && progress.delivered(),
+    ...(term ? { term: () => term, onFenced: () => progress.fail(new Error(`${backend.name}: the bench's own term was fenced, yet nothing else begins one`)) } : {}),
+  });
   deliverer.start();
   return {
     store,
@@ -87,44 +166,81 @@ function rig(dir: string, name: string, sink: Sink, onDelivered: () => void): Ri
   };
 }
 
-async function throughput(dir: string, targets: number): Promise<Record<string, number>> {
-  const ns = Array.from({ length: N }, (_, i) => notification(i, targets));
-  let delivered = 0;
-  let done!: () => void;
-  const finished = new Promise<void>((r) => (done = r));
-  const sink: Sink = { name: 'bench', type: 'bench', targetOf: (n) => n.involvedObject!.namespace, send: async () => undefined, close: async () => undefined };
-  const r = rig(dir, `throughput-${targets}`, sink, () => ++delivered === N && done());
-  const t0 = performance.now();
-  let produced = 0;
-  const produce = (): void => {
-    for (let i = 0; i < ENQUEUE_PER_TICK && produced < N; i++, produced++) {
-      const n = ns[produced];
-      r.store.transaction(() => r.outbox.enqueue([n], ['bench'], Date.now()));
-    }
-    r.deliverer.wake();
-    if (produced < N) setImmediate(produce);
-  };
-  produce();
-  await finished;
-  const seconds = (performance.now() - t0) / 1000;
-  const out = {
-    deliveriesPerSecond: Math.round(N / seconds),
-    seconds: Math.round(seconds * 100) / 100,
-    commits: r.commits(),
-    stateBytes: r.store.sizeBytes(),
-  };
-  await r.close();
-  return out;
+interface Progress {
+  delivered(): void;
+  fail(err: Error): void;
+  /** resolves once every delivery is made */
+  done: Promise<void>;
 }
 
-async function latency(dir: string): Promise<Record<string, number>> {
+/** Counts deliveries to `total`; `done` rejects, naming what stalled, when none arrives for STALL_MS. */
+function completion(total: number, what: string): Progress {
+  let count = 0;
+  let seen = 0;
+  let resolve!: () => void;
+  let reject!: (err: Error) => void;
+  const done = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  const watchdog = setInterval(() => {
+    if (count === seen) {
+      clearInterval(watchdog);
+      reject(new Error(`${what}: ${count} of ${total} deliveries, none for ${STALL_MS / 1000} s`));
+    }
+    seen = count;
+  }, STALL_MS);
+  return {
+    delivered() {
+      if (++count === total) {
+        clearInterval(watchdog);
+        resolve();
+      }
+    },
+    fail(err) {
+      clearInterval(watchdog);
+      reject(err);
+    },
+    done,
+  };
+}
+
+async function throughput(backend: Backend, targets: number): Promise<Record<string, number>> {
+  const ns = Array.from({ length: N }, (_, i) => notification(i, targets));
+  const progress = completion(N, `${backend.name} throughput to ${targets} target(s)`);
+  const sink: Sink = { name: 'bench', type: 'bench', targetOf: (n) => n.involvedObject!.namespace, send: async () => undefined, close: async () => undefined };
+  const r = await rig(backend, `throughput-${targets}`, sink, progress);
+  try {
+    const t0 = performance.now();
+    let produced = 0;
+    const produce = (): void => {
+      for (let i = 0; i < ENQUEUE_PER_TICK && produced < N; i++, produced++) {
+        const n = ns[produced];
+        r.store.transaction(() => r.outbox.enqueue([n], ['bench'], Date.now()));
+      }
+      r.deliverer.wake();
+      if (produced < N) setImmediate(produce);
+    };
+    produce();
+    await progress.done;
+    const seconds = (performance.now() - t0) / 1000;
+    return {
+      deliveriesPerSecond: Math.round(N / seconds),
+      seconds: Math.round(seconds * 100) / 100,
+      commits: r.commits(),
+      stateBytes: r.store.sizeBytes(),
+    };
+  } finally {
+    await r.close();
+  }
+}
+
+async function latency(backend: Backend): Promise<Record<string, number>> {
   const total = LATENCY_SECONDS * LATENCY_RATE;
   const ns = Array.from({ length: total }, (_, i) => notification(i, 20));
   const started = new Map<string, number>();
   const added: number[] = [];
-  let delivered = 0;
-  let done!: () => void;
-  const finished = new Promise<void>((r) => (done = r));
+  const progress = completion(total, `${backend.name} latency`);
   const sink: Sink = {
     name: 'bench',
     type: 'bench',
@@ -134,7 +250,7 @@ async function latency(dir: string): Promise<Record<string, number>> {
     },
     close: async () => undefined,
   };
-  const r = rig(dir, 'latency', sink, () => ++delivered === total && done());
+  const r = await rig(backend, 'latency', sink, progress);
   const t0 = performance.now();
   let produced = 0;
   // paced against the wall clock, so a late timer catches up instead of lowering the rate
@@ -148,44 +264,71 @@ async function latency(dir: string): Promise<Record<string, number>> {
     }
     if (produced >= total) clearInterval(timer);
   }, 1000 / LATENCY_RATE);
-  await finished;
+  try {
+    await progress.done;
+  } finally {
+    clearInterval(timer);
+    await r.close();
+  }
   const seconds = (performance.now() - t0) / 1000;
-  await r.close();
   added.sort((a, b) => a - b);
   const pct = (p: number): number => Math.round(added[Math.min(added.length - 1, Math.floor((p / 100) * added.length))] * 100) / 100;
   return { rate: Math.round(total / seconds), samples: added.length, p50Ms: pct(50), p99Ms: pct(99), maxMs: pct(100) };
 }
 
-export async function benchDelivery(): Promise<Record<string, unknown>> {
-  const dir = mkdtempSync(join(tmpdir(), 'kubeherald-bench-delivery-'));
-  try {
-    const one = await throughput(dir, 1);
-    const twenty = await throughput(dir, 20);
-    const lat = await latency(dir);
-    const figures = {
-      synchronous: 'full',
-      deliveries: N,
-      enqueueTransactions: N,
-      twentyTargetsPerSecond: twenty.deliveriesPerSecond,
-      twentyTargetsCommits: twenty.commits,
-      oneTargetPerSecond: one.deliveriesPerSecond,
-      oneTargetCommits: one.commits,
-      stateBytes: twenty.stateBytes,
-      latencyRate: lat.rate,
-      latencyP50Ms: lat.p50Ms,
-      latencyP99Ms: lat.p99Ms,
-      latencyMaxMs: lat.maxMs,
-      throughputTargetMet: twenty.deliveriesPerSecond >= 2000,
-      latencyTargetMet: lat.p99Ms <= 50,
-    };
-    process.stderr.write(
-      `delivery: ${twenty.deliveriesPerSecond}/s over 20 targets, ${one.deliveriesPerSecond}/s to one target (in strict order), every commit fsynced (target ≥ 2000/s); ` +
-        `added latency at ${lat.rate}/s: p50 ${lat.p50Ms} ms, p99 ${lat.p99Ms} ms, max ${lat.maxMs} ms (target p99 ≤ 50 ms)\n`,
-    );
-    return figures;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
+/** One backend's figures, under the names SQLite's have always had. */
+async function measure(backend: Backend): Promise<Record<string, unknown>> {
+  const one = await throughput(backend, 1);
+  const twenty = await throughput(backend, 20);
+  const lat = await latency(backend);
+  process.stderr.write(
+    `delivery (${backend.name}${backend.fenced ? ', claims fenced by a term' : ''}; ${Object.entries(backend.settings).map(([k, v]) => `${k}=${v}`).join(', ')}): ` +
+      `${twenty.deliveriesPerSecond}/s over 20 targets, ${one.deliveriesPerSecond}/s to one target (in strict order), every commit synced (target ≥ 2000/s); ` +
+      `added latency at ${lat.rate}/s: p50 ${lat.p50Ms} ms, p99 ${lat.p99Ms} ms, max ${lat.maxMs} ms (target p99 ≤ 50 ms)\n`,
+  );
+  return {
+    ...backend.settings,
+    deliveries: N,
+    enqueueTransactions: N,
+    twentyTargetsPerSecond: twenty.deliveriesPerSecond,
+    twentyTargetsCommits: twenty.commits,
+    oneTargetPerSecond: one.deliveriesPerSecond,
+    oneTargetCommits: one.commits,
+    stateBytes: twenty.stateBytes,
+    latencyRate: lat.rate,
+    latencyP50Ms: lat.p50Ms,
+    latencyP99Ms: lat.p99Ms,
+    latencyMaxMs: lat.maxMs,
+    throughputTargetMet: twenty.deliveriesPerSecond >= 2000,
+    latencyTargetMet: lat.p99Ms <= 50,
+  };
+}
+
+/** BENCH_DELIVERY_BACKENDS: a comma-separated list of backends; both when unset. */
+export function deliveryBackends(text: string | undefined): BackendName[] {
+  if (text === undefined || text.trim() === '') return [...BACKENDS];
+  const names = text.split(',').map((s) => s.trim());
+  for (const n of names) {
+    if (!(BACKENDS as readonly string[]).includes(n)) throw new Error(`BENCH_DELIVERY_BACKENDS: unknown backend ${JSON.stringify(n)}; known: ${BACKENDS.join(', ')}`);
   }
+  return names as BackendName[];
+}
+
+const prefixed = (prefix: string, figures: Record<string, unknown>): Record<string, unknown> =>
+  Object.fromEntries(Object.entries(figures).map(([k, v]) => [`${prefix}${k[0].toUpperCase()}${k.slice(1)}`, v]));
+
+export async function benchDelivery(): Promise<Record<string, unknown>> {
+  const out: Record<string, unknown> = {};
+  for (const name of deliveryBackends(process.env.BENCH_DELIVERY_BACKENDS)) {
+    const backend = name === 'sqlite' ? sqliteBackend() : await postgresBackend();
+    try {
+      const figures = await measure(backend);
+      Object.assign(out, name === 'sqlite' ? figures : prefixed(name, figures));
+    } finally {
+      await backend.close();
+    }
+  }
+  return out;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
