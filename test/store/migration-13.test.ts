@@ -4,27 +4,28 @@
 
 import assert from 'node:assert/strict';
 import { DatabaseSync } from 'node:sqlite';
-import { afterEach, beforeEach, describe, it } from 'node:test';
+import { describe, it, type TestContext } from 'node:test';
 import type { TrackedIncident } from '../../src/detect/tracker.ts';
 import { migrate, MIGRATIONS } from '../../src/store/migrations.ts';
 import type { SqliteStore } from '../../src/store/sqlite.ts';
 import { T0, tempStore, type TempStore } from '../pipeline/helpers.ts';
 
-let tmp: TempStore;
-let store: SqliteStore | undefined;
-beforeEach(() => {
-  tmp = tempStore();
-});
-afterEach(() => {
-  store?.close();
-  store = undefined;
-  tmp.cleanup();
-});
+/** A state file of the test's own, and its store once opened: both gone when the test ends. */
+function scratch(t: TestContext): { tmp: TempStore; open(): SqliteStore } {
+  const tmp = tempStore();
+  let store: SqliteStore | undefined;
+  t.after(() => {
+    store?.close();
+    tmp.cleanup();
+  });
+  return { tmp, open: () => (store = tmp.open()) };
+}
 
 const incident = (key: string): TrackedIncident => ({ key, uid: `uid-${key}` }) as unknown as TrackedIncident;
 
 describe('migration 13', () => {
-  it('keeps a version 12 database\'s tracker rows and heartbeat for the first cluster to adopt', () => {
+  it('keeps a version 12 database\'s tracker rows and heartbeat for the first cluster to adopt', (t) => {
+    const { tmp, open } = scratch(t);
     const v12 = new DatabaseSync(tmp.path);
     const upTo12 = MIGRATIONS.filter((m) => m.version <= 12);
     assert.deepEqual(migrate(v12, upTo12), upTo12.map((m) => m.version).sort((x, y) => x - y));
@@ -34,7 +35,7 @@ describe('migration 13', () => {
     v12.prepare(`INSERT INTO heartbeat (id, seen_at) VALUES (1, ?)`).run(T0);
     v12.close();
 
-    store = tmp.open();
+    const store = open();
     assert.ok(store.schemaVersion() >= 13);
     // before adoption the rows are nobody's: a named cluster sees none of them
     assert.deepEqual(store.tracker('prod').load().incidents, []);
@@ -52,8 +53,8 @@ describe('migration 13', () => {
     assert.deepEqual(store.tracker('prod').load(), state);
   });
 
-  it('keeps two clusters\' incidents, edges and heartbeats apart, the same keys included', () => {
-    store = tmp.open();
+  it('keeps two clusters\' incidents, edges and heartbeats apart, the same keys included', (t) => {
+    const store = scratch(t).open();
     const a = store.tracker('a');
     const b = store.tracker('b');
     assert.equal(store.tracker('a'), a, 'one repository per cluster');
@@ -72,8 +73,8 @@ describe('migration 13', () => {
     assert.equal(store.heartbeat('b').lastSeen(), T0 + 5);
   });
 
-  it('an adopted heartbeat keeps the later of the two times', () => {
-    store = tmp.open();
+  it('an adopted heartbeat keeps the later of the two times', (t) => {
+    const store = scratch(t).open();
     store.db.prepare(`INSERT INTO heartbeat (cluster, seen_at) VALUES ('', ?)`).run(T0 + 10);
     store.heartbeat('prod').beat(T0);
     store.adoptUnnamedCluster('prod');
