@@ -5,7 +5,7 @@
 // listener; `chat` and `demo --chat` start it with the console adapter.
 
 import type * as k8s from '@kubernetes/client-node';
-import type { Config } from '../config/index.ts';
+import { clustersOf, type Config } from '../config/index.ts';
 import { chatCommandNotification } from '../chatops/audit-notification.ts';
 import type { ChatCluster } from '../chatops/clusters.ts';
 import { IdentityMap } from '../chatops/identity.ts';
@@ -27,7 +27,7 @@ export interface ChatOpsOptions {
   /**
    * Every configured cluster commands may go to (`--cluster`, a channel's
    * `cluster`), by name, the home one (kc's) first. Default: kc alone, named
-   * `cluster.name`.
+   * as the first configured cluster.
    */
   clusters?: readonly ChatCluster[];
   /** the audit trail is written here, and write requests wait here for confirmation and approval */
@@ -115,7 +115,7 @@ export async function startChatOps(opts: ChatOpsOptions): Promise<ChatOps> {
     // the service compiles chatops.policies itself and asks for the resources' policies at every proposal
     const policySource = c.policyResources ? await startPolicyResources({ kc: opts.kc, config: c.policies, log: log.child({ component: 'chat-policies' }) }) : undefined;
     if (policySource) stops.push(() => policySource.stop());
-    const clusters = opts.clusters ?? [{ name: config.cluster.name, kc: opts.kc }];
+    const clusters = opts.clusters ?? [{ name: clustersOf(config)[0].name, kc: opts.kc }];
     const service = new ChatOpsService({
       config: c,
       identities,

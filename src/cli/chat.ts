@@ -7,7 +7,7 @@
 
 import type { Command } from 'commander';
 import { createLogger } from '../app/log.ts';
-import { loadConfig } from '../config/index.ts';
+import { clustersOf, loadConfig } from '../config/index.ts';
 import { isMemoryPath } from '../store/config.ts';
 import { type CommonFlags, configFlags, withConfigFlags } from './run.ts';
 
@@ -25,7 +25,7 @@ export function registerChat(program: Command): void {
     const config = await loadConfig({ file: flags.config, env: process.env, flags: configFlags(flags) });
     // replies go to stdout; kubeherald's own log to stderr, quiet unless asked
     const log = createLogger('kubeherald-chat', flags.logLevel ?? 'warn', config.log.format);
-    const [{ startChatOps }, { loadKubeConfig }, { openSqliteStore }, { ConsoleAdapter }, { storeSilencePort }, { maxDurationMs }] = await Promise.all([
+    const [{ startChatOps }, { loadClusterKubeConfigs }, { openSqliteStore }, { ConsoleAdapter }, { storeSilencePort }, { maxDurationMs }] = await Promise.all([
       import('../app/chatops.ts'),
       import('../cluster/connect.ts'),
       import('../store/sqlite.ts'),
@@ -33,13 +33,15 @@ export function registerChat(program: Command): void {
       import('../app/silence-port.ts'),
       import('../pipeline/silence-config.ts'),
     ]);
-    const kc = loadKubeConfig({ kubeconfig: config.cluster.kubeconfig || undefined, context: config.cluster.context || undefined, inCluster: config.cluster.inCluster });
+    // every configured cluster, for --cluster; the first is home
+    const clusters = [...loadClusterKubeConfigs(clustersOf(config))].map(([name, kc]) => ({ name, kc }));
+    const kc = clusters[0].kc;
     // only the audit table is written; a running kubeherald's deliveries are not touched
     const store = openSqliteStore({ path: config.state.path, synchronous: config.state.synchronous, recover: false, log });
     const consoleAdapter = new ConsoleAdapter({ input: process.stdin, output: process.stdout, as: flags.as });
     // silences go to the state database, where a running kubeherald on the same file picks them up
     const silences = isMemoryPath(config.state.path) ? undefined : storeSilencePort(store, maxDurationMs(config.silences));
-    const chat = await startChatOps({ config, kc, store, log, adapters: [consoleAdapter], platforms: false, ...(silences ? { silences } : {}) });
+    const chat = await startChatOps({ config, kc, clusters, store, log, adapters: [consoleAdapter], platforms: false, ...(silences ? { silences } : {}) });
     process.once('SIGINT', () => void consoleAdapter.stop());
     await consoleAdapter.done;
     await chat.stop();
