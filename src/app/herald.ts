@@ -19,7 +19,7 @@ import type { Notification } from '../model/notification.ts';
 import type { KubeObject } from '../model/kube.ts';
 import { type AttemptRecord, Deliverer, decodePayload, type EnqueueDecision, Outbox } from '../pipeline/index.ts';
 import { Pruner, retentionPolicy } from '../store/index.ts';
-import { openSqliteStore } from '../store/sqlite.ts';
+import { openStore } from '../store/open.ts';
 import type { Store } from '../store/types.ts';
 import { routingPolicies, storeBackedSinks } from './durable.ts';
 import type { PluginRouter } from '../router/router.ts';
@@ -138,7 +138,7 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
   // every component registers its stop where it is created or started; stop() and a failed start run them last first
   const life = new Lifecycle({ log, graceMs: opts.graceMs ?? DEFAULT_GRACE_MS });
   const statePath = inMemory(config.state.path) ? ':memory:' : config.state.path;
-  const store = openSqliteStore({ path: statePath, synchronous: config.state.synchronous, now: () => clock.now().getTime(), log: log.child({ component: 'store' }) });
+  const store = openStore({ ...config.state, path: statePath }, { now: () => clock.now().getTime(), log: log.child({ component: 'store' }) });
   life.add('state database', () => store.close());
   let routing: RoutingHub;
   let plugins: Plugins;

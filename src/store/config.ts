@@ -1,5 +1,6 @@
-// The `state:` section of the config: where the state database lives, how
-// hard it syncs, and how long what is no longer needed is kept.
+// The `state:` section of the config: where the state database lives (a
+// SQLite file, or a PostgreSQL server shared by replicas), how hard it
+// syncs, and how long what is no longer needed is kept.
 
 import { z } from 'zod';
 import { count, section, strict } from '../config-kit/fields.ts';
@@ -22,8 +23,28 @@ export function isMemoryPath(path: string): boolean {
 /** Thread refs (e.g. Slack thread ts) not touched for this long are forgotten; not configurable. */
 const THREADS_MS = 30 * 24 * 3600_000;
 
+/** Whether a state.url names a PostgreSQL server (the only kind of url state.url takes). */
+export function isPostgresUrl(url: string): boolean {
+  if (!/^postgres(ql)?:\/\//i.test(url)) return false;
+  try {
+    new URL(url);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export const stateSchema = strict({
   path: z.string().min(1).default(DEFAULT_STATE_PATH),
+  /**
+   * A PostgreSQL server's url (postgres://user@host:5432/db): the state
+   * several replicas share; state.path is then unused. '' keeps SQLite.
+   * The password goes in KUBEHERALD_STATE_PASSWORD rather than the url.
+   */
+  url: z
+    .string()
+    .default('')
+    .refine((u) => u === '' || isPostgresUrl(u), { error: 'expected a postgres:// or postgresql:// URL (e.g. postgres://kubeherald@db:5432/kubeherald), or "" to keep the state in SQLite at state.path' }),
   synchronous: z.enum(['full', 'normal']).default('full'),
   pruneIntervalSeconds: count(1).default(300),
   retention: section(
