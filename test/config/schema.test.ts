@@ -55,7 +55,7 @@ const DEFAULTS: Config = {
     kubernetes: { enabled: false, namespaces: [], portName: '' },
     registry: { listen: '', ttlSeconds: 15, heartbeatIntervalSeconds: 5, tls: { certFile: '', keyFile: '', clientCaFile: '' }, insecure: false },
   },
-  state: { path: './.kubeherald/state.db', synchronous: 'full', pruneIntervalSeconds: 300, retention: { deliveredSeconds: 86_400, deadLetterSeconds: 604_800, dedupSeconds: 604_800, auditSeconds: 7_776_000, requestsSeconds: 2_592_000 } },
+  state: { path: './.kubeherald/state.db', url: '', synchronous: 'full', pruneIntervalSeconds: 300, retention: { deliveredSeconds: 86_400, deadLetterSeconds: 604_800, dedupSeconds: 604_800, auditSeconds: 7_776_000, requestsSeconds: 2_592_000 } },
   leaderElection: { enabled: 'auto', namespace: '', leaseName: 'kubeherald', identity: '', leaseDurationSeconds: 15, renewDeadlineSeconds: 10, retryPeriodSeconds: 2 },
   log: { level: 'info', format: 'json' },
 };
