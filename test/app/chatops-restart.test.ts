@@ -15,6 +15,7 @@ import type { ActionRequest } from '../../src/model/approval.ts';
 import type { AuditEntry } from '../../src/model/audit.ts';
 import { silentLogger } from '../../src/model/logger.ts';
 import { openSqliteStore, type SqliteStore } from '../../src/store/sqlite.ts';
+import { scaleRequest } from '../chatops/request-fixture.ts';
 import { blockText } from '../chatops/slack-stub.ts';
 import { FakeSlack, type SlackCall } from '../fakes/slack.ts';
 import { FakeTelegram, type TelegramUser } from '../fakes/telegram.ts';
@@ -43,27 +44,9 @@ function handles(): Record<string, number> {
   return out;
 }
 
-function pendingRequest(id: string, expiresAt: number): ActionRequest {
-  return {
-    id,
-    createdAt: T0,
-    updatedAt: T0,
-    expiresAt,
-    platform: 'telegram',
-    requester: { platform: 'telegram', id: String(alice.id), name: 'alice' },
-    identity: { user: 'alice@corp', groups: [] },
-    channel: String(CHAT),
-    command: 'scale deployment web 0 -n payments',
-    parsed: { verb: 'scale', kind: 'deployment', name: 'web', replicas: 0, namespace: 'payments' },
-    namespace: 'payments',
-    target: { kind: 'deployment', namespace: 'payments', name: 'web', resourceVersion: '5' },
-    previewDigest: '0'.repeat(64),
-    preview: 'deployment payments/web: replicas 2 → 0',
-    state: 'awaiting-confirmation',
-    policy: { name: 'default', approvals: 1, approvers: {}, denyRejects: true, requireReason: false, expirySeconds: 60, why: 'scaling to 0' },
-    decisions: [],
-  };
-}
+/** alice's request in the Telegram chat, awaiting her confirmation until `expiresAt` */
+const pendingRequest = (id: string, expiresAt: number): ActionRequest =>
+  scaleRequest({ id, expiresAt, platform: 'telegram', requester: { platform: 'telegram', id: String(alice.id), name: 'alice' }, channel: String(CHAT) });
 
 describe('ChatOps stopped and started again in one process', () => {
   let slack: FakeSlack;

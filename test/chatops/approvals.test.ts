@@ -11,9 +11,10 @@ import type { ChatUser, KubeIdentity, ResourceAttributes } from '../../src/chato
 import type { ActionRequest } from '../../src/model/approval.ts';
 import { openSqliteStore, type SqliteStore } from '../../src/store/sqlite.ts';
 import { ALICE, BOB, startChatSim } from './sim-users.ts';
+import { REQUEST_T, scaleRequest } from './request-fixture.ts';
 import type { Sim } from '../../src/sim/sim.ts';
 
-const T = Date.parse('2025-03-01T10:00:00Z');
+const T = REQUEST_T;
 const alice: ChatUser = { platform: 'slack', id: 'U_A', name: 'alice' };
 const bob: ChatUser = { platform: 'slack', id: 'U_B', name: 'bob' };
 const carol: ChatUser = { platform: 'telegram', id: '42', name: 'carol' };
@@ -26,28 +27,8 @@ const IDS: Record<string, KubeIdentity> = {
 };
 const identities = { resolve: (u: ChatUser) => IDS[`${u.platform}:${u.id}`] };
 
-function request(over: Partial<ActionRequest> = {}): ActionRequest {
-  return {
-    id: newRequestId(),
-    createdAt: T,
-    updatedAt: T,
-    expiresAt: T + 600_000,
-    platform: 'slack',
-    requester: { platform: 'slack', id: 'U_A', name: 'alice' },
-    identity: ALICE,
-    channel: 'C1',
-    command: 'scale deployment web 0 -n demo',
-    parsed: { verb: 'scale', kind: 'deployment', name: 'web', replicas: 0, namespace: 'demo' },
-    namespace: 'demo',
-    target: { kind: 'deployment', namespace: 'demo', name: 'web', resourceVersion: '5' },
-    previewDigest: '0'.repeat(64),
-    preview: 'deployment demo/web: replicas 3 → 0',
-    state: 'awaiting-approval',
-    policy: { name: 'default', approvals: 1, approvers: {}, denyRejects: true, requireReason: false, expirySeconds: 600 },
-    decisions: [],
-    ...over,
-  };
-}
+/** alice's request, confirmed: awaiting approval */
+const request = (over: Partial<ActionRequest> = {}): ActionRequest => scaleRequest({ identity: ALICE, state: 'awaiting-approval', ...over });
 
 describe('decide', () => {
   let store: SqliteStore;

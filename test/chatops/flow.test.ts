@@ -9,43 +9,22 @@
 
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { newRequestId } from '../../src/chatops/approvals.ts';
 import { approvalNeed, isRequestAction, REQUEST_ACTIONS, RequestFlow } from '../../src/chatops/flow.ts';
 import type { KubeClients } from '../../src/chatops/kube.ts';
 import type { AuditEntry, ChatReply, ChatUser, KubeIdentity, MessageTarget } from '../../src/chatops/types.ts';
 import type { ActionRequest } from '../../src/model/approval.ts';
 import { silentLogger } from '../../src/model/logger.ts';
 import { openSqliteStore, type SqliteStore } from '../../src/store/sqlite.ts';
+import { REQUEST_T, scaleRequest } from './request-fixture.ts';
 
-const T = Date.parse('2025-03-01T10:00:00Z');
+const T = REQUEST_T;
 const ALICE_ID: KubeIdentity = { user: 'alice@corp', groups: [] };
 const alice: ChatUser = { platform: 'slack', id: 'U_A', name: 'alice' };
 const bob: ChatUser = { platform: 'slack', id: 'U_B', name: 'bob' };
 const aliceOnTelegram: ChatUser = { platform: 'telegram', id: 'U_A', name: 'alice' };
 
-function request(over: Partial<ActionRequest> = {}): ActionRequest {
-  return {
-    id: newRequestId(),
-    createdAt: T,
-    updatedAt: T,
-    expiresAt: T + 600_000,
-    platform: 'slack',
-    requester: { platform: 'slack', id: 'U_A', name: 'alice' },
-    identity: ALICE_ID,
-    channel: 'C1',
-    messageRef: 'C1:1700000000.000100',
-    command: 'scale deployment web 0 -n demo',
-    parsed: { verb: 'scale', kind: 'deployment', name: 'web', replicas: 0, namespace: 'demo' },
-    namespace: 'demo',
-    target: { kind: 'deployment', namespace: 'demo', name: 'web', resourceVersion: '5' },
-    previewDigest: '0'.repeat(64),
-    preview: 'deployment demo/web: replicas 3 → 0',
-    state: 'awaiting-confirmation',
-    policy: { name: 'default', approvals: 1, approvers: {}, denyRejects: true, requireReason: false, expirySeconds: 600, why: 'scaling to 0' },
-    decisions: [],
-    ...over,
-  };
-}
+/** alice's request, its message known */
+const request = (over: Partial<ActionRequest> = {}): ActionRequest => scaleRequest({ messageRef: 'C1:1700000000.000100', ...over });
 
 describe('RequestFlow without a cluster', () => {
   let store: SqliteStore;

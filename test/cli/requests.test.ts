@@ -14,6 +14,7 @@ import { Command } from 'commander';
 import { parseChatUser, parseStates, registerRequests, type RequestsIo } from '../../src/cli/requests.ts';
 import type { ActionRequest } from '../../src/model/approval.ts';
 import type { Sim } from '../../src/sim/sim.ts';
+import { scaleRequest } from '../chatops/request-fixture.ts';
 import { ALICE, startChatSim } from '../chatops/sim-users.ts';
 import { tempStore } from '../pipeline/helpers.ts';
 
@@ -22,27 +23,12 @@ const NOW = Date.parse('2025-03-01T10:05:00Z');
 let sim: Sim;
 let configPath: string;
 
+/** alice's scale request at a terminal, awaiting approval */
 function request(id: string, over: Partial<ActionRequest> = {}): ActionRequest {
-  return {
-    id,
-    createdAt: NOW - 60_000,
-    updatedAt: NOW - 60_000,
-    expiresAt: NOW + 540_000,
-    platform: 'console',
-    requester: { platform: 'console', id: 'alice', name: 'alice' },
-    identity: ALICE,
-    channel: 'console',
-    command: 'scale deployment web 0 -n demo',
-    parsed: { verb: 'scale', kind: 'deployment', name: 'web', replicas: 0, namespace: 'demo' },
-    namespace: 'demo',
-    target: { kind: 'deployment', namespace: 'demo', name: 'web', resourceVersion: '7' },
-    previewDigest: 'f'.repeat(64),
-    preview: 'deployment demo/web: replicas 1 → 0',
-    state: 'awaiting-approval',
-    policy: { name: 'default', approvals: 1, approvers: {}, denyRejects: true, requireReason: false, expirySeconds: 600, why: 'scaling to 0' },
-    decisions: [],
-    ...over,
-  };
+  const atTerminal = { platform: 'console', requester: { platform: 'console', id: 'alice', name: 'alice' }, identity: ALICE, channel: 'console' } as const;
+  const times = { createdAt: NOW - 60_000, updatedAt: NOW - 60_000, expiresAt: NOW + 540_000 };
+  const target = { kind: 'deployment', namespace: 'demo', name: 'web', resourceVersion: '7' };
+  return scaleRequest({ id, ...atTerminal, ...times, target, preview: 'deployment demo/web: replicas 1 → 0', state: 'awaiting-approval', ...over });
 }
 
 before(async () => {
