@@ -12,6 +12,7 @@ import { type ChatOps, startChatOps } from '../../src/app/chatops.ts';
 import type { ChatMessage, ChatReply } from '../../src/chatops/types.ts';
 import { parseConfigText } from '../../src/config/index.ts';
 import type { AuditEntry } from '../../src/model/audit.ts';
+import type { Notification } from '../../src/model/notification.ts';
 import { silentLogger } from '../../src/model/logger.ts';
 import type { AccessLogEntry } from '../../src/sim/apiserver.ts';
 import { startSim, type Sim } from '../../src/sim/sim.ts';
@@ -60,9 +61,9 @@ async function cluster(name: string, bobEdits: boolean): Promise<SimCluster> {
 
 const config = () =>
   parseConfigText(
-    `cluster:
-  name: a
+    `clusters: [{ name: a }, { name: b }]
 chatops:
+  auditNotifications: true
   slack:
     channels: [{ id: ${CH_A}, namespace: ${NS} }, { id: ${CH_B}, namespace: ${NS}, cluster: b }]
   identities:
@@ -83,6 +84,7 @@ describe('ChatOps on two clusters', () => {
   let store: SqliteStore;
   let chat: ChatOps;
   const audited: AuditEntry[] = [];
+  const notified: Notification[] = [];
 
   before(async () => {
     [a, b] = await Promise.all([cluster('a', false), cluster('b', true)]);
@@ -98,6 +100,7 @@ describe('ChatOps on two clusters', () => {
       log: silentLogger,
       platforms: false,
       onAudit: (e) => audited.push(e),
+      submit: (ns) => void notified.push(...ns),
       expiryCheckMs: 3_600_000,
     });
   });
@@ -205,5 +208,9 @@ describe('ChatOps on two clusters', () => {
     const trail = audited.filter((e) => e.command === 'scale deployment web 0 -n payments --cluster b');
     assert.ok(trail.length >= 4, `preview, confirm, approve, execute: ${trail.map((e) => e.text).join(' | ')}`);
     assert.ok(trail.every((e) => e.cluster === 'b'));
+    // the ChatCommand notifications of the trail say where it happened, as every notification does
+    const told = notified.filter((n) => n.reason === 'ChatCommand' && n.message.includes('--cluster b'));
+    assert.ok(told.length >= 4 && told.every((n) => n.cluster === 'b'), told.map((n) => `${n.cluster}: ${n.message}`).join(' | '));
+    assert.ok(notified.some((n) => n.reason === 'ChatCommand' && n.cluster === 'a'), 'commands on a are told as a’s');
   });
 });
