@@ -13,6 +13,9 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
 import { parse, parseAllDocuments } from 'yaml';
+import { resolveLeaderElection } from '../../src/cluster/leader-election-config.ts';
+import { parseConfigText } from '../../src/config/index.ts';
+import { isPostgresUrl } from '../../src/store/config.ts';
 import { startSim, type Sim } from '../../src/sim/sim.ts';
 import { type CanICheck, Kubectl, pollKubectl, wrongCanI } from '../helpers/kubectl.ts';
 
@@ -55,8 +58,22 @@ describe('kubectl kustomize examples/overlays/ha', () => {
     assert.equal(pod.containers[0].volumeMounts.some((m: Obj) => m.mountPath === '/var/lib/kubeherald'), false);
   });
 
-  test('the config: the base\'s with state.url in place of state.path, a URL that carries no password', () => {
+  test('the config: the base\'s with state.url in place of state.path, a URL that carries no password; the Lease in the Role\'s namespace, held by the pod\'s name', () => {
     const [cm] = find('ConfigMap');
+    // kubeherald's own reading: PostgreSQL, and leader election on (auto: the state is shared)
+    const loaded = parseConfigText(cm.data['kubeherald.yaml'], 'examples/overlays/ha/kubeherald.yaml');
+    assert.ok(isPostgresUrl(loaded.state.url));
+    // in the pod: the in-cluster kubeconfig's namespace is the pod's, POD_NAME its name (the Deployment's env)
+    const kc = new k8s.KubeConfig();
+    kc.loadFromOptions({
+      clusters: [{ name: 'in-cluster', server: 'https://10.96.0.1:443' }],
+      users: [{ name: 'sa' }],
+      contexts: [{ name: 'in-cluster', cluster: 'in-cluster', user: 'sa', namespace: 'kubeherald' }],
+      currentContext: 'in-cluster',
+    });
+    const election = resolveLeaderElection(loaded.leaderElection, { kc, stateUrl: loaded.state.url, customResourcesNamespace: loaded.customResources.namespace, env: { POD_NAME: 'kubeherald-7d9f-x2x4' } });
+    assert.ok(election, 'leader election is on when the state is shared');
+    assert.deepEqual([election.namespace, election.name, election.identity], [find('Role', 'kubeherald-leader-election')[0].metadata.namespace, 'kubeherald', 'kubeherald-7d9f-x2x4'], 'the Lease is where the Role grants it');
     const config = parse(cm.data['kubeherald.yaml']);
     const url = new URL(config.state.url);
     assert.equal(url.protocol, 'postgres:');
