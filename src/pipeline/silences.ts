@@ -102,7 +102,8 @@ export class SilenceKeeper {
         for (const c of this.#open) if (!still.has(c.silence.id)) ended.add(c.silence.id);
         this.#open = open.map(compileSilence);
         this.#hold = silencesHold(open, this.#o.inInterval);
-        this.#version = store.silences.version();
+        // the version read before the list: a change another process makes after it is seen at the next refresh
+        this.#version = version;
       }
     } catch (err) {
       this.#o.log?.error({ err: (err as Error).message }, 'cannot read silences from the state database; will try again');
