@@ -14,7 +14,9 @@ import type { Config, SinkConfig } from '../config/index.ts';
 import { crdManifests } from '../crd/manifests.ts';
 import { readCredential, redact } from '../sinks/credential.ts';
 import { sinkDescriptor } from '../sinks/registry.ts';
-import { openSqliteStore } from '../store/sqlite.ts';
+import { isMemoryPath } from '../store/config.ts';
+import { LATEST_VERSION } from '../store/migrations.ts';
+import { describeBackend, openStore, storeBackend } from '../store/open.ts';
 
 export type Verdict = 'OK' | 'WARN' | 'FAIL';
 
@@ -125,7 +127,7 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorResult[]> {
     else out.push(...(await clusterChecks(o, c.kc, i === 0)).map(named));
   }
   for (const s of o.config.sinks) out.push(await sinkCheck(s, o));
-  out.push(stateCheck(o.config));
+  out.push(stateCheck(o.config, o.env));
   if (o.config.audit.enabled) out.push(auditCertCheck(o.config, now()));
   if (o.config.plugins.static.length || o.config.plugins.kubernetes.enabled) {
     out.push({ check: 'plugins', verdict: 'WARN', detail: 'plugin instances are not probed by doctor yet; see kubeherald_plugin_instances in /metrics' });
@@ -255,23 +257,29 @@ async function sinkCheck(s: SinkConfig, o: DoctorOptions): Promise<DoctorResult>
   }
 }
 
-function stateCheck(config: Config): DoctorResult {
-  const path = config.state.path;
-  if (path === '' || path === ':memory:') return { check: 'state', verdict: 'WARN', detail: 'in memory: nothing survives a restart (set state.path)' };
+/** The state database: which backend, where (password redacted), reachable and writable, at which schema version. */
+export function stateCheck(config: Config, env: NodeJS.ProcessEnv): DoctorResult {
+  const backend = storeBackend(config.state);
+  const where = describeBackend(backend);
+  if (backend.kind === 'sqlite' && isMemoryPath(backend.path)) return { check: 'state', verdict: 'WARN', detail: 'in memory: nothing survives a restart (set state.path)' };
+  const kind = backend.kind === 'sqlite' ? 'SQLite' : 'PostgreSQL';
   try {
-    const store = openSqliteStore({ path, recover: false });
+    // PostgreSQL is shared with running replicas: the doctor reads its schema, never migrates it
+    const store = openStore(config.state, { recover: false, migrate: false, env });
     try {
+      const version = store.schemaVersion();
+      if (version < LATEST_VERSION) return { check: 'state', verdict: 'WARN', detail: `${kind} ${where}: reachable, schema version ${version} (kubeherald run migrates it to ${LATEST_VERSION})` };
       store.transaction(() => {
         const t = store.threads.forSink('kubeherald.doctor');
         t.set('probe', 'ok');
         t.delete('probe');
       });
-      return { check: 'state', verdict: 'OK', detail: `${path}: writable, schema version ${store.schemaVersion()}` };
+      return { check: 'state', verdict: 'OK', detail: `${kind} ${where}: ${backend.kind === 'postgres' ? 'reachable, ' : ''}writable, schema version ${version}` };
     } finally {
       store.close();
     }
   } catch (err) {
-    return { check: 'state', verdict: 'FAIL', detail: `${path}: ${(err as Error).message}` };
+    return { check: 'state', verdict: 'FAIL', detail: `${kind} ${where}: ${(err as Error).message}` };
   }
 }
 

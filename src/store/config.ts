@@ -27,8 +27,9 @@ const THREADS_MS = 30 * 24 * 3600_000;
 export function isPostgresUrl(url: string): boolean {
   if (!/^postgres(ql)?:\/\//i.test(url)) return false;
   try {
-    new URL(url);
-    return true;
+    const u = new URL(url);
+    // a host, or a unix socket's directory (?host=/var/run/postgresql)
+    return u.hostname !== '' || u.searchParams.has('host');
   } catch {
     return false;
   }

@@ -24,6 +24,8 @@ export interface OpenStoreOptions {
    * (app/leadership.ts).
    */
   recover?: boolean;
+  /** PostgreSQL: migrate at open (default true); false for a reader that must change nothing (doctor) */
+  migrate?: boolean;
   /** refuse to create a SQLite file that is not there (a reader's mistyped path) */
   mustExist?: boolean;
   now?: () => number;
@@ -50,7 +52,7 @@ export function openStore(state: Pick<StateConfig, 'path' | 'url' | 'synchronous
   const b = storeBackend(state, opts.path);
   if (b.kind === 'postgres') {
     const password = (opts.env ?? process.env)[STATE_PASSWORD_ENV] || undefined;
-    return new PostgresStore({ url: b.url, password, recover: false, now: opts.now, log: opts.log });
+    return new PostgresStore({ url: b.url, password, recover: false, migrate: opts.migrate, now: opts.now, log: opts.log });
   }
   return new SqliteStore({ path: b.path, synchronous: state.synchronous, recover: opts.recover, mustExist: opts.mustExist, now: opts.now, log: opts.log });
 }

@@ -313,6 +313,8 @@ export const PG_MIGRATIONS: readonly Migration[] = [
   },
 ];
 
+export const PG_LATEST_VERSION = Math.max(...PG_MIGRATIONS.map((m) => m.version));
+
 /** Any constant both sides agree on: the advisory lock every replica migrates under. */
 const MIGRATION_LOCK = 0x6b68_0001;
 

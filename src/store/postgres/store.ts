@@ -25,7 +25,7 @@ import { PgAlertButtons } from './alert-buttons.ts';
 import { PgAudit } from './audit.ts';
 import { connectPostgres, redactUrl, type PgConnection } from './connection.ts';
 import { PgHeld } from './held.ts';
-import { migratePostgres, pgCurrentVersion } from './migrations.ts';
+import { migratePostgres, PG_LATEST_VERSION, pgCurrentVersion } from './migrations.ts';
 import { PgRequests } from './requests.ts';
 import { PgSilences } from './silences.ts';
 import { pgPreparer } from './statements.ts';
@@ -41,7 +41,7 @@ export interface PostgresStoreOptions {
    * from a live one's, so only the leader recovers, when its term begins.
    */
   recover?: boolean;
-  /** skip migrations (a reader: doctor, the CLI) and refuse a database not at this kubeherald's schema */
+  /** migrate at open (default true); false: a reader that changes no schema (doctor), refusing a newer one */
   migrate?: boolean;
   connectTimeoutMs?: number;
   queryTimeoutMs?: number;
@@ -86,6 +86,9 @@ export class PostgresStore implements Store {
       if (opts.migrate ?? true) {
         const applied = migratePostgres(conn);
         if (applied.length) opts.log?.info({ url: this.path, versions: applied }, 'state database migrated');
+      } else {
+        const version = pgCurrentVersion(conn);
+        if (version > PG_LATEST_VERSION) throw new Error(`the state database is at schema version ${version}, newer than this kubeherald knows (${PG_LATEST_VERSION}): upgrade kubeherald`);
       }
       // a session's transaction state is the server's to know; ROLLBACK outside one only warns
       this.#tx = new Transactions({ exec: (sql) => void conn.query(sql), begin: 'BEGIN', inTransaction: () => true });
