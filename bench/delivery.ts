@@ -29,7 +29,7 @@ import { defaultSinkPolicy, uniformPolicies } from '../src/pipeline/config.ts';
 import { Deliverer } from '../src/pipeline/deliverer.ts';
 import { Outbox } from '../src/pipeline/outbox.ts';
 import type { Sink } from '../src/sinks/types.ts';
-import { openSqliteStore } from '../src/store/sqlite.ts';
+import { openStore } from '../src/store/open.ts';
 import type { Store, Term } from '../src/store/types.ts';
 
 const N = Number(process.env.BENCH_DELIVERIES ?? 20_000);
@@ -80,7 +80,8 @@ function sqliteBackend(): Backend {
     name: 'sqlite',
     settings: { synchronous: 'full' },
     fenced: false,
-    open: async (name) => openSqliteStore({ path: join(dir, `${name}.db`), synchronous: 'full' }),
+    // as kubeherald opens its state (openStore), from the state: section it would have
+    open: async (name) => openStore({ path: join(dir, `${name}.db`), url: '', synchronous: 'full' }),
     close: async () => rmSync(dir, { recursive: true, force: true }),
   };
 }
@@ -88,7 +89,6 @@ function sqliteBackend(): Backend {
 async function postgresBackend(): Promise<Backend> {
   // loaded only here: bench/grpc.ts imports this module for notification()
   const { startPostgres, freshDatabase } = await import('../test/helpers/postgres.ts');
-  const { openPostgresStore } = await import('../src/store/postgres/store.ts');
   const server = await startPostgres({ durable: true });
   try {
     const settings = await serverSettings(server.url);
@@ -100,7 +100,7 @@ async function postgresBackend(): Promise<Backend> {
       name: 'postgres',
       settings,
       fenced: true,
-      open: async () => openPostgresStore({ url: await freshDatabase(server.url) }),
+      open: async () => openStore({ path: '', url: await freshDatabase(server.url), synchronous: 'full' }, { env: {} }),
       close: () => server.stop(),
     };
   } catch (err) {
