@@ -26,8 +26,8 @@ const sinkDelivery = parseConfigText(
 // chatops keys that are optional or inside lists: taken from a config that sets every one, so each is a real key
 const fullChatops = parseConfigText(
   `chatops:
-  slack: { enabled: true, mode: http, botTokenFrom: { env: B }, appTokenFrom: { env: A }, signingSecretFrom: { env: S }, channels: [{ id: C1, namespace: ns, cluster: home }] }
-  telegram: { enabled: true, mode: webhook, tokenFrom: { env: T }, webhook: { url: "https://x.example/tg", secretTokenFrom: { env: W } }, chats: [{ id: "-100", namespace: ns, cluster: home }] }
+  slack: { enabled: true, mode: http, botTokenFrom: { env: B }, appTokenFrom: { env: A }, signingSecretFrom: { env: S }, channels: [{ id: C1, namespace: ns, cluster: default }] }
+  telegram: { enabled: true, mode: webhook, tokenFrom: { env: T }, webhook: { url: "https://x.example/tg", secretTokenFrom: { env: W } }, chats: [{ id: "-100", namespace: ns, cluster: default }] }
   identities: [{ platform: slack, user: U1, kubernetes: { user: a, groups: [g] } }, { platform: slack, email: a@b.example, kubernetes: { user: b } }]
   crashReports: { namespaces: [ns] }`,
   'x',
