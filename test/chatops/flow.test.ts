@@ -185,6 +185,21 @@ describe('RequestFlow without a cluster', () => {
     assert.equal(store.requests.get(done.id)?.messageRef, undefined);
   });
 
+  it('an approved request for a cluster the config no longer lists fails, written nowhere, its message and the trail saying why', async () => {
+    const r = request({ state: 'approved', target: { ...request().target, cluster: 'gone' } });
+    store.requests.create(r);
+    // clientsFor refuses (kube undefined): the service's does so for a cluster it does not know
+    const ran = await flow.executeApproved();
+    assert.equal(ran.length, 1);
+    assert.equal(ran[0].reply.status, 'error');
+    assert.match(ran[0].reply.title ?? '', new RegExp(`^Request ${r.id} was not run: no API call expected here\\. Nothing was written\\.$`));
+    const after = store.requests.get(r.id)!;
+    assert.equal(after.state, 'failed');
+    assert.match(after.result?.message ?? '', /^not run: /);
+    assert.deepEqual(audited.map((e) => [e.text, e.outcome, e.cluster]), [[`execute ${r.id}`, 'error', 'gone']]);
+    assert.equal(notified.length, 1, 'its message is updated');
+  });
+
   describe('recover (a request left executing)', () => {
     /** a request as a crashed process left it: approved by bob, claimed, no result */
     function leftExecuting(): ActionRequest {
