@@ -9,6 +9,7 @@ import { create } from '@bufbuild/protobuf';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { type Notification, NotificationSchema, Severity, State } from '../../src/model/notification.ts';
 import type { Clock } from '../../src/pipeline/clock.ts';
+import type { Silence } from '../../src/rules/silence.ts';
 import type { Sink, SinkGroupInfo } from '../../src/sinks/types.ts';
 import { openSqliteStore, type SqliteStore } from '../../src/store/sqlite.ts';
 
@@ -183,6 +184,19 @@ export function note(s: NotificationSpec = {}): Notification {
     detector: 'crashLoopBackOff',
   });
 }
+
+/** A silence of 30 minutes from T0 on namespace shop, by alice from the CLI. */
+export const silence = (o: Partial<Silence> = {}): Silence => ({
+  id: 's-1',
+  matchers: { namespace: 'shop' },
+  startsAt: T0,
+  endsAt: T0 + 30 * 60_000,
+  createdBy: 'alice',
+  comment: 'node drain',
+  source: 'cli',
+  createdAt: T0,
+  ...o,
+});
 
 export interface TempStore {
   dir: string;

@@ -5,10 +5,9 @@
 
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
-import type { Silence } from '../../src/rules/silence.ts';
 import { SilenceKeeper } from '../../src/pipeline/silences.ts';
 import { Harness } from './harness.ts';
-import { note, T0 } from './helpers.ts';
+import { note, silence, T0 } from './helpers.ts';
 
 const MIN = 60_000;
 let h: Harness | undefined;
@@ -18,18 +17,6 @@ afterEach(async () => {
   keeper = undefined;
   await h?.close();
   h = undefined;
-});
-
-const silence = (o: Partial<Silence> = {}): Silence => ({
-  id: 's-1',
-  matchers: { namespace: 'shop' },
-  startsAt: T0,
-  endsAt: T0 + 30 * MIN,
-  createdBy: 'alice',
-  comment: 'node drain',
-  source: 'cli',
-  createdAt: T0,
-  ...o,
 });
 
 /** A pipeline whose outbox asks a silence keeper; released and ended ids are recorded. */

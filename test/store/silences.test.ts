@@ -6,25 +6,12 @@
 
 import assert from 'node:assert/strict';
 import { beforeEach, describe, it } from 'node:test';
-import type { Silence } from '../../src/rules/silence.ts';
 import type { Store } from '../../src/store/types.ts';
-import { T0 } from '../pipeline/helpers.ts';
+import { silence, T0 } from '../pipeline/helpers.ts';
 import { backends, type TestDatabase } from './backends.ts';
 import { race } from './race.ts';
 
 const MIN = 60_000;
-
-const silence = (o: Partial<Silence> = {}): Silence => ({
-  id: 's-1',
-  matchers: { namespace: 'shop' },
-  startsAt: T0,
-  endsAt: T0 + 30 * MIN,
-  createdBy: 'alice',
-  comment: 'node drain',
-  source: 'cli',
-  createdAt: T0,
-  ...o,
-});
 
 for (const b of backends) {
   describe(`silence repository (${b.name})`, () => {
