@@ -6,6 +6,7 @@
 
 import type * as k8s from '@kubernetes/client-node';
 import type { ChatOpsConfig } from './config.ts';
+import type { ChatReply } from './types.ts';
 
 export interface ChatCluster {
   /** its `clusters[].name` ('' for the one cluster of a caller that names none) */
@@ -64,6 +65,11 @@ export class ChatClusters {
     if (named.length === 0) return 'kubeherald talks to one cluster here, and it has no name; leave --cluster out';
     return named.length === 1 ? `the only cluster is ${named[0]}` : `the clusters are ${named.join(', ')}`;
   }
+}
+
+/** The reply, saying which cluster answered (where several are configured, the caller decides). */
+export function answeredBy(cluster: string, reply: ChatReply): ChatReply {
+  return { ...reply, notes: [...(reply.notes ?? []), `Cluster: ${cluster}`] };
 }
 
 /** Channels whose `cluster` the config's clusters do not include, as config paths under `chatops`. */

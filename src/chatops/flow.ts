@@ -17,6 +17,7 @@ import type { Logger } from '../model/logger.ts';
 import type { RequestRepo } from '../store/types.ts';
 import { decide, newRequestId, type DecideResult } from './approvals.ts';
 import { authorize } from './authorize.ts';
+import { answeredBy } from './clusters.ts';
 import { formatCommand } from './commands.ts';
 import { executeCommand, failureReply } from './executor.ts';
 import { rfc3339Seconds } from './exec/write.ts';
@@ -165,8 +166,7 @@ export class RequestFlow {
 
   /** Says which cluster a reply is about, when several are configured (an approver must know where the write goes). */
   #onCluster(cluster: string | undefined, reply: ChatReply): ChatReply {
-    if (!this.#o.nameClusters || cluster === undefined) return reply;
-    return { ...reply, notes: [...(reply.notes ?? []), `Cluster: ${cluster}`] };
+    return this.#o.nameClusters && cluster !== undefined ? answeredBy(cluster, reply) : reply;
   }
 
   /** A button press (or a typed `confirm <id>` …) on a request. Always answered, always audited. */

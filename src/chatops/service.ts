@@ -13,7 +13,7 @@ import type * as k8s from '@kubernetes/client-node';
 import type { Logger } from '../model/logger.ts';
 import { alertCommand, alertSilenceCommand, isAlertButtonToken, isSilenceAction, resolveAlertButton, type StoredAlertButton } from './alert-actions.ts';
 import { authorize } from './authorize.ts';
-import { channelClusterProblems, type ChatCluster, ChatClusters } from './clusters.ts';
+import { answeredBy, channelClusterProblems, type ChatCluster, ChatClusters } from './clusters.ts';
 import { commandTarget, formatCommand, isWrite, reachesCluster, requiredAccess } from './commands.ts';
 import type { ChatOpsConfig } from './config.ts';
 import { executeCommand } from './executor.ts';
@@ -357,8 +357,7 @@ export class ChatOpsService implements ChatHandler {
 
   /** Several clusters: the reply says which one answered. */
   #answeredBy(cluster: ChatCluster | undefined, reply: ChatReply): ChatReply {
-    if (!this.#clusters.several || !cluster) return reply;
-    return { ...reply, notes: [...(reply.notes ?? []), `Cluster: ${cluster.name}`] };
+    return this.#clusters.several && cluster ? answeredBy(cluster.name, reply) : reply;
   }
 
   #whoami(user: ChatUser, identity: KubeIdentity | undefined, namespace: string, cluster: ChatCluster): ChatReply {
