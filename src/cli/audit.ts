@@ -5,8 +5,7 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../config/index.ts';
 import type { AuditEntry, AuditFilter } from '../model/audit.ts';
-import { isMemoryPath } from '../store/config.ts';
-import { openSqliteStore } from '../store/sqlite.ts';
+import { fileState, inMemoryOnly, openStore, type StateTarget } from '../store/open.ts';
 
 export interface AuditIo {
   stdout: NodeJS.WritableStream;
@@ -74,11 +73,11 @@ export function auditFilterOf(f: AuditFlags, now: number): { filter: AuditFilter
   return { filter, limit, output };
 }
 
-/** --state, else the config's state.path (relative to the config file), else the default. */
-async function statePath(f: AuditFlags): Promise<string> {
-  const path = f.state ?? (await loadConfig({ file: f.config, env: process.env })).state.path;
-  if (isMemoryPath(path)) throw new Error('audit list: state.path is :memory:, so the audit trail lived only in that process; give --state <file>');
-  return path;
+/** --state (a SQLite file), else the config's state.url or state.path (relative to the config file), else the default. */
+async function stateOf(f: AuditFlags): Promise<StateTarget> {
+  const state = f.state !== undefined ? fileState(f.state) : (await loadConfig({ file: f.config, env: process.env })).state;
+  if (inMemoryOnly(state)) throw new Error('audit list: state.path is :memory:, so the audit trail lived only in that process; give --state <file>');
+  return state;
 }
 
 // Chat text is anyone's: a control character or an escape sequence printed
@@ -129,7 +128,7 @@ function asJson(e: AuditEntry): object {
 export async function auditList(f: AuditFlags, io: AuditIo): Promise<number> {
   const now = (io.now ?? Date.now)();
   const { filter, limit, output } = auditFilterOf(f, now);
-  const store = openSqliteStore({ path: await statePath(f), recover: false, mustExist: true });
+  const store = openStore(await stateOf(f), { recover: false, mustExist: true });
   try {
     // one more than asked, to know whether older records were left out
     const rows = store.audit.list({ ...filter, limit: limit + 1 });

@@ -8,8 +8,8 @@ import type { Command } from 'commander';
 import { loadConfig } from '../config/index.ts';
 import { type Notification, NotificationSchema, State } from '../model/notification.ts';
 import { decodePayload } from '../pipeline/payload.ts';
-import { isMemoryPath, MEMORY_STATE_PATH } from '../store/config.ts';
-import { openSqliteStore } from '../store/sqlite.ts';
+import { MEMORY_STATE_PATH } from '../store/config.ts';
+import { fileState, inMemoryOnly, openStore, type StateTarget } from '../store/open.ts';
 import type { DeadLetterFilter, DeliveryRow } from '../store/types.ts';
 
 export interface DlqIo {
@@ -57,12 +57,12 @@ function filterOf(f: DlqFlags, now: number): DeadLetterFilter {
   return filter;
 }
 
-/** --state, else the config's state.path (a config file's relative path is relative to the file), else the default. */
-async function statePath(f: DlqFlags): Promise<string> {
-  const path = f.state || (await loadConfig({ file: f.config, env: process.env })).state.path;
+/** --state (a SQLite file), else the config's state.url or state.path (a config file's relative path is relative to the file), else the default. */
+async function stateOf(f: DlqFlags): Promise<StateTarget> {
+  const state = f.state ? fileState(f.state) : (await loadConfig({ file: f.config, env: process.env })).state;
   // an in-memory state lives and dies with the process that holds it: there is nothing here to read
-  if (isMemoryPath(path)) throw new Error(`state.path is ${MEMORY_STATE_PATH}: dead letters live only in the memory of the kubeherald process, not in a file to open`);
-  return path;
+  if (inMemoryOnly(state)) throw new Error(`state.path is ${MEMORY_STATE_PATH}: dead letters live only in the memory of the kubeherald process, not in a file to open`);
+  return state;
 }
 
 function age(ms: number): string {
@@ -123,7 +123,7 @@ function asJson(r: DeliveryRow): object {
 
 export async function dlqList(f: DlqFlags, io: DlqIo): Promise<number> {
   const now = (io.now ?? Date.now)();
-  const store = openSqliteStore({ path: await statePath(f), recover: false, mustExist: true });
+  const store = openStore(await stateOf(f), { recover: false, mustExist: true });
   try {
     const filter = filterOf(f, now);
     if (f.limit !== undefined) filter.limit = Number(f.limit);
@@ -139,7 +139,7 @@ export async function dlqList(f: DlqFlags, io: DlqIo): Promise<number> {
 
 export async function dlqReplay(f: DlqFlags, io: DlqIo): Promise<number> {
   const now = (io.now ?? Date.now)();
-  const store = openSqliteStore({ path: await statePath(f), recover: false, mustExist: true });
+  const store = openStore(await stateOf(f), { recover: false, mustExist: true });
   try {
     const filter = filterOf(f, now);
     const ids = store.transaction(() => store.outbox.replayDead(filter, now));
@@ -157,7 +157,7 @@ export async function dlqReplay(f: DlqFlags, io: DlqIo): Promise<number> {
 export async function dlqPurge(f: DlqFlags, io: DlqIo): Promise<number> {
   if (!f.all && !f.sink && f.id.length === 0 && !f.olderThan) throw new Error('dlq purge: name what to purge (--sink, --id, --older-than), or --all for every dead letter');
   const now = (io.now ?? Date.now)();
-  const store = openSqliteStore({ path: await statePath(f), recover: false, mustExist: true });
+  const store = openStore(await stateOf(f), { recover: false, mustExist: true });
   try {
     const n = store.transaction(() => store.outbox.purgeDead(filterOf(f, now)));
     io.stdout.write(`purged ${n} dead letter${n === 1 ? '' : 's'}\n`);

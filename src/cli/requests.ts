@@ -10,8 +10,7 @@ import type { Command } from 'commander';
 import type { ChatUser } from '../chatops/types.ts';
 import { clustersOf, loadConfig } from '../config/index.ts';
 import { REQUEST_STATES, type ActionRequest, type RequestState } from '../model/approval.ts';
-import { isMemoryPath } from '../store/config.ts';
-import { openSqliteStore } from '../store/sqlite.ts';
+import { fileState, inMemoryOnly, openStore, type StateTarget } from '../store/open.ts';
 
 export interface RequestsIo {
   stdout: NodeJS.WritableStream;
@@ -97,17 +96,17 @@ export function formatRequest(r: ActionRequest): string {
   return `${lines.join('\n')}\n`;
 }
 
-async function statePath(f: RequestsFlags, verb: string): Promise<string> {
-  const path = f.db ?? (await loadConfig({ file: f.config, env: process.env })).state.path;
-  if (isMemoryPath(path)) throw new Error(`requests ${verb}: state.path is :memory:, so requests lived only in that process; give --db <file>`);
-  return path;
+async function stateOf(f: RequestsFlags, verb: string): Promise<StateTarget> {
+  const state = f.db !== undefined ? fileState(f.db) : (await loadConfig({ file: f.config, env: process.env })).state;
+  if (inMemoryOnly(state)) throw new Error(`requests ${verb}: state.path is :memory:, so requests lived only in that process; give --db <file>`);
+  return state;
 }
 
 export async function requestsList(f: RequestsFlags & { state?: string }, io: RequestsIo): Promise<number> {
   const states = parseStates(f.state);
   const output = f.output ?? 'table';
   if (output !== 'table' && output !== 'json') throw new Error(`requests list: -o/--output: expected table or json, got ${JSON.stringify(output)}`);
-  const store = openSqliteStore({ path: await statePath(f, 'list'), recover: false, mustExist: true });
+  const store = openStore(await stateOf(f, 'list'), { recover: false, mustExist: true });
   try {
     const rows = store.requests.list({ ...(states ? { states } : {}), limit: 200 });
     if (output === 'json') io.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
@@ -119,7 +118,7 @@ export async function requestsList(f: RequestsFlags & { state?: string }, io: Re
 }
 
 export async function requestsShow(id: string, f: RequestsFlags, io: RequestsIo): Promise<number> {
-  const store = openSqliteStore({ path: await statePath(f, 'show'), recover: false, mustExist: true });
+  const store = openStore(await stateOf(f, 'show'), { recover: false, mustExist: true });
   try {
     const r = store.requests.get(id);
     if (!r) {
@@ -138,8 +137,8 @@ export async function requestsDecide(decision: 'approve' | 'deny', id: string, f
   const approver = parseChatUser(f.as, decision);
   if (f.reason !== undefined && !f.reason.trim()) throw new Error(`requests ${decision}: --reason: expected some words, got ""`);
   const config = await loadConfig({ file: f.config, env: process.env });
-  const path = f.db ?? config.state.path;
-  if (isMemoryPath(path)) throw new Error(`requests ${decision}: state.path is :memory:; give --db <file>`);
+  const state = f.db !== undefined ? fileState(f.db, config.state.synchronous) : config.state;
+  if (inMemoryOnly(state)) throw new Error(`requests ${decision}: state.path is :memory:; give --db <file>`);
   const [{ decide, kubeAuthorizer }, { IdentityMap }, { clusterKubeConfig }] = await Promise.all([import('../chatops/approvals.ts'), import('../chatops/identity.ts'), import('../cluster/connect.ts')]);
   // the approver's rights are asked of the cluster the request was previewed on (absent: the home one), loaded only then
   const clusters = clustersOf(config);
@@ -148,7 +147,7 @@ export async function requestsDecide(decision: 'approve' | 'deny', id: string, f
     if (!c) throw new Error(`the request is for cluster ${JSON.stringify(name)}, which the config does not list (clusters: ${clusters.map((x) => x.name).join(', ')})`);
     return clusterKubeConfig(c);
   };
-  const store = openSqliteStore({ path, synchronous: config.state.synchronous, recover: false, mustExist: true });
+  const store = openStore(state, { recover: false, mustExist: true });
   try {
     const out = await decide({ store, identities: new IdentityMap(config.chatops.identities), authorize: kubeAuthorizer(kc), ...(io.now ? { now: io.now } : {}) }, id, approver, decision, { via: 'cli', ...(f.reason ? { reason: f.reason } : {}) });
     switch (out.outcome) {

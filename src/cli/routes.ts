@@ -18,8 +18,7 @@ import { type Notification, NotificationSchema, Severity, State } from '../model
 import { formatDelivery, previewDelivery } from './routes-delivery.ts';
 import type { HoldCheck } from '../pipeline/hold.ts';
 import { silencesHold } from '../pipeline/silences.ts';
-import { isMemoryPath } from '../store/config.ts';
-import { openSqliteStore } from '../store/sqlite.ts';
+import { inMemoryOnly, openStore } from '../store/open.ts';
 import { compileRoutes, compileTimeIntervals, configRoutes, configSinks, effectiveRoutes, type KnownSink, lintRoute, type RouteProblem, type RouteSpec, type RoutingResult, type RoutingTable } from '../rules/index.ts';
 
 export interface RoutesIo {
@@ -379,10 +378,10 @@ function explainText(e: Effective, n: Notification, r: RoutingResult, io: Routes
 
 /** The silences in force in the config's state database, as a hold (none when it is in memory or not there yet). */
 function silencesInForce(config: Config): HoldCheck[] {
-  const path = config.state.path;
-  if (isMemoryPath(path) || !existsSync(path)) return [];
+  const state = config.state;
+  if (inMemoryOnly(state) || (!state.url && !existsSync(state.path))) return [];
   try {
-    const store = openSqliteStore({ path, recover: false, mustExist: true });
+    const store = openStore(state, { recover: false, mustExist: true });
     try {
       return [silencesHold(store.silences.list({ now: Date.now() }))];
     } finally {

@@ -11,8 +11,7 @@ import { maxDurationMs } from '../pipeline/silence-config.ts';
 import { newSilenceId } from '../pipeline/silences.ts';
 import { describeMatchers, formatDuration, parseDuration, type Silence, SilenceError, type SilenceMatchers, validateSilence } from '../rules/silence.ts';
 import { compileTimeIntervals } from '../rules/time-interval.ts';
-import { isMemoryPath } from '../store/config.ts';
-import { openSqliteStore } from '../store/sqlite.ts';
+import { fileState, inMemoryOnly, openStore } from '../store/open.ts';
 
 export interface SilenceIo {
   stdout: NodeJS.WritableStream;
@@ -94,9 +93,9 @@ export function silenceFromFlags(f: SilenceAddFlags, now: number, user: string):
 
 async function open(f: SilenceFlags, verb: string) {
   const config = await loadConfig({ file: f.config, env: process.env });
-  const path = f.db ?? config.state.path;
-  if (isMemoryPath(path)) throw new Error(`silence ${verb}: state.path is :memory:, so silences would live only in one process; give --db <file>`);
-  return { config, path };
+  const state = f.db !== undefined ? fileState(f.db, config.state.synchronous) : config.state;
+  if (inMemoryOnly(state)) throw new Error(`silence ${verb}: state.path is :memory:, so silences would live only in one process; give --db <file>`);
+  return { config, state };
 }
 
 function checkOutput(f: SilenceFlags, verb: string): 'table' | 'json' {
@@ -109,7 +108,7 @@ export async function silenceAdd(f: SilenceAddFlags, io: SilenceIo): Promise<num
   const now = (io.now ?? Date.now)();
   const output = checkOutput(f, 'add');
   const s = silenceFromFlags(f, now, (io.user ?? (() => userInfo().username))());
-  const { config, path } = await open(f, 'add');
+  const { config, state } = await open(f, 'add');
   try {
     validateSilence(s, { maxDurationMs: maxDurationMs(config.silences), force: f.force ?? false, intervals: new Set(compileTimeIntervals(config.timeIntervals).intervals.keys()) });
   } catch (err) {
@@ -117,7 +116,7 @@ export async function silenceAdd(f: SilenceAddFlags, io: SilenceIo): Promise<num
     io.stderr.write(`silence add: ${err.message}\n`);
     return 1;
   }
-  const store = openSqliteStore({ path, synchronous: config.state.synchronous, recover: false });
+  const store = openStore(state, { recover: false });
   try {
     store.silences.add(s);
   } finally {
@@ -139,8 +138,8 @@ export function formatSilencesTable(rows: readonly Silence[], now: number): stri
 export async function silenceList(f: SilenceFlags & { all?: boolean }, io: SilenceIo): Promise<number> {
   const now = (io.now ?? Date.now)();
   const output = checkOutput(f, 'list');
-  const { path } = await open(f, 'list');
-  const store = openSqliteStore({ path, recover: false, mustExist: true });
+  const { state } = await open(f, 'list');
+  const store = openStore(state, { recover: false, mustExist: true });
   try {
     const rows = store.silences.list({ all: f.all ?? false, now });
     if (output === 'json') io.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
@@ -153,8 +152,8 @@ export async function silenceList(f: SilenceFlags & { all?: boolean }, io: Silen
 
 export async function silenceExpire(id: string, f: SilenceFlags & { author?: string }, io: SilenceIo): Promise<number> {
   const now = (io.now ?? Date.now)();
-  const { config, path } = await open(f, 'expire');
-  const store = openSqliteStore({ path, synchronous: config.state.synchronous, recover: false, mustExist: true });
+  const { state } = await open(f, 'expire');
+  const store = openStore(state, { recover: false, mustExist: true });
   try {
     const s = store.silences.expire(id, now, f.author ?? (io.user ?? (() => userInfo().username))());
     if (!s) {

@@ -4,7 +4,7 @@
 // KUBEHERALD_STATE_PASSWORD when the url carries none.
 
 import type { Logger } from '../model/logger.ts';
-import type { StateConfig } from './config.ts';
+import { isMemoryPath, type StateConfig } from './config.ts';
 import { redactUrl } from './postgres/connection.ts';
 import { PostgresStore } from './postgres/store.ts';
 import { SqliteStore } from './sqlite.ts';
@@ -55,4 +55,17 @@ export function openStore(state: Pick<StateConfig, 'path' | 'url' | 'synchronous
     return new PostgresStore({ url: b.url, password, recover: false, migrate: opts.migrate, now: opts.now, log: opts.log });
   }
   return new SqliteStore({ path: b.path, synchronous: state.synchronous, recover: opts.recover, mustExist: opts.mustExist, now: opts.now, log: opts.log });
+}
+
+/** What openStore needs of the config's state. */
+export type StateTarget = Pick<StateConfig, 'path' | 'url' | 'synchronous'>;
+
+/** A command's --state/--db flag over the config's state: that SQLite file, whatever state.url says. */
+export function fileState(path: string, synchronous: StateConfig['synchronous'] = 'full'): StateTarget {
+  return { path, url: '', synchronous };
+}
+
+/** Whether the state lives only in the memory of the process that has it (nothing for a command to open). */
+export function inMemoryOnly(state: StateTarget): boolean {
+  return !state.url && isMemoryPath(state.path);
 }

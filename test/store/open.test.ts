@@ -8,7 +8,10 @@ import { after, before, describe, it } from 'node:test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { PassThrough } from 'node:stream';
 import { stateCheck } from '../../src/app/doctor.ts';
+import { dlqList, dlqReplay } from '../../src/cli/dlq.ts';
 import { parseConfigText } from '../../src/config/index.ts';
 import { LATEST_VERSION } from '../../src/store/migrations.ts';
 import { openStore, storeBackend } from '../../src/store/open.ts';
@@ -77,5 +80,22 @@ describe('openStore and the doctor on both backends', () => {
     assert.equal(unreachable.verdict, 'FAIL');
     assert.match(unreachable.detail, /^PostgreSQL postgres:\/\/kubeherald:\*\*\*@127\.0\.0\.1:\d+\/missing: cannot connect to PostgreSQL at .*: database "missing" does not exist$/);
     assert.ok(!/hunter2|other-secret/.test(unreachable.detail));
+  });
+
+  it('the CLI reads and writes the PostgreSQL state the config names (dlq list and replay)', async () => {
+    const url = await freshDatabase(server.url);
+    const store = openStore(parseConfigText(`state: { url: "${url}" }`, 'k.yaml').state);
+    const id = store.outbox.insert({ sink: 'slack', target: 'C1', orderingKey: 'C1', idempotencyKey: 'k', payload: new Uint8Array(), members: 1, createdAt: 1_000 });
+    store.outbox.markDead(id, 2_000, 'permanent', 'HTTP 400', null);
+    const config = join(dir, 'pg.yaml');
+    writeFileSync(config, `state:\n  url: "${url}"\n`);
+    const out = new PassThrough();
+    let text = '';
+    out.on('data', (c: Buffer) => (text += c.toString()));
+    assert.equal(await dlqList({ config, id: [], output: 'json' }, { stdout: out, now: () => 3_000 }), 0);
+    assert.deepEqual((JSON.parse(text) as { id: number }[]).map((r) => r.id), [id]);
+    assert.equal(await dlqReplay({ config, id: [String(id)] }, { stdout: new PassThrough(), now: () => 4_000 }), 0);
+    assert.equal(store.outbox.counts().pending, 1, 'replayed into the shared outbox');
+    store.close();
   });
 });
