@@ -33,7 +33,9 @@ function walk(value: unknown, path: (string | number)[], out: PathProblem[]): vo
 export function configPathProblems(config: Config): PathProblem[] {
   const out: PathProblem[] = [];
   walk(config, [], out);
-  if (!isMemoryPath(config.state.path)) {
+  // with state.url the state is in PostgreSQL and state.path is never opened (a pod of several replicas has no
+  // writable directory for it: the default beside a read-only ConfigMap mount must not stop the start)
+  if (!config.state.url && !isMemoryPath(config.state.path)) {
     const why = statePathProblem(config.state.path);
     if (why) out.push({ path: ['state', 'path'], message: why });
   }

@@ -71,6 +71,7 @@ describe('files a config names', () => {
     assert.deepEqual(await issuesOf('/dev/zero'), [': cannot read the config file: is a character device, not a regular file']);
     assert.deepEqual(await issuesOf(file('proc.yaml', 'state: {path: /proc/x/y.db}\n')), ['state.path: /proc/x/y.db is under /proc, not a real file system']);
     assert.deepEqual(await issuesOf(file('sys.yaml', 'state: {path: /sys/kernel/k.db}\n')), ['state.path: /sys/kernel/k.db is under /sys, not a real file system']);
+    assert.deepEqual(await issuesOf(file('url.yaml', 'state: {url: "postgres://kubeherald@db.example:5432/kubeherald", path: /proc/x/y.db}\n')), [], 'with state.url, state.path is never opened');
     const notDir = file('plain', '');
     assert.deepEqual(await issuesOf(file('under-file.yaml', `state: {path: ${notDir}/sub/state.db}\n`)), [`state.path: ${notDir} is not a directory, so ${notDir}/sub cannot be created`]);
   });
