@@ -82,6 +82,13 @@ for (const b of backends) {
       assert.deepEqual(store.requests.list({ limit: 2 }).map((r) => r.id), [b.id, c.id]);
     });
 
+    it('requests made in the same millisecond list in the order they were made, whatever their ids', () => {
+      const ids = ['zz', 'mm', 'aa', 'qq'];
+      for (const id of ids) store.requests.create(request({ id, createdAt: T0, updatedAt: T0 }));
+      assert.deepEqual(store.requests.list().map((r) => r.id), ids);
+      assert.deepEqual(store.requests.list({ limit: 2 }).map((r) => r.id), ['aa', 'qq']);
+    });
+
     it('transition is a compare-and-set: from the wrong state nothing changes', () => {
       const r = request({ state: 'awaiting-confirmation' });
       store.requests.create(r);
