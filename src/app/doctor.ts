@@ -127,7 +127,7 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorResult[]> {
     else out.push(...(await clusterChecks(o, c.kc, i === 0)).map(named));
   }
   for (const s of o.config.sinks) out.push(await sinkCheck(s, o));
-  out.push(stateCheck(o.config, o.env));
+  out.push(await stateCheck(o.config, o.env));
   if (o.config.audit.enabled) out.push(auditCertCheck(o.config, now()));
   if (o.config.plugins.static.length || o.config.plugins.kubernetes.enabled) {
     out.push({ check: 'plugins', verdict: 'WARN', detail: 'plugin instances are not probed by doctor yet; see kubeherald_plugin_instances in /metrics' });
@@ -258,14 +258,14 @@ async function sinkCheck(s: SinkConfig, o: DoctorOptions): Promise<DoctorResult>
 }
 
 /** The state database: which backend, where (password redacted), reachable and writable, at which schema version. */
-export function stateCheck(config: Config, env: NodeJS.ProcessEnv): DoctorResult {
+export async function stateCheck(config: Config, env: NodeJS.ProcessEnv): Promise<DoctorResult> {
   const backend = storeBackend(config.state);
   const where = describeBackend(backend);
   if (backend.kind === 'sqlite' && isMemoryPath(backend.path)) return { check: 'state', verdict: 'WARN', detail: 'in memory: nothing survives a restart (set state.path)' };
   const kind = backend.kind === 'sqlite' ? 'SQLite' : 'PostgreSQL';
   try {
     // PostgreSQL is shared with running replicas: the doctor reads its schema, never migrates it
-    const store = openStore(config.state, { recover: false, migrate: false, env });
+    const store = await openStore(config.state, { recover: false, migrate: false, env });
     try {
       const version = store.schemaVersion();
       if (version < LATEST_VERSION) return { check: 'state', verdict: 'WARN', detail: `${kind} ${where}: reachable, schema version ${version} (kubeherald run migrates it to ${LATEST_VERSION})` };

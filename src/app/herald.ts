@@ -138,7 +138,7 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
   // every component registers its stop where it is created or started; stop() and a failed start run them last first
   const life = new Lifecycle({ log, graceMs: opts.graceMs ?? DEFAULT_GRACE_MS });
   const statePath = inMemory(config.state.path) ? ':memory:' : config.state.path;
-  const store = openStore({ ...config.state, path: statePath }, { now: () => clock.now().getTime(), log: log.child({ component: 'store' }) });
+  const store = await openStore({ ...config.state, path: statePath }, { now: () => clock.now().getTime(), log: log.child({ component: 'store' }) });
   life.add('state database', () => store.close());
   let routing: RoutingHub;
   let plugins: Plugins;

@@ -128,7 +128,7 @@ function asJson(e: AuditEntry): object {
 export async function auditList(f: AuditFlags, io: AuditIo): Promise<number> {
   const now = (io.now ?? Date.now)();
   const { filter, limit, output } = auditFilterOf(f, now);
-  const store = openStore(await stateOf(f), { recover: false, mustExist: true });
+  const store = await openStore(await stateOf(f), { recover: false, mustExist: true });
   try {
     // one more than asked, to know whether older records were left out
     const rows = store.audit.list({ ...filter, limit: limit + 1 });

@@ -8,7 +8,6 @@
 import type { Command } from 'commander';
 import { createLogger } from '../app/log.ts';
 import { clustersOf, loadConfig } from '../config/index.ts';
-import { isMemoryPath } from '../store/config.ts';
 import { type CommonFlags, configFlags, withConfigFlags } from './run.ts';
 
 interface ChatFlags extends CommonFlags {
@@ -25,10 +24,10 @@ export function registerChat(program: Command): void {
     const config = await loadConfig({ file: flags.config, env: process.env, flags: configFlags(flags) });
     // replies go to stdout; kubeherald's own log to stderr, quiet unless asked
     const log = createLogger('kubeherald-chat', flags.logLevel ?? 'warn', config.log.format);
-    const [{ startChatOps }, { loadClusterKubeConfigs }, { openSqliteStore }, { ConsoleAdapter }, { storeSilencePort }, { maxDurationMs }] = await Promise.all([
+    const [{ startChatOps }, { loadClusterKubeConfigs }, { openStore, inMemoryOnly }, { ConsoleAdapter }, { storeSilencePort }, { maxDurationMs }] = await Promise.all([
       import('../app/chatops.ts'),
       import('../cluster/connect.ts'),
-      import('../store/sqlite.ts'),
+      import('../store/open.ts'),
       import('../chatops/console/adapter.ts'),
       import('../app/silence-port.ts'),
       import('../pipeline/silence-config.ts'),
@@ -37,10 +36,10 @@ export function registerChat(program: Command): void {
     const clusters = [...loadClusterKubeConfigs(clustersOf(config))].map(([name, kc]) => ({ name, kc }));
     const kc = clusters[0].kc;
     // only the audit table is written; a running kubeherald's deliveries are not touched
-    const store = openSqliteStore({ path: config.state.path, synchronous: config.state.synchronous, recover: false, log });
+    const store = await openStore(config.state, { recover: false, log });
     const consoleAdapter = new ConsoleAdapter({ input: process.stdin, output: process.stdout, as: flags.as });
     // silences go to the state database, where a running kubeherald on the same file picks them up
-    const silences = isMemoryPath(config.state.path) ? undefined : storeSilencePort(store, maxDurationMs(config.silences));
+    const silences = inMemoryOnly(config.state) ? undefined : storeSilencePort(store, maxDurationMs(config.silences));
     const chat = await startChatOps({ config, kc, clusters, store, log, adapters: [consoleAdapter], platforms: false, ...(silences ? { silences } : {}) });
     process.once('SIGINT', () => void consoleAdapter.stop());
     await consoleAdapter.done;

@@ -123,7 +123,7 @@ function asJson(r: DeliveryRow): object {
 
 export async function dlqList(f: DlqFlags, io: DlqIo): Promise<number> {
   const now = (io.now ?? Date.now)();
-  const store = openStore(await stateOf(f), { recover: false, mustExist: true });
+  const store = await openStore(await stateOf(f), { recover: false, mustExist: true });
   try {
     const filter = filterOf(f, now);
     if (f.limit !== undefined) filter.limit = Number(f.limit);
@@ -139,7 +139,7 @@ export async function dlqList(f: DlqFlags, io: DlqIo): Promise<number> {
 
 export async function dlqReplay(f: DlqFlags, io: DlqIo): Promise<number> {
   const now = (io.now ?? Date.now)();
-  const store = openStore(await stateOf(f), { recover: false, mustExist: true });
+  const store = await openStore(await stateOf(f), { recover: false, mustExist: true });
   try {
     const filter = filterOf(f, now);
     const ids = store.transaction(() => store.outbox.replayDead(filter, now));
@@ -157,7 +157,7 @@ export async function dlqReplay(f: DlqFlags, io: DlqIo): Promise<number> {
 export async function dlqPurge(f: DlqFlags, io: DlqIo): Promise<number> {
   if (!f.all && !f.sink && f.id.length === 0 && !f.olderThan) throw new Error('dlq purge: name what to purge (--sink, --id, --older-than), or --all for every dead letter');
   const now = (io.now ?? Date.now)();
-  const store = openStore(await stateOf(f), { recover: false, mustExist: true });
+  const store = await openStore(await stateOf(f), { recover: false, mustExist: true });
   try {
     const n = store.transaction(() => store.outbox.purgeDead(filterOf(f, now)));
     io.stdout.write(`purged ${n} dead letter${n === 1 ? '' : 's'}\n`);

@@ -106,7 +106,7 @@ export async function requestsList(f: RequestsFlags & { state?: string }, io: Re
   const states = parseStates(f.state);
   const output = f.output ?? 'table';
   if (output !== 'table' && output !== 'json') throw new Error(`requests list: -o/--output: expected table or json, got ${JSON.stringify(output)}`);
-  const store = openStore(await stateOf(f, 'list'), { recover: false, mustExist: true });
+  const store = await openStore(await stateOf(f, 'list'), { recover: false, mustExist: true });
   try {
     const rows = store.requests.list({ ...(states ? { states } : {}), limit: 200 });
     if (output === 'json') io.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
@@ -118,7 +118,7 @@ export async function requestsList(f: RequestsFlags & { state?: string }, io: Re
 }
 
 export async function requestsShow(id: string, f: RequestsFlags, io: RequestsIo): Promise<number> {
-  const store = openStore(await stateOf(f, 'show'), { recover: false, mustExist: true });
+  const store = await openStore(await stateOf(f, 'show'), { recover: false, mustExist: true });
   try {
     const r = store.requests.get(id);
     if (!r) {
@@ -147,7 +147,7 @@ export async function requestsDecide(decision: 'approve' | 'deny', id: string, f
     if (!c) throw new Error(`the request is for cluster ${JSON.stringify(name)}, which the config does not list (clusters: ${clusters.map((x) => x.name).join(', ')})`);
     return clusterKubeConfig(c);
   };
-  const store = openStore(state, { recover: false, mustExist: true });
+  const store = await openStore(state, { recover: false, mustExist: true });
   try {
     const out = await decide({ store, identities: new IdentityMap(config.chatops.identities), authorize: kubeAuthorizer(kc), ...(io.now ? { now: io.now } : {}) }, id, approver, decision, { via: 'cli', ...(f.reason ? { reason: f.reason } : {}) });
     switch (out.outcome) {

@@ -377,11 +377,11 @@ function explainText(e: Effective, n: Notification, r: RoutingResult, io: Routes
 }
 
 /** The silences in force in the config's state database, as a hold (none when it is in memory or not there yet). */
-function silencesInForce(config: Config): HoldCheck[] {
+async function silencesInForce(config: Config): Promise<HoldCheck[]> {
   const state = config.state;
   if (inMemoryOnly(state) || (!state.url && !existsSync(state.path))) return [];
   try {
-    const store = openStore(state, { recover: false, mustExist: true });
+    const store = await openStore(state, { recover: false, mustExist: true });
     try {
       return [silencesHold(store.silences.list({ now: Date.now() }))];
     } finally {
@@ -421,7 +421,7 @@ export async function routesTest(opts: RoutesOptions & { file?: string; fromEven
     return failed(err, io);
   }
   // what each sink's delivery settings do with them, in order (grouped, folded, at once)
-  const delivery = previewDelivery(e.config, items.map(({ n }) => n), (n) => e.table.explain(n, at), at, silencesInForce(e.config));
+  const delivery = previewDelivery(e.config, items.map(({ n }) => n), (n) => e.table.explain(n, at), at, await silencesInForce(e.config));
   if (opts.output === 'json') {
     const out = items.map(({ n, note }, i) => ({ notification: toJson(NotificationSchema, n), ...(note ? { note } : {}), ...e.table.explain(n, at), delivery: delivery[i] }));
     io.stdout.write(JSON.stringify({ default: e.isDefault, results: out, problems: e.problems, warnings: e.warnings }, null, 2) + '\n');

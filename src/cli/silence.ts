@@ -116,7 +116,7 @@ export async function silenceAdd(f: SilenceAddFlags, io: SilenceIo): Promise<num
     io.stderr.write(`silence add: ${err.message}\n`);
     return 1;
   }
-  const store = openStore(state, { recover: false });
+  const store = await openStore(state, { recover: false });
   try {
     store.silences.add(s);
   } finally {
@@ -139,7 +139,7 @@ export async function silenceList(f: SilenceFlags & { all?: boolean }, io: Silen
   const now = (io.now ?? Date.now)();
   const output = checkOutput(f, 'list');
   const { state } = await open(f, 'list');
-  const store = openStore(state, { recover: false, mustExist: true });
+  const store = await openStore(state, { recover: false, mustExist: true });
   try {
     const rows = store.silences.list({ all: f.all ?? false, now });
     if (output === 'json') io.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
@@ -153,7 +153,7 @@ export async function silenceList(f: SilenceFlags & { all?: boolean }, io: Silen
 export async function silenceExpire(id: string, f: SilenceFlags & { author?: string }, io: SilenceIo): Promise<number> {
   const now = (io.now ?? Date.now)();
   const { state } = await open(f, 'expire');
-  const store = openStore(state, { recover: false, mustExist: true });
+  const store = await openStore(state, { recover: false, mustExist: true });
   try {
     const s = store.silences.expire(id, now, f.author ?? (io.user ?? (() => userInfo().username))());
     if (!s) {

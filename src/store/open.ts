@@ -5,8 +5,7 @@
 
 import type { Logger } from '../model/logger.ts';
 import { isMemoryPath, type StateConfig } from './config.ts';
-import { redactUrl } from './postgres/connection.ts';
-import { PostgresStore } from './postgres/store.ts';
+import { redactUrl } from './state-url.ts';
 import { SqliteStore } from './sqlite.ts';
 import type { Store } from './types.ts';
 
@@ -48,9 +47,11 @@ export function describeBackend(b: StoreBackend): string {
   return b.kind === 'sqlite' ? b.path : redactUrl(b.url);
 }
 
-export function openStore(state: Pick<StateConfig, 'path' | 'url' | 'synchronous'>, opts: OpenStoreOptions = {}): Store {
+/** Opens (and migrates) the state; async only so a SQLite process never loads the PostgreSQL backend's modules. */
+export async function openStore(state: Pick<StateConfig, 'path' | 'url' | 'synchronous'>, opts: OpenStoreOptions = {}): Promise<Store> {
   const b = storeBackend(state, opts.path);
   if (b.kind === 'postgres') {
+    const { PostgresStore } = await import('./postgres/store.ts');
     const password = (opts.env ?? process.env)[STATE_PASSWORD_ENV] || undefined;
     return new PostgresStore({ url: b.url, password, recover: false, migrate: opts.migrate, now: opts.now, log: opts.log });
   }

@@ -69,6 +69,8 @@ describe('what kubeherald run loads', () => {
     for (const verb of ['plugin', 'routes', 'doctor', 'demo', 'dlq', 'audit']) {
       assert.ok(!urls.some((u) => u.endsWith(`/cli/${verb}.ts`)), `run loaded cli/${verb}.ts`);
     }
+    // a state in SQLite: nothing of the PostgreSQL backend
+    assert.deepEqual(urls.filter((u) => u.includes('/store/postgres/')), [], 'run on SQLite loaded the PostgreSQL store');
   });
 
   it('a route with a CEL expression loads the CEL library', async () => {

@@ -48,13 +48,13 @@ describe('openStore and the doctor on both backends', () => {
   });
 
   it('opens SQLite at state.path, PostgreSQL at state.url with the password from KUBEHERALD_STATE_PASSWORD', async () => {
-    const lite = openStore(parseConfigText(`state: { path: "${join(dir, 's.db')}" }`, 'k.yaml').state, { recover: false });
+    const lite = await openStore(parseConfigText(`state: { path: "${join(dir, 's.db')}" }`, 'k.yaml').state, { recover: false });
     assert.ok(lite instanceof SqliteStore);
     lite.close();
     // trust authentication takes any password: what is checked is that it is passed and never shown
     const url = await freshDatabase(server.url);
     const state = parseConfigText(`state: { url: "${url}" }`, 'k.yaml').state;
-    const pg = openStore(state, { env: { KUBEHERALD_STATE_PASSWORD: 'hunter2-secret' } });
+    const pg = await openStore(state, { env: { KUBEHERALD_STATE_PASSWORD: 'hunter2-secret' } });
     assert.ok(pg instanceof PostgresStore);
     assert.equal(pg.schemaVersion(), LATEST_VERSION);
     assert.ok(!pg.path.includes('hunter2'));
@@ -63,7 +63,7 @@ describe('openStore and the doctor on both backends', () => {
 
   it("doctor names the backend, where it is (password redacted), whether it is reachable and its schema version", async () => {
     const sqlitePath = join(dir, 'doctor.db');
-    const lite = stateCheck(parseConfigText(`state: { path: "${sqlitePath}" }`, 'k.yaml'), {});
+    const lite = await stateCheck(parseConfigText(`state: { path: "${sqlitePath}" }`, 'k.yaml'), {});
     assert.deepEqual(lite, { check: 'state', verdict: 'OK', detail: `SQLite ${sqlitePath}: writable, schema version ${LATEST_VERSION}` });
 
     const url = await freshDatabase(server.url);
@@ -71,12 +71,12 @@ describe('openStore and the doctor on both backends', () => {
     const redacted = url.replace('kubeherald@', 'kubeherald:***@');
     const config = parseConfigText(`state: { url: "${withPassword}" }`, 'k.yaml');
     // a database kubeherald has not migrated yet: the doctor says so and changes nothing
-    assert.deepEqual(stateCheck(config, {}), { check: 'state', verdict: 'WARN', detail: `PostgreSQL ${redacted}: reachable, schema version 0 (kubeherald run migrates it to ${LATEST_VERSION})` });
-    openStore(config.state).close();
-    assert.deepEqual(stateCheck(config, {}), { check: 'state', verdict: 'OK', detail: `PostgreSQL ${redacted}: reachable, writable, schema version ${LATEST_VERSION}` });
+    assert.deepEqual(await stateCheck(config, {}), { check: 'state', verdict: 'WARN', detail: `PostgreSQL ${redacted}: reachable, schema version 0 (kubeherald run migrates it to ${LATEST_VERSION})` });
+    (await openStore(config.state)).close();
+    assert.deepEqual(await stateCheck(config, {}), { check: 'state', verdict: 'OK', detail: `PostgreSQL ${redacted}: reachable, writable, schema version ${LATEST_VERSION}` });
 
     const port = new URL(server.url).port;
-    const unreachable = stateCheck(parseConfigText(`state: { url: "postgres://kubeherald:hunter2-secret@127.0.0.1:${port}/missing" }`, 'k.yaml'), { KUBEHERALD_STATE_PASSWORD: 'other-secret' });
+    const unreachable = await stateCheck(parseConfigText(`state: { url: "postgres://kubeherald:hunter2-secret@127.0.0.1:${port}/missing" }`, 'k.yaml'), { KUBEHERALD_STATE_PASSWORD: 'other-secret' });
     assert.equal(unreachable.verdict, 'FAIL');
     assert.match(unreachable.detail, /^PostgreSQL postgres:\/\/kubeherald:\*\*\*@127\.0\.0\.1:\d+\/missing: cannot connect to PostgreSQL at .*: database "missing" does not exist$/);
     assert.ok(!/hunter2|other-secret/.test(unreachable.detail));
@@ -84,7 +84,7 @@ describe('openStore and the doctor on both backends', () => {
 
   it('the CLI reads and writes the PostgreSQL state the config names (dlq list and replay)', async () => {
     const url = await freshDatabase(server.url);
-    const store = openStore(parseConfigText(`state: { url: "${url}" }`, 'k.yaml').state);
+    const store = await openStore(parseConfigText(`state: { url: "${url}" }`, 'k.yaml').state);
     const id = store.outbox.insert({ sink: 'slack', target: 'C1', orderingKey: 'C1', idempotencyKey: 'k', payload: new Uint8Array(), members: 1, createdAt: 1_000 });
     store.outbox.markDead(id, 2_000, 'permanent', 'HTTP 400', null);
     const config = join(dir, 'pg.yaml');

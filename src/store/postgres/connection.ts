@@ -10,6 +10,9 @@
 
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import type { WorkerReply, WorkerRequest, WorkerSetup } from './connection-worker.ts';
+import { redactUrl } from '../state-url.ts';
+
+export { redactUrl };
 
 export type PgRow = Record<string, unknown>;
 
@@ -52,30 +55,6 @@ export class PgError extends Error {
 const DEFAULT_TIMEOUT_MS = 10_000;
 /** closing waits this long for the worker to end its session politely before terminating it */
 const CLOSE_WAIT_MS = 2_000;
-
-/**
- * The url with its password (in the userinfo or a `password=` parameter)
- * replaced by ***, for logs, errors and `kubeherald doctor`.
- */
-export function redactUrl(url: string): string {
-  let out = url.replace(/([?&]password=)[^&#]*/gi, '$1***');
-  const scheme = out.indexOf('://');
-  if (scheme < 0) return out;
-  const start = scheme + 3;
-  const end = firstIndex(out, ['?', '#'], start);
-  // the last @ before the query: a password written unencoded may hold / or @ itself
-  const at = out.lastIndexOf('@', end - 1);
-  if (at < start) return out;
-  const colon = out.indexOf(':', start);
-  if (colon < 0 || colon > at) return out;
-  out = `${out.slice(0, colon + 1)}***${out.slice(at)}`;
-  return out;
-}
-
-function firstIndex(s: string, chars: string[], from: number): number {
-  const found = chars.map((c) => s.indexOf(c, from)).filter((i) => i >= 0);
-  return found.length ? Math.min(...found) : s.length;
-}
 
 const seconds = (ms: number): string => `${Math.round(ms / 100) / 10} s`;
 
