@@ -45,6 +45,14 @@ const SPECS: ReadonlyMap<string, Spec> = new Map<string, Spec>([
   [ALERT_ACTIONS.cordon, { parts: [1], text: (p) => `cordon ${p[0]}` }],
 ]);
 
+/** A value's names and the `@<cluster>` after them: undefined when there is none, null when it is no cluster's name. */
+function splitCluster(value: string): { names: string; cluster: string | undefined | null } {
+  const at = value.indexOf('@');
+  if (at < 0) return { names: value, cluster: undefined };
+  const cluster = value.slice(at + 1);
+  return { names: value.slice(0, at), cluster: CLUSTER_NAME.test(cluster) ? cluster : null };
+}
+
 /** Whether an action id is an alert button's (so the service answers it here, not as a request's button). */
 export function isAlertAction(actionId: string): boolean {
   return actionId.startsWith(ALERT_ACTION_PREFIX);
@@ -60,10 +68,9 @@ export function alertCommand(actionId: string, value: string): AlertCommand | un
   const refused = { ok: false, error: 'This button is not one kubeherald made; nothing was run.' } as const;
   const spec = SPECS.get(actionId);
   if (!spec || value.length === 0 || value.length > MAX_VALUE) return refused;
-  const at = value.indexOf('@');
-  const cluster = at < 0 ? undefined : value.slice(at + 1);
-  if (cluster !== undefined && !CLUSTER_NAME.test(cluster)) return refused;
-  const p = (at < 0 ? value : value.slice(0, at)).split('/');
+  const { names, cluster } = splitCluster(value);
+  if (cluster === null) return refused;
+  const p = names.split('/');
   if (!spec.parts.includes(p.length)) return refused;
   // the namespace (ns/…) and a container are labels; pods, deployments and nodes subdomains
   const ok = p.every((part, i) => (p.length > 1 && (i === 0 || i === 2) ? LABEL.test(part) : SUBDOMAIN.test(part)));
@@ -86,16 +93,18 @@ const REASON = /^[A-Za-z][A-Za-z0-9_.-]{0,127}$/;
  * epoch ms, the pipeline's clock).
  */
 export function alertSilenceCommand(value: string, channel: string, now: number): AlertCommand {
-  const p = value.length <= MAX_VALUE ? value.split('/') : [];
-  if (p.length !== 6) return { ok: false, error: 'This button is not one kubeherald made; nothing was silenced.' };
+  const forged = { ok: false, error: 'This button is not one kubeherald made; nothing was silenced.' } as const;
+  const { names, cluster } = value.length <= MAX_VALUE ? splitCluster(value) : { names: '', cluster: undefined };
+  if (cluster === null) return forged;
+  const p = names.split('/');
+  if (p.length !== 6) return forged;
   const [tag, expiry, kind, ns, name, reason] = p;
-  if (!/^[A-Za-z0-9_-]{8}$/.test(tag) || !/^[0-9a-z]{1,10}$/.test(expiry) || !KIND.test(kind) || !(ns === '-' || LABEL.test(ns)) || !SUBDOMAIN.test(name) || !REASON.test(reason)) {
-    return { ok: false, error: 'This button is not one kubeherald made; nothing was silenced.' };
-  }
+  if (!/^[A-Za-z0-9_-]{8}$/.test(tag) || !/^[0-9a-z]{1,10}$/.test(expiry) || !KIND.test(kind) || !(ns === '-' || LABEL.test(ns)) || !SUBDOMAIN.test(name) || !REASON.test(reason)) return forged;
   if (tag !== channelTag(channel)) return { ok: false, error: 'This Silence button belongs to an alert posted in another channel; silence from there, or type `silence …` here.' };
   if (parseInt(expiry, 36) * 1000 <= now) return { ok: false, error: 'This alert is too old for its Silence button; type `silence …` to silence it.' };
   const scope = ns === '-' ? '-A' : `-n ${ns}`;
-  return { ok: true, text: `silence ${scope} --kind ${kind} --name ${name} --reason ${reason} for 1h -- Silence 1h button on ${reason} of ${shortKind(kind)}/${name}` };
+  const only = cluster !== undefined ? ` --cluster ${cluster}` : '';
+  return { ok: true, text: `silence ${scope} --kind ${kind} --name ${name} --reason ${reason}${only} for 1h -- Silence 1h button on ${reason} of ${shortKind(kind)}/${name}` };
 }
 
 /** Whether an action id is a Telegram button's token (resolveAlertButton, before alertCommand or alertSilenceCommand). */

@@ -235,13 +235,13 @@ export const COMMANDS: readonly CommandSpec[] = [
     name: 'silence',
     verb: 'silence',
     action: 'create',
-    usage: 'silence [-n ns | -A] [--kind Kind] [--name name] [--reason reason] [-l k=v] [--force] for <duration> | until <time> [-- comment]',
+    usage: 'silence [-n ns | -A] [--kind Kind] [--name name] [--reason reason] [-l k=v] [--cluster name] [--force] for <duration> | until <time> [-- comment]',
     summary: 'keep matching notifications out of chat for a while',
     description:
-      "Silences notifications about the channel's namespace (or -n, or -A for every namespace and cluster-scoped objects such as nodes) that match every matcher given, for a duration (30m, 2h, 1d) or until a time (2026-12-24T18:00Z). Data sinks still get them, marked. Needs `create silences.kubeherald.io` where it silences; no matcher, or longer than the maximum, needs --force and the `force` right.",
+      "Silences notifications about the channel's namespace (or -n, or -A for every namespace and cluster-scoped objects such as nodes) that match every matcher given (--cluster: only that cluster's; without it, every cluster's), for a duration (30m, 2h, 1d) or until a time (2026-12-24T18:00Z). Data sinks still get them, marked. Needs `create silences.kubeherald.io` where it silences; no matcher, or longer than the maximum, needs --force and the `force` right.",
     examples: ['silence --reason CrashLoopBackOff for 2h -- deploying the fix', 'silence -A --kind Node --name sim-node-1 for 1h -- node drain', 'silence -n payments -l app=web until 2026-12-24T18:00Z -- migration'],
     writes: false,
-    flags: ['namespace', 'allNamespaces', 'kind', 'name', 'reason', 'selector', 'force'],
+    flags: ['namespace', 'allNamespaces', 'kind', 'name', 'reason', 'selector', 'force', 'cluster'],
   },
   {
     name: 'silence list',
@@ -288,9 +288,13 @@ export function isWrite(cmd: ParsedCommand): boolean {
   return specOf(cmd).writes;
 }
 
-/** Whether the command goes to a cluster (and so takes --cluster); help, whoami and silences stay with kubeherald. */
+/**
+ * Whether the command goes to a cluster, the one --cluster names or the
+ * channel's; help, whoami and silences stay with kubeherald (a silence's
+ * --cluster only narrows what it matches).
+ */
 export function reachesCluster(cmd: ParsedCommand): cmd is Exclude<ParsedCommand, { verb: 'help' | 'whoami' | 'silence' }> {
-  return specOf(cmd).flags.includes('cluster');
+  return cmd.verb !== 'silence' && specOf(cmd).flags.includes('cluster');
 }
 
 /** The namespace a command acts in: what was typed, else the channel's default. */

@@ -657,6 +657,7 @@ function silence(a: Args): ParsedCommand {
     ...(until !== undefined ? { until } : {}),
     ...(a.comment !== undefined ? { comment: a.comment } : {}),
     force: a.boolFlag('force'),
+    ...a.cluster(),
   };
 }
 

@@ -196,14 +196,15 @@ export class ChatOpsService implements ChatHandler {
       return record({ decision: 'invalid', outcome: 'invalid', writes: false, error: parsed.error }, reply);
     }
     let command = parsed.command;
+    const named = 'cluster' in command ? command.cluster : undefined;
+    if (named !== undefined && !this.#clusters.get(named)) {
+      // refused here, before identity and RBAC: nothing is asked of any cluster for a name the config does not list
+      const why = this.#clusters.unknown(named);
+      return record({ verb: command.verb, decision: 'invalid', outcome: 'invalid', writes: isWrite(command), error: why }, { status: 'invalid', title: why, blocks: [] });
+    }
     let cluster: ChatCluster | undefined;
     if (reachesCluster(command)) {
-      cluster = command.cluster !== undefined ? this.#clusters.get(command.cluster) : this.channelCluster(msg.platform, msg.channel);
-      if (!cluster) {
-        // refused here, before identity and RBAC: nothing is asked of any cluster for a name the config does not list
-        const why = this.#clusters.unknown(command.cluster!);
-        return record({ verb: command.verb, decision: 'invalid', outcome: 'invalid', writes: isWrite(command), error: why }, { status: 'invalid', title: why, blocks: [] });
-      }
+      cluster = named !== undefined ? this.#clusters.require(named) : this.channelCluster(msg.platform, msg.channel);
       // several clusters: the normalised command names the one it went to (the audit trail, a request's stored text)
       if (this.#clusters.several) command = { ...command, cluster: cluster.name };
     }

@@ -56,6 +56,7 @@ export function commandMatchers(cmd: Extract<SilenceCommand, { action: 'create' 
     ...(cmd.name !== undefined ? { name: cmd.name } : {}),
     ...(cmd.reason !== undefined ? { reason: cmd.reason } : {}),
     ...(cmd.labels !== undefined ? { labels: cmd.labels } : {}),
+    ...(cmd.cluster !== undefined ? { cluster: cmd.cluster } : {}),
   };
 }
 

@@ -92,6 +92,7 @@ export function formatSilence(cmd: SilenceCommand, namespace?: string): string {
   if (cmd.name !== undefined) words.push('--name', cmd.name);
   if (cmd.reason !== undefined) words.push('--reason', cmd.reason);
   if (cmd.labels !== undefined) words.push('-l', Object.entries(cmd.labels).map(([k, v]) => `${k}=${v}`).join(','));
+  if (cmd.cluster !== undefined) words.push('--cluster', cmd.cluster);
   if (cmd.force) words.push('--force');
   if (cmd.durationSeconds !== undefined) words.push('for', formatDuration(cmd.durationSeconds));
   if (cmd.until !== undefined) words.push('until', new Date(cmd.until).toISOString().replace(/\.000Z$/, 'Z'));

@@ -191,6 +191,8 @@ export type SilenceCommand =
       until?: number;
       comment?: string;
       force: boolean;
+      /** only notifications from this configured cluster (absent: from every cluster) */
+      cluster?: string;
     }
   | { verb: 'silence'; action: 'list'; namespace?: string; allNamespaces: boolean }
   | { verb: 'silence'; action: 'expire'; id: string };

@@ -35,7 +35,7 @@ export const ALERT_ACTIONS = {
   describeNode: 'kh:describe-node',
   /** value `node` */
   cordon: 'kh:cordon',
-  /** value `<channel tag>/<expiry>/<Kind>/<ns or ->/<name>/<reason>` (silenceButtonValue): silence this incident for an hour */
+  /** value `<channel tag>/<expiry>/<Kind>/<ns or ->/<name>/<reason>[@<cluster>]` (silenceButtonValue): silence this incident for an hour */
   silence: 'kh:silence',
 } as const;
 
@@ -148,15 +148,16 @@ export function channelTag(channel: string): string {
   return createHash('sha256').update(channel).digest('base64url').slice(0, 8);
 }
 
-/** `<channel tag>/<expiry, epoch seconds in base 36>/<Kind>/<namespace or ->/<name>/<reason>` */
+/** `<channel tag>/<expiry, epoch seconds in base 36>/<Kind>/<namespace or ->/<name>/<reason>`, and `@<cluster>` when the notification names one (the silence is that cluster's only) */
 export function silenceButtonValue(n: Notification, channel: string): string | undefined {
   const obj = n.involvedObject;
   if (!obj || !KIND.test(obj.kind) || !SUBDOMAIN.test(obj.name) || !REASON.test(n.reason)) return undefined;
+  if (n.cluster !== '' && !CLUSTER_NAME.test(n.cluster)) return undefined;
   if (obj.namespace !== '' && !LABEL.test(obj.namespace)) return undefined;
   const at = n.eventTime ? Number(n.eventTime.seconds) : 0;
   if (!at) return undefined;
   const expiry = (at + SILENCE_BUTTON_TTL_SECONDS).toString(36);
-  return [channelTag(channel), expiry, obj.kind, obj.namespace || '-', obj.name, n.reason].join('/');
+  return [channelTag(channel), expiry, obj.kind, obj.namespace || '-', obj.name, n.reason].join('/') + (n.cluster !== '' ? `@${n.cluster}` : '');
 }
 
 /**

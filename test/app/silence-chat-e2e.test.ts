@@ -125,7 +125,8 @@ describe('silences from chat: the Silence 1h button and the silence command', ()
     const b = silenceButton();
     assert.equal(b.text.text, 'Silence 1h');
     const [tag, , kind, ns, name, reason] = b.value.split('/');
-    assert.deepEqual([tag, kind, ns, reason], [channelTag(CHANNEL), 'Pod', 'demo', 'CrashLoopBackOff']);
+    // the cluster the alert came from ends it: the silence is that cluster's only
+    assert.deepEqual([tag, kind, ns, reason], [channelTag(CHANNEL), 'Pod', 'demo', 'CrashLoopBackOff@sim']);
     assert.match(name!, /^worker-/);
   });
 
@@ -153,9 +154,10 @@ describe('silences from chat: the Silence 1h button and the silence command', ()
 
   it('alice presses it: that pod and reason are silenced for an hour, with who and why; audited', async () => {
     const reply = await press('U0ALICE', silenceButton().value);
-    assert.match(reply, /Silenced namespace=demo kind=Pod name=worker-\S+ reason=CrashLoopBackOff until .* \(1h\): s-[0-9a-f]+/);
+    assert.match(reply, /Silenced cluster=sim namespace=demo kind=Pod name=worker-\S+ reason=CrashLoopBackOff until .* \(1h\): s-[0-9a-f]+/);
     const [s] = w.herald!.store.silences.list({ all: true });
     assert.ok(s);
+    assert.equal(s.matchers.cluster, 'sim');
     assert.equal(s.source, 'chat');
     assert.match(s.createdBy, /^alice@example\.com \(slack \S+\)$/);
     assert.match(s.comment, /Silence 1h button on CrashLoopBackOff of pod\/worker-/);

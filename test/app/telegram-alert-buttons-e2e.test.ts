@@ -134,7 +134,7 @@ describe('Telegram alert buttons for a 63-character namespace and pod name', () 
 
   it('Silence 1h, pressed by alice, silences that pod and reason for an hour, with who and why; audited', async () => {
     const reply = await press(button('Silence 1h'));
-    assert.match(reply.plain, new RegExp(`Silenced namespace=${NS} kind=Pod name=${POD} reason=CrashLoopBackOff until .* \\(1h\\): s-[0-9a-f]+`));
+    assert.match(reply.plain, new RegExp(`Silenced cluster=sim namespace=${NS} kind=Pod name=${POD} reason=CrashLoopBackOff until .* \\(1h\\): s-[0-9a-f]+`));
     const [s] = w.herald!.store.silences.list({ all: true });
     assert.ok(s);
     assert.equal(s.source, 'chat');

@@ -690,7 +690,11 @@ describe('--cluster', () => {
       assert.deepEqual(parsed(formatCommand(got)), got, formatCommand(got));
     }
     assert.equal(formatCommand(parsed('scale deployment web 0 --cluster=b'), 'demo'), 'scale deployment web 0 -n demo --cluster b');
-    for (const text of ['whoami --cluster b', 'help --cluster b', 'silence list --cluster b', 'silence --reason X for 1h --cluster b -- why', 'silence expire s-1 --cluster b']) {
+    // a silence is kubeherald's: --cluster narrows what it matches
+    const silence = parsed('silence --reason X --cluster b for 1h -- why');
+    assert.equal(silence.verb === 'silence' && silence.action === 'create' ? silence.cluster : undefined, 'b');
+    assert.equal(formatCommand(silence), 'silence --reason X --cluster b for 1h -- why');
+    for (const text of ['whoami --cluster b', 'help --cluster b', 'silence list --cluster b', 'silence expire s-1 --cluster b']) {
       assert.match(refused(text).error, /does not take --cluster/, text);
     }
   });

@@ -143,7 +143,7 @@ describe('ChatOps on two clusters', () => {
 
   it('a cluster the config does not list is refused, naming the known ones, before any request reaches either cluster', async () => {
     const seen = [a.log.length, b.log.length];
-    for (const text of ['pods --cluster c', 'pods --cluster=A', 'scale deployment web 0 --cluster prod', 'delete pod web-1 --cluster b.', 'logs web-1 --cluster default']) {
+    for (const text of ['pods --cluster c', 'pods --cluster=A', 'scale deployment web 0 --cluster prod', 'delete pod web-1 --cluster b.', 'logs web-1 --cluster default', 'silence --reason X --cluster c for 1h -- why']) {
       const r = await ask('alice', CH_B, text);
       assert.equal(r.status, 'invalid', text);
       // "b." is not even a name; the others are names the config does not list
@@ -153,7 +153,7 @@ describe('ChatOps on two clusters', () => {
     await a.kc.makeApiClient(k8s.CoreV1Api).listNamespace();
     await b.kc.makeApiClient(k8s.CoreV1Api).listNamespace();
     assert.deepEqual([a.log.length - 1, b.log.length - 1], seen, 'no request reached a or b');
-    const refused = audited.slice(-5);
+    const refused = audited.slice(-6);
     assert.ok(refused.every((e) => e.decision === 'invalid' && e.cluster === undefined && e.identity === undefined));
   });
 

@@ -66,6 +66,11 @@ describe('runSilence', () => {
     const cluster = await run(p, 'silence -A --kind Node --name n1 until 2026-12-07T13:00Z -- drain');
     assert.match(cluster.title!, /kind=Node name=n1 until 2026-12-07T13:00:00Z/);
     assert.equal(p.all[1]!.matchers.namespace, undefined, '-A: every namespace and cluster-scoped objects');
+    // --cluster: that cluster's notifications only (without it, every cluster's)
+    const one = await run(p, 'silence --reason BackOff --cluster prod-eu for 1h -- noisy there');
+    assert.match(one.title!, /^Silenced cluster=prod-eu namespace=demo reason=BackOff /);
+    assert.deepEqual(p.all[2]!.matchers, { namespace: 'demo', reason: 'BackOff', cluster: 'prod-eu' });
+    assert.equal(p.all[0]!.matchers.cluster, undefined);
   });
 
   it('refuses in the chat’s words: no comment, no matcher or too long without --force, an end in the past', async () => {

@@ -46,6 +46,22 @@ describe('the Silence 1h button', () => {
     assert.match(node.text, /^silence -A --kind Node --name sim-node-2 --reason NodeNotReady for 1h -- /);
   });
 
+  it("an alert from a named cluster: the silence is that cluster's only; a forged cluster is refused", () => {
+    const n = create(NotificationSchema, { ...alert(), cluster: 'prod-eu_1' });
+    const v = silenceOf(n, 'C0ALERTS')!.value;
+    assert.match(v, /\/CrashLoopBackOff@prod-eu_1$/);
+    const cmd = alertSilenceCommand(v, 'C0ALERTS', AT.getTime());
+    assert.ok(cmd.ok);
+    assert.match(cmd.text, /^silence -n demo --kind Pod --name api-7d9f8b6c5-x2x4z --reason CrashLoopBackOff --cluster prod-eu_1 for 1h -- /);
+    const parsed = parseCommand(cmd.text);
+    assert.ok(parsed.ok && parsed.command.verb === 'silence' && parsed.command.action === 'create' && parsed.command.cluster === 'prod-eu_1');
+    for (const forged of [`${v}@x`, v.replace('@prod-eu_1', '@'), v.replace('@prod-eu_1', '@a b'), v.replace('@prod-eu_1', '@a/b'), v.replace('@prod-eu_1', '@-x')]) {
+      const r = alertSilenceCommand(forged, 'C0ALERTS', AT.getTime());
+      assert.ok(!r.ok && /not one kubeherald made/.test(r.error), forged);
+    }
+    assert.equal(silenceOf(create(NotificationSchema, { ...alert(), cluster: 'a b' }), 'C0ALERTS'), undefined, 'no button for a cluster chat could not name');
+  });
+
   it('is absent when resolved, or with no channel to check a press against (an incoming webhook)', () => {
     assert.equal(silenceOf(alert({ state: State.RESOLVED }), 'C0ALERTS'), undefined);
     assert.equal(silenceOf(alert(), undefined), undefined);
