@@ -18,6 +18,8 @@ import { type CrashReportConfig, crashReportTarget } from '../sinks/crash-report
 import type { SendOptions, Sink, SinkGroupInfo } from '../sinks/types.ts';
 
 export interface CrashLogTarget {
+  /** the notification's cluster, where the log is read ('' when it names none) */
+  cluster: string;
   namespace: string;
   pod: string;
   container: string;
@@ -32,10 +34,21 @@ const READ_TIMEOUT_MS = 5000;
 /** Reads kept for retries of the same delivery. */
 const CACHE_MAX = 256;
 
-/** Reads with kubeherald's own credentials (the kubeconfig or service account it runs as). */
-export function kubeCrashLogReader(kc: k8s.KubeConfig): CrashLogReader {
-  const core = kc.makeApiClient(k8s.CoreV1Api);
-  return (t, lines) => core.readNamespacedPodLog({ name: t.pod, namespace: t.namespace, container: t.container, previous: true, tailLines: lines, limitBytes: LIMIT_BYTES });
+/**
+ * Reads with kubeherald's own credentials (the kubeconfig or service account
+ * it runs as) in the alert's cluster: `kc` for one cluster, or the cluster's
+ * KubeConfig by name (throwing for one it does not know: a pod of the same
+ * name elsewhere is not the one that crashed).
+ */
+export function kubeCrashLogReader(kc: k8s.KubeConfig | ((cluster: string) => k8s.KubeConfig)): CrashLogReader {
+  const cores = new Map<string, k8s.CoreV1Api>();
+  const coreOf = (cluster: string): k8s.CoreV1Api => {
+    const key = typeof kc === 'function' ? cluster : '';
+    let core = cores.get(key);
+    if (!core) cores.set(key, (core = (typeof kc === 'function' ? kc(cluster) : kc).makeApiClient(k8s.CoreV1Api)));
+    return core;
+  };
+  return async (t, lines) => coreOf(t.cluster).readNamespacedPodLog({ name: t.pod, namespace: t.namespace, container: t.container, previous: true, tailLines: lines, limitBytes: LIMIT_BYTES });
 }
 
 export interface CrashReportOptions {
@@ -71,9 +84,10 @@ export function withCrashReports(sink: Sink, cfg: CrashReportConfig | undefined,
   const timeoutMs = o.timeoutMs ?? READ_TIMEOUT_MS;
 
   const report = async (n: Notification): Promise<CrashReport | undefined> => {
-    const t = crashReportTarget(n);
-    if (!t || n.crashReport || !o.namespaces().includes(t.namespace)) return undefined;
-    const key = `${n.idempotencyKey}\n${t.container}`;
+    const found = crashReportTarget(n);
+    if (!found || n.crashReport || !o.namespaces().includes(found.namespace)) return undefined;
+    const t: CrashLogTarget = { cluster: n.cluster, ...found };
+    const key = `${t.cluster}\n${n.idempotencyKey}\n${t.container}`;
     const cached = cache.get(key);
     if (cached) return cached;
     let r: CrashReport;

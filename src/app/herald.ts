@@ -198,7 +198,7 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
       stdout: opts.stdout,
       env: opts.env,
       // chat sinks with crashReport attach the crashed container's log, read where chatops.crashReports allows
-      createSink: async (cfg, deps) => withCrashReports(await createSink(cfg, { ...deps, router: plugins.router }), 'crashReport' in cfg ? cfg.crashReport : undefined, { namespaces: () => config.chatops.crashReports?.namespaces ?? [], read: kubeCrashLogReader(opts.kc), log: log.child({ component: 'crash-reports' }) }),
+      createSink: async (cfg, deps) => withCrashReports(await createSink(cfg, { ...deps, router: plugins.router }), 'crashReport' in cfg ? cfg.crashReport : undefined, { namespaces: () => config.chatops.crashReports?.namespaces ?? [], read: kubeCrashLogReader((c) => kcOf(c || clusters[0].name)), log: log.child({ component: 'crash-reports' }) }),
     });
     life.add('routing', () => routing.close());
     // the probes and /metrics answer until the deliveries in flight are done: they stop after the work, before the sinks

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { create, type MessageInitShape } from '@bufbuild/protobuf';
-import { withCrashReports, type CrashLogReader, type CrashLogTarget } from '../../src/app/crash-reports.ts';
+import { kubeCrashLogReader, withCrashReports, type CrashLogReader, type CrashLogTarget } from '../../src/app/crash-reports.ts';
 import { silentLogger } from '../../src/model/logger.ts';
 import { CrashReportSchema, type Notification, NotificationSchema, Severity, State } from '../../src/model/notification.ts';
 import { formatSlackMessage } from '../../src/sinks/slack/format.ts';
@@ -61,7 +61,7 @@ describe('withCrashReports', () => {
     const s = withCrashReports(r.sink, { lines: 20 }, { namespaces: () => ['demo'], read, log: silentLogger });
     await s.send(crash());
     await s.send(crash());
-    assert.deepEqual(read.calls, [[{ namespace: 'demo', pod: 'web-1', container: 'app' }, 20]]);
+    assert.deepEqual(read.calls, [[{ cluster: '', namespace: 'demo', pod: 'web-1', container: 'app' }, 20]]);
     assert.equal(r.sent[0].crashReport?.log, 'boom\nexiting with status 1\n');
     assert.equal(r.sent[0].crashReport?.container, 'app');
     assert.equal(s.targetOf?.(crash()), 'C1');
@@ -104,6 +104,24 @@ describe('withCrashReports', () => {
     const s = withCrashReports(r.sink, { lines: 5 }, { namespaces: () => ['demo'], read: reader(() => new Promise(() => undefined)), log: silentLogger, timeoutMs: 1 });
     await s.send(crash());
     assert.equal(r.sent[0].crashReport?.error, 'the log could not be read in time');
+  });
+
+  it('an alert from one of several clusters: its log is read there, and only there', async () => {
+    const r = recorder();
+    const read = reader(async () => 'x');
+    const s = withCrashReports(r.sink, { lines: 5 }, { namespaces: () => ['demo'], read, log: silentLogger });
+    await s.send(crash({ cluster: 'b' }));
+    // the same alert key from another cluster is another crash: read again, there
+    await s.send(crash({ cluster: 'a' }));
+    assert.deepEqual(read.calls.map(([t]) => t.cluster), ['b', 'a']);
+    // the reader asks for that cluster's KubeConfig; one it does not know reads nothing anywhere
+    const asked: string[] = [];
+    const kube = kubeCrashLogReader((cluster) => {
+      asked.push(cluster);
+      throw new Error(`clusters: no KubeConfig for cluster "${cluster}"`);
+    });
+    await assert.rejects(kube({ cluster: 'gone', namespace: 'demo', pod: 'web-1', container: 'app' }, 5), /no KubeConfig for cluster "gone"/);
+    assert.deepEqual(asked, ['gone']);
   });
 
   it('the allowed namespaces are read at each delivery (a config reload changes them)', async () => {
