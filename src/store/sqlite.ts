@@ -16,19 +16,13 @@ import { SqliteAlertButtons } from './alert-buttons.ts';
 import { SqliteAudit } from './audit.ts';
 import { acquireOwnerLock, type OwnerLock } from './owner-lock.ts';
 import { currentVersion, migrate } from './migrations.ts';
-import { SqlGroups } from './groups.ts';
 import { SqliteHeld } from './held.ts';
-import { SqlStorms } from './storms.ts';
-import { SqlOutbox } from './outbox.ts';
 import { SqliteRequests } from './requests.ts';
 import { SqliteSilences } from './silences.ts';
-import { ClusterRepos } from './clusters.ts';
-import { SqlLeadership } from './leadership.ts';
-import { SqlDedup, SqlFlood, SqlReminders, SqlThreads } from './state.ts';
+import { SqlStore } from './sql-store.ts';
 import { sqlitePreparer } from './statements.ts';
-import { Transactions } from './transactions.ts';
 import { pruneRows } from './retention.ts';
-import type { HeartbeatRepo, PruneCounts, RetentionPolicy, Store, TrackerRepo } from './types.ts';
+import type { PruneCounts, RetentionPolicy, Store } from './types.ts';
 
 export interface SqliteStoreOptions {
   /** the database file, created with its directory when missing; ":memory:" for tests */
@@ -60,28 +54,19 @@ export interface SqliteStoreOptions {
 /** WAL files are truncated back to this after a checkpoint, so a burst does not leave a big file behind. */
 const JOURNAL_SIZE_LIMIT = 16 * 1024 * 1024;
 
-export class SqliteStore implements Store {
+export class SqliteStore extends SqlStore implements Store {
   readonly path: string;
-  readonly outbox: SqlOutbox;
-  readonly dedup: SqlDedup;
-  readonly leadership: SqlLeadership;
-  readonly flood: SqlFlood;
-  readonly reminders: SqlReminders;
-  readonly groups: SqlGroups;
-  readonly threads: SqlThreads;
   readonly audit: SqliteAudit;
   readonly requests: SqliteRequests;
   readonly held: SqliteHeld;
   readonly silences: SqliteSilences;
-  readonly storms: SqlStorms;
   readonly alertButtons: SqliteAlertButtons;
   /** the underlying connection, for tests and diagnostics */
   readonly db: DatabaseSync;
   #lock: OwnerLock | undefined;
-  #tx: Transactions;
-  #clusters: ClusterRepos;
 
   constructor(opts: SqliteStoreOptions) {
+    super();
     this.path = opts.path;
     const memory = opts.path === ':memory:';
     if (!memory) prepareFile(opts.path, opts.mustExist ?? false);
@@ -103,20 +88,10 @@ export class SqliteStore implements Store {
       this.db.exec(`PRAGMA synchronous = ${(opts.synchronous ?? 'full').toUpperCase()}`);
       this.db.exec(`PRAGMA journal_size_limit = ${JOURNAL_SIZE_LIMIT}`);
       const db = this.db;
-      this.#tx = new Transactions({ exec: (sql) => db.exec(sql), begin: 'BEGIN IMMEDIATE', inTransaction: () => db.isTransaction });
-      const p = sqlitePreparer(db);
-      const applied = migrate(this.db);
+      const applied = migrate(db);
       if (applied.length) opts.log?.info({ path: opts.path, versions: applied }, 'state database migrated');
-      this.outbox = new SqlOutbox(p);
-      this.dedup = new SqlDedup(p);
-      this.leadership = new SqlLeadership(p);
-      this.flood = new SqlFlood(p);
-      this.reminders = new SqlReminders(p);
-      this.groups = new SqlGroups(p);
-      this.storms = new SqlStorms(p);
-      this.#clusters = new ClusterRepos(p, this, (fn) => this.transaction(fn));
+      this.openRepos(sqlitePreparer(db), { exec: (sql) => db.exec(sql), begin: 'BEGIN IMMEDIATE', inTransaction: () => db.isTransaction }, opts.now ?? Date.now);
       this.alertButtons = new SqliteAlertButtons(this.db);
-      this.threads = new SqlThreads(p, opts.now ?? Date.now);
       this.audit = new SqliteAudit(this.db);
       this.requests = new SqliteRequests(this.db, (fn) => this.transaction(fn));
       this.held = new SqliteHeld(this.db);
@@ -130,26 +105,6 @@ export class SqliteStore implements Store {
       this.#lock?.release();
       throw err;
     }
-  }
-
-  tracker(cluster: string): TrackerRepo {
-    return this.#clusters.tracker(cluster);
-  }
-
-  heartbeat(cluster: string): HeartbeatRepo {
-    return this.#clusters.heartbeat(cluster);
-  }
-
-  adoptUnnamedCluster(cluster: string): void {
-    this.#clusters.adoptUnnamedCluster(cluster);
-  }
-
-  transaction<T>(fn: () => T): T {
-    return this.#tx.run(fn);
-  }
-
-  onRollback(fn: () => void): void {
-    this.#tx.onRollback(fn);
   }
 
   prune(now: number, policy: RetentionPolicy): PruneCounts {

@@ -12,15 +12,9 @@
 // callers here let such an error end the transaction, never carry on in it.
 
 import type { Logger } from '../../model/logger.ts';
-import { ClusterRepos } from '../clusters.ts';
-import { SqlGroups } from '../groups.ts';
-import { SqlLeadership } from '../leadership.ts';
-import { SqlOutbox } from '../outbox.ts';
 import { pruneRows } from '../retention.ts';
-import { SqlDedup, SqlFlood, SqlReminders, SqlThreads } from '../state.ts';
-import { SqlStorms } from '../storms.ts';
-import { Transactions } from '../transactions.ts';
-import type { HeartbeatRepo, PruneCounts, RetentionPolicy, Store, TrackerRepo } from '../types.ts';
+import { SqlStore } from '../sql-store.ts';
+import type { PruneCounts, RetentionPolicy, Store } from '../types.ts';
 import { PgAlertButtons } from './alert-buttons.ts';
 import { PgAudit } from './audit.ts';
 import { connectPostgres, redactUrl, type PgConnection } from './connection.ts';
@@ -51,17 +45,9 @@ export interface PostgresStoreOptions {
   log?: Logger;
 }
 
-export class PostgresStore implements Store {
+export class PostgresStore extends SqlStore implements Store {
   /** the url, password redacted */
   readonly path: string;
-  readonly outbox: SqlOutbox;
-  readonly dedup: SqlDedup;
-  readonly leadership: SqlLeadership;
-  readonly flood: SqlFlood;
-  readonly reminders: SqlReminders;
-  readonly groups: SqlGroups;
-  readonly threads: SqlThreads;
-  readonly storms: SqlStorms;
   readonly audit: PgAudit;
   readonly requests: PgRequests;
   readonly held: PgHeld;
@@ -69,10 +55,9 @@ export class PostgresStore implements Store {
   readonly alertButtons: PgAlertButtons;
   /** the underlying connection, for tests and diagnostics */
   readonly conn: PgConnection;
-  #tx: Transactions;
-  #clusters: ClusterRepos;
 
   constructor(opts: PostgresStoreOptions) {
+    super();
     this.path = redactUrl(opts.url);
     this.conn = connectPostgres({
       url: opts.url,
@@ -91,18 +76,8 @@ export class PostgresStore implements Store {
         if (version > PG_LATEST_VERSION) throw new Error(`the state database is at schema version ${version}, newer than this kubeherald knows (${PG_LATEST_VERSION}): upgrade kubeherald`);
       }
       // a session's transaction state is the server's to know; ROLLBACK outside one only warns
-      this.#tx = new Transactions({ exec: (sql) => void conn.query(sql), begin: 'BEGIN', inTransaction: () => true });
-      const p = pgPreparer(conn);
+      this.openRepos(pgPreparer(conn), { exec: (sql) => void conn.query(sql), begin: 'BEGIN', inTransaction: () => true }, opts.now ?? Date.now);
       const transaction = <T>(fn: () => T): T => this.transaction(fn);
-      this.outbox = new SqlOutbox(p);
-      this.dedup = new SqlDedup(p);
-      this.leadership = new SqlLeadership(p);
-      this.flood = new SqlFlood(p);
-      this.reminders = new SqlReminders(p);
-      this.groups = new SqlGroups(p);
-      this.storms = new SqlStorms(p);
-      this.threads = new SqlThreads(p, opts.now ?? Date.now);
-      this.#clusters = new ClusterRepos(p, this, transaction);
       this.alertButtons = new PgAlertButtons(conn);
       this.audit = new PgAudit(conn);
       this.requests = new PgRequests(conn, transaction);
@@ -116,26 +91,6 @@ export class PostgresStore implements Store {
       this.conn.close();
       throw err;
     }
-  }
-
-  tracker(cluster: string): TrackerRepo {
-    return this.#clusters.tracker(cluster);
-  }
-
-  heartbeat(cluster: string): HeartbeatRepo {
-    return this.#clusters.heartbeat(cluster);
-  }
-
-  adoptUnnamedCluster(cluster: string): void {
-    this.#clusters.adoptUnnamedCluster(cluster);
-  }
-
-  transaction<T>(fn: () => T): T {
-    return this.#tx.run(fn);
-  }
-
-  onRollback(fn: () => void): void {
-    this.#tx.onRollback(fn);
   }
 
   /** Deletes what retention allows in one transaction; the space is the server's autovacuum's to reuse. */
