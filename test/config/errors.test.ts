@@ -61,7 +61,7 @@ describe('unknown keys', () => {
   });
 
   it('lists the known keys when nothing is close', () => {
-    assert.deepEqual(errorsOf(yaml('outputs: []')), ['k.yaml:1: outputs: unknown key (known keys: cluster, clusters, watch, detectors, sinks, routes, timeIntervals, customResources, audit, metrics, health, updates, delivery, inhibit, silences, chatops, plugins, state, log)']);
+    assert.deepEqual(errorsOf(yaml('outputs: []')), ['k.yaml:1: outputs: unknown key (known keys: cluster, clusters, watch, detectors, sinks, routes, timeIntervals, customResources, audit, metrics, health, updates, delivery, inhibit, silences, chatops, plugins, state, leaderElection, log)']);
   });
 
   it('checks detectors and their settings, and each sink type against its own keys', () => {
@@ -79,7 +79,7 @@ describe('unknown keys', () => {
   it('reports unknown keys alongside other errors, even an aborting integer check', () => {
     assert.deepEqual(errorsOf(yaml('watch:', '  pageSize: 1.5', 'extra: 1')), [
       'k.yaml:2: watch.pageSize: expected an integer ≥ 1, got 1.5',
-      'k.yaml:3: extra: unknown key (known keys: cluster, clusters, watch, detectors, sinks, routes, timeIntervals, customResources, audit, metrics, health, updates, delivery, inhibit, silences, chatops, plugins, state, log)',
+      'k.yaml:3: extra: unknown key (known keys: cluster, clusters, watch, detectors, sinks, routes, timeIntervals, customResources, audit, metrics, health, updates, delivery, inhibit, silences, chatops, plugins, state, leaderElection, log)',
     ]);
   });
 });
