@@ -221,6 +221,14 @@ export const ConfigSchema = section(
     // a chat channel's default cluster is one of the configured clusters
     .superRefine((c, ctx) => {
       for (const p of channelClusterProblems(c.chatops, clustersOf(c).map((x) => x.name))) ctx.addIssue({ code: 'custom', path: ['chatops', ...p.path], message: p.message });
+    })
+    // several replicas: only the leader runs ChatOps, and a Service would hand inbound chat requests to any replica
+    .superRefine((c, ctx) => {
+      const electing = c.leaderElection.enabled === true || (c.leaderElection.enabled === 'auto' && c.state.url !== '');
+      if (!electing) return;
+      const why = 'with several replicas (leaderElection) only the leader answers chat, and requests sent to a Service would reach standbys too';
+      if (c.chatops.slack.enabled && c.chatops.slack.mode === 'http') ctx.addIssue({ code: 'custom', path: ['chatops', 'slack', 'mode'], message: `http cannot be used ${why}: use socket (Socket Mode connects out from the leader)` });
+      if (c.chatops.telegram.enabled && c.chatops.telegram.mode === 'webhook') ctx.addIssue({ code: 'custom', path: ['chatops', 'telegram', 'mode'], message: `webhook cannot be used ${why}: use polling (the leader fetches the updates)` });
     }),
 );
 

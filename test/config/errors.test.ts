@@ -235,4 +235,14 @@ describe('YAML', () => {
     assert.deepEqual(errorsOf(yaml('- cluster')), ['k.yaml:1: expected a mapping, got a list']);
     assert.deepEqual(errorsOf('just text'), ['k.yaml:1: expected a mapping, got "just text"']);
   });
+
+  it('refuses chat modes that listen for requests when replicas elect a leader (only the leader answers chat)', () => {
+    const slack = ['chatops:', '  slack: {enabled: true, mode: http, botTokenFrom: {env: B}, signingSecretFrom: {env: S}, listen: "0.0.0.0:3000"}'];
+    assert.deepEqual(errorsOf(yaml('state: {url: "postgres://k@db/k"}', ...slack)), [
+      'k.yaml:3: chatops.slack.mode: http cannot be used with several replicas (leaderElection) only the leader answers chat, and requests sent to a Service would reach standbys too: use socket (Socket Mode connects out from the leader)',
+    ]);
+    // one replica, or replicas told not to elect: Slack may post to it
+    assert.equal(parseConfigText(yaml('leaderElection: {enabled: false}', 'state: {url: "postgres://k@db/k"}', ...slack), 'k.yaml').chatops.slack.mode, 'http');
+    assert.equal(parseConfigText(yaml(...slack), 'k.yaml').chatops.slack.mode, 'http');
+  });
 });
