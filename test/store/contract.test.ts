@@ -8,37 +8,14 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { TrackedIncident, TrackerState } from '../../src/detect/tracker.ts';
-import { Severity } from '../../src/model/notification.ts';
+import type { TrackerState } from '../../src/detect/tracker.ts';
 import { silentLogger } from '../../src/model/logger.ts';
 import { LATEST_VERSION } from '../../src/store/migrations.ts';
 import { Pruner } from '../../src/store/retention.ts';
 import { jsonThreadStore } from '../../src/store/state.ts';
-import type { NewDelivery, RetentionPolicy } from '../../src/store/types.ts';
 import { ManualClock, T0 } from '../pipeline/helpers.ts';
+import { delivery, incident, RETAIN } from './fixtures.ts';
 import { backends } from './backends.ts';
-
-let seq = 0;
-function delivery(over: Partial<NewDelivery> = {}): NewDelivery {
-  return { sink: 's', target: 't', orderingKey: 't', idempotencyKey: `k${++seq}`, payload: new Uint8Array([1, 2, 3]), members: 1, createdAt: T0, ...over };
-}
-
-function incident(key: string, extra: Partial<TrackedIncident> = {}): TrackedIncident {
-  return {
-    key,
-    objectUid: `uid-${key}`,
-    openedAt: '2025-03-04T12:00:00Z',
-    since: '2025-03-04T12:00:00Z',
-    dueAt: T0,
-    notified: true,
-    holding: false,
-    observation: { kind: 'level', key, state: 'firing', detector: 'crashLoopBackOff', severity: Severity.CRITICAL, reason: 'CrashLoopBackOff', title: 't', message: 'm' },
-    labels: {},
-    ...extra,
-  };
-}
-
-const RETAIN: RetentionPolicy = { deliveredMs: 3600_000, deadMs: 7 * 86_400_000, dedupMs: 7 * 86_400_000, threadsMs: 30 * 86_400_000, auditMs: 90 * 86_400_000, requestsMs: 30 * 86_400_000 };
 
 for (const b of backends) {
   describe(b.name, () => {

@@ -6,12 +6,11 @@
 import assert from 'node:assert/strict';
 import { statSync } from 'node:fs';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import type { TrackedIncident, TrackerState } from '../../src/detect/tracker.ts';
-import { Severity } from '../../src/model/notification.ts';
+import type { TrackerState } from '../../src/detect/tracker.ts';
 import { LATEST_VERSION, migrate, MIGRATIONS } from '../../src/store/migrations.ts';
 import { openSqliteStore, type SqliteStore } from '../../src/store/sqlite.ts';
-import type { NewDelivery, RetentionPolicy } from '../../src/store/types.ts';
 import { T0, tempStore, type TempStore } from '../pipeline/helpers.ts';
+import { delivery, incident, RETAIN } from './fixtures.ts';
 
 let tmp: TempStore;
 let store: SqliteStore | undefined;
@@ -23,27 +22,6 @@ afterEach(() => {
   store = undefined;
   tmp.cleanup();
 });
-
-function delivery(over: Partial<NewDelivery> = {}): NewDelivery {
-  return { sink: 's', target: 't', orderingKey: 't', idempotencyKey: `k${Math.random()}`, payload: new Uint8Array([1, 2, 3]), members: 1, createdAt: T0, ...over };
-}
-
-function incident(key: string, extra: Partial<TrackedIncident> = {}): TrackedIncident {
-  return {
-    key,
-    objectUid: `uid-${key}`,
-    openedAt: '2025-03-04T12:00:00Z',
-    since: '2025-03-04T12:00:00Z',
-    dueAt: T0,
-    notified: true,
-    holding: false,
-    observation: { kind: 'level', key, state: 'firing', detector: 'crashLoopBackOff', severity: Severity.CRITICAL, reason: 'CrashLoopBackOff', title: 't', message: 'm' },
-    labels: {},
-    ...extra,
-  };
-}
-
-const RETAIN: RetentionPolicy = { deliveredMs: 3600_000, deadMs: 7 * 86_400_000, dedupMs: 7 * 86_400_000, threadsMs: 30 * 86_400_000, auditMs: 90 * 86_400_000, requestsMs: 30 * 86_400_000 };
 
 describe('opening and migrations', () => {
   it('creates the file (mode 0600) in WAL mode with synchronous FULL, at the latest schema version', () => {
