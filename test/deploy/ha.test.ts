@@ -22,6 +22,7 @@ import { type CanICheck, Kubectl, pollKubectl, wrongCanI } from '../helpers/kube
 const ROOT = join(import.meta.dirname, '..', '..');
 const HA = join(ROOT, 'examples', 'overlays', 'ha');
 const SA = 'system:serviceaccount:kubeherald:kubeherald';
+const LEASES = 'leases.coordination.k8s.io';
 type Obj = Record<string, any>;
 
 let objects: Obj[];
@@ -163,14 +164,9 @@ describe('kubectl apply -k examples/overlays/ha, to the simulated cluster', () =
 
   test('kubectl auth can-i, as the service account: Leases in its namespace, and nothing more on them', async () => {
     const checks: CanICheck[] = [
-      [['get', 'leases.coordination.k8s.io', '-n', 'kubeherald'], 'yes'],
-      [['create', 'leases.coordination.k8s.io', '-n', 'kubeherald'], 'yes'],
-      [['update', 'leases.coordination.k8s.io', '-n', 'kubeherald'], 'yes'],
-      [['list', 'leases.coordination.k8s.io', '-n', 'kubeherald'], 'no'],
-      [['watch', 'leases.coordination.k8s.io', '-n', 'kubeherald'], 'no'],
-      [['delete', 'leases.coordination.k8s.io', '-n', 'kubeherald'], 'no'],
-      [['patch', 'leases.coordination.k8s.io', '-n', 'kubeherald'], 'no'],
-      [['update', 'leases.coordination.k8s.io', '-n', 'kube-system'], 'no'],
+      ...['get', 'create', 'update'].map((verb): CanICheck => [[verb, LEASES, '-n', 'kubeherald'], 'yes']),
+      ...['list', 'watch', 'delete', 'patch', 'deletecollection'].map((verb): CanICheck => [[verb, LEASES, '-n', 'kubeherald'], 'no']),
+      [['update', LEASES, '-n', 'kube-system'], 'no'],
       [['get', 'secrets', '-n', 'kubeherald'], 'yes'],
       [['list', 'secrets', '-n', 'kubeherald'], 'no'],
     ];
