@@ -5,7 +5,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { connectPostgres, PgError, redactUrl, type PgConnection } from '../../src/store/postgres/connection.ts';
+import { connectPostgres, PgError, redactUrl, type PgConnection, type PgRow } from '../../src/store/postgres/connection.ts';
 import { freshDatabase, startPostgres, type TestPostgres } from '../helpers/postgres.ts';
 
 describe('connectPostgres', () => {
@@ -78,6 +78,51 @@ describe('connectPostgres', () => {
     c.close();
     c.close();
     assert.throws(() => c.query('SELECT 1'), /connection is closed/);
+  });
+
+  /** Runs `sql` until it succeeds: the statement that meets the lost session may fail, the next opens a new one. */
+  const afterLoss = (c: PgConnection, sql: string): PgRow[] => {
+    let failures = 0;
+    for (;;) {
+      try {
+        return c.query(sql).rows;
+      } catch (err) {
+        assert.ok(++failures <= 1, `more than one statement failed after the session was lost: ${(err as Error).message}`);
+      }
+    }
+  };
+
+  test('a session the server ends while idle is replaced by the next statement', () => {
+    const c = connect();
+    const admin = connect();
+    const pid = c.query<{ pid: number }>('SELECT pg_backend_pid() AS pid').rows[0].pid;
+    // with a timeout, pg_terminate_backend returns once the session is gone
+    assert.deepEqual(admin.query('SELECT pg_terminate_backend($1, 5000) AS t', [pid]).rows, [{ t: true }]);
+    const [row] = afterLoss(c, 'SELECT pg_backend_pid() AS pid');
+    assert.notEqual(row.pid, pid, 'a new session');
+    assert.deepEqual(c.query('SELECT 1 AS one').rows, [{ one: 1 }]);
+  });
+
+  test('a session lost inside a transaction fails the transaction, never carries on without it', () => {
+    const c = connect();
+    const admin = connect();
+    admin.query('CREATE TABLE lost (v INT)');
+    c.query('BEGIN');
+    c.query('INSERT INTO lost VALUES (1)');
+    const pid = c.query<{ pid: number }>('SELECT pg_backend_pid() AS pid').rows[0].pid;
+    assert.deepEqual(admin.query('SELECT pg_terminate_backend($1, 5000) AS t', [pid]).rows, [{ t: true }]);
+    // whichever way the loss shows (the driver's error or ours), the transaction's statements fail until it is rolled back
+    assert.throws(() => c.query('INSERT INTO lost VALUES (2)'));
+    assert.throws(() => c.query('INSERT INTO lost VALUES (3)'), /terminat|session lost inside a transaction|not queryable/);
+    try {
+      c.query('ROLLBACK');
+    } catch {
+      // the session is gone: so is its transaction
+    }
+    assert.deepEqual(afterLoss(c, 'SELECT COUNT(*) AS n FROM lost'), [{ n: 0 }], 'nothing of the transaction was written');
+    c.query('INSERT INTO lost VALUES (4)');
+    assert.deepEqual(admin.query('SELECT v FROM lost').rows, [{ v: 4 }], 'autocommit again in the new session');
+    admin.query('DROP TABLE lost');
   });
 
   test('a refused connection names the redacted url, never the password', () => {

@@ -67,22 +67,79 @@ function prepare(params: unknown[]): unknown[] {
 /** Statement names per SQL text: a statement with parameters is parsed once per session. */
 const names = new Map<string, string>();
 
+/** The session: replaced when the server ended the last one (a restart, a failover, an idle cut) and no transaction was open in it. */
 let client: pg.Client;
-try {
-  client = new pg.Client({
+/** why the session ended, while it has not been replaced */
+let lost: Error | undefined;
+/** a transaction is open in the session (BEGIN seen, no COMMIT or ROLLBACK yet) */
+let inTransaction = false;
+
+async function connect(): Promise<void> {
+  const c = new pg.Client({
     connectionString: withPassword(setup.url, setup.password),
     connectionTimeoutMillis: setup.connectTimeoutMs,
     application_name: setup.applicationName,
     keepAlive: true,
     types,
   });
-  // a session lost while idle: the next query fails with the driver's message
-  client.on('error', () => {});
-  await client.connect();
+  // a session lost while idle: noted, and the next statement outside a transaction opens a new one
+  c.on('error', (err) => {
+    if (c === client) lost ??= err;
+  });
+  c.on('end', () => {
+    if (c === client) lost ??= new Error('the server ended the session');
+  });
+  await c.connect();
+  client = c;
+  lost = undefined;
+}
+
+try {
+  await connect();
   answer({ ok: true, rows: [], rowCount: 0 });
 } catch (err) {
   answer(failure(err));
   port.close();
+}
+
+const BEGIN = /^\s*(BEGIN|START TRANSACTION)\b/i;
+// ROLLBACK TO (a savepoint) leaves the transaction open
+const END = /^\s*(COMMIT|END|ROLLBACK(?!\s+TO\b))\b/i;
+
+/** Runs one statement, in a new session if the last one is gone (never inside a transaction: its earlier statements went with the session). */
+async function run(req: Extract<WorkerRequest, { kind: 'query' }>): Promise<WorkerReply> {
+  if (lost) {
+    if (inTransaction) {
+      // the server rolled it back when the session went: a ROLLBACK says so, anything else fails
+      if (END.test(req.sql)) {
+        inTransaction = false;
+        if (/^\s*ROLLBACK/i.test(req.sql)) return { ok: true, rows: [], rowCount: 0 };
+      }
+      return { ok: false, message: `PostgreSQL session lost inside a transaction (${lost.message}); the transaction was rolled back`, code: '08006' };
+    }
+    await connect();
+  }
+  let config: pg.QueryConfig;
+  if (req.params.length) {
+    let name = names.get(req.sql);
+    if (name === undefined) {
+      name = `kh${names.size + 1}`;
+      names.set(req.sql, name);
+    }
+    config = { name, text: req.sql, values: prepare(req.params) };
+  } else {
+    config = { text: req.sql };
+  }
+  try {
+    const result = (await client.query(config)) as pg.QueryResult | pg.QueryResult[];
+    if (BEGIN.test(req.sql)) inTransaction = true;
+    // several statements in one text (a migration): the last one's result
+    const last = Array.isArray(result) ? result[result.length - 1] : result;
+    return { ok: true, rows: last?.rows ?? [], rowCount: last?.rowCount ?? 0 };
+  } finally {
+    // a COMMIT or ROLLBACK ends the transaction even when it fails
+    if (END.test(req.sql)) inTransaction = false;
+  }
 }
 
 port.on('message', async (req: WorkerRequest) => {
@@ -97,21 +154,7 @@ port.on('message', async (req: WorkerRequest) => {
     return;
   }
   try {
-    let config: pg.QueryConfig;
-    if (req.params.length) {
-      let name = names.get(req.sql);
-      if (name === undefined) {
-        name = `kh${names.size + 1}`;
-        names.set(req.sql, name);
-      }
-      config = { name, text: req.sql, values: prepare(req.params) };
-    } else {
-      config = { text: req.sql };
-    }
-    const result = (await client.query(config)) as pg.QueryResult | pg.QueryResult[];
-    // several statements in one text (a migration): the last one's result
-    const last = Array.isArray(result) ? result[result.length - 1] : result;
-    answer({ ok: true, rows: last?.rows ?? [], rowCount: last?.rowCount ?? 0 });
+    answer(await run(req));
   } catch (err) {
     answer(failure(err));
   }
