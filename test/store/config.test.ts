@@ -14,9 +14,9 @@ const dir = mkdtempSync(join(tmpdir(), 'kubeherald-state-config-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('state config', () => {
-  it('defaults to ./.kubeherald/state.db, synchronous full, and bounded retention', () => {
+  it('defaults to SQLite at ./.kubeherald/state.db (no state.url), synchronous full, and bounded retention', () => {
     const cfg = stateSchema.parse({});
-    assert.deepEqual(cfg, { path: './.kubeherald/state.db', synchronous: 'full', pruneIntervalSeconds: 300, retention: { deliveredSeconds: 86_400, deadLetterSeconds: 604_800, dedupSeconds: 604_800, auditSeconds: 7_776_000, requestsSeconds: 2_592_000 } });
+    assert.deepEqual(cfg, { path: './.kubeherald/state.db', url: '', synchronous: 'full', pruneIntervalSeconds: 300, retention: { deliveredSeconds: 86_400, deadLetterSeconds: 604_800, dedupSeconds: 604_800, auditSeconds: 7_776_000, requestsSeconds: 2_592_000 } });
     assert.deepEqual(retentionPolicy(cfg), { deliveredMs: 86_400_000, deadMs: 604_800_000, dedupMs: 604_800_000, threadsMs: 30 * 86_400_000, auditMs: 90 * 86_400_000, requestsMs: 30 * 86_400_000 });
   });
 
