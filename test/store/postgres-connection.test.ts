@@ -125,6 +125,21 @@ describe('connectPostgres', () => {
     admin.query('DROP TABLE lost');
   });
 
+  test("a session left idle inside a transaction (a paused process) is ended by the server, releasing its locks for the others", () => {
+    // query timeout 1 s: the server ends a session idle in a transaction after half of it
+    const paused = connect({ queryTimeoutMs: 1_000 });
+    const other = connect();
+    other.query('CREATE TABLE held_row (k INT PRIMARY KEY, v INT)');
+    other.query('INSERT INTO held_row VALUES (1, 0)');
+    paused.query('BEGIN');
+    paused.query('UPDATE held_row SET v = 1 WHERE k = 1');
+    // waits for the paused session's row lock: answered once the server has ended that session
+    assert.equal(other.query('UPDATE held_row SET v = 2 WHERE k = 1').rowCount, 1);
+    assert.throws(() => paused.query('COMMIT'));
+    assert.deepEqual(other.query('SELECT v FROM held_row').rows, [{ v: 2 }], "the paused session's change was rolled back");
+    other.query('DROP TABLE held_row');
+  });
+
   test('a refused connection names the redacted url, never the password', () => {
     const port = new URL(server.url).port;
     const secret = 'hunter2-secret';

@@ -12,6 +12,8 @@ export interface WorkerSetup {
   url: string;
   password: string | undefined;
   connectTimeoutMs: number;
+  /** the server ends a session left this long inside a transaction */
+  idleInTransactionMs: number;
   applicationName: string;
 }
 
@@ -79,6 +81,9 @@ async function connect(): Promise<void> {
     connectionString: withPassword(setup.url, setup.password),
     connectionTimeoutMillis: setup.connectTimeoutMs,
     application_name: setup.applicationName,
+    // our transactions never wait on anything but the server: a session idle in one belongs to a paused or
+    // hung process, and its locks (a claim, a term's row) would hold up every replica until it woke
+    idle_in_transaction_session_timeout: setup.idleInTransactionMs,
     keepAlive: true,
     types,
   });

@@ -86,6 +86,8 @@ class SyncPgConnection implements PgConnection {
       url: opts.url,
       password: opts.password,
       connectTimeoutMs,
+      // well inside the query timeout: another replica waiting on a paused one's locks gets them before it gives up
+      idleInTransactionMs: Math.max(500, Math.floor(this.#queryTimeoutMs / 2)),
       applicationName: opts.applicationName ?? 'kubeherald',
     };
     this.#worker = new Worker(workerUrl(), { workerData: setup, transferList: [port2] });
