@@ -292,14 +292,15 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
     const clusterLeaderships = new Map<string, Leadership>();
     const election = opts.election;
     if (election && several) {
-      const held = (): number => [...clusterLeaderships.values()].filter((l) => l.term()).length;
+      // the home Lease counts: its holder also delivers, so the other clusters go to the other replicas first
+      const held = (): number => [leadership, ...clusterLeaderships.values()].filter((l) => l?.term()).length;
       for (const c of clusters.slice(1)) {
         const l = createLeadership({
           store,
           log: log.child({ component: 'leadership', cluster: c.name }),
           now: () => clock.now().getTime(),
           election: { ...election, name: clusterLeaseName(election.name, c.name) },
-          acquireDelayMs: () => held() * election.leaseDurationMs,
+          acquireDelayMs: () => held() * 3 * election.retryPeriodMs,
           onLead: () => {
             if (phase.stopping) return;
             watchOf(c.name)?.activate();
@@ -464,7 +465,13 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
     }
     if (leadership) {
       leadership.start();
-      for (const l of clusterLeaderships.values()) l.start();
+      // the other clusters' Leases once the home one has had its first tries: its holder then waits longer for them
+      if (clusterLeaderships.size) {
+        const later = setTimeout(() => {
+          if (!phase.stopping) for (const l of clusterLeaderships.values()) l.start();
+        }, 2 * election!.retryPeriodMs);
+        life.add('cluster leases start', () => clearTimeout(later));
+      }
     } else await takeOver();
     phase.started = true;
     backlog.now();

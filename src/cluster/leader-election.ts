@@ -234,6 +234,9 @@ export class LeaderElector {
   async #run(): Promise<void> {
     const stopping = this.#stopping.signal;
     while (!stopping.aborted) {
+      // a candidate told to hold back waits before its first try too
+      const first = Math.max(0, this.#o.acquireDelayMs?.() ?? 0);
+      if (first > 0) await pause(first, stopping);
       // acquire: jittered as client-go's JitterUntil, so standbys do not retry in step
       while (!stopping.aborted && !(await this.#tryAcquireOrRenew(stopping))) {
         await pause(this.#o.retryPeriodMs * (1 + Math.random() * JITTER_FACTOR) + Math.max(0, this.#o.acquireDelayMs?.() ?? 0), stopping);

@@ -21,13 +21,22 @@ export const DEFAULT_TIMINGS: Timings = { leaseDurationSeconds: 15, renewDeadlin
  * One replica's config: the same for all but the webhook's path, which names
  * the replica, so the receiver knows which process sent each request.
  */
-export function replicaConfig(o: { dir: string; id: string; hookUrl: (path: string) => string; stateUrl: string; lease: string; timings?: Timings }): string {
+export function replicaConfig(o: {
+  dir: string;
+  id: string;
+  hookUrl: (path: string) => string;
+  stateUrl: string;
+  lease: string;
+  timings?: Timings;
+  /** several clusters by name and kubeconfig file (default: one, `ha`, from --kubeconfig) */
+  clusters?: { name: string; kubeconfig: string }[];
+}): string {
   const file = join(o.dir, `${o.id}.yaml`);
   const t = o.timings ?? SHORT_TIMINGS;
   writeFileSync(
     file,
     [
-      'cluster: {name: ha}',
+      ...(o.clusters ? ['clusters:', ...o.clusters.map((c) => `  - {name: ${c.name}, kubeconfig: "${c.kubeconfig}"}`)] : ['cluster: {name: ha}']),
       'sinks:',
       `  - {name: hook, type: webhook, urls: ["${o.hookUrl(`/hook/${o.id}`)}"], sign: false}`,
       `state: {url: "${o.stateUrl}"}`,
@@ -48,6 +57,7 @@ export async function leaseHolder(kc: k8s.KubeConfig, lease: string, namespace =
 
 /** A Warning Event with this message (and name), told at once by the warningEvents detector. */
 export async function warningEvent(kc: k8s.KubeConfig, message: string, namespace = 'default'): Promise<void> {
+  // the name carries the message: one Event per message
   await kc.makeApiClient(k8s.CoreV1Api).createNamespacedEvent({
     namespace,
     body: {
