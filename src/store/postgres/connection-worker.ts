@@ -68,6 +68,7 @@ function prepare(params: unknown[]): unknown[] {
 
 /** Statement names per SQL text: a statement with parameters is parsed once per session. */
 const names = new Map<string, string>();
+const MAX_PREPARED = 500;
 
 /** The session: replaced when the server ended the last one (a restart, a failover, an idle cut) and no transaction was open in it. */
 let client: pg.Client;
@@ -124,16 +125,12 @@ async function run(req: Extract<WorkerRequest, { kind: 'query' }>): Promise<Work
     }
     await connect();
   }
-  let config: pg.QueryConfig;
+  let config: pg.QueryConfig = { text: req.sql };
   if (req.params.length) {
     let name = names.get(req.sql);
-    if (name === undefined) {
-      name = `kh${names.size + 1}`;
-      names.set(req.sql, name);
-    }
-    config = { name, text: req.sql, values: prepare(req.params) };
-  } else {
-    config = { text: req.sql };
+    // texts built from filters vary: past a bound they run unprepared rather than pile up in the session
+    if (name === undefined && names.size < MAX_PREPARED) names.set(req.sql, (name = `kh${names.size + 1}`));
+    config = { ...(name ? { name } : {}), text: req.sql, values: prepare(req.params) };
   }
   try {
     const result = (await client.query(config)) as pg.QueryResult | pg.QueryResult[];
