@@ -126,8 +126,8 @@ describe('connectPostgres', () => {
   });
 
   test("a session left idle inside a transaction (a paused process) is ended by the server, releasing its locks for the others", () => {
-    // query timeout 1 s: the server ends a session idle in a transaction after half of it
-    const paused = connect({ queryTimeoutMs: 1_000 });
+    // query timeout 3 s: the server ends a session idle in a transaction after half of it
+    const paused = connect({ queryTimeoutMs: 3_000 });
     const other = connect();
     other.query('CREATE TABLE held_row (k INT PRIMARY KEY, v INT)');
     other.query('INSERT INTO held_row VALUES (1, 0)');
