@@ -1,7 +1,8 @@
 // The store: everything kubeherald must remember across restarts, behind one
-// small interface so the embedded SQLite default can later be joined by
-// PostgreSQL for several replicas. Calls are synchronous (node:sqlite is), and
-// every write made inside store.transaction() commits or rolls back as one.
+// small interface: the embedded SQLite default, or PostgreSQL shared by
+// several replicas (postgres/). Calls are synchronous (node:sqlite is; the
+// PostgreSQL connection waits for its worker thread), and every write made
+// inside store.transaction() commits or rolls back as one.
 
 import type { TrackedIncident, TrackerChanges, TrackerState } from '../detect/tracker.ts';
 import type { ActionRequest, Decision, RequestFilter, RequestResult, RequestState } from '../model/approval.ts';
@@ -427,7 +428,7 @@ export interface PruneCounts {
 }
 
 export interface Store {
-  /** the database file (":memory:" for an in-memory store) */
+  /** the database file (":memory:" for an in-memory store), or the PostgreSQL url with its password redacted */
   readonly path: string;
   /**
    * Runs fn in one transaction: every write inside commits together, durably,
