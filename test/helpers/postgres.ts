@@ -1,18 +1,18 @@
 // A real PostgreSQL server for tests, from Debian's packages (.ci/run
 // installs `postgresql`): initdb in a temporary directory, the server on a
-// free port of 127.0.0.1 with its socket in that directory, trust
-// authentication for the test user, fsync off. As root, initdb and the
-// server run as the `postgres` user: initdb refuses root.
+// free port of 127.0.0.1 with its socket in that directory, the test user
+// trusted (or asked for a password, when a test wants one), fsync off. As
+// root, initdb and the server run as the `postgres` user: initdb refuses root.
 
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 
 export interface TestPostgres {
-  /** postgres://kubeherald@127.0.0.1:<port>/kubeherald: trust authentication, no password */
+  /** postgres://kubeherald@127.0.0.1:<port>/kubeherald (no password in it, even when the server wants one) */
   url: string;
   stop(): Promise<void>;
 }
@@ -87,8 +87,7 @@ async function untilAccepting(url: string, child: ChildProcess, output: () => st
   // the server writes "ready to accept connections" to its log: each line it writes is a moment to try
   for (;;) {
     if (exited) throw new Error(`PostgreSQL ${exited} while starting:\n${output()}`);
-    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000 });
-    client.on('error', () => {});
+    const client = adminClient(url, 'postgres');
     try {
       await client.connect();
       await client.end();
@@ -119,6 +118,23 @@ export interface StartOptions {
    * leave them off, which is faster and loses nothing a test needs.
    */
   durable?: boolean;
+  /**
+   * Require this password of the test user on TCP (scram-sha-256), to see
+   * a password reach the server; without it, any connection is trusted.
+   */
+  password?: string;
+}
+
+/** The test user's password per server (host:port), for this helper's own sessions. */
+const passwords = new Map<string, string>();
+
+/** A session as the test user on the server of `url`, to `database`. */
+function adminClient(url: string, database: string): pg.Client {
+  const u = new URL(url);
+  // a config object, not a url: pg lets a url's (empty) password override a separate one
+  const client = new pg.Client({ host: u.hostname, port: Number(u.port), user: USER, database, password: passwords.get(u.host), connectionTimeoutMillis: 5_000 });
+  client.on('error', () => {});
+  return client;
 }
 
 /** Starts a PostgreSQL server with an empty database `kubeherald` owned by the test user. */
@@ -129,7 +145,14 @@ export async function startPostgres(opts: StartOptions = {}): Promise<TestPostgr
   const data = join(dir, 'data');
   if (as.uid !== undefined) chownSync(dir, as.uid, as.gid!);
   try {
-    execFileSync(join(bin, 'initdb'), ['-D', data, '-A', 'trust', '-U', USER, '--no-sync', '-E', 'UTF8', '--locale', 'C'], { ...as, cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    const auth = ['-A', 'trust'];
+    if (opts.password !== undefined) {
+      const pwfile = join(dir, 'pw');
+      writeFileSync(pwfile, `${opts.password}\n`, { mode: 0o600 });
+      if (as.uid !== undefined) chownSync(pwfile, as.uid, as.gid!);
+      auth.splice(0, 2, '--auth-local=trust', '--auth-host=scram-sha-256', `--pwfile=${pwfile}`);
+    }
+    execFileSync(join(bin, 'initdb'), ['-D', data, ...auth, '-U', USER, '--no-sync', '-E', 'UTF8', '--locale', 'C'], { ...as, cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (err) {
     rmSync(dir, { recursive: true, force: true });
     const e = err as { stderr?: Buffer; message: string };
@@ -153,6 +176,7 @@ export async function startPostgres(opts: StartOptions = {}): Promise<TestPostgr
   const entry = { child, dir };
   running.add(entry);
   const url = `postgres://${USER}@127.0.0.1:${port}/${USER}`;
+  if (opts.password !== undefined) passwords.set(`127.0.0.1:${port}`, opts.password);
   const stop = async (): Promise<void> => {
     if (!running.delete(entry)) return;
     if (child.exitCode === null && child.signalCode === null) {
@@ -165,8 +189,8 @@ export async function startPostgres(opts: StartOptions = {}): Promise<TestPostgr
   };
   try {
     // initdb made the databases postgres and template1; the test user's own comes next
-    await untilAccepting(`postgres://${USER}@127.0.0.1:${port}/postgres`, child, () => log);
-    await createDatabase(`postgres://${USER}@127.0.0.1:${port}/postgres`, USER);
+    await untilAccepting(url, child, () => log);
+    await createDatabase(url, USER);
   } catch (err) {
     await stop();
     throw err;
@@ -174,8 +198,8 @@ export async function startPostgres(opts: StartOptions = {}): Promise<TestPostgr
   return { url, stop };
 }
 
-async function createDatabase(adminUrl: string, name: string): Promise<void> {
-  const client = new pg.Client({ connectionString: adminUrl });
+async function createDatabase(url: string, name: string): Promise<void> {
+  const client = adminClient(url, 'postgres');
   await client.connect();
   try {
     await client.query(`CREATE DATABASE "${name}"`);
@@ -189,9 +213,8 @@ let fresh = 0;
 /** A new empty database on the server of `url` (each test its own schema, one server per file); returns its url. */
 export async function freshDatabase(url: string): Promise<string> {
   const name = `t${process.pid}_${++fresh}`;
+  await createDatabase(url, name);
   const u = new URL(url);
-  u.pathname = '/postgres';
-  await createDatabase(u.toString(), name);
   u.pathname = `/${name}`;
   return u.toString();
 }
