@@ -7,29 +7,20 @@
 // `--runs N` gives min/median/max over N handovers. The targets (issue 22):
 // ≤ 20 s with the defaults, ≤ 5 s with short timings.
 
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as k8s from '@kubernetes/client-node';
-import { startSim } from '../src/sim/sim.ts';
-import { FakeWebhooks } from '../test/fakes/webhook.ts';
-import { DEFAULT_TIMINGS, leaseHolder, replicaConfig, SHORT_TIMINGS, type Timings, warningEvent } from '../test/helpers/ha-replicas.ts';
-import { startPostgres } from '../test/helpers/postgres.ts';
+import { DEFAULT_TIMINGS, leaseHolder, replicaConfig, SHORT_TIMINGS, startHaWorld, type Timings, warningEvent } from '../test/helpers/ha-replicas.ts';
 import { type RunProcess, spawnRun } from '../test/helpers/run-process.ts';
 
 const REPLICAS = 3;
 
 async function oneHandover(timings: Timings, label: string): Promise<{ handoverMs: number; killToTermMs: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'kubeherald-bench-handover-'));
-  const pg = await startPostgres({ durable: true });
-  const sim = await startSim({ clockSpeed: 1, bookmarkIntervalMs: 100 });
-  const receiver = await FakeWebhooks.start();
+  const w = await startHaWorld(dir, { durable: true });
+  const { pg, receiver, kubeconfig, kc } = w;
   const runs = new Map<string, RunProcess>();
   try {
-    const kubeconfig = join(dir, 'kubeconfig');
-    writeFileSync(kubeconfig, sim.kubeconfig);
-    const kc = new k8s.KubeConfig();
-    kc.loadFromString(sim.kubeconfig);
     const lease = `kubeherald-${label}`;
     const start = (id: string): RunProcess => {
       const run = spawnRun(['--config', replicaConfig({ dir, id, hookUrl: (p) => receiver.url(p), stateUrl: pg.url, lease, timings }), '--kubeconfig', kubeconfig, '--log-level', 'info'], { ...process.env, POD_NAME: id });
@@ -61,9 +52,7 @@ async function oneHandover(timings: Timings, label: string): Promise<{ handoverM
     return { handoverMs: Math.round(handoverMs), killToTermMs: Math.round(killToTermMs) };
   } finally {
     for (const r of runs.values()) r.child.kill('SIGKILL');
-    await receiver.close();
-    await sim.close();
-    await pg.stop();
+    await w.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }

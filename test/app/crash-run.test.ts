@@ -19,18 +19,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
-import { Listener } from '../../src/cluster/listener.ts';
 import type { KubeObject } from '../../src/model/kube.ts';
 import { PODS } from '../../src/sim/refs.ts';
-import { DEFAULT_DETECTORS } from '../../src/detect/config.ts';
-import { type Notification, State } from '../../src/model/notification.ts';
+import { State } from '../../src/model/notification.ts';
 import { startSim } from '../../src/sim/sim.ts';
 import { FakeWebhooks } from '../fakes/webhook.ts';
 import { type RunProcess, spawnRun as spawnRunProcess } from '../helpers/run-process.ts';
-import { silentLogger } from '../../src/model/logger.ts';
+import { referenceListener } from '../helpers/ha-replicas.ts';
 
 const KILLS = 20;
-const quiet = silentLogger;
 const pairOf = (incidentKey: string, firing: boolean): string => `${firing ? 'FIRING' : 'RESOLVED'} ${incidentKey}`;
 
 /** What a pod went through, in the notification reasons that tell of it. */
@@ -102,14 +99,7 @@ describe('kubeherald run under SIGKILL', () => {
     );
     const kc = new k8s.KubeConfig();
     kc.loadFromString(sim.kubeconfig);
-    const reference: Notification[] = [];
-    const ref = new Listener({
-      kc,
-      log: quiet,
-      onNotification: (n) => reference.push(n),
-      config: { cluster: 'crash', namespaceAllowed: () => true, eventsApi: 'core', extraResources: [], watchdogSeconds: 30, pageSize: 500, detectors: DEFAULT_DETECTORS },
-    });
-    await ref.start();
+    const { listener: ref, seen: reference } = await referenceListener(kc, 'crash');
 
     let child: ChildProcess | undefined;
     const spawnRun = (): RunProcess => {

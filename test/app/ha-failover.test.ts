@@ -13,20 +13,14 @@
 // figure, not a verdict; `npm run bench -- handover` measures it properly).
 
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import * as k8s from '@kubernetes/client-node';
-import { Listener } from '../../src/cluster/listener.ts';
-import { DEFAULT_DETECTORS } from '../../src/detect/config.ts';
-import { silentLogger } from '../../src/model/logger.ts';
-import { type Notification, State } from '../../src/model/notification.ts';
-import { startSim } from '../../src/sim/sim.ts';
+import { State } from '../../src/model/notification.ts';
 import { FakeWebhooks, type Received } from '../fakes/webhook.ts';
 import { Rng } from '../helpers/fuzz.ts';
-import { startPostgres } from '../helpers/postgres.ts';
-import { leaseHolder, replicaConfig, warningEvent } from '../helpers/ha-replicas.ts';
+import { leaseHolder, referenceListener, replicaConfig, startHaWorld, warningEvent } from '../helpers/ha-replicas.ts';
 import { type RunProcess, spawnRun } from '../helpers/run-process.ts';
 
 const KILLS = Number(process.env.HA_KILLS ?? 10);
@@ -56,22 +50,9 @@ describe('three replicas on one PostgreSQL, the leader SIGKILLed over and over',
   it(`loses nothing and sends nothing twice over ${KILLS} leader kills`, { timeout: 600_000 }, async () => {
     const seed = Number(process.env.HA_SEED ?? Date.now() % 100_000);
     const rng = new Rng(seed);
-    const pg = await startPostgres();
-    // cluster time is wall time: every replica and the reference judge durations alike
-    const sim = await startSim({ clockSpeed: 1, bookmarkIntervalMs: 100 });
-    const receiver = await FakeWebhooks.start();
-    const kubeconfig = join(dir, 'kubeconfig');
-    writeFileSync(kubeconfig, sim.kubeconfig);
-    const kc = new k8s.KubeConfig();
-    kc.loadFromString(sim.kubeconfig);
-    const reference: Notification[] = [];
-    const ref = new Listener({
-      kc,
-      log: silentLogger,
-      onNotification: (n) => reference.push(n),
-      config: { cluster: 'ha', namespaceAllowed: () => true, eventsApi: 'core', extraResources: [], watchdogSeconds: 30, pageSize: 500, detectors: DEFAULT_DETECTORS },
-    });
-    await ref.start();
+    const w = await startHaWorld(dir);
+    const { pg, sim, receiver, kubeconfig, kc } = w;
+    const { listener: ref, seen: reference } = await referenceListener(kc, 'ha');
 
     // replicas by identity (POD_NAME); one that exits on its own (a lost Lease) is replaced, as the kubelet would
     const replicas = new Map<string, RunProcess>();
@@ -180,9 +161,7 @@ describe('three replicas on one PostgreSQL, the leader SIGKILLed over and over',
       stopping = true;
       for (const r of replicas.values()) r.child.kill('SIGKILL');
       ref.stop();
-      await receiver.close();
-      await sim.close();
-      await pg.stop();
+      await w.close();
     }
   });
 });
@@ -192,13 +171,8 @@ describe('a leader paused (SIGSTOP) past its Lease, then resumed (SIGCONT)', () 
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   it('sends nothing once it wakes, though deliveries are due, and stops; the new leader sends them', { timeout: 300_000 }, async () => {
-    const pg = await startPostgres();
-    const sim = await startSim({ clockSpeed: 1, bookmarkIntervalMs: 100 });
-    const receiver = await FakeWebhooks.start();
-    const kubeconfig = join(dir, 'kubeconfig');
-    writeFileSync(kubeconfig, sim.kubeconfig);
-    const kc = new k8s.KubeConfig();
-    kc.loadFromString(sim.kubeconfig);
+    const w = await startHaWorld(dir);
+    const { pg, receiver, kubeconfig, kc } = w;
     const runs: RunProcess[] = [];
     const start = (id: string): RunProcess => {
       const run = spawnRun(['--config', replicaConfig({ dir, id, hookUrl: (p) => receiver.url(p), stateUrl: pg.url, lease: 'kubeherald-pause' }), '--kubeconfig', kubeconfig, '--log-level', 'info'], { ...process.env, POD_NAME: id });
@@ -233,9 +207,7 @@ describe('a leader paused (SIGSTOP) past its Lease, then resumed (SIGCONT)', () 
       await receiver.until(() => receiver.accepted('/hook/second').some((r) => (r.body as { message?: string }).message === 'while-paused'));
     } finally {
       for (const r of runs) r.child.kill('SIGKILL');
-      await receiver.close();
-      await sim.close();
-      await pg.stop();
+      await w.close();
     }
   });
 });

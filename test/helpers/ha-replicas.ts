@@ -6,6 +6,13 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
+import { Listener } from '../../src/cluster/listener.ts';
+import { DEFAULT_DETECTORS } from '../../src/detect/config.ts';
+import { silentLogger } from '../../src/model/logger.ts';
+import type { Notification } from '../../src/model/notification.ts';
+import { type Sim, startSim } from '../../src/sim/sim.ts';
+import { FakeWebhooks } from '../fakes/webhook.ts';
+import { startPostgres, type TestPostgres } from './postgres.ts';
 
 export interface Timings {
   leaseDurationSeconds: number;
@@ -72,4 +79,50 @@ export async function warningEvent(kc: k8s.KubeConfig, message: string, namespac
       count: 1,
     },
   });
+}
+
+/** A PostgreSQL server, a simulated cluster on wall time, a webhook receiver and the kubeconfig file the replicas read. */
+export interface HaWorld {
+  pg: TestPostgres;
+  sim: Sim;
+  receiver: FakeWebhooks;
+  kubeconfig: string;
+  kc: k8s.KubeConfig;
+  close(): Promise<void>;
+}
+
+export async function startHaWorld(dir: string, opts: { durable?: boolean } = {}): Promise<HaWorld> {
+  const pg = await startPostgres(opts.durable ? { durable: true } : {});
+  // cluster time is wall time: every replica (and any reference listener) judges durations alike
+  const sim = await startSim({ clockSpeed: 1, bookmarkIntervalMs: 100 });
+  const receiver = await FakeWebhooks.start();
+  const kubeconfig = join(dir, 'kubeconfig');
+  writeFileSync(kubeconfig, sim.kubeconfig);
+  const kc = new k8s.KubeConfig();
+  kc.loadFromString(sim.kubeconfig);
+  return {
+    pg,
+    sim,
+    receiver,
+    kubeconfig,
+    kc,
+    async close() {
+      await receiver.close();
+      await sim.close();
+      await pg.stop();
+    },
+  };
+}
+
+/** A listener in the test's own process, never killed: what it detects is what should arrive. */
+export async function referenceListener(kc: k8s.KubeConfig, cluster: string): Promise<{ listener: Listener; seen: Notification[] }> {
+  const seen: Notification[] = [];
+  const listener = new Listener({
+    kc,
+    log: silentLogger,
+    onNotification: (n) => seen.push(n),
+    config: { cluster, namespaceAllowed: () => true, eventsApi: 'core', extraResources: [], watchdogSeconds: 30, pageSize: 500, detectors: DEFAULT_DETECTORS },
+  });
+  await listener.start();
+  return { listener, seen };
 }
