@@ -26,9 +26,9 @@ import { startSim } from '../../src/sim/sim.ts';
 import { FakeWebhooks } from '../fakes/webhook.ts';
 import { type RunProcess, spawnRun as spawnRunProcess } from '../helpers/run-process.ts';
 import { referenceListener } from '../helpers/ha-replicas.ts';
+import { account, pairOf } from '../helpers/delivery-account.ts';
 
 const KILLS = 20;
-const pairOf = (incidentKey: string, firing: boolean): string => `${firing ? 'FIRING' : 'RESOLVED'} ${incidentKey}`;
 
 /** What a pod went through, in the notification reasons that tell of it. */
 function troublesOf(pod: KubeObject): string[] {
@@ -184,15 +184,7 @@ describe('kubeherald run under SIGKILL', () => {
       const all = received();
       const got = delivered();
       // judged after the stop, so a notification both made at the same moment is not a difference between them
-      const wantFinal = new Set(expected());
-      const lost = want.filter((p) => !got.has(p));
-      const unexpected = [...got].filter((p) => !wantFinal.has(p));
-      // a notification the reference made n times may arrive n times; every further request is a duplicate, under any key
-      const made = new Map<string, number>();
-      for (const n of reference) made.set(pairOf(n.incidentKey, n.state === State.FIRING), (made.get(pairOf(n.incidentKey, n.state === State.FIRING)) ?? 0) + 1);
-      const excess = (count: (pair: string) => number): number => [...got].reduce((sum, p) => sum + Math.max(0, count(p) - (made.get(p) ?? 0)), 0);
-      const duplicated = excess((p) => all.filter((d) => d.pair === p).length);
-      const underNewKey = excess((p) => new Set(all.filter((d) => d.pair === p).map((d) => d.id)).size);
+      const { lost, unexpected, duplicated, underNewKey } = account(reference, all, want);
       const deletedPods = [...new Set(deletedBySim)].sort();
       const report = {
         seed,
@@ -200,7 +192,7 @@ describe('kubeherald run under SIGKILL', () => {
         killedAfterListening: killedListening,
         deletedWhileDown: deletedPods.length,
         troublesRecorded: fromSim.length,
-        expected: wantFinal.size,
+        expected: new Set(expected()).size,
         delivered: got.size,
         requests: all.length,
         lost: lost.length,

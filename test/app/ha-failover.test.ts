@@ -20,13 +20,13 @@ import { after, describe, it } from 'node:test';
 import { State } from '../../src/model/notification.ts';
 import { FakeWebhooks, type Received } from '../fakes/webhook.ts';
 import { Rng } from '../helpers/fuzz.ts';
+import { account, pairOf } from '../helpers/delivery-account.ts';
 import { leaseHolder, referenceListener, replicaConfig, startHaWorld, warningEvent } from '../helpers/ha-replicas.ts';
 import { type RunProcess, spawnRun } from '../helpers/run-process.ts';
 
 const KILLS = Number(process.env.HA_KILLS ?? 10);
 const REPLICAS = 3;
 const LEASE = 'kubeherald';
-const pairOf = (incidentKey: string, firing: boolean): string => `${firing ? 'FIRING' : 'RESOLVED'} ${incidentKey}`;
 
 interface Delivered {
   pair: string;
@@ -131,22 +131,16 @@ describe('three replicas on one PostgreSQL, the leader SIGKILLed over and over',
 
       const all = received();
       const got = delivered();
-      const wantFinal = new Set(expected());
-      const unexpected = [...got].filter((p) => !wantFinal.has(p));
-      const made = new Map<string, number>();
-      for (const n of reference) made.set(pairOf(n.incidentKey, n.state === State.FIRING), (made.get(pairOf(n.incidentKey, n.state === State.FIRING)) ?? 0) + 1);
-      const excess = (count: (pair: string) => number): number => [...got].reduce((sum, p) => sum + Math.max(0, count(p) - (made.get(p) ?? 0)), 0);
-      const duplicated = excess((p) => all.filter((d) => d.pair === p).length);
-      const underNewKey = excess((p) => new Set(all.filter((d) => d.pair === p).map((d) => d.id)).size);
+      const { lost, unexpected, duplicated, underNewKey } = account(reference, all, want);
       const report = {
         seed,
         kills: KILLS,
         leaders: new Set(leaders).size,
         exitedOnTheirOwn,
-        expected: wantFinal.size,
+        expected: new Set(expected()).size,
         delivered: got.size,
         requests: all.length,
-        lost: want.filter((p) => !got.has(p)).length,
+        lost: lost.length,
         unexpected: unexpected.length,
         duplicated,
         duplicatedAfterDedupByWebhookId: underNewKey,
