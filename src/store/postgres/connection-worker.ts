@@ -1,4 +1,7 @@
-// The thread behind connection.ts: one pg Client, one statement at a time.
+// The thread behind connection.ts: one pg Client, one request at a time: a
+// statement, and before it the statements the store deferred (BEGIN,
+// SAVEPOINT, RELEASE), written together in pg's pipeline mode so they cost
+// one round trip to the server instead of one each.
 // The owning thread is blocked in Atomics.wait while a statement runs, so
 // every reply is posted first and the flag raised after: when the owner
 // wakes, the reply is already on its port.
@@ -17,10 +20,11 @@ export interface WorkerSetup {
   applicationName: string;
 }
 
-export type WorkerRequest = { kind: 'query'; sql: string; params: unknown[] } | { kind: 'close' };
+/** `before`: statements without parameters whose results nobody reads, run first (each as if sent alone, in one round trip) */
+export type WorkerRequest = { kind: 'query'; sql: string; params: unknown[]; before?: string[] } | { kind: 'close' };
 
 export type WorkerReply =
-  | { ok: true; rows: Record<string, unknown>[]; rowCount: number }
+  | { ok: true; rows: Record<string, unknown>[]; rowCount: number; command?: string }
   | { ok: false; message: string; code?: string; detail?: string };
 
 const INT8 = 20;
@@ -87,6 +91,8 @@ async function connect(): Promise<void> {
     idle_in_transaction_session_timeout: setup.idleInTransactionMs,
     keepAlive: true,
     types,
+    // each query keeps its own Sync, so the server runs them exactly as if sent one by one
+    pipeline: true,
   });
   // a session lost while idle: noted, and the next statement outside a transaction opens a new one
   c.on('error', (err) => {
@@ -132,12 +138,19 @@ async function run(req: Extract<WorkerRequest, { kind: 'query' }>): Promise<Work
     if (name === undefined && names.size < MAX_PREPARED) names.set(req.sql, (name = `kh${names.size + 1}`));
     config = { ...(name ? { name } : {}), text: req.sql, values: prepare(req.params) };
   }
+  const before = req.before ?? [];
   try {
-    const result = (await client.query(config)) as pg.QueryResult | pg.QueryResult[];
-    if (BEGIN.test(req.sql)) inTransaction = true;
+    // all written before any answer is read; the first failure is the one to report, as if they had run one by one
+    const sent = [...before.map((b) => client.query(b)), client.query(config)];
+    const settled = await Promise.allSettled(sent);
+    const texts = [...before, req.sql];
+    if (settled.some((r, i) => r.status === 'fulfilled' && BEGIN.test(texts[i]))) inTransaction = true;
+    const failed = settled.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    const result = (settled[settled.length - 1] as PromiseFulfilledResult<pg.QueryResult | pg.QueryResult[]>).value;
     // several statements in one text (a migration): the last one's result
     const last = Array.isArray(result) ? result[result.length - 1] : result;
-    return { ok: true, rows: last?.rows ?? [], rowCount: last?.rowCount ?? 0 };
+    return { ok: true, rows: last?.rows ?? [], rowCount: last?.rowCount ?? 0, ...(last?.command ? { command: last.command } : {}) };
   } finally {
     // a COMMIT or ROLLBACK ends the transaction even when it fails
     if (END.test(req.sql)) inTransaction = false;

@@ -19,11 +19,16 @@ export type PgRow = Record<string, unknown>;
 export interface PgResult<R = PgRow> {
   rows: R[];
   rowCount: number;
+  /** the server's command tag's verb (INSERT, COMMIT; ROLLBACK for a COMMIT of a failed transaction) */
+  command?: string;
 }
 
 export interface PgConnection {
-  /** Runs one statement (or, without params, several separated by `;`); throws an Error with the server's message (and code) on failure. */
-  query<R = PgRow>(sql: string, params?: readonly unknown[]): PgResult<R>;
+  /**
+   * Runs one statement (or, without params, several separated by `;`); throws an Error with the server's message (and code) on failure.
+   * `before`: statements without parameters whose results are not needed, run first in the same round trip (the first failure is thrown).
+   */
+  query<R = PgRow>(sql: string, params?: readonly unknown[], before?: readonly string[]): PgResult<R>;
   close(): void;
 }
 
@@ -101,13 +106,13 @@ class SyncPgConnection implements PgConnection {
     }
   }
 
-  query<R = PgRow>(sql: string, params: readonly unknown[] = []): PgResult<R> {
+  query<R = PgRow>(sql: string, params: readonly unknown[] = [], before: readonly string[] = []): PgResult<R> {
     if (this.#closed !== undefined) throw new PgError(`PostgreSQL connection is closed (${this.#closed})`);
-    const request: WorkerRequest = { kind: 'query', sql, params: [...params] };
+    const request: WorkerRequest = { kind: 'query', sql, params: [...params], ...(before.length ? { before: [...before] } : {}) };
     this.#post(request);
     const reply = this.#await(this.#queryTimeoutMs, `PostgreSQL did not answer within ${seconds(this.#queryTimeoutMs)}`);
     if (!reply.ok) throw this.#error(reply, '');
-    return { rows: reply.rows as R[], rowCount: reply.rowCount };
+    return { rows: reply.rows as R[], rowCount: reply.rowCount, ...(reply.command ? { command: reply.command } : {}) };
   }
 
   close(): void {

@@ -17,11 +17,12 @@ import { SqlStore } from '../sql-store.ts';
 import type { PruneCounts, RetentionPolicy, Store } from '../types.ts';
 import { PgAlertButtons } from './alert-buttons.ts';
 import { PgAudit } from './audit.ts';
-import { connectPostgres, redactUrl, type PgConnection } from './connection.ts';
+import { connectPostgres, redactUrl } from './connection.ts';
 import { PgHeld } from './held.ts';
 import { migratePostgres, PG_LATEST_VERSION, pgCurrentVersion } from './migrations.ts';
 import { PgRequests } from './requests.ts';
 import { PgSilences } from './silences.ts';
+import { DeferringSession } from './session.ts';
 import { pgPreparer } from './statements.ts';
 
 export interface PostgresStoreOptions {
@@ -53,19 +54,22 @@ export class PostgresStore extends SqlStore implements Store {
   readonly held: PgHeld;
   readonly silences: PgSilences;
   readonly alertButtons: PgAlertButtons;
-  /** the underlying connection, for tests and diagnostics */
-  readonly conn: PgConnection;
+  /** the connection, for tests and diagnostics; a statement through it runs inside store.transaction() as the repositories' do */
+  readonly conn: DeferringSession;
 
   constructor(opts: PostgresStoreOptions) {
     super();
     this.path = redactUrl(opts.url);
-    this.conn = connectPostgres({
-      url: opts.url,
-      password: opts.password,
-      connectTimeoutMs: opts.connectTimeoutMs,
-      queryTimeoutMs: opts.queryTimeoutMs,
-      applicationName: opts.applicationName,
-    });
+    // transaction control rides with the statements: one round trip fewer per BEGIN, SAVEPOINT and RELEASE
+    this.conn = new DeferringSession(
+      connectPostgres({
+        url: opts.url,
+        password: opts.password,
+        connectTimeoutMs: opts.connectTimeoutMs,
+        queryTimeoutMs: opts.queryTimeoutMs,
+        applicationName: opts.applicationName,
+      }),
+    );
     try {
       const conn = this.conn;
       if (opts.migrate ?? true) {
@@ -75,8 +79,7 @@ export class PostgresStore extends SqlStore implements Store {
         const version = pgCurrentVersion(conn);
         if (version > PG_LATEST_VERSION) throw new Error(`the state database is at schema version ${version}, newer than this kubeherald knows (${PG_LATEST_VERSION}): upgrade kubeherald`);
       }
-      // a session's transaction state is the server's to know; ROLLBACK outside one only warns
-      this.openRepos(pgPreparer(conn), { exec: (sql) => void conn.query(sql), begin: 'BEGIN', inTransaction: () => true }, opts.now ?? Date.now);
+      this.openRepos(pgPreparer(conn), conn, opts.now ?? Date.now);
       const transaction = <T>(fn: () => T): T => this.transaction(fn);
       this.alertButtons = new PgAlertButtons(conn);
       this.audit = new PgAudit(conn);
