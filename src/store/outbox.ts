@@ -4,7 +4,7 @@
 // node:sqlite or over a PostgreSQL connection, and where the dialects differ
 // (a claim, an unbounded LIMIT) each gets its own text.
 
-import { prepareEach, type Preparer, type Statement } from './statements.ts';
+import { prepareEach, runUnread, type Preparer, type Statement } from './statements.ts';
 import type { DeadLetterFilter, DeliveryMeta, DeliveryRow, DeliveryState, NewDelivery, OutboxCounts, OutboxRepo, Term } from './types.ts';
 
 type Row = Record<string, unknown>;
@@ -154,15 +154,15 @@ export class SqlOutbox implements OutboxRepo {
   }
 
   markDelivered(id: number, now: number, response: string | null): void {
-    this.#s.delivered.run(now, response, id);
+    runUnread(this.#s.delivered, now, response, id);
   }
 
   markRetry(id: number, now: number, nextAttemptAt: number, error: string, response: string | null): void {
-    this.#s.retry.run(now, nextAttemptAt, error, response, id);
+    runUnread(this.#s.retry, now, nextAttemptAt, error, response, id);
   }
 
   markDead(id: number, now: number, reason: string, error: string | null, response: string | null): void {
-    this.#s.dead.run(now, reason, error, response, id);
+    runUnread(this.#s.dead, now, reason, error, response, id);
   }
 
   recoverInflight(now: number): number {

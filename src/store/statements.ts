@@ -14,6 +14,14 @@ export interface Statement {
   all(...args: SQLInputValue[]): unknown[];
   get(...args: SQLInputValue[]): unknown;
   run(...args: SQLInputValue[]): { changes: number | bigint };
+  /** a write whose result nobody reads: PostgreSQL sends it with the next statement inside a transaction (node:sqlite has none) */
+  runLater?(...args: SQLInputValue[]): void;
+}
+
+/** Runs a write whose result nobody reads, as soon as the backend finds cheapest (see Statement.runLater). */
+export function runUnread(s: Statement, ...args: SQLInputValue[]): void {
+  if (s.runLater) s.runLater(...args);
+  else s.run(...args);
 }
 
 /** Prepares statements for one backend. */

@@ -4,7 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { connectPostgres, PgError, type PgConnection, type PgResult } from '../../src/store/postgres/connection.ts';
+import { connectPostgres, PgError, type PgConnection, type PgResult, type PgStatement } from '../../src/store/postgres/connection.ts';
 import { DeferringSession } from '../../src/store/postgres/session.ts';
 import { Transactions } from '../../src/store/transactions.ts';
 import { freshDatabase, startPostgres, type TestPostgres } from '../helpers/postgres.ts';
@@ -15,8 +15,8 @@ function recording(conn: PgConnection): { conn: PgConnection; sent: string[][] }
   return {
     sent,
     conn: {
-      query<R>(sql: string, params?: readonly unknown[], before: readonly string[] = []): PgResult<R> {
-        sent.push([...before, sql]);
+      query<R>(sql: string, params?: readonly unknown[], before: readonly PgStatement[] = []): PgResult<R> {
+        sent.push([...before.map((b) => (typeof b === 'string' ? b : b.sql)), sql]);
         return conn.query<R>(sql, params, before);
       },
       close: () => conn.close(),
@@ -132,6 +132,38 @@ describe('DeferringSession', () => {
     // the session is usable after
     tx.run(() => insert(session, 4));
     assert.deepEqual(rows(), [4]);
+  });
+
+  test('a write whose result nobody reads waits for the next statement inside a transaction, runs at once outside one', () => {
+    const { session, tx, sent } = setUp();
+    const text = 'INSERT INTO t VALUES ($1)';
+    session.later(text, [1]);
+    assert.deepEqual(sent, [[text]]);
+    assert.deepEqual(rows(), [1]);
+    tx.run(() => {
+      session.later(text, [2]);
+      session.later(text, [3]);
+      assert.deepEqual(session.query<{ n: number }>('SELECT COUNT(*) AS n FROM t').rows[0].n, 3, 'the session reads its own writes');
+      session.later(text, [4]);
+    });
+    assert.deepEqual(sent.slice(1), [
+      ['BEGIN', text, text, 'SELECT COUNT(*) AS n FROM t'],
+      [text, 'COMMIT'],
+    ]);
+    assert.deepEqual(rows(), [1, 2, 3, 4]);
+    // rolled back before it was sent: never sent
+    const before = sent.length;
+    assert.throws(() => tx.run(() => {
+      session.later(text, [5]);
+      throw new Error('no');
+    }), /no/);
+    assert.equal(sent.length, before);
+    // its failure is COMMIT's, and nothing of the transaction stays
+    assert.throws(() => tx.run(() => {
+      session.later(text, [6]);
+      session.later(text, [1]);
+    }), (err: unknown) => err instanceof PgError && err.code === '23505');
+    assert.deepEqual(rows(), [1, 2, 3, 4]);
   });
 
   test('a failed statement swallowed inside the transaction makes COMMIT throw (the server rolled it back), where the dropped RELEASE would have', () => {

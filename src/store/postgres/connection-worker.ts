@@ -20,8 +20,8 @@ export interface WorkerSetup {
   applicationName: string;
 }
 
-/** `before`: statements without parameters whose results nobody reads, run first (each as if sent alone, in one round trip) */
-export type WorkerRequest = { kind: 'query'; sql: string; params: unknown[]; before?: string[] } | { kind: 'close' };
+/** `before`: statements whose results nobody reads, run first (each as if sent alone, in one round trip) */
+export type WorkerRequest = { kind: 'query'; sql: string; params: unknown[]; before?: { sql: string; params: unknown[] }[] } | { kind: 'close' };
 
 export type WorkerReply =
   | { ok: true; rows: Record<string, unknown>[]; rowCount: number; command?: string }
@@ -118,6 +118,14 @@ const BEGIN = /^\s*(BEGIN|START TRANSACTION)\b/i;
 // ROLLBACK TO (a savepoint) leaves the transaction open
 const END = /^\s*(COMMIT|END|ROLLBACK(?!\s+TO\b))\b/i;
 
+function queryConfig(sql: string, params: unknown[]): pg.QueryConfig {
+  if (!params.length) return { text: sql };
+  let name = names.get(sql);
+  // texts built from filters vary: past a bound they run unprepared rather than pile up in the session
+  if (name === undefined && names.size < MAX_PREPARED) names.set(sql, (name = `kh${names.size + 1}`));
+  return { ...(name ? { name } : {}), text: sql, values: prepare(params) };
+}
+
 /** Runs one statement, in a new session if the last one is gone (never inside a transaction: its earlier statements went with the session). */
 async function run(req: Extract<WorkerRequest, { kind: 'query' }>): Promise<WorkerReply> {
   if (lost) {
@@ -131,19 +139,11 @@ async function run(req: Extract<WorkerRequest, { kind: 'query' }>): Promise<Work
     }
     await connect();
   }
-  let config: pg.QueryConfig = { text: req.sql };
-  if (req.params.length) {
-    let name = names.get(req.sql);
-    // texts built from filters vary: past a bound they run unprepared rather than pile up in the session
-    if (name === undefined && names.size < MAX_PREPARED) names.set(req.sql, (name = `kh${names.size + 1}`));
-    config = { ...(name ? { name } : {}), text: req.sql, values: prepare(req.params) };
-  }
-  const before = req.before ?? [];
+  const statements = [...(req.before ?? []), req];
   try {
     // all written before any answer is read; the first failure is the one to report, as if they had run one by one
-    const sent = [...before.map((b) => client.query(b)), client.query(config)];
-    const settled = await Promise.allSettled(sent);
-    const texts = [...before, req.sql];
+    const settled = await Promise.allSettled(statements.map((s) => client.query(queryConfig(s.sql, s.params))));
+    const texts = statements.map((s) => s.sql);
     if (settled.some((r, i) => r.status === 'fulfilled' && BEGIN.test(texts[i]))) inTransaction = true;
     const failed = settled.find((r) => r.status === 'rejected');
     if (failed) throw failed.reason;

@@ -16,6 +16,9 @@ export { redactUrl };
 
 export type PgRow = Record<string, unknown>;
 
+/** A statement as text alone, or with its parameters. */
+export type PgStatement = string | { sql: string; params: readonly unknown[] };
+
 export interface PgResult<R = PgRow> {
   rows: R[];
   rowCount: number;
@@ -26,9 +29,11 @@ export interface PgResult<R = PgRow> {
 export interface PgConnection {
   /**
    * Runs one statement (or, without params, several separated by `;`); throws an Error with the server's message (and code) on failure.
-   * `before`: statements without parameters whose results are not needed, run first in the same round trip (the first failure is thrown).
+   * `before`: statements whose results are not needed, run first in the same round trip (the first failure is thrown).
    */
-  query<R = PgRow>(sql: string, params?: readonly unknown[], before?: readonly string[]): PgResult<R>;
+  query<R = PgRow>(sql: string, params?: readonly unknown[], before?: readonly PgStatement[]): PgResult<R>;
+  /** why the connection can no longer be used; undefined while it can */
+  readonly closed?: string;
   close(): void;
 }
 
@@ -106,9 +111,14 @@ class SyncPgConnection implements PgConnection {
     }
   }
 
-  query<R = PgRow>(sql: string, params: readonly unknown[] = [], before: readonly string[] = []): PgResult<R> {
+  get closed(): string | undefined {
+    return this.#closed;
+  }
+
+  query<R = PgRow>(sql: string, params: readonly unknown[] = [], before: readonly PgStatement[] = []): PgResult<R> {
     if (this.#closed !== undefined) throw new PgError(`PostgreSQL connection is closed (${this.#closed})`);
-    const request: WorkerRequest = { kind: 'query', sql, params: [...params], ...(before.length ? { before: [...before] } : {}) };
+    const first = before.map((b) => (typeof b === 'string' ? { sql: b, params: [] } : { sql: b.sql, params: [...b.params] }));
+    const request: WorkerRequest = { kind: 'query', sql, params: [...params], ...(first.length ? { before: first } : {}) };
     this.#post(request);
     const reply = this.#await(this.#queryTimeoutMs, `PostgreSQL did not answer within ${seconds(this.#queryTimeoutMs)}`);
     if (!reply.ok) throw this.#error(reply, '');

@@ -5,9 +5,10 @@
 
 import type { Preparer, Statement } from '../statements.ts';
 import type { PgConnection } from './connection.ts';
+import type { DeferringSession } from './session.ts';
 import { numbered } from './sql.ts';
 
-export function pgPreparer(conn: PgConnection): Preparer {
+export function pgPreparer(conn: PgConnection | DeferringSession): Preparer {
   return {
     dialect: 'postgres',
     prepare(sql: string): Statement {
@@ -16,6 +17,7 @@ export function pgPreparer(conn: PgConnection): Preparer {
         all: (...args) => conn.query(text, args).rows,
         get: (...args) => conn.query(text, args).rows[0],
         run: (...args) => ({ changes: conn.query(text, args).rowCount }),
+        ...('later' in conn ? { runLater: (...args) => conn.later(text, args) } : {}),
       };
     },
   };
