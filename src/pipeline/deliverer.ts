@@ -347,6 +347,7 @@ export class Deliverer {
     const records: AttemptRecord[] = [];
     let claims: { queue: Queue; meta: DeliveryMeta }[] = [];
     let wakeAt = Infinity;
+    let groupAt: number | undefined;
     try {
       this.#store.transaction(() => {
         for (const c of done) records.push(this.#record(c, now));
@@ -360,6 +361,8 @@ export class Deliverer {
         const r = this.#claim(now, done, records);
         claims = r.claims;
         wakeAt = r.wakeAt;
+        // read here, where a store that fails is handled: outside, its throw would escape the pump
+        groupAt = this.#outbox.nextGroupFlushAt();
       });
     } catch (err) {
       // nothing of this pump happened: outcomes are recorded next time, claims were never sent
@@ -383,7 +386,6 @@ export class Deliverer {
     for (const r of records) this.#report(r);
     for (const c of claims) this.#send(c.meta);
     if (this.#running) {
-      const groupAt = this.#outbox.nextGroupFlushAt();
       const at = Math.min(wakeAt, groupAt ?? Infinity, this.#nextReminderAt ?? Infinity, now + this.#pollMs);
       this.#armTimer(at, now);
     }
