@@ -10,7 +10,6 @@
 // restarted listener re-derives what was not stored. The tracker is restored
 // from the state database on start; the Deliverer takes from the outbox.
 
-import { createHash } from 'node:crypto';
 import type * as k8s from '@kubernetes/client-node';
 import type { Logger } from '../model/logger.ts';
 import { type Listener, type ListenerClock, realClock } from '../cluster/listener.ts';
@@ -44,7 +43,7 @@ import { Lifecycle, type StopReport } from './lifecycle.ts';
 import { PACKAGE_VERSION } from './build-info.ts';
 import { type ClusterWatch, startClusterWatch } from './cluster-watch.ts';
 import { startOnce } from './start-once.ts';
-import { createLeadership, type Leadership } from './leadership.ts';
+import { clusterLeaseName, createLeadership, type Leadership } from './leadership.ts';
 import type { LeaderElectionSettings } from '../cluster/leader-election-config.ts';
 
 export interface HeraldOptions {
@@ -550,12 +549,3 @@ function stateWriteError(store: Store): string | undefined {
   }
 }
 
-/** A cluster's own Lease: the home Lease's name and the cluster's, as a DNS-1123 subdomain (with a hash when the name had to change). */
-export function clusterLeaseName(lease: string, cluster: string): string {
-  const clean = cluster
-    .toLowerCase()
-    .replace(/[^a-z0-9.-]+/g, '-')
-    .replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, '');
-  const suffix = clean === cluster && clean ? clean : `${clean || 'cluster'}-${createHash('sha256').update(cluster).digest('hex').slice(0, 8)}`;
-  return `${lease}-${suffix}`.slice(0, 253).replace(/[^a-z0-9]+$/, '');
-}

@@ -12,6 +12,7 @@
 // process stops (kube-controller-manager's way) and comes back as a standby,
 // rather than every component learning to stop and start again.
 
+import { createHash } from 'node:crypto';
 import type { LeaderElectionSettings } from '../cluster/leader-election-config.ts';
 import { LeaderElector } from '../cluster/leader-election.ts';
 import type { Logger } from '../model/logger.ts';
@@ -127,4 +128,14 @@ export function createLeadership(opts: LeadershipOptions): Leadership {
       await elector.stop({ release: true });
     },
   };
+}
+
+/** A cluster's own Lease: the home Lease's name and the cluster's, as a DNS-1123 subdomain (with a hash when the name had to change). */
+export function clusterLeaseName(lease: string, cluster: string): string {
+  const clean = cluster
+    .toLowerCase()
+    .replace(/[^a-z0-9.-]+/g, '-')
+    .replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, '');
+  const suffix = clean === cluster && clean ? clean : `${clean || 'cluster'}-${createHash('sha256').update(cluster).digest('hex').slice(0, 8)}`;
+  return `${lease}-${suffix}`.slice(0, 253).replace(/[^a-z0-9]+$/, '');
 }
